@@ -1,0 +1,27 @@
+# pulumi-tfgrid — the commands the README documents. `make help` lists them.
+SHELL := /bin/bash
+JEST_ARGS ?=
+
+.PHONY: help setup build typecheck test quickstart schema bench clean
+
+help:
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+setup: ## install system packages (root on Debian) and npm dependencies
+	./scripts/install-system-deps.sh
+	npm ci --no-audit --no-fund
+
+build: ## compile TypeScript into dist/
+	npx tsc -p tsconfig.json
+
+typecheck: ## strict type check of the whole tree
+	npx tsc -p tsconfig.json --noEmit
+
+test: typecheck ## type check, then every jest test (root/Linux tests need `make setup` as root)
+	npx jest --ci $(JEST_ARGS)
+
+bench: ## run the benchmarks in bench/ and print their reports
+	@for b in bench/*.bench.ts; do echo "== $$b"; node -r @swc-node/register $$b || exit 1; done
+
+clean:
+	rm -rf dist .jest-results.json

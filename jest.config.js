@@ -1,0 +1,10 @@
+/** Jest: TypeScript through swc (type checking is `make typecheck`), tests beside the code and under test/. */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/protocol', '<rootDir>/provider', '<rootDir>/sdk', '<rootDir>/node', '<rootDir>/cli', '<rootDir>/local', '<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } }] },
+  testTimeout: 120000,
+  // Tests share one local grid per run when they need it (test/helpers/grid.ts); 2 workers fit a 2-core CI machine.
+  maxWorkers: 2,
+};
