@@ -1,0 +1,10 @@
+/**
+ * Every verb group of the `tfgrid` command, in help order. Each module exports `register(program)`.
+ * Add one line per area.
+ * @module
+ */
+import type { Command } from 'commander';
+
+export type RegisterCommands = (program: Command) => void;
+
+export const COMMANDS: RegisterCommands[] = [];
