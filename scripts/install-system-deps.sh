@@ -9,6 +9,7 @@ PACKAGES=(
   qemu-system-x86 qemu-utils
   redis-tools
   curl ca-certificates
+  iputils-ping
 )
 if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
   echo "install-system-deps: not root on Debian; the real node backends need: ${PACKAGES[*]}" >&2
