@@ -1,0 +1,151 @@
+/**
+ * Detached daemons of the local grid (DESIGN.md §4): each service (chain, relay, hub, DNS, node) is its own
+ * process, started in its own session so it outlives `tfgrid local up`, logging to a file, and tracked by PID
+ * plus the kernel's start time so a recycled PID is never mistaken for ours (machine.md: stop by PID, never
+ * by name).
+ * @module
+ */
+import { spawn } from 'child_process';
+import * as fs from 'fs';
+import * as net from 'net';
+import * as path from 'path';
+import { z } from 'zod';
+import { InputError, InternalError } from '../../protocol/common/errors';
+
+/** One daemon as written in the state file. Persisted: add fields, never rename. */
+export const processRecordSchema = z.object({
+  name: z.string(),
+  pid: z.number().int().positive(),
+  /** Field 22 of /proc/<pid>/stat (clock ticks since boot); empty when /proc is unavailable. */
+  startTime: z.string(),
+  logFile: z.string(),
+  command: z.array(z.string()),
+});
+export type ProcessRecord = z.infer<typeof processRecordSchema>;
+
+export interface SpawnDaemonOptions {
+  name: string;
+  command: string;
+  args: string[];
+  logFile: string;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+}
+
+/** The start time of a live process, or undefined when there is no such process. */
+export function processStartTime(pid: number): string | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may hold spaces and parentheses: fields start after the last ')'.
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (rest[0] === 'Z') return undefined; // a zombie is gone for our purposes
+    return rest[19];
+  } catch {
+    if (process.platform === 'linux') return undefined;
+    try {
+      process.kill(pid, 0);
+      return '';
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+/** Starts a daemon in its own session with stdout+stderr appended to `logFile`. */
+export function spawnDaemon(opts: SpawnDaemonOptions): ProcessRecord {
+  fs.mkdirSync(path.dirname(opts.logFile), { recursive: true });
+  const fd = fs.openSync(opts.logFile, 'a');
+  try {
+    const child = spawn(opts.command, opts.args, {
+      detached: true,
+      stdio: ['ignore', fd, fd],
+      env: opts.env ?? process.env,
+      cwd: opts.cwd,
+    });
+    if (child.pid === undefined) throw new InternalError(`could not start ${opts.name} (${opts.command})`);
+    child.unref();
+    return {
+      name: opts.name,
+      pid: child.pid,
+      startTime: processStartTime(child.pid) ?? '',
+      logFile: opts.logFile,
+      command: [opts.command, ...opts.args],
+    };
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** True when the recorded process is still the one we started. */
+export function isRunning(rec: ProcessRecord): boolean {
+  const now = processStartTime(rec.pid);
+  if (now === undefined) return false;
+  return rec.startTime === '' || now === '' || now === rec.startTime;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/**
+ * Stops a daemon by its PID: SIGTERM to its process group (it leads one: it was spawned detached), then
+ * SIGKILL after `graceMs`. Resolves once it is gone. A process that is not ours any more is left alone.
+ */
+export async function stopProcess(rec: ProcessRecord, graceMs = 5000): Promise<'stopped' | 'killed' | 'not-running'> {
+  if (!isRunning(rec)) return 'not-running';
+  const signal = (sig: NodeJS.Signals) => {
+    try {
+      process.kill(-rec.pid, sig);
+    } catch {
+      try {
+        process.kill(rec.pid, sig);
+      } catch {
+        /* already gone */
+      }
+    }
+  };
+  signal('SIGTERM');
+  const deadline = Date.now() + graceMs;
+  while (Date.now() < deadline) {
+    if (!isRunning(rec)) return 'stopped';
+    await sleep(50);
+  }
+  signal('SIGKILL');
+  for (let i = 0; i < 100 && isRunning(rec); i++) await sleep(20);
+  return 'killed';
+}
+
+/** The last `lines` lines of a log file (for error messages). */
+export function tailFile(file: string, lines = 20): string {
+  try {
+    const text = fs.readFileSync(file, 'utf8');
+    return text.split('\n').filter(Boolean).slice(-lines).join('\n');
+  } catch {
+    return '';
+  }
+}
+
+/** A TCP port on 127.0.0.1 that was free a moment ago. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => (addr && typeof addr === 'object' ? resolve(addr.port) : reject(new InternalError('no port'))));
+    });
+  });
+}
+
+/** How to run one of our TypeScript entry files as a separate node process (source checkout or dist/). */
+export function nodeEntry(relFromRepo: string): { command: string; args: string[] } {
+  const root = path.resolve(__dirname, '..', '..');
+  const ts = path.join(root, relFromRepo);
+  if (ts.endsWith('.ts') && fs.existsSync(ts) && __filename.endsWith('.ts')) {
+    return { command: process.execPath, args: ['-r', require.resolve('@swc-node/register'), ts] };
+  }
+  const js = ts.replace(/\.ts$/, '.js');
+  if (!fs.existsSync(js)) throw new InputError(`${relFromRepo}: no such entry (looked for ${ts} and ${js})`, { fix: 'run `npm run build`' });
+  return { command: process.execPath, args: [js] };
+}
