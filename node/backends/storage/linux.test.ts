@@ -1,0 +1,27 @@
+/** The storage behaviour suite on sparse file + ext4 + loop (root; machine.md loop devices). */
+import { describeWithTools } from '../../../test/helpers/require-tools';
+import { createLinuxStorage } from './linux';
+import { describeStorageBackend } from './storage.suite';
+
+describeStorageBackend('linux', (dir) => createLinuxStorage({ dir }), {}, describeWithTools(['losetup', 'mkfs.ext4', 'resize2fs', 'mount'], { root: true }));
+
+describeWithTools(['losetup', 'mkfs.ext4', 'resize2fs'], { root: true })('linux storage: filesystem', () => {
+  it('grows the ext4 filesystem with the image, and leaves no loop device after remove', async () => {
+    const { promises: fs } = await import('fs');
+    const os = await import('os');
+    const path = await import('path');
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'tfg-storage-'));
+    const storage = createLinuxStorage({ dir });
+    const d = await storage.create({ id: '7-9-fs', kind: 'zmount', size: 64n << 20n });
+    const before = await fs.statfs(await storage.mount(d.id));
+    await storage.unmount(d.id);
+    await storage.grow(d.id, 256n << 20n);
+    const after = await fs.statfs(await storage.mount(d.id));
+    expect(after.blocks * after.bsize).toBeGreaterThan(before.blocks * before.bsize * 3);
+    await storage.remove(d.id);
+    const { execFileSync } = await import('child_process');
+    expect(execFileSync('losetup', ['-j', d.image], { encoding: 'utf8' }).trim()).toBe('');
+    expect(execFileSync('cat', ['/proc/self/mountinfo'], { encoding: 'utf8' })).not.toContain(dir);
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+});
