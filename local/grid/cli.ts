@@ -1,0 +1,107 @@
+/**
+ * The `tfgrid local up|down|status|logs|reset` verbs (issue 7), registered on the `local` command that
+ * `cli/commands/local.ts` creates (the chain verb lives there too). Progress goes to stderr as a spinner on a
+ * terminal and plain lines in CI; results go to stdout.
+ * @module
+ */
+import type { Command } from 'commander';
+import { InputError } from '../../protocol/common/errors';
+import { createLineLogger } from '../../protocol/common/log';
+import { resetLocalGrid, startLocalGrid, stopLocalGrid, type BackendChoice } from './grid';
+import { createProgressSink } from './progress-sink';
+import { defaultGridDir, readState } from './state';
+import { describeGrid, formatStatus, readLogs } from './status';
+
+function parseIntOption(name: string, min: number, max: number) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min || n > max) throw new InputError(`${name} ${v}: expected an integer ${min}..${max}`, { path: name });
+    return n;
+  };
+}
+
+function parseBackend(v: string): BackendChoice {
+  if (v === 'sim' || v === 'linux' || v === 'auto') return v;
+  throw new InputError(`--backend ${v}: expected sim, linux or auto`, { path: '--backend' });
+}
+
+const out = (s: string) => process.stdout.write(s.endsWith('\n') ? s : s + '\n');
+
+/** Adds the grid verbs to the `local` command. */
+export function registerGridVerbs(local: Command): void {
+  const dirOption = ['--dir <path>', 'grid directory (state, logs, node data); default $TFGRID_LOCAL_DIR or ~/.tfgrid/local'] as const;
+
+  local
+    .command('up')
+    .description('start chain, relay, flist hub, DNS and N nodes (idempotent), then print what runs where')
+    .option('--nodes <n>', 'number of nodes', parseIntOption('--nodes', 1, 200), 3)
+    .option('--backend <kind>', 'sim | linux | auto (linux when root with the tools)', parseBackend, 'auto' as BackendChoice)
+    .option('--chain-port <port>', 'chain RPC port (default 8000 when free)', parseIntOption('--chain-port', 0, 65535))
+    .option('--relay-port <port>', 'relay port (default 8080 when free)', parseIntOption('--relay-port', 0, 65535))
+    .option(...dirOption)
+    .action(async (o: { nodes: number; backend: BackendChoice; chainPort?: number; relayPort?: number; dir?: string }) => {
+      const progress = createProgressSink(process.stderr);
+      const log = createLineLogger((l) => process.stderr.write(l + '\n'), { level: 'warn' });
+      const state = await startLocalGrid({
+        dir: o.dir,
+        nodes: o.nodes,
+        backend: o.backend,
+        chainPort: o.chainPort,
+        relayPort: o.relayPort,
+        progress,
+        log,
+        announce: (l) => process.stderr.write(l + '\n'),
+      });
+      out(formatStatus(describeGrid(state)));
+    });
+
+  local
+    .command('status')
+    .description('chain URL, relay URL and each node (id, twin, farm, public IPs, domain)')
+    .option('--json', 'machine-readable output')
+    .option(...dirOption)
+    .action((o: { json?: boolean; dir?: string }) => {
+      const state = readState(o.dir ?? defaultGridDir());
+      if (!state) {
+        if (o.json) out(JSON.stringify({ running: false }));
+        else out('local grid: not running (start it with `tfgrid local up`)');
+        process.exitCode = 3;
+        return;
+      }
+      const st = describeGrid(state);
+      out(o.json ? JSON.stringify(st, null, 2) : formatStatus(st));
+      if (!st.running) process.exitCode = 3;
+    });
+
+  local
+    .command('logs [name]')
+    .description('print the logs of chain | relay | hub | dns | node<i> | <node id> (all when omitted)')
+    .option('-n, --lines <n>', 'lines per log', parseIntOption('--lines', 1, 100000), 50)
+    .option(...dirOption)
+    .action((name: string | undefined, o: { lines: number; dir?: string }) => {
+      const state = readState(o.dir ?? defaultGridDir());
+      if (!state) throw new InputError('local grid: not running, no logs', { fix: 'start it with `tfgrid local up`' });
+      out(readLogs(state, name, o.lines));
+    });
+
+  local
+    .command('down')
+    .description('stop every grid process by PID and remove its namespaces, interfaces, mounts and loop devices')
+    .option(...dirOption)
+    .action(async (o: { dir?: string }) => {
+      const report = await stopLocalGrid({ dir: o.dir, progress: createProgressSink(process.stderr) });
+      if (report.sweep.errors.length) {
+        out(`left behind (clean by hand):\n  ${report.sweep.errors.join('\n  ')}`);
+        process.exitCode = 1;
+      }
+    });
+
+  local
+    .command('reset')
+    .description('down, then delete the grid directory (chain data, node data, logs)')
+    .option(...dirOption)
+    .action(async (o: { dir?: string }) => {
+      await resetLocalGrid({ dir: o.dir, progress: createProgressSink(process.stderr) });
+      out(`local grid reset (${o.dir ?? defaultGridDir()} removed)`);
+    });
+}

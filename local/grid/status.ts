@@ -1,0 +1,117 @@
+/**
+ * What `tfgrid local status` reports (issue 7): chain URL, relay URL, and per node its id, twin id, farm,
+ * public IPs and domain, plus whether each daemon still runs. The JSON form is stable for scripts
+ * (add fields, never rename).
+ * @module
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { InputError } from '../../protocol/common/errors';
+import type { GridState } from './state';
+import { isRunning, tailFile, type ProcessRecord } from './supervisor';
+
+export interface GridStatus {
+  running: boolean;
+  dir: string;
+  backend: 'sim' | 'linux';
+  backendReason: string;
+  phase: GridState['phase'];
+  chain?: { url: string; running: boolean };
+  relay?: { url: string; running: boolean };
+  hub?: { url: string; running: boolean };
+  dns?: { address: string; port: number; running: boolean };
+  gatewayDomain: string;
+  internetNs: string;
+  nodes: {
+    index: number;
+    id: number;
+    twinId: number;
+    farmId: number;
+    publicIps: string[];
+    domain: string;
+    address: string;
+    netns: string;
+    running: boolean;
+  }[];
+}
+
+const alive = (p?: ProcessRecord) => !!p && isRunning(p);
+
+export function describeGrid(state: GridState): GridStatus {
+  const nodes = state.nodes.map((n) => ({
+    index: n.index,
+    id: n.nodeId,
+    twinId: n.twinId,
+    farmId: n.farmId,
+    publicIps: n.publicIps.map((p) => p.ip),
+    domain: n.domain,
+    address: n.address,
+    netns: n.netns,
+    running: alive(n.process),
+  }));
+  const st: GridStatus = {
+    running: false,
+    dir: state.dir,
+    backend: state.backend,
+    backendReason: state.backendReason,
+    phase: state.phase,
+    chain: state.chain && { url: state.chain.url, running: alive(state.chain.process) },
+    relay: state.relay && { url: state.relay.url, running: alive(state.relay.process) },
+    hub: state.hub && { url: state.hub.url, running: alive(state.hub.process) },
+    dns: state.dns && { address: state.dns.address, port: state.dns.port, running: alive(state.dns.process) },
+    gatewayDomain: state.gatewayDomain,
+    internetNs: state.internetNs,
+    nodes,
+  };
+  st.running =
+    state.phase === 'running' &&
+    [st.chain, st.relay, st.hub, st.dns].every((s) => !s || s.running) &&
+    nodes.every((n) => n.running);
+  return st;
+}
+
+/** The "what runs where" table printed by `up` and `status`. */
+export function formatStatus(st: GridStatus): string {
+  const mark = (ok: boolean) => (ok ? 'up  ' : 'DOWN');
+  const lines: string[] = [];
+  lines.push(`local grid: ${st.running ? 'running' : st.phase === 'running' ? 'DEGRADED' : st.phase}  (${st.backend} backend; ${st.backendReason})`);
+  lines.push(`  state      ${path.join(st.dir, 'state.json')}`);
+  if (st.chain) lines.push(`  ${mark(st.chain.running)} chain  ${st.chain.url}`);
+  if (st.relay) lines.push(`  ${mark(st.relay.running)} relay  ${st.relay.url}`);
+  if (st.hub) lines.push(`  ${mark(st.hub.running)} hub    ${st.hub.url}`);
+  if (st.dns) lines.push(`  ${mark(st.dns.running)} dns    ${st.dns.address}:${st.dns.port}  (*.${st.gatewayDomain})`);
+  if (st.internetNs) lines.push(`  net        internet namespace ${st.internetNs}, 198.18.0.0/16, gateway 198.18.0.1`);
+  for (const n of st.nodes) {
+    const where = n.netns ? `  host ${n.netns} ${n.address}` : '';
+    lines.push(
+      `  ${mark(n.running)} node ${n.id}  twin ${n.twinId}  farm ${n.farmId}  domain ${n.domain || '-'}  public IPs ${n.publicIps.join(',') || '-'}${where}`,
+    );
+  }
+  return lines.join('\n');
+}
+
+/** Log files by name: `chain`, `relay`, `hub`, `dns`, `node<i>` (`<i>` also accepts the node id). */
+export function logFiles(state: GridState): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [name, s] of [['chain', state.chain], ['relay', state.relay], ['hub', state.hub], ['dns', state.dns]] as const) {
+    if (s?.process) out.set(name, s.process.logFile);
+  }
+  for (const n of state.nodes) if (n.process) out.set(`node${n.index}`, n.process.logFile);
+  return out;
+}
+
+/** The log text for `tfgrid local logs [name]`: one service, or the tail of every log. */
+export function readLogs(state: GridState, name: string | undefined, lines: number): string {
+  const files = logFiles(state);
+  if (name === undefined) {
+    return [...files.entries()].map(([n, f]) => `==> ${n} (${f}) <==\n${tailFile(f, lines)}`).join('\n\n');
+  }
+  const byId = state.nodes.find((n) => String(n.nodeId) === name || String(n.index) === name);
+  const key = files.has(name) ? name : byId ? `node${byId.index}` : undefined;
+  const file = key ? files.get(key) : undefined;
+  if (!file) {
+    throw new InputError(`no log named "${name}"; known: ${[...files.keys()].join(', ')}`, { path: 'name', fix: 'use one of the listed names or a node id' });
+  }
+  if (!fs.existsSync(file)) return '';
+  return tailFile(file, lines);
+}
