@@ -9,7 +9,7 @@ help:
 
 setup: ## install system packages (root on Debian) and npm dependencies
 	./scripts/install-system-deps.sh
-	npm ci --no-audit --no-fund
+	npm install --no-audit --no-fund   # not `npm ci`: the registry lacks some of @swc/core's optional platform builds
 
 build: ## compile TypeScript into dist/
 	npx tsc -p tsconfig.json
