@@ -1,0 +1,307 @@
+/**
+ * NetworkBackend on Linux (zos-protocol.md §6.2, §6.4; machine.md netns/veth/bridge and WireGuard): per network
+ * resource a namespace with a bridge (the /24's `.1`), wireguard-go whose UDP socket lives in the node's host
+ * namespace and whose tun is moved into the NR namespace (as ZOS moves its wg device), `100.64.b.c/16` on it and
+ * a route for the whole ip_range; per machine a namespace joined to the bridge by a veth (or a tap for qemu);
+ * public IPs as macvlans of the host uplink moved into the machine namespace.
+ *
+ * Machine-wide names all start with the node's prefix: namespaces `<p>-nr-<netId>` / `<p>-m-<hash>`, wireguard
+ * interfaces `<p>w<hash8>` (their control sockets are machine-wide), temporary macvlans `<p>p<hash8>`.
+ * Names inside our own namespaces (`br0`, `eth0`, `pub`, `v…`, `t…`) need no prefix.
+ * @module
+ */
+import { createHash } from 'crypto';
+import { existsSync, openSync, closeSync, promises as fs } from 'fs';
+import * as path from 'path';
+import { InputError, ZosError } from '../../../protocol/common/errors';
+import type { Logger } from '../../../protocol/common/log';
+import { silentLogger } from '../../../protocol/common/log';
+import { inNetns, ipIn, isAlive, killPid, runCommand, sleep, spawnDaemon, tryCommand } from '../machine/host-command';
+import { checkMachineIp, macFor, myceliumIp, myceliumPrefix, parseCidr4, planetaryIp } from './addressing';
+import { NETWORK_ERRORS, gatewayFor, networkConfigSchema, wgIpFor } from './network';
+import type { AttachRequest, MachineNic, NetworkBackend, NetworkConfig, NetworkHost, NetworkInfo, PublicIpRequest } from './network';
+
+export interface LinuxNetworkOptions {
+  host: NetworkHost;
+  /** State directory (wireguard-go logs and pid files). */
+  dir: string;
+  log?: Logger;
+}
+
+const PREFIX = /^[a-z][a-z0-9]{0,5}$/;
+export const WG_SOCKET_DIR = '/var/run/wireguard';
+
+const short = (s: string, n: number) => createHash('sha256').update(s).digest('hex').slice(0, n);
+
+/** Names this node uses on the machine (also what cleanupAll looks for). */
+export function networkNames(prefix: string) {
+  return {
+    nrNetns: (netId: string) => `${prefix}-nr-${netId}`,
+    machineNetns: (machine: string) => `${prefix}-m-${short(machine, 12)}`,
+    wg: (netId: string) => `${prefix}w${short(netId, 8)}`,
+    macvlan: (machine: string) => `${prefix}p${short(machine, 8)}`,
+    veth: (machine: string) => `v${short(machine, 10)}`,
+    tap: (machine: string) => `t${short(machine, 10)}`,
+    isOurs: (netns: string) => netns.startsWith(`${prefix}-nr-`) || netns.startsWith(`${prefix}-m-`),
+  };
+}
+
+interface NrRecord {
+  config: NetworkConfig;
+  info: NetworkInfo;
+  wgPid: number;
+}
+
+export function createLinuxNetwork(opts: LinuxNetworkOptions): NetworkBackend {
+  const { host } = opts;
+  if (!PREFIX.test(host.prefix)) throw new InputError(`network prefix "${host.prefix}" must match ${PREFIX.source} (interface names are ≤ 15 chars)`);
+  const names = networkNames(host.prefix);
+  const dir = path.resolve(opts.dir);
+  const log = (opts.log ?? silentLogger).child({ backend: 'network', prefix: host.prefix });
+  const nrs = new Map<string, NrRecord>();
+  const nics = new Map<string, MachineNic>();
+  const publics = new Set<string>();
+  // Serialise everything: ip(8) races on shared names are not worth the complexity at our scale.
+  let chain: Promise<unknown> = Promise.resolve();
+  const serial = <T>(fn: () => Promise<T>): Promise<T> => {
+    const next = chain.then(fn, fn);
+    chain = next.catch(() => undefined);
+    return next;
+  };
+
+  async function writeWgConf(ifname: string, cfg: NetworkConfig): Promise<void> {
+    const lines = ['[Interface]', `PrivateKey = ${cfg.wgPrivateKey}`, `ListenPort = ${cfg.wgListenPort}`, ''];
+    for (const p of cfg.peers) {
+      lines.push('[Peer]', `PublicKey = ${p.wgPublicKey}`, `AllowedIPs = ${p.allowedIps.join(', ')}`);
+      if (p.endpoint) lines.push(`Endpoint = ${p.endpoint}`, 'PersistentKeepalive = 20');
+      lines.push('');
+    }
+    const file = path.join(dir, `${ifname}.conf`);
+    await fs.writeFile(file, lines.join('\n'), { mode: 0o600 });
+    try {
+      await runCommand('wg', ['setconf', ifname, file]);
+    } finally {
+      await fs.rm(file, { force: true });
+    }
+  }
+
+  async function startWireguard(ifname: string, nrNs: string): Promise<number> {
+    await fs.mkdir(dir, { recursive: true });
+    const sock = path.join(WG_SOCKET_DIR, `${ifname}.sock`);
+    if (existsSync(sock)) throw new ZosError(`wireguard interface ${ifname} already exists on this machine (${sock})`);
+    const logFd = openSync(path.join(dir, `${ifname}.log`), 'a');
+    let pid: number;
+    try {
+      pid = spawnDaemon('nsenter', [`--net=/run/netns/${host.hostNetns}`, 'wireguard-go', ifname], {
+        logFd,
+        env: { ...process.env, WG_PROCESS_FOREGROUND: '1' },
+      });
+    } finally {
+      closeSync(logFd);
+    }
+    await fs.writeFile(path.join(dir, `${ifname}.pid`), String(pid));
+    for (let i = 0; i < 200 && !existsSync(sock); i++) {
+      if (!isAlive(pid)) break;
+      await sleep(25);
+    }
+    if (!existsSync(sock)) {
+      await killPid(pid);
+      const text = await fs.readFile(path.join(dir, `${ifname}.log`), 'utf8').catch(() => '');
+      throw new ZosError(`failed to start wireguard-go ${ifname} in ${host.hostNetns}: ${text.trim().split('\n').slice(-3).join(' | ')}`);
+    }
+    await ipIn(host.hostNetns, 'link', 'set', ifname, 'netns', nrNs);
+    return pid;
+  }
+
+  async function stopWireguard(ifname: string, pid: number): Promise<void> {
+    await killPid(pid);
+    await fs.rm(path.join(WG_SOCKET_DIR, `${ifname}.sock`), { force: true });
+    await fs.rm(path.join(dir, `${ifname}.pid`), { force: true });
+  }
+
+  async function createNr(cfg: NetworkConfig): Promise<NrRecord> {
+    const ns = names.nrNetns(cfg.netId);
+    const wg = names.wg(cfg.netId);
+    const gw = gatewayFor(cfg.subnet);
+    const info: NetworkInfo = {
+      netId: cfg.netId,
+      subnet: cfg.subnet,
+      ipRange: cfg.ipRange,
+      gateway: gw,
+      wgIp: wgIpFor(cfg.subnet),
+      wgListenPort: cfg.wgListenPort,
+      netns: ns,
+      ...(cfg.mycelium ? { myceliumPrefix: myceliumPrefix(cfg.mycelium.hexKey) } : {}),
+    };
+    await tryCommand('ip', ['netns', 'del', ns]); // a leftover of a crash is rebuilt from scratch
+    await runCommand('ip', ['netns', 'add', ns]);
+    let pid = 0;
+    try {
+      await ipIn(ns, 'link', 'set', 'lo', 'up');
+      await ipIn(ns, 'link', 'add', 'br0', 'type', 'bridge');
+      await ipIn(ns, 'addr', 'add', `${gw}/${parseCidr4(cfg.subnet)?.bits ?? 24}`, 'dev', 'br0');
+      await ipIn(ns, 'link', 'set', 'br0', 'up');
+      await inNetns(ns, 'sh', ['-c', 'echo 1 > /proc/sys/net/ipv4/ip_forward']);
+      pid = await startWireguard(wg, ns);
+      await writeWgConf(wg, cfg);
+      await ipIn(ns, 'addr', 'add', info.wgIp, 'dev', wg);
+      await ipIn(ns, 'link', 'set', wg, 'up');
+      await ipIn(ns, 'route', 'replace', cfg.ipRange, 'dev', wg);
+      if (info.myceliumPrefix) await ipIn(ns, '-6', 'addr', 'add', info.myceliumPrefix.replace('::/64', '::1/64'), 'dev', 'br0', 'nodad');
+    } catch (err) {
+      if (pid) await stopWireguard(wg, pid);
+      await tryCommand('ip', ['netns', 'del', ns]);
+      throw err;
+    }
+    log.info('network resource created', { netId: cfg.netId, subnet: cfg.subnet, port: cfg.wgListenPort });
+    return { config: cfg, info, wgPid: pid };
+  }
+
+  async function removeNr(netId: string): Promise<void> {
+    const r = nrs.get(netId);
+    for (const [m, nic] of [...nics]) if (nic.netId === netId) await detachNow(m);
+    if (r) await stopWireguard(names.wg(netId), r.wgPid);
+    await tryCommand('ip', ['netns', 'del', names.nrNetns(netId)]);
+    nrs.delete(netId);
+    log.info('network resource removed', { netId });
+  }
+
+  async function detachNow(machine: string): Promise<void> {
+    const nic = nics.get(machine);
+    if (nic?.kind === 'tap') await tryCommand('ip', ['-n', names.nrNetns(nic.netId), 'link', 'del', nic.ifname]);
+    await tryCommand('ip', ['netns', 'del', names.machineNetns(machine)]);
+    await tryCommand('ip', ['-n', host.hostNetns, 'link', 'del', names.macvlan(machine)]);
+    nics.delete(machine);
+    publics.delete(machine);
+  }
+
+  const backend: NetworkBackend = {
+    apply: (config) =>
+      serial(async () => {
+        const cfg = networkConfigSchema.parse(config);
+        if (!parseCidr4(cfg.subnet)) throw new ZosError(`invalid network resource subnet '${cfg.subnet}'`);
+        if (!parseCidr4(cfg.ipRange)) throw new ZosError(`invalid network IP range '${cfg.ipRange}'`);
+        for (const [id, r] of nrs) {
+          if (id !== cfg.netId && r.config.wgListenPort === cfg.wgListenPort) {
+            throw new ZosError(NETWORK_ERRORS.portInUse, { nodeMessage: NETWORK_ERRORS.portInUse });
+          }
+        }
+        const have = nrs.get(cfg.netId);
+        if (have && have.config.subnet === cfg.subnet && have.config.ipRange === cfg.ipRange && have.config.mycelium?.hexKey === cfg.mycelium?.hexKey && isAlive(have.wgPid)) {
+          // update in place: key, port and peers
+          await writeWgConf(names.wg(cfg.netId), cfg);
+          have.config = cfg;
+          have.info = { ...have.info, wgListenPort: cfg.wgListenPort };
+          log.info('network resource updated', { netId: cfg.netId, peers: cfg.peers.length });
+          return { ...have.info };
+        }
+        if (have) await removeNr(cfg.netId);
+        const r = await createNr(cfg);
+        nrs.set(cfg.netId, r);
+        return { ...r.info };
+      }),
+
+    get: async (netId) => {
+      const r = nrs.get(netId);
+      return r ? { ...r.info } : undefined;
+    },
+    list: async () => [...nrs.values()].map((r) => ({ ...r.info })),
+    remove: (netId) => serial(() => removeNr(netId)),
+    listWgPorts: async () => [...nrs.values()].map((r) => r.config.wgListenPort).sort((a, b) => a - b),
+    listPrivateIps: async (netId) => [...nics.values()].filter((n) => n.netId === netId).map((n) => n.ip).sort(),
+
+    attach: (req: AttachRequest) =>
+      serial(async () => {
+        const r = nrs.get(req.netId);
+        if (!r) throw new ZosError(`could not get network resource subnet: network ${req.netId} not found`);
+        checkMachineIp(req.ip, r.config.subnet);
+        const kind = req.kind ?? 'veth';
+        const have = nics.get(req.machine);
+        if (have) {
+          if (have.ip === req.ip && have.netId === req.netId && have.kind === kind) return { ...have };
+          await detachNow(req.machine);
+        }
+        for (const n of nics.values()) {
+          if (n.netId === req.netId && n.ip === req.ip) throw new ZosError(`ip ${req.ip} is already used by another machine in network ${req.netId}`);
+        }
+        const bits = parseCidr4(r.config.subnet)?.bits ?? 24;
+        const mac = macFor(req.machine);
+        const nrNs = r.info.netns;
+        const mns = names.machineNetns(req.machine);
+        const nic: MachineNic = { machine: req.machine, netId: req.netId, netns: mns, ifname: 'eth0', kind, ip: req.ip, prefixLength: bits, gateway: r.info.gateway, mac };
+        if (req.myceliumSeed) {
+          if (!r.info.myceliumPrefix) throw new ZosError(`network ${req.netId} has no mycelium configuration`);
+          nic.myceliumIp = myceliumIp(r.info.myceliumPrefix, req.myceliumSeed);
+        }
+        if (req.planetary) nic.planetaryIp = planetaryIp(req.machine);
+        try {
+          if (kind === 'tap') {
+            // qemu runs inside the NR namespace and opens the tap there; the guest configures its own address.
+            const tap = names.tap(req.machine);
+            await ipIn(nrNs, 'tuntap', 'add', tap, 'mode', 'tap');
+            await ipIn(nrNs, 'link', 'set', tap, 'master', 'br0', 'up');
+            Object.assign(nic, { netns: nrNs, ifname: tap });
+          } else {
+            await tryCommand('ip', ['netns', 'del', mns]);
+            await runCommand('ip', ['netns', 'add', mns]);
+            await ipIn(mns, 'link', 'set', 'lo', 'up');
+            const v = names.veth(req.machine);
+            await ipIn(nrNs, 'link', 'add', v, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', mns, 'address', mac);
+            await ipIn(nrNs, 'link', 'set', v, 'master', 'br0', 'up');
+            await ipIn(mns, 'addr', 'add', `${req.ip}/${bits}`, 'dev', 'eth0');
+            await ipIn(mns, 'link', 'set', 'eth0', 'up');
+            await ipIn(mns, 'route', 'add', 'default', 'via', r.info.gateway, 'dev', 'eth0');
+            await ipIn(mns, 'route', 'add', r.config.ipRange, 'via', r.info.gateway, 'dev', 'eth0');
+            await ipIn(mns, 'route', 'add', '100.64.0.0/16', 'via', r.info.gateway, 'dev', 'eth0');
+            if (nic.myceliumIp) {
+              await ipIn(mns, '-6', 'addr', 'add', `${nic.myceliumIp}/64`, 'dev', 'eth0', 'nodad');
+            }
+            if (nic.planetaryIp) await ipIn(mns, '-6', 'addr', 'add', `${nic.planetaryIp}/128`, 'dev', 'eth0', 'nodad');
+          }
+        } catch (err) {
+          await detachNow(req.machine);
+          throw err;
+        }
+        nics.set(req.machine, nic);
+        log.info('machine attached', { machine: req.machine, netId: req.netId, ip: req.ip, kind });
+        return { ...nic };
+      }),
+
+    attachPublicIp: (req: PublicIpRequest) =>
+      serial(async () => {
+        const nic = nics.get(req.machine);
+        if (!nic) throw new ZosError(`machine ${req.machine} has no private interface to add a public ip to`);
+        if (nic.kind === 'tap') throw new ZosError(`public ips for VM-mode machines are not supported by this node yet`);
+        if (!host.uplink) throw new ZosError('public ipv4 is requested, but not supported on this node');
+        if (publics.has(req.machine)) return;
+        const tmp = names.macvlan(req.machine);
+        const mns = nic.netns;
+        await tryCommand('ip', ['-n', host.hostNetns, 'link', 'del', tmp]);
+        await ipIn(host.hostNetns, 'link', 'add', tmp, 'link', host.uplink, 'address', macFor(`pub:${req.machine}`), 'type', 'macvlan', 'mode', 'bridge');
+        try {
+          await ipIn(host.hostNetns, 'link', 'set', tmp, 'netns', mns);
+          await ipIn(mns, 'link', 'set', tmp, 'name', 'pub');
+          if (req.ip) await ipIn(mns, 'addr', 'add', req.ip, 'dev', 'pub');
+          if (req.ip6) await ipIn(mns, '-6', 'addr', 'add', req.ip6, 'dev', 'pub', 'nodad');
+          await ipIn(mns, 'link', 'set', 'pub', 'up');
+          if (req.ip && req.gateway) await ipIn(mns, 'route', 'replace', 'default', 'via', req.gateway, 'dev', 'pub');
+          if (req.ip6 && req.gateway6) await ipIn(mns, '-6', 'route', 'replace', 'default', 'via', req.gateway6, 'dev', 'pub');
+        } catch (err) {
+          await tryCommand('ip', ['-n', host.hostNetns, 'link', 'del', tmp]);
+          await tryCommand('ip', ['-n', mns, 'link', 'del', 'pub']);
+          throw err;
+        }
+        publics.add(req.machine);
+        log.info('public ip attached', { machine: req.machine, ip: req.ip, ip6: req.ip6 });
+      }),
+
+    detach: (machine) => serial(() => detachNow(machine)),
+
+    close: () =>
+      serial(async () => {
+        for (const m of [...nics.keys()]) await detachNow(m);
+        for (const id of [...nrs.keys()]) await removeNr(id);
+      }),
+  };
+  return backend;
+}

@@ -1,0 +1,95 @@
+/**
+ * NetworkBackend, state only: the same validation, addressing and bookkeeping as the Linux backend (so the API
+ * answers alike), without namespaces or WireGuard. For machines without root; never CI's fallback.
+ * zos-protocol.md §6.2, §6.4.
+ * @module
+ */
+import { ZosError } from '../../../protocol/common/errors';
+import { checkMachineIp, macFor, myceliumIp, myceliumPrefix, parseCidr4, planetaryIp } from './addressing';
+import { NETWORK_ERRORS, gatewayFor, networkConfigSchema, wgIpFor } from './network';
+import type { MachineNic, NetworkBackend, NetworkConfig, NetworkInfo } from './network';
+
+export function createSimNetwork(opts: { prefix: string; uplink?: string }): NetworkBackend {
+  const nrs = new Map<string, { config: NetworkConfig; info: NetworkInfo }>();
+  const nics = new Map<string, MachineNic>();
+  const publics = new Set<string>();
+  const detach = (m: string) => {
+    nics.delete(m);
+    publics.delete(m);
+  };
+  return {
+    async apply(config) {
+      const cfg = networkConfigSchema.parse(config);
+      if (!parseCidr4(cfg.subnet)) throw new ZosError(`invalid network resource subnet '${cfg.subnet}'`);
+      if (!parseCidr4(cfg.ipRange)) throw new ZosError(`invalid network IP range '${cfg.ipRange}'`);
+      for (const [id, r] of nrs) {
+        if (id !== cfg.netId && r.config.wgListenPort === cfg.wgListenPort) throw new ZosError(NETWORK_ERRORS.portInUse, { nodeMessage: NETWORK_ERRORS.portInUse });
+      }
+      const info: NetworkInfo = {
+        netId: cfg.netId,
+        subnet: cfg.subnet,
+        ipRange: cfg.ipRange,
+        gateway: gatewayFor(cfg.subnet),
+        wgIp: wgIpFor(cfg.subnet),
+        wgListenPort: cfg.wgListenPort,
+        netns: `${opts.prefix}-nr-${cfg.netId}`,
+        ...(cfg.mycelium ? { myceliumPrefix: myceliumPrefix(cfg.mycelium.hexKey) } : {}),
+      };
+      const have = nrs.get(cfg.netId);
+      if (have && have.config.subnet !== cfg.subnet) for (const [m, n] of [...nics]) if (n.netId === cfg.netId) detach(m);
+      nrs.set(cfg.netId, { config: cfg, info });
+      return { ...info };
+    },
+    get: async (id) => (nrs.has(id) ? { ...(nrs.get(id)?.info as NetworkInfo) } : undefined),
+    list: async () => [...nrs.values()].map((r) => ({ ...r.info })),
+    async remove(netId) {
+      for (const [m, n] of [...nics]) if (n.netId === netId) detach(m);
+      nrs.delete(netId);
+    },
+    listWgPorts: async () => [...nrs.values()].map((r) => r.config.wgListenPort).sort((a, b) => a - b),
+    listPrivateIps: async (netId) => [...nics.values()].filter((n) => n.netId === netId).map((n) => n.ip).sort(),
+    async attach(req) {
+      const r = nrs.get(req.netId);
+      if (!r) throw new ZosError(`could not get network resource subnet: network ${req.netId} not found`);
+      checkMachineIp(req.ip, r.config.subnet);
+      const kind = req.kind ?? 'veth';
+      const have = nics.get(req.machine);
+      if (have && have.ip === req.ip && have.netId === req.netId && have.kind === kind) return { ...have };
+      if (have) detach(req.machine);
+      for (const n of nics.values()) {
+        if (n.netId === req.netId && n.ip === req.ip) throw new ZosError(`ip ${req.ip} is already used by another machine in network ${req.netId}`);
+      }
+      const nic: MachineNic = {
+        machine: req.machine,
+        netId: req.netId,
+        netns: kind === 'tap' ? r.info.netns : `${opts.prefix}-m-${req.machine}`,
+        ifname: kind === 'tap' ? `t-${req.machine}` : 'eth0',
+        kind,
+        ip: req.ip,
+        prefixLength: parseCidr4(r.config.subnet)?.bits ?? 24,
+        gateway: r.info.gateway,
+        mac: macFor(req.machine),
+      };
+      if (req.myceliumSeed) {
+        if (!r.info.myceliumPrefix) throw new ZosError(`network ${req.netId} has no mycelium configuration`);
+        nic.myceliumIp = myceliumIp(r.info.myceliumPrefix, req.myceliumSeed);
+      }
+      if (req.planetary) nic.planetaryIp = planetaryIp(req.machine);
+      nics.set(req.machine, nic);
+      return { ...nic };
+    },
+    async attachPublicIp(req) {
+      const nic = nics.get(req.machine);
+      if (!nic) throw new ZosError(`machine ${req.machine} has no private interface to add a public ip to`);
+      if (nic.kind === 'tap') throw new ZosError(`public ips for VM-mode machines are not supported by this node yet`);
+      if (!opts.uplink) throw new ZosError('public ipv4 is requested, but not supported on this node');
+      publics.add(req.machine);
+    },
+    detach: async (m) => detach(m),
+    async close() {
+      nics.clear();
+      publics.clear();
+      nrs.clear();
+    },
+  };
+}
