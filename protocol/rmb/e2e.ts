@@ -30,8 +30,12 @@ export function e2eSharedKey(seed: Uint8Array, theirPk: Uint8Array): Buffer {
 }
 
 /** Encrypts `plain` for the holder of `theirPk`. `nonce` is for tests only; the default is random. */
-export function e2eEncrypt(seed: Uint8Array, theirPk: Uint8Array, plain: Uint8Array, nonce: Uint8Array = randomBytes(NONCE_LENGTH)): Uint8Array {
-  const key = e2eSharedKey(seed, theirPk);
+export function e2eEncrypt(seed: Uint8Array, theirPk: Uint8Array, plain: Uint8Array, nonce?: Uint8Array): Uint8Array {
+  return e2eEncryptWithKey(e2eSharedKey(seed, theirPk), plain, nonce);
+}
+
+/** Encrypts with an already derived shared key (ECDH is the slow part; peers cache keys per twin). */
+export function e2eEncryptWithKey(key: Uint8Array, plain: Uint8Array, nonce: Uint8Array = randomBytes(NONCE_LENGTH)): Uint8Array {
   const c = createCipheriv('aes-256-gcm', key, nonce);
   const body = Buffer.concat([c.update(plain), c.final()]);
   return Buffer.concat([Buffer.from(nonce), body, c.getAuthTag()]);
@@ -39,10 +43,14 @@ export function e2eEncrypt(seed: Uint8Array, theirPk: Uint8Array, plain: Uint8Ar
 
 /** Decrypts a payload from the holder of `theirPk`; RmbError code 106 when it does not authenticate. */
 export function e2eDecrypt(seed: Uint8Array, theirPk: Uint8Array, cipher: Uint8Array): Uint8Array {
+  return e2eDecryptWithKey(e2eSharedKey(seed, theirPk), cipher);
+}
+
+/** Decrypts with an already derived shared key. */
+export function e2eDecryptWithKey(key: Uint8Array, cipher: Uint8Array): Uint8Array {
   if (cipher.length < NONCE_LENGTH + TAG_LENGTH) {
     throw new RmbError(`e2e: cipher of ${cipher.length} bytes is shorter than nonce and tag`, { code: RMB_ERROR_CODE.E2E });
   }
-  const key = e2eSharedKey(seed, theirPk);
   const buf = Buffer.from(cipher.buffer, cipher.byteOffset, cipher.byteLength);
   const d = createDecipheriv('aes-256-gcm', key, buf.subarray(0, NONCE_LENGTH));
   d.setAuthTag(buf.subarray(buf.length - TAG_LENGTH));

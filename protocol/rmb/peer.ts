@@ -19,7 +19,7 @@ import { errorText, RmbError } from '../common/errors';
 import type { Identity } from '../common/identity';
 import type { Logger } from '../common/log';
 import { silentLogger } from '../common/log';
-import { e2eDecrypt, e2eEncrypt, e2ePublicKey } from './e2e';
+import { e2eDecryptWithKey, e2eEncryptWithKey, e2ePublicKey, e2eSharedKey } from './e2e';
 import {
   decodeEnvelope,
   encodeEnvelope,
@@ -52,6 +52,8 @@ export interface RequestContext {
   uid: string;
   /** The request body as received (after decryption), UTF-8; `''` when empty. */
   raw: string;
+  /** The body came end-to-end encrypted (the reply is encrypted too). */
+  encrypted: boolean;
 }
 
 /** Serves one command. Throw to reply an error whose text is the thrown message. */
@@ -156,6 +158,18 @@ export function createRmbPeer(opts: RmbPeerOptions): RmbPeer {
   const e2e = opts.e2e ?? true;
   const myPk = e2ePublicKey(opts.identity.seed);
   const nowS = () => toUnixSeconds(clock.now());
+  /** ECDH results per peer pk (hex): the curve math costs far more than AES. */
+  const sharedKeys = new Map<string, Uint8Array>();
+  const sharedKey = (pk: Uint8Array): Uint8Array => {
+    const k = Buffer.from(pk).toString('hex');
+    let key = sharedKeys.get(k);
+    if (!key) {
+      key = e2eSharedKey(opts.identity.seed, pk);
+      if (sharedKeys.size > 10_000) sharedKeys.clear();
+      sharedKeys.set(k, key);
+    }
+    return key;
+  };
 
   const pending = new Map<string, Pending>();
   const handlers = new Map<string, RmbHandler>();
@@ -300,7 +314,7 @@ export function createRmbPeer(opts: RmbPeerOptions): RmbPeer {
       schema: JSON_SCHEMA,
     };
     if (callOpts.tags) env.tags = callOpts.tags;
-    if (encrypt && dest.pk) env.cipher = e2eEncrypt(opts.identity.seed, dest.pk, plain);
+    if (encrypt && dest.pk) env.cipher = e2eEncryptWithKey(sharedKey(dest.pk), plain);
     else env.plain = plain;
     if (opts.relays && opts.relays.length) env.relays = opts.relays;
     env = signEnvelope(env, opts.identity);
@@ -383,7 +397,7 @@ export function createRmbPeer(opts: RmbPeerOptions): RmbPeer {
       let body: Uint8Array = env.plain ?? new Uint8Array();
       if (env.cipher && env.cipher.length) {
         if (!sender?.pk) throw new RmbError('reply is encrypted but the sender publishes no pk', { code: RMB_ERROR_CODE.NO_PUBLIC_KEY });
-        body = e2eDecrypt(opts.identity.seed, sender.pk, env.cipher);
+        body = e2eDecryptWithKey(sharedKey(sender.pk), env.cipher);
       }
       p.resolve(Buffer.from(body).toString('utf8'));
     } catch (err) {
@@ -403,7 +417,7 @@ export function createRmbPeer(opts: RmbPeerOptions): RmbPeer {
     if ('body' in result) {
       env.response = {};
       const plain = Buffer.from(result.body, 'utf8');
-      if (result.cipherFor) env.cipher = e2eEncrypt(opts.identity.seed, result.cipherFor, plain);
+      if (result.cipherFor) env.cipher = e2eEncryptWithKey(sharedKey(result.cipherFor), plain);
       else env.plain = plain;
     } else env.error = { code: result.code, message: result.message };
     env = signEnvelope(env, opts.identity);
@@ -433,7 +447,7 @@ export function createRmbPeer(opts: RmbPeerOptions): RmbPeer {
       if (!e2e) return fail(RMB_ERROR_CODE.E2E, 'this peer does not accept encrypted payloads');
       if (!sender.pk || sender.pk.length === 0) return fail(RMB_ERROR_CODE.NO_PUBLIC_KEY, `twin ${sender.id} has no public key for encryption`);
       try {
-        body = e2eDecrypt(opts.identity.seed, sender.pk, req.cipher);
+        body = e2eDecryptWithKey(sharedKey(sender.pk), req.cipher);
       } catch (err) {
         return fail(RMB_ERROR_CODE.E2E, errorText(err));
       }
@@ -450,7 +464,7 @@ export function createRmbPeer(opts: RmbPeerOptions): RmbPeer {
       }
     }
     try {
-      const result = await handler(payload, { source: { ...req.source }, command, uid: req.uid, raw });
+      const result = await handler(payload, { source: { ...req.source }, command, uid: req.uid, raw, encrypted });
       const text = result instanceof RawJson ? result.text : JSON.stringify(result === undefined ? null : result);
       reply(req, { body: text, cipherFor: encrypted ? sender.pk : undefined });
     } catch (err) {
