@@ -8,3 +8,4 @@ import type { Command } from 'commander';
 export type RegisterCommands = (program: Command) => void;
 
 export const COMMANDS: RegisterCommands[] = [];
+import { registerZos } from './zos'; COMMANDS.push(registerZos);

@@ -158,7 +158,7 @@ export class DeploymentDecodeError extends InputError {}
 
 function fail(message: string, path: (string | number)[]): never {
   const p = formatPath(path);
-  throw new DeploymentDecodeError(message, { path: p, nodeMessage: message, fix: p ? `fix ${p}` : undefined });
+  throw new DeploymentDecodeError(message, { path: p, nodeMessage: message });
 }
 
 /**
