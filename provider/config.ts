@@ -1,0 +1,113 @@
+/**
+ * Provider configuration (DESIGN.md §4 "Secrets", pulumi-notes.md §2.3–§2.4): stack config `tfgrid:*` read in
+ * the dynamic provider's `configure()`, with environment fallbacks. The mnemonic is read in the plugin process
+ * only; it never enters the serialized provider (`__provider`) or any resource state.
+ * @module
+ */
+import { z } from 'zod';
+import { InputError } from '../protocol/common/errors';
+
+export const GRID_NETWORKS = ['local', 'dev', 'qa', 'test', 'main'] as const;
+export type GridNetwork = (typeof GRID_NETWORKS)[number];
+
+/** Public endpoints per network (rmb-tfchain.md §A11); `local` is the embedded grid on 127.0.0.1. */
+export const NETWORK_URLS: Record<GridNetwork, { chain: string[]; relay: string[] }> = {
+  local: { chain: ['ws://127.0.0.1:8000'], relay: ['ws://127.0.0.1:8081'] },
+  dev: { chain: ['wss://tfchain.dev.grid.tf/ws'], relay: ['wss://relay.dev.grid.tf'] },
+  qa: { chain: ['wss://tfchain.qa.grid.tf/ws'], relay: ['wss://relay.qa.grid.tf'] },
+  test: { chain: ['wss://tfchain.test.grid.tf/ws'], relay: ['wss://relay.test.grid.tf'] },
+  main: { chain: ['wss://tfchain.grid.tf/ws'], relay: ['wss://relay.grid.tf'] },
+};
+
+export interface ProviderConfig {
+  network: GridNetwork;
+  mnemonic: string;
+  keyType: 'sr25519' | 'ed25519';
+  chainUrls: string[];
+  relayUrls: string[];
+  /** Seconds allowed for workloads to reach ok/error after a deploy or update. */
+  deployTimeout: number;
+  /** Seconds allowed for one RMB call. */
+  rmbTimeout: number;
+  /** Milliseconds during which concurrent operations are coalesced into one version bump. */
+  coalesceMs: number;
+}
+
+/** Config keys (fully qualified, as `req.config.get` wants them) and their environment fallbacks. */
+export const CONFIG_KEYS = {
+  network: { key: 'tfgrid:network', env: 'TFGRID_NETWORK' },
+  mnemonic: { key: 'tfgrid:mnemonic', env: 'TFGRID_MNEMONIC' },
+  keyType: { key: 'tfgrid:keyType', env: 'TFGRID_KEY_TYPE' },
+  chainUrls: { key: 'tfgrid:chainUrls', env: 'TFGRID_CHAIN_URLS' },
+  relayUrls: { key: 'tfgrid:relayUrls', env: 'TFGRID_RELAY_URLS' },
+  deployTimeout: { key: 'tfgrid:deployTimeout', env: 'TFGRID_DEPLOY_TIMEOUT' },
+  rmbTimeout: { key: 'tfgrid:rmbTimeout', env: 'TFGRID_RMB_TIMEOUT' },
+  coalesceMs: { key: 'tfgrid:coalesceMs', env: 'TFGRID_COALESCE_MS' },
+} as const;
+
+/** Descriptions used by the schema generator. */
+export const CONFIG_DOCS: Record<keyof typeof CONFIG_KEYS, { type: 'string' | 'integer' | 'array'; description: string; secret?: boolean; default?: string | number }> = {
+  network: { type: 'string', description: 'Grid to deploy to: local (the embedded grid), dev, qa, test or main.', default: 'local' },
+  mnemonic: { type: 'string', description: 'BIP39 mnemonic of the deploying twin. Set with `pulumi config set --secret tfgrid:mnemonic` or TFGRID_MNEMONIC.', secret: true },
+  keyType: { type: 'string', description: 'Key type of the mnemonic: sr25519 (default) or ed25519.', default: 'sr25519' },
+  chainUrls: { type: 'array', description: 'TFChain websocket URLs, tried in order (comma separated or a JSON list).' },
+  relayUrls: { type: 'array', description: 'RMB relay websocket URLs, tried in order.' },
+  deployTimeout: { type: 'integer', description: 'Seconds to wait for workloads to reach ok or error.', default: 300 },
+  rmbTimeout: { type: 'integer', description: 'Seconds allowed for one RMB call to a node.', default: 30 },
+  coalesceMs: { type: 'integer', description: 'Milliseconds during which concurrent operations on one deployment become one version bump.', default: 150 },
+};
+
+const urlList = (v: string): string[] => {
+  const t = v.trim();
+  if (t.startsWith('[')) return z.array(z.string()).parse(JSON.parse(t));
+  return t.split(',').map((s) => s.trim()).filter(Boolean);
+};
+
+/**
+ * Builds the config from `get` (stack config, fully qualified keys) with `env` fallbacks; throws InputError with
+ * the key and the fix. The mnemonic is required only when `requireMnemonic` (a preview never needs it).
+ */
+export function readConfig(get: (key: string) => string | undefined, env: NodeJS.ProcessEnv = process.env): ProviderConfig {
+  const val = (k: keyof typeof CONFIG_KEYS): string | undefined => {
+    const v = get(CONFIG_KEYS[k].key);
+    return v !== undefined && v !== '' ? v : env[CONFIG_KEYS[k].env] || undefined;
+  };
+  const network = (val('network') ?? 'local') as GridNetwork;
+  if (!GRID_NETWORKS.includes(network)) {
+    throw new InputError(`tfgrid:network "${network}" is not a grid; use one of ${GRID_NETWORKS.join(', ')}`, { path: 'tfgrid:network', fix: 'pulumi config set tfgrid:network local' });
+  }
+  const keyType = (val('keyType') ?? 'sr25519') as ProviderConfig['keyType'];
+  if (keyType !== 'sr25519' && keyType !== 'ed25519') {
+    throw new InputError(`tfgrid:keyType "${keyType}" is not a key type; use sr25519 or ed25519`, { path: 'tfgrid:keyType' });
+  }
+  const int = (k: 'deployTimeout' | 'rmbTimeout' | 'coalesceMs', dflt: number): number => {
+    const v = val(k);
+    if (v === undefined) return dflt;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0) throw new InputError(`${CONFIG_KEYS[k].key} "${v}" is not a whole number`, { path: CONFIG_KEYS[k].key });
+    return n;
+  };
+  const chain = val('chainUrls');
+  const relay = val('relayUrls');
+  return {
+    network,
+    keyType,
+    mnemonic: val('mnemonic') ?? '',
+    chainUrls: chain ? urlList(chain) : NETWORK_URLS[network].chain,
+    relayUrls: relay ? urlList(relay) : NETWORK_URLS[network].relay,
+    deployTimeout: int('deployTimeout', 300),
+    rmbTimeout: int('rmbTimeout', 30),
+    coalesceMs: int('coalesceMs', 150),
+  };
+}
+
+/** Throws the error a user sees when deploying without credentials. */
+export function requireMnemonic(config: ProviderConfig): string {
+  if (!config.mnemonic) {
+    throw new InputError('no mnemonic: tfgrid needs the deploying twin\'s mnemonic', {
+      path: 'tfgrid:mnemonic',
+      fix: 'pulumi config set --secret tfgrid:mnemonic "<12 or 24 words>" (or export TFGRID_MNEMONIC)',
+    });
+  }
+  return config.mnemonic;
+}

@@ -1,0 +1,578 @@
+/**
+ * The deployment coordinator (DESIGN.md §4, zos-protocol.md §1.1, §3.2–§3.5, rmb-tfchain.md §B2–B5).
+ *
+ * Pulumi resources are single workloads; ZOS wants one signed, versioned deployment per node contract. The
+ * coordinator owns every (twin, node, group) deployment of this process:
+ * - the first workloads of a group → `createNodeContract(hash)` then `zos.deployment.deploy` at version 0;
+ * - later adds/updates/removes → version+1, only touched workloads carry the new version,
+ *   `updateNodeContract(new hash)`, re-sign, `zos.deployment.update`; the last remove cancels the contract;
+ * - then it waits for each touched workload's `ok`/`error` (or `unchanged`) with a timeout and surfaces the
+ *   node's text verbatim.
+ * Requests that arrive within one coalescing window become one version bump per deployment, and the contract
+ * operations of all deployments of that window go to the chain as one `batchAll`. A version conflict (someone
+ * else updated the deployment) re-reads the deployment from the node and retries. A create whose deploy is
+ * refused cancels the contract it just made (no paid orphan); if even that fails the error carries the
+ * contract id so the resource can be recorded as partially created.
+ * @module
+ */
+import { ChainError, ConflictError, RmbError, TfgridError, ZosError, errorText } from '../protocol/common/errors';
+import type { ContractOp, CoordinatorDeps, NodeApi, WireDeployment, WireWorkload } from './deps';
+
+/** What a resource wants in a deployment: the workload without version/result. */
+export interface WorkloadSpec {
+  name: string;
+  type: string;
+  data: Record<string, unknown>;
+  metadata?: string;
+  description?: string;
+}
+
+export type WorkloadOp =
+  /** Add the workload, or update it when its data changed (its version is bumped only then). */
+  | { kind: 'upsert'; workload: WorkloadSpec; publicIps?: number }
+  /** Remove the workload; the last one cancels the contract. */
+  | { kind: 'remove'; name: string };
+
+export interface ApplyRequest {
+  node: number;
+  group: string;
+  op: WorkloadOp;
+  /** The contract recorded in Pulumi state, when known (a fresh process re-reads it from the node). */
+  contractId?: number;
+  /** Extra contract operations for the same chain transaction (name contracts of gateways). */
+  extraChainOps?: ContractOp[];
+  /** Label for messages, e.g. `ZMachine "web"`. */
+  label?: string;
+}
+
+export interface ApplyResult {
+  twinId: number;
+  node: number;
+  group: string;
+  /** 0 when the deployment was cancelled (its last workload removed). */
+  contractId: number;
+  version: number;
+  /** The workload as the node reports it (with `result`), for upserts. */
+  workload?: WireWorkload;
+  /** Contract ids for `extraChainOps`, in order. */
+  extraContractIds: number[];
+}
+
+export interface ReadResult {
+  status: 'ok' | 'error' | 'paused' | 'init' | 'gone' | 'unreachable';
+  contractId: number;
+  version?: number;
+  workload?: WireWorkload;
+  message?: string;
+}
+
+export interface CoordinatorOptions {
+  /** How long requests are collected before one flush (ms). */
+  coalesceMs?: number;
+  /** Poll period while waiting for workload states (ms). */
+  pollMs?: number;
+  /** Time allowed for workloads to reach a final state (ms). */
+  deployTimeoutMs?: number;
+  /** Retries after a version conflict. */
+  conflictRetries?: number;
+}
+
+/** Counters for tests and the benchmark. */
+export interface CoordinatorStats {
+  flushes: number;
+  chainTransactions: number;
+  chainOps: number;
+  deploys: number;
+  updates: number;
+  cancels: number;
+  nodeCalls: number;
+}
+
+export interface Coordinator {
+  apply(req: ApplyRequest): Promise<ApplyResult>;
+  read(node: number, group: string, contractId: number, name: string): Promise<ReadResult>;
+  /** The node's current deployment for a group (from cache or node), undefined when none. */
+  current(node: number, group: string, contractId?: number): Promise<WireDeployment | undefined>;
+  readonly stats: CoordinatorStats;
+  close(): void;
+}
+
+const FINAL_STATES = new Set(['ok', 'error', 'unchanged', 'paused', 'deleted']);
+
+/** Metadata that identifies a group's deployment on a node (it is hashed, so groups never collide). */
+export function groupMetadata(group: string): string {
+  return JSON.stringify({ version: 3, type: 'pulumi-tfgrid', name: group, projectName: 'pulumi-tfgrid' });
+}
+
+function groupOf(d: WireDeployment): string | undefined {
+  try {
+    const m = JSON.parse(d.metadata) as { type?: string; name?: string };
+    return m.type === 'pulumi-tfgrid' ? m.name : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Node texts that mean "someone else moved the version" (zos-protocol.md §3.4). */
+export function isVersionConflict(text: string): boolean {
+  return /expecting deployment version \d+, got \d+|invalid version number for workload/.test(text);
+}
+
+function sameWorkload(a: WireWorkload, b: WorkloadSpec): boolean {
+  return (
+    a.type === b.type &&
+    (a.metadata ?? '') === (b.metadata ?? '') &&
+    (a.description ?? '') === (b.description ?? '') &&
+    stableJson(a.data) === stableJson(b.data)
+  );
+}
+
+/** JSON with sorted object keys, for comparing workload data. */
+export function stableJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(stableJson).join(',')}]`;
+  if (v && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    return `{${Object.keys(o)
+      .filter((k) => o[k] !== undefined)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${stableJson(o[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(v) ?? 'null';
+}
+
+interface Pending {
+  req: ApplyRequest;
+  resolve: (r: ApplyResult) => void;
+  reject: (e: unknown) => void;
+  attempts: number;
+}
+
+interface DeploymentState {
+  contractId: number;
+  version: number;
+  workloads: WireWorkload[];
+  publicIps: number;
+}
+
+interface Plan {
+  key: string;
+  node: number;
+  group: string;
+  api: NodeApi;
+  pending: Pending[];
+  before?: DeploymentState;
+  next?: WireDeployment;
+  /** Workloads whose final state we wait for: name → version. */
+  touched: Map<string, number>;
+  action: 'none' | 'create' | 'update' | 'cancel';
+  chainOps: ContractOp[];
+  extraOps: { op: ContractOp; owner: Pending }[];
+  publicIps: number;
+  failed?: unknown;
+}
+
+function keyOf(node: number, group: string): string {
+  return `${node}/${group}`;
+}
+
+export function createCoordinator(deps: CoordinatorDeps, opts: CoordinatorOptions = {}): Coordinator {
+  const coalesceMs = opts.coalesceMs ?? 150;
+  const pollMs = opts.pollMs ?? 500;
+  const deployTimeoutMs = opts.deployTimeoutMs ?? 5 * 60_000;
+  const conflictRetries = opts.conflictRetries ?? 3;
+  const stats: CoordinatorStats = { flushes: 0, chainTransactions: 0, chainOps: 0, deploys: 0, updates: 0, cancels: 0, nodeCalls: 0 };
+  const cache = new Map<string, DeploymentState>();
+  let queue: Pending[] = [];
+  let scheduled = false;
+  let running: Promise<void> = Promise.resolve();
+  let twin: number | undefined;
+  let closed = false;
+
+  const twinId = async (): Promise<number> => (twin ??= await deps.chain.twinId());
+
+  async function nodeCall<T>(node: number, what: string, fn: (api: NodeApi) => Promise<T>): Promise<T> {
+    stats.nodeCalls++;
+    const api = await deps.node(node);
+    return fn(api);
+  }
+
+  function schedule(): void {
+    if (scheduled || closed) return;
+    scheduled = true;
+    running = running.then(async () => {
+      await deps.sleep(coalesceMs);
+      scheduled = false;
+      const batch = queue;
+      queue = [];
+      if (batch.length > 0) await flush(batch).catch((err) => batch.forEach((p) => p.reject(err)));
+      if (queue.length > 0) schedule();
+    });
+  }
+
+  async function load(node: number, group: string, contractId: number | undefined): Promise<DeploymentState | undefined> {
+    const key = keyOf(node, group);
+    const cached = cache.get(key);
+    if (cached) return cached;
+    let found: WireDeployment | undefined;
+    if (contractId) {
+      try {
+        found = await nodeCall(node, 'get', (api) => api.get(contractId));
+      } catch (err) {
+        if (!/deployment not found|deployment does not exist/.test(errorText(err))) throw err;
+      }
+    }
+    if (!found) {
+      const all = await nodeCall(node, 'list', (api) => api.list());
+      found = all.find((d) => groupOf(d) === group);
+    }
+    if (!found) return undefined;
+    const contract = await deps.chain.getContract(found.contract_id);
+    if (contract && contract.state === 'deleted') return undefined;
+    const state: DeploymentState = {
+      contractId: found.contract_id,
+      version: found.version,
+      workloads: found.workloads.map((w) => ({ ...w })),
+      publicIps: contract?.publicIps ?? 0,
+    };
+    cache.set(key, state);
+    return state;
+  }
+
+  function deploymentOf(tw: number, group: string, version: number, contractId: number, workloads: WireWorkload[]): WireDeployment {
+    return {
+      version,
+      twin_id: tw,
+      contract_id: contractId,
+      metadata: groupMetadata(group),
+      description: '',
+      expiration: 0,
+      signature_requirement: {
+        requests: [{ twin_id: tw, required: false, weight: 1 }],
+        weight_required: 1,
+        signatures: [],
+        signature_style: '',
+      },
+      workloads: workloads.map((w) => ({
+        version: w.version,
+        name: w.name,
+        type: w.type,
+        data: w.data,
+        metadata: w.metadata ?? '',
+        description: w.description ?? '',
+      })),
+    };
+  }
+
+  async function plan(tw: number, node: number, group: string, pending: Pending[]): Promise<Plan> {
+    const key = keyOf(node, group);
+    const api = await deps.node(node);
+    const p: Plan = { key, node, group, api, pending, touched: new Map(), action: 'none', chainOps: [], extraOps: [], publicIps: 0 };
+    const contractId = pending.find((x) => x.req.contractId)?.req.contractId;
+    p.before = await load(node, group, contractId);
+    const isNew = !p.before;
+    const version = isNew ? 0 : p.before!.version + 1;
+    const workloads = (p.before?.workloads ?? []).map((w) => ({ ...w }));
+    let publicIpsWanted = 0;
+    for (const item of pending) {
+      const op = item.req.op;
+      for (const extra of item.req.extraChainOps ?? []) p.extraOps.push({ op: extra, owner: item });
+      if (op.kind === 'remove') {
+        const i = workloads.findIndex((w) => w.name === op.name);
+        if (i >= 0) workloads.splice(i, 1);
+        p.touched.delete(op.name);
+        continue;
+      }
+      publicIpsWanted += op.publicIps ?? 0;
+      const spec = op.workload;
+      const i = workloads.findIndex((w) => w.name === spec.name);
+      if (i >= 0 && workloads[i].type !== spec.type) {
+        item.reject(
+          new ZosError(`${item.req.label ?? spec.name}: node ${node} deployment ${p.before?.contractId} already has a ${workloads[i].type} named "${spec.name}"`, {
+            node,
+            fix: 'give the workload another name or use another deployment group',
+          }),
+        );
+        item.attempts = -1;
+        continue;
+      }
+      if (i >= 0 && sameWorkload(workloads[i], spec)) continue;
+      const w: WireWorkload = { version, name: spec.name, type: spec.type, data: spec.data, metadata: spec.metadata ?? '', description: spec.description ?? '' };
+      if (i >= 0) workloads[i] = w;
+      else workloads.push(w);
+      p.touched.set(spec.name, version);
+    }
+    p.pending = pending.filter((x) => x.attempts >= 0);
+    const changed = isNew ? workloads.length > 0 : workloads.length !== p.before!.workloads.length || p.touched.size > 0;
+    if (!changed) return p;
+    if (isNew) {
+      p.action = 'create';
+      p.publicIps = publicIpsWanted;
+      p.next = deploymentOf(tw, group, 0, 0, workloads);
+      p.chainOps.push({ kind: 'createNode', nodeId: node, hash: deps.codec.hashDeployment(p.next), data: groupMetadata(group), publicIps: publicIpsWanted });
+    } else if (workloads.length === 0) {
+      p.action = 'cancel';
+      p.chainOps.push({ kind: 'cancel', contractId: p.before!.contractId });
+    } else {
+      const have = p.before!.publicIps;
+      const needed = workloads.filter((w) => w.type === 'ip' && (w.data as { v4?: boolean }).v4).length;
+      if (needed > have) {
+        const err = new ZosError(
+          `node ${node} deployment ${p.before!.contractId} (group "${group}") reserved ${have} public IPv4 at creation and needs ${needed}: ` +
+            'TFChain cannot add public IPs to an existing node contract',
+          { node, contract: p.before!.contractId, fix: 'put the PublicIp and its ZMachine in a new deployment group (the `deployment` input), created together' },
+        );
+        p.pending.forEach((x) => x.reject(err));
+        p.pending = [];
+        return p;
+      }
+      p.action = 'update';
+      p.next = deploymentOf(tw, group, version, p.before!.contractId, workloads);
+      p.chainOps.push({ kind: 'updateNode', contractId: p.before!.contractId, hash: deps.codec.hashDeployment(p.next), data: groupMetadata(group) });
+    }
+    return p;
+  }
+
+  async function submit(ops: ContractOp[]): Promise<number[]> {
+    stats.chainTransactions++;
+    stats.chainOps += ops.length;
+    const res = await deps.chain.submit(ops);
+    return res.map((r) => r.contractId);
+  }
+
+  /** Sends the chain ops of all plans in one transaction; on failure, retries plan by plan to isolate the culprit. */
+  async function submitAll(plans: Plan[]): Promise<void> {
+    const active = plans.filter((p) => p.chainOps.length + p.extraOps.length > 0);
+    if (active.length === 0) return;
+    const opsOf = (p: Plan) => [...p.chainOps, ...p.extraOps.map((e) => e.op)];
+    const assign = (p: Plan, ids: number[]) => {
+      if (p.action === 'create') p.next!.contract_id = ids[0];
+      const extraIds = ids.slice(p.chainOps.length);
+      p.extraOps.forEach((e, i) => ((e as { id?: number }).id = extraIds[i]));
+    };
+    try {
+      const ids = await submit(active.flatMap(opsOf));
+      let at = 0;
+      for (const p of active) {
+        const n = opsOf(p).length;
+        assign(p, ids.slice(at, at + n));
+        at += n;
+      }
+    } catch (err) {
+      if (active.length === 1) {
+        active[0].failed = err;
+        return;
+      }
+      for (const p of active) {
+        try {
+          assign(p, await submit(opsOf(p)));
+        } catch (e) {
+          p.failed = e;
+        }
+      }
+    }
+  }
+
+  function chainFailure(p: Plan, err: unknown): TfgridError {
+    const what = p.action === 'create' ? `create node contract on node ${p.node}` : p.action === 'cancel' ? `cancel contract ${p.before?.contractId}` : `update contract ${p.before?.contractId}`;
+    return err instanceof ChainError
+      ? new ChainError(`deployment group "${p.group}": ${what} failed: ${err.message}`, { ...err.context, node: p.node }, { cause: err })
+      : new ChainError(`deployment group "${p.group}": ${what} failed: ${errorText(err)}`, { node: p.node }, { cause: err });
+  }
+
+  async function sendToNode(p: Plan): Promise<void> {
+    const d = deps.codec.signDeployment(p.next!);
+    try {
+      stats.nodeCalls++;
+      if (p.action === 'create') {
+        stats.deploys++;
+        await p.api.deploy(d);
+      } else {
+        stats.updates++;
+        await p.api.update(d);
+      }
+    } catch (err) {
+      const text = err instanceof ZosError && err.context.nodeMessage ? err.context.nodeMessage : errorText(err);
+      if (p.action === 'update' && isVersionConflict(text)) throw new ConflictError(text, { node: p.node, contract: p.before!.contractId }, { cause: err });
+      const contract = p.next!.contract_id;
+      if (p.action === 'create') {
+        let rollback = 'contract cancelled';
+        try {
+          await submit([{ kind: 'cancel', contractId: contract }]);
+        } catch (cancelErr) {
+          rollback = `cancelling it failed too (${errorText(cancelErr)}); it is recorded so destroy can cancel it`;
+          throw new ZosError(`node ${p.node}: node contract ${contract} created, deploy failed (${text}); ${rollback}`, { node: p.node, contract, nodeMessage: text, partialContractId: contract }, { cause: err });
+        }
+        throw new ZosError(`node ${p.node}: node contract ${contract} created, deploy failed (${text}); ${rollback}`, { node: p.node, contract, nodeMessage: text }, { cause: err });
+      }
+      // The contract already carries the new hash: put the old one back so the running deployment stays valid.
+      try {
+        const old = deploymentOf(p.next!.twin_id, p.group, p.before!.version, contract, p.before!.workloads);
+        await submit([{ kind: 'updateNode', contractId: contract, hash: deps.codec.hashDeployment(old), data: groupMetadata(p.group) }]);
+      } catch {
+        cache.delete(p.key);
+      }
+      throw new ZosError(`node ${p.node} rejected deployment ${contract} v${p.next!.version}: ${text}`, { node: p.node, contract, version: p.next!.version, nodeMessage: text }, { cause: err });
+    }
+  }
+
+  /** Waits until every touched workload has a final state at its target version; returns them by name. */
+  async function waitFinal(p: Plan): Promise<Map<string, WireWorkload>> {
+    const out = new Map<string, WireWorkload>();
+    if (p.touched.size === 0) return out;
+    const deadline = deps.clock.now() + deployTimeoutMs;
+    const contract = p.next!.contract_id;
+    for (;;) {
+      stats.nodeCalls++;
+      const d = await p.api.get(contract);
+      for (const [name, version] of p.touched) {
+        if (out.has(name)) continue;
+        const w = d.workloads.find((x) => x.name === name);
+        if (w && w.version === version && w.result && FINAL_STATES.has(w.result.state)) out.set(name, w);
+        else if (w && w.version < version && p.action === 'update') {
+          // An update the node refused leaves the old workload visible in `get`; the refusal (`unchanged`,
+          // or `error`) is only in the transaction log (zos-protocol.md §1.3).
+          stats.nodeCalls++;
+          const log = await p.api.changes(contract);
+          const last = log.filter((x) => x.name === name && x.version === version && x.result && x.result.state !== 'init').pop();
+          if (last) out.set(name, last);
+        }
+      }
+      if (out.size === p.touched.size) return out;
+      if (deps.clock.now() >= deadline) {
+        const missing = [...p.touched.keys()].filter((n) => !out.has(n));
+        throw new RmbError(
+          `node ${p.node} deployment ${contract} v${p.next!.version}: workloads ${missing.map((n) => `"${n}"`).join(', ')} not ready after ${Math.round(deployTimeoutMs / 1000)}s`,
+          { node: p.node, contract, fix: 'raise tfgrid:deployTimeout or check the node (`tfgrid zos deployment get`)' },
+        );
+      }
+      await deps.sleep(pollMs);
+    }
+  }
+
+  function settle(p: Plan, tw: number, finals: Map<string, WireWorkload>): void {
+    const contractId = p.action === 'cancel' ? 0 : p.next?.contract_id ?? p.before?.contractId ?? 0;
+    const version = p.next?.version ?? p.before?.version ?? 0;
+    if (p.action === 'cancel') cache.delete(p.key);
+    else if (p.next) {
+      const prevIps = p.before?.publicIps ?? p.publicIps;
+      cache.set(p.key, { contractId, version, workloads: p.next.workloads.map((w) => ({ ...w, result: finals.get(w.name)?.result ?? p.before?.workloads.find((x) => x.name === w.name)?.result })), publicIps: prevIps });
+    }
+    for (const item of p.pending) {
+      const extraContractIds = p.extraOps.filter((e) => e.owner === item).map((e) => (e as { id?: number }).id ?? 0);
+      const op = item.req.op;
+      const base = { twinId: tw, node: p.node, group: p.group, contractId, version, extraContractIds };
+      if (op.kind === 'remove') {
+        item.resolve(base);
+        continue;
+      }
+      const name = op.workload.name;
+      const w = finals.get(name) ?? cache.get(p.key)?.workloads.find((x) => x.name === name);
+      const state = w?.result?.state;
+      if (state === 'error' || state === 'unchanged') {
+        const text = w?.result?.message ?? '';
+        item.reject(
+          new ZosError(`${item.req.label ?? name}: node ${p.node} deployment ${contractId} v${version}: workload "${name}" is in state ${state}: ${text}`, {
+            node: p.node,
+            contract: contractId,
+            version,
+            nodeMessage: text,
+            workloadState: state,
+          }),
+        );
+        continue;
+      }
+      item.resolve({ ...base, workload: w });
+    }
+  }
+
+  async function flushPlan(tw: number, p: Plan): Promise<void> {
+    if (p.failed) {
+      cache.delete(p.key);
+      const err = chainFailure(p, p.failed);
+      p.pending.forEach((x) => x.reject(err));
+      return;
+    }
+    try {
+      if (p.action === 'create' || p.action === 'update') await sendToNode(p);
+      if (p.action === 'cancel') stats.cancels++;
+      const finals = p.action === 'create' || p.action === 'update' ? await waitFinal(p) : new Map<string, WireWorkload>();
+      settle(p, tw, finals);
+    } catch (err) {
+      cache.delete(p.key);
+      if (err instanceof ConflictError) {
+        deps.log.info('version conflict, re-reading deployment', { node: p.node, group: p.group, message: err.message });
+        for (const item of p.pending) {
+          if (item.attempts++ < conflictRetries) queue.push(item);
+          else item.reject(err);
+        }
+        schedule();
+        return;
+      }
+      p.pending.forEach((x) => x.reject(err));
+    }
+  }
+
+  async function flush(batch: Pending[]): Promise<void> {
+    stats.flushes++;
+    const tw = await twinId();
+    const byKey = new Map<string, Pending[]>();
+    for (const item of batch) {
+      const k = keyOf(item.req.node, item.req.group);
+      byKey.set(k, [...(byKey.get(k) ?? []), item]);
+    }
+    const plans: Plan[] = [];
+    await Promise.all(
+      [...byKey.values()].map(async (items) => {
+        try {
+          plans.push(await plan(tw, items[0].req.node, items[0].req.group, items));
+        } catch (err) {
+          const e = err instanceof TfgridError ? err : new RmbError(`node ${items[0].req.node}: reading deployment group "${items[0].req.group}" failed: ${errorText(err)}`, { node: items[0].req.node }, { cause: err });
+          items.forEach((x) => x.reject(e));
+        }
+      }),
+    );
+    await submitAll(plans);
+    await Promise.all(plans.map((p) => flushPlan(tw, p)));
+  }
+
+  return {
+    stats,
+    apply(req) {
+      return new Promise<ApplyResult>((resolve, reject) => {
+        queue.push({ req, resolve, reject, attempts: 0 });
+        schedule();
+      });
+    },
+    async current(node, group, contractId) {
+      const s = await load(node, group, contractId);
+      if (!s) return undefined;
+      return deploymentOf(await twinId(), group, s.version, s.contractId, s.workloads);
+    },
+    async read(node, group, contractId, name) {
+      try {
+        const contract = await deps.chain.getContract(contractId);
+        if (!contract || contract.state === 'deleted') return { status: 'gone', contractId, message: `contract ${contractId} is not active on the chain` };
+        let d: WireDeployment;
+        try {
+          d = await nodeCall(node, 'get', (api) => api.get(contractId));
+        } catch (err) {
+          const text = errorText(err);
+          if (/deployment not found|deployment does not exist/.test(text)) return { status: 'gone', contractId, message: text };
+          return { status: 'unreachable', contractId, message: `node ${node}: ${text}` };
+        }
+        cache.delete(keyOf(node, group));
+        const w = d.workloads.find((x) => x.name === name);
+        if (!w) return { status: 'gone', contractId, version: d.version, message: `workload "${name}" is not in deployment ${contractId}` };
+        const state = w.result?.state ?? 'init';
+        const status = contract.state === 'grace' || state === 'paused' ? 'paused' : state === 'ok' ? 'ok' : state === 'error' ? 'error' : 'init';
+        return { status, contractId, version: d.version, workload: w, message: w.result?.message };
+      } catch (err) {
+        return { status: 'unreachable', contractId, message: errorText(err) };
+      }
+    },
+    close() {
+      closed = true;
+    },
+  };
+}

@@ -1,0 +1,90 @@
+/**
+ * What the serialized shims (`provider/shim.ts`) call in the plugin process: dispatch by resource type to the
+ * workload kinds, Network and NodePicker; errors change shape here only (style.md §4): an InputError in check
+ * becomes a check failure, a partially created resource becomes `{id, properties, reasons}` (pulumi-notes.md §2.5).
+ * @module
+ */
+import type * as pulumi from '@pulumi/pulumi';
+import { InputError, errorText } from '../protocol/common/errors';
+import { workloadKind } from './kinds';
+import { checkNetwork, createNetwork, deleteNetwork, diffNetwork, readNetwork, updateNetwork } from './resources/network';
+import { checkNodePicker, createNodePicker, diffNodePicker } from './resources/node-picker';
+import { addConfigSource } from './runtime';
+import { PartialCreateError, checkWorkload, createWorkload, deleteWorkload, diffWorkload, readWorkload, updateWorkload } from './workload-resource';
+
+type Props = Record<string, unknown>;
+
+export function configure(get: (key: string) => string | undefined): void {
+  addConfigSource(get);
+}
+
+function unknownType(type: string): never {
+  throw new InputError(`unknown tfgrid resource type "${type}"`);
+}
+
+/** Errors Pulumi shows: partial creates keep their id/properties; the rest become plain Errors with our text. */
+function edge(err: unknown): never {
+  if (err instanceof PartialCreateError) throw Object.assign(new Error(err.message), { id: err.id, properties: err.properties, reasons: err.reasons });
+  if (err instanceof Error) throw err;
+  throw new Error(errorText(err));
+}
+
+export async function check(type: string, olds: Props, news: Props): Promise<pulumi.dynamic.CheckResult> {
+  if (type === 'Network') return checkNetwork(olds, news);
+  if (type === 'NodePicker') return checkNodePicker(news);
+  const kind = workloadKind(type) ?? unknownType(type);
+  return checkWorkload(kind, olds, news);
+}
+
+export async function diff(type: string, _id: string, olds: Props, news: Props): Promise<pulumi.dynamic.DiffResult> {
+  if (type === 'Network') return diffNetwork(olds, news);
+  if (type === 'NodePicker') return diffNodePicker(olds, news);
+  const kind = workloadKind(type) ?? unknownType(type);
+  return diffWorkload(kind, olds, news);
+}
+
+export async function create(type: string, inputs: Props): Promise<pulumi.dynamic.CreateResult> {
+  try {
+    if (type === 'Network') return await createNetwork(inputs);
+    if (type === 'NodePicker') return await createNodePicker(inputs);
+    const kind = workloadKind(type) ?? unknownType(type);
+    return await createWorkload(kind, inputs);
+  } catch (err) {
+    return edge(err);
+  }
+}
+
+export async function read(type: string, id: string, props: Props): Promise<pulumi.dynamic.ReadResult> {
+  try {
+    if (type === 'Network') return await readNetwork(id, props);
+    if (type === 'NodePicker') return { id, props };
+    const kind = workloadKind(type) ?? unknownType(type);
+    return await readWorkload(kind, id, props);
+  } catch (err) {
+    // A refresh never fails because one node is down: report what we know.
+    return { id, props: { ...props, state: 'unreachable', message: errorText(err) } };
+  }
+}
+
+export async function update(type: string, _id: string, olds: Props, news: Props): Promise<pulumi.dynamic.UpdateResult> {
+  try {
+    if (type === 'Network') return await updateNetwork(olds, news);
+    if (type === 'NodePicker') return { outs: { ...olds } };
+    const kind = workloadKind(type) ?? unknownType(type);
+    return await updateWorkload(kind, olds, news);
+  } catch (err) {
+    return edge(err);
+  }
+}
+
+async function del(type: string, _id: string, props: Props): Promise<void> {
+  try {
+    if (type === 'Network') return await deleteNetwork(props);
+    if (type === 'NodePicker') return;
+    const kind = workloadKind(type) ?? unknownType(type);
+    return await deleteWorkload(kind, props);
+  } catch (err) {
+    return edge(err);
+  }
+}
+export { del as delete };

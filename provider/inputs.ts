@@ -1,0 +1,123 @@
+/**
+ * Shared input rules for every resource (zos-protocol.md §1.2 names, §7 units): sizes as bytes or binary units
+ * ("10GiB"), workload names, node ids, the preview "unknown" sentinel, and turning zod issues into Pulumi
+ * check failures that name the field and the fix (style.md §4).
+ * @module
+ */
+import { z } from 'zod';
+import { InputError } from '../protocol/common/errors';
+
+/** What the engine sends for a value not known yet during preview (`@pulumi/pulumi/runtime/rpc.js`). */
+export const UNKNOWN = '04da6b54-80e4-46f7-96ec-b56ff0331ba9';
+
+const UNITS: Record<string, number> = { B: 1, KIB: 1024, MIB: 1024 ** 2, GIB: 1024 ** 3, TIB: 1024 ** 4 };
+
+/**
+ * Parses a size given as a number of bytes or a string with a binary unit: `"10GiB"`, `"512 MiB"`, `"1073741824"`.
+ * Returns bytes; throws InputError naming `field` otherwise (decimal units like "10GB" are refused on purpose:
+ * ZOS counts in powers of 1024).
+ */
+export function parseSize(value: unknown, field: string): number {
+  const fail = (): never => {
+    throw new InputError(`${field}: ${JSON.stringify(value)} is not a size; use bytes or a binary unit such as "10GiB"`, {
+      path: field,
+      fix: 'write a whole number of bytes or a number with KiB, MiB, GiB or TiB',
+    });
+  };
+  if (typeof value === 'number') {
+    if (!Number.isSafeInteger(value) || value < 0) fail();
+    return value;
+  }
+  if (typeof value !== 'string') return fail();
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([A-Za-z]*)\s*$/.exec(value);
+  if (!m) return fail();
+  const unit = (m[2] || 'B').toUpperCase();
+  const mult = UNITS[unit];
+  if (mult === undefined) return fail();
+  const bytes = Number(m[1]) * mult;
+  if (!Number.isSafeInteger(bytes)) return fail();
+  return bytes;
+}
+
+/** Formats bytes with the largest binary unit that divides them: 10737418240 → "10GiB". */
+export function formatSize(bytes: number): string {
+  for (const [unit, mult] of [['TiB', 1024 ** 4], ['GiB', 1024 ** 3], ['MiB', 1024 ** 2], ['KiB', 1024]] as const) {
+    if (bytes >= mult && bytes % mult === 0) return `${bytes / mult}${unit}`;
+  }
+  return `${bytes}B`;
+}
+
+/** A size input: bytes or "10GiB"; kept as given in inputs and parsed where used. */
+export const sizeSchema = z.union([z.number(), z.string()]).superRefine((v, ctx) => {
+  try {
+    parseSize(v, 'size');
+  } catch {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message: `${JSON.stringify(v)} is not a size; use bytes or a binary unit such as "10GiB"` });
+  }
+});
+
+/** Workload names (gridtypes/id.go): `^[a-zA-Z0-9_]+$`, 1..36 characters, not `ygg`. */
+export const workloadNameSchema = z
+  .string()
+  .min(1, 'name cannot be empty')
+  .max(36, 'name cannot exceed 36 characters (ZOS limit)')
+  .regex(/^[a-zA-Z0-9_]+$/, 'only letters, digits and _ are allowed in ZOS workload names (no "-")')
+  .refine((n) => n !== 'ygg', "'ygg' is a reserved name");
+
+/** Turns a Pulumi resource name into a valid workload name: `web-1` → `web_1`, cut to 36 characters. */
+export function toWorkloadName(resourceName: string): string {
+  const n = resourceName.replace(/[^a-zA-Z0-9_]/g, '_').slice(0, 36);
+  return n === '' || n === 'ygg' ? `w_${n}` : n;
+}
+
+export const nodeIdSchema = z.number().int().positive('a node id is a positive integer');
+
+/** Deployment group names end up in deployment metadata; keep them short and printable. */
+export const groupSchema = z.string().regex(/^[a-zA-Z0-9_.-]{1,64}$/, 'a deployment group is 1..64 of [a-zA-Z0-9_.-]');
+
+export interface CheckFailure {
+  property: string;
+  reason: string;
+}
+
+/** True when `v` is, or contains, the preview unknown sentinel. */
+export function containsUnknown(v: unknown): boolean {
+  if (v === UNKNOWN) return true;
+  if (Array.isArray(v)) return v.some(containsUnknown);
+  if (v && typeof v === 'object') return Object.values(v as Record<string, unknown>).some(containsUnknown);
+  return false;
+}
+
+function valueAt(obj: unknown, path: (string | number)[]): unknown {
+  let cur: unknown = obj;
+  for (const p of path) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<string | number, unknown>)[p];
+  }
+  return cur;
+}
+
+/** `mounts[0].mountpoint` from a zod path. */
+export function formatPath(path: (string | number)[]): string {
+  let out = '';
+  for (const p of path) out += typeof p === 'number' ? `[${p}]` : out === '' ? p : `.${p}`;
+  return out;
+}
+
+/**
+ * Validates raw inputs; issues on values that are unknown at preview are dropped (they are checked on `up`).
+ * Returns the parsed value (when fully valid) and check failures `{property, reason}`.
+ */
+export function validateInputs<T>(schema: z.ZodType<T, z.ZodTypeDef, unknown>, raw: unknown, typeName: string, resourceName: string): { value?: T; failures: CheckFailure[] } {
+  const r = schema.safeParse(raw);
+  if (r.success) return { value: r.data, failures: [] };
+  const failures: CheckFailure[] = [];
+  for (const issue of r.error.issues) {
+    if (containsUnknown(valueAt(raw, issue.path))) continue;
+    const property = formatPath(issue.path) || '(inputs)';
+    let reason = issue.message;
+    if (issue.code === 'invalid_type' && issue.received === 'undefined') reason = `is required (expected ${issue.expected})`;
+    failures.push({ property, reason: `${typeName} "${resourceName}": ${property} ${reason}` });
+  }
+  return { failures };
+}

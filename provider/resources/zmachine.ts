@@ -1,0 +1,125 @@
+/**
+ * ZMachine: a virtual machine or container (zos-protocol.md §1.5 zmachine, §6.2–§6.3). ZOS cannot update a
+ * machine in place, so every change replaces it; when the replacement keeps its place (same node, deployment and
+ * name) the old one is deleted first. Disks, the public IP and zlogs must be in the same deployment; the private IP
+ * is allocated without collisions (asks the node, `zos.network.list_private_ips`) unless pinned.
+ * @module
+ */
+import { randomBytes } from 'crypto';
+import { z } from 'zod';
+import { InputError } from '../../protocol/common/errors';
+import { groupSchema, nodeIdSchema, parseSize, sizeSchema, workloadNameSchema } from '../inputs';
+import { commonInputShape, type PrepareContext, type WorkloadKind } from '../workload-resource';
+
+const MIN_MEMORY = 250 * 1024 * 1024;
+const RESERVED_NETWORKS = ['ygg', 'pub', 'mycelium'];
+
+/** A workload of the same deployment, referenced by object in the SDK. */
+const sameDeploymentRef = z.object({ name: workloadNameSchema, node: nodeIdSchema, deployment: groupSchema });
+
+export const zmachineInputsSchema = z
+  .object({
+    ...commonInputShape,
+    /** Flist URL: a container rootfs, or a VM image (`/image.raw`) or kernel (`/boot/vmlinuz`). */
+    flist: z.string().min(1, 'an flist URL is required'),
+    /** The private network (the SDK passes the Network object). */
+    network: z.object({
+      name: workloadNameSchema.refine((n) => !RESERVED_NETWORKS.includes(n), "'ygg', 'pub' and 'mycelium' are reserved network names"),
+      /** Node id → the network's /24 on that node (the Network's `nodeSubnets` output). */
+      subnets: z.record(z.string()),
+      mycelium: z.boolean().default(false),
+    }),
+    /** Pin the private IP (must be in the node's /24, .2–.254); allocated when omitted. */
+    ip: z.string().optional(),
+    cpu: z.number().int().min(1, "cpu capacity can't be 0").max(255),
+    /** Memory: bytes or "2GiB" (at least 250MiB). */
+    memory: sizeSchema.refine((m) => parseSize(m, 'memory') >= MIN_MEMORY, "mem capacity can't be less than 250MiB"),
+    /** Root filesystem size: bytes or "10GiB"; 0 = the ZOS minimum. */
+    rootfsSize: sizeSchema.default(0),
+    entrypoint: z.string().default(''),
+    env: z.record(z.string()).default({}),
+    mounts: z.array(sameDeploymentRef.extend({ mountpoint: z.string().regex(/^\/.+/, 'must be an absolute path other than /') })).default([]),
+    publicIp: sameDeploymentRef.optional(),
+    planetary: z.boolean().default(false),
+    /** Give the machine a mycelium IP (the network must have mycelium). */
+    mycelium: z.boolean().default(false),
+    corex: z.boolean().default(false),
+    gpus: z.array(z.string().regex(/^[0-9a-fA-F:.]+\/[0-9a-fA-F]{4}\/[0-9a-fA-F]{4}$/, 'a GPU id is <pci slot>/<vendor>/<device> from zos.gpu.list')).default([]),
+  })
+  .superRefine((i, ctx) => {
+    const place = (ref: { node: number; deployment: string; name: string }, path: (string | number)[], what: string) => {
+      if (ref.node !== i.node || ref.deployment !== i.deployment) {
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          path,
+          message: `${what} "${ref.name}" is on node ${ref.node} in deployment "${ref.deployment}", the machine on node ${i.node} in "${i.deployment}"; ZOS only uses ${what}s of the same deployment: give both the same node and deployment`,
+        });
+      }
+    };
+    i.mounts.forEach((m, idx) => place(m, ['mounts', idx], 'disk'));
+    if (i.publicIp) place(i.publicIp, ['publicIp'], 'public IP');
+    if (!(String(i.node) in i.network.subnets) && Object.keys(i.network.subnets).length > 0) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['network'],
+        message: `node ${i.node} is not part of network "${i.network.name}" (nodes ${Object.keys(i.network.subnets).join(', ')}); add it to the Network's nodes`,
+      });
+    }
+    if (i.mycelium && !i.network.mycelium) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['mycelium'], message: `network "${i.network.name}" has no mycelium; set mycelium: true on the Network` });
+  });
+export type ZMachineInputs = z.infer<typeof zmachineInputsSchema>;
+
+async function allocate(i: ZMachineInputs, ctx: PrepareContext): Promise<Record<string, unknown>> {
+  const kept = ctx.olds && typeof ctx.olds.privateIp === 'string' ? ctx.olds.privateIp : undefined;
+  const seedKept = ctx.olds && typeof ctx.olds.myceliumSeed === 'string' ? ctx.olds.myceliumSeed : undefined;
+  const subnet = i.network.subnets[String(i.node)];
+  if (!subnet) throw new InputError(`ZMachine "${i.name}": node ${i.node} is not part of network "${i.network.name}"`, { path: 'network', fix: "add the node to the Network's nodes" });
+  let privateIp = kept;
+  if (!privateIp) {
+    const api = await ctx.runtime.deps.node(i.node);
+    const used = await api.listPrivateIps(i.network.name);
+    privateIp = ctx.runtime.ips.allocate(i.node, i.network.name, subnet, used, i.ip);
+  }
+  return { privateIp, ...(i.mycelium ? { myceliumSeed: seedKept ?? randomBytes(6).toString('hex') } : {}) };
+}
+
+export const zmachineKind: WorkloadKind<ZMachineInputs> = {
+  typeName: 'ZMachine',
+  workloadType: 'zmachine',
+  description: 'A virtual machine or container on a node, in a private network, with optional disks and public IP.',
+  inputs: zmachineInputsSchema,
+  outputDocs: {
+    privateIp: { type: 'string', description: 'IPv4 in the private network.' },
+    planetaryIp: { type: 'string', description: 'Yggdrasil IPv6, when planetary.' },
+    myceliumIp: { type: 'string', description: 'Mycelium IPv6, when mycelium.' },
+    myceliumSeed: { type: 'string', description: 'The 6-byte mycelium seed (kept stable).' },
+    consoleUrl: { type: 'string', description: 'Console address inside the private network.' },
+    machineId: { type: 'string', description: 'The machine id on the node.' },
+  },
+  updatable: false,
+  prepare: allocate,
+  release: (o, runtime) => {
+    const net = (o.network as { name?: string } | undefined)?.name;
+    if (typeof o.privateIp === 'string' && net) runtime.ips.release(Number(o.node), net, o.privateIp);
+  },
+  toWire: (i, p) => ({
+    flist: i.flist,
+    network: {
+      public_ip: i.publicIp?.name ?? '',
+      planetary: i.planetary,
+      interfaces: [{ network: i.network.name, ip: String(p.privateIp) }],
+      ...(i.mycelium ? { mycelium: { network: i.network.name, hex_seed: String(p.myceliumSeed) } } : {}),
+    },
+    size: parseSize(i.rootfsSize, 'rootfsSize'),
+    compute_capacity: { cpu: i.cpu, memory: parseSize(i.memory, 'memory') },
+    mounts: i.mounts.map((m) => ({ name: m.name, mountpoint: m.mountpoint })),
+    entrypoint: i.entrypoint,
+    env: i.env,
+    corex: i.corex,
+    gpu: i.gpus,
+  }),
+  resultOutputs: (data, _i, p) => {
+    const d = (data ?? {}) as { id?: string; ip?: string; planetary_ip?: string; ygg_ip?: string; mycelium_ip?: string; console_url?: string };
+    return { privateIp: d.ip || String(p.privateIp ?? ''), planetaryIp: d.planetary_ip ?? d.ygg_ip ?? '', myceliumIp: d.mycelium_ip ?? '', consoleUrl: d.console_url ?? '', machineId: d.id ?? '' };
+  },
+};

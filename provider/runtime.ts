@@ -1,0 +1,101 @@
+/**
+ * The provider's per-process runtime (pulumi-notes.md §2.2 rule 2): one grid connection, one coordinator, one
+ * private-IP allocator and one WireGuard-port allocator, shared by every dynamic provider shim of the process
+ * through Node's module cache. The composition root is the grid factory: by default the real connection
+ * (`provider/grid-connection.ts`); `setGridFactory` (or the `TFGRID_GRID_FACTORY` module path, for test
+ * harnesses that drive the plugin process) substitutes another.
+ * @module
+ */
+import { systemClock } from '../protocol/common/clock';
+import { silentLogger, silentProgress } from '../protocol/common/log';
+import { readConfig, type ProviderConfig } from './config';
+import { createCoordinator, type Coordinator } from './deployment-coordinator';
+import type { CoordinatorDeps } from './deps';
+import { createIpAllocator, type IpAllocator } from './ip-allocator';
+
+export interface GridConnection {
+  deps: CoordinatorDeps;
+  close(): Promise<void> | void;
+}
+
+export type GridFactory = (config: ProviderConfig) => Promise<GridConnection>;
+
+export interface ProviderRuntime {
+  config: ProviderConfig;
+  deps: CoordinatorDeps;
+  coordinator: Coordinator;
+  ips: IpAllocator;
+}
+
+let configGetters: ((key: string) => string | undefined)[] = [];
+let factory: GridFactory | undefined;
+let runtime: Promise<ProviderRuntime> | undefined;
+let connection: GridConnection | undefined;
+
+/** Records stack config seen by a shim's `configure()` (each shim is configured once per process). */
+export function addConfigSource(get: (key: string) => string | undefined): void {
+  configGetters.push(get);
+}
+
+/** The config from all sources seen so far, then the environment. */
+export function currentConfig(): ProviderConfig {
+  const sources = configGetters;
+  return readConfig((k) => {
+    for (const g of sources) {
+      const v = g(k);
+      if (v !== undefined) return v;
+    }
+    return undefined;
+  });
+}
+
+export function setGridFactory(f: GridFactory | undefined): void {
+  factory = f;
+}
+
+function defaultFactory(): GridFactory {
+  const path = process.env.TFGRID_GRID_FACTORY;
+  if (path) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const mod = require(path) as { createGrid: GridFactory };
+    return mod.createGrid;
+  }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const mod = require('./grid-connection') as { createGridConnection: GridFactory };
+  return mod.createGridConnection;
+}
+
+/** Builds the runtime on first use (lazily, so a preview that only checks inputs never connects). */
+export function getRuntime(): Promise<ProviderRuntime> {
+  runtime ??= (async () => {
+    const config = currentConfig();
+    connection = await (factory ?? defaultFactory())(config);
+    const deps = connection.deps;
+    return {
+      config,
+      deps,
+      coordinator: createCoordinator(deps, { coalesceMs: config.coalesceMs, deployTimeoutMs: config.deployTimeout * 1000 }),
+      ips: createIpAllocator(),
+    };
+  })();
+  runtime.catch(() => (runtime = undefined));
+  return runtime;
+}
+
+/** Closes the connection and forgets the runtime (tests; the plugin process just exits). */
+export async function resetRuntime(): Promise<void> {
+  const r = runtime;
+  runtime = undefined;
+  configGetters = [];
+  if (r) {
+    try {
+      (await r).coordinator.close();
+    } catch {
+      // the runtime never came up; nothing to close
+    }
+  }
+  await connection?.close();
+  connection = undefined;
+}
+
+export const defaultDepsParts = { clock: systemClock, log: silentLogger, progress: silentProgress, sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)) };

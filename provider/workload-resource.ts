@@ -1,0 +1,289 @@
+/**
+ * What every single-workload resource shares (DESIGN.md §4, zos-protocol.md §3.5, pulumi-notes.md §2.1, §2.5):
+ * the common inputs (node, deployment group, workload name, description, adopt), `check` with field paths,
+ * `diff` by the ZOS update rules (replace where ZOS cannot update in place, delete-before-replace when the
+ * new workload would collide with the old one), and thin CRUD that hands off to the deployment coordinator.
+ * A resource file (`provider/resources/<type>.ts`) only declares a `WorkloadKind`.
+ *
+ * Pulumi state written here: add fields, never rename.
+ * @module
+ */
+import { z } from 'zod';
+import { TfgridError, ZosError, errorText } from '../protocol/common/errors';
+import type { ApplyResult } from './deployment-coordinator';
+import { stableJson } from './deployment-coordinator';
+import type { ContractOp, WireWorkload } from './deps';
+import { groupSchema, nodeIdSchema, validateInputs, workloadNameSchema, containsUnknown, type CheckFailure } from './inputs';
+import { getRuntime, type ProviderRuntime } from './runtime';
+
+/** Inputs every workload resource has. */
+export const commonInputShape = {
+  /** Node id the workload runs on. */
+  node: nodeIdSchema,
+  /** Deployment group: workloads of one group on one node share one deployment (one contract). */
+  deployment: groupSchema,
+  /** ZOS workload name, unique in the deployment. */
+  name: workloadNameSchema,
+  description: z.string().max(256).default(''),
+  /** Take over an existing deployment (contract id) instead of creating a new one: `pulumi import` cannot work for dynamic providers. */
+  adoptContractId: z.number().int().positive().optional(),
+};
+
+export interface CommonInputs {
+  node: number;
+  deployment: string;
+  name: string;
+  description: string;
+  adoptContractId?: number;
+}
+
+/** Outputs every workload resource has, next to its inputs. */
+export interface CommonOutputs {
+  twinId: number;
+  contractId: number;
+  version: number;
+  /** Workload state on the node: ok, error, paused, init, gone or unreachable (after a refresh). */
+  state: string;
+  /** The node's text for the state, verbatim. */
+  message: string;
+  /** `<twin>-<contract>-<name>`, the id ZOS names every node-side resource with. */
+  workloadId: string;
+}
+
+export type Outputs<I> = I & CommonOutputs & Record<string, unknown>;
+
+export interface PrepareContext {
+  runtime: ProviderRuntime;
+  /** Previous outputs on update (carry allocations and generated secrets forward). */
+  olds?: Record<string, unknown>;
+}
+
+/** One workload type as a Pulumi resource. */
+export interface WorkloadKind<I extends CommonInputs> {
+  /** Pulumi type name, e.g. `ZMount`. */
+  typeName: string;
+  /** Wire type, e.g. `zmount`. */
+  workloadType: string;
+  description: string;
+  inputs: z.ZodType<I, z.ZodTypeDef, unknown>;
+  /** Output names besides inputs and CommonOutputs, with descriptions (for schema.json). */
+  outputDocs: Record<string, { type: 'string' | 'integer' | 'boolean' | 'array' | 'object'; description: string; secret?: boolean }>;
+  /** Can ZOS update this type in place (zos-protocol.md §3.5)? */
+  updatable: boolean;
+  /** Input keys whose change forces a replacement even for updatable types. */
+  replaceOn?: string[];
+  /** The new workload must free something first (a domain, a public IP): always delete before replace. */
+  alwaysDeleteBeforeReplace?: boolean;
+  /** Refusals that depend on the previous inputs (shrink), as check failures. */
+  checkTransition?(olds: I, news: I, resource: string): CheckFailure[];
+  /** Async checks and allocations; the returned fields are stored in outputs (kept across updates). */
+  prepare?(inputs: I, ctx: PrepareContext): Promise<Record<string, unknown>>;
+  /** Release what `prepare` reserved (delete, failed create). */
+  release?(outputs: Record<string, unknown>, runtime: ProviderRuntime): void;
+  /** Wire `data` of the workload. */
+  toWire(inputs: I, prepared: Record<string, unknown>): Record<string, unknown>;
+  /** Public IPv4 addresses the contract must reserve for this workload. */
+  publicIps?(inputs: I): number;
+  /** Contract operations for the same chain transaction (create) and (delete). */
+  chainOpsOnCreate?(inputs: I, prepared: Record<string, unknown>, runtime: ProviderRuntime): Promise<ContractOp[]>;
+  chainOpsOnDelete?(outputs: Record<string, unknown>): ContractOp[];
+  /** Record ids of contracts created by `chainOpsOnCreate`. */
+  afterCreateOps?(ids: number[]): Record<string, unknown>;
+  /** Outputs from the node's result data. */
+  resultOutputs(data: unknown, inputs: I, prepared: Record<string, unknown>): Record<string, unknown>;
+}
+
+export interface DiffResult {
+  changes: boolean;
+  replaces: string[];
+  deleteBeforeReplace: boolean;
+}
+
+/** Keys of CommonInputs that pin the workload's place: changing them moves it to another deployment. */
+const PLACEMENT = ['node', 'deployment', 'name'];
+
+/** A resource name for messages; the workload name is the best one available inside the provider. */
+function label(kind: { typeName: string }, inputs: { name?: unknown }): string {
+  return `${kind.typeName} "${String(inputs.name ?? '?')}"`;
+}
+
+export function inputKeys(kind: WorkloadKind<CommonInputs>): string[] {
+  return Object.keys(objectShape(kind.inputs) ?? {});
+}
+
+/** The object shape under any number of `.refine()` / `.superRefine()` wrappers. */
+export function objectShape(schema: unknown): Record<string, z.ZodTypeAny> | undefined {
+  let cur = schema as { shape?: Record<string, z.ZodTypeAny>; _def?: { schema?: unknown } } | undefined;
+  while (cur) {
+    if (cur.shape) return cur.shape;
+    cur = cur._def?.schema as typeof cur;
+  }
+  return undefined;
+}
+
+/** check: validate and default inputs, refuse transitions ZOS refuses (shrinks). */
+export function checkWorkload<I extends CommonInputs>(kind: WorkloadKind<I>, olds: Record<string, unknown> | undefined, news: Record<string, unknown>): { inputs: Record<string, unknown>; failures: CheckFailure[] } {
+  const { __provider: provider, ...raw } = news;
+  const { value, failures } = validateInputs(kind.inputs, raw, kind.typeName, String(raw.name ?? '?'));
+  if (failures.length > 0 || !value) return { inputs: news, failures };
+  if (olds && kind.checkTransition && Object.keys(olds).length > 0 && !containsUnknown(value)) {
+    const prev = kind.inputs.safeParse(stripOutputs(kind, olds));
+    if (prev.success) failures.push(...kind.checkTransition(prev.data as I, value as I, label(kind, value as I)));
+  }
+  const inputs: Record<string, unknown> = { ...(value as Record<string, unknown>) };
+  if (provider !== undefined) inputs.__provider = provider;
+  return { inputs, failures };
+}
+
+function stripOutputs<I extends CommonInputs>(kind: WorkloadKind<I>, props: Record<string, unknown>): Record<string, unknown> {
+  const keys = inputKeys(kind as unknown as WorkloadKind<CommonInputs>);
+  const out: Record<string, unknown> = {};
+  for (const k of keys) if (props[k] !== undefined) out[k] = props[k];
+  return out;
+}
+
+/** diff by ZOS update rules; `olds` are previous outputs (inputs are copied into outputs), `news` checked inputs. */
+export function diffWorkload<I extends CommonInputs>(kind: WorkloadKind<I>, olds: Record<string, unknown>, news: Record<string, unknown>): DiffResult {
+  const keys = inputKeys(kind as unknown as WorkloadKind<CommonInputs>);
+  const changed = keys.filter((k) => k !== 'adoptContractId' && stableJson(olds[k] ?? null) !== stableJson(news[k] ?? null));
+  if (changed.length === 0) return { changes: false, replaces: [], deleteBeforeReplace: false };
+  const forcing = new Set([...PLACEMENT, ...(kind.replaceOn ?? [])]);
+  const replaces = kind.updatable ? changed.filter((k) => forcing.has(k)) : changed;
+  const moved = changed.some((k) => PLACEMENT.includes(k));
+  return { changes: true, replaces, deleteBeforeReplace: replaces.length > 0 && (kind.alwaysDeleteBeforeReplace === true || !moved) };
+}
+
+/** A failure Pulumi records as a partially created resource (pulumi-notes.md §2.5), so destroy can clean it. */
+export class PartialCreateError extends Error {
+  constructor(
+    message: string,
+    readonly id: string,
+    readonly properties: Record<string, unknown>,
+    readonly reasons: string[],
+  ) {
+    super(message);
+  }
+}
+
+export function resourceId(inputs: CommonInputs): string {
+  return `${inputs.node}/${inputs.deployment}/${inputs.name}`;
+}
+
+function outputsOf<I extends CommonInputs>(kind: WorkloadKind<I>, inputs: I, prepared: Record<string, unknown>, res: ApplyResult): Outputs<I> {
+  const w: WireWorkload | undefined = res.workload;
+  return {
+    ...inputs,
+    ...prepared,
+    ...kind.resultOutputs(w?.result?.data ?? null, inputs, prepared),
+    twinId: res.twinId,
+    contractId: res.contractId,
+    version: w?.version ?? res.version,
+    state: w?.result?.state ?? 'init',
+    message: w?.result?.message ?? '',
+    workloadId: `${res.twinId}-${res.contractId}-${inputs.name}`,
+  } as Outputs<I>;
+}
+
+function parseInputs<I extends CommonInputs>(kind: WorkloadKind<I>, raw: Record<string, unknown>): I {
+  const { __provider: _p, ...rest } = raw;
+  void _p;
+  const r = kind.inputs.safeParse(stripOutputs(kind, rest));
+  if (!r.success) {
+    const { failures } = validateInputs(kind.inputs, rest, kind.typeName, String(rest.name ?? '?'));
+    throw new TfgridError(failures.map((f) => f.reason).join('; ') || `${kind.typeName}: invalid inputs`);
+  }
+  return r.data;
+}
+
+/** create: allocate, add the workload to its group's deployment, wait for ok; roll back on failure. */
+export async function createWorkload<I extends CommonInputs>(kind: WorkloadKind<I>, raw: Record<string, unknown>): Promise<{ id: string; outs: Outputs<I> }> {
+  const inputs = parseInputs(kind, raw);
+  const runtime = await getRuntime();
+  let prepared = kind.prepare ? await kind.prepare(inputs, { runtime }) : {};
+  const extra = kind.chainOpsOnCreate ? await kind.chainOpsOnCreate(inputs, prepared, runtime) : [];
+  const spec = { name: inputs.name, type: kind.workloadType, data: kind.toWire(inputs, prepared), description: inputs.description };
+  let res: ApplyResult;
+  try {
+    res = await runtime.coordinator.apply({
+      node: inputs.node,
+      group: inputs.deployment,
+      op: { kind: 'upsert', workload: spec, publicIps: kind.publicIps?.(inputs) ?? 0 },
+      contractId: inputs.adoptContractId,
+      extraChainOps: extra,
+      label: label(kind, inputs),
+    });
+  } catch (err) {
+    kind.release?.(prepared, runtime);
+    const partial = err instanceof ZosError ? (err.context.partialContractId as number | undefined) : undefined;
+    if (partial) {
+      throw new PartialCreateError(errorText(err), resourceId(inputs), { ...(inputs as Record<string, unknown>), ...prepared, contractId: partial, state: 'error', message: errorText(err) }, [errorText(err)]);
+    }
+    // A workload the node put in `error`: remove it again so no paid contract keeps a broken workload.
+    if (err instanceof ZosError && err.context.workloadState) {
+      try {
+        await runtime.coordinator.apply({ node: inputs.node, group: inputs.deployment, op: { kind: 'remove', name: inputs.name }, contractId: err.context.contract as number, label: label(kind, inputs) });
+      } catch (rollbackErr) {
+        const msg = `${errorText(err)}; removing it again failed (${errorText(rollbackErr)}): it is recorded so the next up or destroy can finish`;
+        throw new PartialCreateError(msg, resourceId(inputs), { ...(inputs as Record<string, unknown>), ...prepared, contractId: err.context.contract, state: 'error', message: msg }, [msg]);
+      }
+    }
+    throw err;
+  }
+  if (kind.afterCreateOps) prepared = { ...prepared, ...kind.afterCreateOps(res.extraContractIds) };
+  return { id: resourceId(inputs), outs: outputsOf(kind, inputs, prepared, res) };
+}
+
+/** update: new data in place (the coordinator bumps the version only when the wire data changed). */
+export async function updateWorkload<I extends CommonInputs>(kind: WorkloadKind<I>, olds: Record<string, unknown>, raw: Record<string, unknown>): Promise<{ outs: Outputs<I> }> {
+  const inputs = parseInputs(kind, raw);
+  const runtime = await getRuntime();
+  const carried = kind.prepare ? await kind.prepare(inputs, { runtime, olds }) : {};
+  const spec = { name: inputs.name, type: kind.workloadType, data: kind.toWire(inputs, carried), description: inputs.description };
+  const res = await runtime.coordinator.apply({
+    node: inputs.node,
+    group: inputs.deployment,
+    op: { kind: 'upsert', workload: spec, publicIps: kind.publicIps?.(inputs) ?? 0 },
+    contractId: Number(olds.contractId) || undefined,
+    label: label(kind, inputs),
+  });
+  return { outs: outputsOf(kind, inputs, carried, res) };
+}
+
+/** delete: remove the workload (the last one of a group cancels the contract), plus its extra contracts. */
+export async function deleteWorkload<I extends CommonInputs>(kind: WorkloadKind<I>, olds: Record<string, unknown>): Promise<void> {
+  const runtime = await getRuntime();
+  const node = Number(olds.node);
+  const group = String(olds.deployment);
+  const name = String(olds.name);
+  await runtime.coordinator.apply({
+    node,
+    group,
+    op: { kind: 'remove', name },
+    contractId: Number(olds.contractId) || undefined,
+    extraChainOps: kind.chainOpsOnDelete?.(olds) ?? [],
+    label: `${kind.typeName} "${name}"`,
+  });
+  kind.release?.(olds, runtime);
+}
+
+/** read (refresh): report drift; `id: ""` when the workload or contract is gone; never fails the refresh. */
+export async function readWorkload<I extends CommonInputs>(kind: WorkloadKind<I>, id: string, props: Record<string, unknown>): Promise<{ id: string; props: Record<string, unknown> }> {
+  const runtime = await getRuntime();
+  const contractId = Number(props.contractId) || 0;
+  if (!contractId) return { id: '', props };
+  const r = await runtime.coordinator.read(Number(props.node), String(props.deployment), contractId, String(props.name));
+  if (r.status === 'gone') return { id: '', props: {} };
+  const { __provider: provider, ...rest } = props;
+  const next: Record<string, unknown> = { ...rest, state: r.status, message: r.message ?? '' };
+  if (r.workload && r.status !== 'unreachable') {
+    let inputs: I | undefined;
+    try {
+      inputs = parseInputs(kind, rest);
+    } catch {
+      inputs = undefined;
+    }
+    if (inputs) Object.assign(next, kind.resultOutputs(r.workload.result?.data ?? null, inputs, rest), { version: r.workload.version });
+  }
+  if (provider !== undefined) next.__provider = provider;
+  return { id, props: next };
+}
