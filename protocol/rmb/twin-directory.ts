@@ -77,3 +77,22 @@ export function createCachedTwinDirectory(inner: TwinDirectory, opts: { ttlMs?: 
     },
   };
 }
+
+/** What the chain client's twin lookup returns (protocol/chain `ChainClient.findTwin`): nulls for unset fields. */
+export interface ChainTwinSource {
+  findTwin(id: number): Promise<{ id: number; publicKey: Uint8Array; relay: string | null; pk: Uint8Array | null } | undefined>;
+}
+
+/** Twins read from TFChain (`tfgridModule.twins`), cached for `ttlMs` (default 60 s). */
+export function createChainTwinDirectory(chain: ChainTwinSource, opts: { ttlMs?: number; clock?: Clock } = {}): TwinDirectory & { invalidate(id?: number): void } {
+  return createCachedTwinDirectory(
+    {
+      async getTwin(id) {
+        const t = await chain.findTwin(id);
+        if (!t) return undefined;
+        return { id: t.id, publicKey: t.publicKey, relay: t.relay ?? undefined, pk: t.pk && t.pk.length ? t.pk : undefined };
+      },
+    },
+    opts,
+  );
+}
