@@ -1,0 +1,266 @@
+/**
+ * MachineBackend on Linux (zos-protocol.md §6.3; machine.md runc + cgroup v1): a container-mode zmachine is a runc
+ * container from a hand-made OCI bundle. Its root is an overlay (private upper) on the flist's shared read-only
+ * rootfs; it joins the machine's network namespace from NetworkBackend.attach; cgroup v1 limits cpu and memory;
+ * stdout/stderr append to `console.log` (zlogs, console). VM modes go to qemu (`vm-qemu.ts`).
+ *
+ * Per machine, under `<dir>/<hash>/`: `config.json` (the bundle), `upper/`, `work/`, `rootfs/` (overlay mount),
+ * `console.log`, `runner.pid` (the `sh` that waits for `runc run --keep`), `exit` (its exit code).
+ * runc state lives in `<dir>/runc`; cgroups under `/sys/fs/cgroup/<controller>/tfgrid-<prefix>/`.
+ * @module
+ */
+import { createHash } from 'crypto';
+import { closeSync, existsSync, openSync, promises as fs, readFileSync } from 'fs';
+import * as path from 'path';
+import { z } from 'zod';
+import { InputError, ZosError } from '../../../protocol/common/errors';
+import type { Logger } from '../../../protocol/common/log';
+import { silentLogger } from '../../../protocol/common/log';
+import { mountsUnder } from '../storage/linux';
+import { isAlive, killPid, runCommand, sleep, spawnDaemon, tryCommand } from './host-command';
+import type { MachineBackend, MachineSpec, MachineStatus } from './machine';
+import { buildOciSpec } from './oci-spec';
+import { createQemuRunner } from './vm-qemu';
+import type { QemuRunner } from './vm-qemu';
+
+export interface LinuxMachineOptions {
+  /** Node prefix (same as the network's): container ids and the cgroup parent carry it. */
+  prefix: string;
+  dir: string;
+  log?: Logger;
+  /** For VM modes; default `qemu-system-x86_64` under `timeout`. */
+  qemu?: { binary?: string; accel?: 'tcg' | 'kvm'; maxSeconds?: number };
+}
+
+export const CGROUP_ROOT = '/sys/fs/cgroup';
+export const CGROUP_CONTROLLERS = ['cpu', 'cpuacct', 'cpuset', 'memory', 'devices', 'freezer', 'blkio', 'pids', 'systemd'];
+
+const runcStateSchema = z.object({ status: z.string(), pid: z.number().optional() });
+
+/** Container id and cgroup names for a node prefix. */
+export function machineNames(prefix: string) {
+  const h = (id: string) => createHash('sha256').update(id).digest('hex').slice(0, 12);
+  return {
+    container: (id: string) => `${prefix}-${h(id)}`,
+    dirName: (id: string) => h(id),
+    cgroupParent: `tfgrid-${prefix}`,
+  };
+}
+
+interface Record_ {
+  id: string;
+  spec: MachineSpec;
+  kind: 'container' | 'vm';
+  runnerPid: number;
+}
+
+export function createLinuxMachines(opts: LinuxMachineOptions): MachineBackend {
+  if (!/^[a-z][a-z0-9]{0,5}$/.test(opts.prefix)) throw new InputError(`machine prefix "${opts.prefix}" must match ^[a-z][a-z0-9]{0,5}$`);
+  const dir = path.resolve(opts.dir);
+  const runcRoot = path.join(dir, 'runc');
+  const names = machineNames(opts.prefix);
+  const log = (opts.log ?? silentLogger).child({ backend: 'machine', prefix: opts.prefix });
+  const machines = new Map<string, Record_>();
+  const qemu: QemuRunner = createQemuRunner({ ...opts.qemu, log });
+  const mdir = (id: string) => path.join(dir, names.dirName(id));
+  const runc = (...args: string[]) => runCommand('runc', ['--root', runcRoot, ...args]);
+
+  async function runcState(id: string): Promise<z.infer<typeof runcStateSchema> | undefined> {
+    try {
+      const { stdout } = await runc('state', names.container(id));
+      return runcStateSchema.parse(JSON.parse(stdout));
+    } catch {
+      return undefined;
+    }
+  }
+
+  function memoryCgroup(id: string): string {
+    return path.join(CGROUP_ROOT, 'memory', names.cgroupParent, names.container(id));
+  }
+
+  function oomKilled(id: string): boolean {
+    try {
+      const text = readFileSync(path.join(memoryCgroup(id), 'memory.oom_control'), 'utf8');
+      const m = /oom_kill (\d+)/.exec(text);
+      if (m && Number(m[1]) > 0) return true;
+      return Number(readFileSync(path.join(memoryCgroup(id), 'memory.failcnt'), 'utf8')) > 0 && /under_oom 1/.test(text);
+    } catch {
+      return false;
+    }
+  }
+
+  async function exitCode(id: string): Promise<number | undefined> {
+    const text = await fs.readFile(path.join(mdir(id), 'exit'), 'utf8').catch(() => '');
+    return text.trim() ? Number(text.trim()) : undefined;
+  }
+
+  async function containerStatus(r: Record_): Promise<MachineStatus> {
+    const st = await runcState(r.id);
+    if (st && (st.status === 'running' || st.status === 'paused' || st.status === 'created')) {
+      return { id: r.id, state: st.status === 'paused' ? 'paused' : 'running', ...(st.pid ? { pid: st.pid } : {}) };
+    }
+    // stopped (kept by --keep) or gone: wait a moment for the runner to record the exit code
+    for (let i = 0; i < 40 && isAlive(r.runnerPid); i++) await sleep(25);
+    const code = await exitCode(r.id);
+    if (oomKilled(r.id)) {
+      return { id: r.id, state: 'oom-killed', ...(code !== undefined ? { exitCode: code } : {}), reason: `machine exceeded its memory limit of ${r.spec.memory} bytes and was killed` };
+    }
+    return { id: r.id, state: 'exited', ...(code !== undefined ? { exitCode: code } : {}), reason: `machine exited with code ${code ?? 'unknown'}` };
+  }
+
+  async function unmountOverlay(id: string): Promise<void> {
+    const root = path.join(mdir(id), 'rootfs');
+    if (mountsUnder(root).has(root)) await runCommand('umount', ['-l', root]);
+  }
+
+  async function removeCgroups(id: string): Promise<void> {
+    for (const c of CGROUP_CONTROLLERS) await fs.rmdir(path.join(CGROUP_ROOT, c, names.cgroupParent, names.container(id))).catch(() => undefined);
+  }
+
+  async function removeNow(id: string): Promise<void> {
+    const r = machines.get(id);
+    if (r?.kind === 'vm') {
+      await qemu.stop(mdir(id));
+    } else {
+      await tryCommand('runc', ['--root', runcRoot, 'delete', '--force', names.container(id)]);
+      if (r) await killPid(r.runnerPid);
+      else {
+        const pid = Number(await fs.readFile(path.join(mdir(id), 'runner.pid'), 'utf8').catch(() => '0'));
+        if (pid) await killPid(pid);
+      }
+      await removeCgroups(id);
+      await unmountOverlay(id);
+    }
+    await fs.rm(mdir(id), { recursive: true, force: true });
+    machines.delete(id);
+  }
+
+  async function runContainer(spec: MachineSpec): Promise<MachineStatus> {
+    const d = mdir(spec.id);
+    await fs.rm(d, { recursive: true, force: true });
+    for (const sub of ['upper', 'work', 'rootfs']) await fs.mkdir(path.join(d, sub), { recursive: true });
+    await fs.mkdir(runcRoot, { recursive: true });
+    await runCommand('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${spec.flist.rootfs},upperdir=${path.join(d, 'upper')},workdir=${path.join(d, 'work')}`, path.join(d, 'rootfs')]);
+    const root = path.join(d, 'rootfs');
+    // Files a machine expects; written into the upper layer, never the shared rootfs.
+    await fs.mkdir(path.join(root, 'etc'), { recursive: true });
+    await fs.writeFile(path.join(root, 'etc/hostname'), `${spec.name}\n`);
+    await fs.writeFile(path.join(root, 'etc/resolv.conf'), 'nameserver 8.8.8.8\nnameserver 1.1.1.1\nnameserver 2001:4860:4860::8888\n');
+    for (const m of spec.mounts) {
+      if (m.target === '/' || !m.target.startsWith('/')) throw new ZosError(`invalid mount point '${m.target}' for machine '${spec.name}'`);
+      await fs.mkdir(path.join(root, m.target), { recursive: true });
+    }
+    if (spec.nic && spec.nic.kind !== 'veth') throw new ZosError(`container machine '${spec.name}' needs a veth interface, got ${spec.nic.kind}`);
+    const config = buildOciSpec({
+      spec,
+      rootfs: root,
+      cgroupsPath: `/${names.cgroupParent}/${names.container(spec.id)}`,
+      ...(spec.nic ? { netnsPath: `/run/netns/${spec.nic.netns}` } : {}),
+    });
+    await fs.writeFile(path.join(d, 'config.json'), JSON.stringify(config, null, 2));
+    const logFd = openSync(path.join(d, 'console.log'), 'a');
+    let runner: number;
+    try {
+      // sh waits for the container (foreground runc, kept after exit so its cgroup tells OOM apart) and records its exit code.
+      runner = spawnDaemon('sh', ['-c', 'runc --root "$1" run --keep -b "$2" "$3" </dev/null; echo $? > "$2/exit"', 'runner', runcRoot, d, names.container(spec.id)], { logFd });
+    } finally {
+      closeSync(logFd);
+    }
+    await fs.writeFile(path.join(d, 'runner.pid'), String(runner));
+    const r: Record_ = { id: spec.id, spec, kind: 'container', runnerPid: runner };
+    machines.set(spec.id, r);
+    for (let i = 0; i < 400; i++) {
+      const st = await runcState(spec.id);
+      if (st && st.status !== 'creating') return containerStatus(r);
+      if (!isAlive(runner)) break;
+      await sleep(25);
+    }
+    const tail = await fs.readFile(path.join(d, 'console.log'), 'utf8').catch(() => '');
+    await removeNow(spec.id).catch(() => undefined);
+    throw new ZosError(`failed to start machine '${spec.name}': ${tail.trim().split('\n').slice(-3).join(' | ') || 'runc did not start'}`);
+  }
+
+  const backend: MachineBackend = {
+    async run(spec) {
+      const have = machines.get(spec.id);
+      if (have) return (await backend.status(spec.id)) as MachineStatus;
+      if (spec.cpu < 1) throw new ZosError("cpu capacity can't be 0");
+      if (spec.flist.mode === 'container') {
+        const st = await runContainer(spec);
+        log.info('machine started', { machine: spec.id, state: st.state });
+        return st;
+      }
+      const d = mdir(spec.id);
+      await fs.rm(d, { recursive: true, force: true });
+      await fs.mkdir(d, { recursive: true });
+      machines.set(spec.id, { id: spec.id, spec, kind: 'vm', runnerPid: 0 });
+      try {
+        const pid = await qemu.start(d, spec);
+        (machines.get(spec.id) as Record_).runnerPid = pid;
+      } catch (err) {
+        await removeNow(spec.id).catch(() => undefined);
+        throw err;
+      }
+      return (await backend.status(spec.id)) as MachineStatus;
+    },
+
+    async status(id) {
+      const r = machines.get(id);
+      if (!r) return undefined;
+      if (r.kind === 'vm') return qemu.status(mdir(id), id);
+      return containerStatus(r);
+    },
+
+    async list() {
+      const out: MachineStatus[] = [];
+      for (const id of [...machines.keys()].sort()) {
+        const s = await backend.status(id);
+        if (s) out.push(s);
+      }
+      return out;
+    },
+
+    async pause(id) {
+      const r = machines.get(id);
+      if (!r) throw new ZosError(`machine '${id}' not found`);
+      if (r.kind === 'vm') return qemu.pause(mdir(id));
+      const st = await runcState(id);
+      if (st?.status === 'running') await runc('pause', names.container(id));
+    },
+
+    async resume(id) {
+      const r = machines.get(id);
+      if (!r) throw new ZosError(`machine '${id}' not found`);
+      if (r.kind === 'vm') return qemu.resume(mdir(id));
+      const st = await runcState(id);
+      if (st?.status === 'paused') await runc('resume', names.container(id));
+    },
+
+    async logs(id, maxBytes = 64 * 1024) {
+      const file = backend.logPath(id);
+      if (!existsSync(file)) return '';
+      const fh = await fs.open(file, 'r');
+      try {
+        const { size } = await fh.stat();
+        const start = Math.max(0, size - maxBytes);
+        const buf = Buffer.alloc(size - start);
+        await fh.read(buf, 0, buf.length, start);
+        return buf.toString('utf8');
+      } finally {
+        await fh.close();
+      }
+    },
+
+    logPath: (id) => path.join(mdir(id), 'console.log'),
+
+    async remove(id) {
+      await removeNow(id);
+      log.info('machine removed', { machine: id });
+    },
+
+    async close() {
+      for (const id of [...machines.keys()]) await removeNow(id);
+    },
+  };
+  return backend;
+}

@@ -1,0 +1,141 @@
+/**
+ * VM-mode zmachines under qemu (zos-protocol.md §6.3 `vm-kernel` / `vm-image`; machine.md VMs: TCG only here,
+ * always under `timeout`, networking through a tap in a project namespace, never `-netdev user`).
+ * - vm-kernel: the flist's `/boot/vmlinuz` (+ `/boot/initrd.img`), the private IP passed as `ip=` on the kernel
+ *   command line, the entrypoint as `init=`.
+ * - vm-image: `/image.raw` is written onto the first disk (only when that disk has no filesystem signature yet)
+ *   and booted by the firmware.
+ * Serial console → `console.log`; pause/resume freeze/thaw the qemu process (SIGSTOP/SIGCONT).
+ * @module
+ */
+import { closeSync, openSync, promises as fs, readFileSync } from 'fs';
+import * as path from 'path';
+import { ZosError } from '../../../protocol/common/errors';
+import type { Logger } from '../../../protocol/common/log';
+import { silentLogger } from '../../../protocol/common/log';
+import { isAlive, killPid, runCommand, spawnDaemon } from './host-command';
+import type { MachineSpec, MachineStatus } from './machine';
+
+export interface QemuRunner {
+  /** Starts the VM; returns the pid of the `timeout` wrapper. */
+  start(dir: string, spec: MachineSpec): Promise<number>;
+  status(dir: string, id: string): Promise<MachineStatus>;
+  pause(dir: string): Promise<void>;
+  resume(dir: string): Promise<void>;
+  stop(dir: string): Promise<void>;
+}
+
+function maskOf(bits: number): string {
+  const m = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
+  return [24, 16, 8, 0].map((s) => (m >>> s) & 0xff).join('.');
+}
+
+/** qemu's argv for a spec (pure, for tests and the runner). */
+export function qemuArgs(spec: MachineSpec, opts: { accel: 'tcg' | 'kvm'; console: string }): string[] {
+  const mib = Number(spec.memory / (1024n * 1024n));
+  const args = ['-accel', opts.accel, '-m', String(mib), '-smp', String(spec.cpu), '-nographic', '-no-reboot', '-nodefaults', '-serial', `file:${opts.console}`];
+  const disks = spec.mounts.filter((m) => m.disk);
+  if (spec.flist.mode === 'vm-kernel') {
+    if (!spec.flist.kernel) throw new ZosError(`flist ${spec.flist.url} has no /boot/vmlinuz`);
+    args.push('-kernel', spec.flist.kernel);
+    if (spec.flist.initrd) args.push('-initrd', spec.flist.initrd);
+    const append = ['console=ttyS0', 'panic=-1', 'quiet'];
+    if (spec.nic) append.push(`ip=${spec.nic.ip}::${spec.nic.gateway}:${maskOf(spec.nic.prefixLength)}:${spec.name}:eth0:off`);
+    if (spec.entrypoint.trim()) append.push(`init=${spec.entrypoint.trim()}`);
+    for (const [k, v] of Object.entries(spec.env)) if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(k) && !/\s/.test(v)) append.push(`${k}=${v}`);
+    args.push('-append', append.join(' '));
+  }
+  for (const d of disks) args.push('-drive', `file=${d.source},format=raw,if=virtio`);
+  if (spec.nic) {
+    args.push('-netdev', `tap,id=n0,ifname=${spec.nic.ifname},script=no,downscript=no`, '-device', `e1000,netdev=n0,mac=${spec.nic.mac}`);
+  }
+  return args;
+}
+
+export function createQemuRunner(opts: { binary?: string; accel?: 'tcg' | 'kvm'; maxSeconds?: number; log?: Logger }): QemuRunner {
+  const binary = opts.binary ?? 'qemu-system-x86_64';
+  const accel = opts.accel ?? 'tcg';
+  const maxSeconds = opts.maxSeconds ?? 7 * 24 * 3600;
+  const log = opts.log ?? silentLogger;
+  const pidOf = (dir: string) => Number(readFileSync(path.join(dir, 'qemu.pid'), 'utf8'));
+  const qemuPid = (dir: string): number | undefined => {
+    // `timeout` forks qemu as its only child
+    try {
+      const wrapper = pidOf(dir);
+      const kids = readFileSync(`/proc/${wrapper}/task/${wrapper}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+      return kids.length ? Number(kids[0]) : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+
+  return {
+    async start(dir, spec) {
+      if (spec.nic && spec.nic.kind !== 'tap') throw new ZosError(`VM machine '${spec.name}' needs a tap interface, got ${spec.nic.kind}`);
+      if (spec.flist.mode === 'vm-image') {
+        const first = spec.mounts[0];
+        if (!first?.disk) throw new ZosError('at least one mount has to be attached for Vm mode');
+        const { stdout } = await runCommand('blkid', ['-p', first.source]).catch(() => ({ stdout: '' }));
+        if (!stdout.trim()) await runCommand('dd', [`if=${spec.flist.image}`, `of=${first.source}`, 'bs=1M', 'conv=notrunc,sparse', 'status=none']);
+      }
+      const consoleFile = path.join(dir, 'console.log');
+      const argv = qemuArgs(spec, { accel, console: consoleFile });
+      const stderr = openSync(path.join(dir, 'qemu.log'), 'a');
+      let pid: number;
+      try {
+        const ns = spec.nic ? ['nsenter', `--net=/run/netns/${spec.nic.netns}`] : [];
+        const [cmd, ...rest] = ['timeout', '--signal=KILL', String(maxSeconds), ...ns, binary, ...argv];
+        pid = spawnDaemon(cmd, rest, { logFd: stderr });
+      } finally {
+        closeSync(stderr);
+      }
+      await fs.writeFile(path.join(dir, 'qemu.pid'), String(pid));
+      await new Promise((r) => setTimeout(r, 300));
+      if (!isAlive(pid)) {
+        const text = await fs.readFile(path.join(dir, 'qemu.log'), 'utf8').catch(() => '');
+        throw new ZosError(`failed to start VM '${spec.name}': ${text.trim().split('\n').slice(-2).join(' | ')}`);
+      }
+      log.info('vm started', { machine: spec.id, pid });
+      return pid;
+    },
+    async status(dir, id) {
+      let wrapper: number;
+      try {
+        wrapper = pidOf(dir);
+      } catch {
+        return { id, state: 'exited', reason: 'vm not running' };
+      }
+      if (!isAlive(wrapper)) return { id, state: 'exited', reason: 'vm exited' };
+      const q = qemuPid(dir);
+      const st = q ? readFileSync(`/proc/${q}/stat`, 'utf8') : '';
+      const state = st.slice(st.lastIndexOf(')') + 2, st.lastIndexOf(')') + 3);
+      return { id, state: state === 'T' ? 'paused' : 'running', pid: q ?? wrapper };
+    },
+    async pause(dir) {
+      const q = qemuPid(dir);
+      if (q) process.kill(q, 'SIGSTOP');
+    },
+    async resume(dir) {
+      const q = qemuPid(dir);
+      if (q) process.kill(q, 'SIGCONT');
+    },
+    async stop(dir) {
+      let wrapper = 0;
+      try {
+        wrapper = pidOf(dir);
+      } catch {
+        return;
+      }
+      const q = qemuPid(dir);
+      if (q) {
+        try {
+          process.kill(q, 'SIGCONT');
+        } catch {
+          /* gone */
+        }
+        await killPid(q, 1000);
+      }
+      await killPid(wrapper, 1000);
+    },
+  };
+}
