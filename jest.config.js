@@ -7,4 +7,7 @@ module.exports = {
   testTimeout: 120000,
   // Tests share one local grid per run when they need it (test/helpers/grid.ts); 2 workers fit a 2-core CI machine.
   maxWorkers: 2,
+  // One local chain per run (test/global-setup.ts); tests reach it through test/helpers/chain.ts.
+  globalSetup: '<rootDir>/test/global-setup.ts',
+  globalTeardown: '<rootDir>/test/global-teardown.ts',
 };

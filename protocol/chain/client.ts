@@ -5,6 +5,7 @@
  * @module
  */
 import { ApiPromise, WsProvider } from '@polkadot/api';
+import { u8aToHex } from '@polkadot/util';
 import { Keyring } from '@polkadot/keyring';
 import type { KeyringPair } from '@polkadot/keyring/types';
 import { ChainError, InputError, InternalError, errorText } from '../common/errors';
@@ -158,9 +159,10 @@ const HASH_RE = /^[0-9a-f]{32}$/;
 
 function checkHash(hash: string, path: string): void {
   if (!HASH_RE.test(hash)) {
-    throw new InputError(`${path} "${hash}" is not 32 lowercase hex characters`, {
+    const fix = 'pass the hex MD5 of the deployment challenge, lowercase, without 0x';
+    throw new InputError(`${path} "${hash}" is not 32 lowercase hex characters; ${fix}`, {
       path,
-      fix: 'pass the hex MD5 of the deployment challenge (hashDeployment), without 0x',
+      fix,
     });
   }
 }
@@ -168,18 +170,20 @@ function checkHash(hash: string, path: string): void {
 function checkData(data: string, path: string): void {
   const n = Buffer.byteLength(data, 'utf8');
   if (n > MAX_DEPLOYMENT_DATA) {
-    throw new InputError(`${path} is ${n} bytes; the chain allows at most ${MAX_DEPLOYMENT_DATA}`, {
+    const fix = 'shorten the deployment name/description kept in contract data';
+    throw new InputError(`${path} is ${n} bytes; the chain allows at most ${MAX_DEPLOYMENT_DATA}; ${fix}`, {
       path,
-      fix: 'shorten the deployment name/description kept in contract data',
+      fix,
     });
   }
 }
 
 function checkName(name: string): void {
   if (!/^[a-z0-9_-]{3,64}$/.test(name)) {
-    throw new InputError(`name "${name}" is not a valid name contract name`, {
+    const fix = 'use 3 to 64 characters of [a-z0-9_-]';
+    throw new InputError(`name "${name}" is not a valid name contract name; ${fix}`, {
       path: 'name',
-      fix: 'use 3 to 64 characters of [a-z0-9_-]',
+      fix,
     });
   }
 }
@@ -325,7 +329,7 @@ class PolkadotChainClient implements ChainClient {
 
   async createTwin(o: { relay?: string; pk?: Uint8Array } = {}): Promise<Twin> {
     const events = await this.send(
-      this.tx.tfgridModule.createTwin(o.relay ?? null, o.pk ? Buffer.from(o.pk) : null),
+      this.tx.tfgridModule.createTwin(o.relay ?? null, o.pk ? u8aToHex(o.pk) : null),
       `create twin for ${this.signer('create twin').address}`,
     );
     const ev = events.find((e) => e.event.section === 'tfgridModule' && e.event.method === 'TwinStored');
@@ -335,7 +339,7 @@ class PolkadotChainClient implements ChainClient {
 
   async updateTwin(o: { relay?: string; pk?: Uint8Array }): Promise<Twin> {
     const events = await this.send(
-      this.tx.tfgridModule.updateTwin(o.relay ?? null, o.pk ? Buffer.from(o.pk) : null),
+      this.tx.tfgridModule.updateTwin(o.relay ?? null, o.pk ? u8aToHex(o.pk) : null),
       `update twin of ${this.signer('update twin').address}`,
     );
     const ev = events.find((e) => e.event.section === 'tfgridModule' && e.event.method === 'TwinUpdated');

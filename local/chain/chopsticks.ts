@@ -1,0 +1,145 @@
+/**
+ * Runs chopsticks with the TFChain runtime on 127.0.0.1 (rmb-tfchain.md §C3): instant block building, a free
+ * port unless one is given. Ready means the RPC answers `system_chain` (no sleep-and-hope); `stop()` ends the
+ * child by PID (SIGTERM, then SIGKILL after a grace period).
+ * @module
+ */
+import { spawn, type ChildProcess } from 'child_process';
+import * as fs from 'fs';
+import * as net from 'net';
+import * as path from 'path';
+import WebSocket from 'ws';
+import { ChainError, InputError } from '../../protocol/common/errors';
+import { silentLogger, type Logger } from '../../protocol/common/log';
+import { resolveChainSpec } from './artefacts';
+
+export interface LocalChainOptions {
+  /** 0 or undefined: a free port. */
+  port?: number;
+  /** Chain spec path; default `resolveChainSpec()`. */
+  spec?: string;
+  /** Where chopsticks' output goes (appended); default: discarded after the last 64 KiB kept for errors. */
+  logFile?: string;
+  log?: Logger;
+  readyTimeoutMs?: number;
+}
+
+export interface LocalChain {
+  readonly url: string;
+  readonly port: number;
+  readonly pid: number;
+  readonly spec: string;
+  /** Resolves when the process exits (code or signal). */
+  readonly exited: Promise<number | null>;
+  stop(): Promise<void>;
+}
+
+/** A free TCP port on 127.0.0.1. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+export function chopsticksBin(): string {
+  // The package's `exports` hide package.json: walk up from its main entry to the folder holding the bin.
+  let dir = path.dirname(require.resolve('@acala-network/chopsticks'));
+  while (!fs.existsSync(path.join(dir, 'chopsticks.cjs'))) {
+    const up = path.dirname(dir);
+    if (up === dir) throw new InputError('@acala-network/chopsticks has no chopsticks.cjs bin', { fix: 'run `npm ci`' });
+    dir = up;
+  }
+  return path.join(dir, 'chopsticks.cjs');
+}
+
+/** One JSON-RPC call over a fresh websocket; rejects on error or timeout. */
+export function rpcCall(url: string, method: string, params: unknown[] = [], timeoutMs = 2000): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url);
+    const timer = setTimeout(() => {
+      ws.terminate();
+      reject(new Error(`${method} on ${url}: no answer in ${timeoutMs} ms`));
+    }, timeoutMs);
+    ws.on('open', () => ws.send(JSON.stringify({ jsonrpc: '2.0', id: 1, method, params })));
+    ws.on('message', (data) => {
+      clearTimeout(timer);
+      ws.close();
+      try {
+        const m = JSON.parse(String(data)) as { result?: unknown; error?: { message?: string } };
+        if (m.error) reject(new Error(`${method}: ${m.error.message ?? 'error'}`));
+        else resolve(m.result);
+      } catch (err) {
+        reject(err);
+      }
+    });
+    ws.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+  });
+}
+
+function stopChild(child: ChildProcess, exited: Promise<number | null>, graceMs = 5000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  child.kill('SIGTERM');
+  const t = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  return exited.then(() => clearTimeout(t));
+}
+
+/**
+ * Starts chopsticks and resolves once its RPC answers.
+ * @example const chain = await startLocalChain({}); … await chain.stop();
+ */
+export async function startLocalChain(opts: LocalChainOptions = {}): Promise<LocalChain> {
+  const log = opts.log ?? silentLogger;
+  const spec = opts.spec ?? (await resolveChainSpec({ log }));
+  const port = opts.port && opts.port > 0 ? opts.port : await freePort();
+  const url = `ws://127.0.0.1:${port}`;
+  const args = [chopsticksBin(), '--genesis', spec, '--host', '127.0.0.1', '--port', String(port), '--build-block-mode', 'Instant'];
+  const out = opts.logFile ? fs.openSync(opts.logFile, 'a') : 'pipe';
+  const child = spawn(process.execPath, args, {
+    stdio: ['ignore', out, out],
+    env: { ...process.env, LOG_LEVEL: process.env.CHOPSTICKS_LOG_LEVEL ?? 'warn' },
+  });
+  if (typeof out === 'number') fs.closeSync(out);
+  let tail = '';
+  const keep = (d: Buffer) => {
+    tail = (tail + d.toString('utf8')).slice(-65536);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  if (child.pid === undefined) throw new ChainError('could not start chopsticks', { fix: 'check that node can run node_modules/@acala-network/chopsticks' });
+  const pid = child.pid;
+  log.info('chopsticks started', { pid, port, spec });
+
+  const deadline = Date.now() + (opts.readyTimeoutMs ?? 90_000);
+  let dead = false;
+  void exited.then(() => (dead = true));
+  for (;;) {
+    if (dead) {
+      const hint = /EADDRINUSE/.test(tail) ? `; port ${port} is in use, pick another with --port` : '';
+      throw new ChainError(`chopsticks exited before its RPC was ready${hint}: ${tail.trim().split('\n').slice(-5).join(' | ')}`, {
+        fix: opts.logFile ? `see ${opts.logFile}` : 'run `tfgrid local chain` to see its output',
+      });
+    }
+    try {
+      const name = await rpcCall(url, 'system_chain', [], 2000);
+      if (typeof name === 'string') break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      await stopChild(child, exited);
+      throw new ChainError(`chopsticks on ${url} did not answer within ${opts.readyTimeoutMs ?? 90_000} ms`, { fix: 'the machine may be overloaded; retry' });
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  log.info('local chain ready', { url });
+  return { url, port, pid, spec, exited, stop: () => stopChild(child, exited) };
+}

@@ -1,0 +1,53 @@
+/**
+ * Submission under concurrency and connection failover (issue 3, rmb-tfchain.md §C4 item 7): 20 transactions
+ * sent at once from one account all land (explicit nonces), and a client given a dead endpoint first fails
+ * over to the next one.
+ * @module
+ */
+import { randomBytes } from 'crypto';
+import { createChainClient, type ChainClient } from '../../protocol/chain';
+import { cryptoReady, identityFromSeed } from '../../protocol/common/identity';
+import { freePort } from '../../local/chain';
+import { connectTestChain, freshAccount, testChainUrl, TFT } from '../helpers/chain';
+
+describe('TFChain submissions', () => {
+  let chain: ChainClient;
+
+  beforeAll(async () => {
+    await cryptoReady();
+    chain = await connectTestChain();
+  });
+  afterAll(async () => {
+    await chain?.close();
+  });
+
+  it('sends 20 transfers concurrently from one account and none is lost', async () => {
+    const sender = await freshAccount(chain, { balance: 100n * TFT });
+    const startNonce = (await chain.api.rpc.system.accountNextIndex(sender.identity.address)).toNumber();
+    const recipients = Array.from({ length: 20 }, () => identityFromSeed(randomBytes(32), 'ed25519').address);
+    const amount = (i: number) => TFT + BigInt(i); // distinct amounts: each one is traceable
+    await Promise.all(recipients.map((to, i) => sender.chain.transfer(to, amount(i))));
+    const balances = await Promise.all(recipients.map((r) => chain.getBalance(r)));
+    expect(balances).toEqual(recipients.map((_, i) => amount(i)));
+    expect((await chain.api.rpc.system.accountNextIndex(sender.identity.address)).toNumber()).toBe(startNonce + 20);
+  });
+
+  it('fails over from a dead endpoint to the next one in the list', async () => {
+    const dead = `ws://127.0.0.1:${await freePort()}`;
+    const c = await createChainClient({ urls: [dead, testChainUrl()], connectTimeoutMs: 30_000 });
+    try {
+      expect(c.endpoints).toEqual([dead, testChainUrl()]);
+      expect(await c.blockNumber()).toBeGreaterThanOrEqual(0);
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('names every endpoint and the fix when none answers', async () => {
+    const dead = `ws://127.0.0.1:${await freePort()}`;
+    const err = await createChainClient({ urls: [dead], connectTimeoutMs: 1500 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect((err as Error).message).toContain(dead);
+    expect((err as Error).message).toContain('tfgrid local chain');
+  });
+});
