@@ -21,6 +21,8 @@ import { sweepGrid, type SweepReport } from './cleanup';
 import { defaultGridDir, readState, removeState, writeState, type GridState } from './state';
 import { freePort, isRunning, stopProcess, type ProcessRecord } from './supervisor';
 import { tcpOpen } from './readiness';
+import { bootstrapLocalGrid, chainPublicConfigIp, newNodeSeed } from './bootstrap';
+import { startHubDaemon, startRelayDaemon } from './services';
 
 export type BackendChoice = 'sim' | 'linux' | 'auto';
 
@@ -42,6 +44,14 @@ export interface LocalGridOptions {
 }
 
 export const DEFAULT_CHAIN_PORT = 8000;
+/** The relay host name written into every twin's `relay` field. */
+export const RELAY_DOMAIN = '127.0.0.1';
+export const FARM_NAME = 'localfarm';
+
+/** Gateway domain of node `index`: `node<index>.<gateway domain>`. */
+export function nodeDomain(index: number, gatewayDomain: string): string {
+  return `node${index}.${gatewayDomain}`;
+}
 export const DEFAULT_RELAY_PORT = 8080;
 const LINUX_TOOLS = ['ip', 'runc', 'wireguard-go', 'wg', 'losetup', 'mkfs.ext4'];
 
@@ -156,6 +166,55 @@ export async function startLocalGrid(opts: LocalGridOptions = {}): Promise<GridS
     state.chain = { url: chain.url, process: chain.process };
     writeState(state);
     progress.done(`chain: ${chain.url}`);
+
+    const relayPort = await pickPort(opts.relayPort, DEFAULT_RELAY_PORT);
+    progress.update(`relay: starting on 127.0.0.1:${relayPort}`);
+    const relay = await startRelayDaemon(
+      { port: relayPort, chainUrl: chain.url, domains: [RELAY_DOMAIN, `127.0.0.1:${relayPort}`, 'localhost'] },
+      { logFile: path.join(dir, 'logs', 'relay.log'), progress },
+    );
+    state.relay = { url: relay.info.url, process: relay.process };
+    writeState(state);
+    progress.done(`relay: ${relay.info.url}`);
+
+    const hub = await startHubDaemon({ port: 0, dir: path.join(dir, 'hub'), baseFlist: true }, { logFile: path.join(dir, 'logs', 'hub.log'), progress });
+    state.hub = { url: hub.info.url, process: hub.process };
+    state.baseFlist = hub.info.baseFlist;
+    writeState(state);
+    progress.done(`hub: ${hub.info.url}${hub.info.baseFlist ? ` (base flist ${hub.info.baseFlist})` : ' (no base flist: busybox-static missing)'}`);
+
+    progress.update(`chain: registering farm, ${nodes} nodes and a user`);
+    const farmIps = plan?.farms[0].ips ?? planTopology({ prefix: 'sim', nodes, farms: [{ id: 1, publicIps: 8 }] }).farms[0].ips;
+    const seeds = Array.from({ length: nodes }, () => newNodeSeed());
+    const boot = await bootstrapLocalGrid({
+      chainUrl: chain.url,
+      relay: RELAY_DOMAIN,
+      farms: [{ name: FARM_NAME, publicIps: farmIps.map((p) => ({ ip: p.ip, gw: p.gateway })) }],
+      nodes: seeds.map((seed, i) => ({ seed, farmName: FARM_NAME, publicConfig: { ip4: chainPublicConfigIp(i + 1), domain: nodeDomain(i + 1, state.gatewayDomain) } })),
+      progress,
+    });
+    state.user = { mnemonic: boot.user.mnemonic, twinId: boot.user.twinId };
+    state.farms = boot.farms.map((f) => ({ farmId: f.farmId, name: f.name, twinId: f.twinId, publicIps: farmIps }));
+    state.nodes = boot.nodes.map((n, i) => {
+      const host = plan?.nodes[i];
+      const nodeDir = path.join(dir, 'nodes', `node${i + 1}`);
+      return {
+        index: i + 1,
+        nodeId: n.nodeId,
+        twinId: n.twinId,
+        farmId: n.farmId,
+        netns: host?.netns ?? '',
+        uplink: host?.uplink ?? '',
+        address: host?.address ?? '',
+        domain: nodeDomain(i + 1, state.gatewayDomain),
+        publicIps: farmIps,
+        configFile: path.join(nodeDir, 'config.json'),
+        dataDir: path.join(nodeDir, 'data'),
+        seed: n.seed,
+      };
+    });
+    writeState(state);
+    progress.done(`chain: farm ${boot.farms[0].farmId}, nodes ${boot.nodes.map((n) => n.nodeId).join(', ')}, user twin ${boot.user.twinId}`);
 
     state.phase = 'running';
     writeState(state);

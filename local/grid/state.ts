@@ -38,6 +38,8 @@ export const nodeStateSchema = z.object({
   publicIps: z.array(publicIpSchema),
   configFile: z.string(),
   dataDir: z.string(),
+  /** The node's ed25519 seed (64 hex). A throw-away key of a throw-away chain; the file is mode 0600. */
+  seed: z.string(),
   process: processRecordSchema.optional(),
 });
 export type NodeState = z.infer<typeof nodeStateSchema>;
@@ -70,6 +72,8 @@ export const gridStateSchema = z.object({
   chain: serviceStateSchema.optional(),
   relay: serviceStateSchema.optional(),
   hub: serviceStateSchema.optional(),
+  /** URL of the hub's busybox base flist (`tf/base`), when it could be built. */
+  baseFlist: z.string().optional(),
   dns: serviceStateSchema.extend({ address: z.string(), port: z.number().int() }).optional(),
   /** The grid internet's namespace, empty with sim. */
   internetNs: z.string(),

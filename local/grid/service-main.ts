@@ -1,0 +1,104 @@
+/**
+ * Entry point of the local grid's service daemons (DESIGN.md §4): `service-main <relay|hub> '<json options>'`.
+ * Each one starts its server, prints `READY {json}` (its URL), and runs until SIGTERM, when it closes cleanly.
+ * `startLocalGrid` spawns it detached and waits for the READY line.
+ * @module
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { z } from 'zod';
+import { errorText, InputError } from '../../protocol/common/errors';
+import { createLineLogger, type Logger } from '../../protocol/common/log';
+import { createChainClient } from '../../protocol/chain';
+import { createRelay } from '../../protocol/rmb/relay';
+import { createCachedTwinDirectory, type TwinDirectory } from '../../protocol/rmb/twin-directory';
+import { createHub } from '../hub/hub';
+import { buildBaseRootfs } from '../hub/base-flist';
+
+export const READY_PREFIX = 'READY ';
+
+export const relayServiceSchema = z.object({ port: z.number().int().min(0), chainUrl: z.string(), domains: z.array(z.string()).min(1) });
+export const hubServiceSchema = z.object({ port: z.number().int().min(0), dir: z.string(), baseFlist: z.boolean().default(true) });
+
+export type RelayServiceOptions = z.infer<typeof relayServiceSchema>;
+export type HubServiceOptions = z.input<typeof hubServiceSchema>;
+
+type Closer = () => Promise<void>;
+
+async function runRelay(opts: RelayServiceOptions, log: Logger): Promise<{ ready: Record<string, unknown>; close: Closer }> {
+  const chain = await createChainClient({ urls: [opts.chainUrl], log });
+  const directory: TwinDirectory = createCachedTwinDirectory(
+    {
+      async getTwin(id) {
+        const t = await chain.findTwin(id);
+        if (!t) return undefined;
+        return { id: t.id, publicKey: t.publicKey, relay: t.relay ?? undefined, pk: t.pk ?? undefined };
+      },
+    },
+    { ttlMs: 5_000 },
+  );
+  const relay = await createRelay({ port: opts.port, host: '127.0.0.1', directory, domain: opts.domains, log });
+  return {
+    ready: { url: relay.url, port: relay.port },
+    close: async () => {
+      await relay.close();
+      await chain.close();
+    },
+  };
+}
+
+async function runHub(opts: z.infer<typeof hubServiceSchema>, log: Logger): Promise<{ ready: Record<string, unknown>; close: Closer }> {
+  const hub = await createHub({ dir: opts.dir, port: opts.port, log });
+  let base: string | undefined;
+  if (opts.baseFlist) {
+    const existing = await hub.list('tf');
+    if (existing.some((e) => e.name === 'base')) base = hub.flistUrl('tf', 'base');
+    else {
+      const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tfg-base-'));
+      try {
+        base = await hub.publishDir('tf', 'base', await buildBaseRootfs(path.join(tmp, 'rootfs')));
+      } catch (err) {
+        log.warn('base flist not built (examples need it)', { error: errorText(err) });
+      } finally {
+        fs.rmSync(tmp, { recursive: true, force: true });
+      }
+    }
+  }
+  return { ready: { url: hub.url, port: hub.port, baseFlist: base }, close: () => hub.close() };
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const [service, json] = argv;
+  const log = createLineLogger((l) => process.stdout.write(l + '\n'), { fields: { service } });
+  let raw: unknown;
+  try {
+    raw = JSON.parse(json ?? '');
+  } catch {
+    throw new InputError(`service-main ${service}: options must be JSON`);
+  }
+  let started: { ready: Record<string, unknown>; close: Closer };
+  if (service === 'relay') started = await runRelay(relayServiceSchema.parse(raw), log);
+  else if (service === 'hub') started = await runHub(hubServiceSchema.parse(raw), log);
+  else throw new InputError(`service-main: unknown service "${service}"; use relay or hub`);
+  process.stdout.write(READY_PREFIX + JSON.stringify(started.ready) + '\n');
+  const stop = () => {
+    log.info('stopping');
+    started.close().then(
+      () => process.exit(0),
+      (err) => {
+        log.error('close failed', { error: errorText(err) });
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).catch((err) => {
+    process.stderr.write(`service failed: ${errorText(err)}\n`);
+    process.exit(1);
+  });
+}

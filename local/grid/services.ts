@@ -1,0 +1,58 @@
+/**
+ * Starting the grid's service daemons (relay, hub) through `service-main.ts` and reading their READY line.
+ * @module
+ */
+import * as fs from 'fs';
+import { z } from 'zod';
+import type { Progress } from '../../protocol/common/log';
+import { waitUntil } from './readiness';
+import { READY_PREFIX, type HubServiceOptions, type RelayServiceOptions } from './service-main';
+import { nodeEntry, spawnDaemon, type ProcessRecord } from './supervisor';
+
+export interface StartedService<T> {
+  info: T;
+  process: ProcessRecord;
+}
+
+function readyLine(file: string): string | undefined {
+  try {
+    return fs
+      .readFileSync(file, 'utf8')
+      .split('\n')
+      .reverse()
+      .find((l) => l.startsWith(READY_PREFIX));
+  } catch {
+    return undefined;
+  }
+}
+
+async function startService<T>(
+  service: 'relay' | 'hub',
+  options: unknown,
+  schema: z.ZodType<T>,
+  opts: { logFile: string; progress?: Progress; timeoutMs?: number },
+): Promise<StartedService<T>> {
+  // Start from an empty log so an old READY line is never taken for this run's.
+  fs.rmSync(opts.logFile, { force: true });
+  const entry = nodeEntry('local/grid/service-main.ts');
+  const rec = spawnDaemon({ name: service, command: entry.command, args: [...entry.args, service, JSON.stringify(options)], logFile: opts.logFile });
+  await waitUntil(async () => readyLine(opts.logFile) !== undefined, {
+    what: `${service}: waiting until it serves`,
+    timeoutMs: opts.timeoutMs ?? 60_000,
+    process: rec,
+    progress: opts.progress,
+  });
+  const line = readyLine(opts.logFile) ?? '';
+  return { info: schema.parse(JSON.parse(line.slice(READY_PREFIX.length))), process: rec };
+}
+
+const relayReady = z.object({ url: z.string(), port: z.number().int() });
+const hubReady = z.object({ url: z.string(), port: z.number().int(), baseFlist: z.string().optional() });
+
+export function startRelayDaemon(options: RelayServiceOptions, opts: { logFile: string; progress?: Progress }) {
+  return startService('relay', options, relayReady, opts);
+}
+
+export function startHubDaemon(options: HubServiceOptions, opts: { logFile: string; progress?: Progress }) {
+  return startService('hub', options, hubReady, { ...opts, timeoutMs: 120_000 });
+}
