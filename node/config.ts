@@ -1,0 +1,131 @@
+/**
+ * `tfgrid node run --config FILE`: the node's configuration, validated with zod at the edge (YAML or JSON).
+ * Identity (the node twin's key), farm, resources, public config, backend choice, data directory, chain and
+ * relay URLs, optional self-registration. Facts: zos-protocol.md §5.2 (what the API reports), §6.1, §8.7.
+ * @module
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import YAML from 'yaml';
+import { z } from 'zod';
+import { InputError } from '../protocol/common/errors';
+
+const UNITS: Record<string, bigint> = {
+  '': 1n, B: 1n, K: 1n << 10n, KB: 1n << 10n, KIB: 1n << 10n, M: 1n << 20n, MB: 1n << 20n, MIB: 1n << 20n,
+  G: 1n << 30n, GB: 1n << 30n, GIB: 1n << 30n, T: 1n << 40n, TB: 1n << 40n, TIB: 1n << 40n,
+};
+
+/** A byte size: an integer, or a string such as `"16GiB"` (binary units, as ZOS counts). */
+export const sizeSchema = z.union([z.number().int().nonnegative(), z.string()]).transform((v, ctx): bigint => {
+  if (typeof v === 'number') return BigInt(v);
+  const m = /^\s*(\d+)\s*([a-zA-Z]*)\s*$/.exec(v);
+  const unit = m ? UNITS[m[2].toUpperCase()] : undefined;
+  if (!m || unit === undefined) {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message: `"${v}" is not a size; use bytes or a binary unit such as "16GiB"` });
+    return z.NEVER;
+  }
+  return BigInt(m[1]) * unit;
+});
+
+const capacitySchema = z.object({
+  cru: z.number().int().nonnegative().default(0),
+  mru: sizeSchema.default(0),
+  sru: sizeSchema.default(0),
+  hru: sizeSchema.default(0),
+  ipv4u: z.number().int().nonnegative().default(0),
+});
+
+export const nodeConfigSchema = z
+  .object({
+    /** Directory for the node's SQLite store and backend state. */
+    dataDir: z.string().min(1),
+    /** `sim` keeps state only (never a silent CI fallback); `linux` provisions for real (root). */
+    backend: z.enum(['sim', 'linux']),
+    identity: z
+      .object({
+        mnemonic: z.string().optional(),
+        seed: z.string().regex(/^(0x)?[0-9a-fA-F]{64}$/, 'seed must be 32 bytes of hex').optional(),
+        keyType: z.enum(['ed25519', 'sr25519']).default('sr25519'),
+      })
+      .refine((i) => !!i.mnemonic !== !!i.seed, { message: 'give exactly one of identity.mnemonic or identity.seed' }),
+    chain: z.object({ urls: z.array(z.string().url()).min(1) }),
+    relay: z.object({ urls: z.array(z.string().url()).min(1) }),
+    node: z.object({
+      /** On-chain node id; found from the twin when omitted, or registered when `register` is set. */
+      id: z.number().int().positive().optional(),
+      farmId: z.number().int().positive(),
+      /** The farmer's twin: only it may call `zos.admin.*`. Read from the farm when omitted. */
+      farmerTwinId: z.number().int().positive().optional(),
+      /** Twins allowed to call `zos.debug.*`. */
+      adminTwins: z.array(z.number().int().positive()).default([]),
+    }),
+    /** Register the node's twin (relay = first relay host) and the node itself on the chain when missing. */
+    register: z.boolean().default(false),
+    resources: capacitySchema,
+    reserved: capacitySchema.default({}),
+    publicConfig: z
+      .object({
+        type: z.enum(['macvlan', 'vlan']).default('macvlan'),
+        ipv4: z.string(),
+        gw4: z.string(),
+        ipv6: z.string().default(''),
+        gw6: z.string().default(''),
+        domain: z.string().default(''),
+      })
+      .optional(),
+    location: z
+      .object({
+        longitude: z.number().default(0),
+        latitude: z.number().default(0),
+        continent: z.string().default('Europe'),
+        country_name: z.string().default('Belgium'),
+        country_code: z.string().default('BE'),
+        city_name: z.string().default('Ghent'),
+      })
+      .default({}),
+    /** Seconds between chain syncs (ZOS: hourly). */
+    syncIntervalSeconds: z.number().int().positive().default(3600),
+    /** Return `get` workloads in random order, as real nodes may. */
+    shuffleGet: z.boolean().default(false),
+    /** Linux backend placement (the local grid gives each node a host namespace and uplink). */
+    linux: z
+      .object({
+        prefix: z.string().regex(/^[a-z][a-z0-9]{0,5}$/),
+        hostNetns: z.string().min(1),
+        uplink: z.string().optional(),
+      })
+      .optional(),
+    zdb: z.object({ port: z.number().int().min(1).max(65535).default(9900), addresses: z.array(z.string()).default(['127.0.0.1']) }).default({}),
+    logLevel: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  })
+  .strict();
+
+export type NodeConfig = z.output<typeof nodeConfigSchema>;
+export type NodeConfigInput = z.input<typeof nodeConfigSchema>;
+
+/** Validates a parsed config object; InputError naming the field otherwise. */
+export function parseNodeConfig(value: unknown, source = 'config'): NodeConfig {
+  const r = nodeConfigSchema.safeParse(value);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0];
+  const where = issue.path.join('.') || '(root)';
+  throw new InputError(`${source}: ${where}: ${issue.message}`, { path: where, fix: 'see node/config.ts for the fields' });
+}
+
+/** Reads a YAML or JSON config file; relative `dataDir` is resolved against the file's directory. */
+export function loadNodeConfig(file: string): NodeConfig {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new InputError(`cannot read node config ${file}: ${(err as Error).message}`, { path: file }, { cause: err });
+  }
+  let value: unknown;
+  try {
+    value = YAML.parse(text);
+  } catch (err) {
+    throw new InputError(`${file}: not YAML/JSON: ${(err as Error).message}`, { path: file }, { cause: err });
+  }
+  const cfg = parseNodeConfig(value, file);
+  return { ...cfg, dataDir: path.resolve(path.dirname(file), cfg.dataDir) };
+}

@@ -1,0 +1,713 @@
+/**
+ * The node engine (zosbase `provision/engine.go`): synchronous checks in the node's order, then the
+ * deployment and its job persisted in one SQLite transaction, then a reply; a durable FIFO worker runs jobs
+ * one at a time: chain validation, type-ordered provisioning, per-workload transactions. Contract events,
+ * the periodic chain sync and boot recovery enqueue jobs on the same queue.
+ * Facts: zos-protocol.md §3.2 (sync), §3.3 (async), §3.4/§3.6 (update order), §3.7 (events), §3.8 (boot),
+ * §6.1 (memory check), §8.
+ *
+ * Job payloads are persisted (`jobs.payload`): add fields, never rename.
+ * @module
+ */
+import { ZosError, errorText } from '../../protocol/common/errors';
+import type { Logger } from '../../protocol/common/log';
+import { addCap, capOf, type Capacity, ZERO_CAP } from './capacity';
+import type { ChainContract, ContractEvent, EngineDeps, NodeFacts } from './deps';
+import { MANAGERS, type ManagerTable } from './managers';
+import { NoActionNeeded, isUnchangedError, type ManagerContext, type WorkloadView } from './managers/manager';
+import { rawWorkloadData } from './raw-json';
+import {
+  type ResultState,
+  type Storage,
+  StorageError,
+  type StoredDeployment,
+  type StoredJob,
+  type StoredWorkload,
+} from './storage';
+import {
+  type PlanOp,
+  type WireDeployment,
+  type WireWorkload,
+  decodeDeployment,
+  hashDeployment,
+  netIdOf,
+  planDeploymentUpgrade,
+  renderDeployment,
+  renderWorkloads,
+  signatureRequirementJson,
+  validateWire,
+  verifyWire,
+  workloadCapacity,
+  workloadIdOf,
+} from './wire';
+
+/** Engine order of types (§3.6, with the runtime's choice for the map-ordered tail). */
+export const TYPE_ORDER: readonly string[] = [
+  'zmount', 'volume', 'qsfs', 'network', 'network-light', 'ipv4', 'ip', 'zdb',
+  'zmachine', 'zmachine-light', 'zlogs', 'gateway-name-proxy', 'gateway-fqdn-proxy',
+];
+const typeRank = (t: string) => {
+  const i = TYPE_ORDER.indexOf(t);
+  return i < 0 ? TYPE_ORDER.length : i;
+};
+
+/** ZOS's texts for the engine's own decisions (provision/engine.go, events.go). */
+export const ENGINE_ERRORS = {
+  twinMismatch: (d: number, m: number) => `twin id mismatch (deployment: ${d}, message: ${m})`,
+  createVersion: 'expected version to be 0 on deployment creation: invalid version',
+  upgrade: (cause: string) => `${cause}: upgrade validation error`,
+  noUpgrade: (type: string) => `workload '${type}' does not support upgrade: upgrade validation error`,
+  notFound: 'deployment not found',
+  getContract: (cause: string) => `failed to get deployment contract: ${cause}`,
+  contractType: 'invalid contract type, expecting node contract',
+  nodeAddress: 'invalid node address in contract',
+  hash: 'contract hash does not match deployment hash',
+  memory: (need: bigint, usable: bigint) =>
+    `failed to satisfy required capacity: cannot fulfil required memory size ${need} bytes out of usable ${usable} bytes`,
+  deletedByUpdate: 'deleted by an update',
+  cancelled: 'contract canceled event received',
+  notOnChain: 'contract not active on chain',
+  unknownType: (t: string) => `unknown workload type '${t}'`,
+  twinKey: (twin: number, cause: string) => `failed to get public key for twin '${twin}': ${cause}`,
+} as const;
+
+/** What a queued job carries (persisted: add fields, never rename). */
+interface JobPayload {
+  /** The deployment as received (provision/update), for the hash check. */
+  target?: string;
+  /** update: the planned ops, in execution order. */
+  ops?: PlanOp[];
+  /** provision at boot: no chain validation (§3.8). */
+  noValidation?: boolean;
+  /** deprovision: the message written with `deleted`. */
+  reason?: string;
+}
+
+export interface EngineOptions {
+  storage: Storage;
+  facts: NodeFacts;
+  managers?: ManagerTable;
+  /** Twin key cache lifetime (ZOS: 60 min). */
+  twinKeyTtlMs?: number;
+  /** Return workloads of `get` in a shuffled order, as real nodes may (§8.6). */
+  shuffleGet?: boolean;
+  /** Memory actually used on the host, for the §6.1 check; defaults to 0 (the sim uses reservations only). */
+  actualMemoryUsed?: () => bigint;
+}
+
+export interface Statistics {
+  total: Capacity;
+  used: Capacity;
+  system: Capacity;
+  users: { deployments: number; workloads: number; last_deployment_timestamp: number };
+}
+
+export interface Engine {
+  /** `zos.deployment.deploy`: resolves once accepted and queued; throws ZosError with the node's text. */
+  deploy(sourceTwin: number, payload: string): Promise<void>;
+  update(sourceTwin: number, payload: string): Promise<void>;
+  /** The deployment as JSON text (`zos.deployment.get`). */
+  get(twinId: number, contractId: bigint): string;
+  list(twinId: number): string;
+  changes(twinId: number, contractId: bigint): string;
+  /** Stored deployment (tests, list_private_ips, debug). */
+  stored(twinId: number, contractId: bigint): StoredDeployment | undefined;
+  /** Twins with deployments on this node. */
+  twins(): number[];
+  /** A twin's stored deployments. */
+  deployments(twinId: number): StoredDeployment[];
+  statistics(): Statistics;
+  /** Reacts to a chain event for a contract of this node; unknown contracts are ignored. */
+  onContractEvent(ev: ContractEvent): void;
+  /** One pass of the chain sync (§3.7): gone → deprovision, grace → pause, created → resume. */
+  sync(): Promise<void>;
+  /** Boot recovery (§3.8) then the worker; call once. */
+  start(): Promise<void>;
+  /** Resolves when the queue is empty and the worker idle. */
+  idle(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function createEngine(deps: EngineDeps, opts: EngineOptions): Engine {
+  const { storage, facts } = opts;
+  const managers: ManagerTable = opts.managers ?? MANAGERS;
+  const log: Logger = deps.log.child({ component: 'engine', node: facts.nodeId });
+  const keyTtl = opts.twinKeyTtlMs ?? 60 * 60 * 1000;
+  const keyCache = new Map<number, { key: Uint8Array; at: number }>();
+  const nowSec = () => Math.floor(deps.clock.now() / 1000);
+
+  // ---- capacity counters: ok/paused workloads by workload id (§6.1, statistics.get) ----
+  const counted = new Map<string, Capacity>();
+  let lastDeployment = 0;
+  const recount = (twin: number, contract: bigint, wl: StoredWorkload, data: unknown) => {
+    const wid = workloadIdOf(twin, contract, wl.name);
+    if (wl.result.state === 'ok' || wl.result.state === 'paused') counted.set(wid, capOf(workloadCapacity(wl.type, data)));
+    else if (wl.result.state !== 'unchanged') counted.delete(wid);
+  };
+  const usedByWorkloads = (exclude?: string): Capacity => {
+    let sum = ZERO_CAP;
+    for (const [wid, c] of counted) if (wid !== exclude) sum = addCap(sum, c);
+    return sum;
+  };
+
+  // ---- twin keys (provision/auth.go: cached 60 min) ----
+  const twinKey = async (twin: number): Promise<Uint8Array> => {
+    const hit = keyCache.get(twin);
+    if (hit && deps.clock.now() - hit.at < keyTtl) return hit.key;
+    let key: Uint8Array | undefined;
+    try {
+      key = await deps.chain.twinPublicKey(twin);
+    } catch (err) {
+      throw new Error(errorText(err), { cause: err });
+    }
+    if (!key) throw new Error(`twin ${twin} not found`);
+    keyCache.set(twin, { key, at: deps.clock.now() });
+    return key;
+  };
+
+  const reject = (text: string): never => {
+    throw new ZosError(text, { nodeMessage: text, node: facts.nodeId });
+  };
+
+  /** decode → valid → twin match → signatures (§3.2 steps 1–5). */
+  const syncChecks = async (sourceTwin: number, payload: string): Promise<{ dl: WireDeployment; raw: (string | undefined)[] }> => {
+    let dl: WireDeployment;
+    try {
+      dl = decodeDeployment(payload);
+    } catch (err) {
+      return reject(errorText(err));
+    }
+    try {
+      validateWire(dl);
+    } catch (err) {
+      return reject(errorText(err));
+    }
+    if (dl.twin_id !== sourceTwin) reject(ENGINE_ERRORS.twinMismatch(dl.twin_id, sourceTwin));
+    try {
+      await verifyWire(dl, twinKey);
+    } catch (err) {
+      return reject(errorText(err));
+    }
+    let raw: (string | undefined)[];
+    try {
+      raw = rawWorkloadData(payload);
+    } catch (err) {
+      return reject(errorText(err));
+    }
+    return { dl, raw };
+  };
+
+  const storedWorkload = (wl: WireWorkload, raw: string | undefined, state: ResultState, now: number): StoredWorkload => ({
+    version: wl.version,
+    name: wl.name,
+    type: wl.type,
+    data: raw ?? '{}',
+    metadata: wl.metadata,
+    description: wl.description,
+    result: { created: now, state, message: '', data: null },
+  });
+
+  // ---- worker ----
+  let wake: (() => void) | undefined;
+  let closed = false;
+  let busy = false;
+  let idleWaiters: (() => void)[] = [];
+  const kick = () => {
+    const w = wake;
+    wake = undefined;
+    w?.();
+  };
+  const notifyIdle = () => {
+    const ws = idleWaiters;
+    idleWaiters = [];
+    for (const w of ws) w();
+  };
+
+  const enqueue = (op: string, twinId: number, contractId: bigint, payload: JobPayload) => {
+    storage.enqueue({ op, twinId, contractId, payload: JSON.stringify(payload) });
+    kick();
+  };
+
+  /** The stored deployment with typed data (parsed back through protocol/zos). */
+  const views = (dl: StoredDeployment): WorkloadView[] => {
+    const typed = decodeDeployment(renderDeployment(dl));
+    return dl.workloads.map((w, i) => ({
+      name: w.name,
+      type: w.type,
+      version: w.version,
+      data: typed.workloads[i].data,
+      state: w.result.state,
+      resultData: w.result.data === null ? null : (JSON.parse(w.result.data) as unknown),
+    }));
+  };
+
+  const write = (twin: number, contract: bigint, wl: StoredWorkload, data: unknown) => {
+    storage.transaction(twin, contract, wl);
+    recount(twin, contract, wl, data);
+  };
+
+  const managerContext = (twin: number, contract: bigint, name: string, workloads: WorkloadView[]): ManagerContext => {
+    let contractP: Promise<ChainContract | undefined> | undefined;
+    return {
+      twinId: twin,
+      contractId: contract,
+      wid: workloadIdOf(twin, contract, name),
+      name,
+      workloads,
+      backends: deps.backends,
+      facts,
+      chain: deps.chain,
+      contract: () => (contractP ??= deps.chain.contract(contract)),
+      netId: (n) => netIdOf(twin, n),
+      log: log.child({ twin, contract: contract.toString(), workload: name }),
+    };
+  };
+
+  /** Async validation (§3.3). Returns the error text or undefined. */
+  const validateOnChain = async (twin: number, contract: bigint, target: string): Promise<string | undefined> => {
+    let c: ChainContract | undefined;
+    try {
+      c = await deps.chain.contract(contract);
+      if (!c) return ENGINE_ERRORS.getContract(`contract ${contract} not found`);
+    } catch (err) {
+      return ENGINE_ERRORS.getContract(errorText(err));
+    }
+    if (c.type !== 'node') return ENGINE_ERRORS.contractType;
+    if (c.nodeId !== facts.nodeId) return ENGINE_ERRORS.nodeAddress;
+    let hash: string;
+    try {
+      hash = hashDeployment(decodeDeployment(target));
+    } catch (err) {
+      return errorText(err);
+    }
+    if (c.deploymentHash !== hash) return ENGINE_ERRORS.hash;
+    void twin;
+    return undefined;
+  };
+
+  const failAll = (twin: number, contract: bigint, message: string) => {
+    const dl = storage.get(twin, contract);
+    if (!dl) return;
+    const vs = views(dl);
+    dl.workloads.forEach((w, i) => {
+      write(twin, contract, { ...w, result: { created: nowSec(), state: 'error', message, data: null } }, vs[i].data);
+    });
+  };
+
+  /** Memory check before each provision (§6.1). */
+  const memoryCheck = (wid: string, need: bigint): string | undefined => {
+    if (need === 0n) return undefined;
+    const used = usedByWorkloads(wid).mru + facts.reserved.mru;
+    const actual = opts.actualMemoryUsed?.() ?? 0n;
+    const usable = facts.total.mru - (used > actual ? used : actual);
+    if (need > usable) return ENGINE_ERRORS.memory(need, usable < 0n ? 0n : usable);
+    return undefined;
+  };
+
+  /** Installs one workload (engine.go `installWorkload`): skip deleted/error, capacity, manager, result. */
+  const install = async (twin: number, contract: bigint, wl: StoredWorkload, view: WorkloadView, all: WorkloadView[]) => {
+    if (wl.result.state === 'deleted' || wl.result.state === 'error') return;
+    const mgr = managers[wl.type];
+    const ctx = managerContext(twin, contract, wl.name, all);
+    const result = (state: ResultState, message: string, data: string | null): StoredWorkload => ({
+      ...wl,
+      result: { created: nowSec(), state, message, data },
+    });
+    if (!mgr) {
+      write(twin, contract, result('error', ENGINE_ERRORS.unknownType(wl.type), null), view.data);
+      return;
+    }
+    if (wl.result.state === 'init') {
+      const need = capOf(workloadCapacity(wl.type, view.data)).mru;
+      const noMem = memoryCheck(ctx.wid, need);
+      if (noMem) {
+        write(twin, contract, result('error', noMem, null), view.data);
+        view.state = 'error';
+        return;
+      }
+    }
+    try {
+      const data = JSON.stringify((await mgr.provision(ctx, view.data)) ?? null);
+      if (wl.result.state === 'paused') {
+        await mgr.pause?.(ctx, view.data);
+        return;
+      }
+      // Re-provisioning an ok workload (boot, resumed job) writes nothing when nothing changed.
+      if (wl.result.state === 'ok' && wl.result.data === data) return;
+      write(twin, contract, result('ok', '', data), view.data);
+      view.state = 'ok';
+      view.resultData = JSON.parse(data) as unknown;
+    } catch (err) {
+      log.warn('provision failed', { twin, contract: contract.toString(), workload: wl.name, err: errorText(err) });
+      write(twin, contract, result('error', errorText(err), null), view.data);
+      view.state = 'error';
+    }
+  };
+
+  const sortForInstall = (dl: StoredDeployment, vs: WorkloadView[]) =>
+    dl.workloads
+      .map((w, i) => ({ w, v: vs[i], i }))
+      .sort((a, b) => {
+        const r = typeRank(a.w.type) - typeRank(b.w.type);
+        if (r !== 0) return r;
+        if (a.w.type === 'zmount' || a.w.type === 'volume') {
+          const sa = capOf(workloadCapacity(a.w.type, a.v.data)).sru;
+          const sb = capOf(workloadCapacity(b.w.type, b.v.data)).sru;
+          if (sa !== sb) return sa > sb ? -1 : 1; // largest disk first (engine.go sortMountWorkloads)
+        }
+        return a.i - b.i;
+      });
+
+  const provisionAll = async (twin: number, contract: bigint) => {
+    const dl = storage.get(twin, contract);
+    if (!dl) return;
+    const vs = views(dl);
+    for (const { w, v } of sortForInstall(dl, vs)) {
+      if (closed) return;
+      await install(twin, contract, w, v, vs);
+    }
+  };
+
+  const uninstallAll = async (twin: number, contract: bigint, reason: string) => {
+    const dl = storage.get(twin, contract);
+    if (!dl) return;
+    const vs = views(dl);
+    const order = sortForInstall(dl, vs).reverse();
+    for (const { w, v } of order) {
+      const mgr = managers[w.type];
+      try {
+        await mgr?.deprovision(managerContext(twin, contract, w.name, vs), v.data);
+        write(twin, contract, { ...w, result: { created: nowSec(), state: 'deleted', message: reason, data: null } }, v.data);
+      } catch (err) {
+        write(twin, contract, { ...w, result: { created: nowSec(), state: 'error', message: errorText(err), data: null } }, v.data);
+      }
+    }
+    for (const w of dl.workloads) counted.delete(workloadIdOf(twin, contract, w.name));
+    storage.delete(twin, contract);
+  };
+
+  const applyUpdate = async (twin: number, contract: bigint, target: string, ops: PlanOp[]) => {
+    const next = decodeDeployment(target);
+    const raw = rawWorkloadData(target);
+    const byName = new Map(next.workloads.map((w, i) => [w.name, { w, raw: raw[i] }]));
+    for (const op of ops) {
+      if (closed) return;
+      const dl = storage.get(twin, contract);
+      if (!dl) return;
+      const vs = views(dl);
+      const idx = dl.workloads.findIndex((w) => w.name === op.name);
+      const mgr = managers[op.type];
+      if (op.op === 'remove') {
+        if (idx < 0) continue;
+        const cur = dl.workloads[idx];
+        try {
+          await mgr?.deprovision(managerContext(twin, contract, op.name, vs), vs[idx].data);
+          write(twin, contract, { ...cur, result: { created: nowSec(), state: 'deleted', message: ENGINE_ERRORS.deletedByUpdate, data: null } }, vs[idx].data);
+        } catch (err) {
+          write(twin, contract, { ...cur, result: { created: nowSec(), state: 'error', message: errorText(err), data: null } }, vs[idx].data);
+        }
+        continue;
+      }
+      const n = byName.get(op.name);
+      if (!n) continue;
+      if (op.op === 'add') {
+        if (idx >= 0) continue; // resumed job: already added
+        const wl = storedWorkload(n.w, n.raw, 'init', nowSec());
+        try {
+          storage.add(twin, contract, wl);
+        } catch (err) {
+          // ZOS only logs a failed Add (e.g. a sharable-name conflict): the workload never appears.
+          log.warn('cannot add workload', { twin, contract: contract.toString(), workload: op.name, err: errorText(err) });
+          continue;
+        }
+        const view: WorkloadView = { name: wl.name, type: wl.type, version: wl.version, data: n.w.data, state: 'init', resultData: null };
+        await install(twin, contract, wl, view, [...vs, view]);
+        continue;
+      }
+      if (op.op === 'update') {
+        if (idx < 0) continue;
+        const cur = dl.workloads[idx];
+        if (cur.version === n.w.version && cur.data === (n.raw ?? '{}')) continue; // resumed job: already applied
+        const nextWl: StoredWorkload = { ...storedWorkload(n.w, n.raw, cur.result.state, nowSec()), result: { ...cur.result, created: nowSec() } };
+        const ctx = managerContext(twin, contract, op.name, vs);
+        try {
+          if (!mgr?.update) throw new Error(ENGINE_ERRORS.noUpgrade(op.type));
+          const res = await mgr.update(ctx, n.w.data, vs[idx].data);
+          write(twin, contract, { ...nextWl, result: { created: nowSec(), state: 'ok', message: '', data: JSON.stringify(res ?? null) } }, n.w.data);
+        } catch (err) {
+          if (err instanceof NoActionNeeded) {
+            write(twin, contract, nextWl, n.w.data);
+          } else if (isUnchangedError(err)) {
+            write(twin, contract, { ...nextWl, result: { created: nowSec(), state: 'unchanged', message: errorText(err), data: cur.result.data } }, n.w.data);
+          } else {
+            write(twin, contract, { ...nextWl, result: { created: nowSec(), state: 'error', message: errorText(err), data: null } }, n.w.data);
+          }
+        }
+      }
+    }
+  };
+
+  const setPaused = async (twin: number, contract: bigint, pause: boolean) => {
+    const dl = storage.get(twin, contract);
+    if (!dl) return;
+    const vs = views(dl);
+    const order = pause ? sortForInstall(dl, vs).reverse() : sortForInstall(dl, vs);
+    for (const { w, v } of order) {
+      if (w.result.state !== (pause ? 'ok' : 'paused')) continue;
+      const mgr = managers[w.type];
+      const ctx = managerContext(twin, contract, w.name, vs);
+      try {
+        if (pause) await mgr?.pause?.(ctx, v.data);
+        else await mgr?.resume?.(ctx, v.data);
+      } catch (err) {
+        log.warn(pause ? 'pause failed' : 'resume failed', { twin, workload: w.name, err: errorText(err) });
+      }
+      write(
+        twin,
+        contract,
+        { ...w, result: { created: nowSec(), state: pause ? 'paused' : 'ok', message: pause ? 'paused' : '', data: w.result.data } },
+        v.data,
+      );
+    }
+  };
+
+  const reportResources = async (twin: number, contract: bigint) => {
+    if (!deps.chain.reportResources) return;
+    const dl = storage.get(twin, contract);
+    let used = ZERO_CAP;
+    for (const w of dl?.workloads ?? []) {
+      const c = counted.get(workloadIdOf(twin, contract, w.name));
+      if (c) used = addCap(used, c);
+    }
+    try {
+      await deps.chain.reportResources([{ contractId: contract, used: { cru: used.cru, sru: used.sru, hru: used.hru, mru: used.mru } }]);
+    } catch (err) {
+      log.warn('cannot report contract resources', { contract: contract.toString(), err: errorText(err) });
+    }
+  };
+
+  const runJob = async (job: StoredJob) => {
+    const p = JSON.parse(job.payload) as JobPayload;
+    const { twinId: twin, contractId: contract } = job;
+    switch (job.op) {
+      case 'provision':
+      case 'update': {
+        if (!p.noValidation && p.target !== undefined) {
+          const bad = await validateOnChain(twin, contract, p.target);
+          if (bad) {
+            log.info('chain validation failed', { twin, contract: contract.toString(), err: bad });
+            failAll(twin, contract, bad);
+            return;
+          }
+        }
+        if (job.op === 'provision') await provisionAll(twin, contract);
+        else await applyUpdate(twin, contract, p.target ?? '', p.ops ?? []);
+        await reportResources(twin, contract);
+        return;
+      }
+      case 'deprovision':
+        await uninstallAll(twin, contract, p.reason ?? ENGINE_ERRORS.cancelled);
+        return;
+      case 'pause':
+      case 'resume':
+        await setPaused(twin, contract, job.op === 'pause');
+        return;
+      default:
+        log.error('unknown job dropped', { op: job.op });
+    }
+  };
+
+  let loopDone: Promise<void> | undefined;
+  const loop = async () => {
+    while (!closed) {
+      const job = storage.peekJob();
+      if (!job) {
+        busy = false;
+        notifyIdle();
+        await new Promise<void>((r) => (wake = r));
+        continue;
+      }
+      busy = true;
+      try {
+        await runJob(job);
+      } catch (err) {
+        log.error('job failed', { op: job.op, twin: job.twinId, contract: job.contractId.toString(), err: errorText(err) });
+      }
+      if (closed) break; // interrupted: the job stays queued and runs again at the next start
+      storage.finishJob(job.id);
+    }
+    busy = false;
+    notifyIdle();
+  };
+
+  // ---- rendering ----
+  const shuffle = <T>(a: T[]): T[] => {
+    const out = [...a];
+    for (let i = out.length - 1; i > 0; i--) {
+      const j = Math.floor(Math.random() * (i + 1));
+      [out[i], out[j]] = [out[j], out[i]];
+    }
+    return out;
+  };
+
+  const engine: Engine = {
+    async deploy(sourceTwin, payload) {
+      const { dl, raw } = await syncChecks(sourceTwin, payload);
+      if (dl.version !== 0) reject(ENGINE_ERRORS.createVersion);
+      const now = nowSec();
+      const stored: StoredDeployment = {
+        version: dl.version,
+        twinId: dl.twin_id,
+        contractId: dl.contract_id,
+        metadata: dl.metadata,
+        description: dl.description,
+        signatureRequirement: signatureRequirementJson(dl),
+        workloads: dl.workloads.map((w, i) => storedWorkload(w, raw[i], 'init', now)),
+      };
+      try {
+        storage.create(stored, { op: 'provision', twinId: dl.twin_id, contractId: dl.contract_id, payload: JSON.stringify({ target: payload } satisfies JobPayload) }, now);
+      } catch (err) {
+        if (err instanceof StorageError) reject(err.message);
+        throw err;
+      }
+      lastDeployment = now;
+      log.info('deployment accepted', { twin: dl.twin_id, contract: dl.contract_id.toString(), workloads: dl.workloads.length });
+      kick();
+    },
+
+    async update(sourceTwin, payload) {
+      const { dl } = await syncChecks(sourceTwin, payload);
+      const cur = storage.get(dl.twin_id, dl.contract_id);
+      if (!cur) {
+        reject(storage.contracts(dl.twin_id).length === 0 ? 'twin not found: deployment does not exist' : 'deployment not found: deployment does not exist');
+        return;
+      }
+      let ops: PlanOp[];
+      try {
+        ops = planDeploymentUpgrade(decodeDeployment(renderDeployment(cur)), dl);
+      } catch (err) {
+        return reject(errorText(err));
+      }
+      try {
+        storage.updateDeployment(
+          dl.twin_id,
+          dl.contract_id,
+          { version: dl.version, signatureRequirement: signatureRequirementJson(dl), metadata: dl.metadata, description: dl.description },
+          { op: 'update', twinId: dl.twin_id, contractId: dl.contract_id, payload: JSON.stringify({ target: payload, ops } satisfies JobPayload) },
+        );
+      } catch (err) {
+        if (err instanceof StorageError) reject(err.message);
+        throw err;
+      }
+      log.info('deployment update accepted', { twin: dl.twin_id, contract: dl.contract_id.toString(), version: dl.version });
+      kick();
+    },
+
+    get(twinId, contractId) {
+      const dl = storage.get(twinId, contractId);
+      if (!dl) return reject(ENGINE_ERRORS.notFound);
+      return renderDeployment(opts.shuffleGet ? { ...dl, workloads: shuffle(dl.workloads) } : dl);
+    },
+
+    list(twinId) {
+      const out: string[] = [];
+      for (const c of storage.contracts(twinId)) {
+        const dl = storage.get(twinId, c);
+        if (!dl) continue;
+        if (!dl.workloads.some((w) => w.result.state !== 'deleted' && w.result.state !== 'error')) continue;
+        out.push(renderDeployment(dl));
+      }
+      return `[${out.join(',')}]`;
+    },
+
+    changes(twinId, contractId) {
+      const txs = storage.changes(twinId, contractId);
+      if (!txs) return reject(ENGINE_ERRORS.notFound);
+      return renderWorkloads(txs);
+    },
+
+    stored: (twinId, contractId) => storage.get(twinId, contractId),
+    twins: () => storage.twins(),
+    deployments: (twinId) =>
+      storage.contracts(twinId).flatMap((c) => {
+        const dl = storage.get(twinId, c);
+        return dl ? [dl] : [];
+      }),
+
+    statistics() {
+      let deployments = 0;
+      let workloads = 0;
+      for (const { twinId, contractId } of storage.all()) {
+        const dl = storage.get(twinId, contractId);
+        if (!dl) continue;
+        const active = dl.workloads.filter((w) => w.result.state === 'ok' || w.result.state === 'paused' || w.result.state === 'init');
+        if (active.length) deployments++;
+        workloads += active.length;
+      }
+      return {
+        total: facts.total,
+        used: addCap(usedByWorkloads(), facts.reserved),
+        system: facts.reserved,
+        users: { deployments, workloads, last_deployment_timestamp: lastDeployment },
+      };
+    },
+
+    onContractEvent(ev) {
+      const twin = storage.ownerOf(ev.contractId);
+      if (twin === undefined) return;
+      log.info('contract event', { kind: ev.kind, twin, contract: ev.contractId.toString() });
+      if (ev.kind === 'cancelled') enqueue('deprovision', twin, ev.contractId, { reason: ENGINE_ERRORS.cancelled });
+      else enqueue(ev.kind === 'locked' ? 'pause' : 'resume', twin, ev.contractId, {});
+    },
+
+    async sync() {
+      for (const { twinId, contractId } of storage.all()) {
+        let c: ChainContract | undefined;
+        try {
+          c = await deps.chain.contract(contractId);
+        } catch (err) {
+          log.warn('sync: contract lookup failed', { contract: contractId.toString(), err: errorText(err) });
+          continue;
+        }
+        const dl = storage.get(twinId, contractId);
+        if (!dl) continue;
+        if (!c || c.state === 'deleted' || c.type !== 'node' || c.nodeId !== facts.nodeId) {
+          enqueue('deprovision', twinId, contractId, { reason: ENGINE_ERRORS.notOnChain });
+        } else if (c.state === 'grace' && dl.workloads.some((w) => w.result.state === 'ok')) {
+          enqueue('pause', twinId, contractId, {});
+        } else if (c.state === 'created' && dl.workloads.some((w) => w.result.state === 'paused')) {
+          enqueue('resume', twinId, contractId, {});
+        }
+      }
+    },
+
+    async start() {
+      const purged = storage.cleanDeleted();
+      const pending = new Set(storage.pendingJobs().map((j) => `${j.twinId}:${j.contractId}`));
+      let requeued = 0;
+      for (const { twinId, contractId } of storage.all()) {
+        const dl = storage.get(twinId, contractId);
+        if (!dl) continue;
+        for (const [i, v] of views(dl).entries()) recount(twinId, contractId, dl.workloads[i], v.data);
+        if (pending.has(`${twinId}:${contractId}`)) continue;
+        storage.enqueue({ op: 'provision', twinId, contractId, payload: JSON.stringify({ noValidation: true } satisfies JobPayload) });
+        requeued++;
+      }
+      log.info('engine started', { purged, requeued, pending: pending.size });
+      loopDone = loop();
+    },
+
+    idle() {
+      if (!busy && !storage.peekJob()) return Promise.resolve();
+      return new Promise<void>((r) => idleWaiters.push(r));
+    },
+
+    async close() {
+      closed = true;
+      kick();
+      await loopDone;
+    },
+  };
+  return engine;
+}
+

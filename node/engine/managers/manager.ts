@@ -1,0 +1,82 @@
+/**
+ * The per-type manager contract (zosbase `provision.Provisioner` / `Updater` / `Pauser`): idempotent
+ * provision, deprovision, and optional update / pause / resume. One file per type in this folder; the
+ * type→manager table is one literal map in `index.ts`. Facts: zos-protocol.md §3.5, §4, §6.
+ * @module
+ */
+import type { Logger } from '../../../protocol/common/log';
+import { ZosError } from '../../../protocol/common/errors';
+import type { Backends, ChainContract, EngineChain, NodeFacts } from '../deps';
+import type { ResultState } from '../storage';
+
+/** A workload of the deployment being worked on, with its current state (for references: mounts, public ip, zlogs). */
+export interface WorkloadView {
+  name: string;
+  type: string;
+  version: number;
+  /** Typed data as decoded by protocol/zos (sizes are bigint). */
+  data: unknown;
+  state: ResultState;
+  /** Parsed current result data, or null. */
+  resultData: unknown;
+}
+
+export interface ManagerContext {
+  twinId: number;
+  contractId: bigint;
+  /** Workload id `<twin>-<contract>-<name>`. */
+  wid: string;
+  name: string;
+  /** Every workload currently in the deployment. */
+  workloads: WorkloadView[];
+  backends: Backends;
+  facts: NodeFacts;
+  chain: EngineChain;
+  /** The node contract, fetched lazily (ip workloads read its public IPs). */
+  contract(): Promise<ChainContract | undefined>;
+  /** NetID of a network name of this twin (zos-protocol.md §1.2), the key of the network backend. */
+  netId(networkName: string): string;
+  log: Logger;
+}
+
+export interface Manager {
+  /** Brings the workload up (or finds it up) and returns its result data (§4), JSON-serialisable. */
+  provision(ctx: ManagerContext, data: unknown): Promise<unknown>;
+  /** Removes everything the workload owns; idempotent. */
+  deprovision(ctx: ManagerContext, data: unknown): Promise<void>;
+  /** In-place update (§3.5). Throw `unchanged(...)` to keep the old workload running. */
+  update?(ctx: ManagerContext, data: unknown, previous: unknown): Promise<unknown>;
+  pause?(ctx: ManagerContext, data: unknown): Promise<void>;
+  resume?(ctx: ManagerContext, data: unknown): Promise<void>;
+}
+
+/** An update the node refused; the workload keeps running with its old config (zosbase `provision.UnChanged`). */
+export function unchanged(text: string): ZosError {
+  return new ZosError(text, { nodeMessage: text, unchanged: true });
+}
+
+export function isUnchangedError(err: unknown): boolean {
+  return err instanceof ZosError && err.context.unchanged === true;
+}
+
+/** An update with nothing to do (zosbase `ErrNoActionNeeded`): the current result is kept. */
+export class NoActionNeeded extends Error {
+  constructor() {
+    super('no action needed');
+    this.name = 'NoActionNeeded';
+  }
+}
+
+/** Accepts number or bigint (protocol/zos decodes sizes as bigint). */
+export function big(v: unknown): bigint {
+  if (typeof v === 'bigint') return v;
+  if (typeof v === 'number') return BigInt(v);
+  if (typeof v === 'string' && /^\d+$/.test(v)) return BigInt(v);
+  return 0n;
+}
+
+/** A field of a typed data object, read without `any`. */
+export function field<T = unknown>(data: unknown, key: string): T | undefined {
+  if (typeof data !== 'object' || data === null) return undefined;
+  return (data as Record<string, unknown>)[key] as T | undefined;
+}

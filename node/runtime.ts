@@ -1,0 +1,249 @@
+/**
+ * Composition root of one node: config → identity, chain client, RMB peer, SQLite storage, backends, engine,
+ * API routes registered on the peer, contract-event subscription and the periodic chain sync.
+ * Facts: zos-protocol.md §5 (API over RMB), §3.7 (events, sync), §3.8 (boot); rmb-tfchain.md §A.x (replies
+ * are signed, `null` bodies), §B5.
+ * @module
+ */
+import * as path from 'path';
+import { systemClock, type Clock } from '../protocol/common/clock';
+import { InputError, errorText } from '../protocol/common/errors';
+import { cryptoReady, identityFromSecret, type Identity } from '../protocol/common/identity';
+import { silentLogger, type Logger } from '../protocol/common/log';
+import { createChainClient, type ChainClient } from '../protocol/chain';
+import { createRmbPeer, RawJson, type RmbPeer } from '../protocol/rmb/peer';
+import { createSimFlists } from './backends/flist/sim';
+import { createSimGateway } from './backends/gateway/sim';
+import { createSimMachines } from './backends/machine/sim';
+import { createSimNetwork } from './backends/network/sim';
+import { createSimQsfs } from './backends/qsfs/sim';
+import { createSimStorage } from './backends/storage/sim';
+import { createSimZdbBackend } from './backends/zdb/sim';
+import { createRoutes, type Handler } from './api/routes';
+import type { NodeConfig } from './config';
+import type { Backends, ChainContract, EngineChain, NodeFacts } from './engine/deps';
+import { createEngine, type Engine } from './engine/engine';
+import { openStorage, type Storage } from './engine/storage';
+
+export interface NodeRuntime {
+  readonly nodeId: number;
+  readonly twinId: number;
+  readonly engine: Engine;
+  readonly routes: Record<string, Handler>;
+  readonly peer: RmbPeer;
+  readonly facts: NodeFacts;
+  /** Stops the worker, the sync, the subscription, the peer, the backends and the chain connection. */
+  close(): Promise<void>;
+}
+
+export interface RuntimeOptions {
+  log?: Logger;
+  clock?: Clock;
+  /** An already connected chain client (tests, the local grid); the runtime signs with the node identity. */
+  chain?: ChainClient;
+  /** Backends built by the caller (the local grid's Linux placement); default: from `config.backend`. */
+  backends?: Backends;
+}
+
+/** The chain as the engine reads it, over the `protocol/chain` client. */
+export function engineChainFrom(chain: ChainClient, nodeId: number): EngineChain {
+  const mapState = (s: string): 'created' | 'grace' | 'deleted' => (s === 'gracePeriod' ? 'grace' : s === 'deleted' ? 'deleted' : 'created');
+  return {
+    async twinPublicKey(twinId) {
+      return (await chain.findTwin(twinId))?.publicKey;
+    },
+    async contract(contractId): Promise<ChainContract | undefined> {
+      const c = await chain.getContract(Number(contractId));
+      if (!c) return undefined;
+      if (c.type === 'node') {
+        return {
+          type: 'node',
+          contractId,
+          twinId: c.twinId,
+          nodeId: c.nodeId,
+          deploymentHash: c.deploymentHash,
+          publicIps: c.publicIpsList.map((p) => ({ ip: p.ip, gateway: p.gateway })),
+          state: mapState(c.state),
+        };
+      }
+      return { type: c.type, contractId, twinId: c.twinId, state: mapState(c.state) };
+    },
+    async nameContract(name) {
+      const id = await chain.getContractIdByName(name);
+      if (id === undefined) return { exists: false };
+      const c = await chain.getContract(id);
+      if (!c) return { exists: false };
+      const state = c.state === 'gracePeriod' ? 'GracePeriod' : c.state === 'deleted' ? 'Deleted' : 'Created';
+      return { exists: true, twinId: c.twinId, state };
+    },
+    async nodeRented() {
+      return (await chain.getActiveRentContract(nodeId)) !== undefined;
+    },
+    async subscribeContractEvents(handler) {
+      return chain.subscribeContractEvents((e) => {
+        if (e.nodeId !== undefined && e.nodeId !== nodeId) return;
+        if (e.kind === 'cancelled' && e.contractType !== 'node') return;
+        handler({ kind: e.kind, contractId: BigInt(e.contractId) });
+      });
+    },
+  };
+}
+
+/** State-only backends (`backend: sim`): never what CI silently falls back to. */
+export function createSimBackends(config: NodeConfig, chain: EngineChain): Backends {
+  const dir = path.join(config.dataDir, 'sim');
+  const publicIPs = config.publicConfig ? [config.publicConfig.ipv4.split('/')[0]] : [];
+  return {
+    storage: createSimStorage({ dir: path.join(dir, 'disks') }),
+    network: createSimNetwork({ prefix: 'sim' }),
+    machine: createSimMachines({ dir: path.join(dir, 'machines') }),
+    flist: createSimFlists(),
+    zdb: createSimZdbBackend({ addresses: config.zdb.addresses, port: config.zdb.port, capacity: config.resources.hru }),
+    gateway: createSimGateway(
+      { checkNameContract: (name, twin) => chain.nameContract(name, twin), resolveHost: async () => publicIPs },
+      { node: { domain: config.publicConfig?.domain || undefined, publicIPs } },
+    ),
+    qsfs: createSimQsfs({ rootDir: path.join(dir, 'qsfs') }),
+  };
+}
+
+function relayHost(url: string): string {
+  return new URL(url).hostname;
+}
+
+/** Finds (or, with `register`, creates) the node's twin and node on chain. */
+async function resolveIdentity(chain: ChainClient, config: NodeConfig, log: Logger): Promise<{ twinId: number; nodeId: number; farmerTwinId: number }> {
+  let twinId = await chain.myTwinId();
+  if (twinId === undefined) {
+    if (!config.register) {
+      throw new InputError(`node identity ${chain.address} has no twin on chain`, { fix: 'set `register: true` or create the twin first' });
+    }
+    twinId = (await chain.ensureTwin({ relay: relayHost(config.relay.urls[0]) })).id;
+    log.info('registered node twin', { twin: twinId });
+  }
+  let nodeId = config.node.id ?? (await chain.getNodeIdByTwin(twinId));
+  if (nodeId === undefined) {
+    if (!config.register) {
+      throw new InputError(`twin ${twinId} has no node on chain`, { fix: 'set `register: true` or `node.id`' });
+    }
+    const r = config.resources;
+    const node = await chain.createNode({
+      farmId: config.node.farmId,
+      resources: { cru: BigInt(r.cru), mru: r.mru, sru: r.sru, hru: r.hru },
+      location: {
+        city: config.location.city_name,
+        country: config.location.country_name,
+        latitude: String(config.location.latitude),
+        longitude: String(config.location.longitude),
+      },
+    });
+    nodeId = node.id;
+    if (config.publicConfig) {
+      await chain.addNodePublicConfig(config.node.farmId, nodeId, {
+        ip4: { ip: config.publicConfig.ipv4, gw: config.publicConfig.gw4 },
+        ip6: config.publicConfig.ipv6 ? { ip: config.publicConfig.ipv6, gw: config.publicConfig.gw6 } : undefined,
+        domain: config.publicConfig.domain || undefined,
+      });
+    }
+    log.info('registered node', { node: nodeId, farm: config.node.farmId });
+  }
+  const farmerTwinId = config.node.farmerTwinId ?? (await chain.getFarm(config.node.farmId))?.twinId;
+  if (farmerTwinId === undefined) throw new InputError(`farm ${config.node.farmId} not found on chain`, { path: 'node.farmId' });
+  return { twinId, nodeId, farmerTwinId };
+}
+
+export function factsFrom(config: NodeConfig, ids: { nodeId: number; twinId: number; farmerTwinId: number }): NodeFacts {
+  const r = config.resources;
+  const s = config.reserved;
+  const pc = config.publicConfig;
+  return {
+    nodeId: ids.nodeId,
+    farmId: config.node.farmId,
+    twinId: ids.twinId,
+    farmerTwinId: ids.farmerTwinId,
+    adminTwins: config.node.adminTwins,
+    total: { cru: BigInt(r.cru), sru: r.sru, hru: r.hru, mru: r.mru, ipv4u: BigInt(r.ipv4u) },
+    reserved: { cru: BigInt(s.cru), sru: s.sru, hru: s.hru, mru: s.mru, ipv4u: BigInt(s.ipv4u) },
+    publicConfig: pc && { type: pc.type, ipv4: pc.ipv4, ipv6: pc.ipv6, gw4: pc.gw4, gw6: pc.gw6, domain: pc.domain },
+    location: config.location,
+    version: { zos: 'v3.14.0-tfgrid', zinit: 'v0.2.14' },
+    hypervisor: config.backend === 'linux' ? 'kvm' : 'none',
+    interfaces: { zos: pc ? [pc.ipv4.split('/')[0]] : ['127.0.0.1'], ygg: [] },
+    hasIpv6: !!pc?.ipv6,
+  };
+}
+
+/** Registers every route on the peer: handlers get the authenticated source twin and the raw body. */
+export function serveRoutes(peer: RmbPeer, routes: Record<string, Handler>): void {
+  for (const [command, handler] of Object.entries(routes)) {
+    peer.handle(command, async (_payload, ctx) => new RawJson(await handler(ctx.source.twin, ctx.raw)));
+  }
+}
+
+/** Builds and starts one node from its config. */
+export async function createNodeRuntime(config: NodeConfig, opts: RuntimeOptions = {}): Promise<NodeRuntime> {
+  const log = (opts.log ?? silentLogger).child({ component: 'node' });
+  const clock = opts.clock ?? systemClock;
+  await cryptoReady();
+  const identity: Identity = identityFromSecret(config.identity.mnemonic ?? config.identity.seed ?? '', config.identity.keyType, config.identity.mnemonic ? 'identity.mnemonic' : 'identity.seed');
+  const ownChain = !opts.chain;
+  const chain = opts.chain ? await opts.chain.withSigner(identity) : await createChainClient({ urls: config.chain.urls, signer: identity, log });
+  const cleanups: (() => Promise<void>)[] = [];
+  let storage: Storage | undefined;
+  try {
+    const ids = await resolveIdentity(chain, config, log);
+    const facts = factsFrom(config, ids);
+    const engineChain = engineChainFrom(chain, ids.nodeId);
+    const backends = opts.backends ?? (config.backend === 'sim' ? createSimBackends(config, engineChain) : undefined);
+    if (!backends) {
+      throw new InputError('backend "linux" needs backends built by the local grid (node/runtime RuntimeOptions.backends)', { path: 'backend' });
+    }
+    storage = openStorage(config.dataDir);
+    const engine = createEngine({ chain: engineChain, backends, clock, log }, { storage, facts, shuffleGet: config.shuffleGet });
+    const peer = createRmbPeer({
+      identity,
+      twinId: ids.twinId,
+      relayUrls: config.relay.urls,
+      directory: {
+        getTwin: async (id) => {
+          const t = await chain.findTwin(id);
+          return t && { id: t.id, publicKey: t.publicKey, relay: t.relay ?? undefined, pk: t.pk ?? undefined };
+        },
+      },
+      clock,
+      log,
+    });
+    const routes = createRoutes({ engine, facts, backends, clock, openConnections: () => peer.connected() });
+    serveRoutes(peer, routes);
+    await engine.start();
+    const unsubscribe = await engineChain.subscribeContractEvents?.((ev) => engine.onContractEvent(ev));
+    const timer = setInterval(() => {
+      engine.sync().catch((err) => log.warn('chain sync failed', { err: errorText(err) }));
+    }, config.syncIntervalSeconds * 1000);
+    timer.unref();
+    log.info('node running', { node: ids.nodeId, twin: ids.twinId, backend: config.backend });
+    const st = storage;
+    return {
+      nodeId: ids.nodeId,
+      twinId: ids.twinId,
+      engine,
+      routes,
+      peer,
+      facts,
+      async close() {
+        clearInterval(timer);
+        unsubscribe?.();
+        await peer.close();
+        await engine.close();
+        st.close();
+        for (const b of Object.values(backends)) await b.close().catch(() => undefined);
+        if (ownChain) await chain.close();
+        for (const c of cleanups) await c();
+      },
+    };
+  } catch (err) {
+    storage?.close();
+    if (ownChain) await chain.close().catch(() => undefined);
+    throw err;
+  }
+}
