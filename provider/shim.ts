@@ -19,8 +19,17 @@ export interface DynamicEntry {
   delete(type: string, id: string, props: Record<string, unknown>): Promise<void>;
 }
 
-/** A dynamic provider for `typeName` whose serialized text is a few hundred bytes. */
+const shims = new Map<string, pulumi.dynamic.ResourceProvider>();
+
+/** The shim for `typeName` (one object per type, so @pulumi/pulumi serializes it once per process). */
 export function makeShim(typeName: string): pulumi.dynamic.ResourceProvider {
+  let shim = shims.get(typeName);
+  if (!shim) shims.set(typeName, (shim = buildShim(typeName)));
+  return shim;
+}
+
+/** A dynamic provider for `typeName` whose serialized text is a few hundred bytes. */
+export function buildShim(typeName: string): pulumi.dynamic.ResourceProvider {
   // Everything below is serialized by @pulumi/pulumi: it may only use `typeName`, `require` and `process`.
   const load = (): DynamicEntry => require(process.env.TFGRID_PROVIDER_MODULE || 'pulumi-tfgrid/dist/provider/dynamic-entry');
   return {

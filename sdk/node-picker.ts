@@ -1,0 +1,63 @@
+/**
+ * Choosing nodes: `NodePicker` (a sticky choice kept in state) and `findNodes` (a one-off lookup), by free
+ * capacity, public IPs, gateway domain, farm and country (chain + `zos.statistics.get`).
+ * @module
+ */
+import * as pulumi from '@pulumi/pulumi';
+import { findNodes as find, pickBest, nodePickerInputsSchema, type NodeCandidate, type NodePickerInputs } from '../provider/resources/node-picker';
+import { getRuntime } from '../provider/runtime';
+import { makeShim } from '../provider/shim';
+import { MODULE } from './placement';
+
+export interface NodeFilter {
+  /** Free logical CPUs. */
+  cpu?: pulumi.Input<number>;
+  /** Free memory: bytes or `"4GiB"`. */
+  memory?: pulumi.Input<number | string>;
+  ssd?: pulumi.Input<number | string>;
+  hdd?: pulumi.Input<number | string>;
+  /** Free public IPv4 addresses needed in the node's farm. */
+  publicIpv4?: pulumi.Input<number>;
+  publicIpv6?: pulumi.Input<boolean>;
+  /** Needs a gateway domain (for NameProxy). */
+  domain?: pulumi.Input<boolean>;
+  farmId?: pulumi.Input<number>;
+  country?: pulumi.Input<string>;
+  exclude?: pulumi.Input<pulumi.Input<number>[]>;
+}
+
+/**
+ * Picks a node once and keeps it: later `up`s never move your workloads; changing the filter replaces the
+ * picker (visible in preview).
+ * @example
+ * const node = new tfgrid.NodePicker("web-node", { cpu: 2, memory: "4GiB", publicIpv4: 1 }).nodeId;
+ * const vm = new tfgrid.ZMachine("web", { node, network: net, flist, cpu: 2, memory: "4GiB" });
+ */
+export class NodePicker extends pulumi.dynamic.Resource {
+  declare readonly nodeId: pulumi.Output<number>;
+  declare readonly farmId: pulumi.Output<number>;
+  declare readonly gatewayDomain: pulumi.Output<string>;
+
+  constructor(name: string, filter: NodeFilter, opts?: pulumi.CustomResourceOptions) {
+    super(makeShim('NodePicker'), name, { ...filter, nodeId: undefined, farmId: filter.farmId, gatewayDomain: undefined }, opts, MODULE, 'NodePicker');
+  }
+}
+
+/**
+ * Lists the nodes matching a filter right now (not sticky), best first. Uses the provider config of the program
+ * process (`tfgrid:*` / `TFGRID_*`).
+ * @example
+ * const [best] = await tfgrid.findNodes({ memory: "2GiB", domain: true });
+ */
+export async function findNodes(filter: Partial<NodePickerInputs>): Promise<NodeCandidate[]> {
+  const f = nodePickerInputsSchema.parse(filter);
+  const rt = await getRuntime();
+  const all = await find(rt.deps, f);
+  const out: NodeCandidate[] = [];
+  let rest = all;
+  for (let best = pickBest(rest, f); best; best = pickBest(rest, f)) {
+    out.push(best);
+    rest = rest.filter((c) => c !== best);
+  }
+  return out;
+}

@@ -1,0 +1,58 @@
+/**
+ * Where a workload goes (DESIGN.md §4): a node and a deployment group. Workloads of one group on one node share
+ * one ZOS deployment (one node contract); the default group is one per stack (`<project>.<stack>`). Also the
+ * plumbing every SDK class shares: the common arguments and the output properties a dynamic resource exposes.
+ * @module
+ */
+import * as pulumi from '@pulumi/pulumi';
+import { toWorkloadName } from '../provider/inputs';
+
+/** Arguments every workload resource takes. */
+export interface PlacementArgs {
+  /** The node id (a number, or a `NodePicker`'s `nodeId`). */
+  node: pulumi.Input<number>;
+  /**
+   * Deployment group: workloads with the same group on the same node share one deployment and contract.
+   * Default: one group per stack, `<project>.<stack>`.
+   */
+  deployment?: pulumi.Input<string>;
+  /** ZOS workload name (letters, digits, `_`; ≤ 36). Default: the resource name with other characters as `_`. */
+  workloadName?: string;
+  description?: pulumi.Input<string>;
+  /** Take over the deployment with this contract id instead of creating one (dynamic providers cannot `pulumi import`). */
+  adoptContractId?: pulumi.Input<number>;
+}
+
+/** `<project>.<stack>` made safe for a group name. */
+export function defaultDeployment(): string {
+  return `${pulumi.getProject()}.${pulumi.getStack()}`.replace(/[^a-zA-Z0-9_.-]/g, '_').slice(0, 64);
+}
+
+/** The common inputs for the provider. */
+export function placementInputs(resourceName: string, args: PlacementArgs, deployment?: pulumi.Input<string>): Record<string, unknown> {
+  return {
+    node: args.node,
+    deployment: args.deployment ?? deployment ?? defaultDeployment(),
+    name: args.workloadName ?? toWorkloadName(resourceName),
+    description: args.description,
+    adoptContractId: args.adoptContractId,
+  };
+}
+
+/** Outputs every workload resource has. */
+export const COMMON_OUTPUTS = ['twinId', 'contractId', 'version', 'state', 'message', 'workloadId'] as const;
+
+/** Adds `undefined` for each output name, so the dynamic resource exposes it as an Output property. */
+export function withOutputs(inputs: Record<string, unknown>, outputs: readonly string[]): Record<string, unknown> {
+  const all: Record<string, unknown> = { ...inputs };
+  for (const k of [...COMMON_OUTPUTS, ...outputs]) if (!(k in all)) all[k] = undefined;
+  return all;
+}
+
+/** Options with our secret outputs added to the caller's. */
+export function secretOpts(opts: pulumi.CustomResourceOptions | undefined, secrets: string[]): pulumi.CustomResourceOptions {
+  return { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), ...secrets] };
+}
+
+/** The dynamic-resource module name: type tokens are `pulumi-nodejs:dynamic/tfgrid:<Type>`. */
+export const MODULE = 'tfgrid';

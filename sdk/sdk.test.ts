@@ -1,0 +1,58 @@
+/**
+ * SDK wiring under `pulumi.runtime.setMocks` (pulumi-notes.md §3a): type tokens, references as objects,
+ * default deployment group, and a small `__provider` that never holds the mnemonic.
+ */
+import * as pulumi from '@pulumi/pulumi';
+
+const registered: { type: string; name: string; inputs: Record<string, unknown> }[] = [];
+pulumi.runtime.setMocks(
+  {
+    newResource: (args) => {
+      registered.push({ type: args.type, name: args.name, inputs: args.inputs });
+      const extra: Record<string, unknown> = {};
+      if (args.type.endsWith(':Network')) extra.nodeSubnets = { '1': '10.20.2.0/24' };
+      if (args.type.endsWith(':Zdb')) Object.assign(extra, { generatedPassword: 'pw', endpoint: '[2a02::1]:9900', namespace: 'ns' });
+      return { id: `${args.name}-id`, state: { ...args.inputs, ...extra } };
+    },
+    call: (args) => args.inputs,
+  },
+  'proj',
+  'dev',
+  false,
+);
+
+import * as tfgrid from './index';
+
+const out = <T>(o: pulumi.Output<T>): Promise<T> => new Promise((r) => o.apply(r));
+
+describe('sdk classes', () => {
+  beforeAll(() => {
+    process.env.TFGRID_MNEMONIC = 'never in state words';
+  });
+
+  it('registers typed dynamic resources and passes references as objects', async () => {
+    const net = new tfgrid.Network('net', { nodes: [1] });
+    const disk = new tfgrid.ZMount('data-disk', { node: 1, size: '10GiB' });
+    const vm = new tfgrid.ZMachine('web', { node: 1, network: net, flist: 'f', cpu: 1, memory: '1GiB', mounts: [{ disk, mountpoint: '/data' }] });
+    await out(vm.name);
+    const vmReg = registered.find((r) => r.name === 'web')!;
+    expect(vmReg.type).toBe('pulumi-nodejs:dynamic/tfgrid:ZMachine');
+    expect(vmReg.inputs.deployment).toBe('proj.dev');
+    expect(vmReg.inputs.network).toEqual({ name: 'net', subnets: { '1': '10.20.2.0/24' } });
+    expect(vmReg.inputs.mounts).toEqual([{ name: 'data_disk', node: 1, deployment: 'proj.dev', mountpoint: '/data' }]);
+    const provider = String(vmReg.inputs.__provider);
+    expect(provider.length).toBeLessThan(4000);
+    expect(provider).not.toContain('never in state');
+    expect(provider).toContain('dynamic-entry');
+    // secret outputs are marked by the engine (additionalSecretOutputs), which mocks do not run: see test/engine
+  });
+
+  it('wires qsfs backends from Zdb objects', async () => {
+    const meta = new tfgrid.Zdb('m', { node: 1, size: '1GiB' });
+    const data = [new tfgrid.Zdb('d1', { node: 1, size: '1GiB', mode: 'seq' })];
+    const fs = new tfgrid.Qsfs('qs', { node: 1, cache: '1GiB', minimalShards: 1, expectedShards: 1, metadata: { prefix: 'p', zdbs: [meta] }, groups: [data] });
+    await out(fs.name);
+    const reg = registered.find((r) => r.name === 'qs')!;
+    expect(reg.inputs.groups).toEqual([{ backends: [{ address: '[2a02::1]:9900', namespace: 'ns', password: 'pw' }] }]);
+  });
+});

@@ -1,0 +1,96 @@
+/**
+ * `ZMachine`: a VM or container (zos-protocol.md §1.5 zmachine, §6.3). Every change replaces it (ZOS cannot
+ * update machines in place).
+ * @module
+ */
+import * as pulumi from '@pulumi/pulumi';
+import { makeShim } from '../provider/shim';
+import type { Network } from './network';
+import { MODULE, placementInputs, withOutputs, type PlacementArgs } from './placement';
+import type { PublicIp } from './public-ip';
+import type { Qsfs } from './qsfs';
+import type { ZMount } from './zmount';
+
+export interface ZMachineMount {
+  /** A ZMount (or Qsfs) on the same node and deployment. */
+  disk: ZMount | Qsfs;
+  /** Absolute path inside the machine, not `/`. */
+  mountpoint: pulumi.Input<string>;
+}
+
+export interface ZMachineArgs extends Omit<PlacementArgs, 'node'> {
+  node: pulumi.Input<number>;
+  /** Flist URL (container rootfs, or VM image / kernel flist). */
+  flist: pulumi.Input<string>;
+  network: Network;
+  /** Pin the private IP; allocated without collisions when omitted. */
+  ip?: pulumi.Input<string>;
+  cpu: pulumi.Input<number>;
+  /** Memory in bytes or `"2GiB"` (≥ 250MiB). */
+  memory: pulumi.Input<number | string>;
+  /** Root filesystem size; 0 (default) is the ZOS minimum. */
+  rootfsSize?: pulumi.Input<number | string>;
+  entrypoint?: pulumi.Input<string>;
+  env?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  mounts?: ZMachineMount[];
+  publicIp?: PublicIp;
+  planetary?: pulumi.Input<boolean>;
+  mycelium?: pulumi.Input<boolean>;
+  corex?: pulumi.Input<boolean>;
+  gpus?: pulumi.Input<pulumi.Input<string>[]>;
+}
+
+const ref = (r: ZMount | Qsfs | PublicIp) => ({ name: r.name, node: r.node, deployment: r.deployment });
+
+/**
+ * A virtual machine or container. Its deployment defaults to its public IP's or first disk's deployment.
+ * @example
+ * const vm = new tfgrid.ZMachine("web", {
+ *   node: 1, network: net, flist: "https://hub.grid.tf/tf-official-apps/base:latest.flist",
+ *   cpu: 1, memory: "1GiB", env: { SSH_KEY: key }, mounts: [{ disk, mountpoint: "/data" }],
+ * });
+ * export const ip = vm.privateIp;
+ */
+export class ZMachine extends pulumi.dynamic.Resource {
+  declare readonly node: pulumi.Output<number>;
+  declare readonly deployment: pulumi.Output<string>;
+  declare readonly name: pulumi.Output<string>;
+  declare readonly privateIp: pulumi.Output<string>;
+  declare readonly planetaryIp: pulumi.Output<string>;
+  declare readonly myceliumIp: pulumi.Output<string>;
+  declare readonly consoleUrl: pulumi.Output<string>;
+  declare readonly machineId: pulumi.Output<string>;
+  declare readonly contractId: pulumi.Output<number>;
+  declare readonly state: pulumi.Output<string>;
+
+  constructor(name: string, args: ZMachineArgs, opts?: pulumi.CustomResourceOptions) {
+    const inherited = args.publicIp?.deployment ?? args.mounts?.[0]?.disk.deployment;
+    super(
+      makeShim('ZMachine'),
+      name,
+      withOutputs(
+        {
+          ...placementInputs(name, args, inherited),
+          flist: args.flist,
+          network: { name: args.network.name, subnets: args.network.nodeSubnets, mycelium: args.network.mycelium },
+          ip: args.ip,
+          cpu: args.cpu,
+          memory: args.memory,
+          rootfsSize: args.rootfsSize,
+          entrypoint: args.entrypoint,
+          env: args.env,
+          mounts: (args.mounts ?? []).map((m) => ({ ...ref(m.disk), mountpoint: m.mountpoint })),
+          publicIp: args.publicIp ? ref(args.publicIp) : undefined,
+          planetary: args.planetary,
+          mycelium: args.mycelium,
+          corex: args.corex,
+          gpus: args.gpus,
+        },
+        ['privateIp', 'planetaryIp', 'myceliumIp', 'myceliumSeed', 'consoleUrl', 'machineId'],
+      ),
+      opts,
+      MODULE,
+      'ZMachine',
+    );
+  }
+}
