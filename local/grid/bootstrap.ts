@@ -1,23 +1,21 @@
 /**
- * Registers the local grid on its fresh chain (rmb-tfchain.md §B1, §C1): a farm (owned by //Alice) with a public
- * IP pool on the grid internet, one twin + node per node runtime (each with its own ed25519 key, funded by
- * //Alice, public config with a gateway domain), and a funded user account with a twin for examples. Idempotent:
- * what exists (farm by name, twin by account, node by twin) is reused.
+ * Registers the local grid on its chain (rmb-tfchain.md §B1, §C1) through local/chain's `bootstrapGrid`: a farm
+ * owned by //Alice with the grid internet's public IP pool, one ed25519 twin + node per node runtime (public
+ * config with its gateway domain), and a funded user twin for examples. Idempotent like `bootstrapGrid`.
  * @module
  */
 import { randomBytes } from 'crypto';
 import { mnemonicGenerate } from '@polkadot/util-crypto';
-import { createChainClient, type ChainClient } from '../../protocol/chain';
+import { createChainClient } from '../../protocol/chain';
 import { cryptoReady, identityFromSecret, type KeyType } from '../../protocol/common/identity';
-import type { Progress } from '../../protocol/common/log';
-import { silentProgress } from '../../protocol/common/log';
+import { silentProgress, type Progress } from '../../protocol/common/log';
+import { bootstrapGrid } from '../chain';
 
-/** 1 TFT = 10^7 units. Accounts get 10,000 TFT. */
-const FUNDING = 10_000n * 10_000_000n;
 const GiB = 1024n ** 3n;
+export const DEFAULT_NODE_RESOURCES = { cru: 8n, mru: 16n * GiB, sru: 512n * GiB, hru: 2048n * GiB };
 
 export interface BootstrapNodeSpec {
-  /** 64-hex seed of the node's ed25519 key (kept in its config file). */
+  /** 64-hex seed of the node's ed25519 key (kept in the node's config). */
   seed: string;
   farmName: string;
   /**
@@ -26,7 +24,6 @@ export interface BootstrapNodeSpec {
    * from `chainPublicConfigIp(i)` and keeps the node's real grid-internet address in the state file.
    */
   publicConfig?: { ip4: { ip: string; gw: string }; domain: string };
-  resources?: { cru: bigint; mru: bigint; sru: bigint; hru: bigint };
 }
 
 export interface BootstrapSpec {
@@ -46,8 +43,6 @@ export interface BootstrapResult {
   user: { mnemonic: string; keyType: KeyType; twinId: number; address: string };
 }
 
-export const DEFAULT_NODE_RESOURCES = { cru: 8n, mru: 16n * GiB, sru: 512n * GiB, hru: 2048n * GiB };
-
 /**
  * The placeholder public IPv4 registered on chain for node `index` (1-based): 185.69.166.<10+index>/24, the
  * range ZOS's own examples use. Nothing on the local grid listens there and nothing should connect to it;
@@ -62,61 +57,31 @@ export function newNodeSeed(): string {
   return randomBytes(32).toString('hex');
 }
 
-async function fund(alice: ChainClient, address: string): Promise<void> {
-  if ((await alice.getBalance(address)) < FUNDING / 2n) await alice.transfer(address, FUNDING);
-}
-
 export async function bootstrapLocalGrid(spec: BootstrapSpec): Promise<BootstrapResult> {
   const progress = spec.progress ?? silentProgress;
   await cryptoReady();
+  const keyType = spec.user?.keyType ?? 'sr25519';
+  const mnemonic = spec.user?.mnemonic ?? mnemonicGenerate(12);
   const chain = await createChainClient({ urls: [spec.chainUrl] });
   try {
-    const alice = await chain.withSigner({ uri: '//Alice', type: 'sr25519' });
-    progress.update('chain: registering the farmer twin');
-    const aliceTwin = await alice.ensureTwin({ relay: spec.relay });
-
-    const farms: BootstrapResult['farms'] = [];
-    for (const f of spec.farms) {
-      progress.update(`chain: farm "${f.name}" with ${f.publicIps.length} public IPs`);
-      let farmId = await chain.getFarmIdByName(f.name);
-      if (farmId === undefined) farmId = (await alice.createFarm(f.name, f.publicIps)).id;
-      farms.push({ name: f.name, farmId, twinId: aliceTwin.id });
-    }
-
-    // Nodes and the user register concurrently: each signs with its own account, and //Alice's
-    // transfers and public configs share the client's nonce tracking.
-    let registered = 0;
-    const registerNode = async (n: BootstrapNodeSpec, i: number): Promise<BootstrapResult['nodes'][number]> => {
-      const farm = farms.find((f) => f.name === n.farmName);
-      if (!farm) throw new Error(`node ${i + 1}: farm "${n.farmName}" is not in the spec`);
-      const identity = identityFromSecret(n.seed, 'ed25519', `node ${i + 1} seed`);
-      await fund(alice, identity.address);
-      const signer = await chain.withSigner(identity);
-      const twin = await signer.ensureTwin({ relay: spec.relay });
-      let nodeId = await chain.getNodeIdByTwin(twin.id);
-      if (nodeId === undefined) {
-        const node = await signer.createNode({
-          farmId: farm.farmId,
-          resources: n.resources ?? DEFAULT_NODE_RESOURCES,
-          interfaces: [{ name: 'uplink', mac: '02:00:00:00:00:' + (i + 1).toString(16).padStart(2, '0'), ips: [] }],
-        });
-        nodeId = node.id;
-      }
-      if (n.publicConfig) await alice.addNodePublicConfig(farm.farmId, nodeId, n.publicConfig);
-      progress.update(`chain: ${++registered} of ${spec.nodes.length} nodes registered`);
-      return { seed: n.seed, nodeId, twinId: twin.id, farmId: farm.farmId };
+    progress.update(`chain: registering ${spec.farms.length} farm(s), ${spec.nodes.length} nodes and a user`);
+    const grid = await bootstrapGrid(chain, {
+      farms: spec.farms.map((f) => ({ name: f.name, farmer: { uri: '//Alice', type: 'sr25519' }, publicIps: f.publicIps })),
+      nodes: spec.nodes.map((n, i) => ({
+        farm: n.farmName,
+        signer: identityFromSecret(n.seed, 'ed25519', `node ${i + 1} seed`),
+        resources: DEFAULT_NODE_RESOURCES,
+        publicConfig: n.publicConfig,
+        relay: spec.relay,
+      })),
+      users: [{ signer: identityFromSecret(mnemonic, keyType), relay: spec.relay }],
+    });
+    const farmById = new Map(grid.farms.map((f) => [f.id, f]));
+    return {
+      farms: grid.farms.map((f) => ({ name: f.name, farmId: f.id, twinId: f.twinId })),
+      nodes: grid.nodes.map((n, i) => ({ seed: spec.nodes[i].seed, nodeId: n.id, twinId: n.twinId, farmId: farmById.get(n.farmId)?.id ?? n.farmId })),
+      user: { mnemonic, keyType, twinId: grid.users[0].twinId, address: grid.users[0].address },
     };
-    const keyType = spec.user?.keyType ?? 'sr25519';
-    const mnemonic = spec.user?.mnemonic ?? mnemonicGenerate(12);
-    const registerUser = async () => {
-      const userId = identityFromSecret(mnemonic, keyType);
-      await fund(alice, userId.address);
-      const userTwin = await (await chain.withSigner(userId)).ensureTwin({ relay: spec.relay });
-      return { twinId: userTwin.id, address: userId.address };
-    };
-    progress.update(`chain: registering ${spec.nodes.length} nodes and the user`);
-    const [user, ...nodes] = await Promise.all([registerUser(), ...spec.nodes.map(registerNode)]);
-    return { farms, nodes, user: { mnemonic, keyType, ...user } };
   } finally {
     await chain.close();
   }
