@@ -20,6 +20,9 @@ typecheck: ## strict type check of the whole tree
 test: typecheck ## type check, then every jest test (root/Linux tests need `make setup` as root)
 	npx jest --ci $(JEST_ARGS)
 
+schema: ## regenerate schema.json from the provider's zod schemas
+	node -r @swc-node/register scripts/gen-schema.ts
+
 bench: ## run the benchmarks in bench/ and print their reports
 	@for b in bench/*.bench.ts; do echo "== $$b"; node -r @swc-node/register $$b || exit 1; done
 

@@ -1,0 +1,166 @@
+/**
+ * The Pulumi package schema (pulumi-notes.md §2.7), generated from the same zod schemas `check` uses, so the two
+ * cannot drift: resources `tfgrid:index:<Type>` with their inputs, outputs, secrets and required fields, the
+ * object types they use, and the `tfgrid:*` config. `scripts/gen-schema.ts` writes it to schema.json.
+ * @module
+ */
+import { z } from 'zod';
+import { CONFIG_DOCS, CONFIG_KEYS } from './config';
+import { WORKLOAD_KINDS } from './kinds';
+import { NETWORK_SECRET_OUTPUTS, networkInputsSchema, networkOutputDocs } from './resources/network';
+import { nodePickerInputsSchema } from './resources/node-picker';
+import { objectShape } from './workload-resource';
+
+type Json = Record<string, unknown>;
+
+/** Field descriptions shared by many resources (the rest come from `.describe()` or stay plain). */
+const FIELD_DOCS: Record<string, string> = {
+  node: 'Node id the workload runs on.',
+  deployment: 'Deployment group: workloads of one group on one node share one ZOS deployment and node contract.',
+  name: 'ZOS workload name (letters, digits and _; at most 36).',
+  description: 'Free text stored with the workload.',
+  adoptContractId: 'Take over an existing deployment (node contract id) instead of creating one.',
+  size: 'Size in bytes or with a binary unit, e.g. "10GiB".',
+  cache: 'Cache size in bytes or with a binary unit.',
+  memory: 'Memory in bytes or with a binary unit (at least 250MiB).',
+  rootfsSize: 'Root filesystem size; 0 means the ZOS minimum.',
+  flist: 'Flist URL: a container rootfs, a VM image (/image.raw) or a kernel flist (/boot/vmlinuz).',
+  cpu: 'Logical CPUs.',
+  backends: 'Backends: http://ip:port URLs, or ip:port with tlsPassthrough.',
+  tlsPassthrough: 'Route TLS by SNI to the backends instead of terminating it on the gateway.',
+  network: 'The private network.',
+  nodes: 'Nodes the network spans.',
+  ipRange: 'Private IPv4 /16 of the network.',
+  addWgAccess: 'Add a WireGuard peer for your machine and output a wg-quick config.',
+};
+
+const COMMON_OUTPUT_DOCS: Record<string, { type: string; description: string }> = {
+  twinId: { type: 'integer', description: 'The deploying twin.' },
+  contractId: { type: 'integer', description: 'Node contract of the deployment holding the workload.' },
+  version: { type: 'integer', description: 'Workload version in the deployment.' },
+  state: { type: 'string', description: 'Workload state on the node: ok, error, paused, init, gone or unreachable.' },
+  message: { type: 'string', description: "The node's message for the state, verbatim." },
+  workloadId: { type: 'string', description: 'ZOS workload id <twin>-<contract>-<name>.' },
+};
+
+function unwrap(t: z.ZodTypeAny): { inner: z.ZodTypeAny; optional: boolean; dflt?: unknown } {
+  let cur = t;
+  let optional = false;
+  let dflt: unknown;
+  for (;;) {
+    if (cur instanceof z.ZodOptional) {
+      optional = true;
+      cur = cur._def.innerType;
+    } else if (cur instanceof z.ZodDefault) {
+      optional = true;
+      dflt = cur._def.defaultValue();
+      cur = cur._def.innerType;
+    } else if (cur instanceof z.ZodEffects) cur = cur._def.schema;
+    else return { inner: cur, optional, dflt };
+  }
+}
+
+const pascal = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
+
+/** Converts one zod type to a Pulumi type spec, registering object types under `types`. */
+function typeSpec(t: z.ZodTypeAny, typeName: string, types: Json): Json {
+  const { inner } = unwrap(t);
+  if (inner instanceof z.ZodString) return { type: 'string' };
+  if (inner instanceof z.ZodNumber) return { type: inner.isInt ? 'integer' : 'number' };
+  if (inner instanceof z.ZodBoolean) return { type: 'boolean' };
+  if (inner instanceof z.ZodEnum) return { type: 'string' };
+  if (inner instanceof z.ZodArray) return { type: 'array', items: typeSpec(inner.element, typeName, types) };
+  if (inner instanceof z.ZodRecord) return { type: 'object', additionalProperties: typeSpec(inner.valueSchema, typeName, types) };
+  if (inner instanceof z.ZodUnion) {
+    const opts = (inner.options as z.ZodTypeAny[]).map((o) => typeSpec(o, typeName, types));
+    return { oneOf: opts };
+  }
+  if (inner instanceof z.ZodObject) {
+    const token = `tfgrid:index:${typeName}`;
+    if (!types[token]) {
+      types[token] = { type: 'object' }; // reserve first (recursion)
+      const { properties, required } = propertiesOf(inner.shape as Record<string, z.ZodTypeAny>, typeName, types);
+      types[token] = { type: 'object', properties, ...(required.length ? { required } : {}) };
+    }
+    return { $ref: `#/types/${token}` };
+  }
+  return { $ref: 'pulumi.json#/Any' };
+}
+
+function propertiesOf(shape: Record<string, z.ZodTypeAny>, owner: string, types: Json): { properties: Json; required: string[] } {
+  const properties: Json = {};
+  const required: string[] = [];
+  for (const [k, v] of Object.entries(shape)) {
+    const { optional, dflt } = unwrap(v);
+    const spec: Json = { ...typeSpec(v, `${owner}${pascal(k)}`, types) };
+    const doc = v.description ?? FIELD_DOCS[k];
+    if (doc) spec.description = doc;
+    if (dflt !== undefined && (typeof dflt === 'string' || typeof dflt === 'number' || typeof dflt === 'boolean')) spec.default = dflt;
+    properties[k] = spec;
+    if (!optional) required.push(k);
+  }
+  return { properties, required };
+}
+
+function resourceSpec(typeName: string, description: string, inputShape: Record<string, z.ZodTypeAny>, outputs: Record<string, { type: string; description: string; secret?: boolean }>, types: Json): Json {
+  const { properties: inputProperties, required: requiredInputs } = propertiesOf(inputShape, typeName, types);
+  const properties: Json = { ...inputProperties };
+  for (const [k, o] of Object.entries(outputs)) {
+    const t = o.type === 'object' ? { type: 'object', additionalProperties: { $ref: 'pulumi.json#/Any' } } : o.type === 'array' ? { type: 'array', items: { type: 'string' } } : { type: o.type };
+    properties[k] = { ...t, description: o.description, ...(o.secret ? { secret: true } : {}) };
+  }
+  return {
+    description,
+    properties,
+    required: Object.keys(outputs),
+    inputProperties,
+    requiredInputs,
+  };
+}
+
+/** The whole package schema. */
+export function buildSchema(version: string): Json {
+  const types: Json = {};
+  const resources: Json = {};
+  for (const [typeName, kind] of Object.entries(WORKLOAD_KINDS)) {
+    resources[`tfgrid:index:${typeName}`] = resourceSpec(typeName, kind.description, objectShape(kind.inputs)!, { ...kind.outputDocs, ...COMMON_OUTPUT_DOCS }, types);
+  }
+  const netOutputs = Object.fromEntries(Object.entries(networkOutputDocs).map(([k, v]) => [k, { ...v, ...(NETWORK_SECRET_OUTPUTS.includes(k) ? { secret: true } : {}) }]));
+  resources['tfgrid:index:Network'] = resourceSpec('Network', 'A private WireGuard network spanning nodes, one /24 per node.', objectShape(networkInputsSchema)!, netOutputs, types);
+  resources['tfgrid:index:NodePicker'] = resourceSpec('NodePicker', 'Picks a node by free capacity, public IPs, domain, farm and country; the choice is kept in state.', nodePickerInputsSchema.shape, {
+    nodeId: { type: 'integer', description: 'The chosen node.' },
+    gatewayDomain: { type: 'string', description: 'The chosen node\'s gateway domain, or "".' },
+  }, types);
+  const variables: Json = {};
+  for (const [k, doc] of Object.entries(CONFIG_DOCS)) {
+    const env = CONFIG_KEYS[k as keyof typeof CONFIG_KEYS].env;
+    variables[k] = {
+      ...(doc.type === 'array' ? { type: 'array', items: { type: 'string' } } : { type: doc.type }),
+      description: doc.description,
+      ...(doc.secret ? { secret: true } : {}),
+      ...(doc.default !== undefined ? { default: doc.default } : {}),
+      defaultInfo: { environment: [env] },
+    };
+  }
+  return {
+    name: 'tfgrid',
+    displayName: 'ThreeFold Grid',
+    version,
+    description: 'Zero-OS workloads on the ThreeFold Grid: networks, public IPs, disks, machines, zdb, qsfs and gateways as versioned deployments.',
+    keywords: ['pulumi', 'threefold', 'zos', 'category/infrastructure', 'kind/native'],
+    license: 'Apache-2.0',
+    repository: 'https://github.com/threefoldtech/pulumi-tfgrid',
+    publisher: 'pulumi-tfgrid',
+    meta: { moduleFormat: '(.*)' },
+    config: { variables },
+    types,
+    provider: { description: 'The tfgrid provider: configured from stack config (tfgrid:*) and TFGRID_* environment variables.', type: 'object', inputProperties: {}, properties: {} },
+    resources,
+    language: { nodejs: { packageName: 'pulumi-tfgrid', dependencies: { '@pulumi/pulumi': '^3.0.0' } } },
+  };
+}
+
+/** The schema as written to schema.json (stable key order, trailing newline). */
+export function renderSchema(version: string): string {
+  return `${JSON.stringify(buildSchema(version), null, 2)}\n`;
+}
