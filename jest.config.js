@@ -1,7 +1,9 @@
 /** Jest: TypeScript through swc (type checking is `make typecheck`), tests beside the code and under test/. */
 module.exports = {
   testEnvironment: 'node',
-  roots: ['<rootDir>/protocol', '<rootDir>/provider', '<rootDir>/sdk', '<rootDir>/node', '<rootDir>/cli', '<rootDir>/local', '<rootDir>/test'],
+  roots: ['<rootDir>'],
+  testPathIgnorePatterns: ['/node_modules/', '/dist/', '/examples/'],
+  modulePathIgnorePatterns: ['<rootDir>/dist/', '<rootDir>/examples/.*/node_modules/'],
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } }] },
   testTimeout: 120000,
