@@ -33,7 +33,7 @@ export interface LinuxMachineOptions {
 }
 
 export const CGROUP_ROOT = '/sys/fs/cgroup';
-export const CGROUP_CONTROLLERS = ['cpu', 'cpuacct', 'cpuset', 'memory', 'devices', 'freezer', 'blkio', 'pids', 'systemd'];
+export const CGROUP_CONTROLLERS = ['cpu', 'cpuacct', 'cpuset', 'memory', 'devices', 'freezer', 'blkio', 'pids', 'systemd', 'unified'];
 
 const runcStateSchema = z.object({ status: z.string(), pid: z.number().optional() });
 
@@ -96,7 +96,7 @@ export function createLinuxMachines(opts: LinuxMachineOptions): MachineBackend {
 
   async function containerStatus(r: Record_): Promise<MachineStatus> {
     const st = await runcState(r.id);
-    if (st && (st.status === 'running' || st.status === 'paused' || st.status === 'created')) {
+    if (st && (st.status === 'running' || st.status === 'paused' || st.status === 'created') && !oomKilled(r.id)) {
       return { id: r.id, state: st.status === 'paused' ? 'paused' : 'running', ...(st.pid ? { pid: st.pid } : {}) };
     }
     // stopped (kept by --keep) or gone: wait a moment for the runner to record the exit code
@@ -180,6 +180,15 @@ export function createLinuxMachines(opts: LinuxMachineOptions): MachineBackend {
     throw new ZosError(`failed to start machine '${spec.name}': ${tail.trim().split('\n').slice(-3).join(' | ') || 'runc did not start'}`);
   }
 
+  // A container whose cgroup saw an OOM kill is killed whole (ZOS kills the VM), so status reports it ended.
+  const watcher = setInterval(() => {
+    for (const r of machines.values()) {
+      if (r.kind !== 'container' || !isAlive(r.runnerPid) || !oomKilled(r.id)) continue;
+      void tryCommand('runc', ['--root', runcRoot, 'kill', names.container(r.id), 'KILL']);
+    }
+  }, 250);
+  watcher.unref();
+
   const backend: MachineBackend = {
     async run(spec) {
       const have = machines.get(spec.id);
@@ -259,7 +268,9 @@ export function createLinuxMachines(opts: LinuxMachineOptions): MachineBackend {
     },
 
     async close() {
+      clearInterval(watcher);
       for (const id of [...machines.keys()]) await removeNow(id);
+      for (const c of CGROUP_CONTROLLERS) await fs.rmdir(path.join(CGROUP_ROOT, c, names.cgroupParent)).catch(() => undefined);
     },
   };
   return backend;
