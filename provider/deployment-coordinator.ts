@@ -270,6 +270,16 @@ export function createCoordinator(deps: CoordinatorDeps, opts: CoordinatorOption
     const p: Plan = { key, node, group, api, pending, touched: new Map(), action: 'none', chainOps: [], extraOps: [], publicIps: 0 };
     const contractId = pending.find((x) => x.req.contractId)?.req.contractId;
     p.before = await load(node, group, contractId);
+    if (!p.before && contractId && pending.every((x) => x.req.op.kind === 'remove')) {
+      // A contract recorded in state whose deployment never reached the node (a partial create): cancel it.
+      const c = await deps.chain.getContract(contractId);
+      if (c && c.state !== 'deleted' && c.twinId === tw) {
+        p.before = { contractId, version: 0, workloads: [], publicIps: c.publicIps ?? 0 };
+        p.action = 'cancel';
+        p.chainOps.push({ kind: 'cancel', contractId });
+        return p;
+      }
+    }
     const isNew = !p.before;
     const version = isNew ? 0 : p.before!.version + 1;
     const workloads = (p.before?.workloads ?? []).map((w) => ({ ...w }));
