@@ -10,3 +10,4 @@ export type RegisterCommands = (program: Command) => void;
 export const COMMANDS: RegisterCommands[] = [];
 import { registerZos } from './zos'; COMMANDS.push(registerZos);
 import { registerNode } from './node'; COMMANDS.push(registerNode);
+import { registerRmb } from './rmb'; COMMANDS.push(registerRmb);

@@ -134,7 +134,7 @@ describeWithTools([], { root: true })('rmb on the local chain', () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { Client } = require(path.join(dir, 'client')) as { Client: new (chainUrl: string, relayUrl: string, mnemonic: string, session: string, keyType: string, retries: number) => OfficialClient };
     const seedHex = '0x' + Buffer.from(user.identity.seed).toString('hex');
-    const official = new Client(testChainUrl(), `wss://${HOST}/`, seedHex, 'official1', 'sr25519', 3);
+    const official = new Client(await testChainUrl(), `wss://${HOST}/`, seedHex, 'official1', 'sr25519', 3);
     try {
       await official.connect();
       const version = await official.read(await official.send('zos.system.version', '', nodeTwin, 1));

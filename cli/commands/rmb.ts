@@ -1,0 +1,115 @@
+/**
+ * `tfgrid rmb call`: send one RMB request to a twin and print the JSON reply (rmb-tfchain.md §A13,
+ * zos-protocol.md §5.2). A composition root: builds the chain client, the chain-backed twin directory and a
+ * peer, then closes them. Defaults to the local grid (`--network local`, the grid's user key).
+ * @module
+ */
+import type { Command } from 'commander';
+import { parse as losslessParse, stringify as losslessStringify } from 'lossless-json';
+import { createChainClient, isNetworkName, NETWORKS } from '../../protocol/chain';
+import { InputError } from '../../protocol/common/errors';
+import { cryptoReady, identityFromSecret, KEY_TYPES, type KeyType } from '../../protocol/common/identity';
+import { createRmbPeer } from '../../protocol/rmb/peer';
+import { createChainTwinDirectory } from '../../protocol/rmb/twin-directory';
+import { defaultGridDir, readState } from '../../local/grid/state';
+
+interface CallFlags {
+  twin: string;
+  cmd: string;
+  data?: string;
+  network: string;
+  relay: string[];
+  chain?: string;
+  mnemonic?: string;
+  keyType: string;
+  timeout: string;
+  session?: string;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function positiveInt(value: string, flag: string): number {
+  if (!/^\d+$/.test(value) || Number(value) <= 0 || !Number.isSafeInteger(Number(value))) {
+    throw new InputError(`${flag} must be a positive integer, got ${JSON.stringify(value)}`, { path: flag });
+  }
+  return Number(value);
+}
+
+/** The key: --mnemonic, else $TFGRID_MNEMONIC, else (local network) the local grid's user account. */
+function resolveSecret(flags: CallFlags): { secret: string; field: string } {
+  if (flags.mnemonic) return { secret: flags.mnemonic, field: '--mnemonic' };
+  if (process.env.TFGRID_MNEMONIC) return { secret: process.env.TFGRID_MNEMONIC, field: 'TFGRID_MNEMONIC' };
+  if (flags.network === 'local') {
+    const state = readState(defaultGridDir());
+    if (state?.user?.mnemonic) return { secret: state.user.mnemonic, field: 'local grid user mnemonic' };
+  }
+  throw new InputError('no key to sign with', {
+    path: '--mnemonic',
+    fix: 'pass --mnemonic "<12 words or 64-hex seed>", set TFGRID_MNEMONIC, or start the local grid (tfgrid local up)',
+  });
+}
+
+/** Runs one call; resolves to the reply text, pretty-printed with integers kept exact. */
+export async function rmbCall(flags: CallFlags): Promise<string> {
+  const twin = positiveInt(flags.twin, '--twin');
+  const timeoutS = positiveInt(flags.timeout, '--timeout');
+  if (!KEY_TYPES.includes(flags.keyType as KeyType)) {
+    throw new InputError(`--key-type must be one of ${KEY_TYPES.join(', ')}, got ${JSON.stringify(flags.keyType)}`, { path: '--key-type' });
+  }
+  if (!isNetworkName(flags.network)) {
+    throw new InputError(`--network must be one of ${Object.keys(NETWORKS).join(', ')}, got ${JSON.stringify(flags.network)}`, { path: '--network' });
+  }
+  if (flags.data !== undefined) {
+    try {
+      losslessParse(flags.data);
+    } catch (err) {
+      throw new InputError(`--data is not JSON: ${(err as Error).message}`, { path: '--data', fix: `quote it for the shell, e.g. --data '{"contract_id": 12}'` });
+    }
+  }
+  const { secret, field } = resolveSecret(flags);
+  await cryptoReady();
+  const identity = identityFromSecret(secret, flags.keyType as KeyType, field);
+  const relayUrls = flags.relay.length ? flags.relay : [...NETWORKS[flags.network].relay];
+  const chain = await createChainClient(flags.chain ? { urls: [flags.chain] } : { network: flags.network });
+  try {
+    const myTwin = await chain.getTwinIdByAccount(identity.address);
+    if (myTwin === undefined) {
+      throw new InputError(`account ${identity.address} has no twin on ${flags.chain ?? flags.network}`, {
+        path: field,
+        fix: 'create a twin for this key first (accept the terms and createTwin), or use a key that has one',
+      });
+    }
+    const peer = createRmbPeer({ identity, twinId: myTwin, relayUrls, directory: createChainTwinDirectory(chain), session: flags.session, timeoutMs: timeoutS * 1000 });
+    try {
+      await peer.ready(Math.min(timeoutS * 1000, 15_000));
+      const text = await peer.callRaw(twin, flags.cmd, flags.data);
+      return text.trim() === '' ? 'null' : (losslessStringify(losslessParse(text), undefined, 2) ?? text);
+    } finally {
+      await peer.close();
+    }
+  } finally {
+    await chain.close();
+  }
+}
+
+export function registerRmb(program: Command): void {
+  const rmb = program.command('rmb').description('talk to twins and nodes over RMB (the relay message bus)');
+  rmb
+    .command('call')
+    .description('send one request to a twin (a node is addressed by its twin id) and print the JSON reply')
+    .requiredOption('--twin <id>', 'destination twin id')
+    .requiredOption('--cmd <command>', 'command, e.g. zos.system.version')
+    .option('--data <json>', 'request body (JSON); empty when omitted')
+    .option('--network <name>', `network: ${Object.keys(NETWORKS).join(', ')}`, 'local')
+    .option('--relay <url>', 'relay URL (repeatable; default: the network\'s relays)', collect, [])
+    .option('--chain <url>', 'TFChain websocket URL (default: the network\'s)')
+    .option('--mnemonic <words>', 'BIP39 mnemonic or 64-hex seed (default: $TFGRID_MNEMONIC, or the local grid user)')
+    .option('--key-type <type>', 'sr25519 or ed25519', 'sr25519')
+    .option('--timeout <seconds>', 'reply deadline', '30')
+    .option('--session <sid>', 'RMB session id (default: random)')
+    .action(async (flags: CallFlags) => {
+      process.stdout.write((await rmbCall(flags)) + '\n');
+    });
+}
