@@ -22,7 +22,9 @@ import { defaultGridDir, readState, removeState, writeState, type GridState } fr
 import { freePort, isRunning, stopProcess, type ProcessRecord } from './supervisor';
 import { tcpOpen } from './readiness';
 import { bootstrapLocalGrid, chainPublicConfigIp, newNodeSeed } from './bootstrap';
-import { startHubDaemon, startRelayDaemon } from './services';
+import { startDnsDaemon, startHubDaemon, startRelayDaemon } from './services';
+import { dnsRecordsPath, readDnsRecords, writeDnsRecords, type DnsRecords } from './dns-records';
+import { startNodeDaemon, writeNodeConfig } from './node-daemon';
 
 export type BackendChoice = 'sim' | 'linux' | 'auto';
 
@@ -85,14 +87,24 @@ export function gridProcesses(state: GridState): ProcessRecord[] {
   return out;
 }
 
-/** Prefixes of every machine-wide name the grid and its nodes create. */
-export function gridPrefixes(state: Pick<GridState, 'prefix' | 'nodes'>): string[] {
-  return [`${state.prefix}-`, ...state.nodes.map((n) => nodePrefix(state.prefix, n.index))];
+/**
+ * A grid's name prefix: `g` + 3 random base-36 characters. Every machine-wide name of the grid starts with it:
+ * its namespaces (`g7xq-inet`, `g7xq-n1`) and its nodes' backend prefixes (`g7xq1`), which the node backends
+ * allow 6 characters for. All prefixes have the same length, so one grid's never matches another's.
+ */
+export function newGridPrefix(): string {
+  const b36 = Array.from(randomBytes(3), (b) => (b % 36).toString(36)).join('');
+  return `g${b36}`;
 }
 
-/** The name prefix one node's backends use (netns, wireguard, cgroups): `<grid prefix>n<i>`. */
+/** Prefixes of every machine-wide name the grid and its nodes create. */
+export function gridPrefixes(state: Pick<GridState, 'prefix'>): string[] {
+  return [state.prefix];
+}
+
+/** The name prefix one node's Linux backends use (netns, wireguard, cgroups): `<grid prefix><index base 36>`. */
 export function nodePrefix(gridPrefix: string, index: number): string {
-  return `${gridPrefix}n${index}`;
+  return `${gridPrefix}${index.toString(36)}`;
 }
 
 export function isHealthy(state: GridState): boolean {
@@ -132,7 +144,7 @@ export async function startLocalGrid(opts: LocalGridOptions = {}): Promise<GridS
   });
   if (backend === 'sim') announce(`!!! ${reason}`);
 
-  const prefix = `tg${randomBytes(3).toString('hex').slice(0, 4)}`;
+  const prefix = newGridPrefix();
   const state: GridState = {
     version: 1,
     prefix,
@@ -167,32 +179,47 @@ export async function startLocalGrid(opts: LocalGridOptions = {}): Promise<GridS
     writeState(state);
     progress.done(`chain: ${chain.url}`);
 
+    // Relay, hub and DNS start while the chain registers the grid: four independent steps. Each one that
+    // started is recorded before any failure is thrown, so `down` finds it.
     const relayPort = await pickPort(opts.relayPort, DEFAULT_RELAY_PORT);
-    progress.update(`relay: starting on 127.0.0.1:${relayPort}`);
-    const relay = await startRelayDaemon(
-      { port: relayPort, chainUrl: chain.url, domains: [RELAY_DOMAIN, `127.0.0.1:${relayPort}`, 'localhost'] },
-      { logFile: path.join(dir, 'logs', 'relay.log'), progress },
-    );
-    state.relay = { url: relay.info.url, process: relay.process };
-    writeState(state);
-    progress.done(`relay: ${relay.info.url}`);
-
-    const hub = await startHubDaemon({ port: 0, dir: path.join(dir, 'hub'), baseFlist: true }, { logFile: path.join(dir, 'logs', 'hub.log'), progress });
-    state.hub = { url: hub.info.url, process: hub.process };
-    state.baseFlist = hub.info.baseFlist;
-    writeState(state);
-    progress.done(`hub: ${hub.info.url}${hub.info.baseFlist ? ` (base flist ${hub.info.baseFlist})` : ' (no base flist: busybox-static missing)'}`);
-
-    progress.update(`chain: registering farm, ${nodes} nodes and a user`);
     const farmIps = plan?.farms[0].ips ?? planTopology({ prefix: 'sim', nodes, farms: [{ id: 1, publicIps: 8 }] }).farms[0].ips;
+    const hostAddress = (i: number) => plan?.nodes[i - 1].address ?? planTopology({ prefix: 'sim', nodes, farms: [] }).nodes[i - 1].address;
+    const records: DnsRecords = { domains: {}, hosts: readDnsRecords(dir).hosts };
+    for (let i = 1; i <= nodes; i++) records.domains[nodeDomain(i, state.gatewayDomain)] = [hostAddress(i).split('/')[0]];
+    writeDnsRecords(dir, records);
     const seeds = Array.from({ length: nodes }, () => newNodeSeed());
-    const boot = await bootstrapLocalGrid({
-      chainUrl: chain.url,
-      relay: RELAY_DOMAIN,
-      farms: [{ name: FARM_NAME, publicIps: farmIps.map((p) => ({ ip: p.ip, gw: p.gateway })) }],
-      nodes: seeds.map((seed, i) => ({ seed, farmName: FARM_NAME, publicConfig: { ip4: chainPublicConfigIp(i + 1), domain: nodeDomain(i + 1, state.gatewayDomain) } })),
-      progress,
-    });
+    progress.update(`starting relay, hub and DNS; registering farm, ${nodes} nodes and a user on the chain`);
+    const [relayR, hubR, dnsR, bootR] = await Promise.allSettled([
+      startRelayDaemon(
+        { port: relayPort, chainUrl: chain.url, domains: [RELAY_DOMAIN, `127.0.0.1:${relayPort}`, 'localhost'] },
+        { logFile: path.join(dir, 'logs', 'relay.log') },
+      ),
+      startHubDaemon({ port: 0, dir: path.join(dir, 'hub'), baseFlist: true }, { logFile: path.join(dir, 'logs', 'hub.log') }),
+      startDnsDaemon({ port: 0, recordsFile: dnsRecordsPath(dir) }, { logFile: path.join(dir, 'logs', 'dns.log') }),
+      bootstrapLocalGrid({
+        chainUrl: chain.url,
+        relay: RELAY_DOMAIN,
+        farms: [{ name: FARM_NAME, publicIps: farmIps.map((p) => ({ ip: p.ip, gw: p.gateway })) }],
+        nodes: seeds.map((seed, i) => ({ seed, farmName: FARM_NAME, publicConfig: { ip4: chainPublicConfigIp(i + 1), domain: nodeDomain(i + 1, state.gatewayDomain) } })),
+        progress,
+      }),
+    ]);
+    if (relayR.status === 'fulfilled') state.relay = { url: relayR.value.info.url, process: relayR.value.process };
+    if (hubR.status === 'fulfilled') {
+      state.hub = { url: hubR.value.info.url, process: hubR.value.process };
+      state.baseFlist = hubR.value.info.baseFlist;
+    }
+    if (dnsR.status === 'fulfilled') {
+      const [host, port] = [dnsR.value.info.address.split(':')[0], dnsR.value.info.port];
+      state.dns = { url: `dns://${host}:${port}`, address: host, port, process: dnsR.value.process };
+    }
+    writeState(state);
+    for (const r of [relayR, hubR, dnsR, bootR]) if (r.status === 'rejected') throw r.reason;
+    if (relayR.status !== 'fulfilled' || hubR.status !== 'fulfilled' || bootR.status !== 'fulfilled') throw new TfgridError('unreachable');
+    progress.done(`relay: ${relayR.value.info.url}`);
+    progress.done(`hub: ${hubR.value.info.url}${state.baseFlist ? ` (base flist ${state.baseFlist})` : ' (no base flist: busybox-static missing)'}`);
+    progress.done(`dns: ${state.dns?.address}:${state.dns?.port} serving *.node<i>.${state.gatewayDomain}`);
+    const boot = bootR.value;
     state.user = { mnemonic: boot.user.mnemonic, twinId: boot.user.twinId };
     state.farms = boot.farms.map((f) => ({ farmId: f.farmId, name: f.name, twinId: f.twinId, publicIps: farmIps }));
     state.nodes = boot.nodes.map((n, i) => {
@@ -215,6 +242,30 @@ export async function startLocalGrid(opts: LocalGridOptions = {}): Promise<GridS
     });
     writeState(state);
     progress.done(`chain: farm ${boot.farms[0].farmId}, nodes ${boot.nodes.map((n) => n.nodeId).join(', ')}, user twin ${boot.user.twinId}`);
+
+    progress.update(`nodes: starting ${nodes} node runtimes (${backend} backend)`);
+    let ready = 0;
+    const started = await Promise.allSettled(
+      state.nodes.map(async (n) => {
+        const farmerTwinId = boot.farms.find((f) => f.farmId === n.farmId)?.twinId;
+        writeNodeConfig(n, {
+          backend,
+          chainUrl: chain.url,
+          relayUrl: relayR.value.info.url,
+          farmerTwinId,
+          publicAddress: hostAddress(n.index),
+          prefix: nodePrefix(prefix, n.index),
+          zdbPort: await freePort(),
+        });
+        const rec = await startNodeDaemon(n, { logFile: path.join(dir, 'logs', `node${n.index}.log`) });
+        n.process = rec.process;
+        await rec.ready;
+        progress.update(`nodes: ${++ready} of ${nodes} serving RMB`);
+      }),
+    );
+    writeState(state);
+    for (const r of started) if (r.status === 'rejected') throw r.reason;
+    progress.done(`nodes: ${state.nodes.map((n) => n.nodeId).join(', ')} serving RMB (${backend} backend)`);
 
     state.phase = 'running';
     writeState(state);

@@ -1,5 +1,5 @@
 /**
- * Entry point of the local grid's service daemons (DESIGN.md §4): `service-main <relay|hub> '<json options>'`.
+ * Entry point of the local grid's service daemons (DESIGN.md §4): `service-main <relay|hub|dns> '<json options>'`.
  * Each one starts its server, prints `READY {json}` (its URL), and runs until SIGTERM, when it closes cleanly.
  * `startLocalGrid` spawns it detached and waits for the READY line.
  * @module
@@ -15,11 +15,16 @@ import { createRelay } from '../../protocol/rmb/relay';
 import { createCachedTwinDirectory, type TwinDirectory } from '../../protocol/rmb/twin-directory';
 import { createHub } from '../hub/hub';
 import { buildBaseRootfs } from '../hub/base-flist';
+import { startGridDns } from '../dns/grid-dns';
+import { dnsRecordsSchema, type DnsRecords } from './dns-records';
 
 export const READY_PREFIX = 'READY ';
 
 export const relayServiceSchema = z.object({ port: z.number().int().min(0), chainUrl: z.string(), domains: z.array(z.string()).min(1) });
 export const hubServiceSchema = z.object({ port: z.number().int().min(0), dir: z.string(), baseFlist: z.boolean().default(true) });
+
+export const dnsServiceSchema = z.object({ port: z.number().int().min(0), recordsFile: z.string() });
+export type DnsServiceOptions = z.infer<typeof dnsServiceSchema>;
 
 export type RelayServiceOptions = z.infer<typeof relayServiceSchema>;
 export type HubServiceOptions = z.input<typeof hubServiceSchema>;
@@ -68,6 +73,38 @@ async function runHub(opts: z.infer<typeof hubServiceSchema>, log: Logger): Prom
   return { ready: { url: hub.url, port: hub.port, baseFlist: base }, close: () => hub.close() };
 }
 
+/**
+ * The grid DNS, serving the records in `recordsFile` (gateway domains from the grid, FQDNs added with
+ * `setGridDnsHost`). The file is re-read when it changes, so records are added without a restart.
+ */
+async function runDns(opts: DnsServiceOptions, log: Logger): Promise<{ ready: Record<string, unknown>; close: Closer }> {
+  const dns = await startGridDns({ log }, { host: '127.0.0.1', port: opts.port });
+  let applied: DnsRecords = { domains: {}, hosts: {} };
+  const load = () => {
+    let next: DnsRecords;
+    try {
+      next = dnsRecordsSchema.parse(JSON.parse(fs.readFileSync(opts.recordsFile, 'utf8')));
+    } catch (err) {
+      log.warn('dns records unreadable; keeping the previous ones', { file: opts.recordsFile, error: errorText(err) });
+      return;
+    }
+    for (const d of Object.keys(applied.domains)) if (!(d in next.domains)) dns.removeDomain(d);
+    for (const h of Object.keys(applied.hosts)) if (!(h in next.hosts)) dns.removeHost(h);
+    for (const [d, ips] of Object.entries(next.domains)) dns.setDomain(d, ips);
+    for (const [h, ips] of Object.entries(next.hosts)) dns.setHost(h, ips);
+    applied = next;
+  };
+  load();
+  fs.watchFile(opts.recordsFile, { interval: 200 }, load);
+  return {
+    ready: { address: dns.address, port: dns.port },
+    close: async () => {
+      fs.unwatchFile(opts.recordsFile);
+      await dns.close();
+    },
+  };
+}
+
 export async function main(argv: string[]): Promise<void> {
   const [service, json] = argv;
   const log = createLineLogger((l) => process.stdout.write(l + '\n'), { fields: { service } });
@@ -80,7 +117,8 @@ export async function main(argv: string[]): Promise<void> {
   let started: { ready: Record<string, unknown>; close: Closer };
   if (service === 'relay') started = await runRelay(relayServiceSchema.parse(raw), log);
   else if (service === 'hub') started = await runHub(hubServiceSchema.parse(raw), log);
-  else throw new InputError(`service-main: unknown service "${service}"; use relay or hub`);
+  else if (service === 'dns') started = await runDns(dnsServiceSchema.parse(raw), log);
+  else throw new InputError(`service-main: unknown service "${service}"; use relay, hub or dns`);
   process.stdout.write(READY_PREFIX + JSON.stringify(started.ready) + '\n');
   const stop = () => {
     log.info('stopping');

@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import { z } from 'zod';
 import type { Progress } from '../../protocol/common/log';
 import { waitUntil } from './readiness';
-import { READY_PREFIX, type HubServiceOptions, type RelayServiceOptions } from './service-main';
+import { READY_PREFIX, type DnsServiceOptions, type HubServiceOptions, type RelayServiceOptions } from './service-main';
 import { nodeEntry, spawnDaemon, type ProcessRecord } from './supervisor';
 
 export interface StartedService<T> {
@@ -27,7 +27,7 @@ function readyLine(file: string): string | undefined {
 }
 
 async function startService<T>(
-  service: 'relay' | 'hub',
+  service: 'relay' | 'hub' | 'dns',
   options: unknown,
   schema: z.ZodType<T>,
   opts: { logFile: string; progress?: Progress; timeoutMs?: number },
@@ -55,4 +55,10 @@ export function startRelayDaemon(options: RelayServiceOptions, opts: { logFile: 
 
 export function startHubDaemon(options: HubServiceOptions, opts: { logFile: string; progress?: Progress }) {
   return startService('hub', options, hubReady, { ...opts, timeoutMs: 120_000 });
+}
+
+const dnsReady = z.object({ address: z.string(), port: z.number().int() });
+
+export function startDnsDaemon(options: DnsServiceOptions, opts: { logFile: string; progress?: Progress }) {
+  return startService('dns', options, dnsReady, opts);
 }

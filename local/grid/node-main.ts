@@ -1,0 +1,81 @@
+/**
+ * A local-grid node daemon: `node-main <config.json>`. Like `tfgrid node run` (node/main.ts), plus the piece
+ * only the local grid can provide (node/runtime.ts `RuntimeOptions.backends`): with `backend: linux` it builds
+ * the node's Linux backends inside the host namespace the grid made for it (config `linux.hostNetns`,
+ * `linux.uplink`, `linux.prefix`; DESIGN.md §4). Prints `node ready: …` once it serves RMB, stops on SIGTERM.
+ * @module
+ */
+import * as path from 'path';
+import { errorText } from '../../protocol/common/errors';
+import { createLineLogger, type Logger } from '../../protocol/common/log';
+import { loadNodeConfig, type NodeConfig } from '../../node/config';
+import { createNodeRuntime } from '../../node/runtime';
+import type { Backends } from '../../node/engine/deps';
+import { createLinuxBackends } from '../../node/backends/machine/linux-backends';
+import { createZdbBackend } from '../../node/backends/zdb/real';
+import { createSimGateway } from '../../node/backends/gateway/sim';
+import { createSimQsfs } from '../../node/backends/qsfs/sim';
+import { createChainClient } from '../../protocol/chain';
+
+/**
+ * The Linux backends of one node. Gateways and qsfs keep their state-only implementations until real ones
+ * land in node/backends; the node logs which families are real.
+ */
+async function linuxBackends(config: NodeConfig, log: Logger): Promise<{ backends: Backends; close: () => Promise<void> }> {
+  if (!config.linux) throw new Error('backend linux needs the `linux` section (prefix, hostNetns, uplink)');
+  const linux = createLinuxBackends({ prefix: config.linux.prefix, dataDir: config.dataDir, hostNetns: config.linux.hostNetns, uplink: config.linux.uplink, log });
+  const zdb = await createZdbBackend({ log }, { addresses: config.zdb.addresses, port: config.zdb.port, dataDir: path.join(config.dataDir, 'zdb'), capacity: config.resources.hru });
+  const publicIPs = config.publicConfig ? [config.publicConfig.ipv4.split('/')[0]] : [];
+  const chain = await createChainClient({ urls: config.chain.urls, log });
+  const gateway = createSimGateway(
+    {
+      checkNameContract: async (name, twin) => {
+        const id = await chain.getContractIdByName(name);
+        const c = id === undefined ? undefined : await chain.getContract(id);
+        if (!c) return { exists: false };
+        return { exists: true, twinId: c.twinId, state: c.state === 'gracePeriod' ? 'GracePeriod' : c.state === 'deleted' ? 'Deleted' : 'Created' };
+      },
+      resolveHost: async () => publicIPs,
+    },
+    { node: { domain: config.publicConfig?.domain || undefined, publicIPs } },
+  );
+  const qsfs = createSimQsfs({ rootDir: path.join(config.dataDir, 'qsfs') });
+  log.info('backends', { real: 'storage, network, machine, flist, zdb', stateOnly: 'gateway, qsfs' });
+  return {
+    backends: { storage: linux.storage, network: linux.network, machine: linux.machines, flist: linux.flists, zdb, gateway, qsfs },
+    close: async () => {
+      await chain.close();
+    },
+  };
+}
+
+export async function main(configFile: string): Promise<void> {
+  const config = loadNodeConfig(configFile);
+  const log = createLineLogger((line) => process.stderr.write(line + '\n'), { level: config.logLevel });
+  const extra = config.backend === 'linux' ? await linuxBackends(config, log) : undefined;
+  const node = await createNodeRuntime(config, { log, backends: extra?.backends });
+  await node.peer.ready(30_000).catch((err: Error) => log.warn('relay not reachable yet', { err: err.message }));
+  process.stdout.write(`node ready: node ${node.nodeId} twin ${node.twinId}\n`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  log.info('stopping node');
+  await node.close();
+  await extra?.close();
+}
+
+if (require.main === module) {
+  const file = process.argv[2];
+  if (!file) {
+    process.stderr.write('usage: node-main <config.json>\n');
+    process.exit(2);
+  }
+  main(file).then(
+    () => process.exit(0),
+    (err) => {
+      process.stderr.write(`node failed: ${errorText(err)}\n`);
+      process.exit(1);
+    },
+  );
+}
