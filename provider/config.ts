@@ -5,18 +5,19 @@
  * @module
  */
 import { z } from 'zod';
+import { NETWORKS } from '../protocol/chain/networks';
 import { InputError } from '../protocol/common/errors';
 
 export const GRID_NETWORKS = ['local', 'dev', 'qa', 'test', 'main'] as const;
 export type GridNetwork = (typeof GRID_NETWORKS)[number];
 
-/** Public endpoints per network (rmb-tfchain.md §A11); `local` is the embedded grid on 127.0.0.1. */
+/** Public endpoints per network (protocol/chain `NETWORKS`, rmb-tfchain.md §A11); `local` is the embedded grid. */
 export const NETWORK_URLS: Record<GridNetwork, { chain: string[]; relay: string[] }> = {
-  local: { chain: ['ws://127.0.0.1:8000'], relay: ['ws://127.0.0.1:8081'] },
-  dev: { chain: ['wss://tfchain.dev.grid.tf/ws'], relay: ['wss://relay.dev.grid.tf'] },
-  qa: { chain: ['wss://tfchain.qa.grid.tf/ws'], relay: ['wss://relay.qa.grid.tf'] },
-  test: { chain: ['wss://tfchain.test.grid.tf/ws'], relay: ['wss://relay.test.grid.tf'] },
-  main: { chain: ['wss://tfchain.grid.tf/ws'], relay: ['wss://relay.grid.tf'] },
+  local: { chain: [...NETWORKS.local.chain], relay: [...NETWORKS.local.relay] },
+  dev: { chain: [...NETWORKS.devnet.chain], relay: [...NETWORKS.devnet.relay] },
+  qa: { chain: [...NETWORKS.qanet.chain], relay: [...NETWORKS.qanet.relay] },
+  test: { chain: [...NETWORKS.testnet.chain], relay: [...NETWORKS.testnet.relay] },
+  main: { chain: [...NETWORKS.mainnet.chain], relay: [...NETWORKS.mainnet.relay] },
 };
 
 export interface ProviderConfig {
@@ -72,7 +73,9 @@ export function readConfig(get: (key: string) => string | undefined, env: NodeJS
     const v = get(CONFIG_KEYS[k].key);
     return v !== undefined && v !== '' ? v : env[CONFIG_KEYS[k].env] || undefined;
   };
-  const network = (val('network') ?? 'local') as GridNetwork;
+  const given = val('network') ?? 'local';
+  // The chain package's names (devnet, qanet, testnet, mainnet) are accepted too.
+  const network = (given.endsWith('net') && given !== 'local' ? given.slice(0, -3) : given) as GridNetwork;
   if (!GRID_NETWORKS.includes(network)) {
     throw new InputError(`tfgrid:network "${network}" is not a grid; use one of ${GRID_NETWORKS.join(', ')}`, { path: 'tfgrid:network', fix: 'pulumi config set tfgrid:network local' });
   }

@@ -1,0 +1,190 @@
+/**
+ * The real grid behind the provider (composition root, style.md §5; rmb-tfchain.md §A, §B): a TFChain client
+ * signing with the twin's key, an RMB peer on the relay, typed ZOS node clients, and the ZOS codec (challenge
+ * hash + signature from protocol/zos), adapted to the narrow `CoordinatorDeps` of provider/deps.ts. On network
+ * `local` the chain/relay URLs and, when no mnemonic is configured, the local grid's funded user come from the
+ * local grid's state file (`tfgrid local up`).
+ * @module
+ */
+import { ChainError, InputError, RmbError, ZosError, errorText } from '../protocol/common/errors';
+import { cryptoReady, identityFromSecret } from '../protocol/common/identity';
+import { createChainClient, type ChainClient, type ContractOp as ChainOp } from '../protocol/chain';
+import { createNodeClient, type NodeClient } from '../protocol/rmb/node-client';
+import { createRmbPeer } from '../protocol/rmb/peer';
+import { createChainTwinDirectory } from '../protocol/rmb/twin-directory';
+import { hashDeployment, parseDeployment, signDeployment, deploymentToWire, type Deployment } from '../protocol/zos';
+import { requireMnemonic, type ProviderConfig } from './config';
+import type { ChainNodeInfo, ContractOp, CoordinatorDeps, NodeApi, WireDeployment, WireWorkload } from './deps';
+import { defaultDepsParts, type GridConnection } from './runtime';
+
+/** JSON-safe copy: bigints (u64 sizes, ids) become numbers; they stay below 2^53 for real grids. */
+function plain<T>(v: unknown): T {
+  return JSON.parse(JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? Number(x) : x))) as T;
+}
+
+export function toWire(d: Deployment): WireDeployment {
+  return plain<WireDeployment>(deploymentToWire(d));
+}
+
+export function fromWire(d: WireDeployment): Deployment {
+  return parseDeployment(d);
+}
+
+function toChainOp(op: ContractOp): ChainOp {
+  switch (op.kind) {
+    case 'createNode':
+      return { op: 'createNodeContract', nodeId: op.nodeId, hash: op.hash, data: op.data, publicIps: op.publicIps };
+    case 'updateNode':
+      return { op: 'updateNodeContract', contractId: op.contractId, hash: op.hash, data: op.data };
+    case 'cancel':
+      return { op: 'cancelContract', contractId: op.contractId };
+    case 'createName':
+      return { op: 'createNameContract', name: op.name };
+  }
+}
+
+/** Node errors keep the node's text (ZosError.context.nodeMessage) so the coordinator can classify them. */
+function nodeError(node: number, err: unknown): Error {
+  if (err instanceof RmbError && typeof err.context.nodeMessage === 'string') {
+    return new ZosError(err.message, { ...err.context, node }, { cause: err });
+  }
+  return err instanceof Error ? err : new RmbError(errorText(err), { node });
+}
+
+export function nodeApiOf(nodeId: number, client: NodeClient): NodeApi {
+  const wrap = async <T>(fn: () => Promise<T>): Promise<T> => {
+    try {
+      return await fn();
+    } catch (err) {
+      throw nodeError(nodeId, err);
+    }
+  };
+  return {
+    deploy: (d) => wrap(() => client.deployment.deploy(fromWire(d))),
+    update: (d) => wrap(() => client.deployment.update(fromWire(d))),
+    get: (id) => wrap(async () => toWire(await client.deployment.get(id))),
+    list: () => wrap(async () => (await client.deployment.list()).map(toWire)),
+    changes: (id) => wrap(async () => plain<WireWorkload[]>(await client.deployment.changes(id))),
+    listPrivateIps: (name) => wrap(() => client.network.listPrivateIps(name)),
+    listWgPorts: () => wrap(() => client.network.listWgPorts()),
+    publicConfig: async () => {
+      try {
+        const c = plain<{ ipv4?: string; ipv6?: string; gw4?: string; gw6?: string; domain?: string }>(await client.network.publicConfigGet());
+        return c;
+      } catch (err) {
+        if (/no public configuration/.test(errorText(err))) return undefined;
+        throw nodeError(nodeId, err);
+      }
+    },
+    statistics: () => wrap(async () => plain<{ total: { cru: number; mru: number; sru: number; hru: number }; used: { cru: number; mru: number; sru: number; hru: number } }>(await client.statistics.get())),
+  };
+}
+
+async function listNodes(chain: ChainClient): Promise<ChainNodeInfo[]> {
+  const out: ChainNodeInfo[] = [];
+  // Farms are numbered from 1; the local grid has a few. Mainnet would need the grid proxy instead.
+  for (let farmId = 1; farmId < 10_000; farmId++) {
+    const farm = await chain.getFarm(farmId);
+    if (!farm) break;
+    for (const nodeId of await chain.getNodesByFarm(farmId)) {
+      const n = await chain.getNode(nodeId);
+      if (!n) continue;
+      out.push({
+        nodeId: n.id,
+        twinId: n.twinId,
+        farmId: n.farmId,
+        resources: { cru: Number(n.resources.cru), mru: Number(n.resources.mru), sru: Number(n.resources.sru), hru: Number(n.resources.hru) },
+        country: n.location.country,
+        publicConfig: n.publicConfig ? { ip4: n.publicConfig.ip4.ip, ip6: n.publicConfig.ip6?.ip, domain: n.publicConfig.domain ?? undefined } : undefined,
+      });
+    }
+  }
+  return out;
+}
+
+interface LocalGridInfo {
+  chainUrl?: string;
+  relayUrl?: string;
+  mnemonic?: string;
+}
+
+/** The local grid's URLs and user, from its state file, when it is up. */
+function localGrid(): LocalGridInfo {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const state = require('../local/grid/state') as typeof import('../local/grid/state');
+    const s = state.readState(state.defaultGridDir());
+    if (!s) return {};
+    return { chainUrl: s.chain?.url, relayUrl: s.relay?.url, mnemonic: s.user?.mnemonic };
+  } catch {
+    return {};
+  }
+}
+
+/** Connects chain + relay for `config` and returns the coordinator's dependencies. */
+export async function createGridConnection(config: ProviderConfig): Promise<GridConnection> {
+  let { chainUrls, relayUrls, mnemonic } = config;
+  if (config.network === 'local') {
+    const local = localGrid();
+    if (local.chainUrl && !process.env.TFGRID_CHAIN_URLS) chainUrls = [local.chainUrl];
+    if (local.relayUrl && !process.env.TFGRID_RELAY_URLS) relayUrls = [local.relayUrl];
+    if (!mnemonic && local.mnemonic) mnemonic = local.mnemonic;
+  }
+  const secret = requireMnemonic({ ...config, mnemonic });
+  await cryptoReady();
+  const identity = identityFromSecret(secret, config.keyType, 'tfgrid:mnemonic');
+  const chain = await createChainClient({ urls: chainUrls, signer: identity });
+  let twinId: number;
+  try {
+    twinId = (await chain.ensureTwin({ relay: new URL(relayUrls[0]).hostname })).id;
+  } catch (err) {
+    await chain.close();
+    throw new ChainError(`twin of ${identity.address}: ${errorText(err)}`, { fix: 'fund the account and check tfgrid:network / tfgrid:chainUrls' }, { cause: err });
+  }
+  const peer = createRmbPeer({ identity, twinId, relayUrls, directory: createChainTwinDirectory(chain), timeoutMs: config.rmbTimeout * 1000 });
+  await chain.ensureTwin({ relay: new URL(relayUrls[0]).hostname, pk: peer.e2ePublicKey });
+  const nodes = new Map<number, NodeApi>();
+
+  const deps: CoordinatorDeps = {
+    ...defaultDepsParts,
+    chain: {
+      twinId: async () => twinId,
+      submit: async (ops) => {
+        const res = await chain.batch(ops.map(toChainOp));
+        return res.map((r) => ({ contractId: r.contractId }));
+      },
+      getContract: async (id) => {
+        const c = await chain.getContract(id);
+        if (!c) return undefined;
+        const state = c.state === 'gracePeriod' ? 'grace' : c.state;
+        if (c.type === 'node') return { contractId: c.contractId, twinId: c.twinId, state, nodeId: c.nodeId, deploymentHash: c.deploymentHash, publicIps: c.publicIps };
+        if (c.type === 'name') return { contractId: c.contractId, twinId: c.twinId, state, name: c.name };
+        return { contractId: c.contractId, twinId: c.twinId, state, nodeId: c.nodeId };
+      },
+      nameContractId: async (name) => (await chain.getContractIdByName(name)) ?? 0,
+      listNodes: () => listNodes(chain),
+      farmFreePublicIps: async (farmId) => (await chain.getFreePublicIps(farmId)).length,
+    },
+    async node(nodeId) {
+      let api = nodes.get(nodeId);
+      if (!api) {
+        const n = await chain.getNode(nodeId);
+        if (!n) throw new InputError(`node ${nodeId} does not exist on ${config.network}`, { path: 'node', fix: 'pick a node id from `tfgrid local status` or a NodePicker' });
+        api = nodeApiOf(nodeId, createNodeClient(peer, n.twinId));
+        nodes.set(nodeId, api);
+      }
+      return api;
+    },
+    codec: {
+      hashDeployment: (d) => hashDeployment(fromWire(d)),
+      signDeployment: (d) => toWire(signDeployment(fromWire(d), twinId, identity)),
+    },
+  };
+  return {
+    deps,
+    async close() {
+      await peer.close();
+      await chain.close();
+    },
+  };
+}
