@@ -1,17 +1,6 @@
-/** Jest global teardown: stops what global setup started, in reverse order, and removes the state file. @module */
-import * as fs from 'fs';
-import { currentTestRun, testStatePath } from './global-setup';
+/** Jest global teardown: stops what the run started (the shared chain, by PID) and removes its state file. @module */
+import { stopTestRun } from './helpers/test-chain-run';
 
 export default async function globalTeardown(): Promise<void> {
-  const run = currentTestRun();
-  if (run) {
-    for (const stop of [...run.stops].reverse()) {
-      try {
-        await stop();
-      } catch (err) {
-        process.stderr.write(`global teardown: ${String(err)}\n`);
-      }
-    }
-  }
-  fs.rmSync(testStatePath(), { force: true });
+  await stopTestRun();
 }

@@ -22,6 +22,11 @@ export interface LocalChainOptions {
   logFile?: string;
   log?: Logger;
   readyTimeoutMs?: number;
+  /**
+   * Run detached under a tiny watchdog that stops chopsticks when process `exitWith` is gone (so a killed
+   * test run leaves nothing behind). `pid` is then the watchdog's; stopping it stops chopsticks.
+   */
+  exitWith?: number;
 }
 
 export interface LocalChain {
@@ -84,6 +89,52 @@ export function rpcCall(url: string, method: string, params: unknown[] = [], tim
   });
 }
 
+/**
+ * Watchdog (plain JS, run with `node -e`): spawns argv[2..] with inherited stdio, forwards SIGTERM/SIGINT,
+ * and stops the child when process argv[1] no longer exists; exits with the child.
+ */
+const WATCHDOG_JS = `
+const { spawn } = require('child_process');
+const [watch, cmd, ...args] = process.argv.slice(1);
+const child = spawn(cmd, args, { stdio: 'inherit' });
+const stop = () => { try { child.kill('SIGTERM'); } catch {} setTimeout(() => { try { child.kill('SIGKILL'); } catch {} }, 5000).unref(); };
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);
+setInterval(() => { try { process.kill(Number(watch), 0); } catch { stop(); } }, 1000).unref();
+child.on('exit', (code) => process.exit(code === null ? 1 : code));
+`;
+
+/** Whether a process exists. */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Stops a process we started, by PID: SIGTERM, then SIGKILL after `graceMs`; resolves when it is gone. */
+export async function stopPid(pid: number, graceMs = 8000): Promise<void> {
+  if (!isAlive(pid)) return;
+  try {
+    process.kill(pid, 'SIGTERM');
+  } catch {
+    return;
+  }
+  const end = Date.now() + graceMs;
+  while (isAlive(pid)) {
+    if (Date.now() > end) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        return;
+      }
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 function stopChild(child: ChildProcess, exited: Promise<number | null>, graceMs = 5000): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   child.kill('SIGTERM');
@@ -101,11 +152,17 @@ export async function startLocalChain(opts: LocalChainOptions = {}): Promise<Loc
   const port = opts.port && opts.port > 0 ? opts.port : await freePort();
   const url = `ws://127.0.0.1:${port}`;
   const args = [chopsticksBin(), '--genesis', spec, '--host', '127.0.0.1', '--port', String(port), '--build-block-mode', 'Instant'];
-  const out = opts.logFile ? fs.openSync(opts.logFile, 'a') : 'pipe';
-  const child = spawn(process.execPath, args, {
-    stdio: ['ignore', out, out],
-    env: { ...process.env, LOG_LEVEL: process.env.CHOPSTICKS_LOG_LEVEL ?? 'warn' },
-  });
+  const out = opts.logFile ? fs.openSync(opts.logFile, 'a') : opts.exitWith !== undefined ? 'ignore' : 'pipe';
+  const env = { ...process.env, LOG_LEVEL: process.env.CHOPSTICKS_LOG_LEVEL ?? 'warn' };
+  const child =
+    opts.exitWith === undefined
+      ? spawn(process.execPath, args, { stdio: ['ignore', out, out], env })
+      : spawn(process.execPath, ['-e', WATCHDOG_JS, String(opts.exitWith), process.execPath, ...args], {
+          stdio: ['ignore', out, out],
+          env,
+          detached: true,
+        });
+  if (opts.exitWith !== undefined) child.unref();
   if (typeof out === 'number') fs.closeSync(out);
   let tail = '';
   const keep = (d: Buffer) => {
@@ -141,5 +198,9 @@ export async function startLocalChain(opts: LocalChainOptions = {}): Promise<Loc
     await new Promise((r) => setTimeout(r, 200));
   }
   log.info('local chain ready', { url });
+  if (opts.exitWith !== undefined) {
+    child.stdout?.removeListener('data', keep);
+    child.stderr?.removeListener('data', keep);
+  }
   return { url, port, pid, spec, exited, stop: () => stopChild(child, exited) };
 }

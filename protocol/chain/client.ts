@@ -238,19 +238,22 @@ export async function createChainClient(opts: ChainClientOptions = {}): Promise<
   const provider = new WsProvider(endpoints, 2000);
   const api = new ApiPromise({ provider, noInitWarn: true });
   const timeoutMs = opts.connectTimeoutMs ?? 30_000;
+  // isReadyOrError rejects on the first failed socket; the provider meanwhile rotates to the next endpoint,
+  // so wait for isReady (any endpoint) under one deadline instead.
+  api.isReadyOrError.catch(() => undefined);
+  api.on('error', () => undefined);
   let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([
-      api.isReadyOrError,
+      api.isReady,
       new Promise((_, reject) => {
         timer = setTimeout(() => reject(new Error(`no endpoint answered within ${timeoutMs} ms`)), timeoutMs);
       }),
     ]);
   } catch (err) {
     await api.disconnect().catch(() => undefined);
-    throw new ChainError(`connect to TFChain (${endpoints.join(', ')}): ${errorText(err)}`, {
-      fix: 'check the URLs, or start a local chain with `tfgrid local chain`',
-    }, { cause: err });
+    const fix = 'check the URLs, or start a local chain with `tfgrid local chain`';
+    throw new ChainError(`connect to TFChain (${endpoints.join(', ')}): ${errorText(err)}; ${fix}`, { fix }, { cause: err });
   } finally {
     if (timer) clearTimeout(timer);
   }

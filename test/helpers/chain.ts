@@ -1,25 +1,18 @@
 /**
- * Test access to the run's shared local chain (started by test/global-setup.ts): a connected client and
+ * Test access to the run's shared local chain (one per jest run, test-chain-run.ts): a connected client and
  * fresh funded accounts. Each test file makes its own twins from fresh random keys, funded by a dev account
  * chosen by the jest worker id (//Alice is left to global setup), so files never share a signer.
  * @module
  */
-import * as fs from 'fs';
 import { randomBytes } from 'crypto';
 import { createChainClient, type ChainClient } from '../../protocol/chain';
 import { bootstrapGrid } from '../../local/chain/bootstrap';
+import { ensureTestChain } from './test-chain-run';
 import { cryptoReady, identityFromSeed, type Identity, type KeyType } from '../../protocol/common/identity';
 
-/** The shared chain's URL; a clear error when global setup did not run. */
-export function testChainUrl(): string {
-  const url = process.env.TFGRID_TEST_CHAIN_URL;
-  if (url) return url;
-  const stateFile = process.env.TFGRID_TEST_STATE;
-  if (stateFile && fs.existsSync(stateFile)) {
-    const s = JSON.parse(fs.readFileSync(stateFile, 'utf8')) as { chainUrl?: string };
-    if (s.chainUrl) return s.chainUrl;
-  }
-  throw new Error('no test chain: run tests through jest (globalSetup starts it) or set TFGRID_TEST_CHAIN_URL');
+/** The shared chain's URL (started on first use; see test-chain-run.ts). */
+export async function testChainUrl(): Promise<string> {
+  return ensureTestChain();
 }
 
 const FUNDERS = ['Bob', 'Charlie', 'Dave', 'Eve', 'Ferdie'];
@@ -32,7 +25,7 @@ export function workerFunderUri(): { uri: string; type: KeyType } {
 
 /** A read-only client on the shared chain; close it in afterAll. */
 export async function connectTestChain(): Promise<ChainClient> {
-  return createChainClient({ urls: [testChainUrl()] });
+  return createChainClient({ urls: [await ensureTestChain()] });
 }
 
 export interface TestAccount {
