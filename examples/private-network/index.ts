@@ -1,0 +1,19 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as tfgrid from "pulumi-tfgrid";
+
+const cfg = new pulumi.Config();
+// The local grid's hub serves a busybox flist (`tfgrid local up` builds it); any flist URL works.
+const flist = cfg.get("flist") ?? "http://127.0.0.1:8090/tf/base.flist";
+const node = cfg.getNumber("node") ?? 1;
+const nodes = (cfg.getObject<number[]>("nodes") ?? [1, 2, 3]);
+
+const net = new tfgrid.Network("net", { nodes, ipRange: "10.30.0.0/16", addWgAccess: true });
+const machines = nodes.map((n) => new tfgrid.ZMachine(`m${n}`, {
+  node: n, network: net, flist, cpu: 1, memory: "256MiB",
+  entrypoint: "/bin/httpd -f -p 8080 -h /var/www",
+}));
+
+export const nodeSubnets = net.nodeSubnets;
+export const privateIps = pulumi.all(machines.map((m) => m.privateIp));
+/** Secret wg-quick file: `pulumi stack output accessConfig --show-secrets > wg.conf && wg-quick up ./wg.conf`. */
+export const accessConfig = net.accessConfig;

@@ -1,0 +1,28 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as tfgrid from "pulumi-tfgrid";
+
+const cfg = new pulumi.Config();
+// The local grid's hub serves a busybox flist (`tfgrid local up` builds it); any flist URL works.
+const flist = cfg.get("flist") ?? "http://127.0.0.1:8090/tf/base.flist";
+const node = cfg.getNumber("node") ?? 1;
+// A VM image flist (`pulumi config set vmFlist <url>`) boots a VM; the default base flist runs a container.
+const machineFlist = cfg.get("vmFlist") ?? flist;
+
+const net = new tfgrid.Network("net", { nodes: [node] });
+const disk = new tfgrid.ZMount("data", { node, size: "1GiB" });
+const ip = new tfgrid.PublicIp("ip", { node, v4: true });
+const web = new tfgrid.ZMachine("web", {
+  node, network: net, flist: machineFlist, cpu: 1, memory: "256MiB",
+  mounts: [{ disk, mountpoint: "/var/www" }],
+  publicIp: ip,
+  entrypoint: "/bin/sh -c 'echo hello from pulumi-tfgrid > /var/www/index.html; exec /bin/httpd -f -p 80 -h /var/www'",
+});
+const gw = new tfgrid.NameProxy("web", {
+  node, subdomain: cfg.get("subdomain") ?? "web",
+  backends: [pulumi.interpolate`http://${web.privateIp}:80`], network: net,
+});
+
+export const privateIp = web.privateIp;
+export const publicIp = ip.ip;
+export const url = pulumi.interpolate`http://${gw.fqdn}`;
+export const contractId = web.contractId;
