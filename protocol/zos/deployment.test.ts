@@ -1,5 +1,6 @@
 /** The JSON codec read with Go's rules (zos-protocol.md §0.1, §1.1–§1.3). */
 import { DeploymentDecodeError, deploymentToJson, hashDeployment, parseDeployment, parseResultData } from './index';
+import { parseJsonExact } from './go-json';
 import { makeDeployment, rawDeployment } from './test-fixtures';
 
 const zm = (data: unknown) => rawDeployment([{ name: 'd', type: 'zmount', data }]);
@@ -156,5 +157,25 @@ describe('parseResultData', () => {
       gateway: '185.206.122.1',
     });
     expect(parseResultData('network', null)).toBeNull();
+  });
+});
+
+describe('parseJsonExact', () => {
+
+  it('keeps integers past 2^53 exact and refuses nothing JSON.parse would accept', () => {
+    const v = parseJsonExact('{"a":"x\\"1.5e3","b":9007199254740993,"c":[1,2]}') as { a: string; b: { value: string }; c: unknown[] };
+    expect(v.a).toBe('x"1.5e3');
+    expect(v.b.value).toBe('9007199254740993');
+    expect(parseJsonExact('{"ip":"10.1.2.3","n":12}')).toEqual({ ip: '10.1.2.3', n: 12 });
+  });
+  it('hands fractions, exponents and negatives to the exact parser so Go-invalid integers stay visible', () => {
+    for (const lit of ['1.0', '1e3', '-1', '01']) {
+      const text = JSON.stringify(zm({ size: 1 })).replace('"size":1', `"size":${lit}`);
+      expect(() => parseDeployment(text)).toThrow(DeploymentDecodeError);
+    }
+  });
+  it('lets the last of duplicate keys win, as Go does', () => {
+    const d = parseDeployment(JSON.stringify(zm({ size: 1 })).replace('"size":1', '"size":1,"size":2'));
+    expect(d.workloads[0].data).toEqual({ size: 2n });
   });
 });

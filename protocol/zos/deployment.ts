@@ -10,13 +10,17 @@ import {
   formatPath,
   goBool,
   goDecodeMessage,
+  goEnumString,
+  goRawJson,
   goSlice,
   goString,
   goStruct,
   goTimestamp,
   goUint,
   goUint64,
-  parseJsonLossless,
+  goUintNumber,
+  goParse,
+  parseJsonExact,
   stringifyJson,
 } from './go-json';
 import { isWorkloadType, kindOf, WORKLOAD_KINDS, type WorkloadDataOf, type WorkloadType } from './types';
@@ -27,25 +31,14 @@ export type ResultState = (typeof RESULT_STATES)[number];
 export const SIGNATURE_TYPES = ['ed25519', 'sr25519'] as const;
 export const SIGNATURE_STYLE_POLKA = 'polka-wallet';
 
-/** Go `uint` (64-bit) kept as a JS number; values past 2^53 are refused rather than rounded. */
-function goUintNumber(goType = 'uint') {
-  return goUint64(goType).superRefine((n, ctx) => {
-    if (n > BigInt(Number.MAX_SAFE_INTEGER)) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `${n} is too large` });
-  }).transform((n) => Number(n));
-}
-
 /** A workload's result as the node writes it. `state` is `''` in what clients send. `data` stays raw JSON. */
 export const workloadResultSchema = goStruct('gridtypes.Result', {
   created: goTimestamp(),
-  state: goString('gridtypes.ResultState').superRefine((s, ctx) => {
-    if (s !== '' && !(RESULT_STATES as readonly string[]).includes(s)) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'invalid result state', params: { goText: 'invalid result state' } });
-    }
-  }).transform((s) => s as ResultState | ''),
+  state: goEnumString(RESULT_STATES, 'gridtypes.ResultState', 'invalid result state'),
   /** JSON key `message`, Go field `Error`. */
   message: goString(),
   /** Type-specific result, kept raw (lossless numbers); decode with `parseResultData`. */
-  data: z.unknown().transform((v) => (v === undefined ? null : v)),
+  data: goRawJson(null),
 });
 export type WorkloadResult = z.output<typeof workloadResultSchema>;
 
@@ -77,7 +70,7 @@ export const workloadEnvelopeSchema = goStruct('gridtypes.Workload', {
   version: goUint(32),
   name: goString('gridtypes.Name'),
   type: goString('gridtypes.WorkloadType'),
-  data: z.unknown(),
+  data: goRawJson(),
   metadata: goString(),
   description: goString(),
   result: workloadResultSchema,
@@ -131,7 +124,7 @@ export function decodeWorkloadData(type: string, data: unknown): DataDecode {
   if (data === undefined) return { ok: false, message: `${prefix}: unexpected end of JSON input`, path: ['data'] };
   // Go decodes null into the interface holder, then panics on the type assertion; we refuse it instead.
   if (data === null) return { ok: false, message: `${prefix}: data must be an object, not null`, path: ['data'] };
-  const r = kind.data.safeParse(data);
+  const r = goParse(kind.data, data);
   if (r.success) return { ok: true, data: r.data };
   const issue = r.error.issues[0];
   return { ok: false, message: `${prefix}: ${goDecodeMessage(issue, issue.path)}`, path: ['data', ...issue.path] };
@@ -171,12 +164,12 @@ export function parseDeployment(input: string | unknown): Deployment {
   let value: unknown = input;
   if (typeof input === 'string') {
     try {
-      value = parseJsonLossless(input);
+      value = parseJsonExact(input);
     } catch (err) {
       fail(`invalid JSON: ${(err as Error).message}`, []);
     }
   }
-  const env = deploymentEnvelopeSchema.safeParse(value);
+  const env = goParse(deploymentEnvelopeSchema, value);
   if (!env.success) {
     const issue = env.error.issues[0];
     fail(goDecodeMessage(issue, issue.path), issue.path);

@@ -27,6 +27,53 @@ export function parseJsonLossless(text: string): unknown {
   return losslessParse(text);
 }
 
+/**
+ * True when every number token outside strings is a plain non-negative integer of at most 15 digits, so
+ * `JSON.parse` reads it exactly and Go would accept it as an unsigned integer as written.
+ */
+function hasOnlySmallUints(text: string): boolean {
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+      continue;
+    }
+    if (c === 0x22) {
+      inString = true;
+    } else if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
+      if (c === 0x2d) return false;
+      let j = i;
+      while (j < text.length && text.charCodeAt(j) >= 0x30 && text.charCodeAt(j) <= 0x39) j++;
+      const next = text.charCodeAt(j);
+      if (j - i > 15 || next === 0x2e || next === 0x65 || next === 0x45) return false; // long, fraction, exponent
+      if (text.charCodeAt(i) === 0x30 && j - i > 1) return false; // leading zero: let the strict parser refuse it
+      i = j - 1;
+    }
+  }
+  return true;
+}
+
+/**
+ * Parses JSON keeping every number exact, fast: `JSON.parse` when all numbers are small plain unsigned
+ * integers (JS numbers are then exact), lossless-json numbers otherwise. Duplicate keys: the last wins, as in Go.
+ */
+export function parseJsonExact(text: string): unknown {
+  if (hasOnlySmallUints(text)) return JSON.parse(text);
+  return losslessParse(text);
+}
+
+/** Decodes `v` with a schema built here, taking the fast path when it succeeds. */
+export function goParse<T>(schema: z.ZodType<T, z.ZodTypeDef, unknown>, v: unknown): z.SafeParseReturnType<unknown, T> {
+  const fast = fastOf(schema);
+  if (fast) {
+    const r = fast(v);
+    if (r !== FAIL) return { success: true, data: r };
+  }
+  return schema.safeParse(v);
+}
+
 /** Serialises a value (with bigints and lossless numbers) to compact JSON. */
 export function stringifyJson(value: unknown, space?: number): string {
   const out = losslessStringify(value, undefined, space);
@@ -65,10 +112,40 @@ function numberText(v: unknown): string | undefined {
 
 const isAbsent = (v: unknown): boolean => v === undefined || v === null;
 
+/**
+ * Fast path. Decoding every RMB payload through zod's machinery costs milliseconds for a 20-workload
+ * deployment, so each schema built here also carries a plain decoder. It returns `FAIL` on any problem, and
+ * the zod path then runs to produce the issue with Go's text. Both paths implement the same rules.
+ */
+const FAIL = Symbol('go-json-fail');
+type Fast<T> = (v: unknown) => T | typeof FAIL;
+const FAST = Symbol('go-json-fast');
+
+function withFast<S extends z.ZodTypeAny>(schema: S, fast: Fast<z.output<S>>): S {
+  (schema as unknown as { [FAST]: Fast<z.output<S>> })[FAST] = fast;
+  return schema;
+}
+
+function fastOf<T>(schema: z.ZodType<T, z.ZodTypeDef, unknown>): Fast<T> | undefined {
+  return (schema as unknown as { [FAST]?: Fast<T> })[FAST];
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) && !isLosslessNumber(v);
+
+const UINT_TEXT = /^(0|[1-9][0-9]*)$/;
+
 /** Go unsigned integer of `bits` bits as a bigint (uint64 sizes exceed 2^53). `null`/missing → 0n. */
 export function goUint64(goType = 'uint64', bits = 64) {
   const max = (1n << BigInt(bits)) - 1n;
-  return z.unknown().transform((v, ctx): bigint => {
+  const fast: Fast<bigint> = (v) => {
+    if (isAbsent(v)) return 0n;
+    const text = numberText(v);
+    if (text === undefined || !UINT_TEXT.test(text)) return FAIL;
+    const n = BigInt(text);
+    return n > max ? FAIL : n;
+  };
+  return withFast(z.unknown().transform((v, ctx): bigint => {
     if (isAbsent(v)) return 0n;
     const text = numberText(v);
     if (text === undefined) return typeIssue(ctx, v, goType);
@@ -76,12 +153,35 @@ export function goUint64(goType = 'uint64', bits = 64) {
     const n = BigInt(text);
     if (n > max) return typeIssue(ctx, v, goType, `number ${text}`);
     return n;
-  });
+  }), fast);
 }
 
 /** Go unsigned integer up to 32 bits as a JS number. `null`/missing → 0. */
 export function goUint(bits: 8 | 16 | 32, goType = `uint${bits}`) {
-  return goUint64(goType, bits).transform((n) => Number(n));
+  return goUintNumber(goType, 2 ** bits - 1);
+}
+
+/** Go unsigned integer as a JS number, at most `max` (Go `uint` is capped at 2^53 - 1 to stay exact). */
+export function goUintNumber(goType = 'uint', max = Number.MAX_SAFE_INTEGER) {
+  const fast: Fast<number> = (v) => {
+    if (isAbsent(v)) return 0;
+    if (typeof v === 'number') return Number.isSafeInteger(v) && v >= 0 && v <= max ? v : FAIL;
+    const text = numberText(v);
+    if (text === undefined || !UINT_TEXT.test(text)) return FAIL;
+    const n = Number(text);
+    return n <= max ? n : FAIL;
+  };
+  const slow = goUint64(goType);
+  return withFast(z.unknown().transform((v, ctx): number => {
+    const r = fast(v);
+    if (r !== FAIL) return r;
+    const big = slow.safeParse(v);
+    if (!big.success) {
+      for (const issue of big.error.issues) ctx.addIssue({ ...(issue as z.IssueData), path: issue.path });
+      return z.NEVER;
+    }
+    return typeIssue(ctx, v, goType, `number ${big.data}`);
+  }), fast);
 }
 
 /** Go `int64` as a JS number (timestamps); must be a safe integer. */
@@ -101,7 +201,14 @@ const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz
 /** gridtypes.Timestamp: a JSON integer (unix seconds) or an RFC 3339 string, as unix seconds. */
 export function goTimestamp() {
   const message = 'unknown timestamp format, expecting a timestamp or an ISO-8601 date';
-  return z.unknown().transform((v, ctx): number => {
+  const fast: Fast<number> = (v) => {
+    if (isAbsent(v)) return 0;
+    if (typeof v === 'number') return Number.isSafeInteger(v) ? v : FAIL;
+    const text = isLosslessNumber(v) ? (v as LosslessNumber).value : undefined;
+    if (text !== undefined && /^-?(0|[1-9][0-9]*)$/.test(text) && Number.isSafeInteger(Number(text))) return Number(text);
+    return FAIL; // strings and odd numbers take the full path
+  };
+  return withFast(z.unknown().transform((v, ctx): number => {
     if (isAbsent(v)) return 0;
     const text = numberText(v);
     if (text !== undefined) {
@@ -121,30 +228,58 @@ export function goTimestamp() {
       }
     }
     return textIssue(ctx, message);
-  });
+  }), fast);
 }
 
 /** Go string (also gridtypes.Name and other string types). `null`/missing → `''`. */
 export function goString(goType = 'string') {
-  return z.unknown().transform((v, ctx): string => {
-    if (isAbsent(v)) return '';
-    if (typeof v !== 'string') return typeIssue(ctx, v, goType);
-    return v;
-  });
+  const fast: Fast<string> = (v) => (typeof v === 'string' ? v : isAbsent(v) ? '' : FAIL);
+  return withFast(z.unknown().transform((v, ctx): string => {
+    const r = fast(v);
+    return r !== FAIL ? r : typeIssue(ctx, v, goType);
+  }), fast);
+}
+
+/** A Go string type limited to `values` (or `''`); anything else fails with `message` verbatim. */
+export function goEnumString<T extends string>(values: readonly T[], goType: string, message: string) {
+  const fast: Fast<T | ''> = (v) => {
+    if (isAbsent(v) || v === '') return '';
+    return typeof v === 'string' && (values as readonly string[]).includes(v) ? (v as T) : FAIL;
+  };
+  return withFast(z.unknown().transform((v, ctx): T | '' => {
+    const r = fast(v);
+    if (r !== FAIL) return r;
+    return typeof v === 'string' ? textIssue(ctx, message) : typeIssue(ctx, v, goType);
+  }), fast);
+}
+
+/** A `json.RawMessage`: the value as parsed (lossless numbers kept); missing stays undefined unless `orElse`. */
+export function goRawJson(orElse?: null) {
+  const fast: Fast<unknown> = (v) => (v === undefined ? orElse : v);
+  return withFast(z.unknown().transform((v) => fast(v)), fast);
 }
 
 /** Go bool. `null`/missing → false. */
 export function goBool() {
-  return z.unknown().transform((v, ctx): boolean => {
-    if (isAbsent(v)) return false;
-    if (typeof v !== 'boolean') return typeIssue(ctx, v, 'bool');
-    return v;
-  });
+  const fast: Fast<boolean> = (v) => (typeof v === 'boolean' ? v : isAbsent(v) ? false : FAIL);
+  return withFast(z.unknown().transform((v, ctx): boolean => {
+    const r = fast(v);
+    return r !== FAIL ? r : typeIssue(ctx, v, 'bool');
+  }), fast);
 }
 
 /** `net.IP` kept as its canonical Go text (`''` for a nil IP). */
 export function goIP() {
-  return z.unknown().transform((v, ctx): string => {
+  const fast: Fast<string> = (v) => {
+    if (isAbsent(v)) return '';
+    if (typeof v !== 'string') return FAIL;
+    try {
+      return canonicalIP(v);
+    } catch {
+      return FAIL;
+    }
+  };
+  return withFast(z.unknown().transform((v, ctx): string => {
     if (isAbsent(v)) return '';
     if (typeof v !== 'string') return typeIssue(ctx, v, 'net.IP');
     try {
@@ -152,12 +287,21 @@ export function goIP() {
     } catch (err) {
       return textIssue(ctx, (err as Error).message);
     }
-  });
+  }), fast);
 }
 
 /** gridtypes.IPNet kept as its canonical Go text, host bits kept (`''` for an empty network, hashed as `<nil>`). */
 export function goIPNet() {
-  return z.unknown().transform((v, ctx): string => {
+  const fast: Fast<string> = (v) => {
+    if (isAbsent(v)) return '';
+    if (typeof v !== 'string') return FAIL;
+    try {
+      return canonicalCIDR(v);
+    } catch {
+      return FAIL;
+    }
+  };
+  return withFast(z.unknown().transform((v, ctx): string => {
     if (isAbsent(v)) return '';
     if (typeof v !== 'string') return typeIssue(ctx, v, 'gridtypes.IPNet');
     try {
@@ -165,7 +309,7 @@ export function goIPNet() {
     } catch (err) {
       return textIssue(ctx, (err as Error).message);
     }
-  });
+  }), fast);
 }
 
 /** Go `hex.DecodeString` error text for `s`, or undefined when it is valid hex. */
@@ -187,18 +331,37 @@ export function goHexError(s: string): string | undefined {
 
 /** Hex byte field (`zos.Bytes`, `EncryptionKey`): decoded like Go and kept as lowercase hex. */
 export function goHexBytes(goType = 'zos.Bytes') {
-  return z.unknown().transform((v, ctx): string => {
+  const fast: Fast<string> = (v) => {
     if (isAbsent(v)) return '';
+    return typeof v === 'string' && v.length % 2 === 0 && /^[0-9a-fA-F]*$/.test(v) ? v.toLowerCase() : FAIL;
+  };
+  return withFast(z.unknown().transform((v, ctx): string => {
+    const r = fast(v);
+    if (r !== FAIL) return r;
     if (typeof v !== 'string') return typeIssue(ctx, v, goType);
-    const err = goHexError(v);
-    if (err) return textIssue(ctx, err);
-    return v.toLowerCase();
-  });
+    return textIssue(ctx, goHexError(v) ?? 'encoding/hex: invalid input');
+  }), fast);
 }
 
 /** Go slice: `null`/missing → `[]` (a nil slice hashes and counts like an empty one). */
 export function goSlice<T extends z.ZodTypeAny>(item: T, goType = '[]') {
-  return z.unknown().transform((v, ctx): z.output<T>[] => {
+  const itemFast = fastOf<z.output<T>>(item);
+  const fast: Fast<z.output<T>[]> | undefined = itemFast
+    ? (v) => {
+        if (isAbsent(v)) return [];
+        if (!Array.isArray(v)) return FAIL;
+        const out: z.output<T>[] = new Array(v.length);
+        for (let i = 0; i < v.length; i++) {
+          const r = itemFast(v[i]);
+          if (r === FAIL) return FAIL;
+          out[i] = r;
+        }
+        return out;
+      }
+    : undefined;
+  const schema = z.unknown().transform((v, ctx): z.output<T>[] => {
+    const quick = fast ? fast(v) : FAIL;
+    if (quick !== FAIL) return quick;
     if (isAbsent(v)) return [];
     if (!Array.isArray(v)) return typeIssue(ctx, v, goType);
     const out: z.output<T>[] = [];
@@ -213,11 +376,20 @@ export function goSlice<T extends z.ZodTypeAny>(item: T, goType = '[]') {
     });
     return failed ? z.NEVER : out;
   });
+  return fast ? withFast(schema, fast) : schema;
 }
 
 /** Go `map[string]string`: `null`/missing → `{}`. Keys keep their input order; the challenge sorts them. */
 export function goStringMap(goType = 'map[string]string') {
-  return z.unknown().transform((v, ctx): Record<string, string> => {
+  const fast: Fast<Record<string, string>> = (v) => {
+    if (isAbsent(v)) return {};
+    if (!isPlainObject(v)) return FAIL;
+    for (const k in v) if (typeof v[k] !== 'string') return FAIL;
+    return { ...(v as Record<string, string>) };
+  };
+  return withFast(z.unknown().transform((v, ctx): Record<string, string> => {
+    const quick = fast(v);
+    if (quick !== FAIL) return quick;
     if (isAbsent(v)) return {};
     if (typeof v !== 'object' || Array.isArray(v) || isLosslessNumber(v)) return typeIssue(ctx, v, goType);
     const out: Record<string, string> = {};
@@ -234,7 +406,7 @@ export function goStringMap(goType = 'map[string]string') {
       out[k] = val;
     }
     return out;
-  });
+  }), fast);
 }
 
 /**
@@ -254,11 +426,37 @@ export function foldKeys(input: Record<string, unknown>, fields: readonly string
 /** A Go struct: an object schema read with Go's key folding; `null`/missing → all zero values. */
 export function goStruct<S extends z.ZodRawShape>(goName: string, shape: S) {
   const inner = z.object(shape);
+  type Out = z.output<typeof inner>;
   const fields = Object.keys(shape);
-  return z.unknown().transform((v, ctx): z.output<typeof inner> => {
+  const fieldSet = new Set(fields);
+  const lower = new Map(fields.map((f) => [f.toLowerCase(), f] as const));
+  const fieldFasts = fields.map((f) => fastOf(shape[f] as z.ZodTypeAny));
+  const allFast = fieldFasts.every((f) => f !== undefined);
+  const fast: Fast<Out> | undefined = allFast
+    ? (v) => {
+        if (isAbsent(v)) v = {};
+        if (!isPlainObject(v)) return FAIL;
+        // Go key folding: exact name, else case-insensitive; a later key for the same field wins.
+        const folded: Record<string, unknown> = {};
+        for (const k in v) {
+          const field = fieldSet.has(k) ? k : lower.get(k.toLowerCase());
+          if (field !== undefined) folded[field] = v[k];
+        }
+        const out: Record<string, unknown> = {};
+        for (let i = 0; i < fields.length; i++) {
+          const r = (fieldFasts[i] as Fast<unknown>)(folded[fields[i]]);
+          if (r === FAIL) return FAIL;
+          out[fields[i]] = r;
+        }
+        return out as Out;
+      }
+    : undefined;
+  const schema = z.unknown().transform((v, ctx): Out => {
+    const quick = fast ? fast(v) : FAIL;
+    if (quick !== FAIL) return quick;
     const obj = isAbsent(v) ? {} : v;
-    if (typeof obj !== 'object' || Array.isArray(obj) || isLosslessNumber(obj)) return typeIssue(ctx, v, goName);
-    const r = inner.safeParse(foldKeys(obj as Record<string, unknown>, fields));
+    if (!isPlainObject(obj)) return typeIssue(ctx, v, goName);
+    const r = inner.safeParse(foldKeys(obj, fields));
     if (r.success) return r.data;
     for (const issue of r.error.issues) {
       const params = { ...((issue as { params?: GoIssueParams }).params ?? {}) };
@@ -267,30 +465,37 @@ export function goStruct<S extends z.ZodRawShape>(goName: string, shape: S) {
     }
     return z.NEVER;
   });
+  return fast ? withFast(schema, fast) : schema;
 }
 
 /** A Go pointer to a struct: `null`/missing → undefined (absent, not hashed); present → decoded struct. */
 export function goOptionalStruct<S extends z.ZodRawShape>(goName: string, shape: S) {
   const struct = goStruct(goName, shape);
-  return z.unknown().transform((v, ctx): z.output<typeof struct> | undefined => {
+  const structFast = fastOf(struct);
+  const fast: Fast<z.output<typeof struct> | undefined> | undefined = structFast
+    ? (v) => (isAbsent(v) ? undefined : structFast(v))
+    : undefined;
+  const schema = z.unknown().transform((v, ctx): z.output<typeof struct> | undefined => {
     if (isAbsent(v)) return undefined;
     const r = struct.safeParse(v);
     if (r.success) return r.data;
     for (const issue of r.error.issues) ctx.addIssue({ ...(issue as z.IssueData), path: issue.path });
     return z.NEVER;
   });
+  return fast ? withFast(schema, fast) : schema;
 }
 
 /** A Go `*string`: `null`/missing → undefined; present → the string. */
 export function goOptionalString(goType = 'string') {
   const s = goString(goType);
-  return z.unknown().transform((v, ctx): string | undefined => {
+  const fast: Fast<string | undefined> = (v) => (isAbsent(v) ? undefined : typeof v === 'string' ? v : FAIL);
+  return withFast(z.unknown().transform((v, ctx): string | undefined => {
     if (isAbsent(v)) return undefined;
     const r = s.safeParse(v);
     if (r.success) return r.data;
     for (const issue of r.error.issues) ctx.addIssue({ ...(issue as z.IssueData), path: issue.path });
     return z.NEVER;
-  });
+  }), fast);
 }
 
 /**

@@ -5,7 +5,8 @@
  * quirks included; the twin key lookup is injected.
  * @module
  */
-import { verifySignature, type Identity } from '../common/identity';
+import { verify as nodeVerify, type KeyObject } from 'crypto';
+import { ed25519PublicKeyObject, sr25519VerifySignature, type Identity } from '../common/identity';
 import { ZosError } from '../common/errors';
 import { signingMessage } from './challenge';
 import type { Deployment } from './deployment';
@@ -22,6 +23,27 @@ export function signDeployment(d: Deployment, twinId: number, identity: Identity
   const at = sigs.findIndex((s) => s.twin_id === twinId);
   const signatures = at >= 0 ? sigs.map((s, i) => (i === at ? entry : s)).filter((s, i) => i === at || s.twin_id !== twinId) : [...sigs, entry];
   return { ...d, signature_requirement: { ...d.signature_requirement, signatures } };
+}
+
+// Building a node:crypto key object costs about as much as a verification; twins' keys repeat, so keep a
+// bounded cache keyed by the key bytes (pure: same input, same output).
+const ED25519_KEYS = new Map<string, KeyObject>();
+const ED25519_KEYS_MAX = 4096;
+
+function ed25519VerifyCached(message: Uint8Array, signature: Uint8Array, publicKey: Uint8Array): boolean {
+  if (publicKey.length !== 32 || signature.length !== 64) return false;
+  const id = Buffer.from(publicKey).toString('hex');
+  let key = ED25519_KEYS.get(id);
+  try {
+    if (!key) {
+      if (ED25519_KEYS.size >= ED25519_KEYS_MAX) ED25519_KEYS.clear();
+      key = ed25519PublicKeyObject(publicKey);
+      ED25519_KEYS.set(id, key);
+    }
+    return nodeVerify(null, message, key, signature);
+  } catch {
+    return false;
+  }
 }
 
 /** Looks up a twin's 32-byte public key (on chain: the account id); rejects when the twin is unknown. */
@@ -76,8 +98,9 @@ export async function verifyDeployment(d: Deployment, getTwinPublicKey: TwinKeyL
     } catch (err) {
       return fail((err as Error).message);
     }
-    const type = sig?.signature_type === 'sr25519' ? 'sr25519' : 'ed25519';
-    if (!verifySignature(type, message, bytes, key)) fail('failed to verify signature');
+    // sr25519 only when named so; any other or empty type is verified as ed25519.
+    const ok = sig?.signature_type === 'sr25519' ? sr25519VerifySignature(message, bytes, key) : ed25519VerifyCached(message, bytes, key);
+    if (!ok) fail('failed to verify signature');
     weight += request.weight;
   }
   if (!originatorFound) fail('originator twin id must be in the signature requests');

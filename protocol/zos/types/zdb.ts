@@ -1,5 +1,5 @@
 /** zdb: a 0-db namespace on HDD. Wire format and rules: zos-protocol.md §1.5 (zdb), §2.4, §3.5, §4 (capitalised result keys). */
-import { goBool, goSlice, goString, goStruct, goUint64 } from '../go-json';
+import { goBool, goSlice, goString, goStruct, goUint64, goUintNumber } from '../go-json';
 import { capacity, type WorkloadKind } from './kind';
 
 export const ZDB = 'zdb';
@@ -18,7 +18,7 @@ export type ZDBData = ReturnType<typeof zdbDataSchema.parse>;
 export const zdbResultSchema = goStruct('zos.ZDBResult', {
   Namespace: goString(),
   IPs: goSlice(goString(), '[]string'),
-  Port: goUint64('uint').transform((n) => Number(n)),
+  Port: goUintNumber('uint'),
 });
 export type ZDBResult = ReturnType<typeof zdbResultSchema.parse>;
 
