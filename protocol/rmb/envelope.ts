@@ -4,13 +4,13 @@
  * Pure: time comes in as unix seconds, keys as an `Identity`.
  * @module
  */
-import { createHash } from 'crypto';
+import { createHash, verify as nodeVerify, type KeyObject } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as protobuf from 'protobufjs';
 import { z } from 'zod';
 import type { Identity, KeyType } from '../common/identity';
-import { verifySignature } from '../common/identity';
+import { ed25519PublicKeyObject, verifySignature } from '../common/identity';
 import { InternalError, RmbError } from '../common/errors';
 
 /** Payload format of JSON bodies; ZOS drops requests with any other schema (§A6). */
@@ -239,13 +239,31 @@ export function signPrefixed(identity: Identity, message: Uint8Array): Uint8Arra
   return out;
 }
 
+// node:crypto key objects of ed25519 twin keys: building one costs about as much as the verification itself.
+const edKeys = new Map<string, KeyObject>();
+
+function ed25519VerifyCached(message: Uint8Array, signature: Uint8Array, publicKey: Uint8Array): boolean {
+  if (publicKey.length !== 32) return false;
+  const k = Buffer.from(publicKey).toString('hex');
+  let key = edKeys.get(k);
+  try {
+    if (!key) {
+      key = ed25519PublicKeyObject(publicKey);
+      if (edKeys.size >= 4096) edKeys.clear();
+      edKeys.set(k, key);
+    }
+    return nodeVerify(null, message, key, signature);
+  } catch {
+    return false;
+  }
+}
+
 /** Verifies a prefixed signature; the first byte picks ed25519 (`e`) or sr25519 (`s`). Never throws. */
 export function verifyPrefixed(message: Uint8Array, signature: Uint8Array, publicKey: Uint8Array): boolean {
   if (signature.length !== SIGNATURE_LENGTH) return false;
-  const type: KeyType | undefined =
-    signature[0] === SIGNATURE_PREFIX.ed25519 ? 'ed25519' : signature[0] === SIGNATURE_PREFIX.sr25519 ? 'sr25519' : undefined;
-  if (!type) return false;
-  return verifySignature(type, message, signature.subarray(1), publicKey);
+  if (signature[0] === SIGNATURE_PREFIX.ed25519) return ed25519VerifyCached(message, signature.subarray(1), publicKey);
+  if (signature[0] === SIGNATURE_PREFIX.sr25519) return verifySignature('sr25519', message, signature.subarray(1), publicKey);
+  return false;
 }
 
 /** Returns the envelope with its signature set (over every other field, §A3). */
