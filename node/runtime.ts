@@ -12,6 +12,7 @@ import { cryptoReady, identityFromSecret, type Identity } from '../protocol/comm
 import { silentLogger, type Logger } from '../protocol/common/log';
 import { createChainClient, type ChainClient } from '../protocol/chain';
 import { createRmbPeer, RawJson, type RmbPeer } from '../protocol/rmb/peer';
+import { createChainTwinDirectory } from '../protocol/rmb/twin-directory';
 import { createSimFlists } from './backends/flist/sim';
 import { createSimGateway } from './backends/gateway/sim';
 import { createSimMachines } from './backends/machine/sim';
@@ -188,7 +189,6 @@ export async function createNodeRuntime(config: NodeConfig, opts: RuntimeOptions
   const identity: Identity = identityFromSecret(config.identity.mnemonic ?? config.identity.seed ?? '', config.identity.keyType, config.identity.mnemonic ? 'identity.mnemonic' : 'identity.seed');
   const ownChain = !opts.chain;
   const chain = opts.chain ? await opts.chain.withSigner(identity) : await createChainClient({ urls: config.chain.urls, signer: identity, log });
-  const cleanups: (() => Promise<void>)[] = [];
   let storage: Storage | undefined;
   try {
     const ids = await resolveIdentity(chain, config, log);
@@ -204,12 +204,9 @@ export async function createNodeRuntime(config: NodeConfig, opts: RuntimeOptions
       identity,
       twinId: ids.twinId,
       relayUrls: config.relay.urls,
-      directory: {
-        getTwin: async (id) => {
-          const t = await chain.findTwin(id);
-          return t && { id: t.id, publicKey: t.publicKey, relay: t.relay ?? undefined, pk: t.pk ?? undefined };
-        },
-      },
+      // Clients address a node by twin only (no connection id), as with rmb-peer: no session.
+      session: '',
+      directory: createChainTwinDirectory(chain),
       clock,
       log,
     });
@@ -238,7 +235,6 @@ export async function createNodeRuntime(config: NodeConfig, opts: RuntimeOptions
         st.close();
         for (const b of Object.values(backends)) await b.close().catch(() => undefined);
         if (ownChain) await chain.close();
-        for (const c of cleanups) await c();
       },
     };
   } catch (err) {
