@@ -25,6 +25,16 @@ export interface QemuRunner {
   stop(dir: string): Promise<void>;
 }
 
+/** The one-letter state of /proc/<pid>/stat (R, S, T, Z …), '' when gone. */
+function procState(pid: number): string {
+  try {
+    const st = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return st.slice(st.lastIndexOf(')') + 2, st.lastIndexOf(')') + 3);
+  } catch {
+    return '';
+  }
+}
+
 function maskOf(bits: number): string {
   const m = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
   return [24, 16, 8, 0].map((s) => (m >>> s) & 0xff).join('.');
@@ -107,13 +117,14 @@ export function createQemuRunner(opts: { binary?: string; accel?: 'tcg' | 'kvm';
       }
       if (!isAlive(wrapper)) return { id, state: 'exited', reason: 'vm exited' };
       const q = qemuPid(dir);
-      const st = q ? readFileSync(`/proc/${q}/stat`, 'utf8') : '';
-      const state = st.slice(st.lastIndexOf(')') + 2, st.lastIndexOf(')') + 3);
-      return { id, state: state === 'T' ? 'paused' : 'running', pid: q ?? wrapper };
+      return { id, state: q && procState(q) === 'T' ? 'paused' : 'running', pid: q ?? wrapper };
     },
     async pause(dir) {
       const q = qemuPid(dir);
-      if (q) process.kill(q, 'SIGSTOP');
+      if (!q) throw new ZosError(`vm in ${dir} is not running`);
+      process.kill(q, 'SIGSTOP');
+      // the stop is asynchronous: report paused only once the kernel says so
+      for (let i = 0; i < 100 && procState(q) !== 'T'; i++) await new Promise((r) => setTimeout(r, 10));
     },
     async resume(dir) {
       const q = qemuPid(dir);
