@@ -179,3 +179,20 @@ describe('parseJsonExact', () => {
     expect(d.workloads[0].data).toEqual({ size: 2n });
   });
 });
+
+describe('zod schemas', () => {
+  it('deploymentSchema decodes typed workloads and reports an unknown type at its path', async () => {
+    const { deploymentSchema, workloadSchema } = await import('./index');
+    const ok = deploymentSchema.safeParse(zm({ size: 3 }));
+    expect(ok.success && ok.data.workloads[0].data).toEqual({ size: 3n });
+    const bad = workloadSchema.safeParse({ name: 'x', type: 'vm', data: {} });
+    expect(bad.success).toBe(false);
+    if (!bad.success) expect(bad.error.issues[0]).toMatchObject({ message: "invalid reservation type 'vm'", path: ['type'] });
+  });
+  it('re-reads an already typed deployment (bigints included) unchanged', () => {
+    const d = makeDeployment([{ name: 'd', type: 'zmount', data: { size: 5 } }, { name: 'z', type: 'zdb', data: { size: 1, mode: 'seq' } }]);
+    const again = parseDeployment(d);
+    expect(again).toEqual(d);
+    expect(hashDeployment(again)).toBe(hashDeployment(d));
+  });
+});
