@@ -125,3 +125,18 @@ describe('type rules', () => {
     expect(validateDeployment(makeDeployment(workloads))).toBeUndefined();
   });
 });
+
+describe('walk order with undecodable data', () => {
+  it('does not trip over a later VM whose data fails to decode, and reports that decode error', async () => {
+    const { parseDeployment } = await import('./index');
+    const { rawDeployment } = await import('./test-fixtures');
+    const raw = rawDeployment([
+      { name: 'pub', type: 'ip', data: { v4: true } },
+      vm({}, { public_ip: 'pub' }),
+      { name: 'vm2', type: 'zmachine', data: { compute_capacity: { cpu: 'one' } } },
+    ]);
+    expect(() => parseDeployment(raw)).toThrow(
+      "failed to load data into object of type '*zos.ZMachine': json: cannot unmarshal string into Go struct field MachineCapacity.compute_capacity.cpu of type uint8",
+    );
+  });
+});

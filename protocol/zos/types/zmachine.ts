@@ -126,7 +126,8 @@ function validatePublicIp(d: ZMachineData, deployment: WorkloadGetter): string |
   if (!wl) return 'public ip is not found';
   // Go wraps a nil error here (`errors.Wrapf(err, ...)` with err == nil), so Valid returns nil early.
   if (wl.type !== 'ipv4' && wl.type !== 'ip') return 'skip';
-  const users = deployment.byType(ZMACHINE).filter((vm) => (vm.data as ZMachineData).network.public_ip === name);
+  // A VM whose data did not decode counts as no user here; the walk reports its decode error at its own position.
+  const users = deployment.byType(ZMACHINE).filter((vm) => (vm.data as ZMachineData | undefined)?.network.public_ip === name);
   if (users.length > 1) return 'public ip is assigned to multiple vms';
   return undefined;
 }
