@@ -135,6 +135,19 @@ export async function stopPid(pid: number, graceMs = 8000): Promise<void> {
   }
 }
 
+/**
+ * Ready also means block #1 exists. Until then the chain reports a genesis hash computed from the header,
+ * while the runtime checks signatures against `System.BlockHash(0)` from genesis storage (0x4545…): a client
+ * that connects at head #0 caches the wrong genesis hash and every signature it makes fails with `badProof`.
+ * Block #1 also runs the runtime-upgrade migrations.
+ */
+async function hasFirstBlock(url: string): Promise<boolean> {
+  const head = (await rpcCall(url, 'chain_getHeader', [], 5000)) as { number?: string } | null;
+  if (head && Number(head.number) >= 1) return true;
+  await rpcCall(url, 'dev_newBlock', [{ count: 1 }], 60_000);
+  return false;
+}
+
 function stopChild(child: ChildProcess, exited: Promise<number | null>, graceMs = 5000): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   child.kill('SIGTERM');
@@ -187,9 +200,9 @@ export async function startLocalChain(opts: LocalChainOptions = {}): Promise<Loc
     }
     try {
       const name = await rpcCall(url, 'system_chain', [], 2000);
-      if (typeof name === 'string') break;
+      if (typeof name === 'string' && (await hasFirstBlock(url))) break;
     } catch {
-      // not listening yet
+      // not listening yet, or block #1 still being built
     }
     if (Date.now() > deadline) {
       await stopChild(child, exited);

@@ -80,7 +80,7 @@ export function encodeDefaultFarmingPolicy(): Uint8Array {
     u32le(1000), // su
     u32le(30), // nu
     u32le(5), // ipv4
-    new Uint8Array([95]), // minimal_uptime (u8)
+    new Uint8Array([95, 0]), // minimal_uptime (u16)
     u32le(0), // policy_created (block)
     u32le(0), // policy_end (block)
     new Uint8Array([0]), // immutable

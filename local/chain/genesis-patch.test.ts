@@ -1,0 +1,123 @@
+/**
+ * The §C4 genesis fixes, offline: patch the upstream dev spec (../shared/upstream/tfchain) with the spec-144
+ * runtime taken from the team's patched spec, and compare with that spec key by key (rmb-tfchain.md §C7).
+ * @module
+ */
+import { hexToU8a, u8aToHex } from '@polkadot/util';
+import { cryptoReady } from '../../protocol/common/identity';
+import { readSharedJson } from '../../test/helpers/shared';
+import { devAccountIds } from './artefacts';
+import { accountKey, CODE_KEY, DEV_ACCOUNT_BALANCE, KEYS, patchGenesis, rawChainSpecSchema, storageValueKey, type RawChainSpec } from './genesis-patch';
+
+const u32 = (hex: string) => new DataView(hexToU8a(hex).buffer).getUint32(0, true);
+const u128 = (hex: string) => hexToU8a(hex).reduceRight((n, b) => (n << 8n) | BigInt(b), 0n);
+
+describe('patchGenesis', () => {
+  let upstream: RawChainSpec;
+  let shared: RawChainSpec;
+  let patched: RawChainSpec;
+  let report: ReturnType<typeof patchGenesis>['report'];
+  let devIds: Uint8Array[];
+
+  beforeAll(async () => {
+    await cryptoReady();
+    upstream = rawChainSpecSchema.parse(readSharedJson('upstream', 'tfchain', 'dev-chainSpecRaw.json'));
+    shared = rawChainSpecSchema.parse(readSharedJson('tfchain-local-spec144.chainspec.json'));
+    devIds = await devAccountIds();
+    ({ spec: patched, report } = patchGenesis(upstream, { runtimeCode: shared.genesis.raw.top[CODE_KEY], fundedAccounts: devIds }));
+  });
+
+  it('computes storage keys the chain uses', () => {
+    expect(KEYS.sudoKey).toBe('0x5c0d1176a568c1f92944340dbfed9e9c530ebca703c85910e7164cb7d1c9e47b');
+    expect(storageValueKey('System', 'Account')).toBe('0x26aa394eea5630e07c48ae0c9558cef7b99d880ec681799c0cf30e8886371da9');
+    for (const k of [KEYS.farmingPolicy1, KEYS.pricingPolicy1, KEYS.tftPrice, KEYS.maxTftPrice, KEYS.totalIssuance]) {
+      expect(Object.keys(shared.genesis.raw.top)).toContain(k);
+    }
+  });
+
+  it('ends with exactly the keys of the team spec (79), sorted', () => {
+    const keys = Object.keys(patched.genesis.raw.top);
+    expect(keys).toHaveLength(79);
+    expect(keys).toEqual([...keys].sort());
+    expect(new Set(keys)).toEqual(new Set(Object.keys(shared.genesis.raw.top)));
+    expect(patched.id).toBe('tfchain_local_chopsticks');
+    expect(patched.name).toBe(shared.name);
+  });
+
+  it('reports each fix it applied', () => {
+    expect(report).toEqual({
+      replacedCode: true,
+      removedSudoKey: true,
+      addedFarmingPolicy: true,
+      extendedPricingPolicy: true,
+      setPrices: true,
+      reencodedAccounts: 5,
+      fundedAccounts: 12,
+    });
+  });
+
+  // Keys whose values the team spec stores byte-reversed (big-endian), i.e. TftPrice reads 167772160 there;
+  // ours are the documented values, little-endian as SCALE wants them.
+  const REVERSED_IN_TEAM_SPEC = [KEYS.tftPrice, KEYS.averageTftPrice, KEYS.minTftPrice, KEYS.maxTftPrice, KEYS.farmingPolicyId];
+
+  it('matches the team spec byte for byte on every other key, runtime code included', () => {
+    const differing = Object.keys(shared.genesis.raw.top).filter((k) => shared.genesis.raw.top[k] !== patched.genesis.raw.top[k]);
+    expect(differing.sort()).toEqual([...REVERSED_IN_TEAM_SPEC, KEYS.totalIssuance].sort());
+    for (const k of REVERSED_IN_TEAM_SPEC) {
+      expect(u8aToHex(hexToU8a(patched.genesis.raw.top[k]).reverse())).toBe(shared.genesis.raw.top[k]);
+    }
+  });
+
+  it.each([
+    ['TftPrice', KEYS.tftPrice, 10],
+    ['AverageTftPrice', KEYS.averageTftPrice, 10],
+    ['MinTftPrice', KEYS.minTftPrice, 10],
+    ['MaxTftPrice', KEYS.maxTftPrice, 1000],
+    ['FarmingPolicyID', KEYS.farmingPolicyId, 1],
+  ])('sets %s to its documented value, u32 little-endian', (_, key, value) => {
+    expect(u32(patched.genesis.raw.top[key])).toBe(value);
+  });
+
+  it('mints exactly what it funds: TotalIssuance grows by 12 × 100 M TFT', () => {
+    expect(u128(patched.genesis.raw.top[KEYS.totalIssuance]) - u128(upstream.genesis.raw.top[KEYS.totalIssuance])).toBe(12n * DEV_ACCOUNT_BALANCE);
+  });
+
+  it('funds //Alice … //Ferdie (sr25519 and ed25519) with 100 M TFT each, providers = 1', () => {
+    for (const id of devIds) {
+      const v = hexToU8a(patched.genesis.raw.top[accountKey(id)]);
+      expect(v).toHaveLength(80);
+      expect(new DataView(v.buffer).getUint32(8, true)).toBe(1);
+      expect(u128(u8aToHex(v.subarray(16, 32)))).toBe(DEV_ACCOUNT_BALANCE);
+    }
+  });
+
+  it('re-encodes old 76-byte accounts with sufficients = 0 after providers', () => {
+    const old = Object.entries(upstream.genesis.raw.top).filter(([k]) => k.startsWith(KEYS.accountPrefix) && k.length > KEYS.accountPrefix.length);
+    expect(old.length).toBe(5);
+    for (const [k, v] of old) {
+      const before = hexToU8a(v);
+      const after = hexToU8a(patched.genesis.raw.top[k]);
+      expect(before).toHaveLength(76);
+      expect(u8aToHex(after)).toBe(u8aToHex(new Uint8Array([...before.subarray(0, 12), 0, 0, 0, 0, ...before.subarray(12)])));
+    }
+  });
+
+  it('is idempotent: patching the patched spec changes nothing', () => {
+    const again = patchGenesis(patched, { runtimeCode: shared.genesis.raw.top[CODE_KEY], fundedAccounts: devIds });
+    expect(again.spec.genesis.raw.top).toEqual(patched.genesis.raw.top);
+    expect(again.report).toEqual({
+      replacedCode: false,
+      removedSudoKey: false,
+      addedFarmingPolicy: false,
+      extendedPricingPolicy: false,
+      setPrices: false,
+      reencodedAccounts: 0,
+      fundedAccounts: 0,
+    });
+  });
+
+  it('refuses input that is not a raw chain spec, and code that is not hex', () => {
+    expect(() => patchGenesis({ name: 'x' }, { runtimeCode: '0x00' })).toThrow(/not a raw chain spec/);
+    expect(() => patchGenesis(upstream, { runtimeCode: 'wasm' })).toThrow(/not 0x-hex/);
+  });
+});
