@@ -65,6 +65,35 @@ export class GridDouble {
   names = new Map<string, number>();
   private nextContract = 1;
   private farmIps = new Map<number, number>();
+
+  /** Everything, as JSON, so a grid can outlive one plugin process (engine tests run several). */
+  snapshot(): string {
+    return JSON.stringify({
+      counters: this.counters,
+      contracts: [...this.contracts],
+      names: [...this.names],
+      nextContract: this.nextContract,
+      farmIps: [...this.farmIps],
+      nodes: [...this.nodes].map(([id, n]) => [id, { spec: n.spec, down: n.down, deployments: [...n.deployments] }]),
+    });
+  }
+
+  restore(json: string): void {
+    const s = JSON.parse(json) as {
+      counters: Counters;
+      contracts: [number, ChainContractInfo][];
+      names: [string, number][];
+      nextContract: number;
+      farmIps: [number, number][];
+      nodes: [number, { spec: DoubleNodeSpec; down: boolean; deployments: [number, StoredDeployment][] }][];
+    };
+    Object.assign(this.counters, s.counters);
+    this.contracts = new Map(s.contracts);
+    this.names = new Map(s.names);
+    this.nextContract = s.nextContract;
+    this.farmIps = new Map(s.farmIps);
+    this.nodes = new Map(s.nodes.map(([id, n]) => [id, { spec: n.spec, down: n.down, ports: new Set<number>(), deployments: new Map(n.deployments) }]));
+  }
   nodes = new Map<number, { spec: DoubleNodeSpec; deployments: Map<number, StoredDeployment>; ports: Set<number>; down: boolean }>();
   /** Fail the next call of this name (e.g. 'submit', 'deploy', 'update', 'cancel'). */
   faults = new Map<string, string>();
