@@ -78,6 +78,8 @@ export interface RmbPeerOptions {
   timeoutMs?: number;
   /** WebSocket ping period (default 20 s); no frame for two periods → reconnect. */
   keepaliveMs?: number;
+  /** Give up on a login that gets no answer (default: two keepalive periods, 1..10 s). */
+  handshakeTimeoutMs?: number;
   reconnect?: { minMs?: number; maxMs?: number };
   /** Lifetime of login tokens (default 60 s; only checked at login). */
   jwtTtlS?: number;
@@ -153,6 +155,7 @@ export function createRmbPeer(opts: RmbPeerOptions): RmbPeer {
   const log = (opts.log ?? silentLogger).child({ component: 'rmb-peer', twin: opts.twinId });
   const defaultTimeout = opts.timeoutMs ?? 30_000;
   const keepalive = opts.keepaliveMs ?? 20_000;
+  const handshakeTimeout = opts.handshakeTimeoutMs ?? Math.min(10_000, Math.max(1_000, 2 * keepalive));
   const minBackoff = opts.reconnect?.minMs ?? 100;
   const maxBackoff = opts.reconnect?.maxMs ?? 5_000;
   const e2e = opts.e2e ?? true;
@@ -191,7 +194,7 @@ export function createRmbPeer(opts: RmbPeerOptions): RmbPeer {
   function connect(c: RelayConnection): void {
     if (closed) return;
     c.retry = undefined;
-    const ws = new WebSocket(loginUrl(c.url), { perMessageDeflate: false });
+    const ws = new WebSocket(loginUrl(c.url), { perMessageDeflate: false, handshakeTimeout: handshakeTimeout });
     c.ws = ws;
     ws.binaryType = 'nodebuffer';
     ws.on('open', () => {
