@@ -71,10 +71,11 @@ describeWithTools(['runc', 'ip', 'wireguard-go', 'wg', 'busybox', 'losetup', 'mk
     await b.backend.detach('7-2-cb');
   });
 
-  it("serves the base flist's page on a public IP to the outside", async () => {
+  it("serves the base flist's page on a public IPv4 and IPv6 to the outside", async () => {
     const [a, b] = grid.nodes;
     const nic = await a.backend.attach({ netId: grid.netId, machine: '7-1-pub', ip: '10.20.2.11' });
-    await a.backend.attachPublicIp({ machine: '7-1-pub', ip: '192.168.77.50/24', gateway: '192.168.77.1' });
+    await a.backend.attachPublicIp({ machine: '7-1-pub', ip: '192.168.77.50/24', gateway: '192.168.77.1', ip6: 'fd00:77::50/64' });
+    execFileSync('ip', ['-n', b.hostNetns, '-6', 'addr', 'add', 'fd00:77::2/64', 'dev', 'up0', 'nodad']);
     await machines[0].run(spec('7-1-pub', { nic })); // base flist .startup.toml: httpd on :80
     let page = '';
     const ok = await eventually(async () => {
@@ -87,6 +88,8 @@ describeWithTools(['runc', 'ip', 'wireguard-go', 'wg', 'busybox', 'losetup', 'mk
     });
     expect(ok).toBe(true);
     expect(page).toContain('hello from the tfgrid base flist');
+    const page6 = execFileSync('nsenter', [`--net=/run/netns/${b.hostNetns}`, 'curl', '-sS', '-m', '5', 'http://[fd00:77::50]/'], { encoding: 'utf8', stdio: 'pipe' });
+    expect(page6).toContain('hello from the tfgrid base flist');
     await machines[0].remove('7-1-pub');
     await a.backend.detach('7-1-pub');
     const links = execFileSync('ip', ['-n', a.hostNetns, '-o', 'link'], { encoding: 'utf8' });
