@@ -11,3 +11,4 @@ export const COMMANDS: RegisterCommands[] = [];
 import { registerZos } from './zos'; COMMANDS.push(registerZos);
 import { registerNode } from './node'; COMMANDS.push(registerNode);
 import { registerRmb } from './rmb'; COMMANDS.push(registerRmb);
+import { registerLocal } from './local'; COMMANDS.push(registerLocal);
