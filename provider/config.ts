@@ -55,7 +55,7 @@ export const CONFIG_DOCS: Record<keyof typeof CONFIG_KEYS, { type: 'string' | 'i
   relayUrls: { type: 'array', description: 'RMB relay websocket URLs, tried in order.' },
   deployTimeout: { type: 'integer', description: 'Seconds to wait for workloads to reach ok or error.', default: 300 },
   rmbTimeout: { type: 'integer', description: 'Seconds allowed for one RMB call to a node.', default: 30 },
-  coalesceMs: { type: 'integer', description: 'Milliseconds during which concurrent operations on one deployment become one version bump.', default: 150 },
+  coalesceMs: { type: 'integer', description: 'Milliseconds during which concurrent operations on one deployment become one version bump; 0 turns coalescing off.', default: 150 },
 };
 
 const urlList = (v: string): string[] => {

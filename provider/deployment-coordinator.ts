@@ -67,7 +67,7 @@ export interface ReadResult {
 }
 
 export interface CoordinatorOptions {
-  /** How long requests are collected before one flush (ms). */
+  /** How long requests are collected before one flush (ms); 0 sends each request alone (no coalescing). */
   coalesceMs?: number;
   /** Poll period while waiting for workload states (ms). */
   pollMs?: number;
@@ -203,8 +203,9 @@ export function createCoordinator(deps: CoordinatorDeps, opts: CoordinatorOption
     running = running.then(async () => {
       await deps.sleep(coalesceMs);
       scheduled = false;
-      const batch = queue;
-      queue = [];
+      // coalesceMs 0 turns coalescing off: one request per version bump and chain transaction.
+      const batch = coalesceMs === 0 ? queue.splice(0, 1) : queue;
+      if (coalesceMs !== 0) queue = [];
       if (batch.length > 0) await flush(batch).catch((err) => batch.forEach((p) => p.reject(err)));
       if (queue.length > 0) schedule();
     });

@@ -67,6 +67,14 @@ describe('deployment coordinator', () => {
     expect(grid.counters.deploys).toBe(1);
   });
 
+  it('sends each operation alone when coalescing is off (coalesceMs 0)', async () => {
+    const grid = new GridDouble([{ id: 1 }]);
+    const co = createCoordinator(grid.deps(), { coalesceMs: 0, pollMs: 1 });
+    const results = await Promise.all(Array.from({ length: 3 }, (_, i) => co.apply({ node: 1, group: 'g', op: disk(`d${i}`) })));
+    expect(results.map((r) => r.version).sort()).toEqual([0, 1, 2]);
+    expect(grid.counters.transactions).toBe(3);
+  });
+
   it('batches contract operations of several deployments into one chain transaction', async () => {
     const { grid, co } = setup();
     const results = await Promise.all([1, 2, 3].map((node) => co.apply({ node, group: 'g', op: disk('a') })));
