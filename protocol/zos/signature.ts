@@ -7,7 +7,8 @@
  */
 import { verify as nodeVerify, type KeyObject } from 'crypto';
 import { ed25519PublicKeyObject, sr25519VerifySignature, type Identity } from '../common/identity';
-import { ZosError } from '../common/errors';
+import { errorText, ZosError } from '../common/errors';
+import { goHexError } from './go-json';
 import { signingMessage } from './challenge';
 import type { Deployment } from './deployment';
 
@@ -51,14 +52,8 @@ export type TwinKeyLookup = (twinId: number) => Promise<Uint8Array>;
 
 /** Go `hex.DecodeString` of a signature; throws `invalid signature: <hex error>`. */
 function decodeSignatureHex(s: string): Uint8Array {
-  const bad = /[^0-9a-fA-F]/.exec(s);
-  if (bad) {
-    const b = Buffer.from(bad[0], 'utf8')[0];
-    const printable = (b >= 0x20 && b < 0x7f) || b >= 0xa1;
-    const code = `U+${b.toString(16).toUpperCase().padStart(4, '0')}`;
-    throw new ZosError(`invalid signature: encoding/hex: invalid byte: ${printable ? `${code} '${String.fromCharCode(b)}'` : code}`);
-  }
-  if (s.length % 2 === 1) throw new ZosError('invalid signature: encoding/hex: odd length hex string');
+  const err = goHexError(s);
+  if (err) throw new ZosError(`invalid signature: ${err}`);
   return new Uint8Array(Buffer.from(s, 'hex'));
 }
 
@@ -72,8 +67,8 @@ function decodeSignatureHex(s: string): Uint8Array {
 export async function verifyDeployment(d: Deployment, getTwinPublicKey: TwinKeyLookup): Promise<void> {
   const message = signingMessage(d);
   const sr = d.signature_requirement;
-  const fail = (text: string): never => {
-    throw new ZosError(text, { nodeMessage: text, twin: d.twin_id });
+  const fail = (text: string, cause?: unknown): never => {
+    throw new ZosError(text, { nodeMessage: text, twin: d.twin_id }, cause === undefined ? undefined : { cause });
   };
   let originatorFound = false;
   let weight = 0;
@@ -89,14 +84,13 @@ export async function verifyDeployment(d: Deployment, getTwinPublicKey: TwinKeyL
     try {
       key = await getTwinPublicKey(request.twin_id);
     } catch (err) {
-      fail(`failed to get public key for twin '${request.twin_id}': ${err instanceof Error ? err.message : String(err)}`);
-      throw err; // unreachable: fail() throws
+      return fail(`failed to get public key for twin '${request.twin_id}': ${errorText(err)}`, err);
     }
     let bytes: Uint8Array;
     try {
       bytes = decodeSignatureHex(sig?.signature ?? '');
     } catch (err) {
-      return fail((err as Error).message);
+      return fail((err as Error).message, err);
     }
     // sr25519 only when named so; any other or empty type is verified as ed25519.
     const ok = sig?.signature_type === 'sr25519' ? sr25519VerifySignature(message, bytes, key) : ed25519VerifyCached(message, bytes, key);
