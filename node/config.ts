@@ -95,6 +95,8 @@ export const nodeConfigSchema = z
         uplink: z.string().optional(),
       })
       .optional(),
+    /** `backend: sim` only: every backend call takes this long, to watch (or crash-test) provisioning. */
+    sim: z.object({ delayMs: z.number().int().nonnegative().default(0) }).default({}),
     zdb: z.object({ port: z.number().int().min(1).max(65535).default(9900), addresses: z.array(z.string()).default(['127.0.0.1']) }).default({}),
     logLevel: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   })

@@ -90,8 +90,43 @@ export function engineChainFrom(chain: ChainClient, nodeId: number): EngineChain
   };
 }
 
+/** Backend calls that change state (the ones a real backend spends time in). */
+const SLOW_METHODS = new Set([
+  'create', 'update', 'remove', 'grow', 'mount', 'unmount', 'apply', 'attach', 'attachPublicIp', 'detach',
+  'run', 'pause', 'resume', 'resolve', 'addNameProxy', 'addFqdnProxy',
+]);
+
+/** Each state-changing call of `backend` first waits `ms` (the sim's `delayMs`: slow provisioning on purpose). */
+function slowed<T extends object>(backend: T, ms: number): T {
+  if (ms <= 0) return backend;
+  return new Proxy(backend, {
+    get(target, prop, receiver) {
+      const v = Reflect.get(target, prop, receiver) as unknown;
+      if (typeof v !== 'function' || typeof prop !== 'string' || !SLOW_METHODS.has(prop)) return v;
+      return async (...args: unknown[]) => {
+        await new Promise((r) => setTimeout(r, ms));
+        return (v as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+}
+
 /** State-only backends (`backend: sim`): never what CI silently falls back to. */
 export function createSimBackends(config: NodeConfig, chain: EngineChain): Backends {
+  const b = createSimBackendsNow(config, chain);
+  const ms = config.sim.delayMs;
+  return {
+    storage: slowed(b.storage, ms),
+    network: slowed(b.network, ms),
+    machine: slowed(b.machine, ms),
+    flist: slowed(b.flist, ms),
+    zdb: slowed(b.zdb, ms),
+    gateway: slowed(b.gateway, ms),
+    qsfs: slowed(b.qsfs, ms),
+  };
+}
+
+function createSimBackendsNow(config: NodeConfig, chain: EngineChain): Backends {
   const dir = path.join(config.dataDir, 'sim');
   const publicIPs = config.publicConfig ? [config.publicConfig.ipv4.split('/')[0]] : [];
   return {
