@@ -2,15 +2,20 @@
  * The deployment challenge, its md5 hash and the signed message (zos-protocol.md §2.2–§2.6): version, twin,
  * metadata, description, expiration, each workload in array order, each signature request, weight_required,
  * signature_style. `contract_id`, `signatures`, `result` and `corex` are not hashed.
+ * Hash what `parseDeployment` returned: it puts IPs, CIDRs and hex in the node's canonical form; data built
+ * by hand (a non-canonical IPv6, uppercase hex) would be hashed as written and miss the node's hash.
  * @module
  */
 import { createHash } from 'crypto';
 import { ChallengeWriter } from './challenge-writer';
 import { SIGNATURE_STYLE_POLKA, type Deployment, type SignatureRequirement, type Workload } from './deployment';
-import { kindOf } from './types';
+import { ZosError } from '../common/errors';
+import { isWorkloadType, kindOf } from './types';
 
 /** Writes one workload (§2.3): version, name, type, metadata, description, then the type's data stream. */
 export function writeWorkloadChallenge(wl: Workload, w: ChallengeWriter): void {
+  // Typed deployments come from parseDeployment; a hand-built one with a foreign type fails as the node does.
+  if (!isWorkloadType(wl.type)) throw new ZosError(`invalid reservation type '${String(wl.type)}'`);
   w.uint(wl.version).str(wl.name).str(wl.type).str(wl.metadata).str(wl.description);
   kindOf(wl.type).challenge(wl.data, w);
 }

@@ -146,3 +146,11 @@ describe('capacity', () => {
     expect(deploymentCapacity(d, { activeOnly: true })).toEqual({ cru: 0n, sru: 0n, hru: 3n, mru: 0n, ipv4u: 1n });
   });
 });
+
+describe('hashing a hand-built deployment', () => {
+  it("fails on a type the node does not know, with the node's text", () => {
+    const d = makeDeployment([{ name: 'd', type: 'zmount', data: { size: 1 } }]);
+    const bad = { ...d, workloads: [{ ...d.workloads[0], type: 'vm' as 'zmount' }] };
+    expect(() => hashDeployment(bad)).toThrow("invalid reservation type 'vm'");
+  });
+});
