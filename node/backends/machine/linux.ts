@@ -195,11 +195,27 @@ export function createLinuxMachines(opts: LinuxMachineOptions): MachineBackend {
       if (have) return (await backend.status(spec.id)) as MachineStatus;
       if (spec.cpu < 1) throw new ZosError("cpu capacity can't be 0");
       if (spec.flist.mode === 'container') {
+        // After a node restart the container may still run (its runner is detached): adopt it.
+        const prev = await runcState(spec.id);
+        const runner = Number(await fs.readFile(path.join(mdir(spec.id), 'runner.pid'), 'utf8').catch(() => '0'));
+        if (prev && (prev.status === 'running' || prev.status === 'paused') && runner > 1 && isAlive(runner)) {
+          const r: Record_ = { id: spec.id, spec, kind: 'container', runnerPid: runner };
+          machines.set(spec.id, r);
+          log.info('machine adopted', { machine: spec.id });
+          return containerStatus(r);
+        }
+        if (prev) await removeNow(spec.id);
         const st = await runContainer(spec);
         log.info('machine started', { machine: spec.id, state: st.state });
         return st;
       }
       const d = mdir(spec.id);
+      const running = await qemu.status(d, spec.id);
+      if (running.state !== 'exited') {
+        machines.set(spec.id, { id: spec.id, spec, kind: 'vm', runnerPid: running.pid ?? 0 });
+        log.info('vm adopted', { machine: spec.id });
+        return running;
+      }
       await fs.rm(d, { recursive: true, force: true });
       await fs.mkdir(d, { recursive: true });
       machines.set(spec.id, { id: spec.id, spec, kind: 'vm', runnerPid: 0 });

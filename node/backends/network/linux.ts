@@ -88,6 +88,8 @@ export function createLinuxNetwork(opts: LinuxNetworkOptions): NetworkBackend {
   async function startWireguard(ifname: string, nrNs: string): Promise<number> {
     await fs.mkdir(dir, { recursive: true });
     const sock = path.join(WG_SOCKET_DIR, `${ifname}.sock`);
+    const stale = await readPid(ifname);
+    if (stale) await stopWireguard(ifname, stale); // our own leftover (pid file), e.g. after a crash
     if (existsSync(sock)) throw new ZosError(`wireguard interface ${ifname} already exists on this machine (${sock})`);
     const logFd = openSync(path.join(dir, `${ifname}.log`), 'a');
     let pid: number;
@@ -111,6 +113,41 @@ export function createLinuxNetwork(opts: LinuxNetworkOptions): NetworkBackend {
     }
     await ipIn(host.hostNetns, 'link', 'set', ifname, 'netns', nrNs);
     return pid;
+  }
+
+  async function readPid(ifname: string): Promise<number | undefined> {
+    const n = Number((await fs.readFile(path.join(dir, `${ifname}.pid`), 'utf8').catch(() => '')).trim());
+    return Number.isInteger(n) && n > 1 ? n : undefined;
+  }
+
+  async function netnsExists(ns: string): Promise<boolean> {
+    return existsSync(`/run/netns/${ns}`);
+  }
+
+  /** After a node restart: take over an NR this node built before (namespace + live wireguard-go), if intact. */
+  async function adoptNr(cfg: NetworkConfig): Promise<NrRecord | undefined> {
+    const ns = names.nrNetns(cfg.netId);
+    const wg = names.wg(cfg.netId);
+    const pid = await readPid(wg);
+    if (!pid || !isAlive(pid) || !(await netnsExists(ns))) return undefined;
+    const link = await ipIn(ns, '-o', 'addr', 'show', 'dev', wg).catch(() => ({ stdout: '' }));
+    if (!link.stdout.includes(` ${wgIpFor(cfg.subnet)} `)) return undefined;
+    const br = await ipIn(ns, '-o', 'addr', 'show', 'dev', 'br0').catch(() => ({ stdout: '' }));
+    if (!br.stdout.includes(` ${gatewayFor(cfg.subnet)}/`)) return undefined;
+    const info: NetworkInfo = {
+      netId: cfg.netId,
+      subnet: cfg.subnet,
+      ipRange: cfg.ipRange,
+      gateway: gatewayFor(cfg.subnet),
+      wgIp: wgIpFor(cfg.subnet),
+      wgListenPort: cfg.wgListenPort,
+      netns: ns,
+      ...(cfg.mycelium ? { myceliumPrefix: myceliumPrefix(cfg.mycelium.hexKey) } : {}),
+    };
+    await writeWgConf(wg, cfg);
+    await ipIn(ns, 'route', 'replace', cfg.ipRange, 'dev', wg);
+    log.info('network resource adopted', { netId: cfg.netId });
+    return { config: cfg, info, wgPid: pid };
   }
 
   async function stopWireguard(ifname: string, pid: number): Promise<void> {
@@ -186,6 +223,13 @@ export function createLinuxNetwork(opts: LinuxNetworkOptions): NetworkBackend {
             throw new ZosError(NETWORK_ERRORS.portInUse, { nodeMessage: NETWORK_ERRORS.portInUse });
           }
         }
+        if (!nrs.has(cfg.netId)) {
+          const adopted = await adoptNr(cfg);
+          if (adopted) {
+            nrs.set(cfg.netId, adopted);
+            return { ...adopted.info };
+          }
+        }
         const have = nrs.get(cfg.netId);
         if (have && have.config.subnet === cfg.subnet && have.config.ipRange === cfg.ipRange && have.config.mycelium?.hexKey === cfg.mycelium?.hexKey && isAlive(have.wgPid)) {
           // update in place: key, port and peers
@@ -234,6 +278,18 @@ export function createLinuxNetwork(opts: LinuxNetworkOptions): NetworkBackend {
           nic.myceliumIp = myceliumIp(r.info.myceliumPrefix, req.myceliumSeed);
         }
         if (req.planetary) nic.planetaryIp = planetaryIp(req.machine);
+        // After a node restart a running machine still holds its namespace: keep it when it is intact.
+        if (kind === 'veth' && !have && (await netnsExists(mns))) {
+          const shown = await ipIn(mns, '-o', 'addr', 'show', 'dev', 'eth0').catch(() => ({ stdout: '' }));
+          const peer = await ipIn(nrNs, '-o', 'link', 'show', 'dev', names.veth(req.machine)).catch(() => ({ stdout: '' }));
+          if (shown.stdout.includes(` ${req.ip}/${bits} `) && peer.stdout.includes('master br0')) {
+            nics.set(req.machine, nic);
+            const pub = await ipIn(mns, '-o', 'link', 'show', 'dev', 'pub').catch(() => ({ stdout: '' }));
+            if (pub.stdout.trim()) publics.add(req.machine);
+            log.info('machine interface adopted', { machine: req.machine });
+            return { ...nic };
+          }
+        }
         try {
           if (kind === 'tap') {
             // qemu runs inside the NR namespace and opens the tap there; the guest configures its own address.
