@@ -3,7 +3,7 @@
  * differ from the TS SDK (§2.9). One row per rule; the expected text is what Go's `Challenge` writes.
  */
 import { ChallengeWriter } from '../challenge-writer';
-import { deploymentCapacity, hashDeployment, kindOf, minRootSize, WORKLOAD_KINDS, WORKLOAD_TYPES, type WorkloadType } from '../index';
+import { deploymentCapacity, hashDeployment, kindOf, minRootSize, WORKLOAD_KINDS, WORKLOAD_TYPES, type Deployment, type WorkloadType } from '../index';
 import { makeDeployment, vmData } from '../test-fixtures';
 
 /** The data stream of one workload of `type` with raw `data`. */
@@ -150,7 +150,7 @@ describe('capacity', () => {
 describe('hashing a hand-built deployment', () => {
   it("fails on a type the node does not know, with the node's text", () => {
     const d = makeDeployment([{ name: 'd', type: 'zmount', data: { size: 1 } }]);
-    const bad = { ...d, workloads: [{ ...d.workloads[0], type: 'vm' as 'zmount' }] };
+    const bad = { ...d, workloads: [{ ...d.workloads[0], type: 'vm' }] } as unknown as Deployment;
     expect(() => hashDeployment(bad)).toThrow("invalid reservation type 'vm'");
   });
 });
