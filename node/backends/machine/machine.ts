@@ -20,7 +20,9 @@
  *     await network.detach(wid); await storage.unmount('7-42-data');
  *
  * `run` with an id that is running returns its status (idempotent provision); a different spec is not an update
- * (zmachines are replaced, §3.5).
+ * (zmachines are replaced, §3.5). After a node restart, `run` adopts a machine that is still running (boot recovery
+ * re-provisions; the machine keeps its process). A container whose memory cgroup records an OOM kill is killed
+ * whole and reports `oom-killed`.
  * @module
  */
 import type { ResolvedFlist } from '../flist/flist';
@@ -45,7 +47,7 @@ export interface MachineSpec {
   cpu: number;
   /** Bytes. Exceeding it kills the machine (state `oom-killed`). */
   memory: bigint;
-  /** '' = the flist's `.startup.toml` entry, else `/sbin/init`-less default `/bin/sh`. */
+  /** Command line (shell words). '' = the flist's `.startup.toml` entry; neither = idle (`sleep`) so the machine stays up. */
   entrypoint: string;
   /** Merged over the `.startup.toml` env. */
   env: Record<string, string>;

@@ -25,6 +25,8 @@
  *     await net.detach('7-42-vm');            // removes the machine's interfaces, public ip and namespace
  *     await net.remove(nr.netId);             // stops wireguard-go, deletes the NR namespace; frees the port
  *
+ * After a node restart, `apply` and `attach` adopt an NR / machine interface that is still intact (namespace, live
+ * wireguard-go, addresses) instead of rebuilding it, so running machines stay connected.
  * Errors carry ZOS's texts (`NETWORK_ERRORS`): a taken port, an IP outside the subnet, `.1`.
  * @module
  */
