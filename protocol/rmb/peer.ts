@@ -21,6 +21,7 @@ import type { Logger } from '../common/log';
 import { silentLogger } from '../common/log';
 import { e2eDecryptWithKey, e2eEncryptWithKey, e2ePublicKey, e2eSharedKey } from './e2e';
 import {
+  deadlineOf,
   decodeEnvelope,
   encodeEnvelope,
   formatAddress,
@@ -408,7 +409,7 @@ export function createRmbPeer(opts: RmbPeerOptions): RmbPeer {
     }
   }
 
-  function reply(req: Envelope, result: { body: string; cipherFor?: Uint8Array } | { code: number; message: string }): void {
+  function reply(req: Envelope, result: { body: string; cipherFor?: Uint8Array } | { code: number; message: string }): Uint8Array {
     let env: Envelope = {
       uid: req.uid,
       timestamp: nowS(),
@@ -424,7 +425,28 @@ export function createRmbPeer(opts: RmbPeerOptions): RmbPeer {
       else env.plain = plain;
     } else env.error = { code: result.code, message: result.message };
     env = signEnvelope(env, opts.identity);
-    sendOrQueue(encodeEnvelope(env), env.timestamp + env.expiration);
+    const bytes = encodeEnvelope(env);
+    sendOrQueue(bytes, env.timestamp + env.expiration);
+    return bytes;
+  }
+
+  /**
+   * Requests served recently, by sender session and uid. A requester re-sends calls in flight after a
+   * reconnect; a repeat must not run the handler again (a second `zos.deployment.deploy` would fail although
+   * the first worked): while the first runs the repeat is ignored, after it the same signed reply is re-sent.
+   */
+  const served = new Map<string, { untilS: number; reply?: Uint8Array }>();
+  const SERVED_MAX = 10_000;
+
+  function rememberServed(key: string, untilS: number): { untilS: number; reply?: Uint8Array } {
+    const now = nowS();
+    for (const [k, v] of served) {
+      if (served.size < SERVED_MAX && v.untilS > now) break;
+      served.delete(k);
+    }
+    const entry = { untilS };
+    served.set(key, entry);
+    return entry;
   }
 
   async function serve(req: Envelope): Promise<void> {
@@ -443,36 +465,48 @@ export function createRmbPeer(opts: RmbPeerOptions): RmbPeer {
     }
     if (!sender) return fail(RMB_ERROR_CODE.UNKNOWN_TWIN, `unknown twin ${req.source.twin}`);
     if (!verifyEnvelope(req, sender.publicKey)) return fail(RMB_ERROR_CODE.INVALID_SIGNATURE, 'invalid signature');
-    if ((req.schema ?? '') !== JSON_SCHEMA) return fail(RMB_ERROR_CODE.INVALID_PAYLOAD, `unsupported schema '${req.schema ?? ''}', expected ${JSON_SCHEMA}`);
+    const servedKey = `${formatAddress(req.source)}/${req.uid}`;
+    const previous = served.get(servedKey);
+    if (previous && previous.untilS > nowS()) {
+      log.debug('repeated request', { uid: req.uid, from: formatAddress(req.source), command, answered: !!previous.reply });
+      if (previous.reply) sendOrQueue(previous.reply, previous.untilS);
+      return;
+    }
+    const entry = rememberServed(servedKey, deadlineOf(req));
+    const answer = (result: Parameters<typeof reply>[1]) => {
+      entry.reply = reply(req, result);
+    };
+    const answerFail = (code: number, message: string) => answer({ code, message });
+    if ((req.schema ?? '') !== JSON_SCHEMA) return answerFail(RMB_ERROR_CODE.INVALID_PAYLOAD, `unsupported schema '${req.schema ?? ''}', expected ${JSON_SCHEMA}`);
     let body: Uint8Array = req.plain ?? new Uint8Array();
     const encrypted = req.cipher !== undefined && req.cipher.length > 0;
     if (encrypted && req.cipher) {
-      if (!e2e) return fail(RMB_ERROR_CODE.E2E, 'this peer does not accept encrypted payloads');
-      if (!sender.pk || sender.pk.length === 0) return fail(RMB_ERROR_CODE.NO_PUBLIC_KEY, `twin ${sender.id} has no public key for encryption`);
+      if (!e2e) return answerFail(RMB_ERROR_CODE.E2E, 'this peer does not accept encrypted payloads');
+      if (!sender.pk || sender.pk.length === 0) return answerFail(RMB_ERROR_CODE.NO_PUBLIC_KEY, `twin ${sender.id} has no public key for encryption`);
       try {
         body = e2eDecryptWithKey(sharedKey(sender.pk), req.cipher);
       } catch (err) {
-        return fail(RMB_ERROR_CODE.E2E, errorText(err));
+        return answerFail(RMB_ERROR_CODE.E2E, errorText(err));
       }
     }
     const handler = handlers.get(command);
-    if (!handler) return fail(0, FUNCTION_NOT_FOUND);
+    if (!handler) return answerFail(0, FUNCTION_NOT_FOUND);
     const raw = Buffer.from(body).toString('utf8');
     let payload: unknown;
     if (raw.trim().length > 0) {
       try {
         payload = JSON.parse(raw);
       } catch (err) {
-        return fail(0, `invalid json payload: ${errorText(err)}`);
+        return answerFail(0, `invalid json payload: ${errorText(err)}`);
       }
     }
     try {
       const result = await handler(payload, { source: { ...req.source }, command, uid: req.uid, raw, encrypted });
       const text = result instanceof RawJson ? result.text : JSON.stringify(result === undefined ? null : result);
-      reply(req, { body: text, cipherFor: encrypted ? sender.pk : undefined });
+      answer({ body: text, cipherFor: encrypted ? sender.pk : undefined });
     } catch (err) {
       // the handler's text travels unchanged (ZOS error strings are matched by clients)
-      reply(req, { code: 0, message: errorText(err) });
+      answer({ code: 0, message: errorText(err) });
     }
   }
 

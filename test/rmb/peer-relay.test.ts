@@ -111,6 +111,29 @@ describe('rmb peers through the relay', () => {
     }
   });
 
+  it('runs a repeated request (same uid, re-sent after a reconnect) once and re-sends the same reply', async () => {
+    let runs = 0;
+    b.handle('test.once', async () => {
+      runs++;
+      await new Promise((r) => setTimeout(r, 200));
+      return { runs };
+    });
+    const c = await rawConnect(relay.url, twins[2].identity, 3, 'r1');
+    try {
+      const env = requestEnvelope(3, 'r1', 2, 'test.once', '{}');
+      c.send(env, twins[2].identity);
+      c.send(env, twins[2].identity); // while the first still runs: ignored
+      const first = await c.next((e) => e.uid === env.uid);
+      c.send(env, twins[2].identity); // after it: the cached reply again
+      const second = await c.next((e) => e.uid === env.uid);
+      expect(Buffer.from(first.plain ?? []).toString()).toBe('{"runs":1}');
+      expect(second).toEqual(first);
+      expect(runs).toBe(1);
+    } finally {
+      c.close();
+    }
+  });
+
   it('drops a forged reply and still accepts the genuine one', async () => {
     // Twin 3 answers a request addressed to twin 2 by guessing its uid: the peer ignores it (wrong twin).
     const mallory = await rawConnect(relay.url, twins[2].identity, 3, 'm2');
@@ -212,7 +235,9 @@ describe('rmb peers through the relay', () => {
 
   it('survives a relay restart mid-flight: every request gets its reply', async () => {
     const port = relay.port;
+    let runs = 0;
     b.handle('test.delayed', async (p) => {
+      runs++;
       await new Promise((r) => setTimeout(r, 400));
       return p;
     });
@@ -223,6 +248,7 @@ describe('rmb peers through the relay', () => {
     relay = await createRelay({ directory, domain: DOMAIN, port });
     const results = await Promise.all(calls);
     expect(results.filter((r) => !r.ok)).toEqual([]);
+    expect(runs).toBe(50); // re-sent requests were answered from the served cache, not run twice
     expect(a.connected()).toBe(1);
     // and the peers keep working afterwards
     expect(await a.call(2, 'test.echo', 'after')).toMatchObject({ payload: 'after' });
