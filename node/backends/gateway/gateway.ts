@@ -267,6 +267,8 @@ async function checkCommon(
     if (typeof t === 'string') throw gatewayError(t, { workload: spec.workloadId });
     if (mine.has(normalizeIP(t.host))) throw gatewayError(GATEWAY_ERRORS.ownIP(b), { workload: spec.workloadId });
   }
+  // ZOS order (setupRouting): backends, then the domain table, then the user network.
+  if (taken(fqdn.toLowerCase(), spec.workloadId)) throw gatewayError(GATEWAY_ERRORS.alreadyRegistered(fqdn), { workload: spec.workloadId });
   if (spec.network && deps.checkNetwork) {
     try {
       await deps.checkNetwork(spec.twinId, spec.network);
@@ -275,7 +277,16 @@ async function checkCommon(
       throw gatewayError(GATEWAY_ERRORS.userNetwork(cause), { workload: spec.workloadId });
     }
   }
-  if (taken(fqdn.toLowerCase(), spec.workloadId)) throw gatewayError(GATEWAY_ERRORS.alreadyRegistered(fqdn), { workload: spec.workloadId });
+}
+
+/**
+ * The domain table may have changed while a plan awaited the chain, DNS or the network; check again right
+ * before installing (ZOS holds a lock over the same span).
+ */
+export function recheck(route: GatewayRoute, taken: (fqdn: string, workloadId: string) => boolean): void {
+  if (taken(route.fqdn.toLowerCase(), route.workloadId)) {
+    throw gatewayError(GATEWAY_ERRORS.alreadyRegistered(route.fqdn), { workload: route.workloadId });
+  }
 }
 
 function normalizeIP(ip: string): string {

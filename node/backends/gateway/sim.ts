@@ -4,6 +4,7 @@
  * @module
  */
 import {
+  recheck,
   planFqdnProxy,
   planNameProxy,
   type GatewayBackend,
@@ -18,11 +19,13 @@ export function createSimGateway(deps: GatewayDeps, opts: { node: GatewayNodeCon
   return {
     async addNameProxy(spec) {
       const route = await planNameProxy(deps, opts.node, spec, taken);
+      recheck(route, taken);
       routes.set(spec.workloadId, route);
       return { fqdn: route.fqdn };
     },
     async addFqdnProxy(spec) {
       const route = await planFqdnProxy(deps, opts.node, spec, taken);
+      recheck(route, taken);
       routes.set(spec.workloadId, route);
       return {};
     },
