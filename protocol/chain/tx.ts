@@ -4,6 +4,8 @@
  * nonce (`1010: stale` / `Priority is too low`). Submission (pool acceptance) is serialised per account, so the
  * pool always receives an account's transactions in nonce order; inclusion is awaited in parallel.
  * A pool rejection caused by a nonce race resyncs from the chain and resends once.
+ * Why not pipeline (send n+1 before n is accepted)? On chopsticks' instant sealing that let n+1 reach a block
+ * before n, and it was dropped as invalid; throughput comes from `utility.batchAll` instead (bench/chain.bench.ts).
  * @module
  */
 import type { ApiPromise, SubmittableResult } from '@polkadot/api';
