@@ -8,6 +8,7 @@
  *   for this twin`; twin's relay shares a domain with ours → hold for the offline session (bounded count and
  *   time; tag `fail-fast` → `destination offline`); else federate with HTTP POST of the raw envelope to one of
  *   the twin's relays (202 = accepted, 4xx = permanent, else retried over 3 passes).
+ * - Optional per-twin fixed-window limits (`exceeded rate limits, dropping message`).
  * - Errors go back as unsigned `Error{code 0}` envelopes with the request's uid, only for requests; the
  *   connection stays open. Additions of ours, documented here: expired envelopes are refused with
  *   `message has expired` and envelopes over `maxEnvelopeBytes` with `message too large`.
@@ -45,6 +46,7 @@ export const RELAY_ERRORS = {
   UNKNOWN_TWIN: 'unknown twin destination',
   NO_RELAY_INFO: 'relay info is not set for this twin',
   OFFLINE: 'destination offline',
+  RATE_LIMITED: 'exceeded rate limits, dropping message',
   /** ours */
   EXPIRED: 'message has expired',
   /** ours */
@@ -79,6 +81,8 @@ export interface RelayOptions {
   maxEnvelopeBytes?: number;
   /** Held messages for an offline session: at most `maxPerSession` (default 10 000, oldest dropped), each at most `maxMs` (default 1 h) or its own deadline. */
   hold?: { maxPerSession?: number; maxMs?: number };
+  /** Per-twin fixed-window limits (rmb-rs `limiter/fixed.rs`); none by default. */
+  limits?: { windowMs?: number; messages?: number; bytes?: number };
   clock?: Clock;
   log?: Logger;
 }
@@ -137,6 +141,22 @@ export async function createRelay(opts: RelayOptions): Promise<Relay> {
     backoffMs: opts.federation?.backoffMs ?? 200,
   };
   const nowS = () => toUnixSeconds(clock.now());
+
+  const limitWindowMs = opts.limits?.windowMs ?? 60_000;
+  const usage = new Map<number, { start: number; messages: number; bytes: number }>();
+  /** Counts one envelope against its twin's window; false when over a limit. */
+  function withinLimits(twin: number, size: number): boolean {
+    if (!opts.limits || (opts.limits.messages === undefined && opts.limits.bytes === undefined)) return true;
+    const now = clock.now();
+    let u = usage.get(twin);
+    if (!u || now - u.start >= limitWindowMs) {
+      u = { start: now, messages: 0, bytes: 0 };
+      usage.set(twin, u);
+    }
+    u.messages++;
+    u.bytes += size;
+    return (opts.limits.messages === undefined || u.messages <= opts.limits.messages) && (opts.limits.bytes === undefined || u.bytes <= opts.limits.bytes);
+  }
 
   const sessions = new Map<string, Conn>();
   const held = new Map<string, Held[]>();
@@ -282,6 +302,10 @@ export async function createRelay(opts: RelayOptions): Promise<Relay> {
       } catch (err) {
         log.debug('dropping connection after an undecodable envelope', { session: formatAddress(address), error: errorText(err) });
         ws.close(RELAY_CLOSE.BAD_ENVELOPE, 'failed to load input message');
+        return;
+      }
+      if (!withinLimits(address.twin, bytes.length)) {
+        replyError(address, env, RELAY_ERRORS.RATE_LIMITED);
         return;
       }
       route(conn, env, bytes).catch((err) => replyError(address, env, errorText(err)));

@@ -102,4 +102,22 @@ describe('rmb resilience', () => {
       await relay.close();
     }
   });
+
+  it('refuses envelopes over the per-twin rate limit and keeps the connection', async () => {
+    const { twins, directory } = await makeTwins(2, 'relay.local');
+    const relay = await createRelay({ directory, domain: 'relay.local', limits: { messages: 3, windowMs: 60_000 } });
+    const c = await rawConnect(relay.url, twins[0].identity, 1, 'l');
+    try {
+      const envs = [1, 2, 3, 4].map((i) => requestEnvelope(1, 'l', 2, `t.${i}`));
+      for (const env of envs) c.send(env, twins[0].identity);
+      const err = await c.next((e) => !!e.error);
+      expect(err.uid).toBe(envs[3].uid);
+      expect(err.error?.message).toBe('exceeded rate limits, dropping message');
+      expect(relay.stats().held).toBe(3);
+      expect(c.ws.readyState).toBe(c.ws.OPEN);
+    } finally {
+      c.close();
+      await relay.close();
+    }
+  });
 });
