@@ -13,6 +13,7 @@ import * as path from 'path';
 import { ZosError } from '../../../protocol/common/errors';
 import type { Logger } from '../../../protocol/common/log';
 import { silentLogger } from '../../../protocol/common/log';
+import { hasFilesystem } from '../storage/linux';
 import { isAlive, killPid, runCommand, spawnDaemon } from './host-command';
 import type { MachineSpec, MachineStatus } from './machine';
 
@@ -85,8 +86,7 @@ export function createQemuRunner(opts: { binary?: string; accel?: 'tcg' | 'kvm';
       if (spec.flist.mode === 'vm-image') {
         const first = spec.mounts[0];
         if (!first?.disk) throw new ZosError('at least one mount has to be attached for Vm mode');
-        const { stdout } = await runCommand('blkid', ['-p', first.source]).catch(() => ({ stdout: '' }));
-        if (!stdout.trim()) await runCommand('dd', [`if=${spec.flist.image}`, `of=${first.source}`, 'bs=1M', 'conv=notrunc,sparse', 'status=none']);
+        if (!(await hasFilesystem(first.source))) await runCommand('dd', [`if=${spec.flist.image}`, `of=${first.source}`, 'bs=1M', 'conv=notrunc,sparse', 'status=none']);
       }
       const consoleFile = path.join(dir, 'console.log');
       const argv = qemuArgs(spec, { accel, console: consoleFile });

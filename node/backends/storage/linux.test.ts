@@ -1,18 +1,20 @@
 /** The storage behaviour suite on sparse file + ext4 + loop (root; machine.md loop devices). */
 import { describeWithTools } from '../../../test/helpers/require-tools';
-import { createLinuxStorage } from './linux';
+import { createLinuxStorage, hasFilesystem } from './linux';
 import { describeStorageBackend } from './storage.suite';
 
 describeStorageBackend('linux', (dir) => createLinuxStorage({ dir }), {}, describeWithTools(['losetup', 'mkfs.ext4', 'resize2fs', 'mount'], { root: true }));
 
 describeWithTools(['losetup', 'mkfs.ext4', 'resize2fs'], { root: true })('linux storage: filesystem', () => {
-  it('grows the ext4 filesystem with the image, and leaves no loop device after remove', async () => {
+  it('creates a raw sparse disk, formats it on first mount, grows the ext4 with the image, and leaves no loop device', async () => {
     const { promises: fs } = await import('fs');
     const os = await import('os');
     const path = await import('path');
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'tfg-storage-'));
     const storage = createLinuxStorage({ dir });
     const d = await storage.create({ id: '7-9-fs', kind: 'zmount', size: 64n << 20n });
+    expect(await hasFilesystem(d.image)).toBe(false); // a raw disk until a container mounts it (VMs get it raw)
+    expect((await fs.stat(d.image)).blocks).toBe(0);
     const before = await fs.statfs(await storage.mount(d.id));
     await storage.unmount(d.id);
     await storage.grow(d.id, 256n << 20n);

@@ -1,6 +1,7 @@
 /**
- * StorageBackend on Linux: a disk is a sparse file with ext4, mounted through a loop device (machine.md: loop +
- * ext4; no quotas, so the fixed-size image is the limit). zos-protocol.md §1.5 zmount/volume, §3.5 grow-only.
+ * StorageBackend on Linux: a disk is a sparse file (a raw disk, as ZOS hands VMs), given ext4 the first time it is
+ * mounted for a container and mounted through a loop device (machine.md: loop + ext4; no quotas, so the fixed-size
+ * image is the limit). A VM-image machine writes its image onto a disk that has no filesystem yet (§6.3). zos-protocol.md §1.5 zmount/volume, §3.5 grow-only.
  * Layout under `dir`: `<id>.img` (the disk), `<id>.json` (kind; add fields, never rename), `mnt/<id>` (mountpoint).
  * @module
  */
@@ -36,6 +37,16 @@ export function mountsUnder(root: string): Map<string, string> {
     if (mp === root || mp.startsWith(root + '/')) out.set(mp, f[sep + 2] ?? '');
   }
   return out;
+}
+
+/** True when the image carries a filesystem or partition table signature (`blkid -p`; exit 2 = none). */
+export async function hasFilesystem(image: string): Promise<boolean> {
+  try {
+    const { stdout } = await runCommand('blkid', ['-p', '-o', 'value', '-s', 'TYPE', image]);
+    return stdout.trim() !== '';
+  } catch {
+    return false;
+  }
 }
 
 /** Loop devices whose backing file is `file` (`losetup -j`). */
@@ -96,13 +107,6 @@ export function createLinuxStorage(opts: LinuxStorageOptions): StorageBackend {
         } finally {
           await fh.close();
         }
-        try {
-          // lazy init keeps mkfs fast on big sparse files; nodiscard avoids punching the whole file
-          await runCommand('mkfs.ext4', ['-F', '-q', '-E', 'lazy_itable_init=1,lazy_journal_init=1,nodiscard', '-L', r.id.slice(0, 16), file]);
-        } catch (err) {
-          await fs.rm(file, { force: true });
-          throw new ZosError(`failed to create disk '${r.id}' of size ${r.size}: ${(err as Error).message}`, {}, { cause: err });
-        }
         await fs.writeFile(metaFile(r.id), JSON.stringify({ id: r.id, kind: r.kind } satisfies DiskMeta));
         log.info('disk created', { disk: r.id, size: r.size });
         return (await info(r.id)) as DiskInfo;
@@ -130,8 +134,10 @@ export function createLinuxStorage(opts: LinuxStorageOptions): StorageBackend {
         if (d.mountpoint) throw new ConflictError(`disk '${id}' is mounted at ${d.mountpoint}; grow it while no machine uses it`);
         await fs.truncate(d.image, Number(size));
         // resize2fs insists on a recently checked filesystem
-        await runCommand('e2fsck', ['-f', '-y', '-p', d.image]).catch(() => undefined);
-        await runCommand('resize2fs', [d.image]);
+        if (await hasFilesystem(d.image)) {
+          await runCommand('e2fsck', ['-f', '-y', '-p', d.image]).catch(() => undefined);
+          await runCommand('resize2fs', [d.image]);
+        }
         log.info('disk grown', { disk: id, from: d.size, to: size });
         return (await info(id)) as DiskInfo;
       });
@@ -144,6 +150,10 @@ export function createLinuxStorage(opts: LinuxStorageOptions): StorageBackend {
         if (d.mountpoint) return d.mountpoint;
         const mp = mountpoint(id);
         await fs.mkdir(mp, { recursive: true });
+        if (!(await hasFilesystem(d.image))) {
+          // first use as a container disk: ext4 (lazy init keeps mkfs fast on big sparse files; nodiscard keeps it sparse)
+          await runCommand('mkfs.ext4', ['-F', '-q', '-E', 'lazy_itable_init=1,lazy_journal_init=1,nodiscard', '-L', id.slice(0, 16), d.image]);
+        }
         const { stdout } = await runCommand('losetup', ['-f', '--show', d.image]);
         const dev = stdout.trim();
         try {

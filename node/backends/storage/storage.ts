@@ -6,20 +6,20 @@
  * Lifecycle, by example (names are workload ids, sizes are bigint bytes):
  *
  *     const disk = await storage.create({ id: '7-42-data', kind: 'zmount', size: 1n << 30n });
- *     // disk.size === 1 GiB; disk.image is a sparse file holding an ext4 filesystem; nothing is mounted yet.
+ *     // disk.size === 1 GiB; disk.image is a sparse raw disk (no blocks used); nothing is mounted yet.
  *     await storage.create({ id: '7-42-data', kind: 'zmount', size: 1n << 30n }); // idempotent: same disk back
  *
- *     const where = await storage.mount('7-42-data');  // host directory, bind-mounted into a container
+ *     const where = await storage.mount('7-42-data');  // ext4 on first mount; a host directory for a container
  *     // ... a container writes /data/file (mounts: [{ source: where, target: '/data' }]) ...
  *     await storage.unmount('7-42-data');              // the machine went away; the data stays in the image
  *
- *     await storage.grow('7-42-data', 2n << 30n);      // only while unmounted; the filesystem grows too
+ *     await storage.grow('7-42-data', 2n << 30n);      // only while unmounted; an ext4 on it grows too
  *     await storage.grow('7-42-data', 1n << 30n);      // throws ZosError 'not safe to shrink a disk'
  *
  *     await storage.remove('7-42-data');               // unmounts if needed, frees the loop device, deletes the file
  *
- * A VM-mode machine does not mount the disk on the host: it is given `disk.image` (the raw ext4/partitioned file)
- * as a block device. Capacity is the full size (ZOS counts SRU = size, whatever is used).
+ * A VM-mode machine does not mount the disk on the host: it is given `disk.image` (the raw file) as a block device;
+ * a vm-image machine's image is written onto a disk that has no filesystem yet. Capacity is the full size (ZOS counts SRU = size, whatever is used).
  * @module
  */
 import { z } from 'zod';
