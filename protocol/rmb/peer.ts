@@ -303,7 +303,16 @@ export function createRmbPeer(opts: RmbPeerOptions): RmbPeer {
   async function callRaw(twin: number, command: string, body: string | undefined, callOpts: CallOptions = {}): Promise<string> {
     if (closed) throw new RmbError(`rmb ${command} to twin ${twin}: peer is closed`, { twin, command });
     const timeoutMs = callOpts.timeoutMs ?? defaultTimeout;
-    const dest = await twinOrFail(twin, command);
+    const started = clock.now();
+    // the deadline covers the twin lookup too (a chain that does not answer must not hang the call)
+    let lookupTimer: NodeJS.Timeout | undefined;
+    const dest = await Promise.race([
+      twinOrFail(twin, command),
+      new Promise<never>((_, reject) => {
+        lookupTimer = setTimeout(() => reject(new RmbError(`rmb ${command} to twin ${twin}: twin lookup gave no answer within ${timeoutMs / 1000}s`, { twin, command })), timeoutMs);
+      }),
+    ]).finally(() => clearTimeout(lookupTimer));
+    const remainingMs = Math.max(1, timeoutMs - (clock.now() - started));
     const plain = Buffer.from(body ?? '', 'utf8');
     const encrypt = (callOpts.encrypt ?? e2e) && dest.pk !== undefined && dest.pk.length > 0 && plain.length > 0;
     const uid = randomUUID();
@@ -335,7 +344,7 @@ export function createRmbPeer(opts: RmbPeerOptions): RmbPeer {
             fix: 'check that the node is online and that it and you use the same relay/chain',
           }),
         );
-      }, timeoutMs);
+      }, remainingMs);
       const p: Pending = { uid, twin, command, bytes, deadlineS: ts + env.expiration, timer, resolve, reject };
       pending.set(uid, p);
       const c = openConn();

@@ -120,4 +120,18 @@ describe('rmb resilience', () => {
       await relay.close();
     }
   });
+
+  it('keeps the call deadline when the twin lookup hangs', async () => {
+    const { twins, directory } = await makeTwins(1, 'relay.local');
+    const relay = await createRelay({ directory, domain: 'relay.local' });
+    const hanging = { getTwin: (id: number) => (id === 1 ? directory.getTwin(id) : new Promise<undefined>(() => undefined)) };
+    const a = createRmbPeer({ identity: twins[0].identity, twinId: 1, relayUrls: [relay.url], directory: hanging });
+    try {
+      await a.ready();
+      await expect(a.call(9, 'zos.system.version', undefined, { timeoutMs: 300 })).rejects.toThrow('rmb zos.system.version to twin 9: twin lookup gave no answer within 0.3s');
+    } finally {
+      await a.close();
+      await relay.close();
+    }
+  });
 });
