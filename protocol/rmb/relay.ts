@@ -81,6 +81,8 @@ export interface RelayOptions {
   maxEnvelopeBytes?: number;
   /** Held messages for an offline session: at most `maxPerSession` (default 10 000, oldest dropped), each at most `maxMs` (default 1 h) or its own deadline. */
   hold?: { maxPerSession?: number; maxMs?: number };
+  /** Ping every connection this often; one that stayed silent for a whole period is dropped (default 30 s). */
+  keepaliveMs?: number;
   /** Per-twin fixed-window limits (rmb-rs `limiter/fixed.rs`); none by default. */
   limits?: { windowMs?: number; messages?: number; bytes?: number };
   clock?: Clock;
@@ -110,6 +112,8 @@ interface Conn {
   key: string;
   address: RmbAddress;
   ws: WebSocket;
+  /** Something arrived since the last keepalive round. */
+  alive: boolean;
 }
 
 interface Held {
@@ -205,6 +209,20 @@ export async function createRelay(opts: RelayOptions): Promise<Relay> {
   }, 10_000);
   sweep.unref();
 
+  // A peer that vanished without closing would keep its session and swallow messages meant to be held.
+  const heartbeat = setInterval(() => {
+    for (const c of sessions.values()) {
+      if (!c.alive) {
+        log.debug('dropping a silent connection', { session: formatAddress(c.address) });
+        c.ws.terminate();
+        continue;
+      }
+      c.alive = false;
+      c.ws.ping();
+    }
+  }, opts.keepaliveMs ?? 30_000);
+  heartbeat.unref();
+
   /** Sends an error back to the sender session of a request (rmb-rs `send_error_response`). */
   function replyError(to: RmbAddress, env: Envelope, message: string): void {
     counters.rejected++;
@@ -282,7 +300,8 @@ export async function createRelay(opts: RelayOptions): Promise<Relay> {
 
   function onConnection(ws: WebSocket, claims: RelayClaims): void {
     const address: RmbAddress = claims.sid ? { twin: claims.sub, connection: claims.sid } : { twin: claims.sub };
-    const conn: Conn = { key: sessionKey(address), address, ws };
+    const conn: Conn = { key: sessionKey(address), address, ws, alive: true };
+    ws.on('pong', () => (conn.alive = true));
     const old = sessions.get(conn.key);
     if (old) {
       log.debug('evicting older connection of session', { session: formatAddress(address) });
@@ -291,6 +310,7 @@ export async function createRelay(opts: RelayOptions): Promise<Relay> {
     sessions.set(conn.key, conn);
     log.debug('peer connected', { session: formatAddress(address) });
     ws.on('message', (data: RawData, isBinary: boolean) => {
+      conn.alive = true;
       if (!isBinary) {
         ws.close(RELAY_CLOSE.TEXT_FRAME, 'text frames are not supported');
         return;
@@ -408,6 +428,7 @@ export async function createRelay(opts: RelayOptions): Promise<Relay> {
     async close() {
       closing = true;
       clearInterval(sweep);
+      clearInterval(heartbeat);
       for (const c of sessions.values()) c.ws.terminate();
       sessions.clear();
       held.clear();

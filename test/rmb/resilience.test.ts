@@ -134,4 +134,24 @@ describe('rmb resilience', () => {
       await relay.close();
     }
   });
+
+  it('drops a connection that went silent and holds its messages instead', async () => {
+    const { twins, directory } = await makeTwins(2, 'relay.local');
+    const relay = await createRelay({ directory, domain: 'relay.local', keepaliveMs: 100 });
+    const proxy = await silentableProxy(relay.port);
+    const b = await rawConnect(proxy.url, twins[1].identity, 2);
+    const a = await rawConnect(relay.url, twins[0].identity, 1, 's');
+    try {
+      await waitFor(() => relay.stats().connections === 2);
+      proxy.silenceOpen(); // b's pongs stop arriving
+      await waitFor(() => relay.stats().connections === 1, 5000);
+      a.send(requestEnvelope(1, 's', 2, 't.later'), twins[0].identity);
+      await waitFor(() => relay.stats().held === 1);
+    } finally {
+      a.close();
+      b.close();
+      await proxy.close();
+      await relay.close();
+    }
+  });
 });
