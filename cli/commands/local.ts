@@ -1,7 +1,7 @@
 /**
  * `tfgrid local …` verbs. This file creates the `local` command and its `chain` verb (rmb-tfchain.md §C3):
  * chopsticks with the TFChain spec-144 runtime on 127.0.0.1, in the foreground until Ctrl-C, printing its
- * URL once the RPC answers. Other local verbs (up/down/status) register on the same `local` command.
+ * URL once the RPC answers. The grid verbs (up/down/status/logs/reset/quickstart) come from local/grid/cli.ts.
  * @module
  */
 import type { Command } from 'commander';
@@ -9,6 +9,7 @@ import { InputError } from '../../protocol/common/errors';
 import { createLineLogger } from '../../protocol/common/log';
 import { LOCAL_CHAIN_PORT } from '../../protocol/chain';
 import { resolveChainSpec, startLocalChain } from '../../local/chain';
+import { registerGridVerbs } from '../../local/grid/cli';
 
 function parsePort(v: string): number {
   const n = Number(v);
@@ -47,5 +48,6 @@ export function registerLocalChain(local: Command): void {
 export function registerLocal(program: Command): Command {
   const local = program.command('local').description('the local grid: chain, relay, nodes on this machine');
   registerLocalChain(local);
+  registerGridVerbs(local);
   return local;
 }

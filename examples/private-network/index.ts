@@ -7,7 +7,7 @@ const flist = cfg.get("flist") ?? "http://127.0.0.1:8090/tf/base.flist";
 const node = cfg.getNumber("node") ?? 1;
 const nodes = (cfg.getObject<number[]>("nodes") ?? [1, 2, 3]);
 
-const net = new tfgrid.Network("net", { nodes, ipRange: "10.30.0.0/16", addWgAccess: true });
+const net = new tfgrid.Network("net", { networkName: "private_network_net", nodes, ipRange: "10.30.0.0/16", addWgAccess: true });
 const machines = nodes.map((n) => new tfgrid.ZMachine(`m${n}`, {
   node: n, network: net, flist, cpu: 1, memory: "256MiB",
   entrypoint: "/bin/httpd -f -p 8080 -h /var/www",

@@ -12,7 +12,7 @@ const qsfs = new tfgrid.Qsfs("qsfs", {
   node, cache: "256MiB", minimalShards: 2, expectedShards: 4,
   metadata: { prefix: "qsfs", zdbs: meta }, groups: [data],
 });
-const net = new tfgrid.Network("net", { nodes: [node] });
+const net = new tfgrid.Network("net", { networkName: "qsfs_net", nodes: [node] });
 const vm = new tfgrid.ZMachine("vm", {
   node, network: net, flist, cpu: 1, memory: "256MiB",
   mounts: [{ disk: qsfs, mountpoint: "/qsfs" }],

@@ -8,7 +8,7 @@ const node = cfg.getNumber("node") ?? 1;
 // A VM image flist (`pulumi config set vmFlist <url>`) boots a VM; the default base flist runs a container.
 const machineFlist = cfg.get("vmFlist") ?? flist;
 
-const net = new tfgrid.Network("net", { nodes: [node] });
+const net = new tfgrid.Network("net", { networkName: "web_app_net", nodes: [node] });
 const disk = new tfgrid.ZMount("data", { node, size: "1GiB" });
 const ip = new tfgrid.PublicIp("ip", { node, v4: true });
 const web = new tfgrid.ZMachine("web", {
@@ -17,7 +17,7 @@ const web = new tfgrid.ZMachine("web", {
   publicIp: ip,
   entrypoint: "/bin/sh -c 'echo hello from pulumi-tfgrid > /var/www/index.html; exec /bin/httpd -f -p 80 -h /var/www'",
 });
-const gw = new tfgrid.NameProxy("web", {
+const gw = new tfgrid.NameProxy("gw", {
   node, subdomain: cfg.get("subdomain") ?? "web",
   backends: [pulumi.interpolate`http://${web.privateIp}:80`], network: net,
 });

@@ -11,6 +11,8 @@ import { resetLocalGrid, startLocalGrid, stopLocalGrid, type BackendChoice } fro
 import { createProgressSink } from './progress-sink';
 import { defaultGridDir, readState } from './state';
 import { describeGrid, formatStatus, readLogs } from './status';
+import { runExample, type ExampleMode } from './example-runner';
+import * as path from 'path';
 
 function parseIntOption(name: string, min: number, max: number) {
   return (v: string): number => {
@@ -103,5 +105,45 @@ export function registerGridVerbs(local: Command): void {
     .action(async (o: { dir?: string }) => {
       await resetLocalGrid({ dir: o.dir, progress: createProgressSink(process.stderr) });
       out(`local grid reset (${o.dir ?? defaultGridDir()} removed)`);
+    });
+
+  local
+    .command('deploy <program-dir>')
+    .description('run a Pulumi program (e.g. examples/web-app) against the running grid: the Pulumi CLI when installed, else the test engine')
+    .option('--preview', 'only show what would change')
+    .option('--refresh', 'read every resource back from the grid')
+    .option('--destroy', 'delete everything the stack holds')
+    .option('--stack <name>', 'stack name', 'dev')
+    .option('-c, --config <key=value...>', 'extra stack config')
+    .option(...dirOption)
+    .action(async (programDir: string, o: { preview?: boolean; refresh?: boolean; destroy?: boolean; stack: string; config?: string[]; dir?: string }) => {
+      const state = readState(o.dir ?? defaultGridDir());
+      if (!state || !describeGrid(state).running) throw new InputError('the local grid is not running', { fix: 'run `tfgrid local up` first' });
+      const mode: ExampleMode = o.destroy ? 'destroy' : o.refresh ? 'refresh' : o.preview ? 'preview' : 'up';
+      const config: Record<string, string> = {};
+      for (const kv of o.config ?? []) {
+        const i = kv.indexOf('=');
+        if (i <= 0) throw new InputError(`--config ${kv}: expected key=value`, { path: '--config' });
+        config[kv.slice(0, i)] = kv.slice(i + 1);
+      }
+      const progress = createProgressSink(process.stderr);
+      const dir = path.resolve(programDir);
+      progress.update(`${mode} ${dir}`);
+      const r = await runExample({ programDir: dir, grid: state, mode, stack: o.stack, config });
+      progress.done(
+        r.via === 'pulumi-cli'
+          ? `${mode} through the Pulumi CLI`
+          : `${mode} through the test engine (no \`pulumi\` binary on PATH; DESIGN.md §5)`,
+      );
+      for (const s of r.steps) out(`  ${s.op.padEnd(8)} ${s.type.replace('pulumi-nodejs:dynamic/', '')} ${s.name}`);
+      if (!r.ok) {
+        throw new InputError(`${mode} of ${dir} failed:\n  ${r.errors.join('\n  ')}`, { fix: 'see `tfgrid local logs` and the messages above' });
+      }
+      if (mode !== 'destroy' && mode !== 'preview') {
+        out('Outputs:');
+        for (const [k, v] of Object.entries(r.outputs)) {
+          out(`  ${k}: ${r.secretOutputs.includes(k) ? '[secret]' : JSON.stringify(v)}`);
+        }
+      }
     });
 }

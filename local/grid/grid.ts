@@ -37,6 +37,8 @@ export interface LocalGridOptions {
   /** 0 picks a free port; default 8000 when free (the provider's `local` network), else a free one. */
   chainPort?: number;
   relayPort?: number;
+  /** 0 picks a free port; default 8090 when free (the examples' default flist URL), else a free one. */
+  hubPort?: number;
   /** Gateway domain served by the nodes and the grid DNS (default `tfgrid.test`). */
   gatewayDomain?: string;
   log?: Logger;
@@ -55,6 +57,7 @@ export function nodeDomain(index: number, gatewayDomain: string): string {
   return `node${index}.${gatewayDomain}`;
 }
 export const DEFAULT_RELAY_PORT = 8080;
+export const DEFAULT_HUB_PORT = 8090;
 const LINUX_TOOLS = ['ip', 'runc', 'wireguard-go', 'wg', 'losetup', 'mkfs.ext4'];
 
 /** Which backend the nodes get, and why (the reason is printed). */
@@ -158,6 +161,9 @@ export async function startLocalGrid(opts: LocalGridOptions = {}): Promise<GridS
     farms: [],
     nodes: [],
   };
+  // A new grid means a new chain: node data and example stack states of an earlier grid describe contracts
+  // that no longer exist. The hub's flists stay (a cache).
+  for (const stale of ['nodes', 'stacks']) fs.rmSync(path.join(dir, stale), { recursive: true, force: true });
   fs.mkdirSync(path.join(dir, 'logs'), { recursive: true });
   writeState(state);
 
@@ -182,6 +188,7 @@ export async function startLocalGrid(opts: LocalGridOptions = {}): Promise<GridS
     // Relay, hub and DNS start while the chain registers the grid: four independent steps. Each one that
     // started is recorded before any failure is thrown, so `down` finds it.
     const relayPort = await pickPort(opts.relayPort, DEFAULT_RELAY_PORT);
+    const hubPort = await pickPort(opts.hubPort, DEFAULT_HUB_PORT);
     const farmIps = plan?.farms[0].ips ?? planTopology({ prefix: 'sim', nodes, farms: [{ id: 1, publicIps: 8 }] }).farms[0].ips;
     const hostAddress = (i: number) => plan?.nodes[i - 1].address ?? planTopology({ prefix: 'sim', nodes, farms: [] }).nodes[i - 1].address;
     const records: DnsRecords = { domains: {}, hosts: readDnsRecords(dir).hosts };
@@ -194,7 +201,7 @@ export async function startLocalGrid(opts: LocalGridOptions = {}): Promise<GridS
         { port: relayPort, chainUrl: chain.url, domains: [RELAY_DOMAIN, `127.0.0.1:${relayPort}`, 'localhost'] },
         { logFile: path.join(dir, 'logs', 'relay.log') },
       ),
-      startHubDaemon({ port: 0, dir: path.join(dir, 'hub'), baseFlist: true }, { logFile: path.join(dir, 'logs', 'hub.log') }),
+      startHubDaemon({ port: hubPort, dir: path.join(dir, 'hub'), baseFlist: true }, { logFile: path.join(dir, 'logs', 'hub.log') }),
       startDnsDaemon({ port: 0, recordsFile: dnsRecordsPath(dir) }, { logFile: path.join(dir, 'logs', 'dns.log') }),
       bootstrapLocalGrid({
         chainUrl: chain.url,

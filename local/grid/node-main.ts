@@ -9,7 +9,8 @@ import * as path from 'path';
 import { errorText } from '../../protocol/common/errors';
 import { createLineLogger, type Logger } from '../../protocol/common/log';
 import { loadNodeConfig, type NodeConfig } from '../../node/config';
-import { createNodeRuntime } from '../../node/runtime';
+import { createNodeRuntime, createSimBackends, engineChainFrom } from '../../node/runtime';
+import { createSimNetwork } from '../../node/backends/network/sim';
 import type { Backends } from '../../node/engine/deps';
 import { createLinuxBackends } from '../../node/backends/machine/linux-backends';
 import { createZdbBackend } from '../../node/backends/zdb/real';
@@ -49,11 +50,24 @@ async function linuxBackends(config: NodeConfig, log: Logger): Promise<{ backend
   };
 }
 
+/**
+ * The sim backends as node/runtime builds them, except that the network has an uplink when the node has a
+ * public config: on the local grid every node is on the grid internet, so public IPs are supported
+ * (`createSimBackends` alone refuses them: "public ipv4 is requested, but not supported on this node").
+ */
+async function simBackends(config: NodeConfig, log: Logger): Promise<{ backends: Backends; close: () => Promise<void> }> {
+  if (config.node.id === undefined) throw new Error('the local grid writes node.id into every node config');
+  const chain = await createChainClient({ urls: config.chain.urls, log });
+  const backends = createSimBackends(config, engineChainFrom(chain, config.node.id));
+  if (config.publicConfig) backends.network = createSimNetwork({ prefix: 'sim', uplink: 'uplink' });
+  return { backends, close: () => chain.close() };
+}
+
 export async function main(configFile: string): Promise<void> {
   const config = loadNodeConfig(configFile);
   const log = createLineLogger((line) => process.stderr.write(line + '\n'), { level: config.logLevel });
-  const extra = config.backend === 'linux' ? await linuxBackends(config, log) : undefined;
-  const node = await createNodeRuntime(config, { log, backends: extra?.backends });
+  const extra = config.backend === 'linux' ? await linuxBackends(config, log) : await simBackends(config, log);
+  const node = await createNodeRuntime(config, { log, backends: extra.backends });
   await node.peer.ready(30_000).catch((err: Error) => log.warn('relay not reachable yet', { err: err.message }));
   process.stdout.write(`node ready: node ${node.nodeId} twin ${node.twinId}\n`);
   await new Promise<void>((resolve) => {
@@ -62,7 +76,7 @@ export async function main(configFile: string): Promise<void> {
   });
   log.info('stopping node');
   await node.close();
-  await extra?.close();
+  await extra.close();
 }
 
 if (require.main === module) {

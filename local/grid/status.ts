@@ -22,6 +22,10 @@ export interface GridStatus {
   dns?: { address: string; port: number; running: boolean };
   gatewayDomain: string;
   internetNs: string;
+  /** The hub's busybox flist, the examples' default. */
+  baseFlist?: string;
+  /** The funded user twin whose mnemonic is in the state file (tfgrid:mnemonic for examples). */
+  userTwinId?: number;
   nodes: {
     index: number;
     id: number;
@@ -61,6 +65,8 @@ export function describeGrid(state: GridState): GridStatus {
     dns: state.dns && { address: state.dns.address, port: state.dns.port, running: alive(state.dns.process) },
     gatewayDomain: state.gatewayDomain,
     internetNs: state.internetNs,
+    baseFlist: state.baseFlist,
+    userTwinId: state.user?.twinId,
     nodes,
   };
   st.running =
@@ -80,6 +86,8 @@ export function formatStatus(st: GridStatus): string {
   if (st.relay) lines.push(`  ${mark(st.relay.running)} relay  ${st.relay.url}`);
   if (st.hub) lines.push(`  ${mark(st.hub.running)} hub    ${st.hub.url}`);
   if (st.dns) lines.push(`  ${mark(st.dns.running)} dns    ${st.dns.address}:${st.dns.port}  (*.${st.gatewayDomain})`);
+  if (st.baseFlist) lines.push(`  flist      ${st.baseFlist}`);
+  if (st.userTwinId !== undefined) lines.push(`  user       twin ${st.userTwinId} (funded; its mnemonic is in the state file)`);
   if (st.internetNs) lines.push(`  net        internet namespace ${st.internetNs}, 198.18.0.0/16, gateway 198.18.0.1`);
   for (const n of st.nodes) {
     const where = n.netns ? `  host ${n.netns} ${n.address}` : '';
