@@ -10,7 +10,7 @@ export function createSimQsfs(opts: { rootDir: string; metricsHost?: string }): 
   const mounts = new Map<string, QsfsSpec>();
   const result = (id: string): QsfsResult => ({
     path: `${opts.rootDir}/${id}/mnt`,
-    metrics_endpoint: `http://${hostPart(opts.metricsHost ?? '127.0.0.1')}:${QSFS_METRICS_PORT}/metrics`,
+    metrics_endpoint: `http://${hostPart(opts.metricsHost ?? '127.0.0.1')}:${QSFS_METRICS_PORT}/metrics/${encodeURIComponent(id)}`,
   });
   const backend: QsfsBackend = {
     async create(spec) {

@@ -1,0 +1,121 @@
+/**
+ * The qsfs behaviour suite against the real daemon over real zdb namespaces, and the daemon's own
+ * behaviour: files synced into zdb, restored after a cache drop, block cache bounded, metrics served.
+ */
+import * as fs from 'fs';
+import * as http from 'http';
+import * as os from 'os';
+import * as path from 'path';
+import { silentLogger } from '../../../protocol/common/log';
+import { createZdbBackend, type RealZdbBackend } from '../zdb/real';
+import { createQsfsDaemon, type QsfsDaemon } from './daemon';
+import { describeQsfsBackend } from './qsfs.suite';
+import { testQsfsConfig } from './test-config';
+
+async function zdbWithNamespaces(dir: string, count: number): Promise<RealZdbBackend> {
+  const zdb = await createZdbBackend({ log: silentLogger }, { dataDir: dir, addresses: ['127.0.0.1'], port: 0 });
+  for (let i = 0; i < count; i++) await zdb.create({ name: `qs-data-${i}`, size: 1n << 30n, mode: i % 2 ? 'seq' : 'user', password: 'qs-pass', public: false });
+  await zdb.create({ name: 'qs-meta', size: 1n << 30n, mode: 'user', password: 'qs-pass', public: false });
+  return zdb;
+}
+
+describeQsfsBackend('daemon', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tfg-qsfs-'));
+  const zdb = await zdbWithNamespaces(path.join(dir, 'zdb'), 4);
+  const addr = `127.0.0.1:${zdb.server.port}`;
+  const backend = await createQsfsDaemon({ log: silentLogger }, { rootDir: path.join(dir, 'qsfs'), metricsPort: 0, syncIntervalMs: 60_000 });
+  return {
+    backend,
+    config: testQsfsConfig([addr, addr, addr, addr]),
+    cleanup: async () => {
+      await zdb.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+});
+
+describe('qsfs daemon', () => {
+  let dir: string;
+  let zdb: RealZdbBackend;
+  let qsfs: QsfsDaemon;
+  let addr: string;
+  beforeEach(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tfg-qsfsd-'));
+    zdb = await zdbWithNamespaces(path.join(dir, 'zdb'), 5);
+    addr = `127.0.0.1:${zdb.server.port}`;
+    qsfs = await createQsfsDaemon({ log: silentLogger }, { rootDir: path.join(dir, 'qsfs'), metricsPort: 0, syncIntervalMs: 60_000, blockSize: 64 * 1024 });
+  });
+  afterEach(async () => {
+    await qsfs.close();
+    await zdb.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('stores files encrypted and sharded in zdb and restores them after the cache is dropped', async () => {
+    const config = testQsfsConfig([addr, addr, addr, addr]);
+    const res = await qsfs.create({ workloadId: '7-12-qs', cache: 1n << 20n, config });
+    const big = Buffer.alloc(300 * 1024);
+    for (let i = 0; i < big.length; i++) big[i] = (i * 31) % 251;
+    fs.writeFileSync(path.join(res.path, 'big.bin'), big);
+    fs.mkdirSync(path.join(res.path, 'docs'));
+    fs.writeFileSync(path.join(res.path, 'docs', 'readme.txt'), 'quantum safe '.repeat(100));
+    await qsfs.flush('7-12-qs');
+
+    // nothing readable lands in zdb: shards are ciphertext
+    const used = (await zdb.list()).filter((n) => /^qs-data-[0-3]$/.test(n.name));
+    expect(used).toHaveLength(4);
+    expect(used.every((n) => n.entries > 0)).toBe(true);
+    const raw = zdb.server.namespace('qs-data-0')!;
+    for (const it of raw.scan(undefined, 1000)) expect(raw.get(it.key)!.includes(Buffer.from('quantum safe'))).toBe(false);
+
+    await qsfs.dropCache('7-12-qs');
+    expect(fs.readFileSync(path.join(res.path, 'big.bin')).equals(big)).toBe(true);
+    expect(fs.readFileSync(path.join(res.path, 'docs', 'readme.txt'), 'utf8')).toBe('quantum safe '.repeat(100));
+  });
+
+  it('drops deleted files from the index and their shards from zdb', async () => {
+    const config = testQsfsConfig([addr, addr, addr, addr]);
+    const res = await qsfs.create({ workloadId: '7-12-qs', cache: 1n << 20n, config });
+    fs.writeFileSync(path.join(res.path, 'a.txt'), 'A'.repeat(5000));
+    fs.writeFileSync(path.join(res.path, 'b.txt'), 'B'.repeat(5000));
+    await qsfs.flush('7-12-qs');
+    const before = zdb.server.namespace('qs-data-0')!.entries;
+    fs.rmSync(path.join(res.path, 'a.txt'));
+    await qsfs.flush('7-12-qs');
+    expect(zdb.server.namespace('qs-data-0')!.entries).toBe(before - 1);
+    await qsfs.dropCache('7-12-qs');
+    expect(fs.readdirSync(res.path)).toEqual(['b.txt']);
+  });
+
+  it('keeps the block cache within its bound', async () => {
+    const config = testQsfsConfig([addr, addr, addr, addr]);
+    const res = await qsfs.create({ workloadId: '7-12-qs', cache: 200n * 1024n, config });
+    for (let i = 0; i < 6; i++) fs.writeFileSync(path.join(res.path, `f${i}`), Buffer.alloc(64 * 1024, i + 1));
+    await qsfs.flush('7-12-qs');
+    const cacheDir = path.join(dir, 'qsfs', '7-12-qs', 'cache');
+    const size = () => fs.readdirSync(cacheDir).reduce((a, f) => a + fs.statSync(path.join(cacheDir, f)).size, 0);
+    expect(size()).toBeLessThanOrEqual(200 * 1024);
+    await qsfs.dropCache('7-12-qs');
+    expect(size()).toBeLessThanOrEqual(200 * 1024);
+    for (let i = 0; i < 6; i++) expect(fs.readFileSync(path.join(res.path, `f${i}`)).equals(Buffer.alloc(64 * 1024, i + 1))).toBe(true);
+  });
+
+  it('serves real numbers on its metrics endpoint', async () => {
+    const config = testQsfsConfig([addr, addr, addr, addr, addr], { minimal: 3, expected: 5 });
+    const res = await qsfs.create({ workloadId: '7-12-qs', cache: 1n << 20n, config });
+    fs.writeFileSync(path.join(res.path, 'x'), Buffer.alloc(100 * 1024, 7));
+    await qsfs.flush('7-12-qs');
+    const text = await new Promise<string>((resolve, reject) => {
+      http.get(res.metrics_endpoint, (r) => {
+        let body = '';
+        r.on('data', (c: Buffer) => (body += c.toString()));
+        r.on('end', () => resolve(body));
+      }).on('error', reject);
+    });
+    expect(text).toContain('qsfs_files{workload="7-12-qs"} 1\n');
+    expect(text).toContain('qsfs_stored_bytes{workload="7-12-qs"} 102400\n');
+    expect(text).toContain('qsfs_blocks_written_total{workload="7-12-qs"} 2\n');
+    expect(text).toContain('qsfs_cache_limit_bytes{workload="7-12-qs"} 1048576\n');
+    expect(text).toMatch(new RegExp(`qsfs_backend_up\\{workload="7-12-qs",backend="${addr}/qs-data-4"\\} 1`));
+  });
+});
