@@ -1,3 +1,7 @@
+/**
+ * Envelope codec, challenge, signatures, relay JWT and e2e crypto (rmb-tfchain.md §A2–§A4, §A6, §A7), checked
+ * against ThreeFold's own TS client where it can be: same decode, same md5 challenge, its JWT, its pk, its cipher.
+ */
 import * as path from 'path';
 import { Keyring } from '@polkadot/keyring';
 import { cryptoReady, identityFromSecret } from '../common/identity';
