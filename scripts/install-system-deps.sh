@@ -5,6 +5,7 @@ set -euo pipefail
 PACKAGES=(
   iproute2 nftables iptables util-linux e2fsprogs kmod
   runc busybox-static
+  extlinux syslinux-common
   wireguard-go wireguard-tools
   qemu-system-x86 qemu-utils
   redis-tools

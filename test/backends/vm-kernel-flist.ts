@@ -2,7 +2,9 @@
  * A small `vm-kernel` flist for the VM test (zos-protocol.md §6.3: `/boot/vmlinuz` + `/boot/initrd.img`;
  * machine.md VMs: Debian kernel via `apt-get download`, e1000 is a module so it goes into the initramfs). The
  * initramfs is busybox: it loads e1000, takes its address from the kernel's `ip=` argument, prints VM-READY and
- * serves a page on :80. The kernel package is cached under the OS temp dir between runs.
+ * serves a page on :80. The kernel package is cached under the OS temp dir between runs. `buildVmImageFlist`
+ * puts the same kernel and initramfs in a bootable `image.raw` (ext4 + extlinux, no partition table) whose boot
+ * line carries a fixed address, for the `vm-image` mode.
  * @module
  */
 import { execFileSync } from 'child_process';
@@ -64,5 +66,32 @@ export async function buildVmKernelFlist(dir: string): Promise<string> {
   await fs.writeFile(path.join(initrd, 'init'), INIT, { mode: 0o755 });
   await fs.copyFile(path.join(kernel, 'boot', vmlinuz), path.join(root, 'boot/vmlinuz'));
   execFileSync('sh', ['-c', `cd "${initrd}" && find . | busybox cpio -o -H newc 2>/dev/null | gzip -1 > "${path.join(root, 'boot/initrd.img')}"`]);
+  return root;
+}
+
+/** A `vm-image` flist: `image.raw` boots (BIOS → extlinux) the kernel + initramfs with `ip=<ip>::<gw>:<mask>:img:eth0:off`. */
+export async function buildVmImageFlist(dir: string, net: { ip: string; gateway: string; mask: string }): Promise<string> {
+  const kernelFlist = await buildVmKernelFlist(dir);
+  const root = path.join(dir, 'img-flist');
+  await fs.mkdir(root, { recursive: true });
+  const image = path.join(root, 'image.raw');
+  const mnt = path.join(dir, 'img-mnt');
+  await fs.mkdir(mnt, { recursive: true });
+  execFileSync('truncate', ['-s', '64M', image]);
+  // extlinux 6.04 reads neither 64bit nor metadata_csum ext4
+  execFileSync('mkfs.ext4', ['-q', '-F', '-O', '^64bit,^metadata_csum', image]);
+  execFileSync('mount', ['-o', 'loop', image, mnt]);
+  try {
+    await fs.mkdir(path.join(mnt, 'boot'), { recursive: true });
+    await fs.copyFile(path.join(kernelFlist, 'boot/vmlinuz'), path.join(mnt, 'boot/vmlinuz'));
+    await fs.copyFile(path.join(kernelFlist, 'boot/initrd.img'), path.join(mnt, 'boot/initrd.img'));
+    await fs.writeFile(
+      path.join(mnt, 'boot/extlinux.conf'),
+      `DEFAULT linux\nTIMEOUT 1\nLABEL linux\n  KERNEL /boot/vmlinuz\n  APPEND initrd=/boot/initrd.img console=ttyS0 panic=-1 quiet ip=${net.ip}::${net.gateway}:${net.mask}:img:eth0:off\n`,
+    );
+    execFileSync('extlinux', ['--install', path.join(mnt, 'boot')], { stdio: 'pipe' });
+  } finally {
+    execFileSync('umount', [mnt]);
+  }
   return root;
 }
