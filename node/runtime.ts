@@ -20,7 +20,7 @@ import { createSimNetwork } from './backends/network/sim';
 import { createSimQsfs } from './backends/qsfs/sim';
 import { createSimStorage } from './backends/storage/sim';
 import { createSimZdbBackend } from './backends/zdb/sim';
-import { createRoutes, type Handler } from './api/routes';
+import { createRoutes, dispatch, type Handler } from './api/routes';
 import type { NodeConfig } from './config';
 import type { Backends, ChainContract, EngineChain, NodeFacts } from './engine/deps';
 import { createEngine, type Engine } from './engine/engine';
@@ -211,8 +211,12 @@ export function factsFrom(config: NodeConfig, ids: { nodeId: number; twinId: num
 
 /** Registers every route on the peer: handlers get the authenticated source twin and the raw body. */
 export function serveRoutes(peer: RmbPeer, routes: Record<string, Handler>): void {
-  for (const [command, handler] of Object.entries(routes)) {
-    peer.handle(command, async (_payload, ctx) => new RawJson(await handler(ctx.source.twin, ctx.raw)));
+  for (const command of Object.keys(routes)) {
+    peer.handle(command, async (_payload, ctx) => {
+      const r = await dispatch(routes, command, ctx.source.twin, ctx.raw);
+      if (!r.ok) throw new Error(r.error);
+      return new RawJson(r.body);
+    });
   }
 }
 

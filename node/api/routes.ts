@@ -219,6 +219,15 @@ function debugTarget(s: string): { t: number; c: bigint } {
   return { t: Number(m[1]), c: BigInt(m[2]) };
 }
 
+/** Longest error text sent back: ZOS echoes names and values, and a 10 MB name must not become a 10 MB reply
+ * (the relay refuses envelopes over 1 MiB, so the caller would only see a timeout). */
+export const MAX_ERROR_TEXT = 2048;
+
+function capError(text: string): string {
+  if (text.length <= MAX_ERROR_TEXT) return text;
+  return `${text.slice(0, MAX_ERROR_TEXT)}… (${text.length - MAX_ERROR_TEXT} more characters)`;
+}
+
 /** Runs a command: the JSON reply text, or `{ error }` with the node's text. Never throws. */
 export async function dispatch(
   routes: Record<string, Handler>,
@@ -231,7 +240,7 @@ export async function dispatch(
   try {
     return { ok: true, body: await h(sourceTwin, payload) };
   } catch (err) {
-    return { ok: false, error: errorText(err) };
+    return { ok: false, error: capError(errorText(err)) };
   }
 }
 

@@ -15,6 +15,7 @@ import { hashDeployment, signDeployment, type Deployment } from '../../protocol/
 import { parseNodeConfig } from '../../node/config';
 import { createNodeRuntime, type NodeRuntime } from '../../node/runtime';
 import { bootstrapTestGrid, connectTestChain, freshAccount, testChainUrl, type TestAccount, type TestGrid } from '../helpers/chain';
+import { brokenPayloads } from './broken-payloads';
 import { buildDeployment, GIB, SAMPLE, tempDir, type WorkloadSpec } from './fixtures';
 
 interface User {
@@ -183,5 +184,25 @@ describe('node over RMB and the local chain', () => {
     expect(await rejection(alice.peer.call(node.twinId, 'zos.no.such'))).toBe('function is not found');
     const stats = await alice.node.statistics.get();
     expect(stats.used.sru).toBeGreaterThanOrEqual(GIB);
+  });
+
+  it('answers 200+ broken payloads sent through the relay with errors and keeps serving', async () => {
+    const payloads = brokenPayloads(alice.twinId, alice.account.identity).filter((p) => !p.big && !/^unknown fields [01]$/.test(p.label));
+    expect(payloads.length).toBeGreaterThanOrEqual(200);
+    const commands = ['zos.deployment.deploy', 'zos.deployment.update', 'zos.deployment.get'];
+    let errors = 0;
+    for (const p of payloads) {
+      for (const command of commands) {
+        if (command === 'zos.deployment.get' && !/^(truncated|random bytes|nested)/.test(p.label)) continue;
+        const text = await rejection(alice.peer.callRaw(node.twinId, command, p.text));
+        expect(text.length).toBeGreaterThan(0);
+        errors++;
+      }
+    }
+    expect(errors).toBeGreaterThanOrEqual(400);
+    expect((await alice.node.system.version()).zos).toEqual(expect.any(String));
+    const d = await contracted(alice, [SAMPLE.disk]);
+    await alice.node.deployment.deploy(signDeployment(d, alice.twinId, alice.account.identity));
+    expect(await settled(alice, d.contract_id, 1)).toEqual({ disk: 'ok' });
   });
 });
