@@ -155,7 +155,7 @@ export function createLinuxFlists(opts: LinuxFlistOptions): FlistBackend {
     }
   }
 
-  return {
+  const backend: FlistBackend = {
     resolve(url) {
       // Two machines asking for the same flist at once share one download and extraction.
       const running = inflight.get(url);
@@ -168,10 +168,11 @@ export function createLinuxFlists(opts: LinuxFlistOptions): FlistBackend {
       return (await fs.readdir(cacheDir).catch(() => [] as string[])).filter((n) => /^[0-9a-f]{64}$/.test(n)).sort();
     },
     async prune(keep) {
-      for (const k of await this.list()) if (!keep.has(k)) await fs.rm(path.join(cacheDir, k), { recursive: true, force: true });
+      for (const k of await backend.list()) if (!keep.has(k)) await fs.rm(path.join(cacheDir, k), { recursive: true, force: true });
     },
     async close() {
       await Promise.allSettled([...inflight.values()]);
     },
   };
+  return backend;
 }

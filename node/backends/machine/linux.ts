@@ -47,7 +47,7 @@ export function machineNames(prefix: string) {
   };
 }
 
-interface Record_ {
+interface MachineRecord {
   id: string;
   spec: MachineSpec;
   kind: 'container' | 'vm';
@@ -60,7 +60,7 @@ export function createLinuxMachines(opts: LinuxMachineOptions): MachineBackend {
   const runcRoot = path.join(dir, 'runc');
   const names = machineNames(opts.prefix);
   const log = (opts.log ?? silentLogger).child({ backend: 'machine', prefix: opts.prefix });
-  const machines = new Map<string, Record_>();
+  const machines = new Map<string, MachineRecord>();
   const qemu: QemuRunner = createQemuRunner({ ...opts.qemu, log });
   const mdir = (id: string) => path.join(dir, names.dirName(id));
   const runc = (...args: string[]) => runCommand('runc', ['--root', runcRoot, ...args]);
@@ -94,7 +94,7 @@ export function createLinuxMachines(opts: LinuxMachineOptions): MachineBackend {
     return text.trim() ? Number(text.trim()) : undefined;
   }
 
-  async function containerStatus(r: Record_): Promise<MachineStatus> {
+  async function containerStatus(r: MachineRecord): Promise<MachineStatus> {
     const st = await runcState(r.id);
     if (st && (st.status === 'running' || st.status === 'paused' || st.status === 'created') && !oomKilled(r.id)) {
       return { id: r.id, state: st.status === 'paused' ? 'paused' : 'running', ...(st.pid ? { pid: st.pid } : {}) };
@@ -167,7 +167,7 @@ export function createLinuxMachines(opts: LinuxMachineOptions): MachineBackend {
       closeSync(logFd);
     }
     await fs.writeFile(path.join(d, 'runner.pid'), String(runner));
-    const r: Record_ = { id: spec.id, spec, kind: 'container', runnerPid: runner };
+    const r: MachineRecord = { id: spec.id, spec, kind: 'container', runnerPid: runner };
     machines.set(spec.id, r);
     for (let i = 0; i < 400; i++) {
       const st = await runcState(spec.id);
@@ -199,7 +199,7 @@ export function createLinuxMachines(opts: LinuxMachineOptions): MachineBackend {
         const prev = await runcState(spec.id);
         const runner = Number(await fs.readFile(path.join(mdir(spec.id), 'runner.pid'), 'utf8').catch(() => '0'));
         if (prev && (prev.status === 'running' || prev.status === 'paused') && runner > 1 && isAlive(runner)) {
-          const r: Record_ = { id: spec.id, spec, kind: 'container', runnerPid: runner };
+          const r: MachineRecord = { id: spec.id, spec, kind: 'container', runnerPid: runner };
           machines.set(spec.id, r);
           log.info('machine adopted', { machine: spec.id });
           return containerStatus(r);
@@ -221,7 +221,7 @@ export function createLinuxMachines(opts: LinuxMachineOptions): MachineBackend {
       machines.set(spec.id, { id: spec.id, spec, kind: 'vm', runnerPid: 0 });
       try {
         const pid = await qemu.start(d, spec);
-        (machines.get(spec.id) as Record_).runnerPid = pid;
+        (machines.get(spec.id) as MachineRecord).runnerPid = pid;
       } catch (err) {
         await removeNow(spec.id).catch(() => undefined);
         throw err;
