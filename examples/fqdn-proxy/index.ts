@@ -10,7 +10,7 @@ const fqdn = cfg.get("fqdn") ?? "shop.example.test";
 const net = new tfgrid.Network("net", { networkName: "fqdn_proxy_net", nodes: [node] });
 const vm = new tfgrid.ZMachine("shop", {
   node, network: net, flist, cpu: 1, memory: "256MiB",
-  entrypoint: "/bin/httpd -f -p 8080 -h /var/www",
+  entrypoint: "/usr/sbin/httpd -f -p 8080 -h /var/www",
 });
 const gw = new tfgrid.FqdnProxy("gw", { node, fqdn, backends: [pulumi.interpolate`http://${vm.privateIp}:8080`], network: net });
 

@@ -8,7 +8,7 @@ const node = cfg.getNumber("node") ?? 1;
 const net = new tfgrid.Network("net", { networkName: "name_proxy_net", nodes: [node] });
 const vm = new tfgrid.ZMachine("app", {
   node, network: net, flist, cpu: 1, memory: "256MiB",
-  entrypoint: "/bin/httpd -f -p 8080 -h /var/www",
+  entrypoint: "/usr/sbin/httpd -f -p 8080 -h /var/www",
 });
 // The gateway node reaches the machine over the private network; the name is a TFChain name contract.
 const gw = new tfgrid.NameProxy("gw", {

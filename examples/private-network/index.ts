@@ -10,7 +10,7 @@ const nodes = (cfg.getObject<number[]>("nodes") ?? [1, 2, 3]);
 const net = new tfgrid.Network("net", { networkName: "private_network_net", nodes, ipRange: "10.30.0.0/16", addWgAccess: true });
 const machines = nodes.map((n) => new tfgrid.ZMachine(`m${n}`, {
   node: n, network: net, flist, cpu: 1, memory: "256MiB",
-  entrypoint: "/bin/httpd -f -p 8080 -h /var/www",
+  entrypoint: "/usr/sbin/httpd -f -p 8080 -h /var/www",
 }));
 
 export const nodeSubnets = net.nodeSubnets;

@@ -10,7 +10,7 @@ const net = new tfgrid.Network("net", { networkName: "public_ip_net", nodes: [no
 const ip = new tfgrid.PublicIp("ip", { node, v4: true });
 const vm = new tfgrid.ZMachine("web", {
   node, network: net, flist, cpu: 1, memory: "256MiB", publicIp: ip,
-  entrypoint: "/bin/httpd -f -p 80 -h /var/www",
+  entrypoint: "/usr/sbin/httpd -f -p 80 -h /var/www",
 });
 
 export const publicIp = ip.ip;

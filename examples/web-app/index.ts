@@ -15,7 +15,7 @@ const web = new tfgrid.ZMachine("web", {
   node, network: net, flist: machineFlist, cpu: 1, memory: "256MiB",
   mounts: [{ disk, mountpoint: "/var/www" }],
   publicIp: ip,
-  entrypoint: "/bin/sh -c 'echo hello from pulumi-tfgrid > /var/www/index.html; exec /bin/httpd -f -p 80 -h /var/www'",
+  entrypoint: "/bin/sh -c 'echo hello from pulumi-tfgrid > /var/www/index.html; exec /usr/sbin/httpd -f -p 80 -h /var/www'",
 });
 const gw = new tfgrid.NameProxy("gw", {
   node, subdomain: cfg.get("subdomain") ?? "web",

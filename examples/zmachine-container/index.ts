@@ -9,7 +9,7 @@ const net = new tfgrid.Network("net", { networkName: "zmachine_container_net", n
 const vm = new tfgrid.ZMachine("app", {
   node, network: net, flist, cpu: 1, memory: "256MiB",
   env: { GREETING: "hello" },
-  entrypoint: "/bin/httpd -f -p 8080 -h /var/www",
+  entrypoint: "/usr/sbin/httpd -f -p 8080 -h /var/www",
 });
 
 export const privateIp = vm.privateIp;

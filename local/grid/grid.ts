@@ -19,7 +19,7 @@ import { applyTopology, planTopology, type TopologyPlan } from '../topology/topo
 import { startChainDaemon } from './chain-daemon';
 import { sweepGrid, type SweepReport } from './cleanup';
 import { defaultGridDir, readState, removeState, writeState, type GridState } from './state';
-import { freePort, isRunning, stopProcess, type ProcessRecord } from './supervisor';
+import { freePort, isRunning, processStartTime, stopProcess, type ProcessRecord } from './supervisor';
 import { tcpOpen } from './readiness';
 import { bootstrapLocalGrid, chainPublicConfigIp, newNodeSeed } from './bootstrap';
 import { startDnsDaemon, startHubDaemon, startRelayDaemon } from './services';
@@ -120,6 +120,37 @@ export function isHealthy(state: GridState): boolean {
  */
 export async function startLocalGrid(opts: LocalGridOptions = {}): Promise<GridState> {
   const dir = path.resolve(opts.dir ?? defaultGridDir());
+  // One `up` at a time per grid directory: concurrent callers (two jest workers, two terminals) wait, then
+  // find the grid the first one started.
+  const release = await lockGridDir(dir, opts.progress ?? silentProgress);
+  try {
+    return await startUnlocked(dir, opts);
+  } finally {
+    release();
+  }
+}
+
+/** Takes `<dir>/up.lock` (O_EXCL, holder PID inside; a dead holder's lock is taken over). */
+async function lockGridDir(dir: string, progress: Progress): Promise<() => void> {
+  fs.mkdirSync(dir, { recursive: true });
+  const lock = path.join(dir, 'up.lock');
+  for (let waited = 0; ; waited += 250) {
+    try {
+      fs.writeFileSync(lock, String(process.pid), { flag: 'wx' });
+      return () => fs.rmSync(lock, { force: true });
+    } catch {
+      const holder = Number(fs.readFileSync(lock, 'utf8') || '0');
+      if (!holder || processStartTime(holder) === undefined) {
+        fs.rmSync(lock, { force: true });
+        continue;
+      }
+      if (waited % 5000 === 0) progress.update(`waiting for another \`tfgrid local up\` (pid ${holder}) on ${dir}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+}
+
+async function startUnlocked(dir: string, opts: LocalGridOptions): Promise<GridState> {
   const log = opts.log ?? silentLogger;
   const progress = opts.progress ?? silentProgress;
   const announce = opts.announce ?? (() => {});
