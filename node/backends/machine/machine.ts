@@ -54,7 +54,7 @@ export interface MachineSpec {
   mounts: MachineMount[];
   /** The private interface from NetworkBackend.attach (it may also carry the public IP). */
   nic?: MachineNic;
-  /** corex=true replaces the entrypoint (§6.3); accepted, run as the entrypoint would be. */
+  /** corex=true replaces the entrypoint with `/corex --ipv6 -d 7 --interface eth0` (§6.3); the flist must ship it. */
   corex?: boolean;
 }
 

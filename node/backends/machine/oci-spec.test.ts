@@ -12,6 +12,7 @@ describe('machine command and env', () => {
     ['the workload entrypoint wins', spec({ entrypoint: '/bin/sh -c "echo hi"' }), ['/bin/sh', '-c', 'echo hi']],
     ['the .startup.toml entry is the fallback', spec(), ['/bin/app', '--flag', 'a b']],
     ['without either the machine idles', spec({ flist: { ...flist, startup: undefined } }), IDLE_ARGS],
+    ['corex replaces the entrypoint as ZOS does', spec({ corex: true, entrypoint: '/bin/x' }), ['/corex', '--ipv6', '-d', '7', '--interface', 'eth0']],
   ])('%s', (_t, s, args) => {
     expect(machineArgs(s)).toEqual(args);
   });

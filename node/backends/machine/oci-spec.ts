@@ -18,8 +18,12 @@ export const IDLE_ARGS = ['/bin/sh', '-c', 'exec sleep 2147483647'];
 
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
-/** argv: the workload's entrypoint, else the flist's `.startup.toml` entry, else IDLE_ARGS. */
-export function machineArgs(spec: Pick<MachineSpec, 'entrypoint' | 'flist'>): string[] {
+/** What ZOS runs instead of the entrypoint when `corex` is true (§6.3). */
+export const COREX_ARGS = ['/corex', '--ipv6', '-d', '7', '--interface', 'eth0'];
+
+/** argv: corex when asked, else the workload's entrypoint, else the flist's `.startup.toml` entry, else IDLE_ARGS. */
+export function machineArgs(spec: Pick<MachineSpec, 'entrypoint' | 'flist' | 'corex'>): string[] {
+  if (spec.corex) return COREX_ARGS;
   const line = spec.entrypoint.trim() || spec.flist.startup?.entry?.trim() || '';
   const args = line ? splitWords(line) : [];
   return args.length ? args : IDLE_ARGS;
