@@ -314,6 +314,7 @@ export function createCoordinator(deps: CoordinatorDeps, opts: CoordinatorOption
       p.touched.set(spec.name, version);
     }
     p.pending = pending.filter((x) => x.attempts >= 0);
+    if (p.before) refuseMountedDiskGrowth(p, workloads);
     const changed = isNew ? workloads.length > 0 : workloads.length !== p.before!.workloads.length || p.touched.size > 0;
     if (!changed) return p;
     if (isNew) {
@@ -342,6 +343,39 @@ export function createCoordinator(deps: CoordinatorDeps, opts: CoordinatorOption
       p.chainOps.push({ kind: 'updateNode', contractId: p.before!.contractId, hash: deps.codec.hashDeployment(p.next), data: groupMetadata(group) });
     }
     return p;
+  }
+
+  /**
+   * ZOS refuses to grow a zmount while a zmachine of the same deployment mounts it (zos-protocol.md §3.5: `unchanged`,
+   * "disk is mounted, please delete the VM first"). Say so before paying for a contract update.
+   */
+  function refuseMountedDiskGrowth(p: Plan, workloads: WireWorkload[]): void {
+    for (const [name, version] of [...p.touched]) {
+      const now = workloads.find((w) => w.name === name);
+      const was = p.before!.workloads.find((w) => w.name === name);
+      if (!now || !was || now.type !== 'zmount' || version !== p.before!.version + 1) continue;
+      if (Number(now.data.size) <= Number(was.data.size)) continue;
+      const mountedBy = workloads.find(
+        (w) => w.type === 'zmachine' && ((w.data.mounts as { name: string }[] | undefined) ?? []).some((m) => m.name === name),
+      );
+      if (!mountedBy) continue;
+      const text = 'disk is mounted, please delete the VM first';
+      const err = new ZosError(
+        `ZMount "${name}": node ${p.node} deployment ${p.before!.contractId} cannot grow the disk while ZMachine "${mountedBy.name}" mounts it (ZOS: ${text})`,
+        { node: p.node, contract: p.before!.contractId, nodeMessage: text, fix: `create a new, larger disk, or remove the mount from "${mountedBy.name}" in one up, grow the disk, then mount it again` },
+      );
+      for (const item of p.pending) {
+        if (item.req.op.kind === 'upsert' && item.req.op.workload.name === name) {
+          item.reject(err);
+          item.attempts = -1;
+          // keep the old disk in the plan
+          const i = workloads.findIndex((w) => w.name === name);
+          workloads[i] = was;
+          p.touched.delete(name);
+        }
+      }
+      p.pending = p.pending.filter((x) => x.attempts >= 0);
+    }
   }
 
   async function submit(ops: ContractOp[]): Promise<number[]> {
@@ -468,6 +502,8 @@ export function createCoordinator(deps: CoordinatorDeps, opts: CoordinatorOption
     else if (p.next) {
       const prevIps = p.before?.publicIps ?? p.publicIps;
       cache.set(p.key, { contractId, version, workloads: p.next.workloads.map((w) => ({ ...w, result: finals.get(w.name)?.result ?? p.before?.workloads.find((x) => x.name === w.name)?.result })), publicIps: prevIps });
+      // A refused update leaves the node with the old workload (and the contract with our hash): re-read next time.
+      if ([...finals.values()].some((w) => w.result?.state === 'unchanged')) cache.delete(p.key);
     }
     for (const item of p.pending) {
       const extraContractIds = p.extraOps.filter((e) => e.owner === item).map((e) => (e as { id?: number }).id ?? 0);

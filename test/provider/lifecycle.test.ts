@@ -76,20 +76,23 @@ describe('provider lifecycle (methods called directly)', () => {
     expect(vm.outs.contractId).toBe(disk.outs.contractId);
     expect(vm.outs.version).toBe(1);
 
-    // disk grows in place (version bump of the disk only)
+    // ZOS does not grow a disk a machine of the same deployment mounts: refused before any chain transaction
     const grownIn = (await entry.check('ZMount', disk.outs, { ...disk.outs, size: '2GiB' })).inputs as Props;
     expect(await entry.diff('ZMount', disk.id, disk.outs, grownIn)).toMatchObject({ changes: true, replaces: [] });
-    const grown = await entry.update('ZMount', disk.id, disk.outs, grownIn);
-    expect((grown.outs as Props).version).toBe(2);
+    const tx = grid.counters.transactions;
+    await expect(entry.update('ZMount', disk.id, disk.outs, grownIn)).rejects.toThrow(/cannot grow the disk while ZMachine "vm" mounts it \(ZOS: disk is mounted, please delete the VM first\)/);
+    expect(grid.counters.transactions).toBe(tx);
 
     // shrinking is refused in check, with the fix
-    const shrink = await entry.check('ZMount', grown.outs as Props, { ...(grown.outs as Props), size: '1GiB' });
+    const shrink = await entry.check('ZMount', disk.outs, { ...disk.outs, size: '512MiB' });
     expect(shrink.failures?.[0].reason).toMatch(/cannot shrink/);
 
-    // a machine change is a delete-before-replace
+    // a machine change is a delete-before-replace; in between, the unmounted disk grows in place
     const vmNewIn = (await entry.check('ZMachine', vm.outs, { ...vmIn, cpu: 2 })).inputs as Props;
     expect(await entry.diff('ZMachine', vm.id, vm.outs, vmNewIn)).toMatchObject({ replaces: ['cpu'], deleteBeforeReplace: true });
     await entry.delete('ZMachine', vm.id, vm.outs);
+    const grown = await entry.update('ZMount', disk.id, disk.outs, grownIn);
+    expect((grown.outs as Props).version).toBe(3);
     const vm2 = await entry.create('ZMachine', vmNewIn);
     expect((vm2.outs as Props).state).toBe('ok');
 

@@ -6,10 +6,12 @@ import * as pulumi from '@pulumi/pulumi';
 import * as tfgrid from '../../../../sdk';
 
 const cfg = new pulumi.Config('app');
-const net = new tfgrid.Network('net', { nodes: [1, 2], addWgAccess: true });
-const disk = new tfgrid.ZMount('data', { node: 1, size: cfg.get('diskSize') ?? '1GiB' });
+const node1 = cfg.getNumber('node1') ?? 1;
+const node2 = cfg.getNumber('node2') ?? 2;
+const net = new tfgrid.Network('net', { nodes: [node1, node2], addWgAccess: true });
+const disk = new tfgrid.ZMount('data', { node: node1, size: cfg.get('diskSize') ?? '1GiB' });
 const vm = new tfgrid.ZMachine('vm', {
-  node: 1,
+  node: node1,
   network: net,
   flist: 'https://hub.grid.tf/tf-official-apps/base:latest.flist',
   cpu: cfg.getNumber('cpu') ?? 1,
@@ -17,7 +19,7 @@ const vm = new tfgrid.ZMachine('vm', {
   mounts: [{ disk, mountpoint: '/data' }],
   env: { SSH_KEY: 'ssh-ed25519 AAAA test' },
 });
-const db = cfg.getBoolean('withDb') ? new tfgrid.Zdb('db', { node: 2, size: '1GiB' }) : undefined;
+const db = cfg.getBoolean('withDb') ? new tfgrid.Zdb('db', { node: node2, size: cfg.get('dbSize') ?? '1GiB' }) : undefined;
 
 export const privateIp = vm.privateIp;
 export const machineContract = vm.contractId;
