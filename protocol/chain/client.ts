@@ -114,6 +114,11 @@ export interface ChainClient {
   createNodeContract(o: Omit<Extract<ContractOp, { op: 'createNodeContract' }>, 'op'>): Promise<NodeContract>;
   updateNodeContract(o: Omit<Extract<ContractOp, { op: 'updateNodeContract' }>, 'op'>): Promise<NodeContract>;
   cancelContract(contractId: number): Promise<void>;
+  /**
+   * Bills a contract now (`billContractForBlock`, tfchain_client's `unlock`): a contract in its grace period
+   * leaves it when its twin can pay again. Any signed account may call it.
+   */
+  billContract(contractId: number): Promise<void>;
   createNameContract(name: string): Promise<NameContract>;
   createRentContract(nodeId: number, solutionProviderId?: number): Promise<RentContract>;
   /** All ops in one `utility.batchAll` (all or nothing); results in op order. */
@@ -425,6 +430,9 @@ class PolkadotChainClient implements ChainClient {
   }
   async cancelContract(contractId: number): Promise<void> {
     await this.one({ op: 'cancelContract', contractId });
+  }
+  async billContract(contractId: number): Promise<void> {
+    await this.send(this.tx.smartContractModule.billContractForBlock(contractId), `bill contract ${contractId}`, { contract: contractId });
   }
   async createNameContract(name: string): Promise<NameContract> {
     const r = await this.one<Extract<ContractOpResult, { op: 'createNameContract' }>>({ op: 'createNameContract', name });

@@ -133,6 +133,10 @@ export class TxSubmitter {
       })
       .catch((err: unknown) => {
         const text = errorText(err);
+        if (/"payment"|Inability to pay some fees/.test(text)) {
+          const fix = `fund account ${signer.address}`;
+          throw new ChainError(`${what}: the account cannot pay the transaction fee (${text}); ${fix}`, { ...ctx, error: 'Payment', fix }, { cause: err });
+        }
         throw new ChainError(`${what}: the chain refused the transaction: ${text}`, {
           ...ctx,
           error: text,

@@ -2,8 +2,9 @@
  * Our own genesis patch, end to end (rmb-tfchain.md §C4, §C7): the upstream dev spec patched by
  * `writePatchedSpec` (runtime from the team spec's `:code`, as a user's machine would get from the pinned
  * download) boots under chopsticks with runtime spec 144, and the fixes hold: a node registers (farming
- * policy), a contract with a public IP is created and cancelled (billing: pricing policy layout, TFT price).
- * Then the chain stops by PID.
+ * policy), a contract with a public IP is created and cancelled (billing: pricing policy layout, TFT price),
+ * a broke twin's contract goes into grace period (locked) and out again (unlocked). This file runs its own
+ * chain because it moves chain time. Then the chain stops by PID.
  * @module
  */
 import * as fs from 'fs';
@@ -13,14 +14,25 @@ import { randomBytes } from 'crypto';
 import { hexToU8a } from '@polkadot/util';
 import { bootstrapGrid, isAlive, startLocalChain, writePatchedSpec, TFT, type LocalChain } from '../../local/chain';
 import { CODE_KEY, rawChainSpecSchema } from '../../local/chain/genesis-patch';
-import { createChainClient, type ChainClient } from '../../protocol/chain';
+import { createChainClient, type ChainClient, type ContractEvent } from '../../protocol/chain';
 import { cryptoReady, identityFromSeed } from '../../protocol/common/identity';
 import { readSharedJson } from '../helpers/shared';
+
+async function waitFor<T>(fn: () => T | undefined, ms = 20_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = fn();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error('timed out waiting for a contract event');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
 
 describe('a chain from our patched upstream genesis', () => {
   let dir: string;
   let chain: LocalChain;
   let client: ChainClient;
+  let grid: Awaited<ReturnType<typeof bootstrapGrid>>;
 
   beforeAll(async () => {
     await cryptoReady();
@@ -49,7 +61,7 @@ describe('a chain from our patched upstream genesis', () => {
     const farmer = identityFromSeed(randomBytes(32), 'sr25519');
     const node = identityFromSeed(randomBytes(32), 'ed25519');
     const user = identityFromSeed(randomBytes(32), 'sr25519');
-    const grid = await bootstrapGrid(client, {
+    grid = await bootstrapGrid(client, {
       balance: 1000n * TFT,
       farms: [{ name: 'patched_farm', farmer, publicIps: [{ ip: '185.15.1.10/24', gw: '185.15.1.1' }] }],
       nodes: [{ farm: 'patched_farm', signer: node, relay: 'localhost', resources: { hru: 1n << 40n, sru: 1n << 40n, cru: 4n, mru: 8n << 30n } }],
@@ -63,6 +75,44 @@ describe('a chain from our patched upstream genesis', () => {
     await u.cancelContract(c.contractId);
     expect(await client.getBalance(user.address)).toBeLessThan(before);
     expect(await client.getFreePublicIps(grid.farms[0].id)).toHaveLength(1);
+  });
+
+  it('reports a contract locked (grace period) when its twin cannot pay, and unlocked once it can', async () => {
+    const events: ContractEvent[] = [];
+    const unsubscribe = await client.subscribeContractEvents((e) => events.push(e));
+    try {
+      const user = identityFromSeed(randomBytes(32), 'sr25519');
+      await bootstrapGrid(client, { balance: 1000n * TFT, farms: [], nodes: [], users: [{ signer: user }] });
+      const u = await client.withSigner(user);
+      const c = await u.createNodeContract({ nodeId: grid.nodes[0].id, hash: 'c81e728d9d4c2f636f067f89cc14862c', publicIps: 1 });
+      const nonce = (await client.api.rpc.system.accountNextIndex(user.address)).toNumber();
+      const setFree = (free: bigint) =>
+        client.api.rpc('dev_setStorage', { System: { Account: [[[user.address], { nonce, providers: 1, data: { free } }]] } });
+      const biller = await client.withSigner({ uri: '//Bob', type: 'sr25519' });
+
+      await setFree(1n); // the twin is broke
+      await client.api.rpc('dev_newBlock', { count: 5 });
+      await biller.billContract(c.contractId);
+      expect((await client.getContract(c.contractId))?.state).toBe('gracePeriod');
+      const locked = await waitFor(() => events.find((e) => e.kind === 'locked' && e.contractId === c.contractId));
+      expect(locked).toMatchObject({ kind: 'locked', nodeId: grid.nodes[0].id });
+      await expect(u.updateNodeContract({ contractId: c.contractId, hash: 'eccbc87e4b5ce2fe28308fd9f2a7baf3' })).rejects.toThrow(
+        /cannot pay the transaction fee.*fund account/,
+      );
+
+      await setFree(1000n * TFT); // funded again; the next billing cycle lifts the grace period
+      await expect(u.updateNodeContract({ contractId: c.contractId, hash: 'eccbc87e4b5ce2fe28308fd9f2a7baf3' })).rejects.toThrow(
+        /CannotUpdateContractInGraceState.*fund the twin account/,
+      );
+      const now = Number((await client.api.query.timestamp.now()).toJSON());
+      await client.api.rpc('dev_timeTravel', now + 2 * 3600_000);
+      await client.api.rpc('dev_newBlock', { count: 2 });
+      await biller.billContract(c.contractId);
+      expect((await client.getContract(c.contractId))?.state).toBe('created');
+      await waitFor(() => events.find((e) => e.kind === 'unlocked' && e.contractId === c.contractId));
+    } finally {
+      unsubscribe();
+    }
   });
 
   it('stops by PID', async () => {
