@@ -1,0 +1,88 @@
+/**
+ * zdb throughput (issue 9; zos-protocol.md §6.6): SET/GET ops/s of the node's 0-db compatible server under
+ * redis-benchmark-style load (50 clients, 100-byte values), unpipelined and with 16-deep pipelines: the
+ * in-process client in a password-protected user namespace (it shares the event loop with the server, so
+ * it under-reports), redis-benchmark in the default namespace (it cannot SELECT with a password).
+ * `redis-benchmark` is used when installed; the in-process figure exists without it.
+ *
+ *     node -r @swc-node/register bench/zdb.bench.ts
+ */
+import { spawn } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { silentLogger } from '../protocol/common/log';
+import { connectZdb } from '../node/backends/zdb/client';
+import { createZdbBackend } from '../node/backends/zdb/real';
+
+function run(cmd: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    p.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    p.on('error', reject);
+    p.on('close', () => resolve(out));
+  });
+}
+
+async function hasTool(name: string): Promise<boolean> {
+  return (await run('sh', ['-c', `command -v ${name} || true`])).trim() !== '';
+}
+
+async function clientLoad(port: number, op: 'SET' | 'GET', clients: number, perClient: number, depth: number): Promise<number> {
+  const value = Buffer.alloc(100, 0x61);
+  const start = process.hrtime.bigint();
+  await Promise.all(
+    Array.from({ length: clients }, async (_, c) => {
+      const z = await connectZdb({ address: `127.0.0.1:${port}`, namespace: 'bench', password: 'pw' });
+      for (let i = 0; i < perClient; i += depth) {
+        const batch: Array<Promise<unknown>> = [];
+        for (let j = 0; j < depth && i + j < perClient; j++) {
+          const key = `key:${c}:${(i + j) % 1000}`;
+          batch.push(op === 'SET' ? z.command('SET', key, value) : z.command('GET', key));
+        }
+        await Promise.all(batch);
+      }
+      z.close();
+    }),
+  );
+  const secs = Number(process.hrtime.bigint() - start) / 1e9;
+  return (clients * perClient) / secs;
+}
+
+async function main(): Promise<void> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tfg-zdb-bench-'));
+  const zdb = await createZdbBackend({ log: silentLogger }, { dataDir, addresses: ['127.0.0.1'], port: 0 });
+  await zdb.create({ name: 'bench', size: 1n << 32n, mode: 'user', password: 'pw', public: false });
+  const port = zdb.server.port;
+  const rows: Array<[string, number]> = [];
+  try {
+    for (const depth of [1, 16]) {
+      rows.push([`in-process client SET  P=${depth}`, await clientLoad(port, 'SET', 50, 2000, depth)]);
+      rows.push([`in-process client GET  P=${depth}`, await clientLoad(port, 'GET', 50, 2000, depth)]);
+    }
+    if (await hasTool('redis-benchmark')) {
+      for (const depth of [1, 16]) {
+        const out = await run('redis-benchmark', ['-h', '127.0.0.1', '-p', String(port), '-t', 'set,get', '-n', '50000', '-c', '50', '-d', '100', '-r', '1000', '-P', String(depth), '-q', '--csv']);
+        for (const line of out.split('\n')) {
+          const m = /^"(SET|GET)","([\d.]+)"/.exec(line);
+          if (m) rows.push([`redis-benchmark  ${m[1]}  P=${depth} (default ns)`, Number(m[2])]);
+        }
+      }
+    } else {
+      rows.push(['redis-benchmark not installed (apt-get install redis-tools)', 0]);
+    }
+  } finally {
+    await zdb.close();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+  const w = Math.max(...rows.map((r) => r[0].length));
+  // eslint-disable-next-line no-console
+  for (const [name, ops] of rows) console.log(`${name.padEnd(w)}  ${Math.round(ops).toString().padStart(8)} ops/s`);
+  const get1 = rows.find((r) => r[0] === 'in-process client GET  P=1')?.[1] ?? 0;
+  const get16 = rows.find((r) => r[0] === 'in-process client GET  P=16')?.[1] ?? 0;
+  // eslint-disable-next-line no-console
+  console.log(`pipelining gain (GET, P=16 / P=1): ${(get16 / get1).toFixed(2)}x`);
+}
+
+void main();
