@@ -11,7 +11,7 @@ import { InputError } from '../../protocol/common/errors';
 import { cryptoReady, identityFromSecret, KEY_TYPES, type KeyType } from '../../protocol/common/identity';
 import { createRmbPeer } from '../../protocol/rmb/peer';
 import { createChainTwinDirectory } from '../../protocol/rmb/twin-directory';
-import { defaultGridDir, readState } from '../../local/grid/state';
+import { defaultGridDir, readState, type GridState } from '../../local/grid/state';
 
 interface CallFlags {
   twin: string;
@@ -37,14 +37,16 @@ function positiveInt(value: string, flag: string): number {
   return Number(value);
 }
 
+/** The running local grid's state, when `--network local` (its URLs and user key are the defaults). */
+function localGrid(flags: CallFlags): GridState | undefined {
+  return flags.network === 'local' ? readState(defaultGridDir()) : undefined;
+}
+
 /** The key: --mnemonic, else $TFGRID_MNEMONIC, else (local network) the local grid's user account. */
-function resolveSecret(flags: CallFlags): { secret: string; field: string } {
+function resolveSecret(flags: CallFlags, grid: GridState | undefined): { secret: string; field: string } {
   if (flags.mnemonic) return { secret: flags.mnemonic, field: '--mnemonic' };
   if (process.env.TFGRID_MNEMONIC) return { secret: process.env.TFGRID_MNEMONIC, field: 'TFGRID_MNEMONIC' };
-  if (flags.network === 'local') {
-    const state = readState(defaultGridDir());
-    if (state?.user?.mnemonic) return { secret: state.user.mnemonic, field: 'local grid user mnemonic' };
-  }
+  if (grid?.user?.mnemonic) return { secret: grid.user.mnemonic, field: 'local grid user mnemonic' };
   throw new InputError('no key to sign with', {
     path: '--mnemonic',
     fix: 'pass --mnemonic "<12 words or 64-hex seed>", set TFGRID_MNEMONIC, or start the local grid (tfgrid local up)',
@@ -68,15 +70,18 @@ export async function rmbCall(flags: CallFlags): Promise<string> {
       throw new InputError(`--data is not JSON: ${(err as Error).message}`, { path: '--data', fix: `quote it for the shell, e.g. --data '{"contract_id": 12}'` });
     }
   }
-  const { secret, field } = resolveSecret(flags);
+  const grid = localGrid(flags);
+  const { secret, field } = resolveSecret(flags, grid);
   await cryptoReady();
   const identity = identityFromSecret(secret, flags.keyType as KeyType, field);
-  const relayUrls = flags.relay.length ? flags.relay : [...NETWORKS[flags.network].relay];
-  const chain = await createChainClient(flags.chain ? { urls: [flags.chain] } : { network: flags.network });
+  // explicit flags, else the running local grid's URLs, else the network's defaults
+  const relayUrls = flags.relay.length ? flags.relay : grid?.relay ? [grid.relay.url] : [...NETWORKS[flags.network].relay];
+  const chainUrl = flags.chain ?? grid?.chain?.url;
+  const chain = await createChainClient(chainUrl ? { urls: [chainUrl] } : { network: flags.network });
   try {
     const myTwin = await chain.getTwinIdByAccount(identity.address);
     if (myTwin === undefined) {
-      throw new InputError(`account ${identity.address} has no twin on ${flags.chain ?? flags.network}`, {
+      throw new InputError(`account ${identity.address} has no twin on ${chainUrl ?? flags.network}`, {
         path: field,
         fix: 'create a twin for this key first (accept the terms and createTwin), or use a key that has one',
       });
@@ -103,8 +108,8 @@ export function registerRmb(program: Command): void {
     .requiredOption('--cmd <command>', 'command, e.g. zos.system.version')
     .option('--data <json>', 'request body (JSON); empty when omitted')
     .option('--network <name>', `network: ${Object.keys(NETWORKS).join(', ')}`, 'local')
-    .option('--relay <url>', 'relay URL (repeatable; default: the network\'s relays)', collect, [])
-    .option('--chain <url>', 'TFChain websocket URL (default: the network\'s)')
+    .option('--relay <url>', 'relay URL (repeatable; default: the running local grid\'s, else the network\'s relays)', collect, [])
+    .option('--chain <url>', 'TFChain websocket URL (default: the running local grid\'s, else the network\'s)')
     .option('--mnemonic <words>', 'BIP39 mnemonic or 64-hex seed (default: $TFGRID_MNEMONIC, or the local grid user)')
     .option('--key-type <type>', 'sr25519 or ed25519', 'sr25519')
     .option('--timeout <seconds>', 'reply deadline', '30')
