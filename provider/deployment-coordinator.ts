@@ -69,6 +69,8 @@ export interface ReadResult {
 export interface CoordinatorOptions {
   /** How long requests are collected before one flush (ms); 0 sends each request alone (no coalescing). */
   coalesceMs?: number;
+  /** Collection window when a request may create a new deployment (ms; default max(coalesceMs, 1000)). */
+  newGroupMs?: number;
   /** Poll period while waiting for workload states (ms). */
   pollMs?: number;
   /** Time allowed for workloads to reach a final state (ms). */
@@ -178,6 +180,7 @@ function keyOf(node: number, group: string): string {
 
 export function createCoordinator(deps: CoordinatorDeps, opts: CoordinatorOptions = {}): Coordinator {
   const coalesceMs = opts.coalesceMs ?? 150;
+  const newGroupMs = opts.newGroupMs ?? Math.max(coalesceMs, 1000);
   const pollMs = opts.pollMs ?? 500;
   const deployTimeoutMs = opts.deployTimeoutMs ?? 5 * 60_000;
   const conflictRetries = opts.conflictRetries ?? 3;
@@ -202,6 +205,11 @@ export function createCoordinator(deps: CoordinatorDeps, opts: CoordinatorOption
     scheduled = true;
     running = running.then(async () => {
       await deps.sleep(coalesceMs);
+      // The first workloads of a group fix its contract (public IPs can only be reserved then): wait a little
+      // longer for the independent creates Pulumi is still sending, so they land in that first version.
+      if (coalesceMs > 0 && newGroupMs > coalesceMs && queue.some((x) => !x.req.contractId && !cache.has(keyOf(x.req.node, x.req.group)))) {
+        await deps.sleep(newGroupMs - coalesceMs);
+      }
       scheduled = false;
       // coalesceMs 0 turns coalescing off: one request per version bump and chain transaction.
       const batch = coalesceMs === 0 ? queue.splice(0, 1) : queue;
@@ -483,7 +491,12 @@ export function createCoordinator(deps: CoordinatorDeps, opts: CoordinatorOption
           if (last) out.set(name, last);
         }
       }
-      if (out.size === p.touched.size) return out;
+      if (out.size === p.touched.size) {
+        deps.progress.done(`node ${p.node}: deployment ${contract} v${p.next!.version} applied (${[...out.values()].map((w) => `${w.type} "${w.name}" ${w.result?.state}`).join(', ')})`);
+        return out;
+      }
+      const waiting = [...p.touched.keys()].filter((n) => !out.has(n));
+      deps.progress.update(`node ${p.node}: ${waiting.map((n) => `"${n}"`).join(', ')} waiting for ok (${Math.round((deps.clock.now() - (deadline - deployTimeoutMs)) / 1000)}s)`);
       if (deps.clock.now() >= deadline) {
         const missing = [...p.touched.keys()].filter((n) => !out.has(n));
         throw new RmbError(

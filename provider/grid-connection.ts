@@ -13,7 +13,7 @@ import { createNodeClient, type NodeClient } from '../protocol/rmb/node-client';
 import { createRmbPeer } from '../protocol/rmb/peer';
 import { createChainTwinDirectory } from '../protocol/rmb/twin-directory';
 import { hashDeployment, parseDeployment, signDeployment, deploymentToWire, type Deployment } from '../protocol/zos';
-import { requireMnemonic, type ProviderConfig } from './config';
+import { NETWORK_URLS, requireMnemonic, type ProviderConfig } from './config';
 import type { ChainNodeInfo, ContractOp, CoordinatorDeps, NodeApi, WireDeployment, WireWorkload } from './deps';
 import { defaultDepsParts, type GridConnection } from './runtime';
 
@@ -125,9 +125,11 @@ function localGrid(): LocalGridInfo {
 export async function createGridConnection(config: ProviderConfig): Promise<GridConnection> {
   let { chainUrls, relayUrls, mnemonic } = config;
   if (config.network === 'local') {
+    // Defaults only: URLs given in config or the environment win over the local grid's state file.
     const local = localGrid();
-    if (local.chainUrl && !process.env.TFGRID_CHAIN_URLS) chainUrls = [local.chainUrl];
-    if (local.relayUrl && !process.env.TFGRID_RELAY_URLS) relayUrls = [local.relayUrl];
+    const same = (a: string[], b: string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+    if (local.chainUrl && same(chainUrls, NETWORK_URLS.local.chain)) chainUrls = [local.chainUrl];
+    if (local.relayUrl && same(relayUrls, NETWORK_URLS.local.relay)) relayUrls = [local.relayUrl];
     if (!mnemonic && local.mnemonic) mnemonic = local.mnemonic;
   }
   const secret = requireMnemonic({ ...config, mnemonic });
