@@ -218,3 +218,46 @@ describeWithTools(['redis-cli'])('zdb with redis-cli', () => {
     expect(lines).toContain('default');
   });
 });
+
+describe('zdb log compaction', () => {
+  it('rewrites a mostly-dead log at start, keeping values, order and seq ids', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tfg-zdbgc-'));
+    const open = () => createZdbBackend({ log: silentLogger }, { dataDir, addresses: ['127.0.0.1'], port: 0 });
+    let zdb = await open();
+    try {
+      await zdb.create({ name: 'u', size: 1n << 30n, mode: 'user', password: '', public: false });
+      await zdb.create({ name: 's', size: 1n << 30n, mode: 'seq', password: '', public: false });
+      const r = await client(zdb.server.port);
+      await r.call('SELECT', 'u');
+      for (let i = 0; i < 40; i++) await r.set('hot', Buffer.alloc(64 * 1024, i)); // 39 dead copies
+      await r.set('cold', 'kept');
+      await r.call('SELECT', 's');
+      const ids: Buffer[] = [];
+      for (let i = 0; i < 30; i++) ids.push((await r.callBuffer('SET', '', Buffer.alloc(64 * 1024, i))) as Buffer);
+      for (const id of ids.slice(1)) await r.del(id as unknown as string); // the newest ids die
+      r.disconnect();
+      const before = zdb.server.namespace('u')!.logBytes;
+      await zdb.close();
+
+      zdb = await open();
+      const u = zdb.server.namespace('u')!;
+      expect(u.logBytes).toBeLessThan(before / 10);
+      const r2 = await client(zdb.server.port);
+      try {
+        await r2.call('SELECT', 'u');
+        expect((await r2.getBuffer('hot'))?.equals(Buffer.alloc(64 * 1024, 39))).toBe(true);
+        const [, items] = (await r2.callBuffer('SCAN')) as [Buffer, Array<[Buffer, number, number]>];
+        expect(items.map((i) => i[0].toString())).toEqual(['hot', 'cold']);
+        await r2.call('SELECT', 's');
+        expect(await r2.dbsize()).toBe(1);
+        const next = (await r2.callBuffer('SET', '', 'after')) as Buffer;
+        expect(next.readUInt32LE(0)).toBe(30); // deleted ids 1..29 are not handed out again
+      } finally {
+        r2.disconnect();
+      }
+    } finally {
+      await zdb.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});

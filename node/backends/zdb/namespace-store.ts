@@ -3,8 +3,9 @@
  * replayed at open (zos-protocol.md §6.6; 0-db semantics from threefoldtech/0-db zdbd/commands_*.c).
  *
  * Log record (little-endian): `op u8 (1 set, 2 del) | keylen u8 | vallen u32 | ts u32 | key | value`.
- * A torn record at the tail (crash mid-write) is cut off at open. Format is persisted: add ops, never
- * change existing ones. Values are read back from the file on GET, so memory holds only the index.
+ * A torn record at the tail (crash mid-write) is cut off at open. When more than half of the log (and over
+ * 1 MiB) is dead (overwritten or deleted values), open rewrites it with the live records only, in write
+ * order, then renames it into place. Format is persisted: add ops, never change existing ones. Values are read back from the file on GET, so memory holds only the index.
  * @module
  */
 import * as fs from 'fs';
@@ -15,6 +16,7 @@ const OP_SET = 1;
 const OP_DEL = 2;
 const HEADER = 10;
 export const MAX_KEY_LENGTH = 255;
+const COMPACT_MIN_DEAD = 1 << 20;
 
 /** Persisted namespace settings; add fields, never rename. */
 export interface NamespaceSettings {
@@ -26,6 +28,8 @@ export interface NamespaceSettings {
   /** Bytes of values allowed; 0 = unlimited (0-db `maxsize`). */
   maxsize: number;
   locked: boolean;
+  /** Seq mode: the next id, saved at compaction so ids of deleted values are never handed out again. */
+  seqNext?: number;
 }
 
 interface Entry {
@@ -51,8 +55,60 @@ export class NamespaceStore {
     this.dir = dir;
     this.settings = settings;
     const file = path.join(dir, 'data.log');
+    this.nextId = settings.seqNext ?? 0;
     this.fd = fs.openSync(file, fs.existsSync(file) ? 'r+' : 'w+');
     this.size = fs.fstatSync(this.fd).size;
+    this.replay();
+    const live = this.liveLogBytes();
+    if (this.size - live > COMPACT_MIN_DEAD && this.size - live > live) this.compact();
+  }
+
+  /** Bytes of the log that live records occupy. */
+  liveLogBytes(): number {
+    let n = 0;
+    for (const [k, e] of this.index) n += HEADER + k.length / 2 + e.length;
+    return n;
+  }
+
+  get logBytes(): number {
+    return this.size;
+  }
+
+  /** Rewrites the log with live records only (write order and timestamps kept). */
+  compact(): void {
+    const file = path.join(this.dir, 'data.log');
+    const tmp = path.join(this.dir, 'data.log.compact');
+    if (this.settings.mode === 'seq') {
+      this.settings.seqNext = this.nextId;
+      this.saveSettings();
+    }
+    const out = fs.openSync(tmp, 'w');
+    try {
+      let pos = 0;
+      for (const [k, e] of this.index) {
+        const key = Buffer.from(k, 'hex');
+        const value = Buffer.allocUnsafe(e.length);
+        if (e.length > 0) fs.readSync(this.fd, value, 0, e.length, e.offset);
+        const header = Buffer.allocUnsafe(HEADER);
+        header.writeUInt8(OP_SET, 0);
+        header.writeUInt8(key.length, 1);
+        header.writeUInt32LE(value.length, 2);
+        header.writeUInt32LE(e.timestamp >>> 0, 6);
+        const rec = Buffer.concat([header, key, value]);
+        fs.writeSync(out, rec, 0, rec.length, pos);
+        pos += rec.length;
+      }
+      fs.fsyncSync(out);
+    } finally {
+      fs.closeSync(out);
+    }
+    fs.closeSync(this.fd);
+    fs.renameSync(tmp, file);
+    this.fd = fs.openSync(file, 'r+');
+    this.size = fs.fstatSync(this.fd).size;
+    this.index.clear();
+    this.datasize = 0;
+    this.nextSeq = 1;
     this.replay();
   }
 
