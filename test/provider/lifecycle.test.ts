@@ -150,6 +150,39 @@ describe('provider lifecycle (methods called directly)', () => {
     expect((upd.outs as Props).generatedPassword).toBe(pw);
   });
 
+  it('gives machines of two stacks (two plugin processes) different IPs on one network', async () => {
+    const net = await up('Network', { name: 'shared', nodes: [2] });
+    const vmIn = (name: string, deployment: string) => ({
+      node: 2,
+      deployment,
+      name,
+      flist: 'https://hub.grid.tf/x.flist',
+      network: { name: 'shared', subnets: net.outs.nodeSubnets },
+      cpu: 1,
+      memory: '256MiB',
+    });
+    const a = await up('ZMachine', vmIn('a', 'stackA'));
+    await resetRuntime(); // a second process: no in-memory reservations, only what the node reports
+    setGridFactory(async () => ({ deps: grid.deps(), close: () => {} }));
+    entry.configure((k) => ({ 'tfgrid:coalesceMs': '1' })[k]);
+    const b = await up('ZMachine', vmIn('b', 'stackB'));
+    expect(a.outs.privateIp).not.toBe(b.outs.privateIp);
+    expect(a.outs.contractId).not.toBe(b.outs.contractId);
+  });
+
+  it('adopts an existing deployment by contract id instead of creating one', async () => {
+    const disk = await up('ZMount', { node: 3, deployment: 'old', name: 'legacy', size: '1GiB' });
+    const tx = grid.counters.transactions;
+    await resetRuntime();
+    setGridFactory(async () => ({ deps: grid.deps(), close: () => {} }));
+    entry.configure((k) => ({ 'tfgrid:coalesceMs': '1' })[k]);
+    const adopted = await up('ZMount', { node: 3, deployment: 'old', name: 'legacy', size: '1GiB', adoptContractId: disk.outs.contractId });
+    expect(adopted.outs.contractId).toBe(disk.outs.contractId);
+    expect(adopted.outs.state).toBe('ok');
+    expect(grid.counters.transactions).toBe(tx); // nothing changed on chain
+    expect(grid.activeContracts()).toHaveLength(1);
+  });
+
   it('picks a node by capacity and public IPs', async () => {
     const p = await up('NodePicker', { memory: '1GiB', publicIpv4: 1, domain: true });
     expect(p.outs.nodeId).toBe(1);

@@ -42,6 +42,7 @@ describe('provider on the local chain, relay and node runtimes', () => {
         relay: { urls: [relay.url] },
         node: { id: n.id, farmId: grid.farmId },
         resources: { cru: 8, mru: '32GiB', sru: '1TiB', hru: '2TiB' },
+        shuffleGet: true, // real nodes return workloads in map order
         ...(i === 0 ? { publicConfig: { ipv4: '185.69.0.50/24', gw4: '185.69.0.1', domain: `n1-${grid.tag}.grid.local` } } : {}),
       });
       const rt = await createNodeRuntime(config, { chain });
