@@ -10,7 +10,7 @@ import { workloadKind } from './kinds';
 import { checkNetwork, createNetwork, deleteNetwork, diffNetwork, readNetwork, updateNetwork } from './resources/network';
 import { checkNodePicker, createNodePicker, diffNodePicker } from './resources/node-picker';
 import { addConfigSource } from './runtime';
-import { PartialCreateError, checkWorkload, createWorkload, deleteWorkload, diffWorkload, readWorkload, updateWorkload } from './workload-resource';
+import { PartialCreateError, checkWorkload, liveCheckWorkload, createWorkload, deleteWorkload, diffWorkload, readWorkload, updateWorkload } from './workload-resource';
 
 type Props = Record<string, unknown>;
 
@@ -33,7 +33,10 @@ export async function check(type: string, olds: Props, news: Props): Promise<pul
   if (type === 'Network') return checkNetwork(olds, news);
   if (type === 'NodePicker') return checkNodePicker(news);
   const kind = workloadKind(type) ?? unknownType(type);
-  return checkWorkload(kind, olds, news);
+  const r = checkWorkload(kind, olds, news);
+  const isNew = !olds || Object.keys(olds).length === 0;
+  if (r.failures.length === 0 && isNew) r.failures.push(...(await liveCheckWorkload(kind, r.inputs)));
+  return r;
 }
 
 export async function diff(type: string, _id: string, olds: Props, news: Props): Promise<pulumi.dynamic.DiffResult> {

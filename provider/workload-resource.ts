@@ -76,6 +76,11 @@ export interface WorkloadKind<I extends CommonInputs> {
   alwaysDeleteBeforeReplace?: boolean;
   /** Refusals that depend on the previous inputs (shrink), as check failures. */
   checkTransition?(olds: I, news: I, resource: string): CheckFailure[];
+  /**
+   * Checks against the live grid for a new resource, run in `check` (so preview shows them) when the inputs are
+   * known; best effort: an unreachable grid never fails the check.
+   */
+  liveCheck?(inputs: I, runtime: ProviderRuntime): Promise<CheckFailure[]>;
   /** Async checks and allocations; the returned fields are stored in outputs (kept across updates). */
   prepare?(inputs: I, ctx: PrepareContext): Promise<Record<string, unknown>>;
   /** Release what `prepare` reserved (delete, failed create). */
@@ -140,6 +145,23 @@ function stripOutputs<I extends CommonInputs>(kind: WorkloadKind<I>, props: Reco
   const out: Record<string, unknown> = {};
   for (const k of keys) if (props[k] !== undefined) out[k] = props[k];
   return out;
+}
+
+/** The kind's live check for a new resource, bounded by `timeoutMs`; failures of the grid itself are ignored. */
+export async function liveCheckWorkload<I extends CommonInputs>(kind: WorkloadKind<I>, inputs: Record<string, unknown>, timeoutMs = 10_000): Promise<CheckFailure[]> {
+  if (!kind.liveCheck || containsUnknown(inputs)) return [];
+  const parsed = kind.inputs.safeParse(stripOutputs(kind, inputs));
+  if (!parsed.success) return [];
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const run = (async () => kind.liveCheck!(parsed.data, await getRuntime()))();
+    const timeout = new Promise<CheckFailure[]>((resolve) => (timer = setTimeout(() => resolve([]), timeoutMs)));
+    return await Promise.race([run, timeout]);
+  } catch {
+    return [];
+  } finally {
+    if (timer) clearTimeout(timer);
+  }
 }
 
 /** diff by ZOS update rules; `olds` are previous outputs (inputs are copied into outputs), `news` checked inputs. */

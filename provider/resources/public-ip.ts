@@ -33,6 +33,20 @@ export const publicIpKind: WorkloadKind<PublicIpInputs> = {
   updatable: false,
   alwaysDeleteBeforeReplace: true,
   publicIps: (i) => (i.v4 ? 1 : 0),
+  // Preview says it when the group's contract exists already with no free reserved IPv4 (rmb-tfchain.md §B2).
+  async liveCheck(i, runtime) {
+    if (!i.v4) return [];
+    const d = await runtime.coordinator.current(i.node, i.deployment, i.adoptContractId);
+    if (!d) return [];
+    const contract = await runtime.deps.chain.getContract(d.contract_id);
+    const reserved = contract?.publicIps ?? 0;
+    const used = d.workloads.filter((w) => w.type === 'ip' && (w.data as { v4?: boolean }).v4 && w.name !== i.name).length;
+    if (used < reserved) return [];
+    return [{
+      property: 'deployment',
+      reason: `PublicIp "${i.name}": deployment group "${i.deployment}" on node ${i.node} already has contract ${d.contract_id} with ${reserved} public IPv4 reserved and ${used} in use; TFChain cannot add public IPs to an existing contract. Fix: set \`deployment\` to a new group for this PublicIp and its ZMachine (and its disks), so they are created together`,
+    }];
+  },
   toWire: (i) => ({ v4: i.v4, v6: i.v6 }),
   resultOutputs: (data) => {
     const d = (data ?? {}) as { ip?: string; ip6?: string; gateway?: string };

@@ -183,6 +183,15 @@ describe('provider lifecycle (methods called directly)', () => {
     expect(grid.activeContracts()).toHaveLength(1);
   });
 
+  it('says in check (preview) that a public IP cannot join an existing contract, with the fix', async () => {
+    await up('ZMount', { node: 1, deployment: 'web', name: 'data', size: '1GiB' });
+    const late = await entry.check('PublicIp', {}, { node: 1, deployment: 'web', name: 'ip' });
+    expect(late.failures).toEqual([
+      { property: 'deployment', reason: expect.stringMatching(/TFChain cannot add public IPs to an existing contract\. Fix: set `deployment` to a new group/) },
+    ]);
+    expect((await entry.check('PublicIp', {}, { node: 1, deployment: 'web2', name: 'ip' })).failures).toEqual([]);
+  });
+
   it('picks a node by capacity and public IPs', async () => {
     const p = await up('NodePicker', { memory: '1GiB', publicIpv4: 1, domain: true });
     expect(p.outs.nodeId).toBe(1);
