@@ -189,7 +189,8 @@ class Mount {
   }
 
   dropLocal(): void {
-    fs.rmSync(this.mnt, { recursive: true, force: true });
+    // Empty the mount directory but keep its inode: machines hold bind mounts of it.
+    for (const e of fs.readdirSync(this.mnt)) fs.rmSync(path.join(this.mnt, e), { recursive: true, force: true });
     fs.rmSync(this.cacheDir, { recursive: true, force: true });
     this.cache.clear();
     this.cacheBytes = 0;
