@@ -18,6 +18,7 @@ import { describeWithTools } from '../helpers/require-tools';
 interface Leftovers {
   netns: string[];
   hostLinks: string[];
+  hostRoutes: string[];
   mounts: string[];
   loops: string[];
   cgroups: string[];
@@ -29,7 +30,8 @@ function leftovers(prefix: string, dataDir: string, hostNetns: string, pids: num
   const sh = (cmd: string, ...args: string[]) => execFileSync(cmd, args, { encoding: 'utf8' });
   return {
     netns: sh('ip', 'netns', 'list').split('\n').map((l) => l.split(' ')[0]).filter((n) => n.startsWith(`${prefix}-`)),
-    hostLinks: sh('ip', '-n', hostNetns, '-o', 'link').split('\n').filter((l) => l.includes(`${prefix}p`)),
+    hostLinks: sh('ip', '-n', hostNetns, '-o', 'link').split('\n').filter((l) => l.includes(`${prefix}p`) || l.includes(`${prefix}o`)),
+    hostRoutes: [...sh('ip', '-n', hostNetns, '-6', 'route').split('\n'), ...sh('ip', '-n', hostNetns, '-6', 'neigh', 'show', 'proxy').split('\n')].filter((l) => /^[2-5][0-9a-f]{0,2}:/.test(l)),
     mounts: readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes(dataDir)),
     loops: sh('losetup', '-l', '-n', '-O', 'NAME,BACK-FILE').split('\n').filter((l) => l.includes(dataDir)),
     cgroups: ['memory', 'cpu', 'freezer', 'pids'].filter((c) => existsSync(`/sys/fs/cgroup/${c}/tfgrid-${prefix}`)),
@@ -38,7 +40,7 @@ function leftovers(prefix: string, dataDir: string, hostNetns: string, pids: num
   };
 }
 
-const NONE: Leftovers = { netns: [], hostLinks: [], mounts: [], loops: [], cgroups: [], sockets: [], processes: [] };
+const NONE: Leftovers = { netns: [], hostLinks: [], hostRoutes: [], mounts: [], loops: [], cgroups: [], sockets: [], processes: [] };
 
 describeWithTools(['runc', 'ip', 'wireguard-go', 'wg', 'busybox', 'losetup', 'mkfs.ext4'], { root: true })('cleanup', () => {
   let dir: string;
@@ -59,11 +61,11 @@ describeWithTools(['runc', 'ip', 'wireguard-go', 'wg', 'busybox', 'losetup', 'mk
   /** A network, a machine with a disk and a public IP; returns the pids that must be gone afterwards. */
   async function deploy(b: LinuxBackends, port: number): Promise<number[]> {
     const netId = networkId(7, 'net1');
-    const nr = await b.network.apply({ netId, ipRange: '10.20.0.0/16', subnet: '10.20.2.0/24', wgPrivateKey: wgKeyPair().privateKey, wgListenPort: port, peers: [] });
+    const nr = await b.network.apply({ netId, ipRange: '10.20.0.0/16', subnet: '10.20.2.0/24', wgPrivateKey: wgKeyPair().privateKey, wgListenPort: port, peers: [], mycelium: { hexKey: 'c'.repeat(64) } });
     const flist = await b.flists.resolve(await buildBaseRootfs(path.join(dir, `base-${port}`)));
     const disk = await b.storage.create({ id: '7-1-d', kind: 'zmount', size: 32n << 20n });
     const mp = await b.storage.mount(disk.id);
-    const nic = await b.network.attach({ netId: nr.netId, machine: '7-1-vm', ip: '10.20.2.2' });
+    const nic = await b.network.attach({ netId: nr.netId, machine: '7-1-vm', ip: '10.20.2.2', myceliumSeed: '0a0b0c0d0e0f', planetary: true });
     await b.network.attachPublicIp({ machine: '7-1-vm', ip: '198.18.1.10/16', gateway: '198.18.0.1' });
     const st = await b.machines.run({ id: '7-1-vm', name: 'vm', flist, cpu: 1, memory: 256n << 20n, entrypoint: '', env: {}, mounts: [{ source: mp, target: '/data' }], nic });
     expect(st.state).toBe('running');
@@ -92,6 +94,7 @@ describeWithTools(['runc', 'ip', 'wireguard-go', 'wg', 'busybox', 'losetup', 'mk
     expect(before.netns).toHaveLength(2);
     expect(before.mounts.length).toBeGreaterThanOrEqual(2);
     expect(before.loops).toHaveLength(1);
+    expect(before.hostRoutes.length).toBeGreaterThanOrEqual(4); // 2 on-link ranges, 2 proxied addresses (+ routes)
     // the node "crashes": its objects are dropped without close()
     const report = await cleanupAll({ prefix, dataDir, hostNetns });
     expect(report.netns).toHaveLength(2);

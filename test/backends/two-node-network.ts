@@ -24,7 +24,7 @@ export interface TwoNodeNetwork {
 const ip = (...args: string[]) => execFileSync('ip', args, { stdio: 'pipe' });
 
 /** `tag`: 1..4 chars, unique per test file (names become `<tag><pid36><a|b>`). */
-export async function makeTwoNodeNetwork(tag: string): Promise<TwoNodeNetwork> {
+export async function makeTwoNodeNetwork(tag: string, opts: { mycelium?: boolean } = {}): Promise<TwoNodeNetwork> {
   const base = `${tag}${(process.pid % 1296).toString(36)}`.slice(0, 5);
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'tfg-2n-'));
   const netId = networkId(7, 'net1');
@@ -55,6 +55,7 @@ export async function makeTwoNodeNetwork(tag: string): Promise<TwoNodeNetwork> {
       wgPrivateKey: keys[i].privateKey,
       wgListenPort: ports[i],
       peers: [{ subnet: subnets[j], wgPublicKey: keys[j].publicKey, allowedIps: [subnets[j], `100.64.${b}.${c}/32`], endpoint: `${underlay[j]}:${ports[j]}` }],
+      ...(opts.mycelium ? { mycelium: { hexKey: `${i}`.repeat(64) } } : {}),
     };
     const nr = await backend.apply(config);
     nodes.push({ prefix, hostNetns: hosts[i], underlay: underlay[i], backend, nr, config });

@@ -18,11 +18,11 @@ import * as path from 'path';
 import type { Logger } from '../../../protocol/common/log';
 import { createLinuxFlists } from '../flist/linux';
 import type { FlistBackend } from '../flist/flist';
-import { createLinuxNetwork, networkNames, WG_SOCKET_DIR } from '../network/linux';
+import { createLinuxNetwork, networkNames, OVERLAY_RANGES, WG_SOCKET_DIR } from '../network/linux';
 import type { NetworkBackend } from '../network/network';
 import { createLinuxStorage, mountsUnder } from '../storage/linux';
 import type { StorageBackend } from '../storage/storage';
-import { isAlive, killPid, runCommand, tryCommand } from './host-command';
+import { isAlive, killPid, runCommand, sleep, tryCommand } from './host-command';
 import { CGROUP_CONTROLLERS, CGROUP_ROOT, createLinuxMachines, machineNames } from './linux';
 import type { MachineBackend } from './machine';
 
@@ -147,17 +147,32 @@ export async function cleanupAll(opts: { prefix: string; dataDir?: string; hostN
     const links = await runCommand('ip', ['-n', opts.hostNetns, '-o', 'link', 'show']).catch(() => ({ stdout: '' }));
     for (const l of links.stdout.split('\n')) {
       const name = l.split(':')[1]?.trim().split('@')[0];
-      if (name && name.startsWith(`${opts.prefix}p`) && name.length === opts.prefix.length + 9) await tryCommand('ip', ['-n', opts.hostNetns, 'link', 'del', name]);
+      if (name && (name.startsWith(`${opts.prefix}p`) || name.startsWith(`${opts.prefix}o`)) && name.length === opts.prefix.length + 9) {
+        await tryCommand('ip', ['-n', opts.hostNetns, 'link', 'del', name]);
+      }
     }
+    // overlay publication (network/linux.ts connectOverlay/announce): proxy NDP entries and on-link routes
+    const proxies = await runCommand('ip', ['-n', opts.hostNetns, '-6', 'neigh', 'show', 'proxy']).catch(() => ({ stdout: '' }));
+    for (const l of proxies.stdout.split('\n')) {
+      const [addr, , dev] = l.trim().split(/\s+/);
+      if (addr && dev && /^[2-5][0-9a-f]{2}:/.test(addr)) await tryCommand('ip', ['-n', opts.hostNetns, '-6', 'neigh', 'del', 'proxy', addr, 'dev', dev]);
+    }
+    for (const range of OVERLAY_RANGES) await tryCommand('ip', ['-n', opts.hostNetns, '-6', 'route', 'del', range]);
   }
   if (dataDir) {
     const mps = [...mountsUnder(dataDir).keys()].sort((a, b) => b.length - a.length);
     for (const mp of mps) if (await tryCommand('umount', ['-l', mp])) report.mounts.push(mp);
-    const loops = await runCommand('losetup', ['-l', '-n', '-O', 'NAME,BACK-FILE']).catch(() => ({ stdout: '' }));
-    for (const line of loops.stdout.split('\n')) {
-      const [dev, file] = line.trim().split(/\s+/, 2);
-      if (dev && file && file.startsWith(dataDir + '/') && (await tryCommand('losetup', ['-d', dev]))) report.loops.push(dev);
-    }
+    const ours = async () => {
+      const loops = await runCommand('losetup', ['-l', '-n', '-O', 'NAME,BACK-FILE']).catch(() => ({ stdout: '' }));
+      return loops.stdout
+        .split('\n')
+        .map((line) => line.trim().split(/\s+/, 2))
+        .filter(([dev, file]) => dev && file && file.startsWith(dataDir + '/'))
+        .map(([dev]) => dev);
+    };
+    for (const dev of await ours()) if (await tryCommand('losetup', ['-d', dev])) report.loops.push(dev);
+    // a device still held by a lazily unmounted filesystem is only marked autoclear: wait for it to go
+    for (let i = 0; i < 100 && (await ours()).length; i++) await sleep(50);
   }
   for (const c of CGROUP_CONTROLLERS) {
     const p = path.join(CGROUP_ROOT, c, mnames.cgroupParent);

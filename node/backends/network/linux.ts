@@ -31,6 +31,9 @@ export interface LinuxNetworkOptions {
 const PREFIX = /^[a-z][a-z0-9]{0,5}$/;
 export const WG_SOCKET_DIR = '/var/run/wireguard';
 
+/** Overlay ranges (§7): planetary (yggdrasil) and mycelium. */
+export const OVERLAY_RANGES = ['200::/7', '400::/7'];
+
 const short = (s: string, n: number) => createHash('sha256').update(s).digest('hex').slice(0, n);
 
 /** Names this node uses on the machine (also what cleanupAll looks for). */
@@ -40,6 +43,8 @@ export function networkNames(prefix: string) {
     machineNetns: (machine: string) => `${prefix}-m-${short(machine, 12)}`,
     wg: (netId: string) => `${prefix}w${short(netId, 8)}`,
     macvlan: (machine: string) => `${prefix}p${short(machine, 8)}`,
+    /** host-side end of the NR's overlay (400::/7, 200::/7) link */
+    overlay: (netId: string) => `${prefix}o${short(netId, 8)}`,
     veth: (machine: string) => `v${short(machine, 10)}`,
     tap: (machine: string) => `t${short(machine, 10)}`,
     isOurs: (netns: string) => netns.startsWith(`${prefix}-nr-`) || netns.startsWith(`${prefix}-m-`),
@@ -156,6 +161,42 @@ export function createLinuxNetwork(opts: LinuxNetworkOptions): NetworkBackend {
     await fs.rm(path.join(dir, `${ifname}.pid`), { force: true });
   }
 
+  /**
+   * Mycelium (400::/7) and planetary (200::/7) between nodes. ZOS runs overlay daemons; the local grid has no such
+   * daemon, so the node routes both ranges over its host namespace instead: a veth joins the NR to the host
+   * namespace, the host treats both ranges as on-link on its uplink and answers neighbour solicitations for its
+   * own machines' addresses (proxy NDP). Nodes on one internet segment then reach each other's machines.
+   */
+  async function connectOverlay(netId: string, ns: string, myc: string | undefined): Promise<void> {
+    if (!host.uplink) return;
+    const hostEnd = names.overlay(netId);
+    await tryCommand('ip', ['-n', host.hostNetns, 'link', 'del', hostEnd]);
+    await ipIn(ns, 'link', 'add', 'overlay', 'type', 'veth', 'peer', 'name', hostEnd, 'netns', host.hostNetns);
+    await ipIn(ns, '-6', 'addr', 'add', 'fe80::2/64', 'dev', 'overlay', 'nodad');
+    await ipIn(host.hostNetns, '-6', 'addr', 'add', 'fe80::1/64', 'dev', hostEnd, 'nodad');
+    await ipIn(ns, 'link', 'set', 'overlay', 'up');
+    await ipIn(host.hostNetns, 'link', 'set', hostEnd, 'up');
+    await inNetns(ns, 'sh', ['-c', 'echo 1 > /proc/sys/net/ipv6/conf/all/forwarding']);
+    for (const range of OVERLAY_RANGES) await ipIn(ns, '-6', 'route', 'replace', range, 'via', 'fe80::1', 'dev', 'overlay');
+    await inNetns(host.hostNetns, 'sh', ['-c', `echo 1 > /proc/sys/net/ipv6/conf/all/forwarding; echo 1 > /proc/sys/net/ipv6/conf/${host.uplink}/proxy_ndp`]);
+    for (const range of OVERLAY_RANGES) await ipIn(host.hostNetns, '-6', 'route', 'replace', range, 'dev', host.uplink, 'metric', '1024');
+    if (myc) await ipIn(host.hostNetns, '-6', 'route', 'replace', myc, 'via', 'fe80::2', 'dev', hostEnd);
+  }
+
+  /** Publishes a machine's overlay addresses on the uplink (proxy NDP) and routes them to its NR. */
+  async function announce(netId: string, nic: MachineNic, on: boolean): Promise<void> {
+    if (!host.uplink) return;
+    for (const a of [nic.myceliumIp, nic.planetaryIp]) {
+      if (!a) continue;
+      if (on) await ipIn(host.hostNetns, '-6', 'neigh', 'replace', 'proxy', a, 'dev', host.uplink);
+      else await tryCommand('ip', ['-n', host.hostNetns, '-6', 'neigh', 'del', 'proxy', a, 'dev', host.uplink]);
+    }
+    if (nic.planetaryIp) {
+      if (on) await ipIn(host.hostNetns, '-6', 'route', 'replace', `${nic.planetaryIp}/128`, 'via', 'fe80::2', 'dev', names.overlay(netId));
+      else await tryCommand('ip', ['-n', host.hostNetns, '-6', 'route', 'del', `${nic.planetaryIp}/128`]);
+    }
+  }
+
   async function createNr(cfg: NetworkConfig): Promise<NrRecord> {
     const ns = names.nrNetns(cfg.netId);
     const wg = names.wg(cfg.netId);
@@ -185,6 +226,8 @@ export function createLinuxNetwork(opts: LinuxNetworkOptions): NetworkBackend {
       await ipIn(ns, 'link', 'set', wg, 'up');
       await ipIn(ns, 'route', 'replace', cfg.ipRange, 'dev', wg);
       if (info.myceliumPrefix) await ipIn(ns, '-6', 'addr', 'add', info.myceliumPrefix.replace('::/64', '::1/64'), 'dev', 'br0', 'nodad');
+      await ipIn(ns, '-6', 'addr', 'add', 'fe80::1/64', 'dev', 'br0', 'nodad');
+      await connectOverlay(cfg.netId, ns, info.myceliumPrefix);
     } catch (err) {
       if (pid) await stopWireguard(wg, pid);
       await tryCommand('ip', ['netns', 'del', ns]);
@@ -205,6 +248,7 @@ export function createLinuxNetwork(opts: LinuxNetworkOptions): NetworkBackend {
 
   async function detachNow(machine: string): Promise<void> {
     const nic = nics.get(machine);
+    if (nic) await announce(nic.netId, nic, false);
     if (nic?.kind === 'tap') await tryCommand('ip', ['-n', names.nrNetns(nic.netId), 'link', 'del', nic.ifname]);
     await tryCommand('ip', ['netns', 'del', names.machineNetns(machine)]);
     await tryCommand('ip', ['-n', host.hostNetns, 'link', 'del', names.macvlan(machine)]);
@@ -312,7 +356,14 @@ export function createLinuxNetwork(opts: LinuxNetworkOptions): NetworkBackend {
             if (nic.myceliumIp) {
               await ipIn(mns, '-6', 'addr', 'add', `${nic.myceliumIp}/64`, 'dev', 'eth0', 'nodad');
             }
-            if (nic.planetaryIp) await ipIn(mns, '-6', 'addr', 'add', `${nic.planetaryIp}/128`, 'dev', 'eth0', 'nodad');
+            if (nic.planetaryIp) {
+              await ipIn(mns, '-6', 'addr', 'add', `${nic.planetaryIp}/128`, 'dev', 'eth0', 'nodad');
+              await ipIn(nrNs, '-6', 'route', 'replace', `${nic.planetaryIp}/128`, 'dev', 'br0');
+            }
+            if (nic.myceliumIp || nic.planetaryIp) {
+              for (const range of OVERLAY_RANGES) await ipIn(mns, '-6', 'route', 'replace', range, 'via', 'fe80::1', 'dev', 'eth0');
+              await announce(req.netId, nic, true);
+            }
           }
         } catch (err) {
           await detachNow(req.machine);
@@ -357,6 +408,7 @@ export function createLinuxNetwork(opts: LinuxNetworkOptions): NetworkBackend {
       serial(async () => {
         for (const m of [...nics.keys()]) await detachNow(m);
         for (const id of [...nrs.keys()]) await removeNr(id);
+        if (host.uplink) for (const range of OVERLAY_RANGES) await tryCommand('ip', ['-n', host.hostNetns, '-6', 'route', 'del', range, 'dev', host.uplink]);
       }),
   };
   return backend;
