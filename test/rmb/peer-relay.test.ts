@@ -4,7 +4,7 @@
  */
 import { RmbError } from '../../protocol/common/errors';
 import { identityFromSecret } from '../../protocol/common/identity';
-import { toUnixSeconds } from '../../protocol/rmb/envelope';
+import { encodeEnvelope, signEnvelope, toUnixSeconds } from '../../protocol/rmb/envelope';
 import { createRelayJwt } from '../../protocol/rmb/jwt';
 import { createRmbPeer, FUNCTION_NOT_FOUND, type RmbPeer } from '../../protocol/rmb/peer';
 import { createRelay, RELAY_CLOSE, type Relay } from '../../protocol/rmb/relay';
@@ -134,20 +134,36 @@ describe('rmb peers through the relay', () => {
     }
   });
 
-  it('drops a forged reply and still accepts the genuine one', async () => {
-    // Twin 3 answers a request addressed to twin 2 by guessing its uid: the peer ignores it (wrong twin).
+  it('drops forged replies (wrong twin, bad signature) and still accepts the genuine one', async () => {
     const mallory = await rawConnect(relay.url, twins[2].identity, 3, 'm2');
     try {
-      b.handle('test.slow', async () => {
-        await new Promise((r) => setTimeout(r, 300));
+      let uid = '';
+      b.handle('test.slow', async (_p, ctx) => {
+        uid = ctx.uid;
+        await new Promise((r) => setTimeout(r, 400));
         return 'genuine';
       });
       const pending = a.call<string>(2, 'test.slow', {});
-      await new Promise((r) => setTimeout(r, 50));
-      // the relay refuses a forged source outright...
-      const forgedSource = requestEnvelope(2, undefined, 1, 'x');
-      mallory.send({ ...forgedSource, request: { command: 'x' } }, twins[2].identity);
+      await waitFor(() => uid !== '');
+      const forged = (source: number) => ({
+        uid,
+        timestamp: toUnixSeconds(Date.now()),
+        expiration: 60,
+        source: { twin: source },
+        destination: { twin: 1, connection: a.session },
+        response: {},
+        schema: 'application/json',
+        plain: new Uint8Array(Buffer.from('"forged"')),
+      });
+      // 1. the relay refuses an envelope whose source is not the sender's session
+      mallory.send({ ...forged(2), response: undefined, request: { command: 'x' } }, twins[2].identity);
       expect((await mallory.next((e) => !!e.error)).error?.message).toBe('message wrong source');
+      // 2. a correctly signed reply from a twin that was not asked: dropped by the peer
+      mallory.send({ ...forged(3), destination: { twin: 1, connection: a.session } }, twins[2].identity);
+      // 3. a reply claiming twin 2, injected through the (unauthenticated) federation endpoint with a bad
+      //    signature: the relay delivers it, the peer's signature check drops it
+      const res = await fetch(relay.federationUrl, { method: 'POST', body: encodeEnvelope(signEnvelope(forged(2), twins[2].identity)) });
+      expect(res.status).toBe(202);
       expect(await pending).toBe('genuine');
     } finally {
       mallory.close();
