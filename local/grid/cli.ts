@@ -40,8 +40,9 @@ export function registerGridVerbs(local: Command): void {
     .option('--backend <kind>', 'sim | linux | auto (linux when root with the tools)', parseBackend, 'auto' as BackendChoice)
     .option('--chain-port <port>', 'chain RPC port (default 8000 when free)', parseIntOption('--chain-port', 0, 65535))
     .option('--relay-port <port>', 'relay port (default 8080 when free)', parseIntOption('--relay-port', 0, 65535))
+    .option('--hub-port <port>', 'flist hub port (default 8090 when free)', parseIntOption('--hub-port', 0, 65535))
     .option(...dirOption)
-    .action(async (o: { nodes: number; backend: BackendChoice; chainPort?: number; relayPort?: number; dir?: string }) => {
+    .action(async (o: { nodes: number; backend: BackendChoice; chainPort?: number; relayPort?: number; hubPort?: number; dir?: string }) => {
       const progress = createProgressSink(process.stderr);
       const log = createLineLogger((l) => process.stderr.write(l + '\n'), { level: 'warn' });
       const state = await startLocalGrid({
@@ -50,6 +51,7 @@ export function registerGridVerbs(local: Command): void {
         backend: o.backend,
         chainPort: o.chainPort,
         relayPort: o.relayPort,
+        hubPort: o.hubPort,
         progress,
         log,
         announce: (l) => process.stderr.write(l + '\n'),

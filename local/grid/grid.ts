@@ -19,7 +19,7 @@ import { applyTopology, planTopology, type TopologyPlan } from '../topology/topo
 import { startChainDaemon } from './chain-daemon';
 import { sweepGrid, type SweepReport } from './cleanup';
 import { defaultGridDir, readState, removeState, writeState, type GridState } from './state';
-import { freePort, isRunning, processStartTime, stopProcess, type ProcessRecord } from './supervisor';
+import { freePort, isRunning, nodeEntry, processStartTime, spawnDaemon, stopProcess, type ProcessRecord } from './supervisor';
 import { tcpOpen } from './readiness';
 import { bootstrapLocalGrid, chainPublicConfigIp, newNodeSeed } from './bootstrap';
 import { startDnsDaemon, startHubDaemon, startRelayDaemon } from './services';
@@ -43,6 +43,8 @@ export interface LocalGridOptions {
   gatewayDomain?: string;
   log?: Logger;
   progress?: Progress;
+  /** Take the grid down when this process exits (test runs pass the jest process id). */
+  stopWhenPidExits?: number;
   /** Said loudly: used for the sim-backend warning and "what runs where". */
   announce?: (line: string) => void;
 }
@@ -87,6 +89,7 @@ export function gridProcesses(state: GridState): ProcessRecord[] {
   const out: ProcessRecord[] = [];
   for (const s of [state.chain, state.relay, state.hub, state.dns]) if (s?.process) out.push(s.process);
   for (const n of state.nodes) if (n.process) out.push(n.process);
+  if (state.watchdog) out.push(state.watchdog);
   return out;
 }
 
@@ -305,6 +308,15 @@ async function startUnlocked(dir: string, opts: LocalGridOptions): Promise<GridS
     for (const r of started) if (r.status === 'rejected') throw r.reason;
     progress.done(`nodes: ${state.nodes.map((n) => n.nodeId).join(', ')} serving RMB (${backend} backend)`);
 
+    if (opts.stopWhenPidExits !== undefined) {
+      const entry = nodeEntry('local/grid/watchdog-main.ts');
+      state.watchdog = spawnDaemon({
+        name: 'watchdog',
+        command: entry.command,
+        args: [...entry.args, dir, String(opts.stopWhenPidExits)],
+        logFile: path.join(dir, 'logs', 'watchdog.log'),
+      });
+    }
     state.phase = 'running';
     writeState(state);
     log.info('local grid up', { dir, prefix, backend, nodes });
@@ -325,7 +337,7 @@ export interface DownReport {
 }
 
 /** Stops every daemon by PID (nodes first, chain last), then sweeps namespaces, mounts, loops, sockets, cgroups. */
-export async function stopLocalGrid(opts: { dir?: string; log?: Logger; progress?: Progress } = {}): Promise<DownReport> {
+export async function stopLocalGrid(opts: { dir?: string; log?: Logger; progress?: Progress; skipPid?: number } = {}): Promise<DownReport> {
   const dir = path.resolve(opts.dir ?? defaultGridDir());
   const progress = opts.progress ?? silentProgress;
   const state = readState(dir);
@@ -333,7 +345,9 @@ export async function stopLocalGrid(opts: { dir?: string; log?: Logger; progress
   if (!state) {
     return { stopped, sweep: { mounts: [], loops: [], namespaces: [], sockets: [], cgroups: [], errors: [] } };
   }
-  const procs = gridProcesses(state).reverse();
+  const procs = gridProcesses(state)
+    .reverse()
+    .filter((p) => p.pid !== opts.skipPid);
   for (const p of procs) {
     progress.update(`stopping ${p.name} (pid ${p.pid})`);
     const r = await stopProcess(p);

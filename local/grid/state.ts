@@ -80,6 +80,8 @@ export const gridStateSchema = z.object({
   gatewayDomain: z.string(),
   farms: z.array(farmStateSchema),
   nodes: z.array(nodeStateSchema),
+  /** Takes the grid down when a given process exits (test runs). */
+  watchdog: processRecordSchema.optional(),
   /** A funded user account for examples and tests (a dev mnemonic/URI on a throw-away chain). */
   user: z.object({ mnemonic: z.string(), twinId: z.number().int().optional() }).optional(),
 });

@@ -1,0 +1,44 @@
+/**
+ * The e2e tests' local grid: one per jest run, shared by every e2e file (style.md §6). The first file to ask
+ * starts it in a run-scoped directory (`startLocalGrid` is idempotent and serialised by a lock, so files on
+ * other workers get the same grid); a watchdog takes it down when the jest process exits.
+ * `TFGRID_E2E_BACKEND` picks the node backend (default: linux with root, else sim, announced).
+ * @module
+ */
+import * as os from 'os';
+import * as path from 'path';
+import { startLocalGrid, type BackendChoice } from '../../local/grid/grid';
+import type { GridState } from '../../local/grid/state';
+
+export const E2E_NODES = 3;
+
+function runPid(): number {
+  return Number(process.env.TFGRID_TEST_RUN_PID ?? process.ppid);
+}
+
+export function e2eGridDir(): string {
+  return path.join(os.tmpdir(), `tfgrid-e2e-grid-${runPid()}`);
+}
+
+export async function ensureE2eGrid(): Promise<GridState> {
+  const backend = (process.env.TFGRID_E2E_BACKEND as BackendChoice | undefined) ?? 'auto';
+  return startLocalGrid({
+    dir: e2eGridDir(),
+    nodes: E2E_NODES,
+    backend,
+    chainPort: 0,
+    relayPort: 0,
+    hubPort: 0,
+    stopWhenPidExits: runPid(),
+    // eslint-disable-next-line no-console
+    announce: (line) => console.warn(line),
+  });
+}
+
+/** Runs `examples/<name>` against the shared grid; a failed run throws with the engine's errors and log tail. */
+export async function runE2eExample(grid: GridState, name: string, mode: 'up' | 'preview' | 'destroy' | 'refresh' = 'up', config: Record<string, string> = {}) {
+  const { runExample } = await import('../../local/grid/example-runner');
+  const r = await runExample({ programDir: path.join(__dirname, '..', '..', 'examples', name), grid, mode, stack: 'e2e', config });
+  if (!r.ok) throw new Error(`${mode} examples/${name} (${r.via}) failed:\n${r.errors.join('\n')}\n--- log tail ---\n${r.log.slice(-2000)}`);
+  return r;
+}
