@@ -365,8 +365,9 @@ export function createRmbPeer(opts: RmbPeerOptions): RmbPeer {
       log.warn('dropping undecodable frame', { error: errorText(err) });
       return;
     }
-    if (env.request) void serve(env);
-    else if (env.response || env.error) void onReply(env);
+    const failed = (err: unknown) => log.error('failed to handle an envelope; please report this', { uid: env.uid, error: errorText(err) });
+    if (env.request) serve(env).catch(failed);
+    else if (env.response || env.error) onReply(env).catch(failed);
   }
 
   async function onReply(env: Envelope): Promise<void> {

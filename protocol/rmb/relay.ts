@@ -346,28 +346,39 @@ export async function createRelay(opts: RelayOptions): Promise<Relay> {
 
   server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
-    void (async () => {
-      if (closing) return refuse(socket, 503, 'relay is shutting down');
-      const q = (req.url ?? '').indexOf('?');
-      const jwt = q >= 0 ? decodeURIComponent((req.url ?? '').slice(q + 1)) : '';
-      if (!jwt) return refuse(socket, 400, 'missing jwt');
-      let claims: RelayClaims;
-      try {
-        claims = parseRelayJwt(jwt, nowS());
-      } catch (err) {
-        return refuse(socket, 401, errorText(err));
-      }
-      let twin;
-      try {
-        twin = await opts.directory.getTwin(claims.sub);
-      } catch (err) {
-        return refuse(socket, 500, `failed to get twin: ${errorText(err)}`);
-      }
-      if (!twin) return refuse(socket, 401, `twin not found ${claims.sub}`);
-      if (!verifyRelayJwt(jwt, twin.publicKey)) return refuse(socket, 401, 'invalid jwt: signature does not match the twin key');
-      wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, claims));
-    })();
+    login(req, socket, head).catch((err) => {
+      log.warn('login failed unexpectedly', { error: errorText(err) });
+      if (socket.writable) refuse(socket, 500, `relay error: ${errorText(err)}`);
+    });
   });
+
+  async function login(req: http.IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    if (closing) return refuse(socket, 503, 'relay is shutting down');
+    const url = req.url ?? '';
+    const q = url.indexOf('?');
+    let jwt = q >= 0 ? url.slice(q + 1) : '';
+    try {
+      jwt = decodeURIComponent(jwt);
+    } catch {
+      return refuse(socket, 401, 'invalid jwt: not URL-decodable');
+    }
+    if (!jwt) return refuse(socket, 400, 'missing jwt');
+    let claims: RelayClaims;
+    try {
+      claims = parseRelayJwt(jwt, nowS());
+    } catch (err) {
+      return refuse(socket, 401, errorText(err));
+    }
+    let twin;
+    try {
+      twin = await opts.directory.getTwin(claims.sub);
+    } catch (err) {
+      return refuse(socket, 500, `failed to get twin: ${errorText(err)}`);
+    }
+    if (!twin) return refuse(socket, 401, `twin not found ${claims.sub}`);
+    if (!verifyRelayJwt(jwt, twin.publicKey)) return refuse(socket, 401, 'invalid jwt: signature does not match the twin key');
+    wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, claims));
+  }
 
   server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
     if (req.method !== 'POST' || (req.url ?? '/').split('?')[0] !== '/') {
