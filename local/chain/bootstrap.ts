@@ -53,11 +53,10 @@ export interface BootstrappedGrid {
   users: { twinId: number; address: string }[];
 }
 
-async function topUp(funder: ChainClient, who: ChainClient, min: bigint): Promise<void> {
-  const address = who.address;
-  if (!address) return;
-  const have = await funder.getBalance(address);
-  if (have < min) await funder.transfer(address, min - have);
+/** Tops every account up to `min` free balance, in one batchAll from the funder. */
+async function topUp(funder: ChainClient, accounts: readonly string[], min: bigint): Promise<void> {
+  const have = await Promise.all(accounts.map((a) => funder.getBalance(a)));
+  await funder.transferMany(accounts.flatMap((to, i) => (have[i] < min ? [{ to, amount: min - have[i] }] : [])));
 }
 
 function samePublicConfig(node: Node, cfg: NodePublicConfigInput): boolean {
@@ -84,10 +83,10 @@ export async function bootstrapGrid(chain: ChainClient, spec: GridSpec): Promise
   const nodes = await Promise.all(spec.nodes.map((n) => chain.withSigner(n.signer)));
   const users = await Promise.all((spec.users ?? []).map((u) => chain.withSigner(u.signer)));
 
-  // Funding first (one funder, nonces tracked locally), then twins in parallel (distinct accounts).
-  const distinct = new Map<string, ChainClient>();
-  for (const c of [...farmers, ...nodes, ...users]) if (c.address) distinct.set(c.address, c);
-  await Promise.all([...distinct.values()].map((c) => topUp(funder, c, min)));
+  // Funding first (one batch), then twins in parallel (distinct accounts share blocks).
+  const distinct = new Set<string>();
+  for (const c of [...farmers, ...nodes, ...users]) if (c.address) distinct.add(c.address);
+  await topUp(funder, [...distinct], min);
 
   const farmerTwins = await Promise.all(farmers.map((c) => c.ensureTwin()));
   const nodeTwins = await Promise.all(nodes.map((c, i) => c.ensureTwin({ relay: spec.nodes[i].relay })));

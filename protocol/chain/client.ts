@@ -150,6 +150,8 @@ export interface ChainClient {
   // balances
   getBalance(address: string): Promise<bigint>;
   transfer(to: string, amount: bigint): Promise<void>;
+  /** Several transfers in one `utility.batchAll` (one block). */
+  transferMany(transfers: readonly { to: string; amount: bigint }[]): Promise<void>;
 
   /** Contract cancelled / grace period started (locked) / ended (unlocked). Resolves to an unsubscribe. */
   subscribeContractEvents(handler: (e: ContractEvent) => void): Promise<() => void>;
@@ -358,9 +360,20 @@ class PolkadotChainClient implements ChainClient {
   async ensureTwin(o: { relay?: string; pk?: Uint8Array } = {}): Promise<Twin> {
     const id = await this.myTwinId();
     if (id === undefined) {
-      const accepted = (await this.q.tfgridModule.usersTermsAndConditions(this.signer('create twin').address)).toJSON();
-      if (!Array.isArray(accepted) || accepted.length === 0) await this.acceptTerms();
-      return this.createTwin(o);
+      const address = this.signer('create twin').address;
+      const accepted = (await this.q.tfgridModule.usersTermsAndConditions(address)).toJSON();
+      if (Array.isArray(accepted) && accepted.length > 0) return this.createTwin(o);
+      // Terms and twin in one batchAll: one block instead of two.
+      const events = await this.send(
+        this.tx.utility.batchAll([
+          this.tx.tfgridModule.userAcceptTc(DEFAULT_TERMS.link, DEFAULT_TERMS.hash),
+          this.tx.tfgridModule.createTwin(o.relay ?? null, o.pk ? u8aToHex(o.pk) : null),
+        ]),
+        `accept terms and create twin for ${address}`,
+      );
+      const ev = events.find((e) => e.event.section === 'tfgridModule' && e.event.method === 'TwinStored');
+      if (!ev) throw new InternalError('createTwin succeeded without a TwinStored event');
+      return parseWith(twinSchema, ev.event.data[0].toJSON(), 'TwinStored event');
     }
     const twin = await this.getTwin(id);
     const relayDiffers = o.relay !== undefined && twin.relay !== o.relay;
@@ -582,6 +595,15 @@ class PolkadotChainClient implements ChainClient {
   }
   async transfer(to: string, amount: bigint): Promise<void> {
     await this.send(this.tx.balances.transfer(to, amount), `transfer ${amount} to ${to}`);
+  }
+
+  async transferMany(transfers: readonly { to: string; amount: bigint }[]): Promise<void> {
+    if (transfers.length === 0) return;
+    if (transfers.length === 1) return this.transfer(transfers[0].to, transfers[0].amount);
+    await this.send(
+      this.tx.utility.batchAll(transfers.map((t) => this.tx.balances.transfer(t.to, t.amount))),
+      `transfer to ${transfers.length} accounts (${transfers.map((t) => `${t.amount} to ${t.to}`).join(', ')})`,
+    );
   }
 
   subscribeContractEvents(handler: (e: ContractEvent) => void): Promise<() => void> {

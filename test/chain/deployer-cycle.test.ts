@@ -42,6 +42,7 @@ async function expectChainError(p: Promise<unknown>, pallet: string, error: stri
 describe('TFChain deployer cycle on the local chain', () => {
   let chain: ChainClient;
   let user: TestAccount;
+  let other: TestAccount;
   let ids: { farmer: Identity; node1: Identity; node2: Identity };
   let grid: BootstrappedGrid;
   let node1: number;
@@ -79,8 +80,8 @@ describe('TFChain deployer cycle on the local chain', () => {
     grid = await bootstrapGrid(chain, spec());
     node1 = grid.nodes[0].id;
     node2 = grid.nodes[1].id;
-    user = await freshAccount(chain, { balance: 500n * TFT });
-    await user.chain.ensureTwin({ relay: 'localhost' });
+    [user, other] = await Promise.all([freshAccount(chain, { balance: 500n * TFT }), freshAccount(chain, { balance: 50n * TFT })]);
+    await Promise.all([user.chain.ensureTwin({ relay: 'localhost' }), other.chain.ensureTwin()]);
   });
 
   afterAll(async () => {
@@ -164,8 +165,6 @@ describe('TFChain deployer cycle on the local chain', () => {
     const c = await user.chain.createNameContract(name);
     expect(c).toMatchObject({ type: 'name', name, state: 'created' });
     expect(await chain.getContractIdByName(name)).toBe(c.contractId);
-    const other = await freshAccount(chain, { balance: 50n * TFT });
-    await other.chain.ensureTwin();
     const err = await expectChainError(other.chain.createNameContract(name), 'smartContractModule', 'NameExists');
     expect(err.message).toContain('choose another name');
     await user.chain.cancelContract(c.contractId);
@@ -178,13 +177,14 @@ describe('TFChain deployer cycle on the local chain', () => {
     const rent = await user.chain.createRentContract(node2);
     expect(rent).toMatchObject({ type: 'rent', nodeId: node2, state: 'created' });
     expect(await chain.getActiveRentContract(node2)).toBe(rent.contractId);
-    const other = await freshAccount(chain, { balance: 50n * TFT });
-    await other.chain.ensureTwin();
     const err = await expectChainError(other.chain.createNodeContract({ nodeId: node2, hash: hash('intruder') }), 'smartContractModule', 'NodeNotAvailableToDeploy');
     expect(err.context.fix).toMatch(/rent/);
     const mine = await user.chain.createNodeContract({ nodeId: node2, hash: hash('on-rented') });
-    await user.chain.cancelContract(mine.contractId);
-    await user.chain.cancelContract(rent.contractId);
+    // node contracts first: a rent contract cancels only when the node has none left
+    await user.chain.batch([
+      { op: 'cancelContract', contractId: mine.contractId },
+      { op: 'cancelContract', contractId: rent.contractId },
+    ]);
     expect(await chain.getActiveRentContract(node2)).toBeUndefined();
     const ev = await waitFor('RentContractCanceled event', () => events.find((e) => e.contractId === rent.contractId));
     expect(ev).toMatchObject({ kind: 'cancelled', contractType: 'rent' });

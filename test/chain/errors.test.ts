@@ -6,7 +6,7 @@
 import { randomBytes, createHash } from 'crypto';
 import type { ChainClient } from '../../protocol/chain';
 import { ChainError, InputError } from '../../protocol/common/errors';
-import { bootstrapTestGrid, connectTestChain, freshAccount, TFT, type TestAccount, type TestGrid } from '../helpers/chain';
+import { bootstrapTestGrid, connectTestChain, freshAccounts, TFT, type TestAccount, type TestGrid } from '../helpers/chain';
 
 const tag = randomBytes(4).toString('hex');
 const hash = (s: string) => createHash('md5').update(`${tag}-${s}`).digest('hex');
@@ -27,6 +27,8 @@ async function expectChainError(p: Promise<unknown>, pallet: string, error: stri
 describe('readable TFChain errors', () => {
   let chain: ChainClient;
   let user: TestAccount;
+  let other: TestAccount;
+  let fresh: TestAccount[];
   let grid: TestGrid;
   let node1: number;
 
@@ -34,8 +36,10 @@ describe('readable TFChain errors', () => {
     chain = await connectTestChain();
     grid = await bootstrapTestGrid(chain, { nodes: 1, publicIps: 3 });
     node1 = grid.nodes[0].id;
-    user = await freshAccount(chain, { balance: 200n * TFT });
-    await user.chain.ensureTwin({ relay: 'localhost' });
+    let rest: TestAccount[];
+    [user, other, ...rest] = await freshAccounts(chain, 5, { balance: 200n * TFT });
+    fresh = rest;
+    await Promise.all([user.chain.ensureTwin({ relay: 'localhost' }), other.chain.ensureTwin()]);
   });
 
   afterAll(async () => {
@@ -70,28 +74,23 @@ describe('readable TFChain errors', () => {
 
   it('TwinNotAuthorizedToCancelContract when another twin cancels', async () => {
     const c = await user.chain.createNodeContract({ nodeId: node1, hash: hash('owned') });
-    const other = await freshAccount(chain, { balance: 50n * TFT });
-    await other.chain.ensureTwin();
     const err = await expectChainError(other.chain.cancelContract(c.contractId), 'smartContractModule', 'TwinNotAuthorizedToCancelContract');
     expect(err.message).toContain(`cancel contract ${c.contractId}`);
     await user.chain.cancelContract(c.contractId);
   });
 
   it('UserDidNotSignTermsAndConditions when creating a twin without accepting the terms', async () => {
-    const fresh = await freshAccount(chain, { balance: 10n * TFT });
-    const err = await expectChainError(fresh.chain.createTwin({ relay: 'localhost' }), 'tfgridModule', 'UserDidNotSignTermsAndConditions');
+    const err = await expectChainError(fresh[0].chain.createTwin({ relay: 'localhost' }), 'tfgridModule', 'UserDidNotSignTermsAndConditions');
     expect(err.context.fix).toContain('userAcceptTc');
   });
 
   it('InvalidRelayAddress for a relay given as a URL', async () => {
-    const fresh = await freshAccount(chain, { balance: 10n * TFT });
-    await fresh.chain.acceptTerms();
-    await expectChainError(fresh.chain.createTwin({ relay: 'ws://127.0.0.1:8080' }), 'tfgridModule', 'InvalidRelayAddress');
+    await fresh[1].chain.acceptTerms();
+    await expectChainError(fresh[1].chain.createTwin({ relay: 'ws://127.0.0.1:8080' }), 'tfgridModule', 'InvalidRelayAddress');
   });
 
   it('TwinNotExists when an account without a twin deploys', async () => {
-    const fresh = await freshAccount(chain, { balance: 10n * TFT });
-    await expectChainError(fresh.chain.createNodeContract({ nodeId: node1, hash: hash('notwin') }), 'smartContractModule', 'TwinNotExists');
+    await expectChainError(fresh[2].chain.createNodeContract({ nodeId: node1, hash: hash('notwin') }), 'smartContractModule', 'TwinNotExists');
   });
 
   it.each([

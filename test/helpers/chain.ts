@@ -50,9 +50,14 @@ export async function freshAccount(chain: ChainClient, opts: { type?: KeyType; b
   return { identity, chain: await chain.withSigner(identity) };
 }
 
-/** Several fresh accounts funded concurrently (the funder's nonces are tracked locally). */
+/** Several fresh accounts, funded in one batchAll (one block). */
 export async function freshAccounts(chain: ChainClient, n: number, opts: { type?: KeyType; balance?: bigint } = {}): Promise<TestAccount[]> {
-  return Promise.all(Array.from({ length: n }, () => freshAccount(chain, opts)));
+  await cryptoReady();
+  const ids = Array.from({ length: n }, () => identityFromSeed(randomBytes(32), opts.type ?? 'sr25519'));
+  const funder = await chain.withSigner(workerFunderUri());
+  const balance = opts.balance ?? 1000n * TFT;
+  if (balance > 0n) await funder.transferMany(ids.map((i) => ({ to: i.address, amount: balance })));
+  return Promise.all(ids.map(async (identity) => ({ identity, chain: await chain.withSigner(identity) })));
 }
 
 /** A small grid of this test file's own: one farm with a public IP pool, `nodes` nodes (ed25519 keys). */
