@@ -15,6 +15,7 @@ import * as path from 'path';
 import { errorText, InputError, TfgridError } from '../../protocol/common/errors';
 import { silentLogger, silentProgress, type Logger, type Progress } from '../../protocol/common/log';
 import { missingToolsSync } from './tools';
+import { cleanupAll } from '../../node/backends/machine/linux-backends';
 import { applyTopology, planTopology, type TopologyPlan } from '../topology/topology';
 import { startChainDaemon } from './chain-daemon';
 import { sweepGrid, type SweepReport } from './cleanup';
@@ -352,6 +353,16 @@ export async function stopLocalGrid(opts: { dir?: string; log?: Logger; progress
     progress.update(`stopping ${p.name} (pid ${p.pid})`);
     const r = await stopProcess(p);
     if (r !== 'not-running') stopped.push(`${p.name} (pid ${p.pid}, ${r})`);
+  }
+  // A node that crashed (or was killed) leaves containers, wireguard-go and cgroups that only its backends
+  // know by pid file and name: the Linux backends' own cleanup finds them.
+  if (state.backend === 'linux') {
+    for (const n of state.nodes) {
+      progress.update(`node ${n.nodeId}: removing what its backends left`);
+      await cleanupAll({ prefix: nodePrefix(state.prefix, n.index), dataDir: n.dataDir, hostNetns: n.netns }).catch((err) =>
+        opts.log?.warn('node backend cleanup failed', { node: n.nodeId, error: errorText(err) }),
+      );
+    }
   }
   progress.update('removing namespaces, mounts, loop devices');
   const sweep = await sweepGrid({ dir, prefixes: gridPrefixes(state), log: opts.log });
