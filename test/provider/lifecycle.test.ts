@@ -141,6 +141,26 @@ describe('provider lifecycle (methods called directly)', () => {
     expect(err.reasons?.[0]).toMatch(/relay timeout/);
   });
 
+  it('adds a node to a network in one chain transaction, keeping keys and ports of the others', async () => {
+    const net = await up('Network', { name: 'grow', nodes: [1, 2] });
+    const tx = grid.counters.transactions;
+    const next = (await entry.check('Network', net.outs, { ...net.outs, nodes: [1, 2, 3] })).inputs as Props;
+    expect(await entry.diff('Network', net.id, net.outs, next)).toMatchObject({ changes: true, replaces: [] });
+    const grown = (await entry.update('Network', net.id, net.outs, next)).outs as Props;
+    expect(grid.counters.transactions - tx).toBe(1); // create on node 3 + peer updates on 1 and 2, batched
+    for (const k of ['1', '2']) {
+      expect((grown.wgPorts as Record<string, number>)[k]).toBe((net.outs.wgPorts as Record<string, number>)[k]);
+      expect((grown.wgPrivateKeys as Record<string, string>)[k]).toBe((net.outs.wgPrivateKeys as Record<string, string>)[k]);
+    }
+    const node1 = await grid.nodeApi(1).get((grown.contractIds as Record<string, number>)['1']);
+    expect(node1.version).toBe(1);
+    expect((node1.workloads[0].data.peers as unknown[]).length).toBe(2);
+    // removing it again removes its deployment
+    const shrunk = (await entry.update('Network', net.id, grown, (await entry.check('Network', grown, { ...grown, nodes: [1, 2] })).inputs as Props)).outs as Props;
+    expect(Object.keys(shrunk.contractIds as object)).toEqual(['1', '2']);
+    expect(grid.contracts.get((grown.contractIds as Record<string, number>)['3'])?.state).toBe('deleted');
+  });
+
   it('keeps generated secrets stable across updates', async () => {
     const db = await up('Zdb', { node: 1, deployment: 'd', name: 'db', size: '1GiB' });
     const pw = db.outs.generatedPassword;
