@@ -3,7 +3,7 @@
  * nodes ping each other over WireGuard, a public IP serves a page to the outside, a memory limit kills its
  * container and the status says so, a disk's file survives a machine replacement.
  */
-import { execFileSync } from 'child_process';
+import { execFileSync, spawnSync } from 'child_process';
 import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -65,6 +65,9 @@ describeWithTools(['runc', 'ip', 'wireguard-go', 'wg', 'busybox', 'losetup', 'mk
     await machines[1].run(spec('7-2-cb', { nic: nicB, entrypoint: loop('10.20.2.10') }));
     expect(await eventually(async () => (await machines[0].logs('7-1-ca')).includes('reached 10.20.3.10'))).toBe(true);
     expect(await eventually(async () => (await machines[1].logs('7-2-cb')).includes('reached 10.20.2.10'))).toBe(true);
+    // the console (console_url 10.20.2.0:20010) streams A's log to B's machine over WireGuard
+    const console_ = spawnSync('nsenter', [`--net=/run/netns/${nicB.netns}`, 'timeout', '2', 'busybox', 'nc', '10.20.2.0', '20010'], { encoding: 'utf8' });
+    expect(console_.stdout).toContain('reached 10.20.3.10');
     await machines[0].remove('7-1-ca');
     await machines[1].remove('7-2-cb');
     await a.backend.detach('7-1-ca');

@@ -19,6 +19,7 @@ import { silentLogger } from '../../../protocol/common/log';
 import { mountsUnder } from '../storage/linux';
 import { isAlive, killPid, runCommand, sleep, spawnDaemon, tryCommand } from './host-command';
 import type { MachineBackend, MachineSpec, MachineStatus } from './machine';
+import { consolePort, startConsole, stopConsole } from './console';
 import { buildOciSpec } from './oci-spec';
 import { createQemuRunner } from './vm-qemu';
 import type { QemuRunner } from './vm-qemu';
@@ -117,7 +118,20 @@ export function createLinuxMachines(opts: LinuxMachineOptions): MachineBackend {
     for (const c of CGROUP_CONTROLLERS) await fs.rmdir(path.join(CGROUP_ROOT, c, names.cgroupParent, names.container(id))).catch(() => undefined);
   }
 
+  const consoleOf = (id: string) => ({ cgroupParent: names.cgroupParent, cgroupName: `${names.container(id)}-console`, dir: mdir(id) });
+
+  /** The console listener for a machine with a private interface (best effort: a machine without one still runs). */
+  async function openConsole(spec: MachineSpec): Promise<void> {
+    if (!spec.nic?.nrNetns) return;
+    try {
+      await startConsole({ ...consoleOf(spec.id), netns: spec.nic.nrNetns, port: consolePort(spec.nic.ip), logFile: path.join(mdir(spec.id), 'console.log') });
+    } catch (err) {
+      log.warn('console not started', { machine: spec.id, error: (err as Error).message });
+    }
+  }
+
   async function removeNow(id: string): Promise<void> {
+    await stopConsole(consoleOf(id));
     const r = machines.get(id);
     if (r?.kind === 'vm') {
       await qemu.stop(mdir(id));
@@ -171,7 +185,10 @@ export function createLinuxMachines(opts: LinuxMachineOptions): MachineBackend {
     machines.set(spec.id, r);
     for (let i = 0; i < 400; i++) {
       const st = await runcState(spec.id);
-      if (st && st.status !== 'creating') return containerStatus(r);
+      if (st && st.status !== 'creating') {
+        await openConsole(spec);
+        return containerStatus(r);
+      }
       if (!isAlive(runner)) break;
       await sleep(25);
     }
@@ -201,6 +218,7 @@ export function createLinuxMachines(opts: LinuxMachineOptions): MachineBackend {
         if (prev && (prev.status === 'running' || prev.status === 'paused') && runner > 1 && isAlive(runner)) {
           const r: MachineRecord = { id: spec.id, spec, kind: 'container', runnerPid: runner };
           machines.set(spec.id, r);
+          await openConsole(spec);
           log.info('machine adopted', { machine: spec.id });
           return containerStatus(r);
         }
@@ -222,6 +240,7 @@ export function createLinuxMachines(opts: LinuxMachineOptions): MachineBackend {
       try {
         const pid = await qemu.start(d, spec);
         (machines.get(spec.id) as MachineRecord).runnerPid = pid;
+        await openConsole(spec);
       } catch (err) {
         await removeNow(spec.id).catch(() => undefined);
         throw err;

@@ -219,6 +219,8 @@ export function createLinuxNetwork(opts: LinuxNetworkOptions): NetworkBackend {
       await ipIn(ns, 'link', 'add', 'br0', 'type', 'bridge');
       await ipIn(ns, 'addr', 'add', `${gw}/${parseCidr4(cfg.subnet)?.bits ?? 24}`, 'dev', 'br0');
       await ipIn(ns, 'link', 'set', 'br0', 'up');
+      // console_url is `<subnet .0>:<port>` (§4): the NR owns .0 so consoles answer there
+      await ipIn(ns, 'addr', 'add', `${cfg.subnet.split('/')[0]}/32`, 'dev', 'lo');
       await inNetns(ns, 'sh', ['-c', 'echo 1 > /proc/sys/net/ipv4/ip_forward']);
       pid = await startWireguard(wg, ns);
       await writeWgConf(wg, cfg);
@@ -241,6 +243,8 @@ export function createLinuxNetwork(opts: LinuxNetworkOptions): NetworkBackend {
     const r = nrs.get(netId);
     for (const [m, nic] of [...nics]) if (nic.netId === netId) await detachNow(m);
     if (r) await stopWireguard(names.wg(netId), r.wgPid);
+    // namespace teardown is asynchronous in the kernel: delete the host end of the overlay link ourselves
+    if (host.uplink) await tryCommand('ip', ['-n', host.hostNetns, 'link', 'del', names.overlay(netId)]);
     await tryCommand('ip', ['netns', 'del', names.nrNetns(netId)]);
     nrs.delete(netId);
     log.info('network resource removed', { netId });
@@ -316,7 +320,7 @@ export function createLinuxNetwork(opts: LinuxNetworkOptions): NetworkBackend {
         const mac = macFor(req.machine);
         const nrNs = r.info.netns;
         const mns = names.machineNetns(req.machine);
-        const nic: MachineNic = { machine: req.machine, netId: req.netId, netns: mns, ifname: 'eth0', kind, ip: req.ip, prefixLength: bits, gateway: r.info.gateway, mac };
+        const nic: MachineNic = { machine: req.machine, netId: req.netId, netns: mns, nrNetns: nrNs, ifname: 'eth0', kind, ip: req.ip, prefixLength: bits, gateway: r.info.gateway, mac };
         if (req.myceliumSeed) {
           if (!r.info.myceliumPrefix) throw new ZosError(`network ${req.netId} has no mycelium configuration`);
           nic.myceliumIp = myceliumIp(r.info.myceliumPrefix, req.myceliumSeed);

@@ -99,6 +99,8 @@ export interface MachineNic {
   netId: string;
   /** Namespace the machine runs in (containers join it; qemu is started inside it). */
   netns: string;
+  /** The NR's namespace (the machine's console listens there, on `<subnet .0>:<20000 + last octet>`, §4). */
+  nrNetns?: string;
   /** Interface name as the machine sees it (`eth0`), or the tap name for qemu. */
   ifname: string;
   kind: 'veth' | 'tap';

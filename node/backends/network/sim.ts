@@ -63,6 +63,7 @@ export function createSimNetwork(opts: { prefix: string; uplink?: string }): Net
         machine: req.machine,
         netId: req.netId,
         netns: kind === 'tap' ? r.info.netns : `${opts.prefix}-m-${req.machine}`,
+        nrNetns: r.info.netns,
         ifname: kind === 'tap' ? `t-${req.machine}` : 'eth0',
         kind,
         ip: req.ip,
