@@ -159,6 +159,7 @@ export interface ChainClient {
   blockNumber(): Promise<number>;
   /** The underlying API, for the local chain tooling only (dev RPCs). */
   readonly api: ApiPromise;
+  /** Disconnects. Only the client from createChainClient owns the connection; withSigner views do nothing. */
   close(): Promise<void>;
 }
 

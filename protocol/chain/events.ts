@@ -51,17 +51,23 @@ export function decodeContractEvent(rec: EventRecord, block: number): ContractEv
 
 /** Subscribes to new blocks' events; resolves to an unsubscribe function. Handler errors are logged, not thrown. */
 export async function subscribeContractEvents(api: ApiPromise, handler: (e: ContractEvent) => void, log: Logger): Promise<() => void> {
+  let stopped = false;
   const unsub = await api.rpc.chain.subscribeNewHeads(async (header) => {
+    if (stopped || !api.isConnected) return;
     try {
       const at = await api.at(header.hash);
       const records = (await at.query.system.events()) as unknown as EventRecord[];
       for (const rec of records) {
         const e = decodeContractEvent(rec, header.number.toNumber());
-        if (e) handler(e);
+        if (e && !stopped) handler(e);
       }
     } catch (err) {
+      if (stopped) return;
       log.warn('contract event handler failed', { block: header.number.toNumber(), err: String(err) });
     }
   });
-  return () => unsub();
+  return () => {
+    stopped = true;
+    unsub();
+  };
 }
