@@ -95,9 +95,23 @@ export const nodeConfigSchema = z
         uplink: z.string().optional(),
       })
       .optional(),
+    /** Gateway listener (`backend: linux`): where the proxy serves, the grid DNS it checks FQDNs with, the grid CA. */
+    gateway: z
+      .object({
+        listenHost: z.string().optional(),
+        httpPort: z.number().int().min(0).max(65535).default(80),
+        httpsPort: z.number().int().min(0).max(65535).default(443),
+        /** `ip` or `ip:port` of the grid DNS (local/dns); system resolvers when empty. */
+        dnsServers: z.array(z.string()).default([]),
+        /** PEM files of the grid CA shared by every gateway; a fresh CA is made when omitted. */
+        ca: z.object({ certFile: z.string(), keyFile: z.string() }).optional(),
+      })
+      .default({}),
+    /** qsfs metrics listener port (`backend: linux`; ZOS uses 9100, 0 = any free port). */
+    qsfs: z.object({ metricsPort: z.number().int().min(0).max(65535).default(9100) }).default({}),
     /** `backend: sim` only: every backend call takes this long, to watch (or crash-test) provisioning. */
     sim: z.object({ delayMs: z.number().int().nonnegative().default(0) }).default({}),
-    zdb: z.object({ port: z.number().int().min(1).max(65535).default(9900), addresses: z.array(z.string()).default(['127.0.0.1']) }).default({}),
+    zdb: z.object({ port: z.number().int().min(0).max(65535).default(9900), addresses: z.array(z.string()).default(['127.0.0.1']) }).default({}),
     logLevel: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   })
   .strict();

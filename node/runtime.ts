@@ -5,6 +5,8 @@
  * are signed, `null` bodies), §B5.
  * @module
  */
+import * as fs from 'fs';
+import { Resolver } from 'dns/promises';
 import * as path from 'path';
 import { systemClock, type Clock } from '../protocol/common/clock';
 import { InputError, errorText } from '../protocol/common/errors';
@@ -20,6 +22,11 @@ import { createSimNetwork } from './backends/network/sim';
 import { createSimQsfs } from './backends/qsfs/sim';
 import { createSimStorage } from './backends/storage/sim';
 import { createSimZdbBackend } from './backends/zdb/sim';
+import { createZdbBackend } from './backends/zdb/real';
+import { createGatewayProxy } from './backends/gateway/proxy';
+import { createGridCa } from './backends/gateway/grid-ca';
+import { createQsfsDaemon } from './backends/qsfs/daemon';
+import { createLinuxBackends } from './backends/machine/linux-backends';
 import { createRoutes, dispatch, type Handler } from './api/routes';
 import type { NodeConfig } from './config';
 import type { Backends, ChainContract, EngineChain, NodeFacts } from './engine/deps';
@@ -143,6 +150,37 @@ function createSimBackendsNow(config: NodeConfig, chain: EngineChain): Backends 
   };
 }
 
+/**
+ * Real backends (`backend: linux`, root): disks, networks, machines and flists from node/backends (placed in
+ * the host namespace the local grid gives the node), the 0-db server, the gateway proxy and the qsfs daemon.
+ */
+export async function createLinuxNodeBackends(config: NodeConfig, chain: EngineChain, log: Logger): Promise<Backends> {
+  if (!config.linux) throw new InputError('backend "linux" needs a `linux` section (prefix, hostNetns, uplink)', { path: 'linux' });
+  const dir = path.join(config.dataDir, 'linux');
+  const linux = createLinuxBackends({ prefix: config.linux.prefix, dataDir: dir, hostNetns: config.linux.hostNetns, uplink: config.linux.uplink, log });
+  const publicIPs = config.publicConfig ? [config.publicConfig.ipv4.split('/')[0]] : [];
+  const resolver = new Resolver();
+  if (config.gateway.dnsServers.length) resolver.setServers(config.gateway.dnsServers);
+  const resolveHost = async (fqdn: string): Promise<string[]> => {
+    const [a, aaaa] = await Promise.all([resolver.resolve4(fqdn).catch(() => []), resolver.resolve6(fqdn).catch(() => [])]);
+    return [...a, ...aaaa];
+  };
+  const ca = config.gateway.ca
+    ? createGridCa({ existing: { certPem: fs.readFileSync(config.gateway.ca.certFile, 'utf8'), keyPem: fs.readFileSync(config.gateway.ca.keyFile, 'utf8') } })
+    : createGridCa();
+  const zdb = await createZdbBackend({ log }, { dataDir: path.join(dir, 'zdb'), addresses: config.zdb.addresses, port: config.zdb.port, capacity: config.resources.hru });
+  const gateway = await createGatewayProxy(
+    { log, checkNameContract: (name, twin) => chain.nameContract(name, twin), resolveHost },
+    {
+      node: { domain: config.publicConfig?.domain || undefined, publicIPs },
+      listen: { host: config.gateway.listenHost ?? publicIPs[0] ?? '127.0.0.1', httpPort: config.gateway.httpPort, httpsPort: config.gateway.httpsPort },
+      ca,
+    },
+  );
+  const qsfs = await createQsfsDaemon({ log }, { rootDir: path.join(dir, 'qsfs'), metricsHost: config.zdb.addresses[0], metricsPort: config.qsfs.metricsPort });
+  return { storage: linux.storage, network: linux.network, machine: linux.machines, flist: linux.flists, zdb, gateway, qsfs };
+}
+
 function relayHost(url: string): string {
   return new URL(url).hostname;
 }
@@ -233,10 +271,7 @@ export async function createNodeRuntime(config: NodeConfig, opts: RuntimeOptions
     const ids = await resolveIdentity(chain, config, log);
     const facts = factsFrom(config, ids);
     const engineChain = engineChainFrom(chain, ids.nodeId);
-    const backends = opts.backends ?? (config.backend === 'sim' ? createSimBackends(config, engineChain) : undefined);
-    if (!backends) {
-      throw new InputError('backend "linux" needs backends built by the local grid (node/runtime RuntimeOptions.backends)', { path: 'backend' });
-    }
+    const backends = opts.backends ?? (config.backend === 'sim' ? createSimBackends(config, engineChain) : await createLinuxNodeBackends(config, engineChain, log));
     storage = openStorage(config.dataDir);
     const engine = createEngine({ chain: engineChain, backends, clock, log }, { storage, facts, shuffleGet: config.shuffleGet });
     const peer = createRmbPeer({
@@ -272,7 +307,10 @@ export async function createNodeRuntime(config: NodeConfig, opts: RuntimeOptions
         await peer.close();
         await engine.close();
         st.close();
-        for (const b of Object.values(backends)) await b.close().catch(() => undefined);
+        // machines first (they hold disks and interfaces), then services, then networks and disks
+        for (const b of [backends.machine, backends.gateway, backends.qsfs, backends.zdb, backends.network, backends.storage, backends.flist]) {
+          await b.close().catch((err: unknown) => log.warn('backend close failed', { err: errorText(err) }));
+        }
         if (ownChain) await chain.close();
       },
     };
