@@ -49,7 +49,11 @@ export const nodeConfigSchema = z
       })
       .refine((i) => !!i.mnemonic !== !!i.seed, { message: 'give exactly one of identity.mnemonic or identity.seed' }),
     chain: z.object({ urls: z.array(z.string().url()).min(1) }),
-    relay: z.object({ urls: z.array(z.string().url()).min(1) }),
+    relay: z.object({
+      urls: z.array(z.string().url()).min(1),
+      /** The relay's host as written in the twin's on-chain `relay` field (default: the first URL's host). */
+      host: z.string().optional(),
+    }),
     node: z.object({
       /** On-chain node id; found from the twin when omitted, or registered when `register` is set. */
       id: z.number().int().positive().optional(),

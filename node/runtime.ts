@@ -192,7 +192,7 @@ async function resolveIdentity(chain: ChainClient, config: NodeConfig, log: Logg
     if (!config.register) {
       throw new InputError(`node identity ${chain.address} has no twin on chain`, { fix: 'set `register: true` or create the twin first' });
     }
-    twinId = (await chain.ensureTwin({ relay: relayHost(config.relay.urls[0]) })).id;
+    twinId = (await chain.ensureTwin({ relay: config.relay.host ?? relayHost(config.relay.urls[0]) })).id;
     log.info('registered node twin', { twin: twinId });
   }
   let nodeId = config.node.id ?? (await chain.getNodeIdByTwin(twinId));

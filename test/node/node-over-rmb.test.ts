@@ -205,4 +205,34 @@ describe('node over RMB and the local chain', () => {
     await alice.node.deployment.deploy(signDeployment(d, alice.twinId, alice.account.identity));
     expect(await settled(alice, d.contract_id, 1)).toEqual({ disk: 'ok' });
   });
+
+  it('registers its twin and node on chain when asked, then serves', async () => {
+    const account = await freshAccount(chain, { type: 'ed25519' });
+    const t = tempDir('tfg-node-reg-');
+    const registered = await createNodeRuntime(
+      parseNodeConfig({
+        dataDir: t.dir,
+        backend: 'sim',
+        identity: { seed: Buffer.from(account.identity.seed).toString('hex'), keyType: 'ed25519' },
+        chain: { urls: [await testChainUrl()] },
+        relay: { urls: [relay.url], host: 'localhost' },
+        node: { farmId: grid.farmId },
+        register: true,
+        resources: { cru: 4, mru: '8GiB', sru: '100GiB', hru: '1TiB' },
+      }),
+      { chain },
+    );
+    try {
+      await registered.peer.ready();
+      const onChain = await chain.getNode(registered.nodeId);
+      expect(onChain).toMatchObject({ farmId: grid.farmId, twinId: registered.twinId });
+      expect((await chain.findTwin(registered.twinId))?.relay).toBe('localhost');
+      expect(registered.facts.farmerTwinId).toBe((await chain.getFarm(grid.farmId))?.twinId);
+      const version = await createNodeClient(alice.peer, registered.twinId).system.version();
+      expect(version.zos).toEqual(expect.any(String));
+    } finally {
+      await registered.close();
+      t.remove();
+    }
+  });
 });
