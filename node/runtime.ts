@@ -288,9 +288,10 @@ export async function createNodeRuntime(config: NodeConfig, opts: RuntimeOptions
     serveRoutes(peer, routes);
     await engine.start();
     const unsubscribe = await engineChain.subscribeContractEvents?.((ev) => engine.onContractEvent(ev));
-    const timer = setInterval(() => {
-      engine.sync().catch((err) => log.warn('chain sync failed', { err: errorText(err) }));
-    }, config.syncIntervalSeconds * 1000);
+    const sync = () => engine.sync().catch((err) => log.warn('chain sync failed', { err: errorText(err) }));
+    // Contracts cancelled while the node was down are found by a first sync right after boot.
+    void sync();
+    const timer = setInterval(sync, config.syncIntervalSeconds * 1000);
     timer.unref();
     log.info('node running', { node: ids.nodeId, twin: ids.twinId, backend: config.backend });
     const st = storage;
