@@ -232,6 +232,7 @@ export async function up(opts: EngineOptions, mode: { preview?: boolean } = {}):
           },
           (err) => {
             errors.push(`${call.request.getType()} ${call.request.getName()}: ${errText(err)}`);
+            onFailure();
             cb({ code: grpc.status.UNKNOWN, details: errText(err) }, null);
           },
         );
@@ -271,6 +272,9 @@ export async function up(opts: EngineOptions, mode: { preview?: boolean } = {}):
     const address = `127.0.0.1:${port}`;
 
     let log = '';
+    // The SDK lingers for a long time after a failed registration (it waits on its other outstanding RPCs); like
+    // the real engine, stop the program a few seconds after the first failure.
+    let onFailure: () => void = () => {};
     const code = await new Promise<number>((resolve) => {
       const runner = require.resolve('@pulumi/pulumi/cmd/run');
       const config = opts.config ?? {};
@@ -290,7 +294,15 @@ export async function up(opts: EngineOptions, mode: { preview?: boolean } = {}):
       );
       child.stdout.on('data', (d: Buffer) => (log += d.toString()));
       child.stderr.on('data', (d: Buffer) => (log += d.toString()));
-      child.on('exit', (c) => resolve(c ?? 1));
+      let killTimer: NodeJS.Timeout | undefined;
+      onFailure = () => {
+        killTimer ??= setTimeout(() => child.kill('SIGKILL'), 3000);
+      };
+      if (errors.length > 0) onFailure();
+      child.on('exit', (c) => {
+        if (killTimer) clearTimeout(killTimer);
+        resolve(c ?? 1);
+      });
     });
 
     let ok = code === 0 && errors.length === 0;
