@@ -154,13 +154,18 @@ export function createLinuxStorage(opts: LinuxStorageOptions): StorageBackend {
           // first use as a container disk: ext4 (lazy init keeps mkfs fast on big sparse files; nodiscard keeps it sparse)
           await runCommand('mkfs.ext4', ['-F', '-q', '-E', 'lazy_itable_init=1,lazy_journal_init=1,nodiscard', '-L', id.slice(0, 16), d.image]);
         }
-        const { stdout } = await runCommand('losetup', ['-f', '--show', d.image]);
-        const dev = stdout.trim();
-        try {
-          await runCommand('mount', ['-t', 'ext4', dev, mp]);
-        } catch (err) {
-          await tryCommand('losetup', ['-d', dev]);
-          throw err;
+        // another process may grab the same free loop device between find and attach: retry
+        for (let attempt = 1; ; attempt++) {
+          let dev = '';
+          try {
+            dev = (await runCommand('losetup', ['-f', '--show', d.image])).stdout.trim();
+            await runCommand('mount', ['-t', 'ext4', dev, mp]);
+            break;
+          } catch (err) {
+            if (dev) await tryCommand('losetup', ['-d', dev]);
+            if (attempt >= 3) throw err;
+            log.warn('disk mount retried', { disk: id, dev, error: (err as Error).message });
+          }
         }
         return mp;
       });
