@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 JEST_ARGS ?=
 
-.PHONY: help setup build typecheck test quickstart schema bench clean
+.PHONY: help setup build typecheck test quickstart schema bench clean grid-up grid-down grid-status grid-logs grid-reset
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -28,3 +28,22 @@ bench: ## run the benchmarks in bench/ and print their reports
 
 clean:
 	rm -rf dist .jest-results.json
+
+quickstart: ## local grid up, then deploy examples/web-app (Pulumi CLI if installed, else the test engine) and print its outputs
+	node bin/tfgrid local up
+	node bin/tfgrid local deploy examples/web-app
+
+grid-up: ## start the local grid (chain, relay, hub, DNS, 3 nodes); NODES=N for another size
+	node bin/tfgrid local up --nodes $(or $(NODES),3)
+
+grid-status: ## what runs where on the local grid
+	node bin/tfgrid local status
+
+grid-logs: ## tail every local grid log
+	node bin/tfgrid local logs
+
+grid-down: ## stop the local grid; nothing of it remains
+	node bin/tfgrid local down
+
+grid-reset: ## stop the local grid and delete its directory
+	node bin/tfgrid local reset

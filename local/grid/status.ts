@@ -76,6 +76,13 @@ export function describeGrid(state: GridState): GridStatus {
   return st;
 }
 
+/** `198.18.1.10/16 … 198.18.1.17/16 (8)` for a long pool, the list for a short one. */
+function formatIps(ips: string[]): string {
+  if (ips.length === 0) return '-';
+  if (ips.length <= 2) return ips.join(',');
+  return `${ips[0]} … ${ips[ips.length - 1]} (${ips.length})`;
+}
+
 /** The "what runs where" table printed by `up` and `status`. */
 export function formatStatus(st: GridStatus): string {
   const mark = (ok: boolean) => (ok ? 'up  ' : 'DOWN');
@@ -92,7 +99,7 @@ export function formatStatus(st: GridStatus): string {
   for (const n of st.nodes) {
     const where = n.netns ? `  host ${n.netns} ${n.address}` : '';
     lines.push(
-      `  ${mark(n.running)} node ${n.id}  twin ${n.twinId}  farm ${n.farmId}  domain ${n.domain || '-'}  public IPs ${n.publicIps.join(',') || '-'}${where}`,
+      `  ${mark(n.running)} node ${n.id}  twin ${n.twinId}  farm ${n.farmId}  domain ${n.domain || '-'}  public IPs ${formatIps(n.publicIps)}${where}`,
     );
   }
   return lines.join('\n');
