@@ -25,10 +25,11 @@ describe('provider on the local chain, relay and node runtimes', () => {
   const nodes: NodeRuntime[] = [];
   const dirs: { remove(): void }[] = [];
   let twinId = 0;
+  let transactions = 0;
 
   beforeAll(async () => {
     chain = await connectTestChain();
-    grid = await bootstrapTestGrid(chain, { nodes: 2 });
+    grid = await bootstrapTestGrid(chain, { nodes: 3 });
     relay = await createRelay({ port: 0, host: '127.0.0.1', directory: createChainTwinDirectory(chain), domain: ['localhost', '127.0.0.1'] });
     const chainUrl = await testChainUrl();
     for (const [i, n] of grid.nodes.entries()) {
@@ -52,7 +53,15 @@ describe('provider on the local chain, relay and node runtimes', () => {
     const user = await freshAccount(chain, { type: 'sr25519' });
     const seed = `0x${Buffer.from(user.identity.seed).toString('hex')}`;
     await resetRuntime();
-    setGridFactory((config) => createGridConnection({ ...config, chainUrls: [chainUrl], relayUrls: [relay.url], mnemonic: seed }));
+    setGridFactory(async (config) => {
+      const conn = await createGridConnection({ ...config, chainUrls: [chainUrl], relayUrls: [relay.url], mnemonic: seed });
+      const submit = conn.deps.chain.submit;
+      conn.deps.chain.submit = (ops) => {
+        transactions++;
+        return submit(ops);
+      };
+      return conn;
+    });
     entry.configure((k) => ({ 'tfgrid:coalesceMs': '50', 'tfgrid:network': 'test', 'tfgrid:deployTimeout': '60', 'tfgrid:rmbTimeout': '20' })[k]);
   }, 120_000);
 
@@ -71,6 +80,34 @@ describe('provider on the local chain, relay and node runtimes', () => {
     const r = await entry.create(type, c.inputs as Props);
     return { id: r.id, outs: r.outs as Props };
   }
+
+  it('brings up 30 machines on 3 nodes with unique IPs in one chain transaction for the machines', async () => {
+    const ids = grid.nodes.map((n) => n.id);
+    const net = await up('Network', { name: 'many', nodes: ids });
+    const before = transactions;
+    const group = `many${grid.tag}`;
+    const machines = await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        up('ZMachine', {
+          node: ids[i % 3],
+          deployment: group,
+          name: `m${i}`,
+          flist: 'https://hub.grid.tf/tf-official-apps/base:latest.flist',
+          network: { name: 'many', subnets: net.outs.nodeSubnets },
+          cpu: 1,
+          memory: '256MiB',
+        }),
+      ),
+    );
+    expect(transactions - before).toBe(1);
+    expect(new Set(machines.map((m) => m.outs.privateIp)).size).toBe(30);
+    expect(machines.every((m) => m.outs.state === 'ok')).toBe(true);
+    const contracts = [...new Set(machines.map((m) => Number(m.outs.contractId)))];
+    expect(contracts).toHaveLength(3);
+    await Promise.all(machines.map((m) => entry.delete('ZMachine', m.id, m.outs)));
+    await entry.delete('Network', net.id, net.outs);
+    expect(await activeContracts([...contracts, ...Object.values(net.outs.contractIds as Record<string, number>)])).toEqual([]);
+  }, 300_000);
 
   async function activeContracts(ids: number[]): Promise<number[]> {
     const out: number[] = [];
