@@ -1,0 +1,80 @@
+/**
+ * The GitOps example (examples/gitops): the workflow previews on pull requests and applies on main against a
+ * disposable local grid, and its deploy commands do that on the shared grid (through the test engine here):
+ * preview creates nothing, up creates the web app, which then answers on its public IP from a laptop namespace.
+ */
+import { execFile } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import YAML from 'yaml';
+import { planTopology, createLaptop, execInNamespace, removeLaptop } from '../../local/topology/topology';
+import { ensureE2eGrid, e2eGridDir } from './shared-grid';
+
+jest.setTimeout(300_000);
+const ROOT = path.join(__dirname, '..', '..');
+const BIN = path.join(ROOT, 'bin', 'tfgrid');
+
+function tfgrid(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, CI: 'true' }, maxBuffer: 32 << 20 }, (err, stdout, stderr) =>
+      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+interface Workflow {
+  on: { pull_request?: unknown; push?: { branches: string[] } };
+  jobs: { deploy: { steps: { name?: string; run?: string; if?: string }[] } };
+}
+
+describe('examples/gitops', () => {
+  const wf = YAML.parse(fs.readFileSync(path.join(ROOT, 'examples', 'gitops', '.github', 'workflows', 'pulumi.yml'), 'utf8')) as Workflow;
+  const steps = wf.jobs.deploy.steps;
+  const runOf = (cond: RegExp) => steps.find((s) => s.if && cond.test(s.if))?.run ?? '';
+
+  it('previews on pull requests and applies on main between grid up and an always-run grid down', () => {
+    expect(wf.on.pull_request).toBeDefined();
+    expect(wf.on.push?.branches).toEqual(['main']);
+    expect(runOf(/pull_request/)).toMatch(/tfgrid local deploy "\$STACK_DIR" --preview/);
+    expect(runOf(/push/)).toMatch(/tfgrid local deploy "\$STACK_DIR" --stack ci$/);
+    const names = steps.map((s) => s.run ?? '');
+    const upAt = names.findIndex((r) => r.includes('tfgrid local up'));
+    const downAt = names.findIndex((r) => r.includes('tfgrid local down'));
+    expect(upAt).toBeGreaterThan(-1);
+    expect(downAt).toBeGreaterThan(upAt);
+    expect(steps[downAt].if).toBe('always()');
+  });
+
+  it('runs the pipeline on a grid: preview creates nothing, up deploys the web app reachable on its public IP', async () => {
+    const grid = await ensureE2eGrid();
+    const dir = e2eGridDir();
+    const preview = await tfgrid(['local', 'deploy', 'examples/web-app', '--preview', '--stack', 'ci', '--dir', dir]);
+    expect(preview.stderr).toContain('preview through the test engine');
+    expect(preview.code).toBe(0);
+    expect(preview.stdout).toMatch(/create {3}tfgrid:ZMachine web/);
+    expect(preview.stdout).not.toContain('Outputs:');
+
+    const up = await tfgrid(['local', 'deploy', 'examples/web-app', '--stack', 'ci', '--dir', dir]);
+    expect(up.code).toBe(0);
+    const publicIp = /publicIp: "([\d.]+)\/\d+"/.exec(up.stdout)?.[1];
+    expect(publicIp).toMatch(/^198\.18\.1\.\d+$/);
+    expect(up.stdout).toMatch(/url: "http:\/\/web\.node1\.tfgrid\.test"/);
+
+    if (grid.backend === 'linux') {
+      const plan = planTopology({ prefix: grid.prefix, nodes: grid.nodes.length, farms: [] });
+      const laptop = await createLaptop(plan, 7);
+      try {
+        const page = await execInNamespace(laptop.netns, 'curl', ['-sS', '-m', '10', '--retry', '5', '--retry-connrefused', `http://${publicIp}/`]);
+        expect(page).toContain('hello from pulumi-tfgrid');
+      } finally {
+        await removeLaptop(laptop);
+      }
+    }
+
+    const again = await tfgrid(['local', 'deploy', 'examples/web-app', '--stack', 'ci', '--dir', dir]);
+    expect(again.stdout).not.toMatch(/^\s+(create|update|replace|delete)\s/m);
+    const down = await tfgrid(['local', 'deploy', 'examples/web-app', '--destroy', '--stack', 'ci', '--dir', dir]);
+    expect(down.code).toBe(0);
+    expect(down.stdout.match(/delete {3}/g)).toHaveLength(5);
+  });
+});
