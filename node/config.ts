@@ -99,20 +99,45 @@ export const nodeConfigSchema = z
         uplink: z.string().optional(),
       })
       .optional(),
-    /** Gateway listener (`backend: linux`): where the proxy serves, the grid DNS it checks FQDNs with, the grid CA. */
+    /**
+     * Gateway (`backend: linux`): where the proxy serves, the grid DNS it checks FQDNs with, the grid CA.
+     * The local grid passes `listenNetns` (the node's host namespace), its DNS address and the grid CA.
+     */
     gateway: z
       .object({
+        /** Address to serve on; default the public IPv4, else 127.0.0.1. */
         listenHost: z.string().optional(),
+        /**
+         * Namespace the public listeners live in (the node's host netns on the local grid). The proxy itself
+         * runs on `127.0.0.1` high ports in the daemon's namespace; sockets bound in this namespace are handed
+         * over to the daemon and relayed to it. Omit to listen in the daemon's own namespace.
+         */
+        listenNetns: z.string().optional(),
         httpPort: z.number().int().min(0).max(65535).default(80),
         httpsPort: z.number().int().min(0).max(65535).default(443),
-        /** `ip` or `ip:port` of the grid DNS (local/dns); system resolvers when empty. */
+        /** `host:port` of the grid DNS (local/dns `GridDns.address`); wins over `dnsServers`. */
+        dns: z.string().optional(),
+        /** `ip` or `ip:port` of resolvers for FQDN checks; system resolvers when empty and no `dns`. */
         dnsServers: z.array(z.string()).default([]),
-        /** PEM files of the grid CA shared by every gateway; a fresh CA is made when omitted. */
+        /** PEM files of the grid CA shared by every gateway. */
         ca: z.object({ certFile: z.string(), keyFile: z.string() }).optional(),
+        /** The grid CA inline (PEM); give this or `ca`; a fresh CA is made when neither is given. */
+        caPem: z.object({ certPem: z.string().min(1), keyPem: z.string().min(1) }).optional(),
+        /** Directory for the private-network forwarders' unix sockets (short path); default `/run/tfgrid-<prefix>`. */
+        runDir: z.string().optional(),
+      })
+      .refine((g) => !(g.ca && g.caPem), { message: 'give gateway.ca (files) or gateway.caPem (inline), not both' })
+      .default({}),
+    /** qsfs daemon (`backend: linux`): data root, metrics listener (ZOS uses 9100, 0 = any free port). */
+    qsfs: z
+      .object({
+        metricsPort: z.number().int().min(0).max(65535).default(9100),
+        /** Host of the metrics listener and of `metrics_endpoint`; default the first zdb address. */
+        metricsHost: z.string().optional(),
+        /** Where mounts and caches live; default `<dataDir>/linux/qsfs`. */
+        rootDir: z.string().optional(),
       })
       .default({}),
-    /** qsfs metrics listener port (`backend: linux`; ZOS uses 9100, 0 = any free port). */
-    qsfs: z.object({ metricsPort: z.number().int().min(0).max(65535).default(9100) }).default({}),
     /** `backend: sim` only: every backend call takes this long, to watch (or crash-test) provisioning. */
     sim: z.object({ delayMs: z.number().int().nonnegative().default(0) }).default({}),
     zdb: z.object({ port: z.number().int().min(0).max(65535).default(9900), addresses: z.array(z.string()).default(['127.0.0.1']) }).default({}),

@@ -5,8 +5,10 @@
  * are signed, `null` bodies), §B5.
  * @module
  */
+import { spawn } from 'child_process';
 import * as fs from 'fs';
 import { Resolver } from 'dns/promises';
+import * as net from 'net';
 import * as path from 'path';
 import { systemClock, type Clock } from '../protocol/common/clock';
 import { InputError, errorText } from '../protocol/common/errors';
@@ -26,6 +28,14 @@ import { createZdbBackend } from './backends/zdb/real';
 import { createGatewayProxy } from './backends/gateway/proxy';
 import { createGridCa } from './backends/gateway/grid-ca';
 import { createQsfsDaemon } from './backends/qsfs/daemon';
+import { createNetnsBridge } from './backends/gateway/netns-bridge';
+import type { GatewayBackend } from './backends/gateway/gateway';
+import type { GridCa } from './backends/gateway/grid-ca';
+import type { QsfsBackend } from './backends/qsfs/qsfs';
+import type { ZdbBackend } from './backends/zdb/zdb';
+import { networkId, type NetworkBackend } from './backends/network/network';
+import { stopZlogStreams } from './engine/managers/zlogs';
+import { createGridDnsResolver } from '../local/dns/grid-dns';
 import { createLinuxBackends } from './backends/machine/linux-backends';
 import { createRoutes, dispatch, type Handler } from './api/routes';
 import type { NodeConfig } from './config';
@@ -150,35 +160,169 @@ function createSimBackendsNow(config: NodeConfig, chain: EngineChain): Backends 
   };
 }
 
+/** What a node's services need from the rest of its backends. */
+export interface ServiceHosts {
+  /** The network backend: the gateway reaches a twin's private network through its NR namespace. */
+  network: NetworkBackend;
+  /** Directory for service state (zdb data, qsfs mounts); default `<dataDir>/linux`. */
+  dir?: string;
+  /** Prefix for machine-wide names (the forwarders' socket dir); default `config.linux.prefix`. */
+  prefix?: string;
+}
+
+/** The node's real services: 0-db, the gateway proxy (with the private-network bridge) and the qsfs daemon. */
+export interface NodeServices {
+  zdb: ZdbBackend;
+  gateway: GatewayBackend & { readonly httpPort: number; readonly httpsPort: number };
+  qsfs: QsfsBackend;
+}
+
+/** The grid CA from the config (inline PEM or files), or a fresh one. */
+export function gridCaFrom(config: NodeConfig): GridCa {
+  const g = config.gateway;
+  if (g.caPem) return createGridCa({ existing: g.caPem });
+  if (g.ca) return createGridCa({ existing: { certPem: fs.readFileSync(g.ca.certFile, 'utf8'), keyPem: fs.readFileSync(g.ca.keyFile, 'utf8') } });
+  return createGridCa();
+}
+
+/** A/AAAA lookups for the FQDN check: the grid DNS when configured, else the given (or system) resolvers. */
+export function hostResolverFrom(config: NodeConfig): (fqdn: string) => Promise<string[]> {
+  if (config.gateway.dns) return createGridDnsResolver(config.gateway.dns);
+  const resolver = new Resolver();
+  if (config.gateway.dnsServers.length) resolver.setServers(config.gateway.dnsServers);
+  return async (fqdn) => {
+    const [a, aaaa] = await Promise.all([resolver.resolve4(fqdn).catch(() => []), resolver.resolve6(fqdn).catch(() => [])]);
+    return [...a, ...aaaa];
+  };
+}
+
+/**
+ * Run by a bare `node` inside the public namespace: binds `host:port` there and hands the listening socket
+ * to the daemon over the IPC channel (a socket keeps the namespace it was created in), then exits.
+ */
+const NETNS_LISTENER = `
+const net = require('net');
+const srv = net.createServer();
+srv.once('error', (e) => process.send({ error: e.message }, () => process.exit(1)));
+srv.listen({ host: process.argv[1], port: Number(process.argv[2]) }, () =>
+  process.send({ port: srv.address().port }, srv, () => { srv.close(); process.exit(0); }));
+`;
+
+/** A listening socket in another namespace, relaying each connection to `127.0.0.1:<toPort>` here. */
+async function relayFromNetns(netns: string, host: string, port: number, toPort: number, log: Logger): Promise<{ port: number; close(): Promise<void> }> {
+  const child = spawn('ip', ['netns', 'exec', netns, process.execPath, '-e', NETNS_LISTENER, host, String(port)], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+  let stderr = '';
+  child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
+  const { server, bound } = await new Promise<{ server: net.Server; bound: number }>((resolve, reject) => {
+    child.once('message', (m: unknown, handle: unknown) => {
+      const msg = m as { port?: number; error?: string };
+      if (msg.error || !(handle instanceof net.Server)) reject(new Error(`listen on ${host}:${port} in ${netns}: ${msg.error ?? 'no socket handed over'}`));
+      else resolve({ server: handle, bound: msg.port ?? port });
+    });
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`listen on ${host}:${port} in ${netns}: helper exited with ${code}: ${stderr.trim()}`)));
+  });
+  const open = new Set<net.Socket>();
+  server.on('connection', (sock: net.Socket) => {
+    open.add(sock);
+    const up = net.connect(toPort, '127.0.0.1');
+    sock.on('close', () => open.delete(sock));
+    sock.on('error', () => up.destroy());
+    up.on('error', () => sock.destroy());
+    sock.pipe(up).pipe(sock);
+  });
+  server.on('error', (err) => log.warn('public listener failed', { netns, host, port, err: err.message }));
+  return {
+    port: bound,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of open) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/**
+ * The real services of a Linux node (issue 5 + 9): 0-db on `config.zdb`, the gateway proxy whose backends in
+ * a twin's private network are reached through that network's NR namespace (`createNetnsBridge`), FQDNs
+ * checked against the grid DNS, certificates from the grid CA, name contracts from the chain; and the qsfs
+ * daemon. With `gateway.listenNetns` the public listeners (80/443 by default) are bound in that namespace
+ * and relayed to the proxy on 127.0.0.1. Everything is closed by the returned backends' `close`.
+ */
+export async function createNodeServices(config: NodeConfig, chain: EngineChain, log: Logger, hosts: ServiceHosts): Promise<NodeServices> {
+  const dir = hosts.dir ?? path.join(config.dataDir, 'linux');
+  const g = config.gateway;
+  const publicIPs = config.publicConfig ? [config.publicConfig.ipv4.split('/')[0]] : [];
+  const prefix = hosts.prefix ?? config.linux?.prefix ?? 'tfg';
+  const zdb = await createZdbBackend({ log }, { dataDir: path.join(dir, 'zdb'), addresses: config.zdb.addresses, port: config.zdb.port, capacity: config.resources.hru });
+  const closers: (() => Promise<void>)[] = [() => zdb.close()];
+  const closeAll = async () => {
+    for (const c of closers.reverse()) await c().catch((err: unknown) => log.warn('service close failed', { err: errorText(err) }));
+  };
+  try {
+    const bridge = createNetnsBridge(
+      { log },
+      {
+        runDir: g.runDir ?? `/run/tfgrid-${prefix}`,
+        netnsFor: async (twin, name) => (await hosts.network.get(networkId(twin, name)))?.netns,
+      },
+    );
+    closers.push(() => bridge.close());
+    const publicHost = g.listenHost ?? publicIPs[0] ?? '127.0.0.1';
+    const proxy = await createGatewayProxy(
+      { log, checkNameContract: (name, twin) => chain.nameContract(name, twin), resolveHost: hostResolverFrom(config), checkNetwork: bridge.checkNetwork, dial: bridge.dial },
+      {
+        node: { domain: config.publicConfig?.domain || undefined, publicIPs },
+        listen: g.listenNetns ? { host: '127.0.0.1', httpPort: 0, httpsPort: 0 } : { host: publicHost, httpPort: g.httpPort, httpsPort: g.httpsPort },
+        ca: gridCaFrom(config),
+      },
+    );
+    closers.push(() => proxy.close());
+    let httpPort = proxy.httpPort;
+    let httpsPort = proxy.httpsPort;
+    if (g.listenNetns) {
+      const http = await relayFromNetns(g.listenNetns, publicHost, g.httpPort, proxy.httpPort, log);
+      closers.push(() => http.close());
+      const https = await relayFromNetns(g.listenNetns, publicHost, g.httpsPort, proxy.httpsPort, log);
+      closers.push(() => https.close());
+      httpPort = http.port;
+      httpsPort = https.port;
+      log.info('gateway public listeners', { netns: g.listenNetns, host: publicHost, httpPort, httpsPort });
+    }
+    const qsfs = await createQsfsDaemon(
+      { log },
+      { rootDir: config.qsfs.rootDir ?? path.join(dir, 'qsfs'), metricsHost: config.qsfs.metricsHost ?? config.zdb.addresses[0], metricsPort: config.qsfs.metricsPort },
+    );
+    closers.push(() => qsfs.close());
+    // One close for gateway+bridge+listeners; zdb and qsfs close on their own (the runtime closes each backend).
+    const gateway: NodeServices['gateway'] = {
+      httpPort,
+      httpsPort,
+      addNameProxy: (spec) => proxy.addNameProxy(spec),
+      addFqdnProxy: (spec) => proxy.addFqdnProxy(spec),
+      remove: (id) => proxy.remove(id),
+      routes: () => proxy.routes(),
+      async close() {
+        for (const c of closers.slice(1, -1).reverse()) await c().catch((err: unknown) => log.warn('gateway close failed', { err: errorText(err) }));
+      },
+    };
+    return { zdb, gateway, qsfs };
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+}
+
 /**
  * Real backends (`backend: linux`, root): disks, networks, machines and flists from node/backends (placed in
- * the host namespace the local grid gives the node), the 0-db server, the gateway proxy and the qsfs daemon.
+ * the host namespace the local grid gives the node) plus the real services (`createNodeServices`).
  */
 export async function createLinuxNodeBackends(config: NodeConfig, chain: EngineChain, log: Logger): Promise<Backends> {
   if (!config.linux) throw new InputError('backend "linux" needs a `linux` section (prefix, hostNetns, uplink)', { path: 'linux' });
   const dir = path.join(config.dataDir, 'linux');
   const linux = createLinuxBackends({ prefix: config.linux.prefix, dataDir: dir, hostNetns: config.linux.hostNetns, uplink: config.linux.uplink, log });
-  const publicIPs = config.publicConfig ? [config.publicConfig.ipv4.split('/')[0]] : [];
-  const resolver = new Resolver();
-  if (config.gateway.dnsServers.length) resolver.setServers(config.gateway.dnsServers);
-  const resolveHost = async (fqdn: string): Promise<string[]> => {
-    const [a, aaaa] = await Promise.all([resolver.resolve4(fqdn).catch(() => []), resolver.resolve6(fqdn).catch(() => [])]);
-    return [...a, ...aaaa];
-  };
-  const ca = config.gateway.ca
-    ? createGridCa({ existing: { certPem: fs.readFileSync(config.gateway.ca.certFile, 'utf8'), keyPem: fs.readFileSync(config.gateway.ca.keyFile, 'utf8') } })
-    : createGridCa();
-  const zdb = await createZdbBackend({ log }, { dataDir: path.join(dir, 'zdb'), addresses: config.zdb.addresses, port: config.zdb.port, capacity: config.resources.hru });
-  const gateway = await createGatewayProxy(
-    { log, checkNameContract: (name, twin) => chain.nameContract(name, twin), resolveHost },
-    {
-      node: { domain: config.publicConfig?.domain || undefined, publicIPs },
-      listen: { host: config.gateway.listenHost ?? publicIPs[0] ?? '127.0.0.1', httpPort: config.gateway.httpPort, httpsPort: config.gateway.httpsPort },
-      ca,
-    },
-  );
-  const qsfs = await createQsfsDaemon({ log }, { rootDir: path.join(dir, 'qsfs'), metricsHost: config.zdb.addresses[0], metricsPort: config.qsfs.metricsPort });
-  return { storage: linux.storage, network: linux.network, machine: linux.machines, flist: linux.flists, zdb, gateway, qsfs };
+  const services = await createNodeServices(config, chain, log, { network: linux.network, dir, prefix: config.linux.prefix });
+  return { storage: linux.storage, network: linux.network, machine: linux.machines, flist: linux.flists, ...services };
 }
 
 function relayHost(url: string): string {
@@ -308,6 +452,7 @@ export async function createNodeRuntime(config: NodeConfig, opts: RuntimeOptions
         await peer.close();
         await engine.close();
         st.close();
+        await stopZlogStreams(backends.machine).catch((err: unknown) => log.warn('zlogs close failed', { err: errorText(err) }));
         // machines first (they hold disks and interfaces), then services, then networks and disks
         for (const b of [backends.machine, backends.gateway, backends.qsfs, backends.zdb, backends.network, backends.storage, backends.flist]) {
           await b.close().catch((err: unknown) => log.warn('backend close failed', { err: errorText(err) }));
