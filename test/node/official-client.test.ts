@@ -7,13 +7,7 @@
  * The official client derives its twin's relay from the relay URL (`wss://<host>/`, port 443), so the relay
  * serves TLS with a throwaway certificate on a loopback address of this run (root needed for port 443).
  */
-import { generateKeyPairSync, randomBytes } from 'crypto';
-import * as path from 'path';
-import type * as tls from 'tls';
-import * as forge from 'node-forge';
 import { Keyring } from '@polkadot/keyring';
-import { compactAddLength } from '@polkadot/util';
-import { e2ePublicKey } from '../../protocol/rmb/e2e';
 import type { ChainClient } from '../../protocol/chain';
 import { createRelay, type Relay } from '../../protocol/rmb/relay';
 import { createChainTwinDirectory } from '../../protocol/rmb/twin-directory';
@@ -21,43 +15,9 @@ import { deploymentToJson, hashDeployment, signingMessage, type Deployment } fro
 import { parseNodeConfig } from '../../node/config';
 import { createNodeRuntime, type NodeRuntime } from '../../node/runtime';
 import { bootstrapTestGrid, connectTestChain, freshAccount, testChainUrl, type TestAccount, type TestGrid } from '../helpers/chain';
+import { closeOfficialClient, ensureTwinWithE2eKey, officialClient, officialRelayTls, type OfficialClient, type OfficialRelayTls } from '../helpers/official-rmb';
 import { describeWithTools } from '../helpers/require-tools';
 import { buildDeployment, GIB, SAMPLE, tempDir } from './fixtures';
-
-function selfSigned(host: string): { key: string; cert: string } {
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  const keyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-  const cert = forge.pki.createCertificate();
-  cert.publicKey = forge.pki.publicKeyFromPem(publicKey.export({ type: 'spki', format: 'pem' }).toString());
-  cert.serialNumber = '01' + randomBytes(8).toString('hex');
-  cert.validity.notBefore = new Date(Date.now() - 60_000);
-  cert.validity.notAfter = new Date(Date.now() + 24 * 3600_000);
-  const attrs = [{ name: 'commonName', value: host }];
-  cert.setSubject(attrs);
-  cert.setIssuer(attrs);
-  cert.setExtensions([{ name: 'subjectAltName', altNames: [{ type: 7, ip: host }] }]);
-  cert.sign(forge.pki.privateKeyFromPem(keyPem), forge.md.sha256.create());
-  return { key: keyPem, cert: forge.pki.certificateToPem(cert) };
-}
-
-/** The twin with relay and e2e pk set (pk passed length-prefixed if protocol/chain hands raw bytes through). */
-async function ensureTwinWithPk(acc: TestAccount, relay: string): Promise<number> {
-  const pk = e2ePublicKey(acc.identity.seed);
-  try {
-    return (await acc.chain.ensureTwin({ relay, pk })).id;
-  } catch (err) {
-    if (!/Compact input/.test(String(err))) throw err;
-    return (await acc.chain.ensureTwin({ relay, pk: compactAddLength(pk) })).id;
-  }
-}
-
-interface OfficialClient {
-  connect(): Promise<void>;
-  send(cmd: string, data: string, twin: number, expirationMinutes: number): Promise<string>;
-  read(uid: string): Promise<unknown>;
-  disconnect(): Promise<void>;
-  disconnectAndExit(): void;
-}
 
 interface WireWorkload {
   name: string;
@@ -66,7 +26,8 @@ interface WireWorkload {
 }
 
 describeWithTools([], { root: true })('node with the official rmb_direct_client', () => {
-  const HOST = `127.${30 + (process.pid % 200)}.${(process.pid >> 8) % 250}.${1 + Math.floor(Math.random() * 250)}`;
+  let tlsHost: OfficialRelayTls;
+  let HOST: string;
   let chain: ChainClient;
   let grid: TestGrid;
   let relay: Relay;
@@ -75,9 +36,6 @@ describeWithTools([], { root: true })('node with the official rmb_direct_client'
   let userTwin: number;
   let official: OfficialClient;
   let tmp: { dir: string; remove(): void };
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const realTls = require('tls') as typeof tls;
-  const originalConnect = realTls.connect;
 
   /** Signs like grid_client: polkadot-js Keyring sr25519 over the raw md5 digest, hex without 0x. */
   const gridClientSign = (d: Deployment): Deployment => {
@@ -88,17 +46,12 @@ describeWithTools([], { root: true })('node with the official rmb_direct_client'
   const call = async (cmd: string, data: unknown): Promise<unknown> => official.read(await official.send(cmd, data === undefined ? '' : typeof data === 'string' ? data : JSON.stringify(data), node.twinId, 1));
 
   beforeAll(async () => {
-    const cert = selfSigned(HOST);
-    const patched = (...args: unknown[]) => {
-      const o = args[0] as tls.ConnectionOptions | undefined;
-      if (o && typeof o === 'object' && o.host === HOST) args[0] = { ...o, ca: cert.cert };
-      return (originalConnect as (...a: unknown[]) => tls.TLSSocket).apply(realTls, args);
-    };
-    (realTls as { connect: unknown }).connect = patched;
+    tlsHost = officialRelayTls(30);
+    HOST = tlsHost.host;
     chain = await connectTestChain();
     grid = await bootstrapTestGrid(chain, { nodes: 1 });
     const directory = createChainTwinDirectory(chain, { ttlMs: 2000 });
-    relay = await createRelay({ host: HOST, port: 443, tls: cert, directory, domain: [HOST, 'localhost'] });
+    relay = await createRelay({ host: HOST, port: 443, tls: tlsHost.tls, directory, domain: [HOST, 'localhost'] });
     tmp = tempDir('tfg-official-');
     const n = grid.nodes[0];
     node = await createNodeRuntime(
@@ -116,24 +69,18 @@ describeWithTools([], { root: true })('node with the official rmb_direct_client'
     await node.peer.ready();
     user = await freshAccount(chain, { type: 'sr25519' });
     // The official client updates the twin unless relay and pk already match (it then waits on its own tx).
-    userTwin = await ensureTwinWithPk(user, HOST);
-    const dir = path.dirname(require.resolve('@threefold/rmb_direct_client'));
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { Client } = require(path.join(dir, 'client')) as { Client: new (chainUrl: string, relayUrl: string, mnemonic: string, session: string, keyType: string, retries: number) => OfficialClient };
-    official = new Client(await testChainUrl(), `wss://${HOST}/`, '0x' + Buffer.from(user.identity.seed).toString('hex'), 'official', 'sr25519', 3);
+    userTwin = await ensureTwinWithE2eKey(user, HOST);
+    official = officialClient(await testChainUrl(), HOST, user, 'official');
     await official.connect();
   });
 
   afterAll(async () => {
-    if (official) {
-      for (const sig of ['SIGTERM', 'SIGINT', 'SIGUSR1', 'SIGUSR2'] as const) process.removeListener(sig, official.disconnectAndExit);
-      await official.disconnect();
-    }
+    if (official) await closeOfficialClient(official);
     await node?.close();
     await relay?.close();
     await chain?.close();
     tmp?.remove();
-    (realTls as { connect: unknown }).connect = originalConnect;
+    tlsHost?.restore();
   });
 
   async function okStates(contract: bigint, names: string[]): Promise<Record<string, string>> {
