@@ -8,36 +8,13 @@
 import { randomBytes, createHash } from 'crypto';
 import { bootstrapGrid, TFT, type BootstrappedGrid } from '../../local/chain';
 import type { ChainClient, ContractEvent } from '../../protocol/chain';
-import { ChainError } from '../../protocol/common/errors';
 import { cryptoReady, identityFromSeed, type Identity } from '../../protocol/common/identity';
-import { connectTestChain, freshAccount, workerFunderUri, type TestAccount } from '../helpers/chain';
+import { connectTestChain, expectChainError, freshAccount, workerFunderUri, type TestAccount } from '../helpers/chain';
+import { waitFor } from '../helpers/wait-for';
 
 const md5 = (s: string) => createHash('md5').update(s).digest('hex');
 const tag = randomBytes(4).toString('hex');
 const hash = (s: string) => md5(`${tag}-${s}`);
-
-async function waitFor<T>(what: string, fn: () => T | undefined, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-async function expectChainError(p: Promise<unknown>, pallet: string, error: string): Promise<ChainError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ChainError);
-  const ce = err as ChainError;
-  expect(ce.context.module).toBe(pallet);
-  expect(ce.context.error).toBe(error);
-  expect(ce.message).toContain(`${pallet}.${error}`);
-  return ce;
-}
 
 describe('TFChain deployer cycle on the local chain', () => {
   let chain: ChainClient;

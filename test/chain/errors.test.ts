@@ -5,24 +5,11 @@
  */
 import { randomBytes, createHash } from 'crypto';
 import type { ChainClient } from '../../protocol/chain';
-import { ChainError, InputError } from '../../protocol/common/errors';
-import { bootstrapTestGrid, connectTestChain, freshAccounts, TFT, type TestAccount, type TestGrid } from '../helpers/chain';
+import { InputError } from '../../protocol/common/errors';
+import { bootstrapTestGrid, connectTestChain, expectChainError, freshAccounts, TFT, type TestAccount, type TestGrid } from '../helpers/chain';
 
 const tag = randomBytes(4).toString('hex');
 const hash = (s: string) => createHash('md5').update(`${tag}-${s}`).digest('hex');
-
-async function expectChainError(p: Promise<unknown>, pallet: string, error: string): Promise<ChainError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ChainError);
-  const ce = err as ChainError;
-  expect(ce.context.module).toBe(pallet);
-  expect(ce.context.error).toBe(error);
-  expect(ce.message).toContain(`${pallet}.${error}`);
-  return ce;
-}
 
 describe('readable TFChain errors', () => {
   let chain: ChainClient;

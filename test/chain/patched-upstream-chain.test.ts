@@ -17,16 +17,7 @@ import { CODE_KEY, rawChainSpecSchema } from '../../local/chain/genesis-patch';
 import { createChainClient, type ChainClient, type ContractEvent } from '../../protocol/chain';
 import { cryptoReady, identityFromSeed } from '../../protocol/common/identity';
 import { readSharedJson } from '../helpers/shared';
-
-async function waitFor<T>(fn: () => T | undefined, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error('timed out waiting for a contract event');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+import { waitFor } from '../helpers/wait-for';
 
 describe('a chain from our patched upstream genesis', () => {
   let dir: string;
@@ -94,7 +85,7 @@ describe('a chain from our patched upstream genesis', () => {
       await client.api.rpc('dev_newBlock', { count: 5 });
       await biller.billContract(c.contractId);
       expect((await client.getContract(c.contractId))?.state).toBe('gracePeriod');
-      const locked = await waitFor(() => events.find((e) => e.kind === 'locked' && e.contractId === c.contractId));
+      const locked = await waitFor('a contract event', () => events.find((e) => e.kind === 'locked' && e.contractId === c.contractId));
       expect(locked).toMatchObject({ kind: 'locked', nodeId: grid.nodes[0].id });
       await expect(u.updateNodeContract({ contractId: c.contractId, hash: 'eccbc87e4b5ce2fe28308fd9f2a7baf3' })).rejects.toThrow(
         /cannot pay the transaction fee.*fund account/,
@@ -109,7 +100,7 @@ describe('a chain from our patched upstream genesis', () => {
       await client.api.rpc('dev_newBlock', { count: 2 });
       await biller.billContract(c.contractId);
       expect((await client.getContract(c.contractId))?.state).toBe('created');
-      await waitFor(() => events.find((e) => e.kind === 'unlocked' && e.contractId === c.contractId));
+      await waitFor('a contract event', () => events.find((e) => e.kind === 'unlocked' && e.contractId === c.contractId));
     } finally {
       unsubscribe();
     }

@@ -8,6 +8,7 @@ import { randomBytes } from 'crypto';
 import { createChainClient, type ChainClient } from '../../protocol/chain';
 import { bootstrapGrid } from '../../local/chain/bootstrap';
 import { ensureTestChain } from './test-chain-run';
+import { ChainError } from '../../protocol/common/errors';
 import { cryptoReady, identityFromSeed, type Identity, type KeyType } from '../../protocol/common/identity';
 
 /** The shared chain's URL (started on first use; see test-chain-run.ts). */
@@ -102,4 +103,22 @@ export async function bootstrapTestGrid(chain: ChainClient, opts: { nodes?: numb
     farmer,
     nodes: grid.nodes.map((n, i) => ({ id: n.id, twinId: n.twinId, identity: nodeIds[i] })),
   };
+}
+
+/**
+ * Expects `p` to fail with a ChainError naming `pallet.error` (rmb-tfchain.md §B2), and returns it for
+ * further checks on its message.
+ * @example const err = await expectChainError(other.chain.createNameContract(name), 'smartContractModule', 'NameExists');
+ */
+export async function expectChainError(p: Promise<unknown>, pallet: string, error: string): Promise<ChainError> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(ChainError);
+  const ce = err as ChainError;
+  expect(ce.context.module).toBe(pallet);
+  expect(ce.context.error).toBe(error);
+  expect(ce.message).toContain(`${pallet}.${error}`);
+  return ce;
 }
