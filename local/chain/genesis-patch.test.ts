@@ -105,15 +105,9 @@ describe('patchGenesis', () => {
   it('is idempotent: patching the patched spec changes nothing', () => {
     const again = patchGenesis(patched, { runtimeCode: shared.genesis.raw.top[CODE_KEY], fundedAccounts: devIds });
     expect(again.spec.genesis.raw.top).toEqual(patched.genesis.raw.top);
-    expect(again.report).toEqual({
-      replacedCode: false,
-      removedSudoKey: false,
-      addedFarmingPolicy: false,
-      extendedPricingPolicy: false,
-      setPrices: false,
-      reencodedAccounts: 0,
-      fundedAccounts: 0,
-    });
+    // the same fields as the first run's report, each false or 0
+    expect(Object.keys(again.report)).toEqual(Object.keys(report));
+    expect(Object.entries(again.report).filter(([, v]) => v !== false && v !== 0)).toEqual([]);
   });
 
   it('refuses input that is not a raw chain spec, and code that is not hex', () => {

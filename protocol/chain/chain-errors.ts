@@ -5,6 +5,11 @@
  */
 import { ChainError, type ErrorContext } from '../common/errors';
 
+// Hints that several pallet errors share.
+const NODE_NOT_FOUND = { meaning: 'no node with this id on chain', fix: 'check the node id (list nodes of the farm)' };
+const CONTRACT_OF_OTHER_TWIN = { meaning: 'the contract belongs to another twin', fix: 'sign with the account that created the contract' };
+const NAME_LENGTH_FIX = 'use 3 to 64 characters';
+
 /** What a pallet error means for a deployer, and the fix. Keyed `pallet.Error` (metadata section names). */
 export const CHAIN_ERROR_HINTS: Readonly<Record<string, { meaning: string; fix: string }>> = {
   'smartContractModule.ContractIsNotUnique': {
@@ -19,28 +24,22 @@ export const CHAIN_ERROR_HINTS: Readonly<Record<string, { meaning: string; fix: 
     meaning: "all of the node's farm public IPs are reserved by other contracts",
     fix: 'pick a node on another farm, or free an IP by cancelling a contract that holds one',
   },
-  'smartContractModule.NodeNotExists': { meaning: 'no node with this id on chain', fix: 'check the node id (list nodes of the farm)' },
-  'tfgridModule.NodeNotExists': { meaning: 'no node with this id on chain', fix: 'check the node id' },
+  'smartContractModule.NodeNotExists': NODE_NOT_FOUND,
+  'tfgridModule.NodeNotExists': { ...NODE_NOT_FOUND, fix: 'check the node id' },
   'smartContractModule.TwinNotExists': {
     meaning: 'the signing account has no twin',
     fix: 'create a twin first (accept the terms, then createTwin)',
   },
   'smartContractModule.ContractNotExists': { meaning: 'no contract with this id', fix: 'check the contract id; it may have been cancelled' },
-  'smartContractModule.TwinNotAuthorizedToUpdateContract': {
-    meaning: 'the contract belongs to another twin',
-    fix: 'sign with the account that created the contract',
-  },
-  'smartContractModule.TwinNotAuthorizedToCancelContract': {
-    meaning: 'the contract belongs to another twin',
-    fix: 'sign with the account that created the contract',
-  },
+  'smartContractModule.TwinNotAuthorizedToUpdateContract': CONTRACT_OF_OTHER_TWIN,
+  'smartContractModule.TwinNotAuthorizedToCancelContract': CONTRACT_OF_OTHER_TWIN,
   'smartContractModule.NameExists': { meaning: 'this name is already registered', fix: 'choose another name' },
   'smartContractModule.NameNotValid': {
     meaning: 'the name has characters other than a-z, 0-9, _ and -',
-    fix: 'use 3 to 64 characters of [a-z0-9_-]',
+    fix: `${NAME_LENGTH_FIX} of [a-z0-9_-]`,
   },
-  'smartContractModule.NameContractNameTooShort': { meaning: 'the name is shorter than 3 characters', fix: 'use 3 to 64 characters' },
-  'smartContractModule.NameContractNameTooLong': { meaning: 'the name is longer than 64 characters', fix: 'use 3 to 64 characters' },
+  'smartContractModule.NameContractNameTooShort': { meaning: 'the name is shorter than 3 characters', fix: NAME_LENGTH_FIX },
+  'smartContractModule.NameContractNameTooLong': { meaning: 'the name is longer than 64 characters', fix: NAME_LENGTH_FIX },
   'smartContractModule.NodeHasActiveContracts': {
     meaning: 'the node already runs contracts of other twins, so it cannot be rented',
     fix: 'pick a node with no active contracts',
