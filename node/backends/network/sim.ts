@@ -1,18 +1,31 @@
 /**
  * NetworkBackend, state only: the same validation, addressing and bookkeeping as the Linux backend (so the API
  * answers alike), without namespaces or WireGuard. For machines without root; never CI's fallback.
- * zos-protocol.md §6.2, §6.4.
+ * zos-protocol.md §6.2, §6.4, §1.5 ip.
+ *
+ * Public IPs: the sim node's public side is simulated, so a public IP on an attached container is recorded (state
+ * only) rather than refused. Whether the node may host public IPs at all is the engine's call, made from the node's
+ * config before the backend is asked (zmachine manager: no `publicConfig` → "public ipv4 is requested, but not
+ * supported on this node"). `publicIps: false` models a node without a public side at the backend too.
  * @module
  */
 import { ZosError } from '../../../protocol/common/errors';
 import { checkMachineIp, macFor, myceliumIp, myceliumPrefix, parseCidr4, planetaryIp } from './addressing';
 import { NETWORK_ERRORS, gatewayFor, networkConfigSchema, wgIpFor } from './network';
-import type { MachineNic, NetworkBackend, NetworkConfig, NetworkInfo } from './network';
+import type { MachineNic, NetworkBackend, NetworkConfig, NetworkInfo, PublicIpRequest } from './network';
 
-export function createSimNetwork(opts: { prefix: string; uplink?: string }): NetworkBackend {
+export interface SimNetworkOptions {
+  prefix: string;
+  /** Name of the simulated uplink (informational; the Linux backend's `NetworkHost.uplink`). */
+  uplink?: string;
+  /** Accept public IPs (default true); false: refuse them as a node without an uplink does. */
+  publicIps?: boolean;
+}
+
+export function createSimNetwork(opts: SimNetworkOptions): NetworkBackend & { publicIpOf(machine: string): PublicIpRequest | undefined } {
   const nrs = new Map<string, { config: NetworkConfig; info: NetworkInfo }>();
   const nics = new Map<string, MachineNic>();
-  const publics = new Set<string>();
+  const publics = new Map<string, PublicIpRequest>();
   const detach = (m: string) => {
     nics.delete(m);
     publics.delete(m);
@@ -83,9 +96,15 @@ export function createSimNetwork(opts: { prefix: string; uplink?: string }): Net
       const nic = nics.get(req.machine);
       if (!nic) throw new ZosError(`machine ${req.machine} has no private interface to add a public ip to`);
       if (nic.kind === 'tap') throw new ZosError(`public ips for VM-mode machines are not supported by this node yet`);
-      if (!opts.uplink) throw new ZosError('public ipv4 is requested, but not supported on this node');
-      publics.add(req.machine);
+      if (opts.publicIps === false) throw new ZosError('public ipv4 is requested, but not supported on this node');
+      if (req.ip && !parseCidr4(req.ip)) throw new ZosError(`invalid public ip '${req.ip}': expected an IPv4 CIDR such as 185.1.2.3/24`);
+      for (const [m, p] of publics) {
+        if (m === req.machine) continue;
+        if ((req.ip && p.ip === req.ip) || (req.ip6 && p.ip6 === req.ip6)) throw new ZosError(`public ip ${req.ip || req.ip6} is already used by machine ${m}`);
+      }
+      publics.set(req.machine, { ...req });
     },
+    publicIpOf: (machine) => (publics.has(machine) ? { ...(publics.get(machine) as PublicIpRequest) } : undefined),
     detach: async (m) => detach(m),
     async close() {
       nics.clear();
