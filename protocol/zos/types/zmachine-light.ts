@@ -2,15 +2,13 @@
  * zmachine-light: a VM on a light node; its network has only interfaces and mycelium (no public IP, no
  * planetary). zos-protocol.md §1.5 (zmachine-light), §2.4, §4.
  */
-import { goBool, goOptionalStruct, goSlice, goString, goStringMap, goStruct, goUint64 } from '../go-json';
+import { goString, goStruct } from '../go-json';
 import { capacity, NOT_UPDATABLE, type WorkloadKind } from './kind';
 import {
-  computeCapacitySchema,
-  machineInterfaceSchema,
+  machineBodyShape,
   machineInterfacesChallenge,
-  machineMountSchema,
+  machineNetworkLinksShape,
   machineTailChallenge,
-  myceliumIpShape,
   rootSize,
   validateMachineNetworkNames,
   validateMachineResources,
@@ -20,17 +18,8 @@ export const ZMACHINE_LIGHT = 'zmachine-light';
 
 export const zmachineLightDataSchema = goStruct('zos.ZMachineLight', {
   flist: goString(),
-  network: goStruct('zos.MachineNetworkLight', {
-    mycelium: goOptionalStruct('zos.MyceliumIP', myceliumIpShape),
-    interfaces: goSlice(machineInterfaceSchema, '[]zos.MachineInterface'),
-  }),
-  size: goUint64('gridtypes.Unit'),
-  compute_capacity: computeCapacitySchema,
-  mounts: goSlice(machineMountSchema, '[]zos.MachineMount'),
-  entrypoint: goString(),
-  env: goStringMap(),
-  corex: goBool(),
-  gpu: goSlice(goString('zos.GPU'), '[]zos.GPU'),
+  network: goStruct('zos.MachineNetworkLight', machineNetworkLinksShape),
+  ...machineBodyShape,
 });
 export type ZMachineLightData = ReturnType<typeof zmachineLightDataSchema.parse>;
 

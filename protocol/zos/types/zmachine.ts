@@ -19,14 +19,14 @@ export const myceliumIpShape = { network: goString('gridtypes.Name'), hex_seed: 
 export const computeCapacitySchema = goStruct('zos.MachineCapacity', { cpu: goUint(8), memory: goUint64('gridtypes.Unit') });
 export const machineMountSchema = goStruct('zos.MachineMount', { name: goString('gridtypes.Name'), mountpoint: goString() });
 
-export const zmachineDataSchema = goStruct('zos.ZMachine', {
-  flist: goString(),
-  network: goStruct('zos.MachineNetwork', {
-    public_ip: goString('gridtypes.Name'),
-    planetary: goBool(),
-    mycelium: goOptionalStruct('zos.MyceliumIP', myceliumIpShape),
-    interfaces: goSlice(machineInterfaceSchema, '[]zos.MachineInterface'),
-  }),
+/** `network` fields zmachine and zmachine-light share, in Go field order (last in both structs). */
+export const machineNetworkLinksShape = {
+  mycelium: goOptionalStruct('zos.MyceliumIP', myceliumIpShape),
+  interfaces: goSlice(machineInterfaceSchema, '[]zos.MachineInterface'),
+};
+
+/** The fields after `network` in zmachine and zmachine-light, in Go field order. */
+export const machineBodyShape = {
   /** Root filesystem bytes; 0 means the minimum (`minRootSize`). */
   size: goUint64('gridtypes.Unit'),
   compute_capacity: computeCapacitySchema,
@@ -36,6 +36,12 @@ export const zmachineDataSchema = goStruct('zos.ZMachine', {
   /** Not hashed. */
   corex: goBool(),
   gpu: goSlice(goString('zos.GPU'), '[]zos.GPU'),
+};
+
+export const zmachineDataSchema = goStruct('zos.ZMachine', {
+  flist: goString(),
+  network: goStruct('zos.MachineNetwork', { public_ip: goString('gridtypes.Name'), planetary: goBool(), ...machineNetworkLinksShape }),
+  ...machineBodyShape,
 });
 export type ZMachineData = ReturnType<typeof zmachineDataSchema.parse>;
 
