@@ -31,7 +31,7 @@ import { createQsfsDaemon } from './backends/qsfs/daemon';
 import { createNetnsBridge } from './backends/gateway/netns-bridge';
 import type { GatewayBackend } from './backends/gateway/gateway';
 import type { GridCa } from './backends/gateway/grid-ca';
-import type { QsfsBackend } from './backends/qsfs/qsfs';
+import type { QsfsDaemon } from './backends/qsfs/daemon';
 import type { ZdbBackend } from './backends/zdb/zdb';
 import { networkId, type NetworkBackend } from './backends/network/network';
 import { stopZlogStreams } from './engine/managers/zlogs';
@@ -174,7 +174,7 @@ export interface ServiceHosts {
 export interface NodeServices {
   zdb: ZdbBackend;
   gateway: GatewayBackend & { readonly httpPort: number; readonly httpsPort: number };
-  qsfs: QsfsBackend;
+  qsfs: QsfsDaemon;
 }
 
 /** The grid CA from the config (inline PEM or files), or a fresh one. */
