@@ -208,7 +208,7 @@ export function isUnderDomain(fqdn: string, domain: string): boolean {
  * the host is already served by another workload (any twin). Same workload id again is not a conflict,
  * so managers stay idempotent.
  */
-export async function planNameProxy(
+async function planNameProxy(
   deps: GatewayDeps,
   node: GatewayNodeConfig,
   spec: NameProxySpec,
@@ -225,10 +225,10 @@ export async function planNameProxy(
   if (status.twinId !== spec.twinId) throw gatewayError(GATEWAY_ERRORS.nameContractTwin, { workload: spec.workloadId });
   const fqdn = `${spec.name}.${node.domain}`;
   await checkCommon(deps, node, spec, fqdn, taken);
-  return { workloadId: spec.workloadId, twinId: spec.twinId, kind: 'name', fqdn, tlsPassthrough: spec.tlsPassthrough, backends: [...spec.backends], network: spec.network };
+  return toRoute(spec, 'name', fqdn);
 }
 
-export async function planFqdnProxy(
+async function planFqdnProxy(
   deps: GatewayDeps,
   node: GatewayNodeConfig,
   spec: FqdnProxySpec,
@@ -251,7 +251,11 @@ export async function planFqdnProxy(
     throw gatewayError(GATEWAY_ERRORS.dnsMismatch, { workload: spec.workloadId, resolved: addrs });
   }
   await checkCommon(deps, node, spec, fqdn, taken);
-  return { workloadId: spec.workloadId, twinId: spec.twinId, kind: 'fqdn', fqdn, tlsPassthrough: spec.tlsPassthrough, backends: [...spec.backends], network: spec.network };
+  return toRoute(spec, 'fqdn', fqdn);
+}
+
+function toRoute(spec: ProxySpecBase, kind: GatewayRoute['kind'], fqdn: string): GatewayRoute {
+  return { workloadId: spec.workloadId, twinId: spec.twinId, kind, fqdn, tlsPassthrough: spec.tlsPassthrough, backends: [...spec.backends], network: spec.network };
 }
 
 async function checkCommon(
@@ -280,10 +284,37 @@ async function checkCommon(
 }
 
 /**
+ * `addNameProxy` and `addFqdnProxy` over an implementation's own domain table: plan (the §6.5 checks), then
+ * check the table again and `install` in the same tick, with no await between, so two racing adds for one
+ * host cannot both land.
+ */
+export function proxyAdders(
+  deps: GatewayDeps,
+  node: GatewayNodeConfig,
+  taken: (fqdn: string, workloadId: string) => boolean,
+  install: (route: GatewayRoute) => void,
+): Pick<GatewayBackend, 'addNameProxy' | 'addFqdnProxy'> {
+  return {
+    async addNameProxy(spec) {
+      const route = await planNameProxy(deps, node, spec, taken);
+      recheck(route, taken);
+      install(route);
+      return { fqdn: route.fqdn };
+    },
+    async addFqdnProxy(spec) {
+      const route = await planFqdnProxy(deps, node, spec, taken);
+      recheck(route, taken);
+      install(route);
+      return {};
+    },
+  };
+}
+
+/**
  * The domain table may have changed while a plan awaited the chain, DNS or the network; check again right
  * before installing (ZOS holds a lock over the same span).
  */
-export function recheck(route: GatewayRoute, taken: (fqdn: string, workloadId: string) => boolean): void {
+function recheck(route: GatewayRoute, taken: (fqdn: string, workloadId: string) => boolean): void {
   if (taken(route.fqdn.toLowerCase(), route.workloadId)) {
     throw gatewayError(GATEWAY_ERRORS.alreadyRegistered(route.fqdn), { workload: route.workloadId });
   }

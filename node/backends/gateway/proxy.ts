@@ -14,10 +14,8 @@ import { Duplex } from 'stream';
 import * as tls from 'tls';
 import type { Logger } from '../../../protocol/common/log';
 import {
-  recheck,
   parseBackend,
-  planFqdnProxy,
-  planNameProxy,
+  proxyAdders,
   type BackendTarget,
   type GatewayBackend,
   type GatewayDeps,
@@ -65,6 +63,7 @@ export async function createGatewayProxy(deps: GatewayDeps & { log: Logger }, op
     const active: ActiveRoute = { ...route, targets, next: 0 };
     routes.set(route.workloadId, active);
     byHost.set(route.fqdn.toLowerCase(), active);
+    log.info(`${route.kind} proxy added`, { workload: route.workloadId, fqdn: route.fqdn, passthrough: route.tlsPassthrough });
   };
   const pick = (r: ActiveRoute) => r.targets[r.next++ % r.targets.length];
   const connect = (r: ActiveRoute) => {
@@ -198,20 +197,7 @@ export async function createGatewayProxy(deps: GatewayDeps & { log: Logger }, op
   return {
     httpPort,
     httpsPort,
-    async addNameProxy(spec) {
-      const route = await planNameProxy(deps, opts.node, spec, taken);
-      recheck(route, taken);
-      install(route);
-      log.info('name proxy added', { workload: spec.workloadId, fqdn: route.fqdn, passthrough: spec.tlsPassthrough });
-      return { fqdn: route.fqdn };
-    },
-    async addFqdnProxy(spec) {
-      const route = await planFqdnProxy(deps, opts.node, spec, taken);
-      recheck(route, taken);
-      install(route);
-      log.info('fqdn proxy added', { workload: spec.workloadId, fqdn: route.fqdn, passthrough: spec.tlsPassthrough });
-      return {};
-    },
+    ...proxyAdders(deps, opts.node, taken, install),
     async remove(id) {
       const r = routes.get(id);
       if (!r) return;

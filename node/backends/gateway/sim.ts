@@ -3,32 +3,13 @@
  * (zos-protocol.md §1.5, §6.5). For machines without the real proxy; never a CI fallback.
  * @module
  */
-import {
-  recheck,
-  planFqdnProxy,
-  planNameProxy,
-  type GatewayBackend,
-  type GatewayDeps,
-  type GatewayNodeConfig,
-  type GatewayRoute,
-} from './gateway';
+import { proxyAdders, type GatewayBackend, type GatewayDeps, type GatewayNodeConfig, type GatewayRoute } from './gateway';
 
 export function createSimGateway(deps: GatewayDeps, opts: { node: GatewayNodeConfig }): GatewayBackend {
   const routes = new Map<string, GatewayRoute>();
   const taken = (fqdn: string, id: string) => [...routes.values()].some((r) => r.fqdn.toLowerCase() === fqdn && r.workloadId !== id);
   return {
-    async addNameProxy(spec) {
-      const route = await planNameProxy(deps, opts.node, spec, taken);
-      recheck(route, taken);
-      routes.set(spec.workloadId, route);
-      return { fqdn: route.fqdn };
-    },
-    async addFqdnProxy(spec) {
-      const route = await planFqdnProxy(deps, opts.node, spec, taken);
-      recheck(route, taken);
-      routes.set(spec.workloadId, route);
-      return {};
-    },
+    ...proxyAdders(deps, opts.node, taken, (route) => routes.set(route.workloadId, route)),
     async remove(id) {
       routes.delete(id);
     },
