@@ -15,12 +15,13 @@ import type { Backends } from '../../node/engine/deps';
 import { createLinuxBackends } from '../../node/backends/machine/linux-backends';
 import { createZdbBackend } from '../../node/backends/zdb/real';
 import { createSimGateway } from '../../node/backends/gateway/sim';
-import { createSimQsfs } from '../../node/backends/qsfs/sim';
+import { createQsfsDaemon } from '../../node/backends/qsfs/daemon';
 import { createChainClient } from '../../protocol/chain';
 
 /**
- * The Linux backends of one node. Gateways and qsfs keep their state-only implementations until real ones
- * land in node/backends; the node logs which families are real.
+ * The Linux backends of one node. Gateways keep the state-only implementation (the reverse proxy in
+ * node/backends/gateway runs in the node process, outside the host namespace, and cannot reach private
+ * backends from there yet); the node logs which families are real.
  */
 async function linuxBackends(config: NodeConfig, log: Logger): Promise<{ backends: Backends; close: () => Promise<void> }> {
   if (!config.linux) throw new Error('backend linux needs the `linux` section (prefix, hostNetns, uplink)');
@@ -40,8 +41,9 @@ async function linuxBackends(config: NodeConfig, log: Logger): Promise<{ backend
     },
     { node: { domain: config.publicConfig?.domain || undefined, publicIPs } },
   );
-  const qsfs = createSimQsfs({ rootDir: path.join(config.dataDir, 'qsfs') });
-  log.info('backends', { real: 'storage, network, machine, flist, zdb', stateOnly: 'gateway, qsfs' });
+  // The real qsfs daemon: data erasure-coded into the zdb backends of the workload's config; metrics on a free port.
+  const qsfs = await createQsfsDaemon({ log }, { rootDir: path.join(config.dataDir, 'qsfs'), metricsHost: '127.0.0.1', metricsPort: 0 });
+  log.info('backends', { real: 'storage, network, machine, flist, zdb, qsfs', stateOnly: 'gateway' });
   return {
     backends: { storage: linux.storage, network: linux.network, machine: linux.machines, flist: linux.flists, zdb, gateway, qsfs },
     close: async () => {

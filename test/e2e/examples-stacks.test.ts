@@ -1,0 +1,67 @@
+/**
+ * examples/ run end to end on the shared local grid (DESIGN.md §5): public IP, name and FQDN gateways, qsfs over
+ * zdbs, zlogs, and the multi-node private network. Each is deployed, checked through its outputs and destroyed.
+ */
+import { setGridDnsHost } from '../../local/grid/dns-records';
+import type { GridState } from '../../local/grid/state';
+import { e2eGridDir, ensureE2eGrid, runE2eExample } from './shared-grid';
+
+jest.setTimeout(300_000);
+let grid: GridState;
+beforeAll(async () => {
+  grid = await ensureE2eGrid();
+});
+
+describe('examples (stacks and gateways) on the local grid', () => {
+  it('public-ip: reserves a farm IPv4 on the contract and gives it to the machine', async () => {
+    const up = await runE2eExample(grid, 'public-ip');
+    expect(up.outputs.publicIp).toMatch(/^198\.18\.1\.\d+\/16$/);
+    expect(up.outputs.gateway).toBe('198.18.0.1');
+    await runE2eExample(grid, 'public-ip', 'destroy');
+  });
+
+  it('name-proxy: serves <subdomain>.<node domain> backed by a name contract', async () => {
+    const up = await runE2eExample(grid, 'name-proxy', 'up', { subdomain: 'e2eapp' });
+    expect(up.outputs.fqdn).toBe('e2eapp.node1.tfgrid.test');
+    expect(up.outputs.nameContractId).toEqual(expect.any(Number));
+    await runE2eExample(grid, 'name-proxy', 'destroy', { subdomain: 'e2eapp' });
+  });
+
+  it('fqdn-proxy: serves a domain the grid DNS points at the gateway node', async () => {
+    const node1 = grid.nodes[0];
+    setGridDnsHost(e2eGridDir(), 'shop.example.test', [(node1.address || '198.18.0.11/16').split('/')[0]]);
+    const up = await runE2eExample(grid, 'fqdn-proxy');
+    expect(up.outputs.domain).toBe('shop.example.test');
+    await runE2eExample(grid, 'fqdn-proxy', 'destroy');
+  });
+
+  it('qsfs: mounts a file system over 4 data and 4 metadata zdbs on another node', async () => {
+    const up = await runE2eExample(grid, 'qsfs');
+    expect(up.steps.filter((s) => s.type.endsWith(':Zdb'))).toHaveLength(8);
+    expect(String(up.outputs.metricsEndpoint)).toMatch(/^http/);
+    await runE2eExample(grid, 'qsfs', 'destroy');
+  });
+
+  it('zlogs: streams a machine of the same deployment', async () => {
+    const up = await runE2eExample(grid, 'zlogs');
+    expect(up.outputs.privateIp).toMatch(/^10\.20\./);
+    expect(up.steps.map((s) => s.name)).toContain('logs');
+    await runE2eExample(grid, 'zlogs', 'destroy');
+  });
+
+  it('private-network: three nodes, one machine each, distinct /24s and the access config', async () => {
+    const up = await runE2eExample(grid, 'private-network');
+    const ips = up.outputs.privateIps as string[];
+    const subnets = up.outputs.nodeSubnets as Record<string, string>;
+    expect(Object.keys(subnets).sort()).toEqual(['1', '2', '3']);
+    expect(ips).toHaveLength(3);
+    ips.forEach((ip, i) => expect(ip.split('.').slice(0, 3).join('.') + '.0/24').toBe(subnets[String(i + 1)]));
+    expect(up.secretOutputs).toContain('accessConfig');
+    await runE2eExample(grid, 'private-network', 'destroy');
+  });
+
+  it('zmachine-vm: previews a VM-mode machine (no VM image flist ships with the local hub)', async () => {
+    const pv = await runE2eExample(grid, 'zmachine-vm', 'preview', { vmFlist: `${grid.hub?.url}/tf/vm.flist` });
+    expect(pv.steps.map((s) => `${s.op} ${s.name}`)).toEqual(['create net', 'create vm']);
+  });
+});
