@@ -5,7 +5,7 @@
  * - `ws://` / `wss://` — each chunk is one WebSocket text message;
  * - `redis://[user][:password@]host[:port][/db]/<channel>` — each chunk is `PUBLISH`ed to `<channel>`.
  * The file is read from its start (lines written before the stream began are delivered too), chunks are
- * split on line ends. A sink that is down is retried; while it is down chunks queue up to a bound and the
+ * split on line ends, and the sink is only dialled once there is a first chunk to send. A sink that is down is retried; while it is down chunks queue up to a bound and the
  * oldest are dropped (a log stream must never block or grow the node without limit).
  * @module
  */
@@ -43,8 +43,11 @@ export function startLogStream(deps: { log: Logger }, opts: LogStreamOptions): L
   const url = new URL(opts.output);
   const max = opts.maxQueued ?? 1000;
   const log = deps.log.child({ component: 'zlogs', output: redactUrl(url) });
-  const sink = url.protocol === 'redis:' ? redisSink(url, max, log) : url.protocol === 'ws:' || url.protocol === 'wss:' ? wsSink(url, max, log) : undefined;
-  if (!sink) throw new Error(`invalid output schema '${url.protocol.replace(/:$/, '')}' not supported`);
+  const makeSink = url.protocol === 'redis:' ? () => redisSink(url, max, log) : url.protocol === 'ws:' || url.protocol === 'wss:' ? () => wsSink(url, max, log) : undefined;
+  if (!makeSink) throw new Error(`invalid output schema '${url.protocol.replace(/:$/, '')}' not supported`);
+  if (url.protocol === 'redis:') parseRedisOutput(url);
+  // The sink connects on the first chunk: a machine that never writes (the sim) never opens a connection.
+  let sink: Sink | undefined;
 
   let offset = 0;
   let partial = '';
@@ -74,7 +77,7 @@ export function startLogStream(deps: { log: Logger }, opts: LogStreamOptions): L
         partial += buf.subarray(0, bytesRead).toString('utf8');
         const end = partial.lastIndexOf('\n');
         if (end >= 0) {
-          sink.send(partial.slice(0, end + 1));
+          (sink ??= makeSink()).send(partial.slice(0, end + 1));
           partial = partial.slice(end + 1);
         }
       }
@@ -88,7 +91,7 @@ export function startLogStream(deps: { log: Logger }, opts: LogStreamOptions): L
   return {
     async close() {
       clearInterval(timer);
-      await sink.close();
+      await sink?.close();
     },
   };
 }
