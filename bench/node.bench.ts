@@ -6,16 +6,12 @@
  * @module
  */
 import { cryptoReady } from '../protocol/common/identity';
-import { systemClock } from '../protocol/common/clock';
-import { silentLogger } from '../protocol/common/log';
 import { createRmbPeer } from '../protocol/rmb/peer';
 import { createRelay } from '../protocol/rmb/relay';
 import { createStaticTwinDirectory } from '../protocol/rmb/twin-directory';
-import { createRoutes, dispatch } from '../node/api/routes';
-import { createEngine } from '../node/engine/engine';
-import { openStorage } from '../node/engine/storage';
+import { dispatch } from '../node/api/routes';
 import { serveRoutes } from '../node/runtime';
-import { buildDeployment, MemoryChain, NODE_ID, SAMPLE, signedPayload, simNode, tempDir, testIdentity } from '../test/node/fixtures';
+import { buildDeployment, NODE_ID, SAMPLE, signedPayload, startSimNode, testIdentity } from '../test/node/fixtures';
 
 const N = Number(process.argv[2] ?? 300);
 const USER = 7;
@@ -31,14 +27,8 @@ async function main(): Promise<void> {
   await cryptoReady();
   const user = testIdentity(1);
   const nodeKey = testIdentity(2);
-  const tmp = tempDir('tfg-bench-node-');
-  const chain = new MemoryChain();
-  chain.twins.set(USER, user.publicKey);
-  const { facts, backends } = simNode(tmp.dir, chain, { resources: { cru: 64, mru: '4TiB', sru: '100TiB', hru: '100TiB' } });
-  const storage = openStorage(tmp.dir);
-  const engine = createEngine({ chain, backends, clock: systemClock, log: silentLogger }, { storage, facts });
-  await engine.start();
-  const routes = createRoutes({ engine, facts, backends, clock: systemClock });
+  const node = await startSimNode('tfg-bench-node-', { [USER]: user }, { resources: { cru: 64, mru: '4TiB', sru: '100TiB', hru: '100TiB' } });
+  const { chain, storage, routes, engine } = node;
 
   const payloads = (from: number) =>
     Array.from({ length: N }, (_, i) => {
@@ -114,9 +104,7 @@ async function main(): Promise<void> {
   await userPeer.close();
   await nodePeer.close();
   await relay.close();
-  await engine.close();
-  storage.close();
-  tmp.remove();
+  await node.close();
 }
 
 main().catch((err) => {

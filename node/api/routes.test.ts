@@ -3,11 +3,8 @@
  * deployments are scoped to the source twin, admin commands to the farmer, debug to admin twins.
  */
 import { systemClock } from '../../protocol/common/clock';
-import { silentLogger } from '../../protocol/common/log';
-import { buildDeployment, FARMER_TWIN, MemoryChain, NODE_ID, SAMPLE, signedPayload, simNode, tempDir, testIdentity } from '../../test/node/fixtures';
-import { createEngine, type Engine } from '../engine/engine';
-import { openStorage, type Storage } from '../engine/storage';
-import { API_ERRORS, createRoutes, dispatch, FULL_NODE_FEATURES, type Handler } from './routes';
+import { buildDeployment, FARMER_TWIN, NODE_ID, SAMPLE, signedPayload, simNode, startSimNode, tempDir, testIdentity, type SimNodeHarness } from '../../test/node/fixtures';
+import { API_ERRORS, createRoutes, dispatch, FULL_NODE_FEATURES } from './routes';
 
 const alice = testIdentity(1);
 const ALICE = 7;
@@ -26,43 +23,30 @@ export const FULL_NODE_COMMANDS = [
 ];
 
 describe('node API routes', () => {
-  let engine: Engine;
-  let storage: Storage;
-  let routes: Record<string, Handler>;
-  let chain: MemoryChain;
-  let tmp: { dir: string; remove(): void };
+  let h: SimNodeHarness;
   const call = async (twin: number, cmd: string, payload: unknown = null) => {
-    const r = await dispatch(routes, cmd, twin, typeof payload === 'string' ? payload : JSON.stringify(payload));
+    const r = await dispatch(h.routes, cmd, twin, typeof payload === 'string' ? payload : JSON.stringify(payload));
     if (!r.ok) throw new Error(r.error);
     return JSON.parse(r.body) as unknown;
   };
   const fails = async (twin: number, cmd: string, payload: unknown = null) => {
-    const r = await dispatch(routes, cmd, twin, typeof payload === 'string' ? payload : JSON.stringify(payload));
+    const r = await dispatch(h.routes, cmd, twin, typeof payload === 'string' ? payload : JSON.stringify(payload));
     return r.ok ? undefined : r.error;
   };
 
   beforeAll(async () => {
-    tmp = tempDir('tfg-api-');
-    chain = new MemoryChain();
-    chain.twins.set(ALICE, alice.publicKey);
-    const node = simNode(tmp.dir, chain);
-    storage = openStorage(tmp.dir);
-    engine = createEngine({ chain, backends: node.backends, clock: systemClock, log: silentLogger }, { storage, facts: node.facts });
-    await engine.start();
-    routes = createRoutes({ engine, facts: node.facts, backends: node.backends, clock: systemClock });
+    h = await startSimNode('tfg-api-', { [ALICE]: alice });
     const d = buildDeployment(ALICE, 40n, [SAMPLE.disk, SAMPLE.net, SAMPLE.db, SAMPLE.pip]);
-    chain.contractFor(d, NODE_ID, { publicIps: [{ ip: '185.69.0.20/24', gateway: '185.69.0.1' }] });
+    h.chain.contractFor(d, NODE_ID, { publicIps: [{ ip: '185.69.0.20/24', gateway: '185.69.0.1' }] });
     expect(await call(ALICE, 'zos.deployment.deploy', signedPayload(d, alice))).toBeNull();
-    await engine.idle();
+    await h.engine.idle();
   });
   afterAll(async () => {
-    await engine.close();
-    storage.close();
-    tmp.remove();
+    await h.close();
   });
 
   it('serves every full-node command of §5.2', () => {
-    expect(Object.keys(routes).sort()).toEqual([...FULL_NODE_COMMANDS].sort());
+    expect(Object.keys(h.routes).sort()).toEqual([...FULL_NODE_COMMANDS].sort());
   });
 
   it('answers an unknown command with `function is not found`', async () => {
@@ -83,10 +67,10 @@ describe('node API routes', () => {
 
   it('keeps data as sent, compacted with Go escaping', async () => {
     const d = buildDeployment(ALICE, 41n, [{ name: 'd', type: 'zmount', data: { size: 1024 } }]);
-    chain.contractFor(d, NODE_ID);
+    h.chain.contractFor(d, NODE_ID);
     const payload = signedPayload(d, alice).replace('"size":1024', '"size" : 1024, "note": "<a&b>"');
     await call(ALICE, 'zos.deployment.deploy', payload);
-    const r = await dispatch(routes, 'zos.deployment.get', ALICE, '{"contract_id":41}');
+    const r = await dispatch(h.routes, 'zos.deployment.get', ALICE, '{"contract_id":41}');
     expect(r.ok && r.body).toContain('"data":{"size":1024,"note":"\\u003ca\\u0026b\\u003e"}');
   });
 
@@ -118,8 +102,8 @@ describe('node API routes', () => {
 
   it('says `no public configuration` on a node without one', async () => {
     const t = tempDir('tfg-api2-');
-    const node = simNode(t.dir, chain, { publicConfig: undefined });
-    const r = createRoutes({ engine, facts: node.facts, backends: node.backends, clock: systemClock });
+    const node = simNode(t.dir, h.chain, { publicConfig: undefined });
+    const r = createRoutes({ engine: h.engine, facts: node.facts, backends: node.backends, clock: systemClock });
     expect(await dispatch(r, 'zos.network.public_config_get', ALICE, '')).toEqual({ ok: false, error: 'no public configuration' });
     t.remove();
   });

@@ -3,11 +3,9 @@
  * asynchronous (§3.3) error text, versioning (§3.4/§3.5), ownership, events (§3.7), capacity (§6.1).
  */
 import { ZosError } from '../../protocol/common/errors';
-import { systemClock } from '../../protocol/common/clock';
-import { buildDeployment, FARMER_TWIN, GIB, MemoryChain, MIB, NODE_ID, SAMPLE, signedPayload, simNode, tempDir, testIdentity, type WorkloadSpec } from '../../test/node/fixtures';
-import { silentLogger } from '../../protocol/common/log';
-import { createEngine, type Engine } from './engine';
-import { openStorage, type Storage } from './storage';
+import { buildDeployment, FARMER_TWIN, GIB, MemoryChain, MIB, NODE_ID, SAMPLE, signedPayload, startSimNode, testIdentity, type WorkloadSpec } from '../../test/node/fixtures';
+import type { Engine } from './engine';
+import type { Storage } from './storage';
 
 const alice = testIdentity(1);
 const bob = testIdentity(2);
@@ -22,24 +20,8 @@ interface Ctx {
 }
 
 async function setup(over: Partial<Record<string, unknown>> = {}): Promise<Ctx> {
-  const tmp = tempDir('tfg-engine-');
-  const chain = new MemoryChain();
-  chain.twins.set(ALICE, alice.publicKey);
-  chain.twins.set(BOB, bob.publicKey);
-  const { facts, backends } = simNode(tmp.dir, chain, over);
-  const storage = openStorage(tmp.dir);
-  const engine = createEngine({ chain, backends, clock: systemClock, log: silentLogger }, { storage, facts });
-  await engine.start();
-  return {
-    engine,
-    chain,
-    storage,
-    async done() {
-      await engine.close();
-      storage.close();
-      tmp.remove();
-    },
-  };
+  const h = await startSimNode('tfg-engine-', { [ALICE]: alice, [BOB]: bob }, over);
+  return { engine: h.engine, chain: h.chain, storage: h.storage, done: h.close };
 }
 
 type Dl = ReturnType<typeof buildDeployment>;

@@ -14,6 +14,10 @@ import type { NodeConfig } from '../../node/config';
 import { parseNodeConfig } from '../../node/config';
 import type { Backends, ChainContract, ContractEvent, EngineChain, NodeFacts } from '../../node/engine/deps';
 import { createSimBackends, factsFrom } from '../../node/runtime';
+import { systemClock } from '../../protocol/common/clock';
+import { createEngine, type Engine } from '../../node/engine/engine';
+import { openStorage, type Storage } from '../../node/engine/storage';
+import { createRoutes, type Handler } from '../../node/api/routes';
 import type { NameContractStatus } from '../../node/backends/gateway/gateway';
 
 export const GIB = 1n << 30n;
@@ -161,3 +165,46 @@ export function simNode(dataDir: string, chain: EngineChain, over: Partial<Recor
 }
 
 export const quietLog = silentLogger;
+
+/** A started engine on sim backends with its API table, over a MemoryChain (see `startSimNode`). */
+export interface SimNodeHarness {
+  tmp: { dir: string; remove(): void };
+  chain: MemoryChain;
+  facts: NodeFacts;
+  backends: Backends;
+  storage: Storage;
+  engine: Engine;
+  routes: Record<string, Handler>;
+  /** Closes the engine and storage and removes the data dir. */
+  close(): Promise<void>;
+}
+
+/**
+ * A sim node for engine and API tests: a temp data dir, a MemoryChain knowing `twins` (id → identity),
+ * storage, a started engine and its routes. `over` changes the sim config (`simConfig`).
+ * @example const h = await startSimNode('tfg-api-', { 7: testIdentity(1) }); … await h.close();
+ */
+export async function startSimNode(prefix: string, twins: Record<number, Identity>, over: Partial<Record<string, unknown>> = {}): Promise<SimNodeHarness> {
+  const tmp = tempDir(prefix);
+  const chain = new MemoryChain();
+  for (const [id, identity] of Object.entries(twins)) chain.twins.set(Number(id), identity.publicKey);
+  const { facts, backends } = simNode(tmp.dir, chain, over);
+  const storage = openStorage(tmp.dir);
+  const engine = createEngine({ chain, backends, clock: systemClock, log: silentLogger }, { storage, facts });
+  await engine.start();
+  const routes = createRoutes({ engine, facts, backends, clock: systemClock });
+  return {
+    tmp,
+    chain,
+    facts,
+    backends,
+    storage,
+    engine,
+    routes,
+    async close() {
+      await engine.close();
+      storage.close();
+      tmp.remove();
+    },
+  };
+}

@@ -4,13 +4,9 @@
  * answered (an error where the payload matters, the normal reply where ZOS ignores the payload), nothing
  * throws past the API edge, and the node keeps serving valid deployments afterwards.
  */
-import { systemClock } from '../../protocol/common/clock';
-import { silentLogger } from '../../protocol/common/log';
-import { createRoutes, dispatch, type Handler } from '../../node/api/routes';
-import { createEngine, type Engine } from '../../node/engine/engine';
-import { openStorage, type Storage } from '../../node/engine/storage';
+import { dispatch } from '../../node/api/routes';
 import { brokenPayloads } from './broken-payloads';
-import { buildDeployment, MemoryChain, NODE_ID, SAMPLE, signedPayload, simNode, tempDir, testIdentity } from './fixtures';
+import { buildDeployment, NODE_ID, SAMPLE, signedPayload, startSimNode, testIdentity, type SimNodeHarness } from './fixtures';
 
 const alice = testIdentity(1);
 const ALICE = 7;
@@ -34,26 +30,13 @@ function mustFail(command: string, label: string): boolean {
 }
 
 describe('node API under malformed payloads', () => {
-  let engine: Engine;
-  let storage: Storage;
-  let routes: Record<string, Handler>;
-  let chain: MemoryChain;
-  let tmp: { dir: string; remove(): void };
+  let h: SimNodeHarness;
 
   beforeAll(async () => {
-    tmp = tempDir('tfg-malformed-');
-    chain = new MemoryChain();
-    chain.twins.set(ALICE, alice.publicKey);
-    const node = simNode(tmp.dir, chain);
-    storage = openStorage(tmp.dir);
-    engine = createEngine({ chain, backends: node.backends, clock: systemClock, log: silentLogger }, { storage, facts: node.facts });
-    await engine.start();
-    routes = createRoutes({ engine, facts: node.facts, backends: node.backends, clock: systemClock });
+    h = await startSimNode('tfg-malformed-', { [ALICE]: alice });
   });
   afterAll(async () => {
-    await engine.close();
-    storage.close();
-    tmp.remove();
+    await h.close();
   });
 
   it('has at least 200 broken payloads', () => {
@@ -64,12 +47,12 @@ describe('node API under malformed payloads', () => {
     const payloads = brokenPayloads();
     let answered = 0;
     let errors = 0;
-    for (const command of Object.keys(routes)) {
+    for (const command of Object.keys(h.routes)) {
       let bigSent = 0;
       for (const p of payloads) {
         // 10 MB payloads: all of them to deploy and get, one to every other command (keeps the run short)
         if (p.big && command !== 'zos.deployment.deploy' && command !== 'zos.deployment.get' && ++bigSent > 1) continue;
-        const r = await dispatch(routes, command, ALICE, p.text);
+        const r = await dispatch(h.routes, command, ALICE, p.text);
         answered++;
         if (r.ok) {
           expect([command, p.label, mustFail(command, p.label) ? 'unexpected success' : 'ok']).not.toContain('unexpected success');
@@ -82,15 +65,15 @@ describe('node API under malformed payloads', () => {
         }
       }
     }
-    expect(answered).toBeGreaterThanOrEqual(200 * Object.keys(routes).length * 0.9);
+    expect(answered).toBeGreaterThanOrEqual(200 * Object.keys(h.routes).length * 0.9);
     expect(errors).toBeGreaterThan(200 * READS_PAYLOAD.size * 0.9);
     // only the deployment with ignorable unknown fields was stored, and a valid deployment still goes through
-    expect(engine.deployments(ALICE).map((x) => x.contractId)).toEqual([92n]);
+    expect(h.engine.deployments(ALICE).map((x) => x.contractId)).toEqual([92n]);
     const d = buildDeployment(ALICE, 91n, [SAMPLE.disk]);
-    chain.contractFor(d, NODE_ID);
-    const r = await dispatch(routes, 'zos.deployment.deploy', ALICE, signedPayload(d, alice));
+    h.chain.contractFor(d, NODE_ID);
+    const r = await dispatch(h.routes, 'zos.deployment.deploy', ALICE, signedPayload(d, alice));
     expect(r).toEqual({ ok: true, body: 'null' });
-    await engine.idle();
-    expect((JSON.parse(engine.get(ALICE, 91n)) as { workloads: { result: { state: string } }[] }).workloads[0].result.state).toBe('ok');
+    await h.engine.idle();
+    expect((JSON.parse(h.engine.get(ALICE, 91n)) as { workloads: { result: { state: string } }[] }).workloads[0].result.state).toBe('ok');
   });
 });
