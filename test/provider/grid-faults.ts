@@ -1,0 +1,112 @@
+/**
+ * Fault injection and counting around the provider's real grid connection (style.md §5: wrap the real pieces,
+ * never fake them; rmb-tfchain.md §A errors, §B2 batchAll). `instrument(conn)` returns the same connection whose
+ * chain `submit` and node calls are counted, and can be told to fail the next call of a kind before it reaches
+ * the chain or the relay (`failNext('deploy', new RmbError('relay timeout'))`), or to treat a node as unreachable.
+ * Everything that is not failed goes to the real chain and the real node runtimes.
+ * @module
+ */
+import { ChainError, RmbError, ZosError } from '../../protocol/common/errors';
+import type { ContractOp, NodeApi } from '../../provider/deps';
+import type { GridConnection } from '../../provider/runtime';
+
+/** `submit`: any chain transaction; `cancel`: one that cancels a contract; the rest: node commands. */
+export type FaultPoint = 'submit' | 'cancel' | keyof NodeApi;
+
+export interface GridCounters {
+  /** Chain transactions sent (one `batchAll` is one). */
+  transactions: number;
+  /** Contract operations inside them. */
+  chainOps: number;
+  /** Node commands sent over RMB. */
+  rmbCalls: number;
+  deploys: number;
+  updates: number;
+}
+
+export interface InstrumentedConnection extends GridConnection {
+  readonly counters: GridCounters;
+  /** The next call at `point` throws `error` without reaching the chain or node. */
+  failNext(point: FaultPoint, error: Error): void;
+  /** While down, every call to the node fails as a relay timeout would. */
+  setDown(nodeId: number, down: boolean): void;
+}
+
+/** Wire-format faults (test fixtures write them as JSON): a kind and a message. */
+export interface FaultSpec {
+  kind: 'chain' | 'rmb' | 'zos';
+  message: string;
+}
+
+export function faultError(f: FaultSpec): Error {
+  if (f.kind === 'chain') return new ChainError(f.message, { module: 'test', error: f.message });
+  if (f.kind === 'zos') return new ZosError(f.message, { nodeMessage: f.message });
+  return new RmbError(f.message);
+}
+
+/**
+ * Wraps a real connection. `beforeCall` runs before every counted call (the plugin fixture arms faults from a
+ * file there).
+ * @example const conn = instrument(await createGridConnection(cfg)); conn.failNext('cancel', new ChainError('chain unreachable'));
+ */
+export function instrument(conn: GridConnection, beforeCall: (c: InstrumentedConnection) => void = () => {}): InstrumentedConnection {
+  const counters: GridCounters = { transactions: 0, chainOps: 0, rmbCalls: 0, deploys: 0, updates: 0 };
+  const faults = new Map<FaultPoint, Error[]>();
+  const down = new Set<number>();
+  const take = (p: FaultPoint): Error | undefined => {
+    const q = faults.get(p);
+    const e = q?.shift();
+    if (q && q.length === 0) faults.delete(p);
+    return e;
+  };
+  const inner = conn.deps;
+  const apis = new Map<number, NodeApi>();
+  const self: InstrumentedConnection = {
+    counters,
+    failNext(point, error) {
+      faults.set(point, [...(faults.get(point) ?? []), error]);
+    },
+    setDown(nodeId, isDown) {
+      if (isDown) down.add(nodeId);
+      else down.delete(nodeId);
+    },
+    close: () => conn.close(),
+    deps: {
+      ...inner,
+      chain: {
+        ...inner.chain,
+        submit: async (ops: ContractOp[]) => {
+          beforeCall(self);
+          counters.transactions++;
+          counters.chainOps += ops.length;
+          const f = take('submit') ?? (ops.some((o) => o.kind === 'cancel') ? take('cancel') : undefined);
+          if (f) throw f;
+          return inner.chain.submit(ops);
+        },
+      },
+      async node(nodeId) {
+        let api = apis.get(nodeId);
+        if (api) return api;
+        const real = await inner.node(nodeId);
+        const wrapped = {} as Record<string, unknown>;
+        for (const key of Object.keys(real) as (keyof NodeApi)[]) {
+          const fn = real[key] as (...a: unknown[]) => Promise<unknown>;
+          wrapped[key] = async (...args: unknown[]) => {
+            beforeCall(self);
+            counters.rmbCalls++;
+            if (key === 'deploy') counters.deploys++;
+            if (key === 'update') counters.updates++;
+            if (down.has(nodeId)) throw new RmbError(`node ${nodeId}: no reply from twin within the timeout (relay timeout)`, { node: nodeId });
+            const f = take(key);
+            if (f) throw f;
+            return fn(...args);
+          };
+        }
+        api = wrapped as unknown as NodeApi;
+        apis.set(nodeId, api);
+        return api;
+      },
+    },
+  };
+  return self;
+}
