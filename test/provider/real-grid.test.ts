@@ -1,77 +1,37 @@
 /**
  * The provider against the real pieces (DESIGN.md §5 level 1 on a real grid): the shared local TFChain
- * (chopsticks), our RMB relay, and two node runtimes (sim backend: node state only, the ZOS API, versioning, hash and
- * contract checks are real), through `provider/grid-connection.ts`. A network across a public and a hidden node, a
- * public IP + disk + machine in one deployment (the IP reserved on the contract at creation), growth in place, a gateway with its name contract, refresh drift,
- * and destroy leaving no active contract on the chain.
+ * (chopsticks), our RMB relay, and three node runtimes (sim backend: node state only, the ZOS API, versioning, hash and
+ * contract checks are real), through `provider/grid-connection.ts` (provider-grid.ts). 30 machines on 3 nodes in
+ * one transaction; a machine with a public IP in one up (the IP reserved on the contract at creation, the sim node
+ * records it); a network across a public and a hidden node, disk + machine, growth in place, a gateway with its name
+ * contract, refresh, and destroy leaving no active contract on the chain.
  */
-import type { ChainClient } from '../../protocol/chain';
-import { createRelay, type Relay } from '../../protocol/rmb/relay';
-import { createChainTwinDirectory } from '../../protocol/rmb/twin-directory';
-import { parseNodeConfig } from '../../node/config';
-import { createNodeRuntime, type NodeRuntime } from '../../node/runtime';
 import * as entry from '../../provider/dynamic-entry';
-import { createGridConnection } from '../../provider/grid-connection';
 import { resetRuntime, setGridFactory } from '../../provider/runtime';
-import { bootstrapTestGrid, connectTestChain, freshAccount, testChainUrl, type TestGrid } from '../helpers/chain';
-import { tempDir } from '../node/fixtures';
+import type { InstrumentedConnection } from './grid-faults';
+import { startProviderGrid, type GridUser, type ProviderGrid } from './provider-grid';
 
 type Props = Record<string, unknown>;
 
 describe('provider on the local chain, relay and node runtimes', () => {
-  let chain: ChainClient;
-  let grid: TestGrid;
-  let relay: Relay;
-  const nodes: NodeRuntime[] = [];
-  const dirs: { remove(): void }[] = [];
+  let g: ProviderGrid;
+  let user: GridUser;
+  let conn: InstrumentedConnection;
   let twinId = 0;
-  let transactions = 0;
 
   beforeAll(async () => {
-    chain = await connectTestChain();
-    grid = await bootstrapTestGrid(chain, { nodes: 3 });
-    relay = await createRelay({ port: 0, host: '127.0.0.1', directory: createChainTwinDirectory(chain), domain: ['localhost', '127.0.0.1'] });
-    const chainUrl = await testChainUrl();
-    for (const [i, n] of grid.nodes.entries()) {
-      const tmp = tempDir(`tfg-prov-node${i}-`);
-      dirs.push(tmp);
-      const config = parseNodeConfig({
-        dataDir: tmp.dir,
-        backend: 'sim',
-        identity: { seed: Buffer.from(n.identity.seed).toString('hex'), keyType: n.identity.type },
-        chain: { urls: [chainUrl] },
-        relay: { urls: [relay.url] },
-        node: { id: n.id, farmId: grid.farmId },
-        resources: { cru: 8, mru: '32GiB', sru: '1TiB', hru: '2TiB' },
-        shuffleGet: true, // real nodes return workloads in map order
-        ...(i === 0 ? { publicConfig: { ipv4: '185.69.0.50/24', gw4: '185.69.0.1', domain: `n1-${grid.tag}.grid.local` } } : {}),
-      });
-      const rt = await createNodeRuntime(config, { chain });
-      await rt.peer.ready();
-      nodes.push(rt);
-    }
-    const user = await freshAccount(chain, { type: 'sr25519' });
-    const seed = `0x${Buffer.from(user.identity.seed).toString('hex')}`;
+    g = await startProviderGrid();
+    user = await g.user();
     await resetRuntime();
-    setGridFactory(async (config) => {
-      const conn = await createGridConnection({ ...config, chainUrls: [chainUrl], relayUrls: [relay.url], mnemonic: seed });
-      const submit = conn.deps.chain.submit;
-      conn.deps.chain.submit = (ops) => {
-        transactions++;
-        return submit(ops);
-      };
-      return conn;
-    });
-    entry.configure((k) => ({ 'tfgrid:coalesceMs': '50', 'tfgrid:network': 'test', 'tfgrid:deployTimeout': '60', 'tfgrid:rmbTimeout': '20' })[k]);
+    setGridFactory(async () => (conn = await g.connect(user)));
+    const cfg = g.providerConfig(user, { 'tfgrid:coalesceMs': '50' });
+    entry.configure((k) => cfg[k]);
   }, 120_000);
 
   afterAll(async () => {
     await resetRuntime();
     setGridFactory(undefined);
-    for (const n of nodes) await n.close();
-    await relay?.close();
-    await chain?.close();
-    dirs.forEach((d) => d.remove());
+    await g?.close();
   });
 
   async function up(type: string, raw: Props): Promise<{ id: string; outs: Props }> {
@@ -82,10 +42,10 @@ describe('provider on the local chain, relay and node runtimes', () => {
   }
 
   it('brings up 30 machines on 3 nodes with unique IPs in one chain transaction for the machines', async () => {
-    const ids = grid.nodes.map((n) => n.id);
+    const ids = g.nodeIds;
     const net = await up('Network', { name: 'many', nodes: ids });
-    const before = transactions;
-    const group = `many${grid.tag}`;
+    const before = conn.counters.transactions;
+    const group = 'many';
     const machines = await Promise.all(
       Array.from({ length: 30 }, (_, i) =>
         up('ZMachine', {
@@ -99,7 +59,7 @@ describe('provider on the local chain, relay and node runtimes', () => {
         }),
       ),
     );
-    expect(transactions - before).toBe(1);
+    expect(conn.counters.transactions - before).toBe(1);
     expect(new Set(machines.map((m) => m.outs.privateIp)).size).toBe(30);
     expect(machines.every((m) => m.outs.state === 'ok')).toBe(true);
     const contracts = [...new Set(machines.map((m) => Number(m.outs.contractId)))];
@@ -110,30 +70,64 @@ describe('provider on the local chain, relay and node runtimes', () => {
   }, 300_000);
 
   async function activeContracts(ids: number[]): Promise<number[]> {
-    const out: number[] = [];
-    for (const id of ids) {
-      const c = await chain.getContract(id);
-      if (c && c.state !== 'deleted') out.push(id);
-    }
-    return out;
+    const active = new Set(await g.activeContracts(user));
+    return ids.filter((id) => active.has(id));
   }
 
+  it('deploys a machine with a public IP in one up on the public node; a hidden node refuses it with the ZOS text', async () => {
+    const [n1, n2] = g.nodeIds;
+    const net = await up('Network', { name: 'pubnet', nodes: [n1, n2] });
+    const machine = (node: number, deployment: string) => ({
+      node,
+      deployment,
+      name: 'web',
+      flist: 'https://hub.grid.tf/tf-official-apps/base:latest.flist',
+      network: { name: 'pubnet', subnets: net.outs.nodeSubnets },
+      cpu: 1,
+      memory: '256MiB',
+      publicIp: { name: 'pub', node, deployment },
+    });
+    // one up: the IP first (its contract reserves a farm IP at creation), then the machine that uses it
+    const before = conn.counters.transactions;
+    const ip = await up('PublicIp', { node: n1, deployment: 'pub', name: 'pub' });
+    const vm = await up('ZMachine', machine(n1, 'pub'));
+    expect(conn.counters.transactions - before).toBe(2);
+    expect(vm.outs).toMatchObject({ state: 'ok', contractId: ip.outs.contractId, version: 1 });
+    expect(g.testGrid.farmIps.map((f) => f.ip)).toContain(String(ip.outs.ip));
+    const contract = await g.chain.getContract(Number(ip.outs.contractId));
+    expect(contract).toMatchObject({ type: 'node', nodeId: n1, publicIps: 1 });
+    const onNode = await (await conn.deps.node(n1)).get(Number(ip.outs.contractId));
+    expect(onNode.workloads.find((w) => w.name === 'web')?.data.network).toMatchObject({ public_ip: 'pub' });
+
+    // a node without a public config: the node's own rule, its text verbatim
+    const hiddenIp = await up('PublicIp', { node: n2, deployment: 'pub', name: 'pub' });
+    const c = await entry.check('ZMachine', {}, machine(n2, 'pub'));
+    await expect(entry.create('ZMachine', c.inputs as Props)).rejects.toThrow(/public ipv4 is requested, but not supported on this node/);
+
+    await entry.delete('PublicIp', hiddenIp.id, hiddenIp.outs);
+    await entry.delete('ZMachine', vm.id, vm.outs);
+    await entry.delete('PublicIp', ip.id, ip.outs);
+    await entry.delete('Network', net.id, net.outs);
+    expect(await activeContracts([Number(ip.outs.contractId), Number(hiddenIp.outs.contractId)])).toEqual([]);
+    expect((await g.chain.getFreePublicIps(g.testGrid.farmId)).length).toBe(g.testGrid.farmIps.length);
+  }, 120_000);
+
   it('deploys, updates, refreshes and destroys real deployments', async () => {
-    const [n1, n2] = grid.nodes.map((n) => n.id);
+    const [n1, n2] = g.nodeIds;
     const net = await up('Network', { name: 'net1', nodes: [n1, n2], addWgAccess: true });
-    expect(net.outs.endpoints).toMatchObject({ [String(n1)]: '185.69.0.50', [String(n2)]: '' });
-    expect(String(net.outs.accessConfig)).toContain('Endpoint = 185.69.0.50:');
+    expect(net.outs.endpoints).toMatchObject({ [String(n1)]: g.publicIpv4, [String(n2)]: '' });
+    expect(String(net.outs.accessConfig)).toContain(`Endpoint = ${g.publicIpv4}:`);
     const netContracts = Object.values(net.outs.contractIds as Record<string, number>);
     expect(await activeContracts(netContracts)).toHaveLength(2);
     twinId = Number(net.outs.twinId);
 
-    const group = `g${grid.tag}`;
+    const group = 'g';
     const [ip, disk] = await Promise.all([
       up('PublicIp', { node: n1, deployment: group, name: 'ip1' }),
       up('ZMount', { node: n1, deployment: group, name: 'data', size: '1GiB' }),
     ]);
     expect(ip.outs.contractId).toBe(disk.outs.contractId);
-    expect(String(ip.outs.ip)).toBe(grid.farmIps[0].ip);
+    expect(g.testGrid.farmIps.map((f) => f.ip)).toContain(String(ip.outs.ip));
     const vm = await up('ZMachine', {
       node: n1,
       deployment: group,
@@ -148,7 +142,7 @@ describe('provider on the local chain, relay and node runtimes', () => {
     expect(String(vm.outs.privateIp)).toMatch(/^10\.20\.2\.\d+$/);
     expect(vm.outs.contractId).toBe(disk.outs.contractId);
     const contract = Number(vm.outs.contractId);
-    const onChain = await chain.getContract(contract);
+    const onChain = await g.chain.getContract(contract);
     expect(onChain).toMatchObject({ type: 'node', nodeId: n1, twinId, publicIps: 1 });
 
     // a zdb in its own group on the hidden node, grown in place
@@ -159,10 +153,10 @@ describe('provider on the local chain, relay and node runtimes', () => {
     expect(grown).toMatchObject({ state: 'ok', version: 1 });
 
     // gateway: the name contract goes in the same transaction and is released on delete
-    const sub = `app${grid.tag}`;
-    const gw = await up('NameProxy', { node: n1, deployment: `gw${grid.tag}`, name: 'gw1', subdomain: sub, backends: [`http://${String(vm.outs.privateIp)}:8080`], network: 'net1' });
-    expect(gw.outs.fqdn).toBe(`${sub}.n1-${grid.tag}.grid.local`);
-    expect(await chain.getContractIdByName(sub)).toBe(gw.outs.nameContractId);
+    const sub = `app${g.testGrid.tag}`;
+    const gw = await up('NameProxy', { node: n1, deployment: 'gw', name: 'gw1', subdomain: sub, backends: [`http://${String(vm.outs.privateIp)}:8080`], network: 'net1' });
+    expect(gw.outs.fqdn).toBe(`${sub}.${g.domain}`);
+    expect(await g.chain.getContractIdByName(sub)).toBe(gw.outs.nameContractId);
 
     // refresh: ok; a machine gone behind our back reads as gone
     expect((await entry.read('ZMachine', vm.id, vm.outs)).props).toMatchObject({ state: 'ok' });
