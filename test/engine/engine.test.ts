@@ -1,81 +1,81 @@
 /**
- * Level 3 (DESIGN.md §5): a real Pulumi program run by the SDK's own runner through the test engine and the real
- * dynamic-provider plugin: preview → up → no-op up → update (disk grows) → replace (machine cpu) → add a resource
- * → refresh → destroy, with the grid checked after each step and no contract left at the end. The grid is the
- * in-memory double inside the plugin process (persisted between runs); the local-grid variant runs the examples.
+ * Level 3 (DESIGN.md §5), with no fake on the provider's path: a real Pulumi program run by the SDK's own runner
+ * through the test engine and the real dynamic-provider plugin, whose provider builds its own grid connection from
+ * stack config (chain/relay URLs, the twin's secret key) to the local TFChain, our relay and sim node runtimes
+ * (test/provider/provider-grid.ts). preview → up → no-op up → update (zdb grows) → replace (machine cpu) → a refused
+ * update → delete of a removed resource → refresh → destroy, with the chain checked after each step (contracts of
+ * the user's twin, transactions from the account nonce) and nothing left at the end.
  */
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { startProviderGrid, type GridUser, type ProviderGrid } from '../provider/provider-grid';
 import { destroy, readState, refresh, up, type EngineOptions, type RunResult } from './engine';
 
 const root = path.resolve(__dirname, '..', '..');
-const MNEMONIC = 'bottom drive obey lake curtain smoke basket hold race lonely fit walk';
 
-describe('test engine running a Pulumi program', () => {
+describe('test engine running a Pulumi program on the local chain, relay and nodes', () => {
+  let g: ProviderGrid;
+  let user: GridUser;
   let dir: string;
   let opts: EngineOptions;
-  let dump: string;
-  const active = () => {
-    const snap = JSON.parse(fs.readFileSync(dump, 'utf8')) as { contracts: [number, { state: string; nodeId?: number }][]; counters: { transactions: number } };
-    return { contracts: snap.contracts.filter(([, c]) => c.state !== 'deleted').map(([id]) => id), tx: snap.counters.transactions };
-  };
   const ops = (r: RunResult) => Object.fromEntries(r.steps.map((s) => [s.name, s.op]));
   const run = async (config: Record<string, string> = {}, preview = false) => {
     const r = await up({ ...opts, config: { ...opts.config, ...config } }, { preview });
     if (!r.ok) throw new Error(`run failed: ${r.errors.join('; ')}\n${r.log}`);
     return r;
   };
+  const active = () => g.activeContracts(user);
+  const tx = () => g.transactions(user);
 
-  beforeAll(() => {
+  beforeAll(async () => {
+    g = await startProviderGrid({ nodes: 2 });
+    user = await g.user();
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tfg-engine-'));
-    dump = path.join(dir, 'grid.json');
     opts = {
       programDir: path.join(__dirname, 'programs', 'vm-stack'),
       project: 'vmstack',
       stack: 'dev',
       stateFile: path.join(dir, 'state.json'),
-      config: { 'tfgrid:mnemonic': MNEMONIC, 'tfgrid:coalesceMs': '20' },
+      config: { ...g.providerConfig(user, { 'tfgrid:coalesceMs': '50' }), 'app:node1': String(g.nodeIds[0]), 'app:node2': String(g.nodeIds[1]) },
       secretConfig: ['tfgrid:mnemonic'],
       pluginCwd: root,
-      pluginEnv: {
-        TFGRID_PROVIDER_MODULE: path.join(root, 'test', 'provider', 'fixtures', 'provider-entry.js'),
-        TFGRID_GRID_FACTORY: path.join(root, 'test', 'provider', 'fixtures', 'double-grid.js'),
-        TFGRID_DOUBLE_DUMP: dump,
-        TFGRID_MNEMONIC: '',
-      },
+      pluginEnv: { TFGRID_PROVIDER_MODULE: path.join(root, 'test', 'provider', 'fixtures', 'provider-entry.js'), TFGRID_MNEMONIC: '' },
     };
+  }, 120_000);
+
+  afterAll(async () => {
+    await g?.close();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
-
   it('previews creates without touching the grid', async () => {
+    const before = await tx();
     const r = await run({}, true);
     expect(ops(r)).toMatchObject({ net: 'create', data: 'create', vm: 'create' });
     expect(fs.existsSync(opts.stateFile)).toBe(false);
+    expect(await tx()).toBe(before);
   }, 120_000);
 
   const db = { 'app:withDb': 'true' };
 
-  it('creates the stack; secret outputs stay secret and the mnemonic is nowhere in state', async () => {
+  it('creates the stack; secret outputs stay secret and the key is nowhere in state', async () => {
     const r = await run(db);
     expect(ops(r)).toMatchObject({ net: 'create', data: 'create', vm: 'create', db: 'create' });
     expect(String(r.outputs.privateIp)).toMatch(/^10\.20\.2\.\d+$/);
     expect(r.secretOutputs).toEqual(expect.arrayContaining(['wgConfig', 'dbPassword']));
     expect(r.secretOutputs).not.toContain('privateIp');
-    const state = fs.readFileSync(opts.stateFile, 'utf8');
-    expect(state).not.toContain(MNEMONIC);
-    const s = readState(opts.stateFile);
-    const netState = Object.values(s.resources).find((x) => x.name === 'net')!;
+    expect(fs.readFileSync(opts.stateFile, 'utf8')).not.toContain(user.seed.slice(2));
+    const netState = Object.values(readState(opts.stateFile).resources).find((x) => x.name === 'net')!;
     expect(netState.secretKeys).toEqual(expect.arrayContaining(['wgPrivateKeys', 'accessConfig']));
-    expect(active().contracts).toHaveLength(4); // network on 2 nodes + the stack's group on each node
+    expect(await active()).toHaveLength(4); // network on 2 nodes + the stack's group on each node
   }, 120_000);
 
   it('changes nothing on a second up', async () => {
-    const before = active().tx;
+    const before = await tx();
     const r = await run(db);
     expect(Object.values(ops(r)).every((o) => o === 'same')).toBe(true);
-    expect(active().tx).toBe(before);
+    expect(await tx()).toBe(before);
   }, 120_000);
 
   it('grows the zdb in place', async () => {
@@ -83,6 +83,8 @@ describe('test engine running a Pulumi program', () => {
     expect(ops(preview)).toMatchObject({ db: 'update', vm: 'same' });
     const r = await run({ ...db, 'app:dbSize': '2GiB' });
     expect(ops(r)).toMatchObject({ db: 'update', data: 'same', vm: 'same', net: 'same' });
+    const dbState = Object.values(readState(opts.stateFile).resources).find((x) => x.name === 'db')!;
+    expect(dbState.outputs).toMatchObject({ state: 'ok', version: 1, size: '2GiB' });
   }, 120_000);
 
   it('replaces the machine when its cpu changes, keeping the contract', async () => {
@@ -93,11 +95,11 @@ describe('test engine running a Pulumi program', () => {
   }, 120_000);
 
   it('refuses to grow a mounted disk with the node rule and the fix, changing nothing', async () => {
-    const tx = active().tx;
+    const before = await tx();
     const r = await up({ ...opts, config: { ...opts.config, ...db, 'app:dbSize': '2GiB', 'app:cpu': '2', 'app:diskSize': '2GiB' } });
     expect(r.ok).toBe(false);
     expect(r.errors.join('\n')).toMatch(/cannot grow the disk while ZMachine "vm" mounts it \(ZOS: disk is mounted, please delete the VM first\)/);
-    expect(active().tx).toBe(tx);
+    expect(await tx()).toBe(before);
     const disk = Object.values(readState(opts.stateFile).resources).find((x) => x.name === 'data')!;
     expect(disk.inputs.size).toBe('1GiB');
   }, 120_000);
@@ -105,7 +107,7 @@ describe('test engine running a Pulumi program', () => {
   it('deletes a resource removed from the program', async () => {
     const r = await run({ 'app:cpu': '2' });
     expect(ops(r)).toMatchObject({ db: 'delete' });
-    expect(active().contracts).toHaveLength(3);
+    expect(await active()).toHaveLength(3);
   }, 120_000);
 
   it('refreshes, then destroys everything leaving no contract', async () => {
@@ -114,7 +116,7 @@ describe('test engine running a Pulumi program', () => {
     expect(r.steps.every((s) => s.op === 'refresh')).toBe(true);
     const d = await destroy(opts);
     expect(d.ok).toBe(true);
-    expect(active().contracts).toEqual([]);
+    expect(await active()).toEqual([]);
     expect(readState(opts.stateFile).order).toEqual([]);
   }, 120_000);
 });
