@@ -23,7 +23,7 @@ describe('sim network: public IPs (state only)', () => {
     ['a node without a public side', { publicIps: false }, '185.9.1.10/24', 'public ipv4 is requested, but not supported on this node'],
     ['an address that is not a v4 CIDR', {}, '185.9.1.10', "invalid public ip '185.9.1.10': expected an IPv4 CIDR such as 185.1.2.3/24"],
     ['an address another machine holds', {}, '185.9.1.11/24', 'public ip 185.9.1.11/24 is already used by machine 7-1-other'],
-  ])('refuses %s', async (_what, opts, ip, text) => {
+  ] as [string, { publicIps?: boolean }, string, string][])('refuses %s', async (_what, opts, ip, text) => {
     const net = createSimNetwork({ prefix: 'sim', ...opts });
     await net.apply(config);
     await net.attach({ netId: config.netId, machine: '7-1-vm', ip: '10.20.2.2' });
