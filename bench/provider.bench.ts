@@ -1,33 +1,48 @@
 /**
- * Provider benchmark (issue 6): chain transactions, RMB calls and wall time per `up` against the number of
- * workloads, for the coalescing coordinator (one deployment per node group) next to a one-deployment-per-workload
- * baseline without coalescing (what the peers do: one contract and one transaction per resource), through the provider methods (`provider/dynamic-entry`) against the in-memory grid double. Prints
- * counts and ratios; the absolute times only say how much the provider itself costs (the double answers at once).
- * Run: node -r @swc-node/register bench/provider.bench.ts
+ * Provider benchmark (issue 6, DESIGN.md §4 coalescing): chain transactions, RMB calls and wall time per `up` of a
+ * network on 3 nodes plus N machines, through the provider methods (`provider/dynamic-entry`) on the real pieces:
+ * the local TFChain (chopsticks, started for this run and stopped at the end), our relay and 3 sim node runtimes
+ * (test/provider/provider-grid.ts). Two modes side by side: the coalescing coordinator (one deployment per node
+ * group) and the peers' one-deployment-per-workload baseline without coalescing (one contract and one transaction
+ * per resource). Chain transactions are read from the chain (the user's account nonce), RMB calls counted on the
+ * connection; each mode runs with a fresh user, connected before the clock starts.
+ * Run: node -r @swc-node/register bench/provider.bench.ts [sizes, default 3,12,30]
  */
 import * as entry from '../provider/dynamic-entry';
-import { resetRuntime, setGridFactory } from '../provider/runtime';
-import { GridDouble } from '../test/provider/grid-double';
+import { getRuntime, resetRuntime, setGridFactory } from '../provider/runtime';
+import type { InstrumentedConnection } from '../test/provider/grid-faults';
+import { startProviderGrid, type ProviderGrid } from '../test/provider/provider-grid';
+import { stopTestRun } from '../test/helpers/test-chain-run';
 
 type Props = Record<string, unknown>;
 
-async function upMachines(n: number, perWorkloadDeployment: boolean): Promise<{ tx: number; chainOps: number; rmb: number; ms: number; contracts: number }> {
+interface Row {
+  tx: number;
+  rmb: number;
+  contracts: number;
+  ms: number;
+}
+
+async function upMachines(g: ProviderGrid, n: number, perWorkloadDeployment: boolean): Promise<Row> {
   await resetRuntime();
-  const grid = new GridDouble([{ id: 1, publicIpv4: '185.1.1.2/24' }, { id: 2 }, { id: 3 }]);
-  setGridFactory(async () => ({ deps: grid.deps({ sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 5))) }), close: () => {} }));
-  entry.configure((k) => ({ 'tfgrid:coalesceMs': perWorkloadDeployment ? '0' : '5', 'tfgrid:mnemonic': 'bench' })[k]);
+  const user = await g.user();
+  let conn: InstrumentedConnection | undefined;
+  setGridFactory(async () => (conn = await g.connect(user)));
+  const cfg = g.providerConfig(user, { 'tfgrid:coalesceMs': perWorkloadDeployment ? '0' : '50' });
+  entry.configure((k) => cfg[k]);
+  await getRuntime(); // twin creation is not part of an up
+  const tx0 = await g.transactions(user);
+  const rmb0 = conn!.counters.rmbCalls;
   const t0 = process.hrtime.bigint();
-  const netIn = (await entry.check('Network', {}, { name: 'net', nodes: [1, 2, 3] })).inputs as Props;
-  const net = await entry.create('Network', netIn);
+  const net = await entry.create('Network', (await entry.check('Network', {}, { name: 'net', nodes: g.nodeIds })).inputs as Props);
   const subnets = (net.outs as Props).nodeSubnets;
   await Promise.all(
     Array.from({ length: n }, async (_, i) => {
-      const node = (i % 3) + 1;
       const raw = {
-        node,
+        node: g.nodeIds[i % 3],
         deployment: perWorkloadDeployment ? `vm${i}` : 'stack',
         name: `vm${i}`,
-        flist: 'https://hub.grid.tf/x.flist',
+        flist: 'https://hub.grid.tf/tf-official-apps/base:latest.flist',
         network: { name: 'net', subnets },
         cpu: 1,
         memory: '256MiB',
@@ -38,23 +53,38 @@ async function upMachines(n: number, perWorkloadDeployment: boolean): Promise<{ 
     }),
   );
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-  return { tx: grid.counters.transactions, chainOps: grid.counters.chainOps, rmb: grid.counters.rmbCalls, ms, contracts: grid.activeContracts().length };
+  return { tx: (await g.transactions(user)) - tx0, rmb: conn!.counters.rmbCalls - rmb0, contracts: (await g.activeContracts(user)).length, ms };
 }
+
+const pad = (v: string | number, w: number) => String(v).padStart(w);
 
 async function main(): Promise<void> {
-  const rows: string[] = ['workloads | mode            | chain tx | chain ops | contracts | rmb calls | wall ms'];
-  for (const n of [3, 12, 30, 60]) {
-    const co = await upMachines(n, false);
-    const base = await upMachines(n, true);
-    rows.push(`${String(n).padStart(9)} | coalesced       | ${String(co.tx).padStart(8)} | ${String(co.chainOps).padStart(9)} | ${String(co.contracts).padStart(9)} | ${String(co.rmb).padStart(9)} | ${co.ms.toFixed(0).padStart(7)}`);
-    rows.push(`${String(n).padStart(9)} | one-per-workload| ${String(base.tx).padStart(8)} | ${String(base.chainOps).padStart(9)} | ${String(base.contracts).padStart(9)} | ${String(base.rmb).padStart(9)} | ${base.ms.toFixed(0).padStart(7)}`);
-    rows.push(`${' '.repeat(9)} | ratio base/co   | ${(base.tx / co.tx).toFixed(1).padStart(8)} | ${(base.chainOps / co.chainOps).toFixed(1).padStart(9)} | ${(base.contracts / co.contracts).toFixed(1).padStart(9)} | ${(base.rmb / co.rmb).toFixed(1).padStart(9)} |`);
+  const sizes = (process.argv[2] ?? '3,12,30').split(',').map(Number);
+  const g = await startProviderGrid();
+  try {
+    const rows: string[] = ['workloads | mode             | chain tx | contracts | rmb calls | wall ms | ms/workload'];
+    for (const n of sizes) {
+      const co = await upMachines(g, n, false);
+      const base = await upMachines(g, n, true);
+      const line = (mode: string, r: Row) =>
+        `${pad(n, 9)} | ${mode.padEnd(16)} | ${pad(r.tx, 8)} | ${pad(r.contracts, 9)} | ${pad(r.rmb, 9)} | ${pad(r.ms.toFixed(0), 7)} | ${pad((r.ms / n).toFixed(0), 11)}`;
+      rows.push(line('coalesced', co), line('one-per-workload', base));
+      rows.push(`${' '.repeat(9)} | ratio base/co    | ${pad((base.tx / co.tx).toFixed(1), 8)} | ${pad((base.contracts / co.contracts).toFixed(1), 9)} | ${pad((base.rmb / co.rmb).toFixed(1), 9)} | ${pad((base.ms / co.ms).toFixed(1), 7)} |`);
+      process.stdout.write(`${rows.slice(-3).join('\n')}\n`);
+    }
+    process.stdout.write(`\n${rows.join('\n')}\n(network on 3 nodes included; machines spread over 3 nodes; grid = local TFChain + our relay + 3 sim node runtimes)\n`);
+  } finally {
+    await resetRuntime();
+    setGridFactory(undefined);
+    await g.close();
+    await stopTestRun();
   }
-  await resetRuntime();
-  process.stdout.write(`${rows.join('\n')}\n(network on 3 nodes included; machines spread over 3 nodes; grid = in-memory double)\n`);
 }
 
-main().catch((err) => {
-  process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
-  process.exit(1);
-});
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
+    process.exit(1);
+  },
+);
