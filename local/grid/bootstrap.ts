@@ -86,3 +86,19 @@ export async function bootstrapLocalGrid(spec: BootstrapSpec): Promise<Bootstrap
     await chain.close();
   }
 }
+
+/**
+ * A new funded user twin on a running grid (a fresh mnemonic): concurrent deployers must not share one account,
+ * or their transactions race for the same nonces. Callers serialise through the grid lock (`addGridUser`).
+ */
+export async function createFundedUser(chainUrl: string, relay: string, keyType: KeyType = 'sr25519'): Promise<BootstrapResult['user']> {
+  await cryptoReady();
+  const mnemonic = mnemonicGenerate(12);
+  const chain = await createChainClient({ urls: [chainUrl] });
+  try {
+    const grid = await bootstrapGrid(chain, { farms: [], nodes: [], users: [{ signer: identityFromSecret(mnemonic, keyType), relay }] });
+    return { mnemonic, keyType, twinId: grid.users[0].twinId, address: grid.users[0].address };
+  } finally {
+    await chain.close();
+  }
+}

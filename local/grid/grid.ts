@@ -22,7 +22,7 @@ import { sweepGrid, type SweepReport } from './cleanup';
 import { defaultGridDir, readState, removeState, writeState, type GridState } from './state';
 import { freePort, isRunning, nodeEntry, processStartTime, spawnDaemon, stopProcess, type ProcessRecord } from './supervisor';
 import { tcpOpen } from './readiness';
-import { bootstrapLocalGrid, chainPublicConfigIp, newNodeSeed } from './bootstrap';
+import { bootstrapLocalGrid, chainPublicConfigIp, createFundedUser, newNodeSeed } from './bootstrap';
 import { startDnsDaemon, startHubDaemon, startRelayDaemon } from './services';
 import { dnsRecordsPath, readDnsRecords, writeDnsRecords, type DnsRecords } from './dns-records';
 import { startNodeDaemon, writeNodeConfig } from './node-daemon';
@@ -129,6 +129,22 @@ export async function startLocalGrid(opts: LocalGridOptions = {}): Promise<GridS
   const release = await lockGridDir(dir, opts.progress ?? silentProgress);
   try {
     return await startUnlocked(dir, opts);
+  } finally {
+    release();
+  }
+}
+
+/**
+ * Adds a funded user twin to the running grid in `dir` (its own account: deployers running at the same time
+ * must not share one). Serialised with `up` by the grid lock, so //Alice's transfers never race.
+ */
+export async function addGridUser(dir: string): Promise<{ mnemonic: string; twinId: number }> {
+  const release = await lockGridDir(path.resolve(dir), silentProgress);
+  try {
+    const state = readState(path.resolve(dir));
+    if (!state?.chain) throw new InputError(`no local grid in ${dir}`, { fix: 'run `tfgrid local up`' });
+    const u = await createFundedUser(state.chain.url, RELAY_DOMAIN);
+    return { mnemonic: u.mnemonic, twinId: u.twinId };
   } finally {
     release();
   }

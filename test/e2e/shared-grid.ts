@@ -7,7 +7,7 @@
  */
 import * as os from 'os';
 import * as path from 'path';
-import { startLocalGrid, type BackendChoice } from '../../local/grid/grid';
+import { addGridUser, startLocalGrid, type BackendChoice } from '../../local/grid/grid';
 import type { GridState } from '../../local/grid/state';
 
 export const E2E_NODES = 3;
@@ -35,10 +35,17 @@ export async function ensureE2eGrid(): Promise<GridState> {
   });
 }
 
-/** Runs `examples/<name>` against the shared grid; a failed run throws with the engine's errors and log tail. */
+let fileUser: Promise<{ mnemonic: string }> | undefined;
+
+/**
+ * Runs `examples/<name>` against the shared grid as this test file's own funded user (files run in parallel
+ * and one account's transactions would race for nonces); a failed run throws with the errors and log tail.
+ */
 export async function runE2eExample(grid: GridState, name: string, mode: 'up' | 'preview' | 'destroy' | 'refresh' = 'up', config: Record<string, string> = {}) {
   const { runExample } = await import('../../local/grid/example-runner');
-  const r = await runExample({ programDir: path.join(__dirname, '..', '..', 'examples', name), grid, mode, stack: 'e2e', config });
+  fileUser ??= addGridUser(e2eGridDir());
+  const { mnemonic } = await fileUser;
+  const r = await runExample({ programDir: path.join(__dirname, '..', '..', 'examples', name), grid, mode, stack: 'e2e', config: { ...config, 'tfgrid:mnemonic': mnemonic } });
   if (!r.ok) throw new Error(`${mode} examples/${name} (${r.via}) failed:\n${r.errors.join('\n')}\n--- log tail ---\n${r.log.slice(-2000)}`);
   return r;
 }
