@@ -159,7 +159,11 @@ export interface ChainClient {
   blockNumber(): Promise<number>;
   /** The underlying API, for the local chain tooling only (dev RPCs). */
   readonly api: ApiPromise;
-  /** Disconnects. Only the client from createChainClient owns the connection; withSigner views do nothing. */
+  /**
+   * Disconnects and resolves once nothing of the connection is left (about 1.8 s: polkadot-js ends its
+   * subscriptions on a delay). Only the client from createChainClient owns the connection; withSigner
+   * views do nothing.
+   */
   close(): Promise<void>;
 }
 
@@ -212,6 +216,7 @@ function parseWith<T>(schema: { safeParse(v: unknown): { success: true; data: T 
 /** Connection shared by every signer view. */
 interface Shared {
   api: ApiPromise;
+  provider: WsProvider;
   submitter: TxSubmitter;
   endpoints: string[];
   log: Logger;
@@ -243,7 +248,7 @@ async function toPair(shared: Shared, signer: ChainSigner): Promise<KeyringPair>
 export async function createChainClient(opts: ChainClientOptions = {}): Promise<ChainClient> {
   const endpoints = resolveChainEndpoints(opts);
   const log = opts.log ?? silentLogger;
-  const provider = new WsProvider(endpoints, 2000);
+  const provider = new WsProvider(endpoints, RECONNECT_MS);
   const api = new ApiPromise({ provider, noInitWarn: true });
   const timeoutMs = opts.connectTimeoutMs ?? 30_000;
   // isReadyOrError rejects on the first failed socket; the provider meanwhile rotates to the next endpoint,
@@ -259,7 +264,9 @@ export async function createChainClient(opts: ChainClientOptions = {}): Promise<
       }),
     ]);
   } catch (err) {
-    await api.disconnect().catch(() => undefined);
+    await disconnectAndWait(provider, api);
+    // the provider's retry timer (armed before disconnect turned retries off) fires once more, doing nothing
+    await new Promise((r) => setTimeout(r, RECONNECT_MS));
     const fix = 'check the URLs, or start a local chain with `tfgrid local chain`';
     throw new ChainError(`connect to TFChain (${endpoints.join(', ')}): ${errorText(err)}; ${fix}`, { fix }, { cause: err });
   } finally {
@@ -270,6 +277,7 @@ export async function createChainClient(opts: ChainClientOptions = {}): Promise<
   await cryptoReady();
   const shared: Shared = {
     api,
+    provider,
     submitter: new TxSubmitter(api),
     endpoints,
     log,
@@ -277,6 +285,41 @@ export async function createChainClient(opts: ChainClientOptions = {}): Promise<
   };
   const pair = opts.signer ? await toPair(shared, opts.signer) : undefined;
   return new PolkadotChainClient(shared, pair, { owner: true });
+}
+
+/**
+ * polkadot-js rpc-core ends every subscription (and every call at a block hash) 1750 ms after its last
+ * unsubscribe (`refCountDelay`), on an rxjs timer nobody can cancel, and `api.disconnect()` unsubscribes
+ * the api's own subscriptions. close() waits that window out, so a closed client leaves no timer behind
+ * (a test file's process exits at once instead of jest's "did not exit one second after the test run").
+ */
+const RPC_REFCOUNT_DELAY_MS = 1750 + 50;
+/** The WsProvider's delay between connection attempts, rotating through the endpoints. */
+const RECONNECT_MS = 2000;
+
+/**
+ * Disconnects, waits (at most `ms`) for the socket to close — `api.disconnect()` resolves once the close
+ * frame is sent and ws keeps a timer until the server answers — then for polkadot's delayed unsubscribes.
+ */
+async function disconnectAndWait(provider: WsProvider, api: ApiPromise, ms = 5000): Promise<void> {
+  const wasConnected = provider.isConnected;
+  let off = (): void => undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const closed = wasConnected
+    ? new Promise<void>((resolve) => {
+        off = provider.on('disconnected', () => resolve());
+        timer = setTimeout(resolve, ms);
+        timer.unref();
+      })
+    : Promise.resolve();
+  try {
+    await api.disconnect().catch(() => undefined);
+    await closed;
+  } finally {
+    off();
+    if (timer) clearTimeout(timer);
+  }
+  if (wasConnected) await new Promise((r) => setTimeout(r, RPC_REFCOUNT_DELAY_MS));
 }
 
 class PolkadotChainClient implements ChainClient {
@@ -616,6 +659,6 @@ class PolkadotChainClient implements ChainClient {
   }
 
   async close(): Promise<void> {
-    if (this.flags.owner) await this.s.api.disconnect();
+    if (this.flags.owner) await disconnectAndWait(this.s.provider, this.s.api);
   }
 }

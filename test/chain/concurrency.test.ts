@@ -10,6 +10,18 @@ import { cryptoReady, identityFromSeed } from '../../protocol/common/identity';
 import { freePort } from '../../local/chain';
 import { connectTestChain, freshAccount, testChainUrl, TFT } from '../helpers/chain';
 
+/**
+ * polkadot-js logs `API-WS: disconnected from <url>` on console.error for each failed attempt on a dead
+ * endpoint; those lines are expected here, anything else still reaches the console.
+ */
+function hidePolkadotNoiseAbout(url: string): jest.SpyInstance {
+  const original = console.error.bind(console);
+  return jest.spyOn(console, 'error').mockImplementation((...args: unknown[]) => {
+    if (args.some((a) => typeof a === 'string' && a.includes(`disconnected from ${url}`))) return;
+    original(...args);
+  });
+}
+
 describe('TFChain submissions', () => {
   let chain: ChainClient;
 
@@ -35,18 +47,23 @@ describe('TFChain submissions', () => {
   it('fails over from a dead endpoint to the next one in the list', async () => {
     const dead = `ws://127.0.0.1:${await freePort()}`;
     const live = await testChainUrl();
+    const quiet = hidePolkadotNoiseAbout(dead);
     const c = await createChainClient({ urls: [dead, live], connectTimeoutMs: 30_000 });
     try {
       expect(c.endpoints).toEqual([dead, live]);
       expect(await c.blockNumber()).toBeGreaterThanOrEqual(0);
     } finally {
       await c.close();
+      quiet.mockRestore();
     }
   });
 
   it('names every endpoint and the fix when none answers', async () => {
     const dead = `ws://127.0.0.1:${await freePort()}`;
-    const err = await createChainClient({ urls: [dead], connectTimeoutMs: 1500 }).catch((e: unknown) => e);
+    const quiet = hidePolkadotNoiseAbout(dead);
+    const err = await createChainClient({ urls: [dead], connectTimeoutMs: 1500 })
+      .catch((e: unknown) => e)
+      .finally(() => quiet.mockRestore());
     expect(err).toBeInstanceOf(Error);
     expect((err as Error).message).toContain(dead);
     expect((err as Error).message).toContain('tfgrid local chain');
