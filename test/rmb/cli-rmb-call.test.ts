@@ -2,26 +2,12 @@
  * `tfgrid rmb call` against our relay and a peer answering `zos.system.version`, with twins on the local chain.
  */
 import type { ChainClient } from '../../protocol/chain';
-import { main } from '../../cli/main';
 import { e2ePublicKey } from '../../protocol/rmb/e2e';
 import { createRmbPeer, RawJson, type RmbPeer } from '../../protocol/rmb/peer';
 import { createRelay, type Relay } from '../../protocol/rmb/relay';
 import { createChainTwinDirectory } from '../../protocol/rmb/twin-directory';
 import { connectTestChain, freshAccount, testChainUrl, type TestAccount } from '../helpers/chain';
-
-async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const o = jest.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
-  const e = jest.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => ((err += String(s)), true));
-  try {
-    const code = await main(args);
-    return { code, out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
+import { runCli } from '../helpers/run-cli';
 
 describe('tfgrid rmb call', () => {
   let chain: ChainClient;
@@ -58,28 +44,28 @@ describe('tfgrid rmb call', () => {
   const base = () => ['--relay', relay.url, '--chain', chainUrl, '--mnemonic', seedHex];
 
   it('prints the node version', async () => {
-    const r = await run(['rmb', 'call', '--twin', String(nodeTwin), '--cmd', 'zos.system.version', ...base()]);
+    const r = await runCli(['rmb', 'call', '--twin', String(nodeTwin), '--cmd', 'zos.system.version', ...base()]);
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     expect(JSON.parse(r.out)).toEqual({ zos: 'v3.10.1', zinit: 'v0.2.14' });
   });
 
   it('sends --data and prints u64 values exactly', async () => {
-    const r = await run(['rmb', 'call', '--twin', String(nodeTwin), '--cmd', 'zos.deployment.get', '--data', '{"contract_id": 12}', ...base()]);
+    const r = await runCli(['rmb', 'call', '--twin', String(nodeTwin), '--cmd', 'zos.deployment.get', '--data', '{"contract_id": 12}', ...base()]);
     expect(r.code).toBe(0);
     expect(r.out).toContain('"size": 18446744073709551615');
     expect(r.out).toContain('"contract_id": 12');
   });
 
   it('prints the node error text and exits 1', async () => {
-    const r = await run(['rmb', 'call', '--twin', String(nodeTwin), '--cmd', 'zos.nope', ...base()]);
+    const r = await runCli(['rmb', 'call', '--twin', String(nodeTwin), '--cmd', 'zos.nope', ...base()]);
     expect(r.code).toBe(1);
     expect(r.err).toContain(`rmb zos.nope to twin ${nodeTwin}: twin ${nodeTwin} replied with an error: function is not found`);
   });
 
   it('refuses bad input with exit 2 before connecting', async () => {
-    expect((await run(['rmb', 'call', '--twin', 'x', '--cmd', 'a', ...base()])).err).toContain('--twin must be a positive integer');
-    const bad = await run(['rmb', 'call', '--twin', '3', '--cmd', 'a', '--data', '{oops', ...base()]);
+    expect((await runCli(['rmb', 'call', '--twin', 'x', '--cmd', 'a', ...base()])).err).toContain('--twin must be a positive integer');
+    const bad = await runCli(['rmb', 'call', '--twin', '3', '--cmd', 'a', '--data', '{oops', ...base()]);
     expect(bad.code).toBe(2);
     expect(bad.err).toContain('--data is not JSON');
   });

@@ -4,35 +4,11 @@
  * The grid uses the sim backend (no root needed; the point here is RMB, not workloads).
  */
 import * as fs from 'fs';
-import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
-import { main } from '../../cli/main';
+import { freePort } from '../../local/chain';
 import { readState } from '../../local/grid/state';
-
-async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const o = jest.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
-  const e = jest.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => ((err += String(s)), true));
-  try {
-    return { code: await main(args), out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
+import { runCli } from '../helpers/run-cli';
 
 describe('tfgrid rmb call against the local grid', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tfg-rmb-grid-'));
@@ -40,12 +16,12 @@ describe('tfgrid rmb call against the local grid', () => {
 
   beforeAll(async () => {
     process.env.TFGRID_LOCAL_DIR = dir;
-    const up = await run(['local', 'up', '--nodes', '1', '--backend', 'sim', '--dir', dir, '--chain-port', String(await freePort()), '--relay-port', String(await freePort())]);
+    const up = await runCli(['local', 'up', '--nodes', '1', '--backend', 'sim', '--dir', dir, '--chain-port', String(await freePort()), '--relay-port', String(await freePort())]);
     if (up.code !== 0) throw new Error(`tfgrid local up failed (${up.code}): ${up.err}${up.out}`);
   });
 
   afterAll(async () => {
-    await run(['local', 'down', '--dir', dir]);
+    await runCli(['local', 'down', '--dir', dir]);
     if (previousDir === undefined) delete process.env.TFGRID_LOCAL_DIR;
     else process.env.TFGRID_LOCAL_DIR = previousDir;
     fs.rmSync(dir, { recursive: true, force: true });
@@ -54,7 +30,7 @@ describe('tfgrid rmb call against the local grid', () => {
   it('asks the node for its version with no flag but the twin and the command', async () => {
     const nodeTwin = readState(dir)?.nodes[0]?.twinId;
     expect(typeof nodeTwin).toBe('number');
-    const r = await run(['rmb', 'call', '--twin', String(nodeTwin), '--cmd', 'zos.system.version']);
+    const r = await runCli(['rmb', 'call', '--twin', String(nodeTwin), '--cmd', 'zos.system.version']);
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     expect(JSON.parse(r.out)).toEqual({ zos: expect.any(String), zinit: expect.any(String) });
@@ -62,7 +38,7 @@ describe('tfgrid rmb call against the local grid', () => {
 
   it("reports the node's own error text for a deployment it does not have", async () => {
     const nodeTwin = readState(dir)?.nodes[0]?.twinId;
-    const r = await run(['rmb', 'call', '--twin', String(nodeTwin), '--cmd', 'zos.deployment.get', '--data', '{"contract_id": 999}']);
+    const r = await runCli(['rmb', 'call', '--twin', String(nodeTwin), '--cmd', 'zos.deployment.get', '--data', '{"contract_id": 999}']);
     expect(r.code).toBe(1);
     expect(r.err).toContain(`twin ${nodeTwin} replied with an error: deployment not found`);
   });
