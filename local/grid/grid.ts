@@ -388,7 +388,7 @@ export async function stopLocalGrid(opts: { dir?: string; log?: Logger; progress
 }
 
 /** Takes the grid down and deletes its directory (chain data, node data, logs). */
-export async function resetLocalGrid(opts: { dir?: string; log?: Logger; progress?: Progress } = {}): Promise<DownReport> {
+export async function resetLocalGrid(opts: { dir?: string; log?: Logger; progress?: Progress; skipPid?: number } = {}): Promise<DownReport> {
   const dir = path.resolve(opts.dir ?? defaultGridDir());
   let report: DownReport;
   try {
