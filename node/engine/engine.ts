@@ -11,7 +11,8 @@
  */
 import { ZosError, errorText } from '../../protocol/common/errors';
 import type { Logger } from '../../protocol/common/log';
-import { addCap, capOf, type Capacity, ZERO_CAP } from './capacity';
+import { addCapacity, capacity, ENGINE_TYPE_ORDER } from '../../protocol/zos';
+import type { Capacity } from './capacity';
 import type { ChainContract, ContractEvent, EngineDeps, NodeFacts } from './deps';
 import { MANAGERS, type ManagerTable } from './managers';
 import { NoActionNeeded, isUnchangedError, type ManagerContext, type WorkloadView } from './managers/manager';
@@ -41,14 +42,10 @@ import {
   workloadIdOf,
 } from './wire';
 
-/** Engine order of types (§3.6, with the runtime's choice for the map-ordered tail). */
-export const TYPE_ORDER: readonly string[] = [
-  'zmount', 'volume', 'qsfs', 'network', 'network-light', 'ipv4', 'ip', 'zdb',
-  'zmachine', 'zmachine-light', 'zlogs', 'gateway-name-proxy', 'gateway-fqdn-proxy',
-];
+/** Rank of a type in the engine order (§3.6, `ENGINE_TYPE_ORDER`); unknown types last. */
 const typeRank = (t: string) => {
-  const i = TYPE_ORDER.indexOf(t);
-  return i < 0 ? TYPE_ORDER.length : i;
+  const i = (ENGINE_TYPE_ORDER as readonly string[]).indexOf(t);
+  return i < 0 ? ENGINE_TYPE_ORDER.length : i;
 };
 
 /** ZOS's texts for the engine's own decisions (provision/engine.go, events.go). */
@@ -141,12 +138,12 @@ export function createEngine(deps: EngineDeps, opts: EngineOptions): Engine {
   let lastDeployment = 0;
   const recount = (twin: number, contract: bigint, wl: StoredWorkload, data: unknown) => {
     const wid = workloadIdOf(twin, contract, wl.name);
-    if (wl.result.state === 'ok' || wl.result.state === 'paused') counted.set(wid, capOf(workloadCapacity(wl.type, data)));
+    if (wl.result.state === 'ok' || wl.result.state === 'paused') counted.set(wid, workloadCapacity(wl.type, data));
     else if (wl.result.state !== 'unchanged') counted.delete(wid);
   };
   const usedByWorkloads = (exclude?: string): Capacity => {
-    let sum = ZERO_CAP;
-    for (const [wid, c] of counted) if (wid !== exclude) sum = addCap(sum, c);
+    let sum = capacity();
+    for (const [wid, c] of counted) if (wid !== exclude) sum = addCapacity(sum, c);
     return sum;
   };
 
@@ -318,7 +315,7 @@ export function createEngine(deps: EngineDeps, opts: EngineOptions): Engine {
       return;
     }
     if (wl.result.state === 'init') {
-      const need = capOf(workloadCapacity(wl.type, view.data)).mru;
+      const need = workloadCapacity(wl.type, view.data).mru;
       const noMem = memoryCheck(ctx.wid, need);
       if (noMem) {
         write(twin, contract, result('error', noMem, null), view.data);
@@ -351,8 +348,8 @@ export function createEngine(deps: EngineDeps, opts: EngineOptions): Engine {
         const r = typeRank(a.w.type) - typeRank(b.w.type);
         if (r !== 0) return r;
         if (a.w.type === 'zmount' || a.w.type === 'volume') {
-          const sa = capOf(workloadCapacity(a.w.type, a.v.data)).sru;
-          const sb = capOf(workloadCapacity(b.w.type, b.v.data)).sru;
+          const sa = workloadCapacity(a.w.type, a.v.data).sru;
+          const sb = workloadCapacity(b.w.type, b.v.data).sru;
           if (sa !== sb) return sa > sb ? -1 : 1; // largest disk first (engine.go sortMountWorkloads)
         }
         return a.i - b.i;
@@ -474,10 +471,10 @@ export function createEngine(deps: EngineDeps, opts: EngineOptions): Engine {
   const reportResources = async (twin: number, contract: bigint) => {
     if (!deps.chain.reportResources) return;
     const dl = storage.get(twin, contract);
-    let used = ZERO_CAP;
+    let used = capacity();
     for (const w of dl?.workloads ?? []) {
       const c = counted.get(workloadIdOf(twin, contract, w.name));
-      if (c) used = addCap(used, c);
+      if (c) used = addCapacity(used, c);
     }
     try {
       await deps.chain.reportResources([{ contractId: contract, used: { cru: used.cru, sru: used.sru, hru: used.hru, mru: used.mru } }]);
@@ -646,7 +643,7 @@ export function createEngine(deps: EngineDeps, opts: EngineOptions): Engine {
       }
       return {
         total: facts.total,
-        used: addCap(usedByWorkloads(), facts.reserved),
+        used: addCapacity(usedByWorkloads(), facts.reserved),
         system: facts.reserved,
         users: { deployments, workloads, last_deployment_timestamp: lastDeployment },
       };

@@ -11,11 +11,6 @@ export function goEscape(json: string): string {
   return json.replace(/[<>&\u2028\u2029]/g, (ch) => '\\u' + ch.charCodeAt(0).toString(16).padStart(4, '0'));
 }
 
-/** Compact Go form of any JSON text (numbers kept digit for digit). Throws on invalid JSON. */
-export function compactJson(text: string): string {
-  return goEscape(stringify(parse(text)) ?? 'null');
-}
-
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v) && !isLosslessNumber(v);
 

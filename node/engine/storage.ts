@@ -62,7 +62,7 @@ export class StorageError extends Error {
 }
 
 /** Types whose names are unique per twin across deployments (zos-protocol.md §1.4). */
-export const SHARABLE_TYPES: ReadonlySet<string> = new Set(['network', 'network-light']);
+const SHARABLE_TYPES: ReadonlySet<string> = new Set(['network', 'network-light']);
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS deployments (

@@ -7,7 +7,7 @@
  */
 import * as zos from '../../protocol/zos';
 import { stringifyJson } from '../../protocol/zos/go-json';
-import { capOf, type Capacity } from './capacity';
+import type { Capacity } from './capacity';
 import { str } from './raw-json';
 import type { StoredDeployment, StoredWorkload } from './storage';
 
@@ -51,16 +51,13 @@ export function planDeploymentUpgrade(current: WireDeployment, next: WireDeploym
     .map((o) => ({ op: o.op as PlanOp['op'], name: o.workload.name, type: o.workload.type }));
 }
 
-export function supportsUpdate(type: string): boolean {
-  return zos.isWorkloadType(type) && zos.WORKLOAD_KINDS[type].update.supported;
-}
-
+/** Capacity of a stored workload; zero for an unknown type or data the kind cannot size. */
 export function workloadCapacity(type: string, data: unknown): Capacity {
-  if (!zos.isWorkloadType(type)) return capOf({});
+  if (!zos.isWorkloadType(type)) return zos.capacity();
   try {
-    return capOf(zos.workloadCapacity({ type, data } as Pick<zos.Workload, 'type' | 'data'>));
+    return zos.workloadCapacity({ type, data } as Pick<zos.Workload, 'type' | 'data'>);
   } catch {
-    return capOf({});
+    return zos.capacity();
   }
 }
 
