@@ -1,8 +1,8 @@
 /** The local chain: spec resolution + genesis patching, chopsticks launcher, grid bootstrap (issue 3). Re-exports only. @module */
 export { startLocalChain, freePort, rpcCall, chopsticksBin, isAlive, stopPid } from './chopsticks';
 export type { LocalChain, LocalChainOptions } from './chopsticks';
-export { resolveChainSpec, writePatchedSpec, devAccountIds, defaultCacheDir, UPSTREAM, DEV_NAMES } from './artefacts';
-export { patchGenesis, storageMapKey, storageValueKey, accountKey, KEYS, DEV_ACCOUNT_BALANCE } from './genesis-patch';
+export { resolveChainSpec, writePatchedSpec, devAccountIds } from './artefacts';
+export { patchGenesis, storageValueKey, accountKey, KEYS, DEV_ACCOUNT_BALANCE } from './genesis-patch';
 export type { RawChainSpec, PatchOptions, PatchReport } from './genesis-patch';
 export { bootstrapGrid, TFT } from './bootstrap';
 export type { GridSpec, FarmSpec, NodeSpec, UserSpec, BootstrappedGrid } from './bootstrap';

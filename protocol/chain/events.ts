@@ -19,7 +19,7 @@ function field(data: Record<string, unknown>, ...names: string[]): number | unde
 }
 
 /** Decodes one event record; undefined for events that are not contract lifecycle events. */
-export function decodeContractEvent(rec: EventRecord, block: number): ContractEvent | undefined {
+function decodeContractEvent(rec: EventRecord, block: number): ContractEvent | undefined {
   const { section, method } = rec.event;
   if (section !== 'smartContractModule') return undefined;
   // Named fields (contractId, nodeId, twinId) in metadata v14; fall back to positions when unnamed.

@@ -11,7 +11,6 @@ export type {
 } from './client';
 export type { Twin, Node, Farm, FarmPublicIp, Contract, NodeContract, NameContract, RentContract, Resources, PublicConfig } from './types';
 export type { ContractEvent } from './events';
-export { decodeContractEvent } from './events';
 export { NETWORKS, LOCAL_CHAIN_PORT, LOCAL_RELAY_PORT, resolveChainEndpoints, relayEndpoints, isNetworkName } from './networks';
 export type { NetworkName, NetworkEndpoints } from './networks';
 export { CHAIN_ERROR_HINTS, chainDispatchError } from './chain-errors';

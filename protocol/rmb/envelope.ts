@@ -64,17 +64,6 @@ export interface Envelope {
   relays?: string[];
 }
 
-export type MessageKind = 'request' | 'response' | 'error' | 'ping' | 'pong';
-
-export function messageKind(env: Envelope): MessageKind | undefined {
-  if (env.request) return 'request';
-  if (env.response) return 'response';
-  if (env.error) return 'error';
-  if (env.ping) return 'ping';
-  if (env.pong) return 'pong';
-  return undefined;
-}
-
 /** `twin` or `twin:connection`, the text form of an address (rmb-rs `AddressExt`). */
 export function formatAddress(a: RmbAddress): string {
   return a.connection ? `${a.twin}:${a.connection}` : `${a.twin}`;

@@ -28,8 +28,3 @@ export function deploymentCapacity(d: Pick<Deployment, 'workloads'>, opts: { act
   }
   return total;
 }
-
-/** Number of public IPv4 addresses a contract must reserve (ip workloads with v4, plus ipv4 workloads). */
-export function publicIpCount(d: Pick<Deployment, 'workloads'>): number {
-  return Number(deploymentCapacity(d).ipv4u);
-}

@@ -28,7 +28,6 @@ import { walkDeploymentValidity } from './validate';
 
 export const RESULT_STATES = ['init', 'ok', 'error', 'paused', 'deleted', 'unchanged'] as const;
 export type ResultState = (typeof RESULT_STATES)[number];
-export const SIGNATURE_TYPES = ['ed25519', 'sr25519'] as const;
 export const SIGNATURE_STYLE_POLKA = 'polka-wallet';
 
 /** A workload's result as the node writes it. `state` is `''` in what clients send. `data` stays raw JSON. */
@@ -223,7 +222,3 @@ export function parseResultData<T extends WorkloadType>(type: T, data: unknown):
   return kindOf(type).result.parse(data) as ReturnType<(typeof WORKLOAD_KINDS)[T]['result']['parse']>;
 }
 
-/** An empty result, as clients send it. */
-export function emptyResult(): WorkloadResult {
-  return { created: 0, state: '', message: '', data: null };
-}

@@ -184,17 +184,6 @@ export function goUintNumber(goType = 'uint', max = Number.MAX_SAFE_INTEGER) {
   }), fast);
 }
 
-/** Go `int64` as a JS number (timestamps); must be a safe integer. */
-export function goInt53(goType = 'int64') {
-  return z.unknown().transform((v, ctx): number => {
-    if (isAbsent(v)) return 0;
-    const text = numberText(v);
-    if (text === undefined) return typeIssue(ctx, v, goType);
-    if (!/^-?(0|[1-9][0-9]*)$/.test(text) || !Number.isSafeInteger(Number(text))) return typeIssue(ctx, v, goType, `number ${text}`);
-    return Number(text);
-  });
-}
-
 // RFC 3339 as Go's time.Time UnmarshalJSON accepts it.
 const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 

@@ -14,7 +14,6 @@
 export * from './types';
 export {
   RESULT_STATES,
-  SIGNATURE_TYPES,
   SIGNATURE_STYLE_POLKA,
   workloadResultSchema,
   signatureRequestSchema,
@@ -24,12 +23,10 @@ export {
   deploymentEnvelopeSchema,
   workloadSchema,
   deploymentSchema,
-  decodeWorkloadData,
   parseDeployment,
   deploymentToWire,
   deploymentToJson,
   parseResultData,
-  emptyResult,
   DeploymentDecodeError,
 } from './deployment';
 export type {
@@ -51,14 +48,12 @@ export {
   deploymentDigest,
   hashDeployment,
   signingMessage,
-  writeDeploymentChallenge,
-  writeWorkloadChallenge,
 } from './challenge';
 export { signDeployment, verifyDeployment, type TwinKeyLookup } from './signature';
-export { validateDeployment, validateDeploymentAt, nameError, isValidName, workloadGetter, MAX_NAME_LENGTH } from './validate';
+export { validateDeployment, validateDeploymentAt, nameError, isValidName, MAX_NAME_LENGTH } from './validate';
 export { planUpgrade, UPGRADE_VALIDATION_ERROR, type UpgradeOp, type UpgradeOpKind, type UpgradePlan } from './upgrade-plan';
 export { workloadId, parseWorkloadId, netId, netId as networkId, base58Encode } from './ids';
-export { workloadCapacity, deploymentCapacity, addCapacity, publicIpCount } from './capacity';
+export { workloadCapacity, deploymentCapacity, addCapacity } from './capacity';
 export { parseSize, formatSize } from './units';
-export { canonicalIP, canonicalCIDR, parseGoIP, formatGoIP, parseGoCIDR, formatGoIPNet, isGoIPv4 } from './go-net';
+export { canonicalIP, canonicalCIDR, parseGoIP, formatGoIP } from './go-net';
 export { parseJsonLossless, stringifyJson, goHexError } from './go-json';

@@ -112,7 +112,7 @@ export const GATEWAY_ERRORS = {
   userNetwork: (cause: string) => `failed to get user network: ${cause}`,
 } as const;
 
-export function gatewayError(text: string, ctx: Record<string, unknown> = {}): ZosError {
+function gatewayError(text: string, ctx: Record<string, unknown> = {}): ZosError {
   return new ZosError(text, { ...ctx, nodeMessage: text });
 }
 
@@ -175,13 +175,13 @@ export function isLoopback(ip: string): boolean {
 }
 
 /** Sync validation of a name proxy (§1.5): the ZOS text or undefined. */
-export function validateNameProxy(spec: NameProxySpec): string | undefined {
+function validateNameProxy(spec: NameProxySpec): string | undefined {
   if (!NAME_RE.test(spec.name)) return GATEWAY_ERRORS.invalidName(spec.name);
   return validateBackends(spec.backends, spec.tlsPassthrough);
 }
 
 /** Sync validation of an FQDN proxy (§1.5): the ZOS text or undefined. */
-export function validateFqdnProxy(spec: FqdnProxySpec): string | undefined {
+function validateFqdnProxy(spec: FqdnProxySpec): string | undefined {
   if (!FQDN_RE.test(spec.fqdn)) return GATEWAY_ERRORS.invalidFqdn(spec.fqdn);
   return validateBackends(spec.backends, spec.tlsPassthrough);
 }
@@ -193,13 +193,6 @@ function validateBackends(backends: string[], tlsPassthrough: boolean): string |
     if (typeof r === 'string') return r;
   }
   return undefined;
-}
-
-/** Is `fqdn` the node's domain or under it (case-insensitive)? */
-export function isUnderDomain(fqdn: string, domain: string): boolean {
-  const f = fqdn.toLowerCase().replace(/\.$/, '');
-  const d = domain.toLowerCase().replace(/\.$/, '');
-  return f === d || f.endsWith('.' + d);
 }
 
 /**

@@ -4,7 +4,6 @@ import { capacity, type WorkloadKind } from './kind';
 
 export const ZDB = 'zdb';
 export const ZDB_MODES = ['user', 'seq'] as const;
-export const ZDB_PORT = 9900;
 
 export const zdbDataSchema = goStruct('zos.ZDB', {
   size: goUint64('gridtypes.Unit'),
