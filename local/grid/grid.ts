@@ -64,15 +64,16 @@ export const DEFAULT_HUB_PORT = 8090;
 const LINUX_TOOLS = ['ip', 'runc', 'wireguard-go', 'wg', 'losetup', 'mkfs.ext4'];
 
 /** Which backend the nodes get, and why (the reason is printed). */
-export function chooseBackend(requested: BackendChoice, env: { isRoot: boolean; platform: string; missing: string[] }): { backend: 'sim' | 'linux'; reason: string } {
+export function chooseBackend(requested: BackendChoice, env: { isRoot: boolean; platform: string; missing: string[]; ci?: boolean }): { backend: 'sim' | 'linux'; reason: string } {
   if (requested === 'sim') return { backend: 'sim', reason: 'sim backend requested (state only: no workload really runs)' };
   const problems: string[] = [];
   if (env.platform !== 'linux') problems.push(`platform is ${env.platform}, not linux`);
   if (!env.isRoot) problems.push('not running as root');
   if (env.missing.length) problems.push(`missing tools: ${env.missing.join(', ')}`);
   if (problems.length === 0) return { backend: 'linux', reason: 'root on Linux: real namespaces, runc, wireguard-go, loop disks' };
-  if (requested === 'linux') {
-    throw new InputError(`--backend linux needs root on Linux with ${LINUX_TOOLS.join(', ')}: ${problems.join('; ')}`, {
+  // CI must never fall back to sim in silence (DESIGN.md §4): there, auto means linux or a failure.
+  if (requested === 'linux' || (env.ci && env.platform === 'linux')) {
+    throw new InputError(`${requested === 'linux' ? '--backend linux' : 'in CI the local grid'} needs root on Linux with ${LINUX_TOOLS.join(', ')}: ${problems.join('; ')}`, {
       fix: 'run as root after `make setup`, or use --backend sim',
     });
   }
@@ -195,6 +196,7 @@ async function startUnlocked(dir: string, opts: LocalGridOptions): Promise<GridS
     isRoot,
     platform: process.platform,
     missing: process.platform === 'linux' ? missingToolsSync(LINUX_TOOLS) : [],
+    ci: !!process.env.CI,
   });
   if (backend === 'sim') announce(`!!! ${reason}`);
 
