@@ -166,6 +166,22 @@ export function simNode(dataDir: string, chain: EngineChain, over: Partial<Recor
 
 export const quietLog = silentLogger;
 
+/**
+ * A sim-backend node config on a real chain and relay, signing as `identity`; `over` adds the node,
+ * resources and anything else.
+ * @example chainNodeConfig(dir, n.identity, { chainUrl: await testChainUrl(), relayUrl: relay.url }, { node: { id: n.id, farmId } })
+ */
+export function chainNodeConfig(dataDir: string, identity: Identity, urls: { chainUrl: string; relayUrl: string }, over: Record<string, unknown> = {}): NodeConfig {
+  return parseNodeConfig({
+    dataDir,
+    backend: 'sim',
+    identity: { seed: Buffer.from(identity.seed).toString('hex'), keyType: identity.type },
+    chain: { urls: [urls.chainUrl] },
+    relay: { urls: [urls.relayUrl] },
+    ...over,
+  });
+}
+
 /** A started engine on sim backends with its API table, over a MemoryChain (see `startSimNode`). */
 export interface SimNodeHarness {
   tmp: { dir: string; remove(): void };

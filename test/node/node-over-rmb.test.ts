@@ -12,11 +12,10 @@ import { createRmbPeer, type RmbPeer } from '../../protocol/rmb/peer';
 import { createRelay, type Relay } from '../../protocol/rmb/relay';
 import { createChainTwinDirectory } from '../../protocol/rmb/twin-directory';
 import { hashDeployment, signDeployment, type Deployment } from '../../protocol/zos';
-import { parseNodeConfig } from '../../node/config';
 import { createNodeRuntime, type NodeRuntime } from '../../node/runtime';
 import { bootstrapTestGrid, connectTestChain, freshAccount, testChainUrl, type TestAccount, type TestGrid } from '../helpers/chain';
 import { brokenPayloads } from './broken-payloads';
-import { buildDeployment, GIB, SAMPLE, tempDir, type WorkloadSpec } from './fixtures';
+import { buildDeployment, chainNodeConfig, GIB, SAMPLE, tempDir, type WorkloadSpec } from './fixtures';
 
 interface User {
   account: TestAccount;
@@ -52,12 +51,7 @@ describe('node over RMB and the local chain', () => {
     relay = await createRelay({ port: 0, host: '127.0.0.1', directory: createChainTwinDirectory(chain), domain: 'localhost', log: debugLog });
     tmp = tempDir('tfg-node-rmb-');
     const n = grid.nodes[0];
-    const config = parseNodeConfig({
-      dataDir: tmp.dir,
-      backend: 'sim',
-      identity: { seed: Buffer.from(n.identity.seed).toString('hex'), keyType: n.identity.type },
-      chain: { urls: [await testChainUrl()] },
-      relay: { urls: [relay.url] },
+    const config = chainNodeConfig(tmp.dir, n.identity, { chainUrl: await testChainUrl(), relayUrl: relay.url }, {
       node: { id: n.id, farmId: grid.farmId },
       resources: { cru: 8, mru: '32GiB', sru: '1TiB', hru: '2TiB' },
       publicConfig: { ipv4: '185.69.0.50/24', gw4: '185.69.0.1', domain: `n1-${grid.tag}.grid.local` },
@@ -210,11 +204,7 @@ describe('node over RMB and the local chain', () => {
     const account = await freshAccount(chain, { type: 'ed25519' });
     const t = tempDir('tfg-node-reg-');
     const registered = await createNodeRuntime(
-      parseNodeConfig({
-        dataDir: t.dir,
-        backend: 'sim',
-        identity: { seed: Buffer.from(account.identity.seed).toString('hex'), keyType: 'ed25519' },
-        chain: { urls: [await testChainUrl()] },
+      chainNodeConfig(t.dir, account.identity, { chainUrl: await testChainUrl(), relayUrl: relay.url }, {
         relay: { urls: [relay.url], host: 'localhost' },
         node: { farmId: grid.farmId },
         register: true,

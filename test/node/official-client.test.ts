@@ -12,12 +12,11 @@ import type { ChainClient } from '../../protocol/chain';
 import { createRelay, type Relay } from '../../protocol/rmb/relay';
 import { createChainTwinDirectory } from '../../protocol/rmb/twin-directory';
 import { deploymentToJson, hashDeployment, signingMessage, type Deployment } from '../../protocol/zos';
-import { parseNodeConfig } from '../../node/config';
 import { createNodeRuntime, type NodeRuntime } from '../../node/runtime';
 import { bootstrapTestGrid, connectTestChain, freshAccount, testChainUrl, type TestAccount, type TestGrid } from '../helpers/chain';
 import { closeOfficialClient, ensureTwinWithE2eKey, officialClient, officialRelayTls, type OfficialClient, type OfficialRelayTls } from '../helpers/official-rmb';
 import { describeWithTools } from '../helpers/require-tools';
-import { buildDeployment, GIB, SAMPLE, tempDir } from './fixtures';
+import { buildDeployment, chainNodeConfig, GIB, SAMPLE, tempDir } from './fixtures';
 
 interface WireWorkload {
   name: string;
@@ -55,12 +54,7 @@ describeWithTools([], { root: true })('node with the official rmb_direct_client'
     tmp = tempDir('tfg-official-');
     const n = grid.nodes[0];
     node = await createNodeRuntime(
-      parseNodeConfig({
-        dataDir: tmp.dir,
-        backend: 'sim',
-        identity: { seed: Buffer.from(n.identity.seed).toString('hex'), keyType: n.identity.type },
-        chain: { urls: [await testChainUrl()] },
-        relay: { urls: [relay.url] },
+      chainNodeConfig(tmp.dir, n.identity, { chainUrl: await testChainUrl(), relayUrl: relay.url }, {
         node: { id: n.id, farmId: grid.farmId },
         resources: { cru: 8, mru: '32GiB', sru: '1TiB', hru: '2TiB' },
       }),
