@@ -26,6 +26,8 @@ import { bootstrapLocalGrid, chainPublicConfigIp, createFundedUser, newNodeSeed 
 import { startDnsDaemon, startHubDaemon, startRelayDaemon } from './services';
 import { dnsRecordsPath, readDnsRecords, writeDnsRecords, type DnsRecords } from './dns-records';
 import { startNodeDaemon, writeNodeConfig } from './node-daemon';
+import { LOCAL_CHAIN_PORT, LOCAL_RELAY_PORT } from '../../protocol/chain/networks';
+import { createGridCa } from '../../node/backends/gateway/grid-ca';
 
 export type BackendChoice = 'sim' | 'linux' | 'auto';
 
@@ -35,7 +37,7 @@ export interface LocalGridOptions {
   nodes?: number;
   /** `auto` (default): linux with root and the tools, else sim. */
   backend?: BackendChoice;
-  /** 0 picks a free port; default 8000 when free (the provider's `local` network), else a free one. */
+  /** 0 picks a free port; default LOCAL_CHAIN_PORT when free (the provider's `local` network), else a free one. */
   chainPort?: number;
   relayPort?: number;
   /** 0 picks a free port; default 8090 when free (the examples' default flist URL), else a free one. */
@@ -50,7 +52,8 @@ export interface LocalGridOptions {
   announce?: (line: string) => void;
 }
 
-export const DEFAULT_CHAIN_PORT = 8000;
+/** The provider's `local` network dials these (protocol/chain/networks.ts); the grid takes them when free. */
+export const DEFAULT_CHAIN_PORT = LOCAL_CHAIN_PORT;
 /** The relay host name written into every twin's `relay` field. */
 export const RELAY_DOMAIN = '127.0.0.1';
 export const FARM_NAME = 'localfarm';
@@ -59,7 +62,7 @@ export const FARM_NAME = 'localfarm';
 export function nodeDomain(index: number, gatewayDomain: string): string {
   return `node${index}.${gatewayDomain}`;
 }
-export const DEFAULT_RELAY_PORT = 8080;
+export const DEFAULT_RELAY_PORT = LOCAL_RELAY_PORT;
 export const DEFAULT_HUB_PORT = 8090;
 const LINUX_TOOLS = ['ip', 'runc', 'wireguard-go', 'wg', 'losetup', 'mkfs.ext4'];
 
@@ -303,6 +306,9 @@ async function startUnlocked(dir: string, opts: LocalGridOptions): Promise<GridS
     writeState(state);
     progress.done(`chain: farm ${boot.farms[0].farmId}, nodes ${boot.nodes.map((n) => n.nodeId).join(', ')}, user twin ${boot.user.twinId}`);
 
+    // One CA for every gateway of the grid: laptops trust `state.ca.certFile` for HTTPS through any node.
+    if (backend === 'linux') state.ca = writeGridCa(dir);
+    writeState(state);
     progress.update(`nodes: starting ${nodes} node runtimes (${backend} backend)`);
     let ready = 0;
     const started = await Promise.allSettled(
@@ -316,6 +322,8 @@ async function startUnlocked(dir: string, opts: LocalGridOptions): Promise<GridS
           publicAddress: hostAddress(n.index),
           prefix: nodePrefix(prefix, n.index),
           zdbPort: await freePort(),
+          dns: state.dns ? `${state.dns.address}:${state.dns.port}` : undefined,
+          ca: state.ca,
         });
         const rec = await startNodeDaemon(n, { logFile: path.join(dir, 'logs', `node${n.index}.log`) });
         n.process = rec.process;
@@ -348,6 +356,16 @@ async function startUnlocked(dir: string, opts: LocalGridOptions): Promise<GridS
     if (err instanceof TfgridError) throw err;
     throw new TfgridError(`local grid start-up failed: ${errorText(err)}`, { fix: `see logs in ${path.join(dir, 'logs')}` }, { cause: err });
   }
+}
+
+/** Makes the grid CA and writes it as `<dir>/grid-ca.crt` (what clients trust) and `<dir>/grid-ca.key` (0600). */
+export function writeGridCa(dir: string): { certFile: string; keyFile: string } {
+  const ca = createGridCa({ commonName: 'tfgrid local grid CA' });
+  const certFile = path.join(dir, 'grid-ca.crt');
+  const keyFile = path.join(dir, 'grid-ca.key');
+  fs.writeFileSync(certFile, ca.certPem);
+  fs.writeFileSync(keyFile, ca.keyPem, { mode: 0o600 });
+  return { certFile, keyFile };
 }
 
 export interface DownReport {

@@ -22,6 +22,10 @@ export interface NodeWiring {
   /** Name prefix of the node's Linux backends (≤ 6 characters). */
   prefix: string;
   zdbPort: number;
+  /** `host:port` of the grid DNS, which the gateway checks FQDNs against. */
+  dns?: string;
+  /** The grid CA's PEM files (one CA for every gateway of the grid). */
+  ca?: { certFile: string; keyFile: string };
 }
 
 /** The node's config (validated by the node's own schema before it is written). */
@@ -45,7 +49,14 @@ export function nodeConfigFor(n: NodeState, w: NodeWiring): NodeConfigInput {
     zdb: { port: w.zdbPort, addresses: ['127.0.0.1'] },
     logLevel: 'info',
   };
-  if (w.backend === 'linux') cfg.linux = { prefix: w.prefix, hostNetns: n.netns, uplink: n.uplink };
+  if (w.backend === 'linux') {
+    cfg.linux = { prefix: w.prefix, hostNetns: n.netns, uplink: n.uplink };
+    // The daemon stays in the root namespace (chain, relay, hub and DNS on 127.0.0.1); the gateway's public
+    // listeners (80/443) are bound on the node's address inside its host namespace and relayed to the proxy.
+    cfg.gateway = { listenNetns: n.netns, ...(w.dns ? { dns: w.dns } : {}), ...(w.ca ? { ca: w.ca } : {}), runDir: `/run/tfgrid-${w.prefix}` };
+    // Several nodes share the root namespace: the qsfs metrics listener takes any free port.
+    cfg.qsfs = { metricsPort: 0 };
+  }
   return cfg;
 }
 

@@ -75,6 +75,8 @@ export const gridStateSchema = z.object({
   /** URL of the hub's busybox base flist (`tf/base`), when it could be built. */
   baseFlist: z.string().optional(),
   dns: serviceStateSchema.extend({ address: z.string(), port: z.number().int() }).optional(),
+  /** The grid CA every gateway's certificates chain to (PEM files in the grid dir); clients trust `certFile`. */
+  ca: z.object({ certFile: z.string(), keyFile: z.string() }).optional(),
   /** The grid internet's namespace, empty with sim. */
   internetNs: z.string(),
   gatewayDomain: z.string(),
