@@ -4,7 +4,7 @@
  */
 import { setGridDnsHost } from '../../local/grid/dns-records';
 import type { GridState } from '../../local/grid/state';
-import { e2eGridDir, ensureE2eGrid, runE2eExample } from './shared-grid';
+import { e2eGridDir, ensureE2eGrid, fetchFromLaptop, runE2eExample } from './shared-grid';
 
 jest.setTimeout(300_000);
 let grid: GridState;
@@ -24,14 +24,25 @@ describe('examples (stacks and gateways) on the local grid', () => {
     const up = await runE2eExample(grid, 'name-proxy', 'up', { subdomain: 'e2eapp' });
     expect(up.outputs.fqdn).toBe('e2eapp.node1.tfgrid.test');
     expect(up.outputs.nameContractId).toEqual(expect.any(Number));
+    if (grid.backend === 'linux') {
+      // A user on the grid internet reaches the machine's httpd through node 1's gateway, over HTTP and HTTPS.
+      const node1 = grid.nodes[0].address.split('/')[0];
+      expect(await fetchFromLaptop(grid, 'http://e2eapp.node1.tfgrid.test/', node1, 1)).toContain('hello from the tfgrid base flist');
+      expect(await fetchFromLaptop(grid, 'https://e2eapp.node1.tfgrid.test/', node1, 1)).toContain('hello from the tfgrid base flist');
+    }
     await runE2eExample(grid, 'name-proxy', 'destroy', { subdomain: 'e2eapp' });
   });
 
   it('fqdn-proxy: serves a domain the grid DNS points at the gateway node', async () => {
     const node1 = grid.nodes[0];
-    setGridDnsHost(e2eGridDir(), 'shop.example.test', [(node1.address || '198.18.0.11/16').split('/')[0]]);
+    const node1Ip = (node1.address || '198.18.0.11/16').split('/')[0];
+    setGridDnsHost(e2eGridDir(), 'shop.example.test', [node1Ip]);
     const up = await runE2eExample(grid, 'fqdn-proxy');
     expect(up.outputs.domain).toBe('shop.example.test');
+    if (grid.backend === 'linux') {
+      expect(await fetchFromLaptop(grid, 'http://shop.example.test/', node1Ip, 2)).toContain('hello from the tfgrid base flist');
+      expect(await fetchFromLaptop(grid, 'https://shop.example.test/', node1Ip, 2)).toContain('hello from the tfgrid base flist');
+    }
     await runE2eExample(grid, 'fqdn-proxy', 'destroy');
   });
 
