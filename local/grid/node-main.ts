@@ -1,6 +1,6 @@
 /**
  * A local-grid node daemon: `node-main <config.json>`. Like `tfgrid node run` (node/main.ts). With
- * `backend: linux` node/runtime builds every real backend itself (DESIGN.md §4): workloads live in the host
+ * `backend: linux` it builds the real backends (DESIGN.md §4, `linuxBackends` below): workloads live in the host
  * namespace the grid made for the node (`linux.hostNetns`, `linux.uplink`), and the gateway's public
  * listeners are bound on the node's address there (`gateway.listenNetns`), checking FQDNs against the grid
  * DNS (`gateway.dns`) and signing with the grid CA (`gateway.ca`). The daemon itself stays in the root
@@ -11,10 +11,62 @@
 import { errorText } from '../../protocol/common/errors';
 import { createLineLogger, type Logger } from '../../protocol/common/log';
 import { loadNodeConfig, type NodeConfig } from '../../node/config';
-import { createNodeRuntime, createSimBackends, engineChainFrom } from '../../node/runtime';
+import { createNodeRuntime, createNodeServices, createSimBackends, engineChainFrom } from '../../node/runtime';
 import { createSimNetwork } from '../../node/backends/network/sim';
+import { networkId as md5NetworkId, type NetworkBackend } from '../../node/backends/network/network';
+import { createLinuxBackends } from '../../node/backends/machine/linux-backends';
 import type { Backends } from '../../node/engine/deps';
+import type { Engine } from '../../node/engine/engine';
+import { networkId as zosNetworkId } from '../../protocol/zos';
 import { createChainClient } from '../../protocol/chain';
+
+/**
+ * The network backend as the gateway's private-network bridge sees it. node/runtime `createNodeServices`
+ * looks a twin's network up by `networkId` of node/backends/network (md5 hex), while the engine keys network
+ * resources by the ZOS NetID (protocol/zos `networkId`, what `netIdOf` in node/engine/wire.ts uses), so the
+ * bridge answers "network … not found on this node" for every network. Until node/runtime uses the ZOS NetID,
+ * a lookup that misses is matched against the (twin, name) of the engine's network workloads.
+ */
+function bridgeNetworkView(inner: NetworkBackend, engine: () => Engine | undefined): NetworkBackend {
+  return {
+    ...inner,
+    async get(netId) {
+      const direct = await inner.get(netId);
+      if (direct) return direct;
+      const e = engine();
+      for (const twin of e?.twins() ?? []) {
+        for (const d of e?.deployments(twin) ?? []) {
+          for (const w of d.workloads) {
+            if (w.type === 'network' && md5NetworkId(twin, w.name) === netId) return inner.get(zosNetworkId(twin, w.name));
+          }
+        }
+      }
+      return undefined;
+    },
+  };
+}
+
+/**
+ * The Linux backends of one node, as node/runtime `createLinuxNodeBackends` builds them (workloads in the
+ * node's host namespace, the real 0-db, gateway and qsfs services) with two local-grid differences: state
+ * lives directly under `dataDir` (where `tfgrid local down` runs the backends' cleanup), and the gateway
+ * sees networks through `bridgeNetworkView`.
+ */
+async function linuxBackends(config: NodeConfig, log: Logger): Promise<{ backends: Backends; close: () => Promise<void>; setEngine: (e: Engine) => void }> {
+  if (!config.linux) throw new Error('backend linux needs the `linux` section (prefix, hostNetns, uplink)');
+  if (config.node.id === undefined) throw new Error('the local grid writes node.id into every node config');
+  const linux = createLinuxBackends({ prefix: config.linux.prefix, dataDir: config.dataDir, hostNetns: config.linux.hostNetns, uplink: config.linux.uplink, log });
+  const chain = await createChainClient({ urls: config.chain.urls, log });
+  let engine: Engine | undefined;
+  const network = bridgeNetworkView(linux.network, () => engine);
+  const services = await createNodeServices(config, engineChainFrom(chain, config.node.id), log, { network, dir: config.dataDir, prefix: config.linux.prefix });
+  log.info('backends', { real: 'storage, network, machine, flist, zdb, gateway, qsfs' });
+  return {
+    backends: { storage: linux.storage, network: linux.network, machine: linux.machines, flist: linux.flists, ...services },
+    close: () => chain.close(),
+    setEngine: (e) => (engine = e),
+  };
+}
 
 /**
  * The sim backends as node/runtime builds them, except that the network has an uplink when the node has a
@@ -33,9 +85,9 @@ async function simBackends(config: NodeConfig, log: Logger): Promise<{ backends:
 export async function main(configFile: string): Promise<void> {
   const config = loadNodeConfig(configFile);
   const log = createLineLogger((line) => process.stderr.write(line + '\n'), { level: config.logLevel });
-  // linux: node/runtime builds the real backends and services from the config the grid wrote.
-  const extra = config.backend === 'linux' ? { backends: undefined, close: async () => {} } : await simBackends(config, log);
+  const extra = config.backend === 'linux' ? await linuxBackends(config, log) : { ...(await simBackends(config, log)), setEngine: () => {} };
   const node = await createNodeRuntime(config, { log, backends: extra.backends });
+  extra.setEngine(node.engine);
   await node.peer.ready(30_000).catch((err: Error) => log.warn('relay not reachable yet', { err: err.message }));
   process.stdout.write(`node ready: node ${node.nodeId} twin ${node.twinId}\n`);
   await new Promise<void>((resolve) => {
