@@ -27,7 +27,7 @@ import { createChainClient } from '../../protocol/chain';
  * bridge answers "network … not found on this node" for every network. Until node/runtime uses the ZOS NetID,
  * a lookup that misses is matched against the (twin, name) of the engine's network workloads.
  */
-function bridgeNetworkView(inner: NetworkBackend, engine: () => Engine | undefined): NetworkBackend {
+export function bridgeNetworkView(inner: NetworkBackend, engine: () => Engine | undefined): NetworkBackend {
   return {
     ...inner,
     async get(netId) {
