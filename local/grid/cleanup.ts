@@ -1,7 +1,8 @@
 /**
  * `tfgrid local down` leaves nothing behind (DESIGN.md §4; machine.md "Clean up by name"): after the daemons
  * are stopped by PID, this sweeps what they may have left — mounts under the grid's directory, loop devices
- * backed by files in it, network namespaces and wireguard-go control sockets named with the grid's prefix,
+ * backed by files in it, network namespaces, wireguard-go control sockets and gateway forwarder socket dirs
+ * (`/run/tfgrid-<node prefix>`) named with the grid's prefix,
  * cgroups named with it. Each sweep touches only names that carry the prefix or paths under the grid dir.
  * @module
  */
@@ -156,6 +157,22 @@ export async function sweepGrid(opts: { dir: string; prefixes: string[]; log?: L
       report.sockets.push(s);
     } catch (err) {
       fail(`rm ${wgDir}/${s}`, err);
+    }
+  }
+  // The gateway bridges' forwarder sockets: `/run/tfgrid-<node prefix>` (node/runtime `gateway.runDir`).
+  let runEntries: string[] = [];
+  try {
+    runEntries = fs.readdirSync('/run');
+  } catch {
+    runEntries = [];
+  }
+  for (const d of runEntries) {
+    if (!prefixes.some((p) => d.startsWith(`tfgrid-${p}`))) continue;
+    try {
+      fs.rmSync(path.join('/run', d), { recursive: true, force: true });
+      report.sockets.push(d);
+    } catch (err) {
+      fail(`rm -r /run/${d}`, err);
     }
   }
   for (const cg of cgroupsWithPrefix(prefixes)) {

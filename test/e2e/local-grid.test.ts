@@ -1,7 +1,7 @@
 /**
  * `tfgrid local up → status → logs → down → up → down` through the real CLI (issue 7 "Done when"): idempotent up,
  * status --json with chain/relay URLs and each node's id, twin, farm, public IPs and domain, and after `down`
- * nothing of the grid remains (no process, namespace, mount, loop device, wireguard socket).
+ * nothing of the grid remains (no process, namespace, mount, loop device, wireguard socket, gateway socket dir).
  */
 import { execFile } from 'child_process';
 import * as fs from 'fs';
@@ -34,6 +34,8 @@ async function expectNothingLeft(state: GridState): Promise<void> {
   expect(await loopsUnder(dir)).toEqual([]);
   const socks = fs.existsSync('/var/run/wireguard') ? fs.readdirSync('/var/run/wireguard') : [];
   expect(socks.filter((s) => s.startsWith(state.prefix))).toEqual([]);
+  // The gateways' private-network forwarder dirs (one per node).
+  expect(fs.readdirSync('/run').filter((d) => d.startsWith(`tfgrid-${state.prefix}`))).toEqual([]);
   expect(readState(dir)).toBeUndefined();
 }
 
