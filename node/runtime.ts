@@ -33,7 +33,8 @@ import type { GatewayBackend } from './backends/gateway/gateway';
 import type { GridCa } from './backends/gateway/grid-ca';
 import type { QsfsDaemon } from './backends/qsfs/daemon';
 import type { ZdbBackend } from './backends/zdb/zdb';
-import { networkId, type NetworkBackend } from './backends/network/network';
+import type { NetworkBackend } from './backends/network/network';
+import { netIdOf } from './engine/wire';
 import { stopZlogStreams } from './engine/managers/zlogs';
 import { createGridDnsResolver } from '../local/dns/grid-dns';
 import { createLinuxBackends } from './backends/machine/linux-backends';
@@ -264,7 +265,7 @@ export async function createNodeServices(config: NodeConfig, chain: EngineChain,
       { log },
       {
         runDir: g.runDir ?? `/run/tfgrid-${prefix}`,
-        netnsFor: async (twin, name) => (await hosts.network.get(networkId(twin, name)))?.netns,
+        netnsFor: async (twin, name) => (await hosts.network.get(netIdOf(twin, name)))?.netns,
       },
     );
     closers.push(() => bridge.close());
