@@ -11,6 +11,7 @@
  */
 import { execFile, execFileSync, spawn, type ChildProcess } from 'child_process';
 import { promisify } from 'util';
+import * as fs from 'fs';
 import * as http from 'http';
 import * as https from 'https';
 import { randomBytes } from 'crypto';
@@ -150,6 +151,7 @@ describeWithTools(['ip', 'wireguard-go'], { root: true })('gateway workloads thr
     if (backends) for (const b of [backends.machine, backends.gateway, backends.qsfs, backends.zdb, backends.network, backends.storage, backends.flist]) await b.close().catch(() => undefined);
     await dns?.close();
     await chain?.close();
+    fs.rmSync(`/run/tfg-${prefix}`, { recursive: true, force: true });
     try {
       execFileSync('ip', ['netns', 'del', hostNetns]);
     } catch {
@@ -211,6 +213,7 @@ describeWithTools(['ip'], { root: true })('gateway public listeners in another n
     } catch {
       // already gone
     }
+    fs.rmSync(`/run/tfg-${ns}`, { recursive: true, force: true });
     tmp?.remove();
   });
 
