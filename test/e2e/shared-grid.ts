@@ -53,17 +53,17 @@ export async function runE2eExample(grid: GridState, name: string, mode: 'up' | 
 /**
  * Fetches `url` with curl from a "laptop" namespace on the grid internet (local/topology `createLaptop`),
  * `host` resolved to `address` (what the grid DNS answers), trusting the grid CA for HTTPS. Linux grids only.
- * Returns the body; throws with curl's error when the fetch fails.
+ * Transient answers (connection refused, 502 while the machine's server starts) are retried by curl.
+ * Returns the body; throws with curl's error when the fetch fails. `slot` keeps laptops of parallel files apart.
  */
 export async function fetchFromLaptop(grid: GridState, url: string, address: string, slot: number): Promise<string> {
-  const { createLaptop, removeLaptop, planTopology } = await import('../../local/topology');
-  const { runCommand } = await import('../../local/topology');
+  const { createLaptop, removeLaptop, planTopology, runCommand } = await import('../../local/topology');
   const plan = planTopology({ prefix: grid.prefix, nodes: grid.nodes.length, farms: [] });
   const laptop = await createLaptop(plan, slot);
   try {
     const u = new URL(url);
     const port = u.port || (u.protocol === 'https:' ? '443' : '80');
-    const args = ['--net=/run/netns/' + laptop.netns, 'curl', '-sS', '--fail', '--max-time', '20', '--resolve', `${u.hostname}:${port}:${address}`];
+    const args = ['--net=/run/netns/' + laptop.netns, 'curl', '-sS', '--fail', '--max-time', '20', '--retry', '5', '--retry-delay', '1', '--retry-connrefused', '--resolve', `${u.hostname}:${port}:${address}`];
     if (grid.ca) args.push('--cacert', grid.ca.certFile);
     return await runCommand('nsenter', [...args, url]);
   } finally {
