@@ -29,7 +29,7 @@ bench: ## run the benchmarks in bench/ and print their reports
 clean:
 	rm -rf dist .jest-results.json
 
-quickstart: ## local grid up, then deploy examples/web-app (Pulumi CLI if installed, else the test engine) and print its outputs
+quickstart: setup ## set up, local grid up, then deploy examples/web-app (Pulumi CLI if installed, else the test engine) and print its outputs
 	node bin/tfgrid local up
 	node bin/tfgrid local deploy examples/web-app
 
