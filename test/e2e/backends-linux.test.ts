@@ -1,0 +1,128 @@
+/**
+ * Issue 8 "Done when", through a Pulumi example on the shared local grid with the linux backends (machine.md
+ * runc, network.md WireGuard, storage.md zmount): `examples/backends-proof` puts a container on nodes 1 and 2
+ * of one private network, a disk on node 1 used by a machine that is then replaced, and a container that
+ * allocates more than its memory limit. Checks run inside the machines (`runc exec` with each node's runc root),
+ * never through 127.0.0.1.
+ */
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { nodePrefix } from '../../local/grid/grid';
+import type { GridState } from '../../local/grid/state';
+import { CGROUP_ROOT, machineNames } from '../../node/backends/machine/linux';
+import { describeWithTools } from '../helpers/require-tools';
+import { ensureE2eGrid, runE2eExample } from './shared-grid';
+
+jest.setTimeout(300_000);
+
+const EXAMPLE = 'backends-proof';
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** runc's view of one machine of grid node `index` (1-based), addressed by the workload id the node reports. */
+function machineOn(grid: GridState, index: number, machineId: string) {
+  const node = grid.nodes[index - 1];
+  const prefix = nodePrefix(grid.prefix, node.index);
+  const names = machineNames(prefix);
+  const root = path.join(node.dataDir, 'machines', 'runc');
+  const container = names.container(machineId);
+  const runc = (...args: string[]) => execFileSync('runc', ['--root', root, ...args], { encoding: 'utf8', stdio: 'pipe', timeout: 30_000 });
+  return {
+    container,
+    exec: (...cmd: string[]) => runc('exec', container, ...cmd),
+    status: (): string => {
+      try {
+        return (JSON.parse(runc('state', container)) as { status: string }).status;
+      } catch {
+        return 'gone';
+      }
+    },
+    memoryCgroup: path.join(CGROUP_ROOT, 'memory', names.cgroupParent, container),
+  };
+}
+
+describeWithTools(['runc', 'ip', 'wireguard-go', 'wg', 'losetup', 'mkfs.ext4'], { root: true })('linux backends through examples/backends-proof', () => {
+  let grid: GridState;
+  let up: Awaited<ReturnType<typeof runE2eExample>>;
+  beforeAll(async () => {
+    grid = await ensureE2eGrid();
+    if (grid.backend !== 'linux') throw new Error(`the shared e2e grid runs the ${grid.backend} backend; these tests need linux (root)`);
+    up = await runE2eExample(grid, EXAMPLE);
+  });
+  afterAll(async () => {
+    if (up) await runE2eExample(grid, EXAMPLE, 'destroy');
+  });
+
+  it('containers on two nodes ping each other over the WireGuard private network', async () => {
+    const subnets = up.outputs.nodeSubnets as Record<string, string>;
+    const aIp = String(up.outputs.aIp);
+    const bIp = String(up.outputs.bIp);
+    expect(aIp.split('.').slice(0, 3).join('.') + '.0/24').toBe(subnets['1']);
+    expect(bIp.split('.').slice(0, 3).join('.') + '.0/24').toBe(subnets['2']);
+    const a = machineOn(grid, 1, String(up.outputs.aId));
+    const b = machineOn(grid, 2, String(up.outputs.bId));
+    // Each machine is a container on its own node: the other's container does not exist there.
+    expect(a.status()).toBe('running');
+    expect(b.status()).toBe('running');
+    expect(machineOn(grid, 2, String(up.outputs.aId)).status()).toBe('gone');
+    const pingFrom = async (m: ReturnType<typeof machineOn>, to: string): Promise<string> => {
+      let last = '';
+      // the first packets wait for the WireGuard handshake between the nodes
+      for (let i = 0; i < 10; i++) {
+        try {
+          return m.exec('/bin/ping', '-c', '2', '-W', '2', to);
+        } catch (err) {
+          last = String((err as { stdout?: string }).stdout ?? '') + String((err as Error).message);
+          await sleep(500);
+        }
+      }
+      throw new Error(`no answer from ${to}: ${last}`);
+    };
+    expect(await pingFrom(a, bIp)).toMatch(new RegExp(`bytes from ${bIp.replace(/\./g, '\\.')}`));
+    expect(await pingFrom(b, aIp)).toMatch(new RegExp(`bytes from ${aIp.replace(/\./g, '\\.')}`));
+    // Node 1 sends the other node's /24 through the network's WireGuard interface, which has a live peer.
+    const prefix1 = nodePrefix(grid.prefix, grid.nodes[0].index);
+    const viaWg = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })
+      .split('\n')
+      .map((l) => l.split(' ')[0])
+      .filter((ns) => ns.startsWith(`${prefix1}-nr-`))
+      .map((ns) => ({ ns, dev: /\bdev (\S+)/.exec(execFileSync('ip', ['-n', ns, 'route', 'get', bIp], { encoding: 'utf8' }))?.[1] ?? '' }))
+      .filter((r) => r.dev.startsWith(`${prefix1}w`));
+    expect(viaWg).toHaveLength(1);
+    const transfer = execFileSync('ip', ['netns', 'exec', viaWg[0].ns, 'wg', 'show', viaWg[0].dev, 'transfer'], { encoding: 'utf8' });
+    const rx = transfer.trim().split('\n').map((l) => Number(l.split('\t')[1] ?? 0));
+    expect(Math.max(...rx)).toBeGreaterThan(0);
+  });
+
+  it('a file written on a zmount survives a replacement of the machine that keeps the disk', async () => {
+    const before = machineOn(grid, 1, String(up.outputs.writerId));
+    expect(before.exec('/bin/cat', '/data/note').trim().split('\n')).toEqual(['written-by-generation-1', 'seen-by-generation-1']);
+    const next = await runE2eExample(grid, EXAMPLE, 'up', { generation: '2' });
+    const ops = Object.fromEntries(next.steps.map((s) => [s.name, s.op]));
+    expect(ops.writer).toMatch(/replace/);
+    expect(ops.keep).toBe('same');
+    const after = machineOn(grid, 1, String(next.outputs.writerId));
+    expect(after.status()).toBe('running');
+    // the new machine's environment and the old machine's file: the disk was kept, the machine is new
+    expect(after.exec('/bin/sh', '-c', 'echo $GENERATION').trim()).toBe('2');
+    expect(after.exec('/bin/cat', '/data/note').trim().split('\n')).toEqual(['written-by-generation-1', 'seen-by-generation-1', 'seen-by-generation-2']);
+    up = next;
+  });
+
+  it('a container that allocates more than its memory limit is killed by the kernel (cgroup OOM)', async () => {
+    const hog = machineOn(grid, 2, String(up.outputs.hogId));
+    let status = hog.status();
+    for (let i = 0; i < 60 && status === 'running'; i++) {
+      await sleep(500);
+      status = hog.status();
+    }
+    expect(status).toBe('stopped');
+    const oom = fs.readFileSync(path.join(hog.memoryCgroup, 'memory.oom_control'), 'utf8');
+    expect(Number(/oom_kill (\d+)/.exec(oom)?.[1] ?? '0')).toBeGreaterThan(0);
+    const limit = Number(fs.readFileSync(path.join(hog.memoryCgroup, 'memory.limit_in_bytes'), 'utf8'));
+    expect(limit).toBe(256 * 1024 * 1024);
+  });
+});
