@@ -38,3 +38,5 @@ export const aId = a.machineId;
 export const bId = b.machineId;
 export const writerId = writer.machineId;
 export const hogId = hog.machineId;
+export const hogState = hog.state;
+export const hogMessage = hog.message;

@@ -125,4 +125,8 @@ describeWithTools(['runc', 'ip', 'wireguard-go', 'wg', 'losetup', 'mkfs.ext4'], 
     const limit = Number(fs.readFileSync(path.join(hog.memoryCgroup, 'memory.limit_in_bytes'), 'utf8'));
     expect(limit).toBe(256 * 1024 * 1024);
   });
+
+  // The node does not report it: the zmachine manager ignores the status `machines.run` returns and nothing in
+  // the engine polls `machines.status` afterwards, so `pulumi refresh` still reads the hog's workload as `ok`.
+  it.todo('the node reports the OOM-killed machine in error (needs the engine to poll machine status)');
 });
