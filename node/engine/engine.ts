@@ -4,7 +4,9 @@
  * one at a time: chain validation, type-ordered provisioning, per-workload transactions. Contract events,
  * the periodic chain sync and boot recovery enqueue jobs on the same queue.
  * Facts: zos-protocol.md §3.2 (sync), §3.3 (async), §3.4/§3.6 (update order), §3.7 (events), §3.8 (boot),
- * §6.1 (memory check), §8.
+ * §6.1 (memory check), §8. Machine health: a zmachine whose machine died on its own (OOM kill, exit) is failed
+ * with state `error` like zosbase's vm monitor does; checked between jobs, every `healthIntervalMs` and right after
+ * each provision/update job.
  *
  * Job payloads are persisted (`jobs.payload`): add fields, never rename.
  * @module
@@ -90,6 +92,8 @@ export interface EngineOptions {
   shuffleGet?: boolean;
   /** Memory actually used on the host, for the §6.1 check; defaults to 0 (the sim uses reservations only). */
   actualMemoryUsed?: () => bigint;
+  /** Period of the machine-health check (ms); default 2000, 0 = only after provision/update jobs. */
+  healthIntervalMs?: number;
 }
 
 export interface Statistics {
@@ -122,6 +126,8 @@ export interface Engine {
   start(): Promise<void>;
   /** Resolves when the queue is empty and the worker idle. */
   idle(): Promise<void>;
+  /** Runs one machine-health pass on the worker (after queued jobs); resolves when it is done. */
+  checkHealth(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -218,6 +224,15 @@ export function createEngine(deps: EngineDeps, opts: EngineOptions): Engine {
     const ws = idleWaiters;
     idleWaiters = [];
     for (const w of ws) w();
+  };
+
+  // ---- machine health (between jobs, so it never races a deprovision/pause of the same workload) ----
+  let healthDue = false;
+  let healthWaiters: (() => void)[] = [];
+  let healthTimer: ReturnType<typeof setInterval> | undefined;
+  const requestHealth = () => {
+    healthDue = true;
+    kick();
   };
 
   const enqueue = (op: string, twinId: number, contractId: bigint, payload: JobPayload) => {
@@ -483,6 +498,30 @@ export function createEngine(deps: EngineDeps, opts: EngineOptions): Engine {
     }
   };
 
+  /** One pass: every `ok` workload whose manager reports it dead gets an `error` transaction with the reason. */
+  const healthPass = async () => {
+    for (const { twinId: twin, contractId: contract } of storage.all()) {
+      if (closed) return;
+      const dl = storage.get(twin, contract);
+      if (!dl || !dl.workloads.some((w) => w.result.state === 'ok' && managers[w.type]?.health)) continue;
+      const vs = views(dl);
+      for (const [i, w] of dl.workloads.entries()) {
+        const mgr = managers[w.type];
+        if (w.result.state !== 'ok' || !mgr?.health) continue;
+        let failed: string | undefined;
+        try {
+          failed = await mgr.health(managerContext(twin, contract, w.name, vs), vs[i].data);
+        } catch (err) {
+          log.warn('health check failed', { twin, contract: contract.toString(), workload: w.name, err: errorText(err) });
+          continue;
+        }
+        if (failed === undefined) continue;
+        log.warn('workload died', { twin, contract: contract.toString(), workload: w.name, err: failed });
+        write(twin, contract, { ...w, result: { created: nowSec(), state: 'error', message: failed, data: null } }, vs[i].data);
+      }
+    }
+  };
+
   const runJob = async (job: StoredJob) => {
     const p = JSON.parse(job.payload) as JobPayload;
     const { twinId: twin, contractId: contract } = job;
@@ -499,6 +538,7 @@ export function createEngine(deps: EngineDeps, opts: EngineOptions): Engine {
         }
         if (job.op === 'provision') await provisionAll(twin, contract);
         else await applyUpdate(twin, contract, p.target ?? '', p.ops ?? []);
+        healthDue = true;
         await reportResources(twin, contract);
         return;
       }
@@ -518,6 +558,19 @@ export function createEngine(deps: EngineDeps, opts: EngineOptions): Engine {
   const loop = async () => {
     while (!closed) {
       const job = storage.peekJob();
+      if (!job && healthDue) {
+        busy = true;
+        healthDue = false;
+        const waiters = healthWaiters;
+        healthWaiters = [];
+        try {
+          await healthPass();
+        } catch (err) {
+          log.error('health pass failed', { err: errorText(err) });
+        }
+        for (const w of waiters) w();
+        continue;
+      }
       if (!job) {
         busy = false;
         notifyIdle();
@@ -692,6 +745,19 @@ export function createEngine(deps: EngineDeps, opts: EngineOptions): Engine {
       }
       log.info('engine started', { purged, requeued, pending: pending.size });
       loopDone = loop();
+      const every = opts.healthIntervalMs ?? 2000;
+      if (every > 0) {
+        healthTimer = setInterval(requestHealth, every);
+        healthTimer.unref?.();
+      }
+    },
+
+    checkHealth() {
+      if (closed) return Promise.resolve();
+      return new Promise<void>((r) => {
+        healthWaiters.push(r);
+        requestHealth();
+      });
     },
 
     idle() {
@@ -701,6 +767,10 @@ export function createEngine(deps: EngineDeps, opts: EngineOptions): Engine {
 
     async close() {
       closed = true;
+      if (healthTimer) clearInterval(healthTimer);
+      const waiters = healthWaiters;
+      healthWaiters = [];
+      for (const w of waiters) w();
       kick();
       await loopDone;
     },

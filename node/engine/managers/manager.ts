@@ -48,6 +48,11 @@ export interface Manager {
   update?(ctx: ManagerContext, data: unknown, previous: unknown): Promise<unknown>;
   pause?(ctx: ManagerContext, data: unknown): Promise<void>;
   resume?(ctx: ManagerContext, data: unknown): Promise<void>;
+  /**
+   * Liveness of an `ok` workload (zosbase vm monitor): the message the workload is failed with when what runs it
+   * has died on its own, undefined while it is healthy (or paused). The engine polls it between jobs.
+   */
+  health?(ctx: ManagerContext, data: unknown): Promise<string | undefined>;
 }
 
 /** An update the node refused; the workload keeps running with its old config (zosbase `provision.UnChanged`). */

@@ -70,6 +70,15 @@ async function mountsFor(ctx: ManagerContext, d: ZMachineData, vmMode: boolean):
   return out;
 }
 
+/**
+ * The result message of a machine that stopped on its own (zosbase vm monitor fails such a workload with the
+ * reason it could not be kept running): `vm is not running: <backend reason>`.
+ */
+export function machineDiedMessage(state: 'oom-killed' | 'exited', reason?: string, exitCode?: number): string {
+  const why = reason || (state === 'oom-killed' ? 'machine exceeded its memory limit and was killed' : `machine exited with code ${exitCode ?? 'unknown'}`);
+  return `vm is not running: ${why}`;
+}
+
 async function cleanup(ctx: ManagerContext, d: ZMachineData): Promise<void> {
   await ctx.backends.machine.remove(ctx.wid);
   await ctx.backends.network.detach(ctx.wid);
@@ -158,6 +167,11 @@ export const zmachineManager: Manager = {
   },
   async deprovision(ctx, data) {
     await cleanup(ctx, data as ZMachineData);
+  },
+  async health(ctx) {
+    const st = await ctx.backends.machine.status(ctx.wid);
+    if (!st || (st.state !== 'oom-killed' && st.state !== 'exited')) return undefined;
+    return machineDiedMessage(st.state, st.reason, st.exitCode);
   },
   pause: (ctx) => ctx.backends.machine.pause(ctx.wid),
   resume: (ctx) => ctx.backends.machine.resume(ctx.wid),
