@@ -12,7 +12,7 @@
  *
  * @example
  *   const hub = await createHub({ dir: '/var/lib/tfgrid/hub' });
- *   await hub.publishDir('tf', 'base', await buildBaseRootfs('/tmp/base'));
+ *   await hub.publishDir('tf', 'base', await buildBaseRootfs(path.join(dataDir, 'base')));
  *   // machines use `${hub.url}/tf/base.flist`
  *   await hub.close();
  * @module
