@@ -47,6 +47,8 @@ function machineOn(grid: GridState, index: number, machineId: string) {
 describeWithTools(['runc', 'ip', 'wireguard-go', 'wg', 'losetup', 'mkfs.ext4'], { root: true })('linux backends through examples/backends-proof', () => {
   let grid: GridState;
   let up: Awaited<ReturnType<typeof runE2eExample>>;
+  /** The example's `generation` config the stack was last brought up with. */
+  let generation = '1';
   beforeAll(async () => {
     grid = await ensureE2eGrid();
     if (grid.backend !== 'linux') throw new Error(`the shared e2e grid runs the ${grid.backend} backend; these tests need linux (root)`);
@@ -101,6 +103,7 @@ describeWithTools(['runc', 'ip', 'wireguard-go', 'wg', 'losetup', 'mkfs.ext4'], 
     const before = machineOn(grid, 1, String(up.outputs.writerId));
     expect(before.exec('/bin/cat', '/data/note').trim().split('\n')).toEqual(['written-by-generation-1', 'seen-by-generation-1']);
     const next = await runE2eExample(grid, EXAMPLE, 'up', { generation: '2' });
+    generation = '2';
     const ops = Object.fromEntries(next.steps.map((s) => [s.name, s.op]));
     expect(ops.writer).toMatch(/replace/);
     expect(ops.keep).toBe('same');
@@ -126,7 +129,20 @@ describeWithTools(['runc', 'ip', 'wireguard-go', 'wg', 'losetup', 'mkfs.ext4'], 
     expect(limit).toBe(256 * 1024 * 1024);
   });
 
-  // The node does not report it: the zmachine manager ignores the status `machines.run` returns and nothing in
-  // the engine polls `machines.status` afterwards, so `pulumi refresh` still reads the hog's workload as `ok`.
-  it.todo('the node reports the OOM-killed machine in error (needs the engine to poll machine status)');
+  // The node's machine-health check (every 2 s) fails the workload with the backend's reason; `refresh` reads it
+  // back into the hog's state and the next `up` (no input changed: every resource `same`) exports it.
+  it('the node reports the OOM-killed machine in error with the memory-limit reason', async () => {
+    let state = '';
+    let message = '';
+    for (let i = 0; i < 10 && state !== 'error'; i++) {
+      if (i > 0) await sleep(2000);
+      await runE2eExample(grid, EXAMPLE, 'refresh', { generation });
+      const next = await runE2eExample(grid, EXAMPLE, 'up', { generation });
+      expect(next.steps.filter((s) => s.op !== 'same')).toEqual([]);
+      state = String(next.outputs.hogState);
+      message = String(next.outputs.hogMessage);
+    }
+    expect(state).toBe('error');
+    expect(message).toBe(`vm is not running: machine exceeded its memory limit of ${256 * 1024 * 1024} bytes and was killed`);
+  });
 });
