@@ -61,7 +61,14 @@ describe('deployment coordinator on the local chain, relay and nodes', () => {
     expect(grown.version).toBe(2);
     expect(await versions(n1, a.contractId)).toEqual({ a: 2, b: 1 });
     const onChain = await conn.deps.chain.getContract(a.contractId);
-    expect(onChain?.deploymentHash).toBe(conn.deps.codec.hashDeployment(await (await conn.deps.node(n1)).get(a.contractId)));
+    // The node returns workloads shuffled (shuffleGet, like real nodes): put them back in the order the
+    // coordinator signed before hashing, and check they are the same workloads.
+    const sent = await co.current(n1, 'basic', a.contractId);
+    const fetched = await (await conn.deps.node(n1)).get(a.contractId);
+    const order = sent!.workloads.map((w) => w.name);
+    expect(fetched.workloads.map((w) => w.name).sort()).toEqual([...order].sort());
+    const reordered = { ...fetched, workloads: order.map((n) => fetched.workloads.find((w) => w.name === n)!) };
+    expect(onChain?.deploymentHash).toBe(conn.deps.codec.hashDeployment(reordered));
 
     const d = delta();
     expect((await co.apply({ node: n1, group: 'basic', op: disk('b') })).version).toBe(2); // same data: nothing sent
