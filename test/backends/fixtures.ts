@@ -5,7 +5,9 @@
  */
 import { execFileSync } from 'child_process';
 import { promises as fs } from 'fs';
+import * as os from 'os';
 import * as path from 'path';
+import { createLinuxBackends, type LinuxBackends } from '../../node/backends/machine/linux-backends';
 
 /** Writes `<dir>/image.tar` and returns its path. The image: /etc/b, /data/y, entry `echo 'hello world'`, FOO=bar. */
 export async function makeDockerArchive(dir: string): Promise<string> {
@@ -35,4 +37,37 @@ export async function makeDockerArchive(dir: string): Promise<string> {
   const tarball = path.join(dir, 'image.tar');
   execFileSync('tar', ['-cf', tarball, '-C', out, 'manifest.json', 'cfg.json', 'aaa', 'bbb']);
   return tarball;
+}
+
+/** One throw-away node for a backend test file: a temp dir, a host netns and its Linux backends. */
+export interface ScratchNode {
+  dir: string;
+  backends: LinuxBackends;
+}
+
+/**
+ * Registers beforeAll/afterAll that build a scratch node (prefix `<letter><pid base36>`) with the given qemu
+ * limits and remove it afterwards; the returned object is filled in by beforeAll.
+ */
+export function useScratchNode(letter: string, opts: { qemuMaxSeconds?: number } = {}): ScratchNode {
+  const node = {} as ScratchNode;
+  let hostNetns = '';
+  beforeAll(async () => {
+    node.dir = await fs.mkdtemp(path.join(os.tmpdir(), `tfg-${letter}-`));
+    const prefix = `${letter}${(process.pid % 1296).toString(36)}`;
+    hostNetns = `${prefix}-host`;
+    execFileSync('ip', ['netns', 'add', hostNetns]);
+    node.backends = createLinuxBackends({
+      prefix,
+      dataDir: path.join(node.dir, 'node'),
+      hostNetns,
+      qemu: opts.qemuMaxSeconds ? { maxSeconds: opts.qemuMaxSeconds } : undefined,
+    });
+  });
+  afterAll(async () => {
+    await node.backends?.close();
+    if (hostNetns) execFileSync('ip', ['netns', 'del', hostNetns]);
+    if (node.dir) await fs.rm(node.dir, { recursive: true, force: true });
+  });
+  return node;
 }
