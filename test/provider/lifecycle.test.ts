@@ -9,10 +9,10 @@
 import { RmbError, ChainError } from '../../protocol/common/errors';
 import * as entry from '../../provider/dynamic-entry';
 import { resetRuntime, setGridFactory } from '../../provider/runtime';
+import { up, type Props } from './entry-steps';
 import type { InstrumentedConnection } from './grid-faults';
 import { startProviderGrid, uniqueTag, type GridUser, type ProviderGrid } from './provider-grid';
 
-type Props = Record<string, unknown>;
 
 describe('provider lifecycle (methods called directly) on the local chain, relay and nodes', () => {
   let g: ProviderGrid;
@@ -41,12 +41,6 @@ describe('provider lifecycle (methods called directly) on the local chain, relay
     await g?.close();
   });
 
-  async function up(type: string, raw: Props): Promise<{ id: string; outs: Props }> {
-    const c = await entry.check(type, {}, raw);
-    expect(c.failures ?? []).toEqual([]);
-    const r = await entry.create(type, c.inputs as Props);
-    return { id: r.id, outs: r.outs as Props };
-  }
   const tx = () => g.transactions(user);
 
   it('grows a disk in place, replaces a machine, refreshes drift, and destroys everything', async () => {

@@ -8,10 +8,10 @@
  */
 import * as entry from '../../provider/dynamic-entry';
 import { resetRuntime, setGridFactory } from '../../provider/runtime';
+import { up, type Props } from './entry-steps';
 import type { InstrumentedConnection } from './grid-faults';
 import { startProviderGrid, type GridUser, type ProviderGrid } from './provider-grid';
 
-type Props = Record<string, unknown>;
 
 describe('provider on the local chain, relay and node runtimes', () => {
   let g: ProviderGrid;
@@ -34,12 +34,6 @@ describe('provider on the local chain, relay and node runtimes', () => {
     await g?.close();
   });
 
-  async function up(type: string, raw: Props): Promise<{ id: string; outs: Props }> {
-    const c = await entry.check(type, {}, raw);
-    expect(c.failures ?? []).toEqual([]);
-    const r = await entry.create(type, c.inputs as Props);
-    return { id: r.id, outs: r.outs as Props };
-  }
 
   it('brings up 30 machines on 3 nodes with unique IPs in one chain transaction for the machines', async () => {
     const ids = g.nodeIds;
