@@ -34,17 +34,25 @@ export interface ZdbTarget {
   password: string;
 }
 
+/**
+ * Opens the TCP connection to `host:port`; default `net.connect`. A node whose daemon runs outside the
+ * namespace that reaches the backends passes one that dials there (`createNetnsBridge(...).dial`).
+ */
+export type ZdbDialer = (host: string, port: number) => net.Socket | Promise<net.Socket>;
+
 export function parseAddress(address: string): { host: string; port: number } {
   const m = /^\[([^\]]+)\]:(\d+)$/.exec(address) ?? /^([^:]+):(\d+)$/.exec(address);
   if (!m) throw new Error(`invalid zdb address ${JSON.stringify(address)}: want ip:port or [ip6]:port`);
   return { host: m[1], port: Number(m[2]) };
 }
 
-export async function connectZdb(target: ZdbTarget, opts: { timeoutMs?: number } = {}): Promise<ZdbClient> {
+export async function connectZdb(target: ZdbTarget, opts: { timeoutMs?: number; dial?: ZdbDialer } = {}): Promise<ZdbClient> {
   const { host, port } = parseAddress(target.address);
   const timeoutMs = opts.timeoutMs ?? 3000;
+  const s = await (opts.dial ?? ((h: string, p: number) => net.connect(p, h)))(host, port);
   const socket = await new Promise<net.Socket>((resolve, reject) => {
-    const s = net.connect(port, host);
+    if (s.destroyed) return reject(new Error(`zdb ${target.address}: connection closed`));
+    if (!s.connecting) return resolve(s);
     const t = setTimeout(() => {
       s.destroy();
       reject(new Error(`zdb ${target.address}: connect timeout after ${timeoutMs}ms`));

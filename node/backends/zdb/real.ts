@@ -5,6 +5,8 @@
  * @module
  */
 import { randomBytes } from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
 import { ZosError } from '../../../protocol/common/errors';
 import type { Logger } from '../../../protocol/common/log';
 import { startZdbServer, type ZdbServer } from './resp-server';
@@ -20,6 +22,9 @@ import {
   type ZdbResult,
 } from './zdb';
 
+/** File under the zdb data dir that holds the admin password when none is given. */
+export const ZDB_ADMIN_PASSWORD_FILE = 'admin-password';
+
 export interface ZdbBackendOptions {
   dataDir: string;
   /** Addresses the server binds and the result advertises. */
@@ -28,7 +33,11 @@ export interface ZdbBackendOptions {
   port?: number;
   /** Total bytes namespaces may reserve (the node's HDD capacity). Default: unlimited. */
   capacity?: bigint;
-  /** Admin password for NSNEW/NSSET/NSDEL over RESP; default: random (tenants are never admin). */
+  /**
+   * Admin password for NSNEW/NSSET/NSDEL over RESP (0-db's `--admin`; tenants are never admin). Default: the
+   * one in `<dataDir>/admin-password`, created random (mode 0600) on first start, so the node's operator can
+   * use it, e.g. to take a namespace offline with `NSSET <ns> lock 1`.
+   */
   adminPassword?: string;
 }
 
@@ -39,7 +48,7 @@ export interface RealZdbBackend extends ZdbBackend {
 }
 
 export async function createZdbBackend(deps: { log: Logger }, opts: ZdbBackendOptions): Promise<RealZdbBackend> {
-  const adminPassword = opts.adminPassword ?? randomBytes(16).toString('hex');
+  const adminPassword = opts.adminPassword ?? operatorPassword(opts.dataDir);
   const server = await startZdbServer(deps, {
     dataDir: opts.dataDir,
     addresses: opts.addresses,
@@ -102,6 +111,21 @@ export async function createZdbBackend(deps: { log: Logger }, opts: ZdbBackendOp
     close: () => server.close(),
   };
   return backend;
+}
+
+/** The operator's admin password file (`ZDB_ADMIN_PASSWORD_FILE` under the data dir), created when missing. */
+function operatorPassword(dataDir: string): string {
+  const file = path.join(dataDir, ZDB_ADMIN_PASSWORD_FILE);
+  try {
+    const existing = fs.readFileSync(file, 'utf8').trim();
+    if (existing) return existing;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+  fs.mkdirSync(dataDir, { recursive: true });
+  const pw = randomBytes(16).toString('hex');
+  fs.writeFileSync(file, pw + '\n', { mode: 0o600 });
+  return pw;
 }
 
 function info(n: NamespaceStore): ZdbNamespaceInfo {
