@@ -13,15 +13,17 @@ import { createLineLogger, type Logger } from '../../protocol/common/log';
 import { createChainClient } from '../../protocol/chain';
 import { createRelay } from '../../protocol/rmb/relay';
 import { createCachedTwinDirectory, type TwinDirectory } from '../../protocol/rmb/twin-directory';
-import { createHub } from '../hub/hub';
+import { createHub, type Hub } from '../hub/hub';
 import { buildBaseRootfs } from '../hub/base-flist';
+import { buildVmKernelRootfs, VM_FLIST } from '../hub/vm-flist';
 import { startGridDns } from '../dns/grid-dns';
 import { dnsRecordsSchema, type DnsRecords } from './dns-records';
 
 export const READY_PREFIX = 'READY ';
 
 export const relayServiceSchema = z.object({ port: z.number().int().min(0), chainUrl: z.string(), domains: z.array(z.string()).min(1) });
-export const hubServiceSchema = z.object({ port: z.number().int().min(0), dir: z.string(), baseFlist: z.boolean().default(true) });
+/** `baseFlist` / `vmFlist`: build and publish `tf/base` (busybox container) / `tf/vm` (kernel-mode VM) when missing. */
+export const hubServiceSchema = z.object({ port: z.number().int().min(0), dir: z.string(), baseFlist: z.boolean().default(true), vmFlist: z.boolean().default(true) });
 
 export const dnsServiceSchema = z.object({ port: z.number().int().min(0), recordsFile: z.string() });
 export type DnsServiceOptions = z.infer<typeof dnsServiceSchema>;
@@ -53,24 +55,30 @@ async function runRelay(opts: RelayServiceOptions, log: Logger): Promise<{ ready
   };
 }
 
+/**
+ * Publishes `tf/<name>` from a rootfs built by `build` unless the hub already has it (the hub dir survives
+ * `down`, so later starts skip the build). A failed build is logged with its reason and leaves no flist.
+ */
+async function publishOnce(hub: Hub, name: string, build: (dest: string) => Promise<string>, log: Logger, why: string): Promise<string | undefined> {
+  if ((await hub.list('tf')).some((e) => e.name === `${name}.flist`)) return hub.flistUrl('tf', name);
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), `tfg-${name}-`));
+  try {
+    return await hub.publishDir('tf', name, await build(path.join(tmp, 'rootfs')));
+  } catch (err) {
+    log.warn(`${name} flist not built (${why})`, { error: errorText(err) });
+    return undefined;
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
 async function runHub(opts: z.infer<typeof hubServiceSchema>, log: Logger): Promise<{ ready: Record<string, unknown>; close: Closer }> {
   const hub = await createHub({ dir: opts.dir, port: opts.port, log });
-  let base: string | undefined;
-  if (opts.baseFlist) {
-    const existing = await hub.list('tf');
-    if (existing.some((e) => e.name === 'base')) base = hub.flistUrl('tf', 'base');
-    else {
-      const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tfg-base-'));
-      try {
-        base = await hub.publishDir('tf', 'base', await buildBaseRootfs(path.join(tmp, 'rootfs')));
-      } catch (err) {
-        log.warn('base flist not built (examples need it)', { error: errorText(err) });
-      } finally {
-        fs.rmSync(tmp, { recursive: true, force: true });
-      }
-    }
-  }
-  return { ready: { url: hub.url, port: hub.port, baseFlist: base }, close: () => hub.close() };
+  const [base, vm] = await Promise.all([
+    opts.baseFlist ? publishOnce(hub, 'base', (dest) => buildBaseRootfs(dest), log, 'examples need it') : undefined,
+    opts.vmFlist ? publishOnce(hub, VM_FLIST.name, (dest) => buildVmKernelRootfs(dest, { log }), log, 'examples/zmachine-vm needs it') : undefined,
+  ]);
+  return { ready: { url: hub.url, port: hub.port, baseFlist: base, vmFlist: vm }, close: () => hub.close() };
 }
 
 /**

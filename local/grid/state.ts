@@ -74,6 +74,8 @@ export const gridStateSchema = z.object({
   hub: serviceStateSchema.optional(),
   /** URL of the hub's busybox base flist (`tf/base`), when it could be built. */
   baseFlist: z.string().optional(),
+  /** URL of the hub's kernel-mode VM flist (`tf/vm`), when it could be built (examples/zmachine-vm boots it). */
+  vmFlist: z.string().optional(),
   dns: serviceStateSchema.extend({ address: z.string(), port: z.number().int() }).optional(),
   /** The grid CA every gateway's certificates chain to (PEM files in the grid dir); clients trust `certFile`. */
   ca: z.object({ certFile: z.string(), keyFile: z.string() }).optional(),

@@ -24,6 +24,8 @@ export interface GridStatus {
   internetNs: string;
   /** The hub's busybox flist, the examples' default. */
   baseFlist?: string;
+  /** The hub's kernel-mode VM flist (examples/zmachine-vm), when it could be built. */
+  vmFlist?: string;
   /** The funded user twin whose mnemonic is in the state file (tfgrid:mnemonic for examples). */
   userTwinId?: number;
   nodes: {
@@ -66,6 +68,7 @@ export function describeGrid(state: GridState): GridStatus {
     gatewayDomain: state.gatewayDomain,
     internetNs: state.internetNs,
     baseFlist: state.baseFlist,
+    vmFlist: state.vmFlist,
     userTwinId: state.user?.twinId,
     nodes,
   };
@@ -94,6 +97,7 @@ export function formatStatus(st: GridStatus): string {
   if (st.hub) lines.push(`  ${mark(st.hub.running)} hub    ${st.hub.url}`);
   if (st.dns) lines.push(`  ${mark(st.dns.running)} dns    ${st.dns.address}:${st.dns.port}  (*.${st.gatewayDomain})`);
   if (st.baseFlist) lines.push(`  flist      ${st.baseFlist}`);
+  if (st.vmFlist) lines.push(`  vm flist   ${st.vmFlist}`);
   if (st.userTwinId !== undefined) lines.push(`  user       twin ${st.userTwinId} (funded; its mnemonic is in the state file)`);
   if (st.internetNs) lines.push(`  net        internet namespace ${st.internetNs}, 198.18.0.0/16, gateway 198.18.0.1`);
   for (const n of st.nodes) {

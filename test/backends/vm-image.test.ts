@@ -3,11 +3,12 @@
  * without a filesystem), qemu TCG boots it from that disk, and it answers on its private IP. Slow: its own file.
  */
 import { execFileSync } from 'child_process';
+import * as path from 'path';
 import { useScratchNode } from './fixtures';
 import { networkId } from '../../node/backends/network/network';
 import { wgKeyPair } from '../../node/backends/network/network.suite';
 import { describeWithTools } from '../helpers/require-tools';
-import { buildVmImageFlist } from './vm-kernel-flist';
+import { buildVmImageRootfs } from '../../local/hub/vm-flist';
 
 jest.setTimeout(180_000);
 
@@ -15,7 +16,7 @@ describeWithTools(['qemu-system-x86_64', 'timeout', 'ip', 'wireguard-go', 'busyb
   const node = useScratchNode('i', { qemuMaxSeconds: 170 });
 
   it('writes a vm-image flist onto its first disk, boots it and answers on its IP', async () => {
-    const flist = await node.backends.flists.resolve(await buildVmImageFlist(node.dir, { ip: '10.50.2.8', gateway: '10.50.2.1', mask: '255.255.255.0' }));
+    const flist = await node.backends.flists.resolve(await buildVmImageRootfs(path.join(node.dir, 'img-flist'), { ip: '10.50.2.8', gateway: '10.50.2.1', mask: '255.255.255.0' }));
     expect(flist.mode).toBe('vm-image');
     const nr = (await node.backends.network.get(networkId(7, 'vmnet'))) ?? (await node.backends.network.apply({ netId: networkId(7, 'vmnet'), ipRange: '10.50.0.0/16', subnet: '10.50.2.0/24', wgPrivateKey: wgKeyPair().privateKey, wgListenPort: 27000 + (process.pid % 1000), peers: [] }));
     const disk = await node.backends.storage.create({ id: '7-1-boot', kind: 'zmount', size: 128n << 20n });

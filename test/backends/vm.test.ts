@@ -4,12 +4,13 @@
  * removed without leftovers. Slow (TCG): its own file, one VM.
  */
 import { execFileSync } from 'child_process';
+import * as path from 'path';
 import { isAlive } from '../../node/backends/machine/host-command';
 import { useScratchNode } from './fixtures';
 import { networkId } from '../../node/backends/network/network';
 import { wgKeyPair } from '../../node/backends/network/network.suite';
 import { describeWithTools } from '../helpers/require-tools';
-import { buildVmKernelFlist } from './vm-kernel-flist';
+import { buildVmKernelRootfs } from '../../local/hub/vm-flist';
 
 jest.setTimeout(180_000);
 
@@ -17,7 +18,7 @@ describeWithTools(['qemu-system-x86_64', 'timeout', 'ip', 'wireguard-go', 'busyb
   const node = useScratchNode('v', { qemuMaxSeconds: 170 });
 
   it('boots a vm-kernel flist that answers on its private IP, pauses, and leaves nothing when removed', async () => {
-    const flist = await node.backends.flists.resolve(await buildVmKernelFlist(node.dir));
+    const flist = await node.backends.flists.resolve(await buildVmKernelRootfs(path.join(node.dir, 'vm-flist')));
     expect(flist.mode).toBe('vm-kernel');
     const nr = await node.backends.network.apply({ netId: networkId(7, 'vmnet'), ipRange: '10.50.0.0/16', subnet: '10.50.2.0/24', wgPrivateKey: wgKeyPair().privateKey, wgListenPort: 25000 + (process.pid % 1000), peers: [] });
     const nic = await node.backends.network.attach({ netId: nr.netId, machine: '7-1-vm', ip: '10.50.2.7', kind: 'tap' });
