@@ -1,12 +1,13 @@
 /**
  * What the serialized shims (`provider/shim.ts`) call in the plugin process: dispatch by resource type to the
- * workload kinds, Network and NodePicker; errors change shape here only (style.md §4): an InputError in check
+ * workload kinds, Network, NodePicker and HubFlist; errors change shape here only (style.md §4): an InputError in check
  * becomes a check failure, a partially created resource becomes `{id, properties, reasons}` (pulumi-notes.md §2.5).
  * @module
  */
 import type * as pulumi from '@pulumi/pulumi';
 import { InputError, errorText } from '../protocol/common/errors';
 import { workloadKind } from './kinds';
+import { checkHubFlist, createHubFlist, deleteHubFlist, diffHubFlist, readHubFlist, updateHubFlist } from './resources/hub-flist';
 import { checkNetwork, createNetwork, deleteNetwork, diffNetwork, readNetwork, updateNetwork } from './resources/network';
 import { checkNodePicker, createNodePicker, diffNodePicker } from './resources/node-picker';
 import { addConfigSource } from './runtime';
@@ -32,6 +33,7 @@ function edge(err: unknown): never {
 export async function check(type: string, olds: Props, news: Props): Promise<pulumi.dynamic.CheckResult> {
   if (type === 'Network') return checkNetwork(olds, news);
   if (type === 'NodePicker') return checkNodePicker(news);
+  if (type === 'HubFlist') return checkHubFlist(news);
   const kind = workloadKind(type) ?? unknownType(type);
   const r = checkWorkload(kind, olds, news);
   const isNew = !olds || Object.keys(olds).length === 0;
@@ -42,6 +44,7 @@ export async function check(type: string, olds: Props, news: Props): Promise<pul
 export async function diff(type: string, _id: string, olds: Props, news: Props): Promise<pulumi.dynamic.DiffResult> {
   if (type === 'Network') return diffNetwork(olds, news);
   if (type === 'NodePicker') return diffNodePicker(olds, news);
+  if (type === 'HubFlist') return diffHubFlist(olds, news);
   const kind = workloadKind(type) ?? unknownType(type);
   return diffWorkload(kind, olds, news);
 }
@@ -50,6 +53,7 @@ export async function create(type: string, inputs: Props): Promise<pulumi.dynami
   try {
     if (type === 'Network') return await createNetwork(inputs);
     if (type === 'NodePicker') return await createNodePicker(inputs);
+    if (type === 'HubFlist') return await createHubFlist(inputs);
     const kind = workloadKind(type) ?? unknownType(type);
     return await createWorkload(kind, inputs);
   } catch (err) {
@@ -61,6 +65,7 @@ export async function read(type: string, id: string, props: Props): Promise<pulu
   try {
     if (type === 'Network') return await readNetwork(id, props);
     if (type === 'NodePicker') return { id, props };
+    if (type === 'HubFlist') return await readHubFlist(id, props);
     const kind = workloadKind(type) ?? unknownType(type);
     return await readWorkload(kind, id, props);
   } catch (err) {
@@ -73,6 +78,7 @@ export async function update(type: string, _id: string, olds: Props, news: Props
   try {
     if (type === 'Network') return await updateNetwork(olds, news);
     if (type === 'NodePicker') return { outs: { ...olds } };
+    if (type === 'HubFlist') return updateHubFlist(olds, news);
     const kind = workloadKind(type) ?? unknownType(type);
     return await updateWorkload(kind, olds, news);
   } catch (err) {
@@ -84,6 +90,7 @@ async function del(type: string, _id: string, props: Props): Promise<void> {
   try {
     if (type === 'Network') return await deleteNetwork(props);
     if (type === 'NodePicker') return;
+    if (type === 'HubFlist') return await deleteHubFlist(props);
     const kind = workloadKind(type) ?? unknownType(type);
     return await deleteWorkload(kind, props);
   } catch (err) {

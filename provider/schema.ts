@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { CONFIG_DOCS, CONFIG_KEYS } from './config';
 import { WORKLOAD_KINDS } from './kinds';
+import { hubFlistInputsSchema, hubFlistOutputDocs } from './resources/hub-flist';
 import { NETWORK_SECRET_OUTPUTS, networkInputsSchema, networkOutputDocs } from './resources/network';
 import { nodePickerInputsSchema } from './resources/node-picker';
 import { objectShape } from './workload-resource';
@@ -131,6 +132,7 @@ export function buildSchema(version: string): Json {
     nodeId: { type: 'integer', description: 'The chosen node.' },
     gatewayDomain: { type: 'string', description: 'The chosen node\'s gateway domain, or "".' },
   }, types);
+  resources['tfgrid:index:HubFlist'] = resourceSpec('HubFlist', 'A local docker image converted to a flist on a hub (docker save, then the hub\'s image→flist conversion); a new image id replaces it.', hubFlistInputsSchema.shape, hubFlistOutputDocs, types);
   const variables: Json = {};
   for (const [k, doc] of Object.entries(CONFIG_DOCS)) {
     const env = CONFIG_KEYS[k as keyof typeof CONFIG_KEYS].env;
