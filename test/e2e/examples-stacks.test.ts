@@ -1,6 +1,7 @@
 /**
  * examples/ run end to end on the shared local grid (DESIGN.md §5): public IP, name and FQDN gateways, qsfs over
- * zdbs, zlogs, and the multi-node private network. Each is deployed, checked through its outputs and destroyed.
+ * zdbs and zlogs. Each is deployed, checked through its outputs and destroyed. The multi-node private network
+ * has its own file (private-network.test.ts).
  */
 import { setGridDnsHost } from '../../local/grid/dns-records';
 import type { GridState } from '../../local/grid/state';
@@ -58,17 +59,6 @@ describe('examples (stacks and gateways) on the local grid', () => {
     expect(up.outputs.privateIp).toMatch(/^10\.20\./);
     expect(up.steps.map((s) => s.name)).toContain('logs');
     await runE2eExample(grid, 'zlogs', 'destroy');
-  });
-
-  it('private-network: three nodes, one machine each, distinct /24s and the access config', async () => {
-    const up = await runE2eExample(grid, 'private-network');
-    const ips = up.outputs.privateIps as string[];
-    const subnets = up.outputs.nodeSubnets as Record<string, string>;
-    expect(Object.keys(subnets).sort()).toEqual(['1', '2', '3']);
-    expect(ips).toHaveLength(3);
-    ips.forEach((ip, i) => expect(ip.split('.').slice(0, 3).join('.') + '.0/24').toBe(subnets[String(i + 1)]));
-    expect(up.secretOutputs).toContain('accessConfig');
-    await runE2eExample(grid, 'private-network', 'destroy');
   });
 
   it('zmachine-vm: previews a VM-mode machine (no VM image flist ships with the local hub)', async () => {
