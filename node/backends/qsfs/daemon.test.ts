@@ -4,6 +4,7 @@
  */
 import * as fs from 'fs';
 import * as http from 'http';
+import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { silentLogger } from '../../../protocol/common/log';
@@ -117,5 +118,46 @@ describe('qsfs daemon', () => {
     expect(text).toContain('qsfs_blocks_written_total{workload="7-12-qs"} 2\n');
     expect(text).toContain('qsfs_cache_limit_bytes{workload="7-12-qs"} 1048576\n');
     expect(text).toMatch(new RegExp(`qsfs_backend_up\\{workload="7-12-qs",backend="${addr}/qs-data-4"\\} 1`));
+  });
+
+  it('keeps files it cannot rebuild pending (not deleted by sync) and rebuilds them once backends are back', async () => {
+    await qsfs.close();
+    let dials = 0;
+    qsfs = await createQsfsDaemon(
+      { log: silentLogger },
+      { rootDir: path.join(dir, 'qsfs'), metricsPort: 0, syncIntervalMs: 60_000, blockSize: 64 * 1024, dial: (h, p) => (dials++, net.connect(p, h)) },
+    );
+    const config = testQsfsConfig([addr, addr, addr, addr]); // any 2 of 4 shards rebuild a block
+    const res = await qsfs.create({ workloadId: '7-12-qs', cache: 1n << 20n, config });
+    const body = Buffer.alloc(200 * 1024);
+    for (let i = 0; i < body.length; i++) body[i] = (i * 7) % 253;
+    fs.writeFileSync(path.join(res.path, 'keep.bin'), body);
+    await qsfs.flush('7-12-qs');
+    expect(dials).toBeGreaterThanOrEqual(5); // every backend connection went through the given dialer
+    const lock = (i: number, locked: boolean) => zdb.server.updateNamespace(`qs-data-${i}`, { locked });
+
+    // Two data backends offline: the drop rebuilds the file from the other two.
+    lock(0, true);
+    lock(2, true);
+    expect(await qsfs.dropCaches()).toEqual([{ workloadId: '7-12-qs', restored: 1, pending: 0 }]);
+    expect(fs.readFileSync(path.join(res.path, 'keep.bin')).equals(body)).toBe(true);
+
+    // A third one offline: the file cannot come back, stays pending, and a sync does not forget it.
+    lock(1, true);
+    await expect(qsfs.dropCache('7-12-qs')).rejects.toThrow(/1 file\(s\) could not be restored: qsfs: block \w+ has 1 reachable shards, needs 2/);
+    expect(fs.existsSync(path.join(res.path, 'keep.bin'))).toBe(false);
+    expect(qsfs.metrics('7-12-qs')).toContain('qsfs_restore_pending_files{workload="7-12-qs"} 1\n');
+    await qsfs.flush('7-12-qs');
+    expect(fs.existsSync(path.join(res.path, 'keep.bin'))).toBe(false);
+    expect(qsfs.metrics('7-12-qs')).toContain('qsfs_files{workload="7-12-qs"} 1\n');
+
+    // Backends back: the next sync rebuilds it.
+    lock(1, false);
+    await qsfs.flush('7-12-qs');
+    expect(fs.readFileSync(path.join(res.path, 'keep.bin')).equals(body)).toBe(true);
+    const text = qsfs.metrics('7-12-qs');
+    expect(text).toContain('qsfs_restore_pending_files{workload="7-12-qs"} 0\n');
+    expect(text).toContain('qsfs_cache_drops_total{workload="7-12-qs"} 2\n');
+    expect(text).toMatch(/qsfs_restore_errors_total\{workload="7-12-qs"\} [1-9]/);
   });
 });

@@ -10,8 +10,10 @@
  *   is cut into blocks that `QsfsStore` compresses, encrypts and erasure-codes into the zdb data backends;
  *   removed files drop out of the index (and their shards are deleted). The index goes to the meta backends.
  * - At mount time the directory is rebuilt from the index: files missing locally are restored from zdb.
- *   A node that lost its disk (or a cache drop: `dropCache`) gets every file back, with up to
- *   (expected − minimal) data backends down.
+ *   A node that lost its disk (or a cache drop: `dropCache`, `dropCaches`) gets every file back, with up to
+ *   (expected − minimal) data backends down. A file that cannot be restored yet (too few shards reachable)
+ *   stays in the index as *pending*: it is not deleted by the next sync, and every sync tries it again, so
+ *   it reappears in the mount once enough backends are back.
  * - The local **block cache** (`<rootDir>/<workload>/cache`) holds decoded blocks, bounded by `cache`
  *   bytes (least recently used evicted). The mount directory itself is the machine's view and is not
  *   evicted: without FUSE a file cannot be fetched lazily on open.
@@ -27,6 +29,7 @@ import * as path from 'path';
 import { ZosError } from '../../../protocol/common/errors';
 import type { Logger } from '../../../protocol/common/log';
 import { QSFS_METRICS_PORT, validateQsfsConfig, type QsfsBackend, type QsfsResult, type QsfsSpec } from './qsfs';
+import type { ZdbDialer } from '../zdb/client';
 import { QsfsStore, type BlockRef, type FileMeta, type QsfsIndex } from './store';
 
 export interface QsfsDaemonOptions {
@@ -38,13 +41,29 @@ export interface QsfsDaemonOptions {
   syncIntervalMs?: number;
   /** Plain bytes per block; default 1 MiB. */
   blockSize?: number;
+  /** Opens connections to the zdb backends (default `net.connect`); the local grid dials in the node's namespace. */
+  dial?: ZdbDialer;
+}
+
+/** What one cache drop did to one mount. */
+export interface QsfsDropReport {
+  workloadId: string;
+  /** Files rebuilt from the zdb backends. */
+  restored: number;
+  /** Files that could not be rebuilt yet (retried on every sync). */
+  pending: number;
 }
 
 export interface QsfsDaemon extends QsfsBackend {
   /** Uploads every pending change of the workload now. */
   flush(workloadId: string): Promise<void>;
-  /** Forgets the local copy (mount directory and block cache) and rebuilds it from zdb. */
+  /**
+   * Forgets the local copy (mount directory and block cache) and rebuilds it from zdb. Rejects when some
+   * file could not be rebuilt; those stay pending (kept in the index, retried on every sync).
+   */
   dropCache(workloadId: string): Promise<void>;
+  /** `dropCache` for every mount (the node operator's "drop caches"); never rejects, reports per mount. */
+  dropCaches(): Promise<QsfsDropReport[]>;
   /** Prometheus text for one workload (what the endpoint serves). */
   metrics(workloadId: string): string;
   readonly metricsPort: number;
@@ -69,17 +88,22 @@ class Mount {
   lastSync = 0;
   lastError = '';
   restoredFiles = 0;
+  restoreErrors = 0;
+  cacheDrops = 0;
+  /** Indexed files not (yet) rebuilt locally: kept in the index by sync, retried by it. */
+  readonly pending = new Set<string>();
 
   constructor(
     readonly spec: QsfsSpec,
     rootDir: string,
     private readonly log: Logger,
     private readonly blockSize: number,
+    dial?: ZdbDialer,
   ) {
     this.dir = path.join(rootDir, spec.workloadId);
     this.mnt = path.join(this.dir, 'mnt');
     this.cacheDir = path.join(this.dir, 'cache');
-    this.store = new QsfsStore(spec.config, log);
+    this.store = new QsfsStore(spec.config, log, { dial });
     this.cacheLimit = Number(spec.cache);
   }
 
@@ -91,23 +115,66 @@ class Mount {
     await this.restore();
   }
 
-  /** Puts back every indexed file that is missing locally. */
-  async restore(): Promise<void> {
+  /**
+   * Puts back every indexed file that is missing locally. Every file is tried; the ones that fail stay
+   * pending and the call rejects naming how many, after the others are in place.
+   */
+  async restore(): Promise<number> {
+    this.restoring ??= this.restoreMissing().finally(() => (this.restoring = undefined));
+    const r = await this.restoring;
+    if (r.failed > 0) throw new Error(`qsfs ${this.spec.workloadId}: ${r.failed} file(s) could not be restored: ${r.error}`);
+    return r.restored;
+  }
+
+  private restoring: Promise<{ restored: number; failed: number; error: string }> | undefined;
+
+  private async restoreMissing(): Promise<{ restored: number; failed: number; error: string }> {
+    let restored = 0;
+    let failed = 0;
+    let firstError = '';
     for (const meta of Object.values(this.index.files)) {
       const file = path.join(this.mnt, meta.path);
-      if (fs.existsSync(file)) continue;
-      fs.mkdirSync(path.dirname(file), { recursive: true });
-      const tmp = `${file}.qsfs-restore`;
-      const fd = fs.openSync(tmp, 'w', meta.mode & 0o7777);
-      try {
-        for (const b of meta.blocks) fs.writeSync(fd, await this.readBlock(b));
-      } finally {
-        fs.closeSync(fd);
+      if (fs.existsSync(file)) {
+        this.pending.delete(meta.path);
+        continue;
       }
-      fs.utimesSync(tmp, new Date(), new Date(meta.mtimeMs));
-      fs.renameSync(tmp, file);
+      this.pending.add(meta.path);
+      const tmp = `${file}.qsfs-restore`;
+      try {
+        fs.mkdirSync(path.dirname(file), { recursive: true });
+        const fd = fs.openSync(tmp, 'w', meta.mode & 0o7777);
+        try {
+          for (const b of meta.blocks) fs.writeSync(fd, await this.readBlock(b));
+        } finally {
+          fs.closeSync(fd);
+        }
+        fs.utimesSync(tmp, new Date(), new Date(meta.mtimeMs));
+        fs.renameSync(tmp, file);
+      } catch (e) {
+        fs.rmSync(tmp, { force: true });
+        failed++;
+        this.restoreErrors++;
+        firstError ||= (e as Error).message;
+        continue;
+      }
+      this.pending.delete(meta.path);
       this.restoredFiles++;
+      restored++;
     }
+    if (failed > 0) this.lastError = firstError;
+    return { restored, failed, error: firstError };
+  }
+
+  /** Empties the local copy and rebuilds it from zdb (waits for a running sync and restore first). */
+  async dropAndRestore(): Promise<number> {
+    await this.syncing?.catch(() => undefined);
+    await this.restoring;
+    // Pending before the files go, so that a sync running meanwhile cannot drop them from the index.
+    for (const rel of Object.keys(this.index.files)) this.pending.add(rel);
+    this.dropLocal();
+    this.cacheDrops++;
+    this.index = await this.store.loadIndex();
+    return this.restore();
   }
 
   sync(): Promise<void> {
@@ -130,11 +197,13 @@ class Mount {
 
   private async syncOnce(): Promise<void> {
     this.dirty = false;
+    if (this.pending.size > 0) await this.restore().catch(() => undefined);
     const seen = new Set<string>();
     const stale: BlockRef[] = [];
     let changed = false;
     for (const rel of walk(this.mnt)) {
       seen.add(rel);
+      this.pending.delete(rel);
       const file = path.join(this.mnt, rel);
       let st: fs.Stats;
       try {
@@ -143,7 +212,8 @@ class Mount {
         continue; // removed while walking
       }
       const old = this.index.files[rel];
-      if (old && old.size === st.size && old.mtimeMs === Math.floor(st.mtimeMs)) continue;
+      // Index mtimes are whole ms; a restored file's mtime comes back from utimes as e.g. 217.999 for 217.
+      if (old && old.size === st.size && Math.abs(old.mtimeMs - st.mtimeMs) < 1) continue;
       const blocks: BlockRef[] = [];
       const fd = fs.openSync(file, 'r');
       try {
@@ -165,7 +235,7 @@ class Mount {
       changed = true;
     }
     for (const rel of Object.keys(this.index.files)) {
-      if (seen.has(rel)) continue;
+      if (seen.has(rel) || this.pending.has(rel)) continue;
       stale.push(...this.index.files[rel].blocks);
       delete this.index.files[rel];
       changed = true;
@@ -289,6 +359,9 @@ export async function createQsfsDaemon(deps: { log: Logger }, opts: QsfsDaemonOp
       '# TYPE qsfs_shard_read_errors_total counter', `qsfs_shard_read_errors_total{${lbl}} ${s.shardReadErrors}`,
       '# TYPE qsfs_degraded_reads_total counter', `qsfs_degraded_reads_total{${lbl}} ${s.degradedReads}`,
       '# TYPE qsfs_restored_files_total counter', `qsfs_restored_files_total{${lbl}} ${m.restoredFiles}`,
+      '# TYPE qsfs_restore_errors_total counter', `qsfs_restore_errors_total{${lbl}} ${m.restoreErrors}`,
+      '# TYPE qsfs_restore_pending_files gauge', `qsfs_restore_pending_files{${lbl}} ${m.pending.size}`,
+      '# TYPE qsfs_cache_drops_total counter', `qsfs_cache_drops_total{${lbl}} ${m.cacheDrops}`,
       '# TYPE qsfs_sync_errors_total counter', `qsfs_sync_errors_total{${lbl}} ${m.syncErrors}`,
       '# TYPE qsfs_last_sync_timestamp_seconds gauge', `qsfs_last_sync_timestamp_seconds{${lbl}} ${Math.floor(m.lastSync / 1000)}`,
       '# TYPE qsfs_cache_bytes gauge', `qsfs_cache_bytes{${lbl}} ${m.cacheUsed}`,
@@ -349,7 +422,7 @@ export async function createQsfsDaemon(deps: { log: Logger }, opts: QsfsDaemonOp
       check(spec);
       const existing = mounts.get(spec.workloadId);
       if (existing) return result(existing);
-      const m = new Mount(spec, opts.rootDir, log, blockSize);
+      const m = new Mount(spec, opts.rootDir, log, blockSize, opts.dial);
       try {
         await m.start();
       } catch (e) {
@@ -380,10 +453,17 @@ export async function createQsfsDaemon(deps: { log: Logger }, opts: QsfsDaemonOp
     list: () => [...mounts.keys()],
     flush: (id) => mountFor(id).sync(),
     async dropCache(id) {
-      const m = mountFor(id);
-      m.dropLocal();
-      m.index = await m.store.loadIndex();
-      await m.restore();
+      await mountFor(id).dropAndRestore();
+    },
+    async dropCaches() {
+      const out: QsfsDropReport[] = [];
+      for (const [workloadId, m] of mounts) {
+        const before = m.restoredFiles;
+        await m.dropAndRestore().catch((e: unknown) => log.warn('qsfs cache drop left files pending', { workload: workloadId, err: e as Error }));
+        out.push({ workloadId, restored: m.restoredFiles - before, pending: m.pending.size });
+      }
+      log.info('qsfs caches dropped', { mounts: out });
+      return out;
     },
     metrics: metricsText,
     async close() {

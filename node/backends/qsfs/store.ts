@@ -11,7 +11,7 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'crypto';
 import * as snappy from 'snappyjs';
 import type { Logger } from '../../../protocol/common/log';
-import { connectZdb, type ZdbClient, type ZdbTarget } from '../zdb/client';
+import { connectZdb, type ZdbClient, type ZdbDialer, type ZdbTarget } from '../zdb/client';
 import { createReedSolomon, type ReedSolomon } from './reed-solomon';
 import type { QsfsConfig, QsfsZdbBackend } from './qsfs';
 
@@ -71,7 +71,13 @@ export class QsfsStore {
   /** Last known reachability per backend address, for metrics. */
   readonly up = new Map<string, boolean>();
 
-  constructor(private readonly config: QsfsConfig, private readonly log: Logger, private readonly timeoutMs = 2000) {
+  private readonly timeoutMs: number;
+  private readonly dial: ZdbDialer | undefined;
+
+  /** `opts.dial` opens the backend connections (default `net.connect`; the node's namespace in the local grid). */
+  constructor(private readonly config: QsfsConfig, private readonly log: Logger, opts: { timeoutMs?: number; dial?: ZdbDialer } = {}) {
+    this.timeoutMs = opts.timeoutMs ?? 2000;
+    this.dial = opts.dial;
     this.rs = createReedSolomon(config.minimal_shards, config.expected_shards);
     this.key = Buffer.from(config.encryption.key, 'hex');
     this.metaKey = Buffer.from(config.meta.config.encryption.key || config.encryption.key, 'hex');
@@ -239,7 +245,7 @@ export class QsfsStore {
     const id = `${b.address}/${b.namespace}`;
     let p = this.clients.get(id);
     if (!p) {
-      p = connectZdb(b as ZdbTarget, { timeoutMs: this.timeoutMs }).then(
+      p = connectZdb(b as ZdbTarget, { timeoutMs: this.timeoutMs, dial: this.dial }).then(
         (c) => {
           this.up.set(id, true);
           return c;
