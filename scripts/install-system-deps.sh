@@ -11,6 +11,7 @@ PACKAGES=(
   redis-tools
   curl ca-certificates
   iputils-ping
+  docker.io
 )
 if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
   echo "install-system-deps: not root on Debian; the real node backends need: ${PACKAGES[*]}" >&2
