@@ -9,7 +9,7 @@ PACKAGES=(
   wireguard-go wireguard-tools
   qemu-system-x86 qemu-utils
   redis-tools
-  curl ca-certificates
+  curl ca-certificates openssl
   iputils-ping
   docker.io
 )
