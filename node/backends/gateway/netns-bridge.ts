@@ -4,7 +4,7 @@
  *
  * A socket belongs to the network namespace it was created in, but a unix socket's *path* is on the file
  * system. So per network resource we start one small forwarder inside its namespace
- * (`ip netns exec <ns> node -e …`) that listens on a unix socket under `runDir`; the proxy, in the node's
+ * (`nsenter --net=/run/netns/<ns> node -e …`; not `ip netns exec`, which remounts /sys, machine.md) that listens on a unix socket under `runDir`; the proxy, in the node's
  * own namespace, connects to that path and sends `host port\n`, then the forwarder connects inside the
  * namespace and pipes both ways. `checkNetwork` starts the forwarder (and refuses unknown networks);
  * `dial` is synchronous, as the proxy needs.
@@ -50,7 +50,7 @@ export interface NetnsBridgeOptions {
   runDir: string;
   /** The NR namespace of the twin's network on this node, or undefined when it does not exist. */
   netnsFor: (twinId: number, network: string) => Promise<string | undefined>;
-  /** How to run a command in a namespace; default `ip netns exec <ns> …`. */
+  /** How to run a command in a namespace; default `nsenter --net=/run/netns/<ns> …`. */
   execIn?: (netns: string, argv: string[]) => ChildProcess;
 }
 
@@ -63,7 +63,7 @@ export interface NetnsBridge {
 
 export function createNetnsBridge(deps: { log: Logger }, opts: NetnsBridgeOptions): NetnsBridge {
   const log = deps.log.child({ component: 'gateway-bridge' });
-  const execIn = opts.execIn ?? ((ns, argv) => spawn('ip', ['netns', 'exec', ns, ...argv], { stdio: ['pipe', 'pipe', 'pipe'] }));
+  const execIn = opts.execIn ?? ((ns, argv) => spawn('nsenter', [`--net=/run/netns/${ns}`, ...argv], { stdio: ['pipe', 'pipe', 'pipe'] }));
   const forwarders = new Map<string, { child: ChildProcess; socket: string; ready: Promise<void> }>();
   const socketFor = (key: string) => path.join(opts.runDir, `nnc-${createHash('sha256').update(key).digest('hex').slice(0, 16)}.sock`);
   fs.mkdirSync(opts.runDir, { recursive: true, mode: 0o700 });
