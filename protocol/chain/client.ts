@@ -30,6 +30,7 @@ import {
   type Twin,
 } from './types';
 import { subscribeContractEvents, type ContractEvent } from './events';
+import { RPC_REFCOUNT_DELAY_MS, unrefRpcTeardownTimers } from './rpc-teardown';
 
 /** A signing key: an Identity (mnemonic/seed) or, for dev chains only, a substrate URI such as `//Alice`. */
 export type ChainSigner = Identity | { uri: string; type: KeyType };
@@ -160,9 +161,9 @@ export interface ChainClient {
   /** The underlying API, for the local chain tooling only (dev RPCs). */
   readonly api: ApiPromise;
   /**
-   * Disconnects and resolves once nothing of the connection is left (about 1.8 s: polkadot-js ends its
-   * subscriptions on a delay). Only the client from createChainClient owns the connection; withSigner
-   * views do nothing.
+   * Disconnects and resolves once the socket is closed; nothing that keeps the process alive is left
+   * (polkadot-js's delayed unsubscribes run unref'd: rpc-teardown.ts). Only the client from
+   * createChainClient owns the connection; withSigner views do nothing.
    */
   close(): Promise<void>;
 }
@@ -217,6 +218,8 @@ function parseWith<T>(schema: { safeParse(v: unknown): { success: true; data: T 
 interface Shared {
   api: ApiPromise;
   provider: WsProvider;
+  /** False when rxjs could not be told to unref polkadot's teardown timers: close() then waits them out. */
+  teardownUnref: boolean;
   submitter: TxSubmitter;
   endpoints: string[];
   log: Logger;
@@ -248,6 +251,8 @@ async function toPair(shared: Shared, signer: ChainSigner): Promise<KeyringPair>
 export async function createChainClient(opts: ChainClientOptions = {}): Promise<ChainClient> {
   const endpoints = resolveChainEndpoints(opts);
   const log = opts.log ?? silentLogger;
+  // Before the api exists: every teardown interval it arms, from the first call on, must not hold the process.
+  const teardownUnref = unrefRpcTeardownTimers();
   const provider = new WsProvider(endpoints, RECONNECT_MS);
   const api = new ApiPromise({ provider, noInitWarn: true });
   const timeoutMs = opts.connectTimeoutMs ?? 30_000;
@@ -264,7 +269,7 @@ export async function createChainClient(opts: ChainClientOptions = {}): Promise<
       }),
     ]);
   } catch (err) {
-    await disconnectAndWait(provider, api);
+    await disconnectAndWait(provider, api, teardownUnref);
     // the provider's retry timer (armed before disconnect turned retries off) fires once more, doing nothing
     await new Promise((r) => setTimeout(r, RECONNECT_MS));
     const fix = 'check the URLs, or start a local chain with `tfgrid local chain`';
@@ -278,6 +283,7 @@ export async function createChainClient(opts: ChainClientOptions = {}): Promise<
   const shared: Shared = {
     api,
     provider,
+    teardownUnref,
     submitter: new TxSubmitter(api),
     endpoints,
     log,
@@ -287,21 +293,16 @@ export async function createChainClient(opts: ChainClientOptions = {}): Promise<
   return new PolkadotChainClient(shared, pair, { owner: true });
 }
 
-/**
- * polkadot-js rpc-core ends every subscription (and every call at a block hash) 1750 ms after its last
- * unsubscribe (`refCountDelay`), on an rxjs timer nobody can cancel, and `api.disconnect()` unsubscribes
- * the api's own subscriptions. close() waits that window out, so a closed client leaves no timer behind
- * (a test file's process exits at once instead of jest's "did not exit one second after the test run").
- */
-const RPC_REFCOUNT_DELAY_MS = 1750 + 50;
 /** The WsProvider's delay between connection attempts, rotating through the endpoints. */
 const RECONNECT_MS = 2000;
 
 /**
- * Disconnects, waits (at most `ms`) for the socket to close — `api.disconnect()` resolves once the close
- * frame is sent and ws keeps a timer until the server answers — then for polkadot's delayed unsubscribes.
+ * Disconnects and waits (at most `ms`) for the socket to close: `api.disconnect()` resolves once the close
+ * frame is sent, and ws keeps a timer until the server answers. polkadot-js then still ends its
+ * subscriptions on 1750 ms intervals (`refCountDelay`); those are unref'd (rpc-teardown.ts), so only when
+ * that could not be arranged (`teardownUnref` false) does this wait them out, leaving no timer behind.
  */
-async function disconnectAndWait(provider: WsProvider, api: ApiPromise, ms = 5000): Promise<void> {
+async function disconnectAndWait(provider: WsProvider, api: ApiPromise, teardownUnref: boolean, ms = 5000): Promise<void> {
   const wasConnected = provider.isConnected;
   let off = (): void => undefined;
   let timer: NodeJS.Timeout | undefined;
@@ -319,7 +320,7 @@ async function disconnectAndWait(provider: WsProvider, api: ApiPromise, ms = 500
     off();
     if (timer) clearTimeout(timer);
   }
-  if (wasConnected) await new Promise((r) => setTimeout(r, RPC_REFCOUNT_DELAY_MS));
+  if (wasConnected && !teardownUnref) await new Promise((r) => setTimeout(r, RPC_REFCOUNT_DELAY_MS + 50));
 }
 
 class PolkadotChainClient implements ChainClient {
@@ -659,6 +660,6 @@ class PolkadotChainClient implements ChainClient {
   }
 
   async close(): Promise<void> {
-    if (this.flags.owner) await disconnectAndWait(this.s.provider, this.s.api);
+    if (this.flags.owner) await disconnectAndWait(this.s.provider, this.s.api, this.s.teardownUnref);
   }
 }
