@@ -1,16 +1,19 @@
 /**
  * HubFlist against a real local hub (local/hub/hub.ts): check resolves the image id, create converts a
  * `docker save` archive into a flist, diff replaces on a new image id, read sees the flist go, delete removes it.
- * The docker engine is the one thing stood in for here (a DockerCli that writes a docker-archive tarball by hand);
- * test/e2e/docker-app.test.ts runs the same resource against a real dockerd.
+ * The rules and the lifecycle use a stand-in docker engine (a DockerCli that writes a docker-archive tarball by
+ * hand); the last suite runs the real docker CLI against a private dockerd (test/helpers/docker-engine.ts), as
+ * test/e2e/docker-app.test.ts does on the grid.
  */
 import { execFileSync } from 'child_process';
 import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { createHub, type Hub } from '../../local/hub/hub';
+import { startDockerEngine, type DockerEngine } from '../../test/helpers/docker-engine';
+import { describeWithTools } from '../../test/helpers/require-tools';
 import { UNKNOWN } from '../inputs';
-import { checkHubFlist, createHubFlist, deleteHubFlist, diffHubFlist, dockerRef, flistFileName, readHubFlist, updateHubFlist, type DockerCli, type HubFlistDeps } from './hub-flist';
+import { checkHubFlist, createHubFlist, defaultHubFlistDeps, deleteHubFlist, diffHubFlist, dockerRef, flistFileName, readHubFlist, updateHubFlist, type DockerCli, type HubFlistDeps } from './hub-flist';
 
 const ID_A = `sha256:${'a1'.repeat(32)}`;
 const ID_B = `sha256:${'b2'.repeat(32)}`;
@@ -149,5 +152,52 @@ describe('HubFlist lifecycle on the local hub', () => {
   it('names the hub it cannot reach', async () => {
     const c = await checkHubFlist({ image: 'app:v1', hubUrl: 'http://127.0.0.1:1', baseName: 'app' }, engine([]));
     await expect(createHubFlist(c.inputs, engine([]))).rejects.toThrow('create HubFlist "app" (http://127.0.0.1:1/pulumi/app-a1a1a1a1a1a1.flist): hub http://127.0.0.1:1 unreachable');
+  });
+});
+
+describeWithTools(['dockerd', 'docker', 'nsenter', 'ip', 'busybox'], { root: true })('HubFlist with a real docker engine', () => {
+  let engine: DockerEngine | undefined;
+  beforeAll(async () => {
+    engine = await startDockerEngine();
+    const root = path.join(work, 'base-rootfs');
+    await fs.mkdir(path.join(root, 'bin'), { recursive: true });
+    await fs.copyFile('/bin/busybox', path.join(root, 'bin/busybox'));
+    await fs.symlink('busybox', path.join(root, 'bin/sh'));
+    execFileSync('tar', ['-czf', path.join(work, 'base.tar.gz'), '-C', root, '.']);
+    await engine.docker(['import', path.join(work, 'base.tar.gz'), 'tfg-test-base:latest']);
+    const ctx = path.join(work, 'ctx');
+    await fs.mkdir(path.join(ctx, 'www'), { recursive: true });
+    await fs.writeFile(path.join(ctx, 'www/index.html'), 'built page\n');
+    await fs.writeFile(path.join(ctx, 'Dockerfile'), 'FROM tfg-test-base:latest\nENV GREETING="hi there"\nCOPY www /srv/www\nWORKDIR /srv/www\nCMD ["/bin/busybox", "httpd", "-f", "-p", "8080"]\n');
+    await engine.docker(['build', '-t', 'tfg-test-app:v1', ctx]);
+  });
+  afterAll(async () => {
+    await engine?.stop();
+  });
+
+  it('resolves a tag to the image id, converts docker save output on the hub, and deletes it', async () => {
+    const id = (await engine!.docker(['image', 'inspect', '--format', '{{.Id}}', 'tfg-test-app:v1'])).trim();
+    // The engine is named by input here (the e2e test passes it through DOCKER_HOST instead).
+    const c = await checkHubFlist({ image: 'tfg-test-app:v1', hubUrl: hub.url, repo: 'real', baseName: 'app', dockerHost: engine!.host }, defaultHubFlistDeps);
+    expect(c.failures).toEqual([]);
+    expect(c.inputs.imageId).toBe(id);
+    // @pulumi/docker's unique name carries the same id; its tag never exists locally.
+    const viaName = await checkHubFlist({ ...c.inputs, image: `tfg-test-app:${id.slice(7)}` }, defaultHubFlistDeps);
+    expect(viaName.inputs.imageId).toBe(id);
+
+    const created = await createHubFlist(c.inputs, defaultHubFlistDeps);
+    const file = path.join(work, 'hub/real', `app-${id.slice(7, 19)}.flist`);
+    const listing = execFileSync('tar', ['-tzf', file], { encoding: 'utf8' });
+    expect(listing).toContain('./srv/www/index.html');
+    expect(listing).toContain('./bin/busybox');
+    const startup = execFileSync('tar', ['-xzOf', file, './.startup.toml'], { encoding: 'utf8' });
+    expect(startup).toContain(`name = ${JSON.stringify("/bin/sh -c 'cd /srv/www && exec /bin/busybox httpd -f -p 8080'")}`);
+    expect(startup).toContain('"GREETING" = "hi there"');
+
+    const missing = await checkHubFlist({ ...c.inputs, image: 'tfg-test-app:nope' }, defaultHubFlistDeps);
+    expect(missing.failures[0].reason).toMatch(/docker has no image "tfg-test-app:nope" \(.*No such (image|object)/);
+
+    await deleteHubFlist(created.outs);
+    expect(await hub.list('real')).toEqual([]);
   });
 });
