@@ -60,9 +60,4 @@ describe('examples (stacks and gateways) on the local grid', () => {
     expect(up.steps.map((s) => s.name)).toContain('logs');
     await runE2eExample(grid, 'zlogs', 'destroy');
   });
-
-  it('zmachine-vm: previews a VM-mode machine (no VM image flist ships with the local hub)', async () => {
-    const pv = await runE2eExample(grid, 'zmachine-vm', 'preview', { vmFlist: `${grid.hub?.url}/tf/vm.flist` });
-    expect(pv.steps.map((s) => `${s.op} ${s.name}`)).toEqual(['create net', 'create vm']);
-  });
 });
