@@ -91,6 +91,20 @@ export const nodeConfigSchema = z
     syncIntervalSeconds: z.number().int().positive().default(3600),
     /** Return `get` workloads in random order, as real nodes may. */
     shuffleGet: z.boolean().default(false),
+    /**
+     * Machine supervision (zosbase vm monitor). Every `healthIntervalMs` (0 = only right after each provision/update)
+     * the node checks its running machines: one that exited on its own is started again (same rootfs, mounts and
+     * network) up to `maxRestarts` times within `restartWindowSeconds` (ZOS: 3 within 2 minutes; 0 = never), then
+     * its workload goes to `error` listing the failures. An OOM-killed machine goes to `error` at once.
+     */
+    machines: z
+      .object({
+        healthIntervalMs: z.number().int().nonnegative().default(2000),
+        maxRestarts: z.number().int().nonnegative().default(3),
+        restartWindowSeconds: z.number().int().positive().default(120),
+      })
+      .strict()
+      .default({}),
     /** Linux backend placement (the local grid gives each node a host namespace and uplink). */
     linux: z
       .object({

@@ -418,7 +418,16 @@ export async function createNodeRuntime(config: NodeConfig, opts: RuntimeOptions
     const engineChain = engineChainFrom(chain, ids.nodeId);
     const backends = opts.backends ?? (config.backend === 'sim' ? createSimBackends(config, engineChain) : await createLinuxNodeBackends(config, engineChain, log));
     storage = openStorage(config.dataDir);
-    const engine = createEngine({ chain: engineChain, backends, clock, log }, { storage, facts, shuffleGet: config.shuffleGet });
+    const engine = createEngine(
+      { chain: engineChain, backends, clock, log },
+      {
+        storage,
+        facts,
+        shuffleGet: config.shuffleGet,
+        healthIntervalMs: config.machines.healthIntervalMs,
+        restart: { max: config.machines.maxRestarts, windowMs: config.machines.restartWindowSeconds * 1000 },
+      },
+    );
     const peer = createRmbPeer({
       identity,
       twinId: ids.twinId,

@@ -6,7 +6,12 @@
  * Facts: zos-protocol.md §3.2 (sync), §3.3 (async), §3.4/§3.6 (update order), §3.7 (events), §3.8 (boot),
  * §6.1 (memory check), §8. Machine health: a zmachine whose machine died on its own (OOM kill, exit) is failed
  * with state `error` like zosbase's vm monitor does; checked between jobs, every `healthIntervalMs` and right after
- * each provision/update job.
+ * each provision/update job. Supervision (zosbase vm monitor: `failuresBeforeDestroy` 4 within a 2-minute cache
+ * window): a death the manager calls restartable (an exit, not an OOM kill) is restarted in place while the workload
+ * has died at most `restart.max` times within `restart.windowMs`; the next death within the window fails it with a
+ * message listing the failures. Restarts happen on the worker, so never during a delete, pause or boot recovery of
+ * the same deployment; only `ok` workloads are checked (paused, deleted and error ones never restart). The counts
+ * live in memory like ZOS's: a node restart starts them afresh (boot recovery re-provisions the machine anyway).
  *
  * Job payloads are persisted (`jobs.payload`): add fields, never rename.
  * @module
@@ -17,7 +22,7 @@ import { addCapacity, capacity, ENGINE_TYPE_ORDER } from '../../protocol/zos';
 import type { Capacity } from './capacity';
 import type { ChainContract, ContractEvent, EngineDeps, NodeFacts } from './deps';
 import { MANAGERS, type ManagerTable } from './managers';
-import { NoActionNeeded, isUnchangedError, type ManagerContext, type WorkloadView } from './managers/manager';
+import { NoActionNeeded, isUnchangedError, type ManagerContext, type WorkloadFailure, type WorkloadView } from './managers/manager';
 import { rawWorkloadData } from './raw-json';
 import {
   type ResultState,
@@ -94,6 +99,20 @@ export interface EngineOptions {
   actualMemoryUsed?: () => bigint;
   /** Period of the machine-health check (ms); default 2000, 0 = only after provision/update jobs. */
   healthIntervalMs?: number;
+  /** Restarts of workloads that died on their own (zosbase vm monitor): at most `max` (default 3, 0 = never) within `windowMs` (default 120000). */
+  restart?: { max?: number; windowMs?: number };
+}
+
+/** ZOS's defaults: 4 failures (3 restarts) within the 2-minute failure cache (zosbase pkg/vm monitor.go, manager.go). */
+export const DEFAULT_RESTART = { max: 3, windowMs: 120_000 } as const;
+
+/**
+ * The result message of a workload given up on after `restarts` restarts within `windowMs`: the last failure's
+ * message, then every failure of the window in order.
+ */
+export function gaveUpMessage(last: WorkloadFailure, failures: string[], windowMs: number): string {
+  const restarts = failures.length - 1;
+  return `${last.message} (gave up after ${restarts} restart${restarts === 1 ? '' : 's'} within ${Math.round(windowMs / 1000)}s; failures: ${failures.join('; ')})`;
 }
 
 export interface Statistics {
@@ -498,8 +517,36 @@ export function createEngine(deps: EngineDeps, opts: EngineOptions): Engine {
     }
   };
 
-  /** One pass: every `ok` workload whose manager reports it dead gets an `error` transaction with the reason. */
+  // ---- supervision: deaths per workload id within the restart window (in memory, like zosbase's failure cache) ----
+  const restartMax = opts.restart?.max ?? DEFAULT_RESTART.max;
+  const restartWindow = opts.restart?.windowMs ?? DEFAULT_RESTART.windowMs;
+  const deaths = new Map<string, { at: number; reason: string }[]>();
+
+  /** A dead workload: restart it while the window allows, else the error message to fail it with. */
+  const supervise = async (ctx: ManagerContext, mgr: (typeof managers)[string], data: unknown, failed: WorkloadFailure): Promise<string | undefined> => {
+    if (!failed.restartable || !mgr?.restart || restartMax <= 0) return failed.message;
+    const now = deps.clock.now();
+    const recent = (deaths.get(ctx.wid) ?? []).filter((d) => now - d.at < restartWindow);
+    recent.push({ at: now, reason: failed.reason });
+    deaths.set(ctx.wid, recent);
+    const where = { twin: ctx.twinId, contract: ctx.contractId.toString(), workload: ctx.name };
+    if (recent.length > restartMax) {
+      deaths.delete(ctx.wid);
+      return gaveUpMessage(failed, recent.map((d) => d.reason), restartWindow);
+    }
+    try {
+      await mgr.restart(ctx, data);
+    } catch (err) {
+      deaths.delete(ctx.wid);
+      return `${failed.message}; restart failed: ${errorText(err)}`;
+    }
+    log.info('workload restarted', { ...where, attempt: recent.length, of: restartMax, after: failed.reason });
+    return undefined;
+  };
+
+  /** One pass: every `ok` workload whose manager reports it dead is restarted or gets an `error` transaction. */
   const healthPass = async () => {
+    const watched = new Set<string>();
     for (const { twinId: twin, contractId: contract } of storage.all()) {
       if (closed) return;
       const dl = storage.get(twin, contract);
@@ -508,18 +555,24 @@ export function createEngine(deps: EngineDeps, opts: EngineOptions): Engine {
       for (const [i, w] of dl.workloads.entries()) {
         const mgr = managers[w.type];
         if (w.result.state !== 'ok' || !mgr?.health) continue;
-        let failed: string | undefined;
+        const ctx = managerContext(twin, contract, w.name, vs);
+        watched.add(ctx.wid);
+        let failed: WorkloadFailure | undefined;
         try {
-          failed = await mgr.health(managerContext(twin, contract, w.name, vs), vs[i].data);
+          failed = await mgr.health(ctx, vs[i].data);
         } catch (err) {
           log.warn('health check failed', { twin, contract: contract.toString(), workload: w.name, err: errorText(err) });
           continue;
         }
         if (failed === undefined) continue;
-        log.warn('workload died', { twin, contract: contract.toString(), workload: w.name, err: failed });
-        write(twin, contract, { ...w, result: { created: nowSec(), state: 'error', message: failed, data: null } }, vs[i].data);
+        log.warn('workload died', { twin, contract: contract.toString(), workload: w.name, err: failed.message });
+        const message = await supervise(ctx, mgr, vs[i].data, failed);
+        if (message === undefined) continue;
+        write(twin, contract, { ...w, result: { created: nowSec(), state: 'error', message, data: null } }, vs[i].data);
       }
     }
+    // forget workloads that are no longer ok (deleted, paused, failed): a later life starts with a clean count
+    for (const wid of deaths.keys()) if (!watched.has(wid)) deaths.delete(wid);
   };
 
   const runJob = async (job: StoredJob) => {

@@ -6,6 +6,11 @@
  *
  * Per machine, under `<dir>/<hash>/`: `config.json` (the bundle), `upper/`, `work/`, `rootfs/` (overlay mount),
  * `console.log`, `runner.pid` (the `sh` that waits for `runc run --keep`), `exit` (its exit code).
+ * With a `rootSize` (zos-protocol.md §6.3 RootSize), `upper/` and `work/` live instead on a fixed-size ext4 image made
+ * and loop-mounted by a private LinuxStorage under `<dir>/rootfs/` (`<hash>.img`, `mnt/<hash>`): machine.md has no
+ * ext4/xfs quotas, so the image size is the limit and a write beyond it fails with ENOSPC. Node capacity is not
+ * touched (SRU already counts RootSize). `remove` unmounts and deletes the image with the rest.
+ * `restart` deletes the stopped runc container and runs the same bundle again (overlay, upper, mounts, netns kept).
  * runc state lives in `<dir>/runc`; cgroups under `/sys/fs/cgroup/<controller>/tfgrid-<prefix>/`.
  * @module
  */
@@ -16,7 +21,7 @@ import { z } from 'zod';
 import { InputError, ZosError } from '../../../protocol/common/errors';
 import type { Logger } from '../../../protocol/common/log';
 import { silentLogger } from '../../../protocol/common/log';
-import { mountsUnder } from '../storage/linux';
+import { createLinuxStorage, mountsUnder } from '../storage/linux';
 import { isAlive, killPid, runCommand, sleep, spawnDaemon, tryCommand } from './host-command';
 import type { MachineBackend, MachineSpec, MachineStatus } from './machine';
 import { consolePort, startConsole, stopConsole } from './console';
@@ -53,6 +58,7 @@ interface MachineRecord {
   spec: MachineSpec;
   kind: 'container' | 'vm';
   runnerPid: number;
+  restarts: number;
 }
 
 export function createLinuxMachines(opts: LinuxMachineOptions): MachineBackend {
@@ -65,6 +71,8 @@ export function createLinuxMachines(opts: LinuxMachineOptions): MachineBackend {
   const qemu: QemuRunner = createQemuRunner({ ...opts.qemu, log });
   const mdir = (id: string) => path.join(dir, names.dirName(id));
   const runc = (...args: string[]) => runCommand('runc', ['--root', runcRoot, ...args]);
+  // Writable roots of containers with a rootSize: one fixed-size ext4 image each, keyed by the machine's dir name.
+  const rootDisks = createLinuxStorage({ dir: path.join(dir, 'rootfs'), log });
 
   async function runcState(id: string): Promise<z.infer<typeof runcStateSchema> | undefined> {
     try {
@@ -96,17 +104,19 @@ export function createLinuxMachines(opts: LinuxMachineOptions): MachineBackend {
   }
 
   async function containerStatus(r: MachineRecord): Promise<MachineStatus> {
+    const restarts = r.restarts ? { restarts: r.restarts } : {};
     const st = await runcState(r.id);
     if (st && (st.status === 'running' || st.status === 'paused' || st.status === 'created') && !oomKilled(r.id)) {
-      return { id: r.id, state: st.status === 'paused' ? 'paused' : 'running', ...(st.pid ? { pid: st.pid } : {}) };
+      return { id: r.id, state: st.status === 'paused' ? 'paused' : 'running', ...(st.pid ? { pid: st.pid } : {}), ...restarts };
     }
     // stopped (kept by --keep) or gone: wait a moment for the runner to record the exit code
     for (let i = 0; i < 40 && isAlive(r.runnerPid); i++) await sleep(25);
     const code = await exitCode(r.id);
+    const exit = code !== undefined ? { exitCode: code } : {};
     if (oomKilled(r.id)) {
-      return { id: r.id, state: 'oom-killed', ...(code !== undefined ? { exitCode: code } : {}), reason: `machine exceeded its memory limit of ${r.spec.memory} bytes and was killed` };
+      return { id: r.id, state: 'oom-killed', ...exit, reason: `machine exceeded its memory limit of ${r.spec.memory} bytes and was killed`, ...restarts };
     }
-    return { id: r.id, state: 'exited', ...(code !== undefined ? { exitCode: code } : {}), reason: `machine exited with code ${code ?? 'unknown'}` };
+    return { id: r.id, state: 'exited', ...exit, reason: `machine exited with code ${code ?? 'unknown'}`, ...restarts };
   }
 
   async function unmountOverlay(id: string): Promise<void> {
@@ -144,57 +154,89 @@ export function createLinuxMachines(opts: LinuxMachineOptions): MachineBackend {
       }
       await removeCgroups(id);
       await unmountOverlay(id);
+      await rootDisks.remove(names.dirName(id));
     }
     await fs.rm(mdir(id), { recursive: true, force: true });
     machines.delete(id);
   }
 
-  async function runContainer(spec: MachineSpec): Promise<MachineStatus> {
-    const d = mdir(spec.id);
-    await fs.rm(d, { recursive: true, force: true });
-    for (const sub of ['upper', 'work', 'rootfs']) await fs.mkdir(path.join(d, sub), { recursive: true });
-    await fs.mkdir(runcRoot, { recursive: true });
-    await runCommand('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${spec.flist.rootfs},upperdir=${path.join(d, 'upper')},workdir=${path.join(d, 'work')}`, path.join(d, 'rootfs')]);
-    const root = path.join(d, 'rootfs');
-    // Files a machine expects; written into the upper layer, never the shared rootfs.
-    await fs.mkdir(path.join(root, 'etc'), { recursive: true });
-    await fs.writeFile(path.join(root, 'etc/hostname'), `${spec.name}\n`);
-    await fs.writeFile(path.join(root, 'etc/resolv.conf'), 'nameserver 8.8.8.8\nnameserver 1.1.1.1\nnameserver 2001:4860:4860::8888\n');
-    for (const m of spec.mounts) {
-      if (m.target === '/' || !m.target.startsWith('/')) throw new ZosError(`invalid mount point '${m.target}' for machine '${spec.name}'`);
-      await fs.mkdir(path.join(root, m.target), { recursive: true });
-    }
-    if (spec.nic && spec.nic.kind !== 'veth') throw new ZosError(`container machine '${spec.name}' needs a veth interface, got ${spec.nic.kind}`);
-    const config = buildOciSpec({
-      spec,
-      rootfs: root,
-      cgroupsPath: `/${names.cgroupParent}/${names.container(spec.id)}`,
-      ...(spec.nic ? { netnsPath: `/run/netns/${spec.nic.netns}` } : {}),
-    });
-    await fs.writeFile(path.join(d, 'config.json'), JSON.stringify(config, null, 2));
+  /** Where `upper/` and `work/` go: the mounted rootfs image when the spec has a rootSize, else the machine dir. */
+  async function writableLayer(spec: MachineSpec): Promise<string> {
+    if (spec.rootSize === undefined) return mdir(spec.id);
+    if (spec.rootSize <= 0n) throw new ZosError(`invalid root size ${spec.rootSize} for machine '${spec.name}'`);
+    const disk = names.dirName(spec.id);
+    await rootDisks.remove(disk); // a leftover of a machine that was not removed (crash) starts clean, like its dir
+    await rootDisks.create({ id: disk, kind: 'zmount', size: spec.rootSize });
+    return rootDisks.mount(disk);
+  }
+
+  /** Starts the bundle in `mdir(r.id)` under a detached runner and waits until runc has created it. */
+  async function launch(r: MachineRecord): Promise<MachineStatus> {
+    const d = mdir(r.id);
+    await fs.rm(path.join(d, 'exit'), { force: true });
     const logFd = openSync(path.join(d, 'console.log'), 'a');
-    let runner: number;
     try {
       // sh waits for the container (foreground runc, kept after exit so its cgroup tells OOM apart) and records its exit code.
-      runner = spawnDaemon('sh', ['-c', 'runc --root "$1" run --keep -b "$2" "$3" </dev/null; echo $? > "$2/exit"', 'runner', runcRoot, d, names.container(spec.id)], { logFd });
+      r.runnerPid = spawnDaemon('sh', ['-c', 'runc --root "$1" run --keep -b "$2" "$3" </dev/null; echo $? > "$2/exit"', 'runner', runcRoot, d, names.container(r.id)], { logFd });
     } finally {
       closeSync(logFd);
     }
-    await fs.writeFile(path.join(d, 'runner.pid'), String(runner));
-    const r: MachineRecord = { id: spec.id, spec, kind: 'container', runnerPid: runner };
-    machines.set(spec.id, r);
+    await fs.writeFile(path.join(d, 'runner.pid'), String(r.runnerPid));
     for (let i = 0; i < 400; i++) {
-      const st = await runcState(spec.id);
+      const st = await runcState(r.id);
       if (st && st.status !== 'creating') {
-        await openConsole(spec);
+        await openConsole(r.spec);
         return containerStatus(r);
       }
-      if (!isAlive(runner)) break;
+      if (!isAlive(r.runnerPid)) break;
       await sleep(25);
     }
     const tail = await fs.readFile(path.join(d, 'console.log'), 'utf8').catch(() => '');
-    await removeNow(spec.id).catch(() => undefined);
-    throw new ZosError(`failed to start machine '${spec.name}': ${tail.trim().split('\n').slice(-3).join(' | ') || 'runc did not start'}`);
+    throw new ZosError(`failed to start machine '${r.spec.name}': ${tail.trim().split('\n').slice(-3).join(' | ') || 'runc did not start'}`);
+  }
+
+  async function runContainer(spec: MachineSpec): Promise<MachineStatus> {
+    const d = mdir(spec.id);
+    await fs.rm(d, { recursive: true, force: true });
+    await fs.mkdir(path.join(d, 'rootfs'), { recursive: true });
+    await fs.mkdir(runcRoot, { recursive: true });
+    const r: MachineRecord = { id: spec.id, spec, kind: 'container', runnerPid: 0, restarts: 0 };
+    machines.set(spec.id, r);
+    try {
+      const layer = await writableLayer(spec);
+      for (const sub of ['upper', 'work']) await fs.mkdir(path.join(layer, sub), { recursive: true });
+      await runCommand('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${spec.flist.rootfs},upperdir=${path.join(layer, 'upper')},workdir=${path.join(layer, 'work')}`, path.join(d, 'rootfs')]);
+      const root = path.join(d, 'rootfs');
+      // Files a machine expects; written into the upper layer, never the shared rootfs.
+      await fs.mkdir(path.join(root, 'etc'), { recursive: true });
+      await fs.writeFile(path.join(root, 'etc/hostname'), `${spec.name}\n`);
+      await fs.writeFile(path.join(root, 'etc/resolv.conf'), 'nameserver 8.8.8.8\nnameserver 1.1.1.1\nnameserver 2001:4860:4860::8888\n');
+      for (const m of spec.mounts) {
+        if (m.target === '/' || !m.target.startsWith('/')) throw new ZosError(`invalid mount point '${m.target}' for machine '${spec.name}'`);
+        await fs.mkdir(path.join(root, m.target), { recursive: true });
+      }
+      if (spec.nic && spec.nic.kind !== 'veth') throw new ZosError(`container machine '${spec.name}' needs a veth interface, got ${spec.nic.kind}`);
+      const config = buildOciSpec({
+        spec,
+        rootfs: root,
+        cgroupsPath: `/${names.cgroupParent}/${names.container(spec.id)}`,
+        ...(spec.nic ? { netnsPath: `/run/netns/${spec.nic.netns}` } : {}),
+      });
+      await fs.writeFile(path.join(d, 'config.json'), JSON.stringify(config, null, 2));
+      return await launch(r);
+    } catch (err) {
+      await removeNow(spec.id).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** A container that ended: drop runc's kept state (and its cgroups, so OOM counters start at 0), run the bundle again. */
+  async function restartContainer(r: MachineRecord): Promise<MachineStatus> {
+    await tryCommand('runc', ['--root', runcRoot, 'delete', '--force', names.container(r.id)]);
+    if (r.runnerPid > 1) await killPid(r.runnerPid);
+    await removeCgroups(r.id);
+    r.restarts++;
+    return launch(r);
   }
 
   // A container whose cgroup saw an OOM kill is killed whole (ZOS kills the VM), so status reports it ended.
@@ -216,7 +258,7 @@ export function createLinuxMachines(opts: LinuxMachineOptions): MachineBackend {
         const prev = await runcState(spec.id);
         const runner = Number(await fs.readFile(path.join(mdir(spec.id), 'runner.pid'), 'utf8').catch(() => '0'));
         if (prev && (prev.status === 'running' || prev.status === 'paused') && runner > 1 && isAlive(runner)) {
-          const r: MachineRecord = { id: spec.id, spec, kind: 'container', runnerPid: runner };
+          const r: MachineRecord = { id: spec.id, spec, kind: 'container', runnerPid: runner, restarts: 0 };
           machines.set(spec.id, r);
           await openConsole(spec);
           log.info('machine adopted', { machine: spec.id });
@@ -230,13 +272,13 @@ export function createLinuxMachines(opts: LinuxMachineOptions): MachineBackend {
       const d = mdir(spec.id);
       const running = await qemu.status(d, spec.id);
       if (running.state !== 'exited') {
-        machines.set(spec.id, { id: spec.id, spec, kind: 'vm', runnerPid: running.pid ?? 0 });
+        machines.set(spec.id, { id: spec.id, spec, kind: 'vm', runnerPid: running.pid ?? 0, restarts: 0 });
         log.info('vm adopted', { machine: spec.id });
         return running;
       }
       await fs.rm(d, { recursive: true, force: true });
       await fs.mkdir(d, { recursive: true });
-      machines.set(spec.id, { id: spec.id, spec, kind: 'vm', runnerPid: 0 });
+      machines.set(spec.id, { id: spec.id, spec, kind: 'vm', runnerPid: 0, restarts: 0 });
       try {
         const pid = await qemu.start(d, spec);
         (machines.get(spec.id) as MachineRecord).runnerPid = pid;
@@ -251,8 +293,29 @@ export function createLinuxMachines(opts: LinuxMachineOptions): MachineBackend {
     async status(id) {
       const r = machines.get(id);
       if (!r) return undefined;
-      if (r.kind === 'vm') return qemu.status(mdir(id), id);
+      if (r.kind === 'vm') {
+        const st = await qemu.status(mdir(id), id);
+        return r.restarts ? { ...st, restarts: r.restarts } : st;
+      }
       return containerStatus(r);
+    },
+
+    async restart(id) {
+      const r = machines.get(id);
+      if (!r) throw new ZosError(`machine '${id}' not found`);
+      const st = (await backend.status(id)) as MachineStatus;
+      if (st.state === 'running' || st.state === 'paused') return st;
+      if (r.kind === 'container') {
+        const next = await restartContainer(r);
+        log.info('machine restarted', { machine: id, restarts: r.restarts, after: st.reason });
+        return next;
+      }
+      await qemu.stop(mdir(id));
+      r.restarts++;
+      r.runnerPid = await qemu.start(mdir(id), r.spec);
+      await openConsole(r.spec);
+      log.info('vm restarted', { machine: id, restarts: r.restarts, after: st.reason });
+      return (await backend.status(id)) as MachineStatus;
     },
 
     async list() {

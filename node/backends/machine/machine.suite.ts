@@ -92,6 +92,18 @@ export function describeMachineBackend(
       expect((await m.status('7-1-done'))?.exitCode).toBe(3);
     });
 
+    it_('leaves a running or paused machine as is on restart', async () => {
+      const first = await m.run(spec('7-1-up'));
+      expect(await m.restart('7-1-up')).toMatchObject({ state: 'running', ...(first.pid ? { pid: first.pid } : {}) });
+      await m.pause('7-1-up');
+      expect((await m.restart('7-1-up')).state).toBe('paused');
+      expect((await m.status('7-1-up'))?.restarts ?? 0).toBe(0);
+    });
+
+    it_('refuses to restart an unknown machine', async () => {
+      await expect(m.restart('7-1-nobody')).rejects.toThrow("machine '7-1-nobody' not found");
+    });
+
     it_("rejects cpu 0 with ZOS's text", async () => {
       await expect(m.run(spec('7-1-cpu', { cpu: 0 }))).rejects.toThrow("cpu capacity can't be 0");
     });

@@ -16,13 +16,16 @@
  *     await machines.pause(wid);   // cgroup freezer: state 'paused'
  *     await machines.resume(wid);  // state 'running'
  *     (await machines.status(wid))?.state  // 'exited' | 'oom-killed' once it ends; `reason` says why
+ *     await machines.restart(wid); // an ended machine runs again: same rootfs (writes kept), mounts, interface
  *     await machines.remove(wid);  // kills it, deletes bundle, overlay and cgroup; logs too. Idempotent.
  *     await network.detach(wid); await storage.unmount('7-42-data');
  *
  * `run` with an id that is running returns its status (idempotent provision); a different spec is not an update
  * (zmachines are replaced, §3.5). After a node restart, `run` adopts a machine that is still running (boot recovery
  * re-provisions; the machine keeps its process). A container whose memory cgroup records an OOM kill is killed
- * whole and reports `oom-killed`.
+ * whole and reports `oom-killed`. `restart` is what the engine's supervision calls for a machine that ended on its own
+ * (zosbase vm monitor); the backend never restarts anything by itself. With `rootSize`, a container's writable layer
+ * lives on a fixed-size ext4 image of that size, so writes beyond it fail with ENOSPC (machine.md: no quotas).
  * @module
  */
 import type { ResolvedFlist } from '../flist/flist';
@@ -54,6 +57,11 @@ export interface MachineSpec {
   mounts: MachineMount[];
   /** The private interface from NetworkBackend.attach (it may also carry the public IP). */
   nic?: MachineNic;
+  /**
+   * Bytes of the machine's writable root (zos-protocol.md §6.3 RootSize = max(size, minimum)); undefined = no limit.
+   * Containers: the overlay's upper layer is a loop-mounted ext4 image of this size. VMs: unused here.
+   */
+  rootSize?: bigint;
   /** corex=true replaces the entrypoint with `/corex --ipv6 -d 7 --interface eth0` (§6.3); the flist must ship it. */
   corex?: boolean;
 }
@@ -68,12 +76,19 @@ export interface MachineStatus {
   exitCode?: number;
   /** Human text for `exited`/`oom-killed`, e.g. `machine exceeded its memory limit of 268435456 bytes`. */
   reason?: string;
+  /** How many times `restart` started it again (in this backend's lifetime). */
+  restarts?: number;
 }
 
 export interface MachineBackend {
   run(spec: MachineSpec): Promise<MachineStatus>;
   status(id: string): Promise<MachineStatus | undefined>;
   list(): Promise<MachineStatus[]>;
+  /**
+   * Starts a machine that ended (`exited`/`oom-killed`) again from what it kept: the same rootfs with its writes, the
+   * same mounts and interface. A running or paused machine is left as is. Unknown id: ZosError `machine '<id>' not found`.
+   */
+  restart(id: string): Promise<MachineStatus>;
   pause(id: string): Promise<void>;
   resume(id: string): Promise<void>;
   /** The last `maxBytes` (default 64 KiB) of the machine's console/stdout+stderr. */

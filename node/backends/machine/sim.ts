@@ -1,6 +1,7 @@
 /**
  * MachineBackend, state only: machines are records whose state follows run/pause/resume/remove. Nothing runs,
- * so there are no logs beyond one line per transition. For machines without root; never CI's fallback.
+ * so there are no logs beyond one line per transition, and a machine never ends on its own (`restart` has nothing to
+ * do). For machines without root; never CI's fallback.
  * zos-protocol.md §6.3.
  * @module
  */
@@ -23,6 +24,8 @@ export function createSimMachines(opts: { dir: string }): MachineBackend {
       machines.set(spec.id, { status: { id: spec.id, state: 'running' }, log: [`sim: started ${spec.name} (${spec.flist.mode})\n`] });
       return { id: spec.id, state: 'running' };
     },
+    // a sim machine never ends, so there is never anything to start again
+    restart: async (id) => ({ ...must(id).status }),
     status: async (id) => (machines.has(id) ? { ...(machines.get(id)?.status as MachineStatus) } : undefined),
     list: async () => [...machines.values()].map((m) => ({ ...m.status })).sort((a, b) => (a.id < b.id ? -1 : 1)),
     async pause(id) {

@@ -49,10 +49,25 @@ export interface Manager {
   pause?(ctx: ManagerContext, data: unknown): Promise<void>;
   resume?(ctx: ManagerContext, data: unknown): Promise<void>;
   /**
-   * Liveness of an `ok` workload (zosbase vm monitor): the message the workload is failed with when what runs it
-   * has died on its own, undefined while it is healthy (or paused). The engine polls it between jobs.
+   * Liveness of an `ok` workload (zosbase vm monitor): how what runs it died on its own, undefined while it is
+   * healthy (or paused). The engine polls it between jobs.
    */
-  health?(ctx: ManagerContext, data: unknown): Promise<string | undefined>;
+  health?(ctx: ManagerContext, data: unknown): Promise<WorkloadFailure | undefined>;
+  /**
+   * Starts a workload that `health` found dead (and `restartable`) again with the same resources (zosbase vm monitor:
+   * the machine is run again from its kept config). The engine bounds how often (EngineOptions.restart).
+   */
+  restart?(ctx: ManagerContext, data: unknown): Promise<void>;
+}
+
+/** What `Manager.health` reports for a workload that died on its own. */
+export interface WorkloadFailure {
+  /** The result message the workload is failed with, e.g. `vm is not running: machine exited with code 1`. */
+  message: string;
+  /** This failure alone, for the list in the give-up message, e.g. `machine exited with code 1`. */
+  reason: string;
+  /** True when starting it again may help (an exit); false when it would fail the same way (an OOM kill). */
+  restartable: boolean;
 }
 
 /** An update the node refused; the workload keeps running with its old config (zosbase `provision.UnChanged`). */

@@ -4,7 +4,8 @@
  * (mounts, public ip, private network), §6.3 (modes, GPU), §6.1 (cpu); result: §4.
  */
 import type { MachineMount } from '../../backends/machine/machine';
-import { big, type Manager, type ManagerContext } from './manager';
+import { rootSize } from '../../../protocol/zos/types/zmachine';
+import { big, type Manager, type ManagerContext, type WorkloadFailure } from './manager';
 
 interface ZMachineData {
   flist: string;
@@ -75,8 +76,11 @@ async function mountsFor(ctx: ManagerContext, d: ZMachineData, vmMode: boolean):
  * reason it could not be kept running): `vm is not running: <backend reason>`.
  */
 export function machineDiedMessage(state: 'oom-killed' | 'exited', reason?: string, exitCode?: number): string {
-  const why = reason || (state === 'oom-killed' ? 'machine exceeded its memory limit and was killed' : `machine exited with code ${exitCode ?? 'unknown'}`);
-  return `vm is not running: ${why}`;
+  return `vm is not running: ${machineDiedReason(state, reason, exitCode)}`;
+}
+
+function machineDiedReason(state: 'oom-killed' | 'exited', reason?: string, exitCode?: number): string {
+  return reason || (state === 'oom-killed' ? 'machine exceeded its memory limit and was killed' : `machine exited with code ${exitCode ?? 'unknown'}`);
 }
 
 async function cleanup(ctx: ManagerContext, d: ZMachineData): Promise<void> {
@@ -150,6 +154,7 @@ export const zmachineManager: Manager = {
         mounts,
         nic,
         corex: d.corex === true,
+        rootSize: rootSize({ size: big(d.size), compute_capacity: { cpu, memory: big(d.compute_capacity.memory) } }),
       });
       const octet = Number(iface.ip.split('.')[3]);
       const netAddr = nr.subnet.split('/')[0].split('.').slice(0, 3).join('.') + '.0';
@@ -168,10 +173,15 @@ export const zmachineManager: Manager = {
   async deprovision(ctx, data) {
     await cleanup(ctx, data as ZMachineData);
   },
-  async health(ctx) {
+  async health(ctx): Promise<WorkloadFailure | undefined> {
     const st = await ctx.backends.machine.status(ctx.wid);
     if (!st || (st.state !== 'oom-killed' && st.state !== 'exited')) return undefined;
-    return machineDiedMessage(st.state, st.reason, st.exitCode);
+    // ZOS restarts a VM that stopped (vm monitor). A ZOS VM never stops for exceeding its memory (the guest's own
+    // OOM killer acts inside it); our container is killed whole by its memory cgroup, and would be again: final.
+    return { message: machineDiedMessage(st.state, st.reason, st.exitCode), reason: machineDiedReason(st.state, st.reason, st.exitCode), restartable: st.state === 'exited' };
+  },
+  async restart(ctx) {
+    await ctx.backends.machine.restart(ctx.wid);
   },
   pause: (ctx) => ctx.backends.machine.pause(ctx.wid),
   resume: (ctx) => ctx.backends.machine.resume(ctx.wid),
