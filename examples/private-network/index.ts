@@ -5,17 +5,25 @@ const cfg = new pulumi.Config();
 // The local grid's hub serves a busybox flist (`tfgrid local up` builds it); any flist URL works.
 const flist = cfg.get("flist") ?? "http://127.0.0.1:8090/tf/base.flist";
 const nodes = (cfg.getObject<number[]>("nodes") ?? [1, 2, 3]);
+// `pulumi config set mycelium true`: the network gets a mycelium key and every machine a mycelium (400::/7) IP.
+const mycelium = cfg.getBoolean("mycelium") ?? false;
 
-const net = new tfgrid.Network("net", { networkName: "private_network_net", nodes, ipRange: "10.30.0.0/16", addWgAccess: true });
+const net = new tfgrid.Network("net", {
+  networkName: "private_network_net", nodes, ipRange: "10.30.0.0/16", mycelium,
+  // The access peer (your machine) dials this node's public IP; the other nodes are reached through it.
+  addWgAccess: true, accessNode: nodes[0],
+});
 // Each machine serves the flist's /var/www on :8080, plus /who.txt naming the machine (its hostname is the workload name).
 const machines = nodes.map((n) => new tfgrid.ZMachine(`m${n}`, {
-  node: n, network: net, flist, cpu: 1, memory: "256MiB",
+  node: n, network: net, flist, cpu: 1, memory: "256MiB", mycelium,
   entrypoint: '/bin/sh -c "echo served by $(hostname) > /var/www/who.txt; exec /usr/sbin/httpd -f -p 8080 -h /var/www"',
 }));
 
 export const nodeSubnets = net.nodeSubnets;
 export const privateIps = pulumi.all(machines.map((m) => m.privateIp));
-/** The node that serves the WireGuard access peer; `accessConfig` dials its public endpoint. */
-export const accessNodeId = net.accessNodeId;
+/** Workload ids on the nodes (`<twin>-<contract>-<name>`). */
+export const machineIds = pulumi.all(machines.map((m) => m.machineId));
+/** With `mycelium`: each machine's 400::/7 address, reachable from the machines on the other nodes. */
+export const myceliumIps = pulumi.all(machines.map((m) => m.myceliumIp));
 /** Secret wg-quick file: `pulumi stack output accessConfig --show-secrets > wg.conf && wg-quick up ./wg.conf`. */
 export const accessConfig = net.accessConfig;

@@ -4,13 +4,20 @@
  * A "laptop" namespace on the grid's internet (outside every node) brings the example's secret `accessConfig` up
  * exactly as written (local/topology/laptop-wireguard.ts), dials the access node's public endpoint and fetches a
  * page from the machine on each node: the other nodes' machines are reached through the access node, over
- * WireGuard between the nodes.
+ * WireGuard between the nodes. The stack runs with `mycelium: true`: each machine gets a 400::/7 address derived
+ * as ZOS does (node/backends/network/addressing.ts: the NR /64 from the network's mycelium key, `ff0f`, the
+ * machine's seed) and fetches the other nodes' pages on it. The local grid has no mycelium daemon; the nodes
+ * route 400::/7 over their shared internet segment instead (node/backends/network/linux.ts `connectOverlay`).
  */
 import { execFileSync } from 'child_process';
 import { existsSync } from 'fs';
 import * as path from 'path';
 import type { GridState } from '../../local/grid/state';
 import { isAlive } from '../../node/backends/machine/host-command';
+import { myceliumIp, myceliumPrefix } from '../../node/backends/network/addressing';
+import { readState } from '../engine/engine';
+import { execUntilOk, gridMachine } from '../helpers/grid-machine';
+import { projectName } from '../../local/grid/example-runner';
 import { createLaptop, listNamespaces, planTopology, removeLaptop, runCommand, type Laptop } from '../../local/topology';
 import { WG_SOCKET_DIR, joinWgQuick, parseWgQuick, type WgQuickLink } from '../../local/topology/laptop-wireguard';
 import { describeWithTools } from '../helpers/require-tools';
@@ -28,10 +35,10 @@ describe('examples/private-network on the local grid', () => {
   let up: Awaited<ReturnType<typeof runE2eExample>>;
   beforeAll(async () => {
     grid = await ensureE2eGrid();
-    up = await runE2eExample(grid, EXAMPLE);
+    up = await runE2eExample(grid, EXAMPLE, 'up', { mycelium: 'true' });
   });
   afterAll(async () => {
-    if (up) await runE2eExample(grid, EXAMPLE, 'destroy');
+    if (up) await runE2eExample(grid, EXAMPLE, 'destroy', { mycelium: 'true' });
   });
 
   it('gives each of three nodes its own /24 with one machine in it, and outputs the access config as a secret', () => {
@@ -63,10 +70,10 @@ describe('examples/private-network on the local grid', () => {
       const conf = parseWgQuick(String(up.outputs.accessConfig));
       expect(conf.peers).toHaveLength(1);
       const [peer] = conf.peers;
-      // The peer is the access node, on its public address on the grid internet, at its WireGuard port.
-      const accessNode = grid.nodes[Number(up.outputs.accessNodeId) - 1];
-      const endpointIp = accessNode.address.split('/')[0];
-      expect(peer.endpoint).toMatch(new RegExp(`^${endpointIp.replace(/\./g, '\\.')}:\\d+$`));
+      // The peer is the access node (the example's accessNode, node 1) on its public address on the grid
+      // internet, at its WireGuard port.
+      const endpointIp = String(peer.endpoint).replace(/:\d+$/, '');
+      expect(grid.nodes.filter((n) => n.address.split('/')[0] === endpointIp).map((n) => n.index)).toEqual([1]);
       expect(peer.allowedIps).toEqual(['10.30.0.0/16', '100.64.0.0/16']);
 
       const plan = planTopology({ prefix: grid.prefix, nodes: grid.nodes.length, farms: [] });
@@ -105,6 +112,45 @@ describe('examples/private-network on the local grid', () => {
       expect(existsSync(path.join(WG_SOCKET_DIR, `${ifname}.sock`))).toBe(false);
       expect(isAlive(pid)).toBe(false);
       expect(await listNamespaces()).not.toContain(netns);
+    });
+  });
+
+  it('gives each machine the mycelium IP ZOS derives from the network key of its node and the machine seed', () => {
+    // The seeds and keys are in the stack's state (the test engine's file); the IPs are what the nodes reported.
+    const state = readState(path.join(grid.dir, 'stacks', `${projectName(path.join(__dirname, '..', '..', 'examples', EXAMPLE))}.e2e.json`));
+    const byName = (name: string) => Object.values(state.resources).find((r) => r.name === name)!.outputs;
+    const keys = byName('net').myceliumKeys as Record<string, string>;
+    const ips = up.outputs.myceliumIps as string[];
+    expect(ips).toHaveLength(3);
+    ips.forEach((ip, i) => {
+      const seed = String(byName(`m${i + 1}`).myceliumSeed);
+      expect(seed).toMatch(/^[0-9a-f]{12}$/);
+      expect(ip).toBe(myceliumIp(myceliumPrefix(keys[String(i + 1)]), seed));
+      expect(parseInt(ip.split(':')[0], 16) >> 9).toBe(0x400 >> 9); // in 400::/7
+    });
+    // one /64 per node's network resource
+    expect(new Set(ips.map((ip) => ip.split(':').slice(0, 4).join(':'))).size).toBe(3);
+  });
+
+  describeWithTools(['runc'], { root: true })('machines on their mycelium IPs', () => {
+    it('each machine fetches the pages of the machines on the other nodes over their mycelium IPs', async () => {
+      if (grid.backend !== 'linux') throw new Error(`the shared e2e grid runs the ${grid.backend} backend; machines need linux (root)`);
+      const ips = up.outputs.myceliumIps as string[];
+      const ids = up.outputs.machineIds as string[];
+      const machines = ids.map((id, i) => gridMachine(grid, i + 1, id));
+      machines.forEach((m, i) => {
+        expect(m.status()).toBe('running');
+        expect(m.exec('/sbin/ip', '-6', 'addr', 'show', 'dev', 'eth0')).toContain(`${ips[i]}/64`);
+      });
+      for (const [i, from] of machines.entries()) {
+        for (const [j, ip] of ips.entries()) {
+          if (i === j) continue;
+          // busybox nc speaks the request (the base flist's static busybox wget crashes inside containers)
+          const answer = await execUntilOk(from, ['/bin/sh', '-c', `printf 'GET /who.txt HTTP/1.0\\r\\n\\r\\n' | nc -w 5 ${ip} 8080`]);
+          expect(answer).toMatch(/^HTTP\/1\.[01] 200 /);
+          expect(answer.trim().split('\n').pop()).toBe(`served by m${j + 1}`);
+        }
+      }
     });
   });
 });
