@@ -1,7 +1,9 @@
 /**
  * Container machines on the Linux backends (issue 8): deploy→reachable time (attach + runc start until the
  * machine's httpd answers from its network resource) and per-machine memory overhead (the container's memory
- * cgroup usage plus the host-side runner processes: sh + foreground runc). Root only.
+ * cgroup usage plus the host-side runner processes: sh + foreground runc), then the start-time cost of the
+ * rootfs size cap (zos-protocol.md §6.3 RootSize: a 500 MiB ext4 image, mkfs + loop mount, under the overlay's
+ * upper layer) against a plain upper directory, and of a restart (runc delete + run of the kept bundle). Root only.
  *   node -r @swc-node/register bench/machine.bench.ts [machines=8]
  */
 import { execFileSync } from 'child_process';
@@ -82,6 +84,35 @@ async function main(): Promise<void> {
     console.log(`deploy→reachable ms: min ${sorted[0].toFixed(0)}  median ${sorted[Math.floor(n / 2)].toFixed(0)}  max ${sorted[n - 1].toFixed(0)}`);
     console.log(`memory per machine: container cgroup ${avg(cgroupKiB).toFixed(0)} KiB + host runner (sh + runc) ${avg(hostKiB).toFixed(0)} KiB RSS`);
     for (let i = 0; i < n; i++) await b.machines.remove(`1-1-m${i}`);
+
+    // run() alone, no network: plain upper dir vs a RootSize image, interleaved so load changes hit both alike
+    const median = (xs: number[]) => [...xs].sort((a, c) => a - c)[Math.floor(xs.length / 2)];
+    const plain: number[] = [];
+    const capped: number[] = [];
+    const restarts: number[] = [];
+    const removeMs: { plain: number[]; capped: number[] } = { plain: [], capped: [] };
+    for (let i = 0; i < n; i++) {
+      for (const rootSize of [undefined, 500n << 20n]) {
+        const id = `1-2-r${i}${rootSize ? 'c' : 'p'}`;
+        const t0 = process.hrtime.bigint();
+        await b.machines.run({ id, name: `r${i}`, flist, cpu: 1, memory: 256n << 20n, entrypoint: '/bin/sh -c "exit 1"', env: {}, mounts: [], ...(rootSize ? { rootSize } : {}) });
+        (rootSize ? capped : plain).push(Number(process.hrtime.bigint() - t0) / 1e6);
+        if (rootSize) {
+          while ((await b.machines.status(id))?.state !== 'exited') await new Promise((r) => setTimeout(r, 10));
+          const t1 = process.hrtime.bigint();
+          await b.machines.restart(id);
+          restarts.push(Number(process.hrtime.bigint() - t1) / 1e6);
+        }
+        const t2 = process.hrtime.bigint();
+        await b.machines.remove(id);
+        (rootSize ? removeMs.capped : removeMs.plain).push(Number(process.hrtime.bigint() - t2) / 1e6);
+      }
+    }
+    const mp = median(plain);
+    const mc = median(capped);
+    console.log(`run() ms (median of ${n}): plain upper dir ${mp.toFixed(0)}, 500 MiB root image ${mc.toFixed(0)} (+${(mc - mp).toFixed(0)} ms, ×${(mc / mp).toFixed(2)})`);
+    console.log(`remove() ms (median): plain ${median(removeMs.plain).toFixed(0)}, with root image ${median(removeMs.capped).toFixed(0)}`);
+    console.log(`restart() of an exited container ms (median): ${median(restarts).toFixed(0)}`);
   } finally {
     await b.close();
     await cleanupAll({ prefix, dataDir: path.join(dir, 'node'), hostNetns });

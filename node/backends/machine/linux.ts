@@ -154,7 +154,7 @@ export function createLinuxMachines(opts: LinuxMachineOptions): MachineBackend {
       }
       await removeCgroups(id);
       await unmountOverlay(id);
-      await rootDisks.remove(names.dirName(id));
+      if (await rootDisks.get(names.dirName(id))) await rootDisks.remove(names.dirName(id));
     }
     await fs.rm(mdir(id), { recursive: true, force: true });
     machines.delete(id);
@@ -165,7 +165,8 @@ export function createLinuxMachines(opts: LinuxMachineOptions): MachineBackend {
     if (spec.rootSize === undefined) return mdir(spec.id);
     if (spec.rootSize <= 0n) throw new ZosError(`invalid root size ${spec.rootSize} for machine '${spec.name}'`);
     const disk = names.dirName(spec.id);
-    await rootDisks.remove(disk); // a leftover of a machine that was not removed (crash) starts clean, like its dir
+    // a leftover of a machine that was not removed (crash) starts clean, like its dir
+    if (await rootDisks.get(disk)) await rootDisks.remove(disk);
     await rootDisks.create({ id: disk, kind: 'zmount', size: spec.rootSize });
     return rootDisks.mount(disk);
   }
@@ -183,12 +184,14 @@ export function createLinuxMachines(opts: LinuxMachineOptions): MachineBackend {
     }
     await fs.writeFile(path.join(d, 'runner.pid'), String(r.runnerPid));
     for (let i = 0; i < 400; i++) {
+      // read before the state: a container that runs and exits between the two checks is still seen (kept `stopped`)
+      const runnerGone = !isAlive(r.runnerPid);
       const st = await runcState(r.id);
       if (st && st.status !== 'creating') {
         await openConsole(r.spec);
         return containerStatus(r);
       }
-      if (!isAlive(r.runnerPid)) break;
+      if (runnerGone) break;
       await sleep(25);
     }
     const tail = await fs.readFile(path.join(d, 'console.log'), 'utf8').catch(() => '');
