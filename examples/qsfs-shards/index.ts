@@ -28,3 +28,4 @@ export const metricsEndpoint = qsfs.metricsEndpoint;
 export const dataBackends = data.map((z) => pulumi.all([z.endpoint, z.namespace]).apply(([address, namespace]) => ({ address, namespace })));
 export const metaBackends = meta.map((z) => pulumi.all([z.endpoint, z.namespace]).apply(([address, namespace]) => ({ address, namespace })));
 export const privateIp = vm.privateIp;
+export const machineId = vm.machineId;

@@ -3,11 +3,15 @@
  * `backend: linux` it builds the real backends (DESIGN.md §4, `linuxBackends` below): workloads live in the host
  * namespace the grid made for the node (`linux.hostNetns`, `linux.uplink`), and the gateway's public
  * listeners are bound on the node's address there (`gateway.listenNetns`), checking FQDNs against the grid
- * DNS (`gateway.dns`) and signing with the grid CA (`gateway.ca`). The daemon itself stays in the root
- * namespace, where chain, relay and hub listen on 127.0.0.1. With `backend: sim` the only local-grid piece is
- * the sim network's uplink below. Prints `node ready: …` once it serves RMB, stops on SIGTERM.
+ * DNS (`gateway.dns`) and signing with the grid CA (`gateway.ca`). The 0-db server is served on the node's
+ * address there, port 9900 (what zdb results list), and the qsfs daemon reaches its zdb backends from there,
+ * as a ZOS node does over its own network. The daemon itself stays in the root namespace, where chain, relay
+ * and hub listen on 127.0.0.1. With `backend: sim` the only local-grid piece is the sim network's uplink
+ * below. Prints `node ready: …` once it serves RMB, stops on SIGTERM. On SIGUSR2 (linux) every qsfs mount drops
+ * its local copy and block cache and is rebuilt from its zdb backends (the operator's "drop caches").
  * @module
  */
+import * as path from 'path';
 import { errorText } from '../../protocol/common/errors';
 import { createLineLogger, type Logger } from '../../protocol/common/log';
 import { loadNodeConfig, type NodeConfig } from '../../node/config';
@@ -19,6 +23,11 @@ import type { Backends } from '../../node/engine/deps';
 import type { Engine } from '../../node/engine/engine';
 import { networkId as zosNetworkId } from '../../protocol/zos';
 import { createChainClient } from '../../protocol/chain';
+import { exposeZdbInNetns } from '../../node/backends/zdb/netns-listener';
+import { ZDB_DEFAULT_PORT } from '../../node/backends/zdb/zdb';
+import { createNetnsBridge } from '../../node/backends/gateway/netns-bridge';
+import { createQsfsDaemon, type QsfsDaemon } from '../../node/backends/qsfs/daemon';
+import type { ZdbDialer } from '../../node/backends/zdb/client';
 
 /**
  * The network backend as the gateway's private-network bridge sees it. node/runtime `createNodeServices`
@@ -46,13 +55,22 @@ export function bridgeNetworkView(inner: NetworkBackend, engine: () => Engine | 
   };
 }
 
+/** The bridge's key for the node's own host namespace (no twin has id 0). */
+const HOST_NS_KEY = { twinId: 0, network: 'node-host' };
+
 /**
  * The Linux backends of one node, as node/runtime `createLinuxNodeBackends` builds them (workloads in the
- * node's host namespace, the real 0-db, gateway and qsfs services) with two local-grid differences: state
- * lives directly under `dataDir` (where `tfgrid local down` runs the backends' cleanup), and the gateway
- * sees networks through `bridgeNetworkView`.
+ * node's host namespace, the real 0-db, gateway and qsfs services) with these local-grid differences: state
+ * lives directly under `dataDir` (where `tfgrid local down` runs the backends' cleanup), the gateway sees
+ * networks through `bridgeNetworkView`, the 0-db server (on 127.0.0.1 here) is also served on the node's
+ * address inside its host namespace on port 9900 and its results list that address, and the qsfs daemon
+ * dials its zdb backends inside the host namespace (through the gateway's namespace bridge), so that it
+ * reaches the zdbs of other nodes at the addresses their results list.
  */
-async function linuxBackends(config: NodeConfig, log: Logger): Promise<{ backends: Backends; close: () => Promise<void>; setEngine: (e: Engine) => void }> {
+async function linuxBackends(
+  config: NodeConfig,
+  log: Logger,
+): Promise<{ backends: Backends; close: () => Promise<void>; setEngine: (e: Engine) => void; qsfs: QsfsDaemon }> {
   if (!config.linux) throw new Error('backend linux needs the `linux` section (prefix, hostNetns, uplink)');
   if (config.node.id === undefined) throw new Error('the local grid writes node.id into every node config');
   const linux = createLinuxBackends({ prefix: config.linux.prefix, dataDir: config.dataDir, hostNetns: config.linux.hostNetns, uplink: config.linux.uplink, log });
@@ -60,12 +78,38 @@ async function linuxBackends(config: NodeConfig, log: Logger): Promise<{ backend
   let engine: Engine | undefined;
   const network = bridgeNetworkView(linux.network, () => engine);
   const services = await createNodeServices(config, engineChainFrom(chain, config.node.id), log, { network, dir: config.dataDir, prefix: config.linux.prefix });
-  log.info('backends', { real: 'storage, network, machine, flist, zdb, gateway, qsfs' });
-  return {
-    backends: { storage: linux.storage, network: linux.network, machine: linux.machines, flist: linux.flists, ...services },
-    close: () => chain.close(),
-    setEngine: (e) => (engine = e),
-  };
+  const hostNetns = config.linux.hostNetns;
+  const address = config.publicConfig?.ipv4.split('/')[0];
+  const bridge = createNetnsBridge({ log }, { runDir: config.gateway.runDir ?? `/run/tfgrid-${config.linux.prefix}`, netnsFor: async () => hostNetns });
+  try {
+    const zdb = address && hostNetns ? await exposeZdbInNetns({ log }, services.zdb, { netns: hostNetns, host: address, port: ZDB_DEFAULT_PORT }) : services.zdb;
+    let qsfs = services.qsfs;
+    if (hostNetns) {
+      const dial: ZdbDialer = async (host, port) => {
+        await bridge.checkNetwork(HOST_NS_KEY.twinId, HOST_NS_KEY.network);
+        return bridge.dial({ host, port, ...HOST_NS_KEY });
+      };
+      // createNodeServices' daemon dials from this (root) namespace; it has no mounts yet, so swap it.
+      await services.qsfs.close();
+      qsfs = await createQsfsDaemon(
+        { log },
+        { rootDir: config.qsfs.rootDir ?? path.join(config.dataDir, 'qsfs'), metricsHost: config.qsfs.metricsHost ?? config.zdb.addresses[0], metricsPort: config.qsfs.metricsPort, dial },
+      );
+    }
+    log.info('backends', { real: 'storage, network, machine, flist, zdb, gateway, qsfs', zdb: zdb.endpoint() });
+    return {
+      backends: { storage: linux.storage, network: linux.network, machine: linux.machines, flist: linux.flists, ...services, zdb, qsfs },
+      close: async () => {
+        await bridge.close();
+        await chain.close();
+      },
+      setEngine: (e) => (engine = e),
+      qsfs,
+    };
+  } catch (err) {
+    await bridge.close();
+    throw err;
+  }
 }
 
 /**
@@ -85,8 +129,10 @@ async function simBackends(config: NodeConfig, log: Logger): Promise<{ backends:
 export async function main(configFile: string): Promise<void> {
   const config = loadNodeConfig(configFile);
   const log = createLineLogger((line) => process.stderr.write(line + '\n'), { level: config.logLevel });
-  const extra = config.backend === 'linux' ? await linuxBackends(config, log) : { ...(await simBackends(config, log)), setEngine: () => {} };
+  const extra = config.backend === 'linux' ? await linuxBackends(config, log) : { ...(await simBackends(config, log)), setEngine: () => {}, qsfs: undefined };
   const node = await createNodeRuntime(config, { log, backends: extra.backends });
+  const qsfs = extra.qsfs;
+  if (qsfs) process.on('SIGUSR2', () => void qsfs.dropCaches());
   extra.setEngine(node.engine);
   await node.peer.ready(30_000).catch((err: Error) => log.warn('relay not reachable yet', { err: err.message }));
   process.stdout.write(`node ready: node ${node.nodeId} twin ${node.twinId}\n`);

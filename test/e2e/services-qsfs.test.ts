@@ -1,25 +1,27 @@
 /**
  * examples/qsfs-shards on the shared local grid (zos-protocol.md §1.5 qsfs, §4 result; issue 9 "Done when"):
- * files written to the qsfs mount on node 1 are stored by the node's qsfs daemon in the zdb backends on node 2
- * (seen through the workload's metrics endpoint), then read back by a second mount of the same qsfs config
- * that starts with no local state at all (local cache dropped: nothing but the zdbs to read from) while
- * (expected − minimal) = 2 data backends and 2 of the 4 metadata backends are stopped.
+ * the machine on node 1 writes files through its `/qsfs` mount; node 1's qsfs daemon stores them, erasure-coded,
+ * in the 4 data + 4 metadata zdb namespaces on node 2 (reached at the addresses their results list, from node 1's
+ * namespace), and the workload's metrics endpoint counts it. Then (expected − minimal) = 2 data backends and
+ * 2 of the 4 metadata backends are taken offline, node 1 drops its qsfs cache (SIGUSR2 to the node: every
+ * mount's local copy and block cache are emptied and rebuilt from zdb), and the *same machine* reads every file
+ * back through its mount, byte for byte. A control with a third data backend offline loses the files until the
+ * backends come back.
  *
- * How backends are "stopped": the grid runs one zdb server per node (all eight namespaces live on node 2's),
- * and stopping it would break every other test on that node. So the recovering mount reaches each backend
- * through its own TCP forwarder in this test, and a stopped backend is a forwarder that is closed (connections
- * refused). A control run with 3 data backends stopped must fail, so the recovery really used the shards.
- * On the sim backend (no daemon, no store) only the deployment is checked.
+ * How backends go offline: all eight namespaces live in node 2's one 0-db server, shared with other tests, so
+ * the node's operator locks each namespace (`AUTH <admin password>`, `NSSET <ns> lock 1`): every read and write
+ * of it is then refused, as from a stopped backend. On the sim backend (no daemon, no store) only the
+ * deployment is checked.
  */
+import { execFileSync } from 'child_process';
 import { randomBytes } from 'crypto';
 import * as fs from 'fs';
-import * as net from 'net';
-import * as os from 'os';
 import * as path from 'path';
-import { createQsfsDaemon } from '../../node/backends/qsfs/daemon';
-import type { QsfsConfig, QsfsZdbBackend } from '../../node/backends/qsfs/qsfs';
-import { silentLogger } from '../../protocol/common/log';
+import Redis from 'ioredis';
+import { nodePrefix } from '../../local/grid/grid';
 import type { GridState } from '../../local/grid/state';
+import { machineNames } from '../../node/backends/machine/linux';
+import { ZDB_ADMIN_PASSWORD_FILE } from '../../node/backends/zdb/real';
 import { ensureE2eGrid, runE2eExample } from './shared-grid';
 
 jest.setTimeout(300_000);
@@ -29,47 +31,23 @@ beforeAll(async () => {
   grid = await ensureE2eGrid();
 });
 
-interface Forwarder {
-  address: string;
-  stop(): Promise<void>;
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** A TCP forwarder to `target` (`ip:port`) on an ephemeral 127.0.0.1 port; `stop` refuses further connections. */
-async function forwarder(target: string): Promise<Forwarder> {
-  const i = target.lastIndexOf(':');
-  const host = target.slice(0, i).replace(/^\[|\]$/g, '');
-  const port = Number(target.slice(i + 1));
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((client) => {
-    const upstream = net.connect(port, host);
-    sockets.add(client).add(upstream);
-    client.pipe(upstream).pipe(client);
-    const end = () => {
-      client.destroy();
-      upstream.destroy();
-      sockets.delete(client);
-      sockets.delete(upstream);
-    };
-    client.on('error', end).on('close', end);
-    upstream.on('error', end).on('close', end);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const addr = server.address() as net.AddressInfo;
-  let stopped = false;
-  return {
-    address: `127.0.0.1:${addr.port}`,
-    stop: () => {
-      if (stopped) return Promise.resolve();
-      stopped = true;
-      for (const s of sockets) s.destroy();
-      return new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+/** `runc exec` in the machine `machineId` on grid node `index` (1-based); stdin from `input`. */
+function machineOn(g: GridState, index: number, machineId: string) {
+  const node = g.nodes[index - 1];
+  const root = path.join(node.dataDir, 'machines', 'runc');
+  const container = machineNames(nodePrefix(g.prefix, node.index)).container(machineId);
+  return (cmd: string[], input?: Buffer): Buffer =>
+    execFileSync('runc', ['--root', root, 'exec', container, ...cmd], { input, stdio: 'pipe', timeout: 60_000, maxBuffer: 64 << 20 });
 }
 
 async function metrics(url: string): Promise<string> {
   const r = await fetch(url);
-  return r.ok ? r.text() : '';
+  if (!r.ok) throw new Error(`GET ${url}: ${r.status}`);
+  return r.text();
 }
 
 function gauge(text: string, name: string): number {
@@ -77,76 +55,108 @@ function gauge(text: string, name: string): number {
   return m ? Number(m[1]) : -1;
 }
 
-/** Mounts `config` afresh in an empty directory, as a node that lost its local state; returns the files it restored. */
-async function recover(config: QsfsConfig, workloadId: string, expectFiles: string[]): Promise<Map<string, Buffer>> {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tfg-qsfs-recover-'));
-  const daemon = await createQsfsDaemon({ log: silentLogger }, { rootDir: root, metricsHost: '127.0.0.1', metricsPort: 0, syncIntervalMs: 3_600_000 });
-  try {
-    const r = await daemon.create({ workloadId, cache: 64n * 1024n * 1024n, config });
-    return new Map(expectFiles.map((f) => [f, fs.readFileSync(path.join(r.path, f))]));
-  } finally {
-    await daemon.close();
-    fs.rmSync(root, { recursive: true, force: true });
+/** Polls the metrics endpoint until `done` holds (the daemon syncs every 2 s); returns the last text. */
+async function metricsUntil(url: string, what: string, done: (text: string) => boolean): Promise<string> {
+  let text = '';
+  for (let i = 0; i < 120; i++) {
+    text = await metrics(url).catch(() => '');
+    if (done(text)) return text;
+    await sleep(500);
   }
+  throw new Error(`metrics never showed ${what}:\n${text}`);
+}
+
+/** The node's operator on node `index`'s 0-db (its local listener, admin password from the data dir). */
+async function operatorOf(g: GridState, index: number): Promise<{ lock(ns: string, on: boolean): Promise<void>; close(): void }> {
+  const node = g.nodes[index - 1];
+  const cfg = JSON.parse(fs.readFileSync(node.configFile, 'utf8')) as { zdb: { port: number } };
+  const password = fs.readFileSync(path.join(node.dataDir, 'zdb', ZDB_ADMIN_PASSWORD_FILE), 'utf8').trim();
+  const r = new Redis({ host: '127.0.0.1', port: cfg.zdb.port, lazyConnect: true, maxRetriesPerRequest: 0, enableReadyCheck: false, retryStrategy: () => null });
+  await r.connect();
+  expect(await r.call('AUTH', password)).toBe('OK');
+  return {
+    async lock(ns, on) {
+      expect(await r.call('NSSET', ns, 'lock', on ? '1' : '0')).toBe('OK');
+    },
+    close: () => r.disconnect(),
+  };
 }
 
 describe('services: qsfs through examples/qsfs-shards', () => {
-  it('files come back from the zdbs with the local cache dropped and 2 of 4 data backends stopped', async () => {
+  it("the machine reads its files back through its own mount after a cache drop with 2 of 4 data backends offline", async () => {
     const up = await runE2eExample(grid, 'qsfs-shards', 'up', CONFIG);
-    const forwarders: Forwarder[] = [];
+    let operator: Awaited<ReturnType<typeof operatorOf>> | undefined;
+    const locked = new Set<string>();
     try {
-      const mnt = String(up.outputs.path);
       const metricsUrl = String(up.outputs.metricsEndpoint);
       const data = up.outputs.dataBackends as { address: string; namespace: string }[];
       const meta = up.outputs.metaBackends as { address: string; namespace: string }[];
       expect(data).toHaveLength(4);
       expect(meta).toHaveLength(4);
       if (grid.backend !== 'linux') return; // the sim backend keeps state only: no daemon, no store
-      expect(fs.statSync(mnt).isDirectory()).toBe(true);
 
-      // What a machine writes to /qsfs lands in this directory (bind-mounted into it).
+      // Every backend is node 2's zdb at its own address and port 9900.
+      const node2Address = grid.nodes[1].address.split('/')[0];
+      for (const b of [...data, ...meta]) expect(b.address).toBe(`${node2Address}:9900`);
+
+      const exec = machineOn(grid, 1, String(up.outputs.machineId));
+      const before = await metrics(metricsUrl);
+      expect(gauge(before, 'qsfs_files')).toBe(0);
+      expect(gauge(before, 'qsfs_blocks_written_total')).toBe(0);
+
+      // The machine writes three files through its mount.
       const files = new Map<string, Buffer>([
         ['hello.txt', Buffer.from('hello from qsfs\n')],
         ['big.bin', randomBytes(3 * 1024 * 1024 + 12345)],
         ['docs/nested/notes.md', Buffer.from('# notes\n'.repeat(5000))],
       ]);
-      for (const [f, body] of files) {
-        fs.mkdirSync(path.dirname(path.join(mnt, f)), { recursive: true });
-        fs.writeFileSync(path.join(mnt, f), body);
+      exec(['/bin/mkdir', '-p', '/qsfs/docs/nested']);
+      for (const [f, body] of files) exec(['/bin/sh', '-c', `cat > /qsfs/${f}`], body);
+      const total = [...files.values()].reduce((a, b) => a + b.length, 0);
+
+      // The metrics endpoint serves real numbers, and they moved with the writes.
+      const stored = await metricsUntil(metricsUrl, `${files.size} files of ${total} bytes stored`, (t) => gauge(t, 'qsfs_files') === files.size && gauge(t, 'qsfs_stored_bytes') === total);
+      expect(gauge(stored, 'qsfs_blocks_written_total')).toBeGreaterThanOrEqual(4); // big.bin alone is 4 blocks of 1 MiB
+      expect(gauge(stored, 'qsfs_written_bytes_total')).toBeGreaterThanOrEqual(total);
+      expect(gauge(stored, 'qsfs_sync_errors_total')).toBe(0);
+      expect(gauge(stored, 'qsfs_index_version')).toBeGreaterThan(gauge(before, 'qsfs_index_version'));
+
+      // Data backends 1 and 3 and metadata backends 2 and 4 go offline.
+      operator = await operatorOf(grid, 2);
+      for (const ns of [data[0], data[2], meta[1], meta[3]].map((b) => b.namespace)) {
+        await operator.lock(ns, true);
+        locked.add(ns);
       }
 
-      // The node's daemon syncs every few seconds; its metrics endpoint says when all three files are stored.
-      let text = '';
-      for (let i = 0; i < 60; i++) {
-        text = await metrics(metricsUrl).catch(() => '');
-        if (gauge(text, 'qsfs_files') === files.size && gauge(text, 'qsfs_stored_bytes') === [...files.values()].reduce((a, b) => a + b.length, 0)) break;
-        await new Promise((r) => setTimeout(r, 500));
-      }
-      expect(gauge(text, 'qsfs_files')).toBe(files.size);
-      expect(gauge(text, 'qsfs_blocks_written_total')).toBeGreaterThanOrEqual(4);
-      expect(gauge(text, 'qsfs_sync_errors_total')).toBe(0);
+      // Node 1 drops its qsfs cache; the mount is rebuilt from the 2 remaining data shards of every block.
+      const nodePid = grid.nodes[0].process?.pid;
+      if (!nodePid) throw new Error('the grid state has no process for node 1');
+      const restoredBefore = gauge(stored, 'qsfs_restored_files_total');
+      process.kill(nodePid, 'SIGUSR2');
+      const rebuilt = await metricsUntil(metricsUrl, 'one cache drop with every file rebuilt', (t) => gauge(t, 'qsfs_cache_drops_total') === 1 && gauge(t, 'qsfs_restore_pending_files') === 0);
+      expect(gauge(rebuilt, 'qsfs_restored_files_total')).toBe(restoredBefore + files.size);
+      expect(gauge(rebuilt, 'qsfs_degraded_reads_total')).toBeGreaterThan(0); // the shards on the offline backends were missed
+      expect(gauge(rebuilt, 'qsfs_files')).toBe(files.size);
 
-      for (const b of [...data, ...meta]) forwarders.push(await forwarder(b.address));
-      const backend = (i: number, b: { namespace: string }): QsfsZdbBackend => ({ address: forwarders[i].address, namespace: b.namespace, password: CONFIG.zdbPassword });
-      const config: QsfsConfig = {
-        minimal_shards: 2, expected_shards: 4, redundant_groups: 0, redundant_nodes: 0, max_zdb_data_dir_size: 0,
-        encryption: { algorithm: 'AES', key: CONFIG.dataKey },
-        meta: { type: 'zdb', config: { prefix: 'shards', encryption: { algorithm: 'AES', key: CONFIG.metaKey }, backends: meta.map((b, i) => backend(4 + i, b)) } },
-        groups: [{ backends: data.map((b, i) => backend(i, b)) }],
-        compression: { algorithm: 'snappy' },
-      };
-      const workloadId = path.basename(path.dirname(mnt));
+      // The same machine reads every file back through its mount, byte for byte.
+      for (const [f, body] of files) expect(exec(['/bin/cat', `/qsfs/${f}`]).equals(body)).toBe(true);
 
-      // Stop data backends 1 and 3 and metadata backends 2 and 4: every file still comes back, byte for byte.
-      await Promise.all([0, 2, 5, 7].map((i) => forwarders[i].stop()));
-      const back = await recover(config, workloadId, [...files.keys()]);
-      for (const [f, body] of files) expect(back.get(f)?.equals(body)).toBe(true);
+      // Control: a third data backend offline leaves 1 shard per block, fewer than minimal_shards = 2.
+      await operator.lock(data[1].namespace, true);
+      locked.add(data[1].namespace);
+      process.kill(nodePid, 'SIGUSR2');
+      const lost = await metricsUntil(metricsUrl, 'a second cache drop with every file pending', (t) => gauge(t, 'qsfs_cache_drops_total') === 2 && gauge(t, 'qsfs_restore_pending_files') === files.size);
+      expect(gauge(lost, 'qsfs_files')).toBe(files.size); // still indexed: nothing is forgotten
+      for (const f of files.keys()) expect(() => exec(['/bin/cat', `/qsfs/${f}`])).toThrow(/No such file or directory/);
 
-      // Control: with a third data backend stopped (fewer than minimal_shards left) the data is gone.
-      await forwarders[1].stop();
-      await expect(recover(config, workloadId, [...files.keys()])).rejects.toThrow();
+      // The backends come back: the next sync rebuilds the files in the mount.
+      for (const ns of locked) await operator.lock(ns, false);
+      locked.clear();
+      await metricsUntil(metricsUrl, 'no file pending', (t) => gauge(t, 'qsfs_restore_pending_files') === 0);
+      for (const [f, body] of files) expect(exec(['/bin/cat', `/qsfs/${f}`]).equals(body)).toBe(true);
     } finally {
-      await Promise.all(forwarders.map((f) => f.stop()));
+      for (const ns of locked) await operator?.lock(ns, false).catch(() => undefined);
+      operator?.close();
       await runE2eExample(grid, 'qsfs-shards', 'destroy', CONFIG);
     }
   });
