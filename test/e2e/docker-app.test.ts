@@ -59,10 +59,15 @@ describeWithTools(['dockerd', 'docker', 'nsenter', 'curl', 'ip'], { root: true }
     }
   });
 
-  it('builds the app image, runs it from the hub flist, serves the built page, follows a rebuild and cleans up', async () => {
+  it('previews, builds the app image, runs it from the hub flist, serves the built page, follows a rebuild and cleans up', async () => {
     const docker = engine!;
-    const up = await runE2eExample(grid, 'docker-app', 'up', { subdomain: SUBDOMAIN, message: 'first build' });
     const hub = new URL(grid.baseFlist!).origin;
+    // Preview builds the image (docker.Image always does) and resolves its id, but creates nothing on the hub.
+    const preview = await runE2eExample(grid, 'docker-app', 'preview', { subdomain: SUBDOMAIN, message: 'first build' });
+    expect(preview.steps.map((s) => `${s.op} ${s.type.split(':').pop()}`).sort()).toEqual(['create HubFlist', 'create NameProxy', 'create Network', 'create ZMachine']);
+    expect(await (await fetch(`${hub}/api/flist/pulumi`)).json()).toEqual([]);
+
+    const up = await runE2eExample(grid, 'docker-app', 'up', { subdomain: SUBDOMAIN, message: 'first build' });
 
     // The image @pulumi/docker built is the one on the hub, under a name carrying its id.
     const built = (await docker.docker(['image', 'inspect', '--format', '{{.Id}}', 'tfgrid-docker-app'])).trim();
