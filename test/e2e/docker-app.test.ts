@@ -15,7 +15,8 @@ import { ensureE2eGrid, fetchFromLaptop, runE2eExample } from './shared-grid';
 
 jest.setTimeout(600_000);
 
-const LAPTOP_SLOT = 11;
+// Laptop slots are per grid: 1, 2 examples-stacks, 7 gitops, 11 services-gateway, 20 private-network.
+const LAPTOP_SLOT = 14;
 const SUBDOMAIN = `dockerapp${process.pid}`;
 
 async function hubStatus(url: string): Promise<number> {
