@@ -5,14 +5,18 @@ import * as tfgrid from "pulumi-tfgrid";
 // With tlsPassthrough the gateway routes the client's TLS connection by SNI and pipes it, still encrypted, to
 // `ip:port` on the machine, which terminates TLS with its own certificate for that domain.
 const cfg = new pulumi.Config();
-const flist = cfg.get("flist") ?? "http://127.0.0.1:8090/tf/base.flist";
+// The local grid's hub serves `tf/tls-server`: openssl s_server with a fresh self-signed certificate.
+const flist = cfg.get("flist") ?? "http://127.0.0.1:8090/tf/tls-server.flist";
 const node = cfg.getNumber("node") ?? 1;
 const fqdn = cfg.get("fqdn") ?? "secure.example.test";
-const port = cfg.getNumber("port") ?? 8443;
-// Your TLS server; the default (busybox httpd) speaks plain HTTP, as the local base flist has no TLS server.
-const entrypoint = cfg.get("entrypoint") ?? `/usr/sbin/httpd -f -p ${port} -h /var/www`;
+const port = cfg.getNumber("port") ?? 443;
+// "" runs the flist's own entry (tf/tls-server: a certificate for TLS_DOMAIN on TLS_PORT); or your TLS server.
+const entrypoint = cfg.get("entrypoint") ?? "";
 const net = new tfgrid.Network("net", { networkName: "fqdn_passthrough_net", nodes: [node] });
-const vm = new tfgrid.ZMachine("app", { node, network: net, flist, cpu: 1, memory: "256MiB", entrypoint });
+const vm = new tfgrid.ZMachine("app", {
+  node, network: net, flist, cpu: 1, memory: "256MiB", entrypoint,
+  env: { TLS_PORT: String(port), TLS_DOMAIN: fqdn },
+});
 const gw = new tfgrid.FqdnProxy("gw", {
   node, fqdn, backends: [pulumi.interpolate`${vm.privateIp}:${port}`], network: net, tlsPassthrough: true,
 });

@@ -1,13 +1,23 @@
 /**
  * examples/name-proxy-passthrough and examples/fqdn-proxy-passthrough on the shared local grid
- * (zos-protocol.md §1.5 gateway-name-proxy / gateway-fqdn-proxy `tls_passthrough`, §6.5; issue 9 "Done when"). The local grid's base flist is busybox, which has no TLS
- * server, so a TLS page served by the machine itself cannot be shown here. What is tested is the passthrough:
- * a client on the grid internet opens TLS to `<name>.node1.tfgrid.test:443` (or the FQDN); the gateway routes it by the
- * SNI of the ClientHello and pipes the raw bytes, unterminated, to the machine's port, where busybox httpd
- * answers the (to it meaningless) TLS bytes with a plain HTTP error. A terminating gateway would instead have
- * answered with a ServerHello (grid CA certificate). A hello with an SNI no gateway serves reaches nothing.
+ * (zos-protocol.md §1.5 gateway-name-proxy / gateway-fqdn-proxy `tls_passthrough`, §6.5; issue 9 "Done when").
+ * The machines run the hub's `tf/tls-server` flist (local/hub/tls-flist.ts: openssl s_server with a self-signed
+ * certificate made at start, published as `/cert.pem`); this file publishes it on the grid's hub itself. A client
+ * in a laptop namespace on the grid internet does a full TLS handshake to `<name>.node1.tfgrid.test:443` (or the
+ * FQDN) at the gateway's address with that SNI, and checks that
+ * - the certificate it is handed is the machine's own (the one the machine serves as `/cert.pem`), self-signed
+ *   for the domain and not issued by the grid CA: the gateway passed the stream through unterminated;
+ * - pinned to that certificate, the handshake verifies for the domain and the page comes back;
+ * - a hello with an SNI no gateway serves gets no certificate at all.
  * Linux grids only (the laptop namespace); on the sim backend only the deployment is checked.
  */
+import { X509Certificate } from 'crypto';
+import { promises as fs } from 'fs';
+import * as http from 'http';
+import * as os from 'os';
+import * as path from 'path';
+import { packRootfs } from '../../local/hub/hub';
+import { buildTlsServerRootfs, TLS_SERVER_FLIST, TLS_SERVER_PAGE } from '../../local/hub/tls-flist';
 import { setGridDnsHost } from '../../local/grid/dns-records';
 import type { GridState } from '../../local/grid/state';
 import { e2eGridDir, ensureE2eGrid, runE2eExample } from './shared-grid';
@@ -17,92 +27,148 @@ const SUBDOMAIN = 'e2etls';
 const FQDN = 'secure.passthrough.test';
 const LAPTOP_SLOT = 11;
 let grid: GridState;
+/** Config that points the examples at the TLS server flist (linux grids). */
+let tlsFlist: Record<string, string> = {};
+
+/** Builds the TLS server flist and uploads it as `tf/tls-server` (`PUT <hub>/tf/tls-server.flist`). */
+async function publishTlsServerFlist(hubUrl: string): Promise<string> {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'tfg-e2e-tls-'));
+  try {
+    const archive = path.join(dir, 'tls-server.tar.gz');
+    await packRootfs(await buildTlsServerRootfs(path.join(dir, 'rootfs')), archive);
+    const body = await fs.readFile(archive);
+    const url = `${hubUrl}/${TLS_SERVER_FLIST.repo}/${TLS_SERVER_FLIST.name}.flist`;
+    await new Promise<void>((resolve, reject) => {
+      const req = http.request(url, { method: 'PUT', headers: { 'content-length': body.length } }, (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c.toString()));
+        res.on('end', () => (res.statusCode === 201 ? resolve() : reject(new Error(`PUT ${url}: ${res.statusCode} ${text}`))));
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+    return url;
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+}
+
 beforeAll(async () => {
   grid = await ensureE2eGrid();
+  if (grid.backend === 'linux' && grid.hub) tlsFlist = { flist: await publishTlsServerFlist(grid.hub.url) };
 });
 
 /**
- * Run with node inside the laptop namespace: a TLS client hello with SNI `argv[2]` to `argv[1]:443`, then
- * CRLFs on the raw stream; prints what came back on the raw TCP stream and how the TLS handshake ended.
+ * Run with node inside the laptop namespace: TLS to `argv[1]:443` with SNI `argv[2]`, `GET /cert.pem` without
+ * trusting anything, then `GET /index.html` pinned to the certificate that came back (hostname checked).
+ * Prints what each handshake saw.
  */
-const PROBE = `
-const net = require('net'), tls = require('tls'), { Duplex } = require('stream');
+const CLIENT = `
+const tls = require('tls');
 const [host, sni] = process.argv.slice(1);
-const chunks = [];
-let tlsError = '', connected = false;
-const raw = net.connect(443, host);
-// TLS runs over a duplex fed from the raw socket, so the raw bytes stay visible here.
-const wire = new Duplex({ read() {}, write(c, _e, cb) { raw.write(c, cb); } });
-raw.on('data', (d) => { chunks.push(d); wire.push(d); });
-raw.on('error', (e) => { tlsError = tlsError || 'tcp: ' + e.message; });
-raw.on('connect', () => {
-  const t = tls.connect({ socket: wire, servername: sni, rejectUnauthorized: false });
-  t.on('secureConnect', () => { connected = true; t.end(); });
-  t.on('error', (e) => { tlsError = e.code || e.message; });
-  setTimeout(() => { if (!raw.destroyed) raw.write('\\r\\n\\r\\n'); }, 500);
-});
-const done = () => { process.stdout.write(JSON.stringify({ raw: Buffer.concat(chunks).toString('latin1'), tlsError, connected })); process.exit(0); };
-raw.on('close', done);
-setTimeout(done, 8000);
+function get(file, ca) {
+  return new Promise((resolve) => {
+    let cert = '';
+    const chunks = [];
+    const s = tls.connect({ host, port: 443, servername: sni, ca, rejectUnauthorized: false }, () => {
+      const peer = s.getPeerCertificate();
+      if (peer && peer.raw) cert = peer.raw.toString('base64');
+      s.write('GET /' + file + ' HTTP/1.0\\r\\n\\r\\n');
+    });
+    s.setTimeout(8000, () => s.destroy(new Error('timeout')));
+    s.on('data', (c) => chunks.push(c));
+    let error = '';
+    s.on('error', (e) => { error = e.code || e.message; });
+    s.on('close', () => resolve({ cert, authorized: s.authorized, authError: String(s.authorizationError || ''), error, response: Buffer.concat(chunks).toString() }));
+  });
+}
+(async () => {
+  const open = await get('cert.pem');
+  const body = open.response.slice(open.response.indexOf('\\r\\n\\r\\n') + 4);
+  const pinned = body.includes('BEGIN CERTIFICATE') ? await get('index.html', body) : undefined;
+  process.stdout.write(JSON.stringify({ open, pinned }));
+})();
 `;
 
-interface ProbeResult {
-  raw: string;
-  tlsError: string;
-  connected: boolean;
+interface Handshake {
+  cert: string;
+  authorized: boolean;
+  authError: string;
+  error: string;
+  response: string;
 }
 
-async function probe(address: string, sni: string): Promise<ProbeResult> {
+async function tlsFromLaptop(address: string, sni: string): Promise<{ open: Handshake; pinned?: Handshake }> {
   const { createLaptop, removeLaptop, planTopology, runCommand } = await import('../../local/topology');
   const plan = planTopology({ prefix: grid.prefix, nodes: grid.nodes.length, farms: [] });
   const laptop = await createLaptop(plan, LAPTOP_SLOT);
   try {
-    const out = await runCommand('nsenter', ['--net=/run/netns/' + laptop.netns, process.execPath, '-e', PROBE, address, sni]);
-    return JSON.parse(out) as ProbeResult;
+    const out = await runCommand('nsenter', ['--net=/run/netns/' + laptop.netns, process.execPath, '-e', CLIENT, address, sni]);
+    return JSON.parse(out) as { open: Handshake; pinned?: Handshake };
   } finally {
     await removeLaptop(laptop);
   }
 }
 
-/** The raw TLS stream to `fqdn` reaches the machine's plain-HTTP server; an unknown SNI reaches nothing. */
-async function expectPassthrough(fqdn: string, address: string): Promise<void> {
-  let r = await probe(address, fqdn);
-  for (let i = 0; i < 10 && !/^HTTP\/1\.[01] \d{3}/.test(r.raw); i++) {
-    await new Promise((res) => setTimeout(res, 1000)); // the machine's httpd may still be starting
-    r = await probe(address, fqdn);
+const bodyOf = (response: string) => response.slice(response.indexOf('\r\n\r\n') + 4);
+
+/** The TLS page of `fqdn` at `address` comes from the machine, with the machine's own certificate. */
+async function expectMachineTls(fqdn: string, address: string): Promise<void> {
+  let r = await tlsFromLaptop(address, fqdn);
+  for (let i = 0; i < 20 && !r.pinned; i++) {
+    await new Promise((res) => setTimeout(res, 1000)); // the machine's server may still be starting
+    r = await tlsFromLaptop(address, fqdn);
   }
-  // The machine's server got the ClientHello bytes and answered in plain HTTP: no TLS at the gateway.
-  expect(r.raw).toMatch(/^HTTP\/1\.[01] (400|501) /);
-  expect(r.connected).toBe(false);
-  expect(r.tlsError).not.toBe('');
-  // An SNI no gateway serves is not routed to the machine.
-  const other = await probe(address, `nobody.${fqdn}`);
-  expect(other.raw).not.toMatch(/HTTP\/1\./);
-  expect(other.connected).toBe(false);
+  expect(r.open.error).toBe('');
+  expect(r.open.response).toMatch(/^HTTP\/1\.0 200 ok\r\n/);
+  const handed = new X509Certificate(Buffer.from(r.open.cert, 'base64'));
+  const published = new X509Certificate(bodyOf(r.open.response));
+  // The certificate the client was handed is the one the machine made at start: the gateway did not terminate.
+  expect(handed.fingerprint256).toBe(published.fingerprint256);
+  expect(handed.subject).toBe(`CN=${fqdn}`);
+  expect(handed.issuer).toBe(`CN=${fqdn}`);
+  expect(r.open.authorized).toBe(false);
+  expect(r.open.authError).toMatch(/SELF_SIGNED/);
+  if (grid.ca) {
+    const gridCa = new X509Certificate(await fs.readFile(grid.ca.certFile));
+    expect(handed.checkIssued(gridCa)).toBe(false);
+    expect(handed.verify(gridCa.publicKey)).toBe(false);
+  }
+  // Pinned to the machine's certificate, the handshake verifies for the domain, and the machine serves the page.
+  expect(r.pinned?.authorized).toBe(true);
+  expect(r.pinned?.error).toBe('');
+  expect(bodyOf(r.pinned?.response ?? '')).toBe(`${TLS_SERVER_PAGE.replace('<host>', 'app')}\n`);
+  // An SNI no gateway serves is not routed anywhere: no certificate comes back.
+  const other = await tlsFromLaptop(address, `nobody.${fqdn}`);
+  expect(other.open.cert).toBe('');
+  expect(other.open.error).not.toBe('');
 }
 
 describe('services: TLS passthrough gateways through examples/{name,fqdn}-proxy-passthrough', () => {
-  it('name proxy: routes the raw TLS stream by SNI to the machine, unterminated', async () => {
-    const up = await runE2eExample(grid, 'name-proxy-passthrough', 'up', { subdomain: SUBDOMAIN });
+  it('name proxy: a client on the internet completes TLS with the machine itself and gets its page', async () => {
+    const fqdn = `${SUBDOMAIN}.node1.tfgrid.test`;
+    const config = { subdomain: SUBDOMAIN, certDomain: fqdn, ...tlsFlist };
+    const up = await runE2eExample(grid, 'name-proxy-passthrough', 'up', config);
     try {
-      expect(up.outputs.fqdn).toBe(`${SUBDOMAIN}.node1.tfgrid.test`);
+      expect(up.outputs.fqdn).toBe(fqdn);
       expect(up.outputs.nameContractId).toEqual(expect.any(Number));
-      if (grid.backend === 'linux') await expectPassthrough(String(up.outputs.fqdn), grid.nodes[0].address.split('/')[0]);
+      if (grid.backend === 'linux') await expectMachineTls(fqdn, grid.nodes[0].address.split('/')[0]);
     } finally {
-      await runE2eExample(grid, 'name-proxy-passthrough', 'destroy', { subdomain: SUBDOMAIN });
+      await runE2eExample(grid, 'name-proxy-passthrough', 'destroy', config);
     }
   });
 
-  it('FQDN proxy: routes the raw TLS stream of a domain the grid DNS points at the node to the machine', async () => {
+  it('FQDN proxy: the domain the grid DNS points at the node reaches the machine, TLS unterminated', async () => {
     const node1 = (grid.nodes[0].address || '198.18.0.11/16').split('/')[0];
     setGridDnsHost(e2eGridDir(), FQDN, [node1]);
-    const up = await runE2eExample(grid, 'fqdn-proxy-passthrough', 'up', { fqdn: FQDN });
+    const config = { fqdn: FQDN, ...tlsFlist };
+    const up = await runE2eExample(grid, 'fqdn-proxy-passthrough', 'up', config);
     try {
       expect(up.outputs.domain).toBe(FQDN);
       expect(up.outputs.contractId).toEqual(expect.any(Number));
-      if (grid.backend === 'linux') await expectPassthrough(FQDN, node1);
+      if (grid.backend === 'linux') await expectMachineTls(FQDN, node1);
     } finally {
-      await runE2eExample(grid, 'fqdn-proxy-passthrough', 'destroy', { fqdn: FQDN });
+      await runE2eExample(grid, 'fqdn-proxy-passthrough', 'destroy', config);
     }
   });
 });
