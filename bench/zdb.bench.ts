@@ -3,7 +3,9 @@
  * redis-benchmark-style load (50 clients, 100-byte values), unpipelined and with 16-deep pipelines: the
  * in-process client in a password-protected user namespace (it shares the event loop with the server, so
  * it under-reports), redis-benchmark in the default namespace (it cannot SELECT with a password).
- * `redis-benchmark` is used when installed; the in-process figure exists without it.
+ * `redis-benchmark` is used when installed; the in-process figure exists without it. As root with `ip`, it
+ * also runs inside a namespace of its own against the server served on an address there (`exposeZdbInNetns`,
+ * how a local-grid node serves port 9900 on its own address) and prints the relay's cost as a ratio.
  *
  *     node -r @swc-node/register bench/zdb.bench.ts
  */
@@ -14,6 +16,7 @@ import * as path from 'path';
 import { silentLogger } from '../protocol/common/log';
 import { connectZdb } from '../node/backends/zdb/client';
 import { createZdbBackend } from '../node/backends/zdb/real';
+import { exposeZdbInNetns } from '../node/backends/zdb/netns-listener';
 
 function run(cmd: string, args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -50,6 +53,33 @@ async function clientLoad(port: number, op: 'SET' | 'GET', clients: number, perC
   return (clients * perClient) / secs;
 }
 
+/** redis-benchmark run inside a fresh namespace against the server exposed on an address there. */
+async function throughNamespace(zdb: Awaited<ReturnType<typeof createZdbBackend>>): Promise<Array<[string, number]>> {
+  const ns = `tfzb${process.pid}`;
+  const addr = '198.18.77.2';
+  const rows: Array<[string, number]> = [];
+  await run('ip', ['netns', 'add', ns]);
+  try {
+    await run('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
+    await run('ip', ['-n', ns, 'addr', 'add', `${addr}/32`, 'dev', 'lo']);
+    const exposed = await exposeZdbInNetns({ log: silentLogger }, { ...zdb, close: async () => {} }, { netns: ns, host: addr, port: 0 });
+    try {
+      for (const depth of [1, 16]) {
+        const out = await run('ip', ['netns', 'exec', ns, 'redis-benchmark', '-h', addr, '-p', String(exposed.endpoint().Port), '-t', 'set,get', '-n', '50000', '-c', '50', '-d', '100', '-r', '1000', '-P', String(depth), '-q', '--csv']);
+        for (const line of out.split('\n')) {
+          const m = /^"(SET|GET)","([\d.]+)"/.exec(line);
+          if (m) rows.push([`redis-benchmark  ${m[1]}  P=${depth} (node address, netns relay)`, Number(m[2])]);
+        }
+      }
+    } finally {
+      await exposed.close();
+    }
+  } finally {
+    await run('ip', ['netns', 'del', ns]);
+  }
+  return rows;
+}
+
 async function main(): Promise<void> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tfg-zdb-bench-'));
   const zdb = await createZdbBackend({ log: silentLogger }, { dataDir, addresses: ['127.0.0.1'], port: 0 });
@@ -69,6 +99,7 @@ async function main(): Promise<void> {
           if (m) rows.push([`redis-benchmark  ${m[1]}  P=${depth} (default ns)`, Number(m[2])]);
         }
       }
+      if (process.getuid?.() === 0 && (await hasTool('ip'))) rows.push(...(await throughNamespace(zdb)));
     } else {
       rows.push(['redis-benchmark not installed (apt-get install redis-tools)', 0]);
     }
@@ -83,6 +114,12 @@ async function main(): Promise<void> {
   const get16 = rows.find((r) => r[0] === 'in-process client GET  P=16')?.[1] ?? 0;
   // eslint-disable-next-line no-console
   console.log(`pipelining gain (GET, P=16 / P=1): ${(get16 / get1).toFixed(2)}x`);
+  for (const depth of [1, 16]) {
+    const direct = rows.find((r) => r[0] === `redis-benchmark  GET  P=${depth} (default ns)`)?.[1];
+    const relayed = rows.find((r) => r[0] === `redis-benchmark  GET  P=${depth} (node address, netns relay)`)?.[1];
+    // eslint-disable-next-line no-console
+    if (direct && relayed) console.log(`node-address relay (GET, P=${depth}, relayed / direct): ${(relayed / direct).toFixed(2)}x`);
+  }
 }
 
 void main();
