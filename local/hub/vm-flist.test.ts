@@ -89,6 +89,7 @@ describeWithTools(['apt-get', 'apt-cache', 'dpkg', 'tar', 'gzip', 'busybox'])('v
     const init = execFileSync('sh', ['-c', `gzip -dc "${path.join(root, 'boot/initrd.img')}" | busybox cpio -i --to-stdout init 2>/dev/null`], { encoding: 'utf8' });
     expect(init).toContain('insmod /e1000.ko');
     expect(init).toContain('ip=*');
+    expect(init).toContain('tfgrid_pub=*'); // a public IP on eth1 (vm-qemu.ts publicNic)
     // the module matches the kernel: its vermagic names the cached package's release
     const k = await guestKernel();
     const release = k.package.replace(/^linux-image-/, '');

@@ -4,8 +4,9 @@
  *
  * - `buildVmKernelRootfs`: a `vm-kernel` flist (`/boot/vmlinuz` + `/boot/initrd.img`). The initramfs is busybox:
  *   it loads e1000, takes its address from the kernel's `ip=` argument (the node puts the machine's private IP
- *   there), prints `VM-READY <ip>` on the serial console and serves `vm <hostname>` over HTTP on :80. The hub
- *   publishes it as `tf/vm.flist`.
+ *   there), and with `tfgrid_pub=<ip>:<gateway>:<mask>` (a public IP, vm-qemu.ts) also sets eth1 and routes by
+ *   default through it; then prints `VM-READY <ip>` on the serial console and serves `vm <hostname>` over HTTP on
+ *   :80. The hub publishes it as `tf/vm.flist`.
  * - `buildVmImageRootfs`: a `vm-image` flist whose `/image.raw` (ext4 + extlinux, no partition table) boots the
  *   same kernel and initramfs with a fixed address on its boot line. Needs root (loop mount) and extlinux.
  *
@@ -41,7 +42,10 @@ const INIT = `#!/bin/busybox sh
 mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev
 insmod /e1000.ko
 for w in $(cat /proc/cmdline); do
-  case "$w" in ip=*) spec="\${w#ip=}" ;; esac
+  case "$w" in
+    ip=*) spec="\${w#ip=}" ;;
+    tfgrid_pub=*) pub="\${w#tfgrid_pub=}" ;;
+  esac
 done
 IFS=: read addr _ gw mask host dev _ <<EOF2
 $spec
@@ -50,6 +54,14 @@ hostname "$host"
 ifconfig lo up
 ifconfig eth0 "$addr" netmask "$mask" up
 route add default gw "$gw"
+if [ -n "$pub" ]; then
+  IFS=: read paddr pgw pmask <<EOF3
+$pub
+EOF3
+  ifconfig eth1 "$paddr" netmask "$pmask" up
+  route del default
+  route add default gw "$pgw" dev eth1
+fi
 echo "vm $host" > /www/index.html
 httpd -p 80 -h /www
 echo VM-READY "$addr"

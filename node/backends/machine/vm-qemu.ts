@@ -6,6 +6,10 @@
  * - vm-image: `/image.raw` is written onto the first disk (only when that disk has no filesystem signature yet)
  *   and booted by the firmware.
  * Serial console → `console.log`; pause/resume freeze/thaw the qemu process (SIGSTOP/SIGCONT).
+ * - public IP (ZOS gives a VM a second NIC on the public network): a second tap, opened by qemu in the same
+ *   namespace as the private one, whose address reaches the guest as `tfgrid_pub=<ip>:<gateway>:<mask>` (the local
+ *   hub's VM flist sets it on eth1 and routes by default through it). Wiring that tap to the uplink is the network
+ *   backend's job; `test/backends/vm-public.test.ts` shows it (macvlan with the guest's MAC + tc redirect).
  * @module
  */
 import { closeSync, openSync, promises as fs, readFileSync } from 'fs';
@@ -17,9 +21,23 @@ import { hasFilesystem } from '../storage/linux';
 import { isAlive, killPid, runCommand, spawnDaemon } from './host-command';
 import type { MachineSpec, MachineStatus } from './machine';
 
+/** A VM's NIC on the public network: the tap qemu opens (in the private NIC's namespace) and the guest's address. */
+export interface VmPublicNic {
+  ifname: string;
+  mac: string;
+  /** IPv4 CIDR, e.g. `198.18.1.10/16`. */
+  ip: string;
+  gateway: string;
+}
+
+export interface QemuStartOptions {
+  /** A second NIC on the public network (the machine's public IPv4). */
+  publicNic?: VmPublicNic;
+}
+
 export interface QemuRunner {
   /** Starts the VM; returns the pid of the `timeout` wrapper. */
-  start(dir: string, spec: MachineSpec): Promise<number>;
+  start(dir: string, spec: MachineSpec, opts?: QemuStartOptions): Promise<number>;
   status(dir: string, id: string): Promise<MachineStatus>;
   pause(dir: string): Promise<void>;
   resume(dir: string): Promise<void>;
@@ -42,7 +60,12 @@ function maskOf(bits: number): string {
 }
 
 /** qemu's argv for a spec (pure, for tests and the runner). */
-export function qemuArgs(spec: MachineSpec, opts: { accel: 'tcg' | 'kvm'; console: string }): string[] {
+export function qemuArgs(spec: MachineSpec, opts: { accel: 'tcg' | 'kvm'; console: string; publicNic?: VmPublicNic }): string[] {
+  const pub = opts.publicNic;
+  const [pubIp, pubBits] = pub ? pub.ip.split('/') : [];
+  if (pub && (!/^\d+\.\d+\.\d+\.\d+$/.test(pubIp) || !/^\d+$/.test(pubBits ?? '') || Number(pubBits) > 32)) {
+    throw new ZosError(`VM machine '${spec.name}': public ip '${pub.ip}' is not an IPv4 CIDR`);
+  }
   const mib = Number(spec.memory / (1024n * 1024n));
   const args = ['-accel', opts.accel, '-m', String(mib), '-smp', String(spec.cpu), '-nographic', '-no-reboot', '-nodefaults', '-serial', `file:${opts.console}`];
   const disks = spec.mounts.filter((m) => m.disk);
@@ -52,6 +75,7 @@ export function qemuArgs(spec: MachineSpec, opts: { accel: 'tcg' | 'kvm'; consol
     if (spec.flist.initrd) args.push('-initrd', spec.flist.initrd);
     const append = ['console=ttyS0', 'panic=-1', 'quiet'];
     if (spec.nic) append.push(`ip=${spec.nic.ip}::${spec.nic.gateway}:${maskOf(spec.nic.prefixLength)}:${spec.name}:eth0:off`);
+    if (pub) append.push(`tfgrid_pub=${pubIp}:${pub.gateway}:${maskOf(Number(pubBits))}`);
     if (spec.entrypoint.trim()) append.push(`init=${spec.entrypoint.trim()}`);
     for (const [k, v] of Object.entries(spec.env)) if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(k) && !/\s/.test(v)) append.push(`${k}=${v}`);
     args.push('-append', append.join(' '));
@@ -60,6 +84,8 @@ export function qemuArgs(spec: MachineSpec, opts: { accel: 'tcg' | 'kvm'; consol
   if (spec.nic) {
     args.push('-netdev', `tap,id=n0,ifname=${spec.nic.ifname},script=no,downscript=no`, '-device', `e1000,netdev=n0,mac=${spec.nic.mac}`);
   }
+  // The guest sees the private NIC as eth0 and the public one as eth1 (PCI order = argument order).
+  if (pub) args.push('-netdev', `tap,id=n1,ifname=${pub.ifname},script=no,downscript=no`, '-device', `e1000,netdev=n1,mac=${pub.mac}`);
   return args;
 }
 
@@ -81,15 +107,16 @@ export function createQemuRunner(opts: { binary?: string; accel?: 'tcg' | 'kvm';
   };
 
   return {
-    async start(dir, spec) {
+    async start(dir, spec, startOpts = {}) {
       if (spec.nic && spec.nic.kind !== 'tap') throw new ZosError(`VM machine '${spec.name}' needs a tap interface, got ${spec.nic.kind}`);
+      if (startOpts.publicNic && !spec.nic) throw new ZosError(`VM machine '${spec.name}': a public interface needs the private one (qemu runs in its namespace)`);
       if (spec.flist.mode === 'vm-image') {
         const first = spec.mounts[0];
         if (!first?.disk) throw new ZosError('at least one mount has to be attached for Vm mode');
         if (!(await hasFilesystem(first.source))) await runCommand('dd', [`if=${spec.flist.image}`, `of=${first.source}`, 'bs=1M', 'conv=notrunc,sparse', 'status=none']);
       }
       const consoleFile = path.join(dir, 'console.log');
-      const argv = qemuArgs(spec, { accel, console: consoleFile });
+      const argv = qemuArgs(spec, { accel, console: consoleFile, publicNic: startOpts.publicNic });
       const stderr = openSync(path.join(dir, 'qemu.log'), 'a');
       let pid: number;
       try {
