@@ -7,6 +7,8 @@
  *   over TLS with a certificate of the grid CA given in the node config;
  * - an FQDN proxy is refused until the grid DNS points the name at the node, then serves;
  * - a cancelled contract stops serving;
+ * - a name proxy whose name contract was cancelled behind the node's back is refused, with the §6.5 text, when
+ *   the restarted node provisions it again at boot (§3.8), and is no longer served;
  * - with `gateway.listenNetns` the public listeners live in another namespace and reach the proxy.
  */
 import { execFile, execFileSync, spawn, type ChildProcess } from 'child_process';
@@ -61,7 +63,7 @@ function getTls(port: number, host: string, ca: string): Promise<{ status: numbe
 
 /** Runs a node script inside `netns`, resolving once it prints `ready`. */
 function startIn(netns: string, script: string): Promise<ChildProcess> {
-  const child = spawn('ip', ['netns', 'exec', netns, process.execPath, '-e', script], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn('nsenter', [`--net=/run/netns/${netns}`, process.execPath, '-e', script], { stdio: ['pipe', 'pipe', 'pipe'] });
   return new Promise((resolve, reject) => {
     let err = '';
     child.stderr?.on('data', (c: Buffer) => (err += c.toString()));
@@ -88,6 +90,7 @@ describeWithTools(['ip', 'wireguard-go'], { root: true })('gateway workloads thr
   let domain: string;
   let httpPort: number;
   let httpsPort: number;
+  let startNode: () => Promise<void>;
   const ca = createGridCa();
 
   /** Contract on chain for the workloads, deployed through the engine; the workloads' results by name. */
@@ -127,13 +130,17 @@ describeWithTools(['ip', 'wireguard-go'], { root: true })('gateway workloads thr
       gateway: { listenHost: '127.0.0.1', httpPort: 0, httpsPort: 0, dns: dns.address, caPem: { certPem: ca.certPem, keyPem: ca.keyPem }, runDir: `/run/tfg-${prefix}` },
     });
     const engineChain = engineChainFrom(chain, n.id);
-    backends = await createLinuxNodeBackends(config, engineChain, silentLogger);
-    const gw = backends.gateway as Backends['gateway'] & { httpPort: number; httpsPort: number };
-    httpPort = gw.httpPort;
-    httpsPort = gw.httpsPort;
-    storage = openStorage(tmp.dir);
-    engine = createEngine({ chain: engineChain, backends, clock: systemClock, log: silentLogger }, { storage, facts: factsFrom(config, { nodeId: n.id, twinId: n.twinId, farmerTwinId: 1 }) });
-    await engine.start();
+    // Backends, storage and engine on the node's data dir; called again to restart the node (boot, §3.8).
+    startNode = async () => {
+      backends = await createLinuxNodeBackends(config, engineChain, silentLogger);
+      const gw = backends.gateway as Backends['gateway'] & { httpPort: number; httpsPort: number };
+      httpPort = gw.httpPort;
+      httpsPort = gw.httpsPort;
+      storage = openStorage(tmp.dir);
+      engine = createEngine({ chain: engineChain, backends, clock: systemClock, log: silentLogger }, { storage, facts: factsFrom(config, { nodeId: n.id, twinId: n.twinId, farmerTwinId: 1 }) });
+      await engine.start();
+    };
+    await startNode();
 
     const net = await deploy([SAMPLE.net]);
     expect(net.results.net).toMatchObject({ state: 'ok', message: '' });
@@ -194,6 +201,32 @@ describeWithTools(['ip', 'wireguard-go'], { root: true })('gateway workloads thr
     await engine.idle();
     expect((await get(httpPort, fqdn)).status).toBe(404);
   });
+
+  it('refuses a name proxy at boot once its name contract was cancelled, and no longer serves it (§3.8, §6.5)', async () => {
+    const name = `boot${grid.tag}`;
+    const host = `${name}.${domain}`;
+    const proxy: WorkloadSpec = { name: 'named', type: 'gateway-name-proxy', data: { name, tls_passthrough: false, backends: ['http://10.20.2.1:8080'], network: 'net' } };
+    const nc = await user.chain.createNameContract(name);
+    const d = await deploy([proxy]);
+    expect(d.results.named).toMatchObject({ state: 'ok', message: '', data: { fqdn: host } });
+    expect(await get(httpPort, host)).toEqual({ status: 200, body: `page for ${host} via http` });
+
+    // The name contract goes away behind the node's back (e.g. cancelled from the dashboard); the node restarts.
+    await user.chain.cancelContract(nc.contractId);
+    await engine.close();
+    storage.close();
+    for (const b of [backends.machine, backends.gateway, backends.qsfs, backends.zdb, backends.network, backends.storage, backends.flist]) await b.close();
+    await startNode();
+    await engine.idle();
+
+    // Boot re-provisions every ok workload; the gateway checks the name contract again and refuses it.
+    const got = JSON.parse(engine.get(twin, d.contract)) as { workloads: { name: string; result: { state: string; message: string } }[] };
+    expect(got.workloads.find((w) => w.name === 'named')?.result).toMatchObject({
+      state: 'error',
+      message: 'failed to verify name contract: a name contract with the given name must be reserved first',
+    });
+    expect((await get(httpPort, host)).status).toBe(404);
+  });
 });
 
 describeWithTools(['ip'], { root: true })('gateway public listeners in another namespace', () => {
@@ -239,7 +272,7 @@ describeWithTools(['ip'], { root: true })('gateway public listeners in another n
       // async: the relay runs in this process, a sync exec would block it
       const probe = async (host: string) =>
         (
-          await execFileAsync('ip', ['netns', 'exec', ns, process.execPath, '-e',
+          await execFileAsync('nsenter', [`--net=/run/netns/${ns}`, process.execPath, '-e',
             `require('http').get({ host: '10.99.0.2', port: 80, headers: { host: '${host}' } }, (r) => { let b = ''; r.on('data', (c) => (b += c)); r.on('end', () => process.stdout.write(r.statusCode + ' ' + b)); })`,
           ])
         ).stdout;
