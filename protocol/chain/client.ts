@@ -220,6 +220,8 @@ interface Shared {
   provider: WsProvider;
   /** False when rxjs could not be told to unref polkadot's teardown timers: close() then waits them out. */
   teardownUnref: boolean;
+  /** Stops logging connection losses (close() disconnects on purpose). */
+  stopConnectionLog: () => void;
   submitter: TxSubmitter;
   endpoints: string[];
   log: Logger;
@@ -277,13 +279,18 @@ export async function createChainClient(opts: ChainClientOptions = {}): Promise<
   } finally {
     if (timer) clearTimeout(timer);
   }
-  provider.on('disconnected', () => log.warn('tfchain connection lost, reconnecting', { endpoints }));
-  provider.on('connected', () => log.info('tfchain connected', { endpoint: provider.endpoint }));
+  // Removed by close(): a disconnect we asked for is not a lost connection.
+  const offLost = provider.on('disconnected', () => log.warn('tfchain connection lost, reconnecting', { endpoints }));
+  const offConnected = provider.on('connected', () => log.info('tfchain connected', { endpoint: provider.endpoint }));
   await cryptoReady();
   const shared: Shared = {
     api,
     provider,
     teardownUnref,
+    stopConnectionLog: () => {
+      offLost();
+      offConnected();
+    },
     submitter: new TxSubmitter(api),
     endpoints,
     log,
@@ -660,6 +667,8 @@ class PolkadotChainClient implements ChainClient {
   }
 
   async close(): Promise<void> {
-    if (this.flags.owner) await disconnectAndWait(this.s.provider, this.s.api, this.s.teardownUnref);
+    if (!this.flags.owner) return;
+    this.s.stopConnectionLog();
+    await disconnectAndWait(this.s.provider, this.s.api, this.s.teardownUnref);
   }
 }

@@ -7,6 +7,8 @@
  */
 import { spawn } from 'child_process';
 import * as path from 'path';
+import { createChainClient } from '../../protocol/chain';
+import type { Logger } from '../../protocol/common/log';
 import { testChainUrl, workerFunderUri } from '../helpers/chain';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -45,7 +47,26 @@ function runChild(args: string[]): Promise<{ code: number | null; out: string; e
   });
 }
 
+function capturingLogger(lines: string[]): Logger {
+  const log: Logger = {
+    debug: () => undefined,
+    info: (m) => void lines.push(`info ${m}`),
+    warn: (m) => void lines.push(`warn ${m}`),
+    error: (m) => void lines.push(`error ${m}`),
+    child: () => log,
+  };
+  return log;
+}
+
 describe('ChainClient.close()', () => {
+  it('does not report its own disconnect as a lost connection', async () => {
+    const lines: string[] = [];
+    const chain = await createChainClient({ urls: [await testChainUrl()], log: capturingLogger(lines) });
+    await chain.blockNumber();
+    await chain.close();
+    expect(lines.filter((l) => !l.startsWith('info'))).toEqual([]);
+  });
+
   it('leaves no socket or timer holding the process after reads, a subscription and a transfer', async () => {
     const funder = workerFunderUri();
     const r = await runChild([await testChainUrl(), funder.uri, funder.type]);
