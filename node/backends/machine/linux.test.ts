@@ -126,6 +126,26 @@ describeWithTools(['runc', 'busybox', 'mount', 'losetup', 'mkfs.ext4'], { root: 
     expect((await fs.readFile('/proc/self/mountinfo', 'utf8')).includes(path.join(dir, 'machines', 'rootfs'))).toBe(false);
   });
 
+  it('starts a container that ended while the node was down again on its kept root, once', async () => {
+    const id = '7-1-down';
+    const once = '/bin/sh -c "echo run >> /runs; echo runs=$(wc -l < /runs); exit 1"';
+    await m.run(spec(id, { rootSize: 16n * MiB, entrypoint: once }));
+    expect(await eventually(async () => (await m.status(id))?.state === 'exited')).toBe(true);
+    // the node restarts: a new backend is asked to run the same machine (boot recovery), then asked again
+    const again = createLinuxMachines({ prefix, dir: path.join(dir, 'machines') });
+    const st = await again.run(spec(id, { rootSize: 16n * MiB, entrypoint: once }));
+    expect(['running', 'exited']).toContain(st.state);
+    expect(st.restarts).toBeUndefined();
+    await again.run(spec(id, { rootSize: 16n * MiB, entrypoint: once }));
+    expect(await eventually(async () => (await again.status(id))?.state === 'exited')).toBe(true);
+    expect(await fs.readFile(path.join(upperOf(id, true), 'runs'), 'utf8')).toBe('run\nrun\n');
+    expect(await again.logs(id)).toMatch(/runs=1\s+runs=2\s*$/);
+    await again.remove(id);
+    await again.close();
+    await m.remove(id);
+    expect(loopsUnder(dir)).toEqual([]);
+  });
+
   it('adopts a running container with its root image after a node restart', async () => {
     const id = '7-1-left';
     await m.run(spec(id, { rootSize: 16n * MiB, entrypoint: '/bin/sh -c "echo hi > /left; exec sleep 100000"' }));

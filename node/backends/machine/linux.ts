@@ -10,7 +10,8 @@
  * and loop-mounted by a private LinuxStorage under `<dir>/rootfs/` (`<hash>.img`, `mnt/<hash>`): machine.md has no
  * ext4/xfs quotas, so the image size is the limit and a write beyond it fails with ENOSPC. Node capacity is not
  * touched (SRU already counts RootSize). `remove` unmounts and deletes the image with the rest.
- * `restart` deletes the stopped runc container and runs the same bundle again (overlay, upper, mounts, netns kept).
+ * `restart` deletes the stopped runc container and runs the same bundle again (overlay, upper, mounts, netns kept);
+ * so does `run` after a node restart for a container that ended meanwhile, when its bundle and root are still there.
  * runc state lives in `<dir>/runc`; cgroups under `/sys/fs/cgroup/<controller>/tfgrid-<prefix>/`.
  * @module
  */
@@ -234,11 +235,10 @@ export function createLinuxMachines(opts: LinuxMachineOptions): MachineBackend {
   }
 
   /** A container that ended: drop runc's kept state (and its cgroups, so OOM counters start at 0), run the bundle again. */
-  async function restartContainer(r: MachineRecord): Promise<MachineStatus> {
+  async function relaunch(r: MachineRecord): Promise<MachineStatus> {
     await tryCommand('runc', ['--root', runcRoot, 'delete', '--force', names.container(r.id)]);
     if (r.runnerPid > 1) await killPid(r.runnerPid);
     await removeCgroups(r.id);
-    r.restarts++;
     return launch(r);
   }
 
@@ -266,6 +266,21 @@ export function createLinuxMachines(opts: LinuxMachineOptions): MachineBackend {
           await openConsole(spec);
           log.info('machine adopted', { machine: spec.id });
           return containerStatus(r);
+        }
+        // It ended while the node was down, its bundle and root still mounted (the host did not reboot): start it
+        // again on that root, as ZOS boots a VM on its persisted rootfs volume. Anything less is rebuilt from scratch.
+        const root = path.join(mdir(spec.id), 'rootfs');
+        if (prev?.status === 'stopped' && !(runner > 1 && isAlive(runner)) && existsSync(path.join(mdir(spec.id), 'config.json')) && mountsUnder(root).has(root)) {
+          const r: MachineRecord = { id: spec.id, spec, kind: 'container', runnerPid: 0, restarts: 0 };
+          machines.set(spec.id, r);
+          try {
+            const st = await relaunch(r);
+            log.info('machine started again on its kept root', { machine: spec.id, state: st.state });
+            return st;
+          } catch (err) {
+            await removeNow(spec.id).catch(() => undefined);
+            throw err;
+          }
         }
         if (prev) await removeNow(spec.id);
         const st = await runContainer(spec);
@@ -309,7 +324,8 @@ export function createLinuxMachines(opts: LinuxMachineOptions): MachineBackend {
       const st = (await backend.status(id)) as MachineStatus;
       if (st.state === 'running' || st.state === 'paused') return st;
       if (r.kind === 'container') {
-        const next = await restartContainer(r);
+        r.restarts++;
+        const next = await relaunch(r);
         log.info('machine restarted', { machine: id, restarts: r.restarts, after: st.reason });
         return next;
       }
