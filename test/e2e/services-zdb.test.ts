@@ -6,7 +6,8 @@
  * Redis client (ioredis, through a forwarder that dials inside node 1's namespace) selects it with its
  * password, writes and reads keys, is refused without the password, and runs into the size limit. The root
  * namespace (this test process) has no route to that address at all. On the sim backend (no server) only
- * the deployment is checked.
+ * the deployment is checked. examples/zdb-client then proves the same for a *machine*: a container with a
+ * public IP on node 1 talks raw RESP to the namespace on node 2 with busybox `nc`, at the result's IP:Port.
  */
 import { execFile, execFileSync } from 'child_process';
 import * as fs from 'fs';
@@ -14,6 +15,8 @@ import Redis from 'ioredis';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
+import { nodePrefix } from '../../local/grid/grid';
+import { machineNames } from '../../node/backends/machine/linux';
 import { createNetnsBridge, type NetnsBridge } from '../../node/backends/gateway/netns-bridge';
 import { silentLogger } from '../../protocol/common/log';
 import type { GridState } from '../../local/grid/state';
@@ -100,6 +103,36 @@ describe('services: zdb through examples/zdb-user', () => {
       }
     } finally {
       await runE2eExample(grid, 'zdb-user', 'destroy', CONFIG);
+    }
+  });
+
+  it('a machine on node 1 PINGs and SELECTs the namespace on node 2 at the result address (examples/zdb-client)', async () => {
+    const config = { password: PASSWORD };
+    const up = await runE2eExample(grid, 'zdb-client', 'up', config);
+    try {
+      const ns = String(up.outputs.namespace);
+      const ips = up.outputs.ips as string[];
+      const port = Number(up.outputs.port);
+      expect(ns).toMatch(/^\d+-\d+-db$/);
+      if (grid.backend !== 'linux') return; // the sim backend keeps state only: no zdb server, no machine
+      expect(ips).toEqual([grid.nodes[1].address.split('/')[0]]);
+      expect(port).toBe(9900);
+
+      const node1 = grid.nodes[0];
+      const container = machineNames(nodePrefix(grid.prefix, node1.index)).container(String(up.outputs.clientId));
+      const script = `(printf 'PING\\r\\nSELECT ${ns}\\r\\nSELECT ${ns} ${PASSWORD}\\r\\nSET from-machine hello\\r\\nGET from-machine\\r\\n'; sleep 2) | nc ${ips[0]} ${port}`;
+      let out = '';
+      for (let i = 0; i < 10 && !out.includes('hello'); i++) {
+        try {
+          out = execFileSync('runc', ['--root', path.join(node1.dataDir, 'machines', 'runc'), 'exec', container, '/bin/sh', '-c', script], { encoding: 'utf8', stdio: 'pipe', timeout: 30_000 });
+        } catch (e) {
+          out = String((e as { stdout?: string }).stdout ?? '') + (e as Error).message;
+          await new Promise((r) => setTimeout(r, 1000));
+        }
+      }
+      expect(out.split('\r\n')).toEqual(['+PONG', '-Namespace protected and private', '+OK', '$12', 'from-machine', '$5', 'hello', '']);
+    } finally {
+      await runE2eExample(grid, 'zdb-client', 'destroy', config);
     }
   });
 });
