@@ -1,25 +1,28 @@
 /**
  * examples/private-network on the shared local grid (issue 8 "Done when"; zos-protocol.md §6.4 networks and the
- * user access peer): three nodes with a /24 each and a busybox httpd on every node, and a WireGuard access peer.
- * A "laptop" namespace on the grid's internet (outside every node) brings the example's secret `accessConfig` up
- * exactly as written (local/topology/laptop-wireguard.ts), dials the access node's public endpoint and fetches a
- * page from the machine on each node: the other nodes' machines are reached through the access node, over
- * WireGuard between the nodes. The stack runs with `mycelium: true`: each machine gets a 400::/7 address derived
- * as ZOS does (node/backends/network/addressing.ts: the NR /64 from the network's mycelium key, `ff0f`, the
- * machine's seed) and fetches the other nodes' pages on it. The local grid has no mycelium daemon; the nodes
- * route 400::/7 over their shared internet segment instead (node/backends/network/linux.ts `connectOverlay`).
+ * user access peer, §6.2 mycelium): three nodes with a /24 each, a busybox httpd on every node, and a WireGuard
+ * access peer. A "laptop" namespace on the grid's internet (outside every node) brings the example's secret
+ * `accessConfig` up exactly as written, through the script the README gives (local/topology/laptop-main.ts),
+ * dials the access node's public endpoint and fetches a page from the machine on each node: the other nodes'
+ * machines are reached through the access node, over WireGuard between the nodes.
+ * The stack runs with `mycelium: true`: each machine's 400::/7 address is the NR /64 + `ff0f` + its seed
+ * (node/backends/network/addressing.ts), and every machine fetches the other nodes' pages on it. The local grid
+ * has no mycelium daemon; the nodes route 400::/7 over their internet segment instead (network/linux.ts
+ * `connectOverlay`), which is what the README calls a stand-in.
  */
-import { execFileSync } from 'child_process';
-import { existsSync } from 'fs';
+import { execFile, execFileSync } from 'child_process';
+import { existsSync, promises as fs } from 'fs';
 import * as path from 'path';
+import { promisify } from 'util';
+import { projectName } from '../../local/grid/example-runner';
 import type { GridState } from '../../local/grid/state';
+import { listNamespaces, runCommand } from '../../local/topology';
+import { laptopDown, laptopRecordSchema, type LaptopRecord } from '../../local/topology/laptop-main';
+import { WG_SOCKET_DIR, parseWgQuick } from '../../local/topology/laptop-wireguard';
 import { isAlive } from '../../node/backends/machine/host-command';
 import { myceliumIp, myceliumPrefix } from '../../node/backends/network/addressing';
 import { readState } from '../engine/engine';
 import { execUntilOk, gridMachine } from '../helpers/grid-machine';
-import { projectName } from '../../local/grid/example-runner';
-import { createLaptop, listNamespaces, planTopology, removeLaptop, runCommand, type Laptop } from '../../local/topology';
-import { WG_SOCKET_DIR, joinWgQuick, parseWgQuick, type WgQuickLink } from '../../local/topology/laptop-wireguard';
 import { describeWithTools } from '../helpers/require-tools';
 import { ensureE2eGrid, runE2eExample } from './shared-grid';
 
@@ -29,6 +32,9 @@ const EXAMPLE = 'private-network';
 /** Laptop slots of other e2e files: 1, 2 (examples-stacks), 7 (gitops), 11 (services-gateway). */
 const LAPTOP_SLOT = 20;
 const PAGE = 'hello from the tfgrid base flist';
+const REPO_ROOT = path.join(__dirname, '..', '..');
+const LAPTOP_MAIN = path.join(REPO_ROOT, 'local', 'topology', 'laptop-main.ts');
+const execFileAsync = promisify(execFile);
 
 describe('examples/private-network on the local grid', () => {
   let grid: GridState;
@@ -58,11 +64,13 @@ describe('examples/private-network on the local grid', () => {
   });
 
   describeWithTools(['ip', 'wireguard-go', 'wg', 'curl', 'nsenter'], { root: true })('a laptop with the access config', () => {
-    let laptop: Laptop | undefined;
-    let wg: WgQuickLink | undefined;
+    let laptop: LaptopRecord | undefined;
+    const confFile = () => path.join(grid.dir, 'laptops', 'e2e-access.conf');
+    /** `local/topology/laptop-main.ts <verb> --dir <grid> --slot 20 …`, as the README tells people to run it. */
+    const laptopScript = async (...args: string[]) => (await execFileAsync('node', ['-r', '@swc-node/register', LAPTOP_MAIN, ...args, '--dir', grid.dir, '--slot', String(LAPTOP_SLOT)], { cwd: REPO_ROOT, encoding: 'utf8' })).stdout;
     afterAll(async () => {
-      await wg?.close();
-      if (laptop) await removeLaptop(laptop);
+      await fs.rm(confFile(), { force: true });
+      if (laptop) await laptopDown({ dir: grid.dir, slot: LAPTOP_SLOT });
     });
 
     it('dials the access node from the internet and fetches the page of the machine on each node', async () => {
@@ -76,16 +84,18 @@ describe('examples/private-network on the local grid', () => {
       expect(grid.nodes.filter((n) => n.address.split('/')[0] === endpointIp).map((n) => n.index)).toEqual([1]);
       expect(peer.allowedIps).toEqual(['10.30.0.0/16', '100.64.0.0/16']);
 
-      const plan = planTopology({ prefix: grid.prefix, nodes: grid.nodes.length, farms: [] });
-      laptop = await createLaptop(plan, LAPTOP_SLOT);
+      await fs.mkdir(path.dirname(confFile()), { recursive: true });
+      await fs.writeFile(confFile(), String(up.outputs.accessConfig), { mode: 0o600 });
+      laptop = laptopRecordSchema.parse(JSON.parse(await laptopScript('up', '--wg', confFile())));
+      const ifname = String(laptop.ifname);
+      expect(laptop.netns).toBe(`${grid.prefix}-l${LAPTOP_SLOT}`);
       // Outside the grid: the laptop reaches the endpoint over the internet bridge, not through any node.
-      expect(await runCommand('ip', ['-n', laptop.netns, 'route', 'get', endpointIp])).toMatch(new RegExp(`dev ${laptop.dev} `));
-      wg = await joinWgQuick(laptop.netns, `${grid.prefix}lw${LAPTOP_SLOT}`, String(up.outputs.accessConfig), { dir: path.join(grid.dir, 'laptops') });
+      expect(await runCommand('ip', ['-n', laptop.netns, 'route', 'get', endpointIp])).toMatch(/ dev eth0 /);
 
       const ips = up.outputs.privateIps as string[];
       for (const [i, ip] of ips.entries()) {
         const route = await runCommand('ip', ['-n', laptop.netns, 'route', 'get', ip]);
-        expect(route).toContain(`dev ${wg.ifname} `);
+        expect(route).toContain(`dev ${ifname} `);
         // The first packets wait for the handshake and the httpd start: curl retries those.
         const get = (p: string) =>
           runCommand('nsenter', [`--net=/run/netns/${laptop!.netns}`, 'curl', '-sS', '--fail', '--connect-timeout', '5', '--max-time', '20', '--retry', '8', '--retry-delay', '1', '--retry-connrefused', `http://${ip}:8080/${p}`]);
@@ -93,7 +103,7 @@ describe('examples/private-network on the local grid', () => {
         expect((await get('who.txt')).trim()).toBe(`served by m${i + 1}`);
       }
       // One tunnel carried it all: the laptop shook hands with the access node and nothing else.
-      const shown = execFileSync('wg', ['show', wg.ifname, 'dump'], { encoding: 'utf8' }).trim().split('\n').slice(1);
+      const shown = execFileSync('wg', ['show', ifname, 'dump'], { encoding: 'utf8' }).trim().split('\n').slice(1);
       expect(shown).toHaveLength(1);
       const [pub, , endpoint, , handshake, rx] = shown[0].split('\t');
       expect([pub, endpoint]).toEqual([peer.publicKey, peer.endpoint]);
@@ -102,20 +112,19 @@ describe('examples/private-network on the local grid', () => {
     });
 
     it('leaves no wireguard-go, socket or namespace behind when the laptop leaves', async () => {
-      if (!wg || !laptop) throw new Error('the laptop did not come up (see the test before)');
-      const { ifname, pid } = wg;
-      await wg.close();
-      wg = undefined;
-      await removeLaptop(laptop);
-      const netns = laptop.netns;
+      if (!laptop?.pid || !laptop.ifname) throw new Error('the laptop did not come up (see the test before)');
+      const { netns, ifname, pid } = laptop;
+      expect(isAlive(pid)).toBe(true);
+      expect((await laptopScript('down')).trim()).toBe(`laptop ${LAPTOP_SLOT} removed`);
       laptop = undefined;
       expect(existsSync(path.join(WG_SOCKET_DIR, `${ifname}.sock`))).toBe(false);
       expect(isAlive(pid)).toBe(false);
       expect(await listNamespaces()).not.toContain(netns);
+      expect((await laptopScript('down')).trim()).toBe(`no laptop ${LAPTOP_SLOT}`);
     });
   });
 
-  it('gives each machine the mycelium IP ZOS derives from the network key of its node and the machine seed', () => {
+  it('gives each machine the mycelium IP laid out as ZOS does: its node network /64, ff0f, the machine seed', () => {
     // The seeds and keys are in the stack's state (the test engine's file); the IPs are what the nodes reported.
     const state = readState(path.join(grid.dir, 'stacks', `${projectName(path.join(__dirname, '..', '..', 'examples', EXAMPLE))}.e2e.json`));
     const byName = (name: string) => Object.values(state.resources).find((r) => r.name === name)!.outputs;
