@@ -56,27 +56,37 @@ async function runRelay(opts: RelayServiceOptions, log: Logger): Promise<{ ready
 }
 
 /**
- * Publishes `tf/<name>` from a rootfs built by `build` unless the hub already has it (the hub dir survives
- * `down`, so later starts skip the build). A failed build is logged with its reason and leaves no flist.
+ * Publishes `tf/<name>` from a rootfs built by `build`. With a `version`, a flist the hub already has from a build
+ * of that version is kept (the hub dir survives `down`, so later starts skip the build; the version is written
+ * beside it as `tf/.<name>.version`); without one it is rebuilt on every start. A failed build is logged with its
+ * reason and leaves the previous flist, if any, in place.
  */
-async function publishOnce(hub: Hub, name: string, build: (dest: string) => Promise<string>, log: Logger, why: string): Promise<string | undefined> {
-  if ((await hub.list('tf')).some((e) => e.name === `${name}.flist`)) return hub.flistUrl('tf', name);
+async function publishFlist(hub: Hub, hubDir: string, name: string, build: (dest: string) => Promise<string>, opts: { log: Logger; why: string; version?: string }): Promise<string | undefined> {
+  const stamp = path.join(hubDir, 'tf', `.${name}.version`);
+  const have = (await hub.list('tf')).some((e) => e.name === `${name}.flist`);
+  if (have && opts.version !== undefined && fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8').trim() === opts.version) return hub.flistUrl('tf', name);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), `tfg-${name}-`));
   try {
-    return await hub.publishDir('tf', name, await build(path.join(tmp, 'rootfs')));
+    const url = await hub.publishDir('tf', name, await build(path.join(tmp, 'rootfs')));
+    if (opts.version !== undefined) fs.writeFileSync(stamp, `${opts.version}\n`);
+    return url;
   } catch (err) {
-    log.warn(`${name} flist not built (${why})`, { error: errorText(err) });
+    opts.log.warn(`${name} flist not built (${opts.why})`, { error: errorText(err) });
     return undefined;
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
 }
 
-async function runHub(opts: z.infer<typeof hubServiceSchema>, log: Logger): Promise<{ ready: Record<string, unknown>; close: Closer }> {
+/** The flist hub service: serves `opts.dir`, publishing `tf/base` and `tf/vm` first (exported for its test). */
+export async function runHub(opts: z.infer<typeof hubServiceSchema>, log: Logger): Promise<{ ready: Record<string, unknown>; close: Closer }> {
   const hub = await createHub({ dir: opts.dir, port: opts.port, log });
   const [base, vm] = await Promise.all([
-    opts.baseFlist ? publishOnce(hub, 'base', (dest) => buildBaseRootfs(dest), log, 'examples need it') : undefined,
-    opts.vmFlist ? publishOnce(hub, VM_FLIST.name, (dest) => buildVmKernelRootfs(dest, { log }), log, 'examples/zmachine-vm needs it') : undefined,
+    // base: about a second to build, rebuilt each start so changes to base-flist.ts always reach the hub
+    opts.baseFlist ? publishFlist(hub, opts.dir, 'base', (dest) => buildBaseRootfs(dest), { log, why: 'examples need it' }) : undefined,
+    opts.vmFlist
+      ? publishFlist(hub, opts.dir, VM_FLIST.name, (dest) => buildVmKernelRootfs(dest, { log }), { log, why: 'examples/zmachine-vm needs it', version: VM_FLIST.version })
+      : undefined,
   ]);
   return { ready: { url: hub.url, port: hub.port, baseFlist: base, vmFlist: vm }, close: () => hub.close() };
 }

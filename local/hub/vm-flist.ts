@@ -28,8 +28,11 @@ import { silentLogger } from '../../protocol/common/log';
 import { runCommand } from '../../node/backends/machine/host-command';
 import { BUSYBOX } from './base-flist';
 
-/** Where the hub publishes the kernel-mode VM flist. */
-export const VM_FLIST = { repo: 'tf', name: 'vm' } as const;
+/**
+ * Where the hub publishes the kernel-mode VM flist. `version` names what `buildVmKernelRootfs` puts in it: bump it
+ * when the content changes, so hubs that kept an older build rebuild it on their next start.
+ */
+export const VM_FLIST = { repo: 'tf', name: 'vm', version: '2' } as const;
 
 /** Debian's meta package; its `Depends:` names the versioned kernel package. */
 export const KERNEL_META_PACKAGE = 'linux-image-amd64';
