@@ -82,7 +82,12 @@ export async function laptopDown(o: Pick<LaptopOptions, 'dir' | 'slot'>): Promis
   const record = laptopRecordSchema.parse(JSON.parse(raw));
   // The pid is ours only while it is still that interface's wireguard-go.
   if (record.pid && record.ifname && isAlive(record.pid)) {
-    const cmdline = readFileSync(`/proc/${record.pid}/cmdline`, 'utf8').split('\0');
+    let cmdline: string[] = [];
+    try {
+      cmdline = readFileSync(`/proc/${record.pid}/cmdline`, 'utf8').split('\0');
+    } catch {
+      /* exited meanwhile */
+    }
     if (cmdline.includes('wireguard-go') && cmdline.includes(record.ifname)) await killPid(record.pid);
   }
   if (record.ifname) await fs.rm(path.join(WG_SOCKET_DIR, `${record.ifname}.sock`), { force: true });
