@@ -160,4 +160,19 @@ describe('qsfs daemon', () => {
     expect(text).toContain('qsfs_cache_drops_total{workload="7-12-qs"} 2\n');
     expect(text).toMatch(/qsfs_restore_errors_total\{workload="7-12-qs"\} [1-9]/);
   });
+
+  it('mounts with files pending when too few data backends are reachable, and fills them in later', async () => {
+    const config = testQsfsConfig([addr, addr, addr, addr]);
+    const res = await qsfs.create({ workloadId: '7-12-qs', cache: 1n << 20n, config });
+    fs.writeFileSync(path.join(res.path, 'a.txt'), 'A'.repeat(5000));
+    await qsfs.flush('7-12-qs');
+    await qsfs.remove('7-12-qs'); // local state gone, data stays in zdb
+    for (const i of [0, 1, 2]) zdb.server.updateNamespace(`qs-data-${i}`, { locked: true });
+    const again = await qsfs.create({ workloadId: '7-12-qs', cache: 1n << 20n, config });
+    expect(fs.readdirSync(again.path)).toEqual([]);
+    expect(qsfs.metrics('7-12-qs')).toContain('qsfs_restore_pending_files{workload="7-12-qs"} 1\n');
+    for (const i of [0, 1, 2]) zdb.server.updateNamespace(`qs-data-${i}`, { locked: false });
+    await qsfs.flush('7-12-qs');
+    expect(fs.readFileSync(path.join(again.path, 'a.txt'), 'utf8')).toBe('A'.repeat(5000));
+  });
 });

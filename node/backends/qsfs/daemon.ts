@@ -112,7 +112,9 @@ class Mount {
     fs.mkdirSync(this.cacheDir, { recursive: true });
     this.loadCacheTable();
     this.index = await this.store.loadIndex();
-    await this.restore();
+    // Without the index nothing can be mounted (above); files whose shards are out of reach stay pending and
+    // come back on a later sync, as a reboot with some backends down should not refuse the whole mount.
+    await this.restore().catch((e: unknown) => this.log.warn('qsfs mounted with files pending', { workload: this.spec.workloadId, err: e as Error }));
   }
 
   /**
