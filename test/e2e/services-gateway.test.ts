@@ -55,7 +55,9 @@ async function publishTlsServerFlist(hubUrl: string): Promise<string> {
 
 beforeAll(async () => {
   grid = await ensureE2eGrid();
-  if (grid.backend === 'linux' && grid.hub) tlsFlist = { flist: await publishTlsServerFlist(grid.hub.url) };
+  if (grid.backend !== 'linux') return;
+  if (!grid.hub) throw new Error('the local grid has no hub: tf/tls-server cannot be published');
+  tlsFlist = { flist: await publishTlsServerFlist(grid.hub.url) };
 });
 
 /**
