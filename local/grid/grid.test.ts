@@ -1,5 +1,7 @@
 /** Backend choice (sim only when it must, said loudly; never silently in place of linux) and grid names. */
-import { chooseBackend, gridPrefixes, newGridPrefix, nodeDomain, nodePrefix } from './grid';
+import { chooseBackend, gridPrefixes, newGridPrefix, nodeDomain, nodePrefix, stopWaves } from './grid';
+import type { GridState, NodeState } from './state';
+import type { ProcessRecord } from './supervisor';
 
 describe('chooseBackend', () => {
   const linuxRoot = { isRoot: true, platform: 'linux', missing: [] as string[] };
@@ -42,5 +44,31 @@ describe('grid names', () => {
     expect(nodePrefix('g7xq', 200)).toMatch(/^[a-z][a-z0-9]{0,5}$/);
     expect(gridPrefixes({ prefix: 'g7xq' })).toEqual(['g7xq']);
     expect(nodeDomain(2, 'tfgrid.test')).toBe('node2.tfgrid.test');
+  });
+});
+
+describe('stopWaves', () => {
+  const proc = (name: string, pid: number): ProcessRecord => ({ name, pid, startTime: '1', logFile: `/tmp/${name}.log`, command: [] });
+  const node = (index: number, process?: ProcessRecord) => ({ index, process }) as NodeState;
+  const state = (patch: Partial<GridState>) => ({ nodes: [], ...patch }) as GridState;
+
+  it('stops the watchdog and the nodes together, then relay, hub and DNS together, then the chain', () => {
+    const waves = stopWaves(
+      state({
+        chain: { url: 'ws://c', process: proc('chain', 10) },
+        relay: { url: 'ws://r', process: proc('relay', 11) },
+        hub: { url: 'http://h', process: proc('hub', 12) },
+        dns: { url: 'dns://d', address: '127.0.0.1', port: 53, process: proc('dns', 13) },
+        nodes: [node(1, proc('node1', 21)), node(2, proc('node2', 22))],
+        watchdog: proc('watchdog', 30),
+      }),
+    );
+    expect(waves.map((w) => w.map((p) => p.name))).toEqual([['watchdog', 'node2', 'node1'], ['dns', 'hub', 'relay'], ['chain']]);
+  });
+
+  it('leaves out what never started (a failed up) and empty waves', () => {
+    const waves = stopWaves(state({ chain: { url: 'ws://c', process: proc('chain', 10) }, nodes: [node(1), node(2, proc('node2', 22))] }));
+    expect(waves.map((w) => w.map((p) => p.pid))).toEqual([[22], [10]]);
+    expect(stopWaves(state({}))).toEqual([]);
   });
 });

@@ -253,7 +253,7 @@ async function startUnlocked(dir: string, opts: LocalGridOptions): Promise<GridS
     writeDnsRecords(dir, records);
     const seeds = Array.from({ length: nodes }, () => newNodeSeed());
     progress.update(`starting relay, hub and DNS; registering farm, ${nodes} nodes and a user on the chain`);
-    const [relayR, hubR, dnsR, bootR] = await Promise.allSettled([
+    const services = Promise.allSettled([
       startRelayDaemon(
         { port: relayPort, chainUrl: chain.url, domains: [RELAY_DOMAIN, `127.0.0.1:${relayPort}`, 'localhost'] },
         { logFile: path.join(dir, 'logs', 'relay.log') },
@@ -268,6 +268,16 @@ async function startUnlocked(dir: string, opts: LocalGridOptions): Promise<GridS
         progress,
       }),
     ]);
+    // One CA for every gateway of the grid: laptops trust `state.ca.certFile` for HTTPS through any node. Its
+    // key takes a second of CPU; made here, it overlaps the daemons' start and the chain's block building.
+    // A failure is thrown only once the daemons above are recorded, so `down` finds them.
+    let caError: unknown;
+    try {
+      if (backend === 'linux') state.ca = writeGridCa(dir);
+    } catch (err) {
+      caError = err;
+    }
+    const [relayR, hubR, dnsR, bootR] = await services;
     if (relayR.status === 'fulfilled') state.relay = { url: relayR.value.info.url, process: relayR.value.process };
     if (hubR.status === 'fulfilled') {
       state.hub = { url: hubR.value.info.url, process: hubR.value.process };
@@ -281,6 +291,7 @@ async function startUnlocked(dir: string, opts: LocalGridOptions): Promise<GridS
       state.dns = { url: `dns://${host}:${port}`, address: host, port, process: dnsR.value.process };
     }
     writeState(state);
+    if (caError) throw new TfgridError(`grid CA: ${errorText(caError)}`, { fix: `check that ${dir} is writable` }, { cause: caError });
     for (const r of [relayR, hubR, dnsR, bootR]) if (r.status === 'rejected') throw r.reason;
     if (relayR.status !== 'fulfilled' || hubR.status !== 'fulfilled' || bootR.status !== 'fulfilled') throw new TfgridError('unreachable');
     progress.done(`relay: ${relayR.value.info.url}`);
@@ -311,9 +322,6 @@ async function startUnlocked(dir: string, opts: LocalGridOptions): Promise<GridS
     writeState(state);
     progress.done(`chain: farm ${boot.farms[0].farmId}, nodes ${boot.nodes.map((n) => n.nodeId).join(', ')}, user twin ${boot.user.twinId}`);
 
-    // One CA for every gateway of the grid: laptops trust `state.ca.certFile` for HTTPS through any node.
-    if (backend === 'linux') state.ca = writeGridCa(dir);
-    writeState(state);
     progress.update(`nodes: starting ${nodes} node runtimes (${backend} backend)`);
     let ready = 0;
     const started = await Promise.allSettled(
@@ -378,36 +386,68 @@ export interface DownReport {
   sweep: SweepReport;
 }
 
-/** Stops every daemon by PID (nodes first, chain last), then sweeps namespaces, mounts, loops, sockets, cgroups. */
+/**
+ * The order `down` stops daemons in: each wave at once, waves one after another. Nodes (and the watchdog)
+ * first, as they hold connections to the relay and the chain; then relay, hub and DNS; the chain last.
+ */
+export function stopWaves(state: GridState): ProcessRecord[][] {
+  const nodes = state.nodes.flatMap((n) => (n.process ? [n.process] : []));
+  const services = [state.dns, state.hub, state.relay].flatMap((s) => (s?.process ? [s.process] : []));
+  const waves = [[...(state.watchdog ? [state.watchdog] : []), ...nodes.reverse()], services, state.chain?.process ? [state.chain.process] : []];
+  return waves.filter((w) => w.length > 0);
+}
+
+/**
+ * Stops every daemon by PID (`stopWaves`: SIGTERM, SIGKILL after a bounded wait), then the node backends'
+ * own cleanup for every node at once, then sweeps namespaces, mounts, loops, sockets, cgroups. Each step's
+ * duration is logged (`log.info('down step', …)`).
+ */
 export async function stopLocalGrid(opts: { dir?: string; log?: Logger; progress?: Progress; skipPid?: number } = {}): Promise<DownReport> {
   const dir = path.resolve(opts.dir ?? defaultGridDir());
   const progress = opts.progress ?? silentProgress;
+  const log = opts.log ?? silentLogger;
   const state = readState(dir);
   const stopped: string[] = [];
   if (!state) {
     return { stopped, sweep: { mounts: [], loops: [], namespaces: [], sockets: [], cgroups: [], errors: [] } };
   }
-  const procs = gridProcesses(state)
-    .reverse()
-    .filter((p) => p.pid !== opts.skipPid);
-  for (const p of procs) {
-    progress.update(`stopping ${p.name} (pid ${p.pid})`);
-    const r = await stopProcess(p);
-    if (r !== 'not-running') stopped.push(`${p.name} (pid ${p.pid}, ${r})`);
+  const t0 = Date.now();
+  for (const wave of stopWaves(state)) {
+    const procs = wave.filter((p) => p.pid !== opts.skipPid);
+    if (procs.length === 0) continue;
+    progress.update(`stopping ${procs.map((p) => `${p.name} (pid ${p.pid})`).join(', ')}`);
+    const results = await Promise.all(
+      procs.map(async (p) => {
+        const t = Date.now();
+        const r = await stopProcess(p);
+        log.info('down step', { step: `stop ${p.name}`, pid: p.pid, result: r, ms: Date.now() - t });
+        return r;
+      }),
+    );
+    procs.forEach((p, i) => {
+      if (results[i] !== 'not-running') stopped.push(`${p.name} (pid ${p.pid}, ${results[i]})`);
+    });
   }
   // A node that crashed (or was killed) leaves containers, wireguard-go and cgroups that only its backends
-  // know by pid file and name: the Linux backends' own cleanup finds them.
+  // know by pid file and name: the Linux backends' own cleanup finds them. Nodes' names never overlap.
   if (state.backend === 'linux') {
-    for (const n of state.nodes) {
-      progress.update(`node ${n.nodeId}: removing what its backends left`);
-      await cleanupAll({ prefix: nodePrefix(state.prefix, n.index), dataDir: n.dataDir, hostNetns: n.netns }).catch((err) =>
-        opts.log?.warn('node backend cleanup failed', { node: n.nodeId, error: errorText(err) }),
-      );
-    }
+    const t = Date.now();
+    progress.update(`nodes ${state.nodes.map((n) => n.nodeId).join(', ')}: removing what their backends left`);
+    await Promise.all(
+      state.nodes.map((n) =>
+        cleanupAll({ prefix: nodePrefix(state.prefix, n.index), dataDir: n.dataDir, hostNetns: n.netns }).catch((err) =>
+          log.warn('node backend cleanup failed', { node: n.nodeId, error: errorText(err) }),
+        ),
+      ),
+    );
+    log.info('down step', { step: 'node backend cleanup', ms: Date.now() - t });
   }
   progress.update('removing namespaces, mounts, loop devices');
+  const t = Date.now();
   const sweep = await sweepGrid({ dir, prefixes: gridPrefixes(state), log: opts.log });
+  log.info('down step', { step: 'sweep', ms: Date.now() - t });
   removeState(dir);
+  log.info('local grid down', { dir, ms: Date.now() - t0 });
   progress.done(`local grid down (${stopped.length} processes stopped, ${sweep.namespaces.length} namespaces removed)`);
   return { stopped, sweep };
 }

@@ -1,7 +1,8 @@
 /**
  * `tfgrid local up → status → logs → down → up → down` through the real CLI (issue 7 "Done when"): idempotent up,
  * status --json with chain/relay URLs and each node's id, twin, farm, public IPs and domain, and after `down`
- * nothing of the grid remains (no process, namespace, mount, loop device, wireguard socket, gateway socket dir).
+ * nothing of the grid remains (no process, namespace, interface, mount, loop device, cgroup, wireguard socket,
+ * gateway socket dir).
  */
 import { execFile } from 'child_process';
 import * as fs from 'fs';
@@ -12,6 +13,7 @@ import { gridProcesses } from '../../local/grid/grid';
 import { readState, type GridState } from '../../local/grid/state';
 import { isRunning } from '../../local/grid/supervisor';
 import { listNamespaces } from '../../local/topology/topology';
+import { runCommand } from '../../local/topology/command';
 
 jest.setTimeout(300_000);
 const BIN = path.join(__dirname, '..', '..', 'bin', 'tfgrid');
@@ -27,8 +29,47 @@ function tfgrid(args: string[]): Promise<{ code: number; stdout: string; stderr:
 
 const up = () => tfgrid(['local', 'up', '--nodes', '2', '--dir', dir, '--chain-port', '0', '--relay-port', '0', '--hub-port', '0']);
 
+/** Command lines of live processes (not this one) that name the grid directory or start a word with the prefix. */
+function processesOf(state: GridState): string[] {
+  const out: string[] = [];
+  for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d) && Number(d) !== process.pid)) {
+    let cmd: string;
+    try {
+      cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
+    } catch {
+      continue;
+    }
+    if (cmd.includes(dir) || new RegExp(`(^|[\\s/=-])${state.prefix}`).test(cmd)) out.push(`${pid}: ${cmd}`);
+  }
+  return out;
+}
+
+/** cgroup directories (any controller, 3 levels deep) whose name starts with the grid's prefix. */
+function cgroupsOf(state: GridState): string[] {
+  const out: string[] = [];
+  const walk = (d: string, depth: number) => {
+    let entries: fs.Dirent[] = [];
+    try {
+      entries = fs.readdirSync(d, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      if (!e.isDirectory()) continue;
+      if (e.name.startsWith(state.prefix)) out.push(path.join(d, e.name));
+      else if (depth < 3) walk(path.join(d, e.name), depth + 1);
+    }
+  };
+  walk('/sys/fs/cgroup', 0);
+  return out;
+}
+
 async function expectNothingLeft(state: GridState): Promise<void> {
   for (const p of gridProcesses(state)) expect({ name: p.name, running: isRunning(p) }).toEqual({ name: p.name, running: false });
+  expect(processesOf(state)).toEqual([]);
+  expect(cgroupsOf(state)).toEqual([]);
+  const links = (await runCommand('ip', ['-o', 'link', 'show'])).split('\n').map((l) => l.split(':')[1]?.trim() ?? '');
+  expect(links.filter((l) => l.startsWith(state.prefix))).toEqual([]);
   expect((await listNamespaces()).filter((n) => n.startsWith(state.prefix))).toEqual([]);
   expect(mountsUnder(dir)).toEqual([]);
   expect(await loopsUnder(dir)).toEqual([]);
@@ -55,6 +96,8 @@ describe('tfgrid local up/status/logs/down', () => {
     expect(r.stdout).toMatch(/up {3}node \d+ {2}twin \d+ {2}farm \d+ {2}domain node1\.tfgrid\.test/);
     first = readState(dir)!;
     expect(first.nodes).toHaveLength(2);
+    // what the after-down check looks for is found while the grid runs (each node daemon names its config)
+    expect(processesOf(first).length).toBeGreaterThanOrEqual(2);
   });
 
   it('status --json reports chain and relay URLs and each node id, twin, farm, public IPs and domain', async () => {
