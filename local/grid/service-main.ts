@@ -22,7 +22,7 @@ import { dnsRecordsSchema, type DnsRecords } from './dns-records';
 export const READY_PREFIX = 'READY ';
 
 export const relayServiceSchema = z.object({ port: z.number().int().min(0), chainUrl: z.string(), domains: z.array(z.string()).min(1) });
-/** `baseFlist` / `vmFlist`: build and publish `tf/base` (busybox container) / `tf/vm` (kernel-mode VM) when missing. */
+/** `baseFlist` / `vmFlist`: publish `tf/base` (busybox container, rebuilt each start) / `tf/vm` (kernel-mode VM, kept while its version matches). */
 export const hubServiceSchema = z.object({ port: z.number().int().min(0), dir: z.string(), baseFlist: z.boolean().default(true), vmFlist: z.boolean().default(true) });
 
 export const dnsServiceSchema = z.object({ port: z.number().int().min(0), recordsFile: z.string() });
