@@ -6,7 +6,8 @@ import * as tfgrid from "pulumi-tfgrid";
 // `ip:port` on the machine, which terminates TLS with its own certificate for that domain.
 const cfg = new pulumi.Config();
 // The local grid's hub serves `tf/tls-server`: openssl s_server with a fresh self-signed certificate.
-const flist = cfg.get("flist") ?? "http://127.0.0.1:8090/tf/tls-server.flist";
+// `tfgrid local deploy` sets tlsFlist to the hub's tf/tls-server; set it to your own TLS server's flist.
+const flist = cfg.get("tlsFlist") ?? "http://127.0.0.1:8090/tf/tls-server.flist";
 const node = cfg.getNumber("node") ?? 1;
 const fqdn = cfg.get("fqdn") ?? "secure.example.test";
 const port = cfg.getNumber("port") ?? 443;

@@ -5,7 +5,8 @@ import * as tfgrid from "pulumi-tfgrid";
 // the raw connection to `ip:port` on the machine, which speaks TLS itself (its own certificate).
 const cfg = new pulumi.Config();
 // The local grid's hub serves `tf/tls-server`: openssl s_server with a fresh self-signed certificate.
-const flist = cfg.get("flist") ?? "http://127.0.0.1:8090/tf/tls-server.flist";
+// `tfgrid local deploy` sets tlsFlist to the hub's tf/tls-server; set it to your own TLS server's flist.
+const flist = cfg.get("tlsFlist") ?? "http://127.0.0.1:8090/tf/tls-server.flist";
 const node = cfg.getNumber("node") ?? 1;
 const port = cfg.getNumber("port") ?? 443;
 // "" runs the flist's own entry (tf/tls-server reads TLS_PORT and TLS_DOMAIN); set it to run your own TLS server.

@@ -3,7 +3,7 @@
  * `pulumi` binary is on PATH, otherwise through the test-only engine (test/engine: the SDK's own program runner,
  * the real dynamic-provider plugin, a JSON state file). Which one ran is part of the result and is printed by
  * `make quickstart`. The stack config comes from the grid's state file: chain and relay URLs, the funded user's
- * mnemonic (secret), the hub's base flist (`<project>:flist`) and VM flist (`<project>:vmFlist`).
+ * mnemonic (secret), the hub's base flist (`<project>:flist`) and VM flist (`<project>:vmFlist`) and TLS server flist (`<project>:tlsFlist`).
  * @module
  */
 import { execFileSync, spawnSync } from 'child_process';
@@ -70,6 +70,7 @@ export function gridStackConfig(grid: GridState, project: string, extra: Record<
   };
   if (grid.baseFlist) config[`${project}:flist`] = grid.baseFlist;
   if (grid.vmFlist) config[`${project}:vmFlist`] = grid.vmFlist;
+  if (grid.tlsServerFlist) config[`${project}:tlsFlist`] = grid.tlsServerFlist;
   for (const [k, v] of Object.entries(extra)) config[k.includes(':') ? k : `${project}:${k}`] = v;
   return { config, secret: ['tfgrid:mnemonic'] };
 }

@@ -24,7 +24,6 @@ import { freePort, isRunning, nodeEntry, processStartTime, spawnDaemon, stopProc
 import { tcpOpen } from './readiness';
 import { bootstrapLocalGrid, chainPublicConfigIp, createFundedUser, newNodeSeed } from './bootstrap';
 import { startDnsDaemon, startHubDaemon, startRelayDaemon } from './services';
-import { publishedVmFlist } from '../hub/vm-flist';
 import { dnsRecordsPath, readDnsRecords, writeDnsRecords, type DnsRecords } from './dns-records';
 import { startNodeDaemon, writeNodeConfig } from './node-daemon';
 import { LOCAL_CHAIN_PORT, LOCAL_RELAY_PORT } from '../../protocol/chain/networks';
@@ -282,9 +281,8 @@ async function startUnlocked(dir: string, opts: LocalGridOptions): Promise<GridS
     if (hubR.status === 'fulfilled') {
       state.hub = { url: hubR.value.info.url, process: hubR.value.process };
       state.baseFlist = hubR.value.info.baseFlist;
-      // The hub's READY line carries vmFlist too, but services.ts's schema keeps only url/port/baseFlist:
-      // read what the hub published from its directory instead.
-      state.vmFlist = publishedVmFlist(path.join(dir, 'hub'), hubR.value.info.url);
+      state.vmFlist = hubR.value.info.vmFlist;
+      state.tlsServerFlist = hubR.value.info.tlsServerFlist;
     }
     if (dnsR.status === 'fulfilled') {
       const [host, port] = [dnsR.value.info.address.split(':')[0], dnsR.value.info.port];
@@ -297,6 +295,7 @@ async function startUnlocked(dir: string, opts: LocalGridOptions): Promise<GridS
     progress.done(`relay: ${relayR.value.info.url}`);
     progress.done(`hub: ${hubR.value.info.url}${state.baseFlist ? ` (base flist ${state.baseFlist})` : ' (no base flist: busybox-static missing)'}`);
     progress.done(state.vmFlist ? `hub: VM flist ${state.vmFlist}` : `hub: no VM flist (examples/zmachine-vm cannot boot; the reason is in ${path.join(dir, 'logs', 'hub.log')})`);
+    if (state.tlsServerFlist) progress.done(`hub: TLS server flist ${state.tlsServerFlist}`);
     progress.done(`dns: ${state.dns?.address}:${state.dns?.port} serving *.node<i>.${state.gatewayDomain}`);
     const boot = bootR.value;
     state.user = { mnemonic: boot.user.mnemonic, twinId: boot.user.twinId };

@@ -25,12 +25,14 @@ describeWithTools(['apt-get', 'apt-cache', 'dpkg', 'tar', 'gzip', 'busybox'])('h
   });
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  it('publishes tf/base and tf/vm and reports both URLs', async () => {
+  it('publishes tf/base, tf/vm and tf/tls-server and reports their URLs', async () => {
     const hub = await start();
     try {
       const url = String(hub.ready.url);
       expect(hub.ready.baseFlist).toBe(`${url}/tf/base.flist`);
       expect(hub.ready.vmFlist).toBe(`${url}/tf/vm.flist`);
+      expect(hub.ready.tlsServerFlist).toBe(`${url}/tf/tls-server.flist`);
+      expect(fs.existsSync(path.join(dir, 'hub', 'tf', 'tls-server.flist'))).toBe(true);
       expect(fs.readFileSync(path.join(dir, 'hub', 'tf', '.vm.version'), 'utf8').trim()).toBe(VM_FLIST.version);
     } finally {
       await hub.close();

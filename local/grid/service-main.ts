@@ -15,6 +15,7 @@ import { createRelay } from '../../protocol/rmb/relay';
 import { createCachedTwinDirectory, type TwinDirectory } from '../../protocol/rmb/twin-directory';
 import { createHub, type Hub } from '../hub/hub';
 import { buildBaseRootfs } from '../hub/base-flist';
+import { buildTlsServerRootfs, TLS_SERVER_FLIST } from '../hub/tls-flist';
 import { buildVmKernelRootfs, VM_FLIST } from '../hub/vm-flist';
 import { startGridDns } from '../dns/grid-dns';
 import { dnsRecordsSchema, type DnsRecords } from './dns-records';
@@ -78,17 +79,20 @@ async function publishFlist(hub: Hub, hubDir: string, name: string, build: (dest
   }
 }
 
-/** The flist hub service: serves `opts.dir`, publishing `tf/base` and `tf/vm` first (exported for its test). */
+/** The flist hub service: serves `opts.dir`, publishing `tf/base`, `tf/vm` and `tf/tls-server` first (exported for its test). */
 export async function runHub(opts: z.infer<typeof hubServiceSchema>, log: Logger): Promise<{ ready: Record<string, unknown>; close: Closer }> {
   const hub = await createHub({ dir: opts.dir, port: opts.port, log });
-  const [base, vm] = await Promise.all([
-    // base: about a second to build, rebuilt each start so changes to base-flist.ts always reach the hub
+  const [base, vm, tlsServer] = await Promise.all([
+    // base and tls-server: a second or two to build, rebuilt each start so changes to their builders reach the hub
     opts.baseFlist ? publishFlist(hub, opts.dir, 'base', (dest) => buildBaseRootfs(dest), { log, why: 'examples need it' }) : undefined,
     opts.vmFlist
       ? publishFlist(hub, opts.dir, VM_FLIST.name, (dest) => buildVmKernelRootfs(dest, { log }), { log, why: 'examples/zmachine-vm needs it', version: VM_FLIST.version })
       : undefined,
+    opts.baseFlist
+      ? publishFlist(hub, opts.dir, TLS_SERVER_FLIST.name, (dest) => buildTlsServerRootfs(dest), { log, why: 'examples/*-proxy-passthrough need it' })
+      : undefined,
   ]);
-  return { ready: { url: hub.url, port: hub.port, baseFlist: base, vmFlist: vm }, close: () => hub.close() };
+  return { ready: { url: hub.url, port: hub.port, baseFlist: base, vmFlist: vm, tlsServerFlist: tlsServer }, close: () => hub.close() };
 }
 
 /**

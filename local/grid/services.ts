@@ -47,7 +47,13 @@ async function startService<T>(
 }
 
 const relayReady = z.object({ url: z.string(), port: z.number().int() });
-const hubReady = z.object({ url: z.string(), port: z.number().int(), baseFlist: z.string().optional() });
+const hubReady = z.object({
+  url: z.string(),
+  port: z.number().int(),
+  baseFlist: z.string().optional(),
+  vmFlist: z.string().optional(),
+  tlsServerFlist: z.string().optional(),
+});
 
 export function startRelayDaemon(options: RelayServiceOptions, opts: { logFile: string; progress?: Progress }) {
   return startService('relay', options, relayReady, opts);

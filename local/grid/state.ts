@@ -76,6 +76,8 @@ export const gridStateSchema = z.object({
   baseFlist: z.string().optional(),
   /** URL of the hub's kernel-mode VM flist (`tf/vm`), when it could be built (examples/zmachine-vm boots it). */
   vmFlist: z.string().optional(),
+  /** URL of the hub's TLS server flist (`tf/tls-server`: openssl s_server; the passthrough examples run it). */
+  tlsServerFlist: z.string().optional(),
   dns: serviceStateSchema.extend({ address: z.string(), port: z.number().int() }).optional(),
   /** The grid CA every gateway's certificates chain to (PEM files in the grid dir); clients trust `certFile`. */
   ca: z.object({ certFile: z.string(), keyFile: z.string() }).optional(),

@@ -26,6 +26,8 @@ export interface GridStatus {
   baseFlist?: string;
   /** The hub's kernel-mode VM flist (examples/zmachine-vm), when it could be built. */
   vmFlist?: string;
+  /** The hub's TLS server flist (examples/*-proxy-passthrough). */
+  tlsServerFlist?: string;
   /** The funded user twin whose mnemonic is in the state file (tfgrid:mnemonic for examples). */
   userTwinId?: number;
   nodes: {
@@ -69,6 +71,7 @@ export function describeGrid(state: GridState): GridStatus {
     internetNs: state.internetNs,
     baseFlist: state.baseFlist,
     vmFlist: state.vmFlist,
+    tlsServerFlist: state.tlsServerFlist,
     userTwinId: state.user?.twinId,
     nodes,
   };
@@ -98,6 +101,7 @@ export function formatStatus(st: GridStatus): string {
   if (st.dns) lines.push(`  ${mark(st.dns.running)} dns    ${st.dns.address}:${st.dns.port}  (*.${st.gatewayDomain})`);
   if (st.baseFlist) lines.push(`  flist      ${st.baseFlist}`);
   if (st.vmFlist) lines.push(`  vm flist   ${st.vmFlist}`);
+  if (st.tlsServerFlist) lines.push(`  tls flist  ${st.tlsServerFlist}`);
   if (st.userTwinId !== undefined) lines.push(`  user       twin ${st.userTwinId} (funded; its mnemonic is in the state file)`);
   if (st.internetNs) lines.push(`  net        internet namespace ${st.internetNs}, 198.18.0.0/16, gateway 198.18.0.1`);
   for (const n of st.nodes) {

@@ -254,8 +254,3 @@ export async function buildVmImageRootfs(dest: string, net: { ip: string; gatewa
     await fs.rm(work, { recursive: true, force: true });
   }
 }
-
-/** URL of the hub's VM flist when it is published in `hubDir` (the hub stores `<repo>/<name>.flist` files). */
-export function publishedVmFlist(hubDir: string, hubUrl: string): string | undefined {
-  return existsSync(path.join(hubDir, VM_FLIST.repo, `${VM_FLIST.name}.flist`)) ? `${hubUrl}/${VM_FLIST.repo}/${VM_FLIST.name}.flist` : undefined;
-}

@@ -2,7 +2,7 @@
  * examples/name-proxy-passthrough and examples/fqdn-proxy-passthrough on the shared local grid
  * (zos-protocol.md §1.5 gateway-name-proxy / gateway-fqdn-proxy `tls_passthrough`, §6.5; issue 9 "Done when").
  * The machines run the hub's `tf/tls-server` flist (local/hub/tls-flist.ts: openssl s_server with a self-signed
- * certificate made at start, published as `/cert.pem`); this file publishes it on the grid's hub itself. A client
+ * certificate made at start, published as `/cert.pem`), which `tfgrid local up` publishes on the grid's hub. A client
  * in a laptop namespace on the grid internet does a full TLS handshake to `<name>.node1.tfgrid.test:443` (or the
  * FQDN) at the gateway's address with that SNI, and checks that
  * - the certificate it is handed is the machine's own (the one the machine serves as `/cert.pem`), self-signed
@@ -13,11 +13,7 @@
  */
 import { X509Certificate } from 'crypto';
 import { promises as fs } from 'fs';
-import * as http from 'http';
-import * as os from 'os';
-import * as path from 'path';
-import { packRootfs } from '../../local/hub/hub';
-import { buildTlsServerRootfs, TLS_SERVER_FLIST, TLS_SERVER_PAGE } from '../../local/hub/tls-flist';
+import { TLS_SERVER_FLIST, TLS_SERVER_PAGE } from '../../local/hub/tls-flist';
 import { setGridDnsHost } from '../../local/grid/dns-records';
 import type { GridState } from '../../local/grid/state';
 import { e2eGridDir, ensureE2eGrid, runE2eExample } from './shared-grid';
@@ -27,37 +23,13 @@ const SUBDOMAIN = 'e2etls';
 const FQDN = 'secure.passthrough.test';
 const LAPTOP_SLOT = 11;
 let grid: GridState;
-/** Config that points the examples at the TLS server flist (linux grids). */
-let tlsFlist: Record<string, string> = {};
-
-/** Builds the TLS server flist and uploads it as `tf/tls-server` (`PUT <hub>/tf/tls-server.flist`). */
-async function publishTlsServerFlist(hubUrl: string): Promise<string> {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'tfg-e2e-tls-'));
-  try {
-    const archive = path.join(dir, 'tls-server.tar.gz');
-    await packRootfs(await buildTlsServerRootfs(path.join(dir, 'rootfs')), archive);
-    const body = await fs.readFile(archive);
-    const url = `${hubUrl}/${TLS_SERVER_FLIST.repo}/${TLS_SERVER_FLIST.name}.flist`;
-    await new Promise<void>((resolve, reject) => {
-      const req = http.request(url, { method: 'PUT', headers: { 'content-length': body.length } }, (res) => {
-        let text = '';
-        res.on('data', (c: Buffer) => (text += c.toString()));
-        res.on('end', () => (res.statusCode === 201 ? resolve() : reject(new Error(`PUT ${url}: ${res.statusCode} ${text}`))));
-      });
-      req.on('error', reject);
-      req.end(body);
-    });
-    return url;
-  } finally {
-    await fs.rm(dir, { recursive: true, force: true });
-  }
-}
 
 beforeAll(async () => {
   grid = await ensureE2eGrid();
   if (grid.backend !== 'linux') return;
-  if (!grid.hub) throw new Error('the local grid has no hub: tf/tls-server cannot be published');
-  tlsFlist = { flist: await publishTlsServerFlist(grid.hub.url) };
+  // `tfgrid local up` publishes tf/tls-server; the example runner passes it as `<project>:tlsFlist`.
+  if (!grid.tlsServerFlist) throw new Error('the local grid published no tf/tls-server flist (see its logs/hub.log)');
+  expect(grid.tlsServerFlist).toMatch(new RegExp(`/${TLS_SERVER_FLIST.repo}/${TLS_SERVER_FLIST.name}\\.flist$`));
 });
 
 /**
@@ -149,7 +121,7 @@ async function expectMachineTls(fqdn: string, address: string): Promise<void> {
 describe('services: TLS passthrough gateways through examples/{name,fqdn}-proxy-passthrough', () => {
   it('name proxy: a client on the internet completes TLS with the machine itself and gets its page', async () => {
     const fqdn = `${SUBDOMAIN}.node1.tfgrid.test`;
-    const config = { subdomain: SUBDOMAIN, certDomain: fqdn, ...tlsFlist };
+    const config = { subdomain: SUBDOMAIN, certDomain: fqdn };
     const up = await runE2eExample(grid, 'name-proxy-passthrough', 'up', config);
     try {
       expect(up.outputs.fqdn).toBe(fqdn);
@@ -163,7 +135,7 @@ describe('services: TLS passthrough gateways through examples/{name,fqdn}-proxy-
   it('FQDN proxy: the domain the grid DNS points at the node reaches the machine, TLS unterminated', async () => {
     const node1 = (grid.nodes[0].address || '198.18.0.11/16').split('/')[0];
     setGridDnsHost(e2eGridDir(), FQDN, [node1]);
-    const config = { fqdn: FQDN, ...tlsFlist };
+    const config = { fqdn: FQDN };
     const up = await runE2eExample(grid, 'fqdn-proxy-passthrough', 'up', config);
     try {
       expect(up.outputs.domain).toBe(FQDN);
