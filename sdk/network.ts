@@ -4,9 +4,9 @@
  */
 import * as pulumi from '@pulumi/pulumi';
 import { toWorkloadName } from '../provider/inputs';
-import { NETWORK_SECRET_OUTPUTS } from '../provider/resources/network';
+import { NETWORK_SECRET_OUTPUTS, networkOutputDocs } from '../provider/resources/network';
 import { makeShim } from '../provider/shim';
-import { MODULE, secretOpts } from './placement';
+import { MODULE, secretOpts, type ExpectNone, type Undeclared } from './placement';
 
 export interface NetworkArgs {
   /** Nodes the network spans (one /24 each). */
@@ -23,7 +23,8 @@ export interface NetworkArgs {
   description?: pulumi.Input<string>;
 }
 
-const OUTPUTS = ['nodeSubnets', 'wgPorts', 'wgPublicKeys', 'wgPrivateKeys', 'myceliumKeys', 'endpoints', 'contractIds', 'accessSubnet', 'accessNodeId', 'accessPrivateKey', 'accessConfig', 'twinId', 'state'];
+/** The provider's outputs (`networkOutputDocs`, also schema.json's): each is registered and declared below. */
+const OUTPUTS = Object.keys(networkOutputDocs);
 
 /**
  * A WireGuard network over several nodes. Machines join it by reference (`network: net`).
@@ -38,15 +39,31 @@ export class Network extends pulumi.dynamic.Resource {
   declare readonly mycelium: pulumi.Output<boolean>;
   /** Node id → /24 on that node. */
   declare readonly nodeSubnets: pulumi.Output<Record<string, string>>;
+  /** Node id → WireGuard listen port (kept across updates). */
   declare readonly wgPorts: pulumi.Output<Record<string, number>>;
   declare readonly wgPublicKeys: pulumi.Output<Record<string, string>>;
-  /** Secret. */
+  /** Node id → WireGuard private key (secret). */
   declare readonly wgPrivateKeys: pulumi.Output<Record<string, string>>;
+  /** Node id → the network's mycelium private key on that node, 32 bytes hex; `{}` without `mycelium` (secret). */
+  declare readonly myceliumKeys: pulumi.Output<Record<string, string>>;
+  /** Node id → public WireGuard endpoint IP, `""` for hidden nodes. */
   declare readonly endpoints: pulumi.Output<Record<string, string>>;
+  /** Node id → node contract of that node's network deployment. */
   declare readonly contractIds: pulumi.Output<Record<string, number>>;
+  /** The access peer's /24, `""` without `addWgAccess`. */
   declare readonly accessSubnet: pulumi.Output<string>;
+  /**
+   * The node serving the access peer (`accessNode`, or the first node with a public IP); 0 without `addWgAccess`.
+   * @example
+   * export const accessNodeId = net.accessNodeId; // the node your wg-quick config dials
+   */
+  declare readonly accessNodeId: pulumi.Output<number>;
+  /** WireGuard private key of the access peer (secret; also inside `accessConfig`). */
+  declare readonly accessPrivateKey: pulumi.Output<string>;
   /** wg-quick config for your machine (secret). */
   declare readonly accessConfig: pulumi.Output<string>;
+  /** The deploying twin. */
+  declare readonly twinId: pulumi.Output<number>;
   declare readonly state: pulumi.Output<string>;
 
   constructor(name: string, args: NetworkArgs, opts?: pulumi.CustomResourceOptions) {
@@ -63,3 +80,6 @@ export class Network extends pulumi.dynamic.Resource {
     super(makeShim('Network'), name, props, secretOpts(opts, NETWORK_SECRET_OUTPUTS), MODULE, 'Network');
   }
 }
+
+// Every provider output is declared on the class (fails `tsc` naming the one that is not).
+export type NetworkOutputsDeclared = ExpectNone<Undeclared<Network, keyof typeof networkOutputDocs>>;

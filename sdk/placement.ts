@@ -49,6 +49,14 @@ export function withOutputs(inputs: Record<string, unknown>, outputs: readonly s
   return all;
 }
 
+/**
+ * Compile-time check that an SDK class declares every output the provider documents (pulumi-notes.md §2.7: the
+ * schema and the SDK describe one set of outputs). `ExpectNone<Undeclared<ZMachine, 'myceliumSeed'>>` fails `tsc`
+ * with "Type '"myceliumSeed"' does not satisfy the constraint 'never'" until the class declares `myceliumSeed`.
+ */
+export type Undeclared<R, K extends PropertyKey> = Exclude<K, keyof R>;
+export type ExpectNone<T extends never> = T;
+
 /** Options with our secret outputs added to the caller's. */
 export function secretOpts(opts: pulumi.CustomResourceOptions | undefined, secrets: string[]): pulumi.CustomResourceOptions {
   return { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), ...secrets] };

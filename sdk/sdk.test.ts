@@ -10,7 +10,8 @@ pulumi.runtime.setMocks(
     newResource: (args) => {
       registered.push({ type: args.type, name: args.name, inputs: args.inputs });
       const extra: Record<string, unknown> = {};
-      if (args.type.endsWith(':Network')) extra.nodeSubnets = { '1': '10.20.2.0/24' };
+      if (args.type.endsWith(':Network')) Object.assign(extra, { nodeSubnets: { '1': '10.20.2.0/24' }, accessNodeId: 1, myceliumKeys: { '1': 'ab'.repeat(32) } });
+      if (args.type.endsWith(':ZMachine')) extra.myceliumSeed = 'a1b2c3d4e5f6';
       if (args.type.endsWith(':Zdb')) Object.assign(extra, { generatedPassword: 'pw', endpoint: '[2a02::1]:9900', namespace: 'ns' });
       return { id: `${args.name}-id`, state: { ...args.inputs, ...extra } };
     },
@@ -21,7 +22,10 @@ pulumi.runtime.setMocks(
   false,
 );
 
+import { networkOutputDocs } from '../provider/resources/network';
+import { zmachineOutputDocs } from '../provider/resources/zmachine';
 import * as tfgrid from './index';
+import { COMMON_OUTPUTS } from './placement';
 
 const out = <T>(o: pulumi.Output<T>): Promise<T> => new Promise((r) => o.apply(r));
 
@@ -54,5 +58,27 @@ describe('sdk classes', () => {
     await out(fs.name);
     const reg = registered.find((r) => r.name === 'qs')!;
     expect(reg.inputs.groups).toEqual([{ backends: [{ address: '[2a02::1]:9900', namespace: 'ns', password: 'pw' }] }]);
+  });
+
+  it('exposes every output the provider documents, and asks the engine to keep the secret ones secret', async () => {
+    // Mocks do not run additionalSecretOutputs (the engine does, see test/engine): a transformation sees the options.
+    const secretsOf: Record<string, string[]> = {};
+    const seeOpts: pulumi.ResourceTransformation = (a) => {
+      secretsOf[a.name] = (a.opts as pulumi.CustomResourceOptions).additionalSecretOutputs ?? [];
+      return undefined;
+    };
+    const net = new tfgrid.Network('mnet', { nodes: [1], mycelium: true, addWgAccess: true }, { transformations: [seeOpts] });
+    const vm = new tfgrid.ZMachine('mvm', { node: 1, network: net, flist: 'f', cpu: 1, memory: '1GiB', mycelium: true }, { transformations: [seeOpts] });
+    expect(await out(net.accessNodeId)).toBe(1);
+    expect(await out(net.myceliumKeys)).toEqual({ '1': 'ab'.repeat(32) });
+    expect(await out(vm.myceliumSeed)).toBe('a1b2c3d4e5f6');
+    // A dynamic resource has an Output property only for the names it registers (withOutputs / OUTPUTS).
+    const missing = (r: object, keys: readonly string[]) => keys.filter((k) => !pulumi.Output.isInstance((r as Record<string, unknown>)[k]));
+    expect(missing(net, Object.keys(networkOutputDocs))).toEqual([]);
+    expect(missing(vm, [...Object.keys(zmachineOutputDocs), ...COMMON_OUTPUTS])).toEqual([]);
+    const secret = (docs: Record<string, { secret?: boolean }>) => Object.keys(docs).filter((k) => docs[k].secret).sort();
+    expect(secret(networkOutputDocs)).toEqual(['accessConfig', 'accessPrivateKey', 'myceliumKeys', 'wgPrivateKeys']);
+    expect([...secretsOf.mnet].sort()).toEqual(secret(networkOutputDocs));
+    expect(secretsOf.mvm).toEqual(secret(zmachineOutputDocs));
   });
 });

@@ -4,9 +4,10 @@
  * @module
  */
 import * as pulumi from '@pulumi/pulumi';
+import { zmachineOutputDocs } from '../provider/resources/zmachine';
 import { makeShim } from '../provider/shim';
 import type { Network } from './network';
-import { MODULE, placementInputs, withOutputs, type PlacementArgs } from './placement';
+import { COMMON_OUTPUTS, MODULE, placementInputs, withOutputs, type ExpectNone, type PlacementArgs, type Undeclared } from './placement';
 import type { PublicIp } from './public-ip';
 import type { Qsfs } from './qsfs';
 import type { ZMount } from './zmount';
@@ -55,13 +56,30 @@ export class ZMachine extends pulumi.dynamic.Resource {
   declare readonly node: pulumi.Output<number>;
   declare readonly deployment: pulumi.Output<string>;
   declare readonly name: pulumi.Output<string>;
+  /** IPv4 in the private network (allocated without collisions unless `ip` pins it). */
   declare readonly privateIp: pulumi.Output<string>;
+  /** Yggdrasil IPv6, when `planetary`. */
   declare readonly planetaryIp: pulumi.Output<string>;
+  /** Mycelium IPv6 (400::/7), when `mycelium`. */
   declare readonly myceliumIp: pulumi.Output<string>;
+  /**
+   * The 6-byte mycelium seed (hex, kept across updates), when `mycelium`: the last 48 bits of `myceliumIp`. Not a
+   * secret: the address only moves with the Network's mycelium key, which is.
+   * @example
+   * export const seed = vm.myceliumSeed; // "a1b2c3d4e5f6"
+   */
+  declare readonly myceliumSeed: pulumi.Output<string>;
   declare readonly consoleUrl: pulumi.Output<string>;
+  /** Workload id on the node, `<twin>-<contract>-<name>`. */
   declare readonly machineId: pulumi.Output<string>;
+  declare readonly twinId: pulumi.Output<number>;
   declare readonly contractId: pulumi.Output<number>;
+  /** Version of the workload in its deployment. */
+  declare readonly version: pulumi.Output<number>;
   declare readonly state: pulumi.Output<string>;
+  /** The node's message for `state`, verbatim. */
+  declare readonly message: pulumi.Output<string>;
+  declare readonly workloadId: pulumi.Output<string>;
 
   constructor(name: string, args: ZMachineArgs, opts?: pulumi.CustomResourceOptions) {
     const inherited = args.publicIp?.deployment ?? args.mounts?.[0]?.disk.deployment;
@@ -86,7 +104,7 @@ export class ZMachine extends pulumi.dynamic.Resource {
           corex: args.corex,
           gpus: args.gpus,
         },
-        ['privateIp', 'planetaryIp', 'myceliumIp', 'myceliumSeed', 'consoleUrl', 'machineId'],
+        Object.keys(zmachineOutputDocs),
       ),
       opts,
       MODULE,
@@ -94,3 +112,6 @@ export class ZMachine extends pulumi.dynamic.Resource {
     );
   }
 }
+
+// Every provider output is declared on the class (fails `tsc` naming the one that is not).
+export type ZMachineOutputsDeclared = ExpectNone<Undeclared<ZMachine, keyof typeof zmachineOutputDocs | (typeof COMMON_OUTPUTS)[number]>>;

@@ -20,6 +20,8 @@ const machines = nodes.map((n) => new tfgrid.ZMachine(`m${n}`, {
 }));
 
 export const nodeSubnets = net.nodeSubnets;
+/** The node your machine dials: `accessNode`, whose public endpoint is in `accessConfig`. */
+export const accessNodeId = net.accessNodeId;
 export const privateIps = pulumi.all(machines.map((m) => m.privateIp));
 /** Workload ids on the nodes (`<twin>-<contract>-<name>`). */
 export const machineIds = pulumi.all(machines.map((m) => m.machineId));

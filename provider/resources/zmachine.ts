@@ -83,19 +83,26 @@ async function allocate(i: ZMachineInputs, ctx: PrepareContext): Promise<Record<
   return { privateIp, ...(i.mycelium ? { myceliumSeed: seedKept ?? randomBytes(6).toString('hex') } : {}) };
 }
 
+/**
+ * Outputs besides the inputs (for schema.json and the SDK class, which declares each one). None is secret: the
+ * mycelium seed only picks the machine's address inside the network's mycelium range, and moves that address only
+ * together with the network's mycelium key (zosbase `MyceliumIP`), which the Network keeps secret.
+ */
+export const zmachineOutputDocs = {
+  privateIp: { type: 'string', description: 'IPv4 in the private network.' },
+  planetaryIp: { type: 'string', description: 'Yggdrasil IPv6, when planetary.' },
+  myceliumIp: { type: 'string', description: 'Mycelium IPv6, when mycelium.' },
+  myceliumSeed: { type: 'string', description: 'The 6-byte mycelium seed (hex, kept stable): the last 48 bits of myceliumIp.' },
+  consoleUrl: { type: 'string', description: 'Console address inside the private network.' },
+  machineId: { type: 'string', description: 'The machine id on the node.' },
+} as const satisfies WorkloadKind<ZMachineInputs>['outputDocs'];
+
 export const zmachineKind: WorkloadKind<ZMachineInputs> = {
   typeName: 'ZMachine',
   workloadType: 'zmachine',
   description: 'A virtual machine or container on a node, in a private network, with optional disks and public IP.',
   inputs: zmachineInputsSchema,
-  outputDocs: {
-    privateIp: { type: 'string', description: 'IPv4 in the private network.' },
-    planetaryIp: { type: 'string', description: 'Yggdrasil IPv6, when planetary.' },
-    myceliumIp: { type: 'string', description: 'Mycelium IPv6, when mycelium.' },
-    myceliumSeed: { type: 'string', description: 'The 6-byte mycelium seed (kept stable).' },
-    consoleUrl: { type: 'string', description: 'Console address inside the private network.' },
-    machineId: { type: 'string', description: 'The machine id on the node.' },
-  },
+  outputDocs: zmachineOutputDocs,
   updatable: false,
   prepare: allocate,
   release: (o, runtime) => {
