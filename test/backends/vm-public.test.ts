@@ -1,12 +1,10 @@
 /**
  * A VM-mode machine with a public IPv4 (zos-protocol.md §6.3 VM modes; ZOS gives a VM a second NIC on the public
- * network). qemu gets a second tap (vm-qemu.ts `publicNic`), the hub's VM flist sets the address from
- * `tfgrid_pub=` on eth1, and a client on the "internet" reaches the VM on its public IP while the private IP still
- * answers inside the network. Slow (TCG): its own file, one VM.
- *
- * The wiring of that tap to the node's uplink is done here with ip/tc, as NetworkBackend.attachPublicIp would do it
- * for a `tap` NIC (it refuses today): inside the NR namespace, a macvlan of the uplink carrying the guest's MAC and
- * a tap, joined both ways by tc `mirred` redirects (a bridge would keep frames for the macvlan's own MAC).
+ * network), through the backends as the zmachine manager drives them: NetworkBackend.attachPublicIp on a `tap` NIC
+ * wires a second tap to the uplink (macvlan with the guest's MAC + tc redirects, network/linux.ts) and records it as
+ * the NIC's `public`; MachineBackend.run hands it to qemu as eth1, whose address the hub's VM flist takes from
+ * `tfgrid_pub=`. A client on the "internet" reaches the VM on its public IP while the private IP still answers
+ * inside the network; remove + detach leave no tap, macvlan or qemu. Slow (TCG): its own file, one VM.
  */
 import { execFileSync } from 'child_process';
 import { promises as fs } from 'fs';
@@ -15,7 +13,8 @@ import * as path from 'path';
 import { buildVmKernelRootfs } from '../../local/hub/vm-flist';
 import { isAlive } from '../../node/backends/machine/host-command';
 import { createLinuxBackends, type LinuxBackends } from '../../node/backends/machine/linux-backends';
-import { createQemuRunner, type VmPublicNic } from '../../node/backends/machine/vm-qemu';
+import { macFor } from '../../node/backends/network/addressing';
+import { networkNames } from '../../node/backends/network/linux';
 import { networkId } from '../../node/backends/network/network';
 import { wgKeyPair } from '../../node/backends/network/network.suite';
 import { describeWithTools } from '../helpers/require-tools';
@@ -37,18 +36,8 @@ async function fetchInNs(ns: string, addr: string, waitMs: number): Promise<stri
   return '';
 }
 
-/** Joins `tap` to the uplink through a macvlan with the guest's MAC, inside `nrNs` (see the header). */
-function wirePublicTap(hostNs: string, uplink: string, nrNs: string, names: { macvlan: string; tap: string }, mac: string): void {
-  ip('-n', hostNs, 'link', 'add', names.macvlan, 'link', uplink, 'address', mac, 'type', 'macvlan', 'mode', 'bridge');
-  ip('-n', hostNs, 'link', 'set', names.macvlan, 'netns', nrNs);
-  ip('-n', nrNs, 'tuntap', 'add', names.tap, 'mode', 'tap');
-  for (const dev of [names.macvlan, names.tap]) ip('-n', nrNs, 'link', 'set', dev, 'up');
-  const tc = (...args: string[]) => execFileSync('ip', ['netns', 'exec', nrNs, 'tc', ...args], { stdio: 'pipe' });
-  for (const [from, to] of [[names.macvlan, names.tap], [names.tap, names.macvlan]]) {
-    tc('qdisc', 'add', 'dev', from, 'ingress');
-    tc('filter', 'add', 'dev', from, 'parent', 'ffff:', 'protocol', 'all', 'u32', 'match', 'u32', '0', '0', 'action', 'mirred', 'egress', 'redirect', 'dev', to);
-  }
-}
+/** Interface names in a namespace. */
+const linksIn = (ns: string) => ip('-n', ns, '-o', 'link', 'show').split('\n').map((l) => l.split(': ')[1]?.split('@')[0]).filter(Boolean);
 
 describeWithTools(['qemu-system-x86_64', 'timeout', 'ip', 'tc', 'wireguard-go', 'busybox', 'apt-get', 'dpkg', 'curl', 'nsenter'], { root: true })('VM-mode machine with a public IP', () => {
   const prefix = `u${(process.pid % 1296).toString(36)}`;
@@ -85,29 +74,38 @@ describeWithTools(['qemu-system-x86_64', 'timeout', 'ip', 'tc', 'wireguard-go', 
     ip('-n', host, 'addr', 'add', '203.0.113.2/24', 'dev', 'uplink');
     ip('-n', host, 'link', 'set', 'uplink', 'up');
     ip('-n', host, 'link', 'set', 'lo', 'up');
-    backends = createLinuxBackends({ prefix, dataDir: path.join(dir, 'node'), hostNetns: host, uplink: 'uplink' });
+    backends = createLinuxBackends({ prefix, dataDir: path.join(dir, 'node'), hostNetns: host, uplink: 'uplink', qemu: { maxSeconds: 170 } });
 
     const flist = await backends.flists.resolve(await buildVmKernelRootfs(path.join(dir, 'vm-flist')));
     const nr = await backends.network.apply({ netId: networkId(7, 'pubnet'), ipRange: '10.51.0.0/16', subnet: '10.51.2.0/24', wgPrivateKey: wgKeyPair().privateKey, wgListenPort: 26000 + (process.pid % 1000), peers: [] });
-    const nic = await backends.network.attach({ netId: nr.netId, machine: '7-1-pub', ip: '10.51.2.9', kind: 'tap' });
-    const pub: VmPublicNic = { ifname: `${prefix}q`, mac: '02:54:00:aa:bb:09', ip: '203.0.113.50/24', gateway: '203.0.113.1' };
-    wirePublicTap(host, 'uplink', nr.netns, { macvlan: `${prefix}m`, tap: pub.ifname }, pub.mac);
+    const attach = { netId: nr.netId, machine: '7-1-pub', ip: '10.51.2.9', kind: 'tap' as const };
+    expect((await backends.network.attach(attach)).public).toBeUndefined();
+    await backends.network.attachPublicIp({ machine: '7-1-pub', ip: '203.0.113.50/24', gateway: '203.0.113.1' });
+    await backends.network.attachPublicIp({ machine: '7-1-pub', ip: '203.0.113.50/24', gateway: '203.0.113.1' }); // idempotent
+    const nic = await backends.network.attach(attach);
+    const names = networkNames(prefix);
+    expect(nic.public).toEqual({ ifname: names.publicTap('7-1-pub'), mac: macFor('pub:7-1-pub'), ip: '203.0.113.50/24', gateway: '203.0.113.1' });
+    // Both ends of the public path live in the NR namespace; nothing is left in the node's host namespace.
+    expect(linksIn(nr.netns)).toEqual(expect.arrayContaining([names.publicTap('7-1-pub'), names.macvlan('7-1-pub'), names.tap('7-1-pub')]));
+    expect(linksIn(host)).not.toContain(names.macvlan('7-1-pub'));
 
-    const qemu = createQemuRunner({ maxSeconds: 170 });
-    const mdir = path.join(dir, 'machine');
-    await fs.mkdir(mdir);
-    const spec = { id: '7-1-pub', name: 'pub', flist, cpu: 1, memory: 256n << 20n, entrypoint: '', env: {}, mounts: [], nic };
-    const pid = await qemu.start(mdir, spec, { publicNic: pub });
+    const st = await backends.machines.run({ id: '7-1-pub', name: 'pub', flist, cpu: 1, memory: 256n << 20n, entrypoint: '', env: {}, mounts: [], nic });
+    expect(st.state).toBe('running');
+    const pid = st.pid as number;
     try {
       expect(await fetchInNs(inet, '203.0.113.50', 120_000)).toBe('vm pub\n');
       expect(await fetchInNs(nr.netns, '10.51.2.9', 30_000)).toBe('vm pub\n');
-      expect(await fs.readFile(path.join(mdir, 'console.log'), 'utf8')).toContain('VM-READY 10.51.2.9');
+      expect(await backends.machines.logs('7-1-pub')).toContain('VM-READY 10.51.2.9');
       // The guest routes by default through the public NIC: the internet gateway answers its ARP from eth1's MAC.
-      expect(ip('-n', inet, 'neigh', 'show', '203.0.113.50')).toContain(pub.mac);
+      expect(ip('-n', inet, 'neigh', 'show', '203.0.113.50')).toContain(nic.public?.mac);
     } finally {
-      await qemu.stop(mdir);
+      await backends.machines.remove('7-1-pub');
+      await backends.network.detach('7-1-pub');
     }
     expect(isAlive(pid)).toBe(false);
-    expect((await qemu.status(mdir, '7-1-pub')).state).toBe('exited');
+    for (const dev of [names.publicTap('7-1-pub'), names.macvlan('7-1-pub'), names.tap('7-1-pub')]) {
+      expect(linksIn(nr.netns)).not.toContain(dev);
+      expect(linksIn(host)).not.toContain(dev);
+    }
   });
 });

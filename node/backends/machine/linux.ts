@@ -2,7 +2,8 @@
  * MachineBackend on Linux (zos-protocol.md §6.3; machine.md runc + cgroup v1): a container-mode zmachine is a runc
  * container from a hand-made OCI bundle. Its root is an overlay (private upper) on the flist's shared read-only
  * rootfs; it joins the machine's network namespace from NetworkBackend.attach; cgroup v1 limits cpu and memory;
- * stdout/stderr append to `console.log` (zlogs, console). VM modes go to qemu (`vm-qemu.ts`).
+ * stdout/stderr append to `console.log` (zlogs, console). VM modes go to qemu (`vm-qemu.ts`), with the NIC's `public`
+ * tap (NetworkBackend.attachPublicIp) as the VM's second NIC.
  *
  * Per machine, under `<dir>/<hash>/`: `config.json` (the bundle), `upper/`, `work/`, `rootfs/` (overlay mount),
  * `console.log`, `runner.pid` (the `sh` that waits for `runc run --keep`), `exit` (its exit code).
@@ -298,7 +299,7 @@ export function createLinuxMachines(opts: LinuxMachineOptions): MachineBackend {
       await fs.mkdir(d, { recursive: true });
       machines.set(spec.id, { id: spec.id, spec, kind: 'vm', runnerPid: 0, restarts: 0 });
       try {
-        const pid = await qemu.start(d, spec);
+        const pid = await qemu.start(d, spec, { publicNic: spec.nic?.public });
         (machines.get(spec.id) as MachineRecord).runnerPid = pid;
         await openConsole(spec);
       } catch (err) {
@@ -331,7 +332,7 @@ export function createLinuxMachines(opts: LinuxMachineOptions): MachineBackend {
       }
       await qemu.stop(mdir(id));
       r.restarts++;
-      r.runnerPid = await qemu.start(mdir(id), r.spec);
+      r.runnerPid = await qemu.start(mdir(id), r.spec, { publicNic: r.spec.nic?.public });
       await openConsole(r.spec);
       log.info('vm restarted', { machine: id, restarts: r.restarts, after: st.reason });
       return (await backend.status(id)) as MachineStatus;

@@ -9,7 +9,8 @@
  * - public IP (ZOS gives a VM a second NIC on the public network): a second tap, opened by qemu in the same
  *   namespace as the private one, whose address reaches the guest as `tfgrid_pub=<ip>:<gateway>:<mask>` (the local
  *   hub's VM flist sets it on eth1 and routes by default through it). Wiring that tap to the uplink is the network
- *   backend's job; `test/backends/vm-public.test.ts` shows it (macvlan with the guest's MAC + tc redirect).
+ *   backend's job (network/linux.ts `attachPublicIp`: a macvlan with the guest's MAC + tc redirects), which records
+ *   the tap as the NIC's `public`; the machine backend passes it here as `publicNic`.
  * @module
  */
 import { closeSync, openSync, promises as fs, readFileSync } from 'fs';
@@ -19,16 +20,10 @@ import type { Logger } from '../../../protocol/common/log';
 import { silentLogger } from '../../../protocol/common/log';
 import { hasFilesystem } from '../storage/linux';
 import { isAlive, killPid, runCommand, spawnDaemon } from './host-command';
+import type { VmPublicNic } from '../network/network';
 import type { MachineSpec, MachineStatus } from './machine';
 
-/** A VM's NIC on the public network: the tap qemu opens (in the private NIC's namespace) and the guest's address. */
-export interface VmPublicNic {
-  ifname: string;
-  mac: string;
-  /** IPv4 CIDR, e.g. `198.18.1.10/16`. */
-  ip: string;
-  gateway: string;
-}
+export type { VmPublicNic };
 
 export interface QemuStartOptions {
   /** A second NIC on the public network (the machine's public IPv4). */

@@ -3,11 +3,15 @@
  * resource a namespace with a bridge (the /24's `.1`), wireguard-go whose UDP socket lives in the node's host
  * namespace and whose tun is moved into the NR namespace (as ZOS moves its wg device), `100.64.b.c/16` on it and
  * a route for the whole ip_range; per machine a namespace joined to the bridge by a veth (or a tap for qemu);
- * public IPs as macvlans of the host uplink moved into the machine namespace.
+ * public IPs as macvlans of the host uplink moved into the machine namespace. A VM (`tap` NIC) has no namespace of its
+ * own: its public IP is a macvlan of the uplink carrying the guest's MAC, moved into the NR namespace, and a second tap
+ * there (qemu's second NIC, the guest's eth1), joined both ways by tc `mirred` redirects on their ingress (a bridge
+ * would keep the frames addressed to the macvlan's own MAC; tc `matchall` is missing on our kernels, `u32` is not).
  *
  * Machine-wide names all start with the node's prefix: namespaces `<p>-nr-<netId>` / `<p>-m-<hash>`, wireguard
- * interfaces `<p>w<hash8>` (their control sockets are machine-wide), temporary macvlans `<p>p<hash8>`.
- * Names inside our own namespaces (`br0`, `eth0`, `pub`, `v…`, `t…`) need no prefix.
+ * interfaces `<p>w<hash8>` (their control sockets are machine-wide), macvlans `<p>p<hash8>` (renamed `pub` in a
+ * machine namespace, kept in an NR namespace). Names inside our own namespaces (`br0`, `eth0`, `pub`, `v…`, `t…`,
+ * `q…`) need no prefix.
  * @module
  */
 import { createHash } from 'crypto';
@@ -19,7 +23,7 @@ import { silentLogger } from '../../../protocol/common/log';
 import { inNetns, ipIn, isAlive, killPid, runCommand, sleep, spawnDaemon, tryCommand } from '../machine/host-command';
 import { checkMachineIp, macFor, myceliumIp, myceliumPrefix, parseCidr4, planetaryIp } from './addressing';
 import { NETWORK_ERRORS, gatewayFor, networkConfigSchema, wgIpFor } from './network';
-import type { AttachRequest, MachineNic, NetworkBackend, NetworkConfig, NetworkHost, NetworkInfo, PublicIpRequest } from './network';
+import type { AttachRequest, MachineNic, NetworkBackend, NetworkConfig, NetworkHost, NetworkInfo, PublicIpRequest, VmPublicNic } from './network';
 
 export interface LinuxNetworkOptions {
   host: NetworkHost;
@@ -47,6 +51,8 @@ export function networkNames(prefix: string) {
     overlay: (netId: string) => `${prefix}o${short(netId, 8)}`,
     veth: (machine: string) => `v${short(machine, 10)}`,
     tap: (machine: string) => `t${short(machine, 10)}`,
+    /** a VM's second tap, on the public network (in the NR namespace) */
+    publicTap: (machine: string) => `q${short(machine, 10)}`,
     isOurs: (netns: string) => netns.startsWith(`${prefix}-nr-`) || netns.startsWith(`${prefix}-m-`),
   };
 }
@@ -253,11 +259,55 @@ export function createLinuxNetwork(opts: LinuxNetworkOptions): NetworkBackend {
   async function detachNow(machine: string): Promise<void> {
     const nic = nics.get(machine);
     if (nic) await announce(nic.netId, nic, false);
-    if (nic?.kind === 'tap') await tryCommand('ip', ['-n', names.nrNetns(nic.netId), 'link', 'del', nic.ifname]);
+    if (nic?.kind === 'tap') {
+      const nrNs = names.nrNetns(nic.netId);
+      for (const dev of [nic.ifname, names.publicTap(machine), names.macvlan(machine)]) await tryCommand('ip', ['-n', nrNs, 'link', 'del', dev]);
+    }
     await tryCommand('ip', ['netns', 'del', names.machineNetns(machine)]);
     await tryCommand('ip', ['-n', host.hostNetns, 'link', 'del', names.macvlan(machine)]);
     nics.delete(machine);
     publics.delete(machine);
+  }
+
+  /**
+   * A VM's public NIC (see the header): macvlan `<p>p<hash8>` of the uplink with the guest's MAC and tap `q<hash10>`,
+   * both in the NR namespace, each one's ingress redirected to the other. The guest configures the address itself
+   * (qemu passes it on the kernel command line), so the node only moves frames. A pair left by a node that restarted
+   * while its VM kept running is adopted as it is (qemu holds the tap).
+   */
+  async function wireVmPublic(nic: MachineNic, req: PublicIpRequest, uplink: string): Promise<VmPublicNic> {
+    if (!req.ip) throw new ZosError(`machine ${req.machine}: a VM-mode machine takes a public IPv4 on this node, not IPv6 alone`);
+    if (!parseCidr4(req.ip)) throw new ZosError(`invalid public ip '${req.ip}': expected an IPv4 CIDR such as 185.1.2.3/24`);
+    if (req.ip6) log.warn('public ipv6 of a VM is not configured in the guest', { machine: req.machine, ip6: req.ip6 });
+    const nrNs = names.nrNetns(nic.netId);
+    const mv = names.macvlan(req.machine);
+    const tap = names.publicTap(req.machine);
+    const pub: VmPublicNic = { ifname: tap, mac: macFor(`pub:${req.machine}`), ip: req.ip, gateway: req.gateway };
+    const shown = async (dev: string) => (await ipIn(nrNs, '-o', 'link', 'show', 'dev', dev).catch(() => ({ stdout: '' }))).stdout;
+    const [mvNow, tapNow] = [await shown(mv), await shown(tap)];
+    const tc = (...args: string[]) => inNetns(nrNs, 'tc', args);
+    if (mvNow.includes(pub.mac) && tapNow.includes(tap) && (await tc('filter', 'show', 'dev', tap, 'ingress').catch(() => ({ stdout: '' }))).stdout.includes('mirred')) {
+      log.info('vm public interface adopted', { machine: req.machine });
+      return pub;
+    }
+    for (const dev of [mv, tap]) await tryCommand('ip', ['-n', nrNs, 'link', 'del', dev]);
+    await tryCommand('ip', ['-n', host.hostNetns, 'link', 'del', mv]);
+    await ipIn(host.hostNetns, 'link', 'add', mv, 'link', uplink, 'address', pub.mac, 'type', 'macvlan', 'mode', 'bridge');
+    try {
+      await ipIn(host.hostNetns, 'link', 'set', mv, 'netns', nrNs);
+      await ipIn(nrNs, 'tuntap', 'add', tap, 'mode', 'tap');
+      for (const dev of [mv, tap]) await ipIn(nrNs, 'link', 'set', dev, 'up');
+      for (const [from, to] of [[mv, tap], [tap, mv]]) {
+        await tc('qdisc', 'add', 'dev', from, 'ingress');
+        await tc('filter', 'add', 'dev', from, 'parent', 'ffff:', 'protocol', 'all', 'u32', 'match', 'u32', '0', '0', 'action', 'mirred', 'egress', 'redirect', 'dev', to);
+      }
+    } catch (err) {
+      await tryCommand('ip', ['-n', host.hostNetns, 'link', 'del', mv]);
+      for (const dev of [mv, tap]) await tryCommand('ip', ['-n', nrNs, 'link', 'del', dev]);
+      throw err;
+    }
+    log.info('vm public interface wired', { machine: req.machine, ip: req.ip, tap });
+    return pub;
   }
 
   const backend: NetworkBackend = {
@@ -382,9 +432,13 @@ export function createLinuxNetwork(opts: LinuxNetworkOptions): NetworkBackend {
       serial(async () => {
         const nic = nics.get(req.machine);
         if (!nic) throw new ZosError(`machine ${req.machine} has no private interface to add a public ip to`);
-        if (nic.kind === 'tap') throw new ZosError(`public ips for VM-mode machines are not supported by this node yet`);
         if (!host.uplink) throw new ZosError('public ipv4 is requested, but not supported on this node');
         if (publics.has(req.machine)) return;
+        if (nic.kind === 'tap') {
+          nic.public = await wireVmPublic(nic, req, host.uplink);
+          publics.add(req.machine);
+          return;
+        }
         const tmp = names.macvlan(req.machine);
         const mns = nic.netns;
         await tryCommand('ip', ['-n', host.hostNetns, 'link', 'del', tmp]);

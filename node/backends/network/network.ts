@@ -11,6 +11,8 @@
  *     NR netns: bridge 10.20.2.1/24, wg 100.64.20.2/16, route ip_range via wg, ip_forward=1
  *       └─ veth ──► machine netns: eth0 10.20.2.5/24, routes ip_range + 100.64/16 (+ default) via 10.20.2.1
  *     public IP: macvlan on the host uplink ──► machine netns "pub" 185.x.y.z/24, default via the farm gateway
+ *     public IP of a VM (`tap` NIC): macvlan of the uplink with the guest's MAC ──► NR netns, joined both ways by tc
+ *       mirred redirects to a second tap there that qemu opens as the guest's eth1 (the guest sets the address)
  *
  * Lifecycle, by example:
  *
@@ -22,6 +24,7 @@
  *     // nic.netns is the machine's namespace: a container joins it (runc `linux.namespaces`); `kind: 'tap'`
  *     // instead gives a tap in the NR namespace for qemu, which then runs in nic.netns.
  *     await net.attachPublicIp({ machine: '7-42-vm', ip: '185.1.2.3/24', gateway: '185.1.2.1' });
+ *     // a `tap` NIC now carries `public` (the second tap for qemu): `attach` again returns the updated NIC
  *     await net.detach('7-42-vm');            // removes the machine's interfaces, public ip and namespace
  *     await net.remove(nr.netId);             // stops wireguard-go, deletes the NR namespace; frees the port
  *
@@ -94,6 +97,18 @@ export interface AttachRequest {
   planetary?: boolean;
 }
 
+/**
+ * A VM's NIC on the public network (ZOS gives a VM a second NIC there): the tap qemu opens, in the NR namespace like
+ * the private one, with the guest's MAC (the macvlan on the uplink carries the same MAC), and the guest's addresses.
+ */
+export interface VmPublicNic {
+  ifname: string;
+  mac: string;
+  /** IPv4 CIDR, e.g. `198.18.1.10/16`. */
+  ip: string;
+  gateway: string;
+}
+
 export interface MachineNic {
   machine: string;
   netId: string;
@@ -110,6 +125,8 @@ export interface MachineNic {
   mac: string;
   myceliumIp?: string;
   planetaryIp?: string;
+  /** `tap` NICs with a public IPv4 (set by `attachPublicIp`): qemu's second NIC, the guest's eth1. */
+  public?: VmPublicNic;
 }
 
 export interface PublicIpRequest {
@@ -136,7 +153,10 @@ export interface NetworkBackend {
   listPrivateIps(netId: string): Promise<string[]>;
   /** Gives a machine its private interface; idempotent for the same (machine, ip). */
   attach(req: AttachRequest): Promise<MachineNic>;
-  /** Adds a public address to an attached machine (its namespace gets a `pub` interface). */
+  /**
+   * Adds a public address to an attached machine: a `veth` machine's namespace gets a `pub` interface; a `tap`
+   * machine (VM) gets a second tap wired to the uplink, recorded as the NIC's `public` (read it back with `attach`).
+   */
   attachPublicIp(req: PublicIpRequest): Promise<void>;
   /** Removes the machine's interfaces, public IP and namespace; idempotent. */
   detach(machine: string): Promise<void>;

@@ -1,6 +1,7 @@
 /**
  * zmachine / zmachine-light manager: flist → disks → private interface → public IP → machine, through
- * `backends.{flist,storage,network,machine}`. Provision-time checks and texts: zos-protocol.md §6.2
+ * `backends.{flist,storage,network,machine}` (a VM's public IP rides on its NIC as `public`: qemu's second NIC).
+ * Provision-time checks and texts: zos-protocol.md §6.2
  * (mounts, public ip, private network), §6.3 (modes, GPU), §6.1 (cpu); result: §4.
  */
 import type { MachineMount } from '../../backends/machine/machine';
@@ -132,16 +133,19 @@ export const zmachineManager: Manager = {
 
     try {
       const mounts = await mountsFor(ctx, d, vmMode);
-      const nic = await ctx.backends.network.attach({
+      const attachReq = {
         netId: nr.netId,
         machine: ctx.wid,
         ip: iface.ip,
-        kind: vmMode ? 'tap' : 'veth',
+        kind: vmMode ? ('tap' as const) : ('veth' as const),
         myceliumSeed: d.network.mycelium?.hex_seed || undefined,
         planetary: d.network.planetary === true,
-      });
+      };
+      let nic = await ctx.backends.network.attach(attachReq);
       if (publicIp && (publicIp.ip || publicIp.ip6)) {
         await ctx.backends.network.attachPublicIp({ machine: ctx.wid, ip: publicIp.ip, gateway: publicIp.gateway, ip6: publicIp.ip6 || undefined });
+        // a VM's public IP is a second NIC (a tap qemu opens): attach again (idempotent) returns the NIC carrying it
+        if (vmMode) nic = await ctx.backends.network.attach(attachReq);
       }
       await ctx.backends.machine.run({
         id: ctx.wid,
