@@ -11,7 +11,7 @@ import { checkHubFlist, createHubFlist, deleteHubFlist, diffHubFlist, readHubFli
 import { checkNetwork, createNetwork, deleteNetwork, diffNetwork, readNetwork, updateNetwork } from './resources/network';
 import { checkNodePicker, createNodePicker, diffNodePicker } from './resources/node-picker';
 import { addConfigSource } from './runtime';
-import { PartialCreateError, checkWorkload, liveCheckWorkload, createWorkload, deleteWorkload, diffWorkload, readWorkload, updateWorkload } from './workload-resource';
+import { PartialCreateError, checkWorkload, liveCheckWorkload, createWorkload, deleteWorkload, diffWorkloadLive, readWorkload, updateWorkload } from './workload-resource';
 
 type Props = Record<string, unknown>;
 
@@ -46,7 +46,7 @@ export async function diff(type: string, _id: string, olds: Props, news: Props):
   if (type === 'NodePicker') return diffNodePicker(olds, news);
   if (type === 'HubFlist') return diffHubFlist(olds, news);
   const kind = workloadKind(type) ?? unknownType(type);
-  return diffWorkload(kind, olds, news);
+  return diffWorkloadLive(kind, olds, news);
 }
 
 export async function create(type: string, inputs: Props): Promise<pulumi.dynamic.CreateResult> {

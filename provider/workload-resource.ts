@@ -91,9 +91,15 @@ export interface WorkloadKind<I extends CommonInputs> {
   publicIps?(inputs: I): number;
   /** Contract operations for the same chain transaction (create) and (delete). */
   chainOpsOnCreate?(inputs: I, prepared: Record<string, unknown>, runtime: ProviderRuntime): Promise<ContractOp[]>;
-  chainOpsOnDelete?(outputs: Record<string, unknown>): ContractOp[];
+  chainOpsOnDelete?(outputs: Record<string, unknown>, runtime: ProviderRuntime): ContractOp[] | Promise<ContractOp[]>;
   /** Record ids of contracts created by `chainOpsOnCreate`. */
   afterCreateOps?(ids: number[]): Record<string, unknown>;
+  /**
+   * Drift on the grid that the node cannot repair and only a replacement can (a name contract cancelled out of
+   * band): the input keys to report as replaced, [] when there is none. Run in `diff` when the inputs did not
+   * change; best effort: an unreachable grid reports none.
+   */
+  driftReplaces?(olds: Record<string, unknown>, runtime: ProviderRuntime): Promise<string[]>;
   /** Outputs from the node's result data. */
   resultOutputs(data: unknown, inputs: I, prepared: Record<string, unknown>): Record<string, unknown>;
 }
@@ -173,6 +179,19 @@ export function diffWorkload<I extends CommonInputs>(kind: WorkloadKind<I>, olds
   const replaces = kind.updatable ? changed.filter((k) => forcing.has(k)) : changed;
   const moved = changed.some((k) => PLACEMENT.includes(k));
   return { changes: true, replaces, deleteBeforeReplace: replaces.length > 0 && (kind.alwaysDeleteBeforeReplace === true || !moved) };
+}
+
+/** `diffWorkload`, then, when nothing forces a replacement, the kind's `driftReplaces` against the live grid. */
+export async function diffWorkloadLive<I extends CommonInputs>(kind: WorkloadKind<I>, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<DiffResult> {
+  const d = diffWorkload(kind, olds, news);
+  if (d.replaces.length > 0 || !kind.driftReplaces || containsUnknown(news)) return d;
+  let drift: string[];
+  try {
+    drift = await kind.driftReplaces(olds, await getRuntime());
+  } catch {
+    drift = []; // an unreachable grid is no drift: diff never fails on it
+  }
+  return drift.length > 0 ? { changes: true, replaces: drift, deleteBeforeReplace: true } : d;
 }
 
 /** A failure Pulumi records as a partially created resource (pulumi-notes.md §2.5), so destroy can clean it. */
@@ -282,7 +301,7 @@ export async function deleteWorkload<I extends CommonInputs>(kind: WorkloadKind<
     group,
     op: { kind: 'remove', name },
     contractId: Number(olds.contractId) || undefined,
-    extraChainOps: kind.chainOpsOnDelete?.(olds) ?? [],
+    extraChainOps: (await kind.chainOpsOnDelete?.(olds, runtime)) ?? [],
     label: `${kind.typeName} "${name}"`,
   });
   kind.release?.(olds, runtime);

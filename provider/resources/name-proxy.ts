@@ -3,10 +3,20 @@
  * TFChain name contract for the subdomain, reserved in the same chain transaction as the deployment change and
  * cancelled on delete when this resource reserved it. Cannot be updated in place; a replacement frees the domain
  * first.
+ *
+ * The name contract can go away behind Pulumi's back (cancelled from the dashboard, or by deleting the NameProxy
+ * that reserved a name another one borrows); the node then stops serving the name and fails the workload
+ * (node/engine/managers/gateway-name-proxy.ts). So:
+ * - `diff` looks the name up (`driftReplaces`): gone, deleted or another twin's → the NameProxy is replaced, and the
+ *   new one reserves the name again in the same transaction as its deployment;
+ * - delete cancels only a name contract that is still there (one already gone is done, and the log says so) and
+ *   that no other NameProxy of this twin still serves on a gateway node (the log names it).
  * @module
  */
 import { z } from 'zod';
-import { InputError } from '../../protocol/common/errors';
+import { InputError, errorText } from '../../protocol/common/errors';
+import type { ContractOp } from '../deps';
+import type { ProviderRuntime } from '../runtime';
 import { commonInputShape, type WorkloadKind } from '../workload-resource';
 import { gatewayShape, refineBackends } from './gateway-backends';
 
@@ -51,7 +61,79 @@ export const nameProxyKind: WorkloadKind<NameProxyInputs> = {
     return prepared.ownsNameContract ? [{ kind: 'createName', name: i.subdomain }] : [];
   },
   afterCreateOps: (ids) => (ids.length > 0 ? { nameContractId: ids[0], ownsNameContract: true } : {}),
-  chainOpsOnDelete: (o) => (o.ownsNameContract && Number(o.nameContractId) > 0 ? [{ kind: 'cancel', contractId: Number(o.nameContractId) }] : []),
+  chainOpsOnDelete: (o, runtime) => nameContractRelease(o, runtime),
+  driftReplaces: async (o, runtime) => ((await nameContractDrift(o, runtime)) ? ['subdomain'] : []),
   toWire: (i) => ({ name: i.subdomain, tls_passthrough: i.tlsPassthrough, backends: i.backends, ...(i.network ? { network: i.network } : {}) }),
   resultOutputs: (data) => ({ fqdn: (data as { fqdn?: string } | null)?.fqdn ?? '' }),
 };
+
+/**
+ * Why the name contract no longer covers this NameProxy (gone, deleted, another twin's), or undefined while it does.
+ * A name re-reserved by this twin under a new contract id still covers it.
+ */
+export async function nameContractDrift(o: Record<string, unknown>, runtime: ProviderRuntime): Promise<string | undefined> {
+  const name = String(o.subdomain ?? '');
+  if (!name) return undefined;
+  const chain = runtime.deps.chain;
+  const id = await chain.nameContractId(name);
+  let why: string | undefined;
+  if (id === 0) why = `the name contract for "${name}" is gone`;
+  else {
+    const c = await chain.getContract(id);
+    const me = await chain.twinId();
+    if (!c || c.state === 'deleted') why = `name contract ${id} for "${name}" is deleted`;
+    else if (c.twinId !== me) why = `the name "${name}" is now reserved by twin ${c.twinId} (name contract ${id})`;
+  }
+  if (why) runtime.deps.log.info('NameProxy needs a replacement: the node no longer serves a name without its contract', { resource: String(o.name ?? ''), node: Number(o.node), why });
+  return why;
+}
+
+/**
+ * The cancel of the name contract this NameProxy reserved, unless it is already gone (cancelled out of band: done)
+ * or another NameProxy of this twin still serves the name on some gateway node (it keeps the contract).
+ */
+async function nameContractRelease(o: Record<string, unknown>, runtime: ProviderRuntime): Promise<ContractOp[]> {
+  const id = Number(o.nameContractId);
+  if (o.ownsNameContract !== true || !(id > 0)) return [];
+  const { chain, log } = runtime.deps;
+  const where = { resource: String(o.name ?? ''), nameContract: id, name: String(o.subdomain ?? '') };
+  const c = await chain.getContract(id);
+  if (!c || c.state === 'deleted') {
+    log.info('name contract already gone (cancelled outside Pulumi): nothing to cancel', where);
+    return [];
+  }
+  const user = await otherNameUser(o, runtime);
+  if (user) {
+    log.info(`name contract kept: ${user} still serves the name`, where);
+    return [];
+  }
+  return [{ kind: 'cancel', contractId: id }];
+}
+
+/**
+ * Another live gateway-name-proxy workload of this twin with the same name, on any gateway node (one with a domain),
+ * described for the log; undefined when there is none. Nodes that do not answer are skipped.
+ */
+async function otherNameUser(o: Record<string, unknown>, runtime: ProviderRuntime): Promise<string | undefined> {
+  const name = String(o.subdomain ?? '');
+  const self = { node: Number(o.node), contract: Number(o.contractId), workload: String(o.name ?? '') };
+  const gateways = (await runtime.deps.chain.listNodes()).filter((n) => n.publicConfig?.domain);
+  for (const n of gateways) {
+    let deployments;
+    try {
+      deployments = await (await runtime.deps.node(n.nodeId)).list();
+    } catch (err) {
+      runtime.deps.log.warn('cannot list deployments of a gateway node while releasing a name', { node: n.nodeId, name, err: errorText(err) });
+      continue;
+    }
+    for (const d of deployments) {
+      for (const w of d.workloads) {
+        if (w.type !== 'gateway-name-proxy' || w.data.name !== name) continue;
+        if (w.result?.state === 'deleted' || w.result?.state === 'error') continue;
+        if (n.nodeId === self.node && d.contract_id === self.contract && w.name === self.workload) continue;
+        return `NameProxy workload "${w.name}" on node ${n.nodeId} (contract ${d.contract_id})`;
+      }
+    }
+  }
+  return undefined;
+}
