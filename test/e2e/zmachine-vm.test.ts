@@ -1,8 +1,10 @@
 /**
- * Issue 8 "a VM-mode machine boots and answers on its private IP", through `examples/zmachine-vm` on the shared
- * local grid (zos-protocol.md §6.3 `/boot/vmlinuz` mode; machine.md VMs: qemu TCG under `timeout`, a tap on the
- * network resource's bridge). The example boots the hub's `tf/vm.flist`; the page is fetched from inside node 1's
- * network-resource namespace (never 127.0.0.1). After `destroy` the qemu process and its tap are gone.
+ * Issue 8 "a VM-mode machine boots and answers on its private IP" and "the machine that references [a public IP]
+ * is reachable on it from the internet namespace", for a VM, through `examples/zmachine-vm` (config
+ * `publicIp: true`) on the shared local grid (zos-protocol.md §6.3 `/boot/vmlinuz` mode; machine.md VMs: qemu TCG
+ * under `timeout`, a tap on the network resource's bridge, a second tap wired to the node's uplink for the public
+ * IP). One VM boot: the page is fetched from inside node 1's network-resource namespace (never 127.0.0.1) and from a
+ * laptop namespace on the grid internet on the public IP. After `destroy` no qemu process, tap or macvlan is left.
  */
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
@@ -14,11 +16,14 @@ import { machineNames } from '../../node/backends/machine/linux';
 import { networkNames } from '../../node/backends/network/linux';
 import { netId } from '../../protocol/zos/ids';
 import { describeWithTools } from '../helpers/require-tools';
-import { ensureE2eGrid, runE2eExample } from './shared-grid';
+import { ensureE2eGrid, fetchFromLaptop, runE2eExample } from './shared-grid';
 
 jest.setTimeout(300_000);
 
 const EXAMPLE = 'zmachine-vm';
+const CONFIG = { publicIp: 'true' };
+/** Laptop slot of this file on the grid internet (parallel files use other slots). */
+const LAPTOP_SLOT = 17;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -63,12 +68,15 @@ describeWithTools(['qemu-system-x86_64', 'timeout', 'ip', 'nsenter', 'curl', 'ru
     if (grid.backend !== 'linux') throw new Error(`the shared e2e grid runs the ${grid.backend} backend; VMs need linux (root)`);
   });
 
-  it('boots the hub VM flist, answers on its private IP from inside the network, and leaves no qemu or tap after destroy', async () => {
+  it('boots the hub VM flist with a public IP, answers on its private IP inside the network and on its public IP from the internet, and leaves no qemu, tap or macvlan after destroy', async () => {
     expect(grid.vmFlist).toBe(`${grid.hub?.url}/tf/vm.flist`);
     let destroyed = false;
-    const up = await runE2eExample(grid, EXAMPLE);
+    const up = await runE2eExample(grid, EXAMPLE, 'up', CONFIG);
     try {
       const ip = String(up.outputs.privateIp);
+      const publicCidr = String(up.outputs.publicIp);
+      expect(publicCidr).toMatch(/^198\.18\.1\.\d+\/16$/);
+      const publicIp = publicCidr.split('/')[0];
       const machineId = String(up.outputs.machineId);
       expect(ip).toMatch(/^10\.\d+\.\d+\.\d+$/);
       expect(machineId).toMatch(/^\d+-\d+-vm$/);
@@ -76,7 +84,10 @@ describeWithTools(['qemu-system-x86_64', 'timeout', 'ip', 'nsenter', 'curl', 'ru
       const prefix = nodePrefix(grid.prefix, node1.index);
       const twin = Number(machineId.split('-')[0]);
       const nrNs = networkNames(prefix).nrNetns(netId(twin, String(up.outputs.network)));
-      const tap = networkNames(prefix).tap(machineId);
+      const names = networkNames(prefix);
+      const tap = names.tap(machineId);
+      const publicTap = names.publicTap(machineId);
+      const macvlan = names.macvlan(machineId);
       const machineDir = path.join(node1.dataDir, 'machines', machineNames(prefix).dirName(machineId));
 
       // A VM, not a container: qemu runs the hub's kernel, its NIC is a tap on the network resource's bridge.
@@ -86,22 +97,27 @@ describeWithTools(['qemu-system-x86_64', 'timeout', 'ip', 'nsenter', 'curl', 'ru
       expect(argv[0]).toMatch(/qemu-system-x86_64$/);
       expect(argv).toContain('-kernel');
       expect(argv[argv.indexOf('-append') + 1]).toContain(`ip=${ip}::`);
-      expect(namespacesWithLink(prefix, tap)).toEqual([nrNs]);
+      expect(argv[argv.indexOf('-append') + 1]).toContain(`tfgrid_pub=${publicIp}:`);
+      expect(argv.join(' ')).toContain(`ifname=${publicTap},`);
+      // Both taps and the macvlan carrying the guest's public MAC live in the network resource's namespace.
+      for (const dev of [tap, publicTap, macvlan]) expect(namespacesWithLink(grid.prefix, dev)).toEqual([nrNs]);
 
       const page = await fetchInNs(nrNs, ip, 120_000);
       expect(page).toBe('vm vm\n');
       expect(fs.readFileSync(path.join(machineDir, 'console.log'), 'utf8')).toContain(`VM-READY ${ip}`);
+      // The VM has booted: now from a laptop on the grid internet, on the farm IP.
+      expect(await fetchFromLaptop(grid, `http://${publicIp}/`, publicIp, LAPTOP_SLOT)).toBe('vm vm\n');
 
-      await runE2eExample(grid, EXAMPLE, 'destroy');
+      await runE2eExample(grid, EXAMPLE, 'destroy', CONFIG);
       destroyed = true;
       // The node removes the machine when the deployment is deleted; give its queue a moment.
       for (let i = 0; i < 60 && (isAlive(wrapper) || (qemu !== undefined && isAlive(qemu))); i++) await sleep(500);
       expect(isAlive(wrapper)).toBe(false);
       expect(isAlive(qemu as number)).toBe(false);
-      expect(namespacesWithLink(prefix, tap)).toEqual([]);
+      for (const dev of [tap, publicTap, macvlan]) expect(namespacesWithLink(grid.prefix, dev)).toEqual([]);
       expect(fs.existsSync(machineDir)).toBe(false);
     } finally {
-      if (!destroyed) await runE2eExample(grid, EXAMPLE, 'destroy').catch(() => undefined);
+      if (!destroyed) await runE2eExample(grid, EXAMPLE, 'destroy', CONFIG).catch(() => undefined);
     }
   });
 });
