@@ -5,10 +5,8 @@
  * are signed, `null` bodies), §B5.
  * @module
  */
-import { spawn } from 'child_process';
 import * as fs from 'fs';
 import { Resolver } from 'dns/promises';
-import * as net from 'net';
 import * as path from 'path';
 import { systemClock, type Clock } from '../protocol/common/clock';
 import { InputError, errorText } from '../protocol/common/errors';
@@ -29,9 +27,11 @@ import { createGatewayProxy } from './backends/gateway/proxy';
 import { createGridCa } from './backends/gateway/grid-ca';
 import { createQsfsDaemon } from './backends/qsfs/daemon';
 import { createNetnsBridge } from './backends/gateway/netns-bridge';
+import { relayFromNetns } from './backends/netns-listen';
 import type { GatewayBackend } from './backends/gateway/gateway';
 import type { GridCa } from './backends/gateway/grid-ca';
 import type { QsfsDaemon } from './backends/qsfs/daemon';
+import type { ZdbDialer } from './backends/zdb/client';
 import type { ZdbBackend } from './backends/zdb/zdb';
 import type { NetworkBackend } from './backends/network/network';
 import { netIdOf } from './engine/wire';
@@ -169,6 +169,11 @@ export interface ServiceHosts {
   dir?: string;
   /** Prefix for machine-wide names (the forwarders' socket dir); default `config.linux.prefix`. */
   prefix?: string;
+  /**
+   * How the qsfs daemon opens its connections to zdb backends; default `net.connect` from this namespace. A
+   * daemon that runs outside the namespace with the node's addresses (the local grid) dials in there.
+   */
+  dial?: ZdbDialer;
 }
 
 /** The node's real services: 0-db, the gateway proxy (with the private-network bridge) and the qsfs daemon. */
@@ -194,52 +199,6 @@ export function hostResolverFrom(config: NodeConfig): (fqdn: string) => Promise<
   return async (fqdn) => {
     const [a, aaaa] = await Promise.all([resolver.resolve4(fqdn).catch(() => []), resolver.resolve6(fqdn).catch(() => [])]);
     return [...a, ...aaaa];
-  };
-}
-
-/**
- * Run by a bare `node` inside the public namespace: binds `host:port` there and hands the listening socket
- * to the daemon over the IPC channel (a socket keeps the namespace it was created in), then exits.
- */
-const NETNS_LISTENER = `
-const net = require('net');
-const srv = net.createServer();
-srv.once('error', (e) => process.send({ error: e.message }, () => process.exit(1)));
-srv.listen({ host: process.argv[1], port: Number(process.argv[2]) }, () =>
-  process.send({ port: srv.address().port }, srv, () => { srv.close(); process.exit(0); }));
-`;
-
-/** A listening socket in another namespace, relaying each connection to `127.0.0.1:<toPort>` here. */
-async function relayFromNetns(netns: string, host: string, port: number, toPort: number, log: Logger): Promise<{ port: number; close(): Promise<void> }> {
-  const child = spawn('ip', ['netns', 'exec', netns, process.execPath, '-e', NETNS_LISTENER, host, String(port)], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
-  let stderr = '';
-  child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
-  const { server, bound } = await new Promise<{ server: net.Server; bound: number }>((resolve, reject) => {
-    child.once('message', (m: unknown, handle: unknown) => {
-      const msg = m as { port?: number; error?: string };
-      if (msg.error || !(handle instanceof net.Server)) reject(new Error(`listen on ${host}:${port} in ${netns}: ${msg.error ?? 'no socket handed over'}`));
-      else resolve({ server: handle, bound: msg.port ?? port });
-    });
-    child.once('error', reject);
-    child.once('exit', (code) => reject(new Error(`listen on ${host}:${port} in ${netns}: helper exited with ${code}: ${stderr.trim()}`)));
-  });
-  const open = new Set<net.Socket>();
-  server.on('connection', (sock: net.Socket) => {
-    open.add(sock);
-    const up = net.connect(toPort, '127.0.0.1');
-    sock.on('close', () => open.delete(sock));
-    sock.on('error', () => up.destroy());
-    up.on('error', () => sock.destroy());
-    sock.pipe(up).pipe(sock);
-  });
-  server.on('error', (err) => log.warn('public listener failed', { netns, host, port, err: err.message }));
-  return {
-    port: bound,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of open) s.destroy();
-        server.close(() => resolve());
-      }),
   };
 }
 
@@ -281,18 +240,21 @@ export async function createNodeServices(config: NodeConfig, chain: EngineChain,
     closers.push(() => proxy.close());
     let httpPort = proxy.httpPort;
     let httpsPort = proxy.httpsPort;
-    if (g.listenNetns) {
-      const http = await relayFromNetns(g.listenNetns, publicHost, g.httpPort, proxy.httpPort, log);
+    const listenNetns = g.listenNetns;
+    if (listenNetns) {
+      const relay = (port: number, toPort: number) =>
+        relayFromNetns({ log }, { netns: listenNetns, host: publicHost, port, to: { host: '127.0.0.1', port: toPort }, what: 'public listener' });
+      const http = await relay(g.httpPort, proxy.httpPort);
       closers.push(() => http.close());
-      const https = await relayFromNetns(g.listenNetns, publicHost, g.httpsPort, proxy.httpsPort, log);
+      const https = await relay(g.httpsPort, proxy.httpsPort);
       closers.push(() => https.close());
       httpPort = http.port;
       httpsPort = https.port;
-      log.info('gateway public listeners', { netns: g.listenNetns, host: publicHost, httpPort, httpsPort });
+      log.info('gateway public listeners', { netns: listenNetns, host: publicHost, httpPort, httpsPort });
     }
     const qsfs = await createQsfsDaemon(
       { log },
-      { rootDir: config.qsfs.rootDir ?? path.join(dir, 'qsfs'), metricsHost: config.qsfs.metricsHost ?? config.zdb.addresses[0], metricsPort: config.qsfs.metricsPort },
+      { rootDir: config.qsfs.rootDir ?? path.join(dir, 'qsfs'), metricsHost: config.qsfs.metricsHost ?? config.zdb.addresses[0], metricsPort: config.qsfs.metricsPort, dial: hosts.dial },
     );
     closers.push(() => qsfs.close());
     // One close for gateway+bridge+listeners; zdb and qsfs close on their own (the runtime closes each backend).

@@ -11,11 +11,10 @@
  * its local copy and block cache and is rebuilt from its zdb backends (the operator's "drop caches").
  * @module
  */
-import * as path from 'path';
 import { errorText } from '../../protocol/common/errors';
 import { createLineLogger, type Logger } from '../../protocol/common/log';
 import { loadNodeConfig, type NodeConfig } from '../../node/config';
-import { createNodeRuntime, createNodeServices, createSimBackends, engineChainFrom } from '../../node/runtime';
+import { createNodeRuntime, createNodeServices, createSimBackends, engineChainFrom, type NodeServices } from '../../node/runtime';
 import { createSimNetwork } from '../../node/backends/network/sim';
 import { networkId as md5NetworkId, type NetworkBackend } from '../../node/backends/network/network';
 import { createLinuxBackends } from '../../node/backends/machine/linux-backends';
@@ -26,7 +25,7 @@ import { createChainClient } from '../../protocol/chain';
 import { exposeZdbInNetns } from '../../node/backends/zdb/netns-listener';
 import { ZDB_DEFAULT_PORT } from '../../node/backends/zdb/zdb';
 import { createNetnsBridge } from '../../node/backends/gateway/netns-bridge';
-import { createQsfsDaemon, type QsfsDaemon } from '../../node/backends/qsfs/daemon';
+import type { QsfsDaemon } from '../../node/backends/qsfs/daemon';
 import type { ZdbDialer } from '../../node/backends/zdb/client';
 
 /**
@@ -64,8 +63,8 @@ const HOST_NS_KEY = { twinId: 0, network: 'node-host' };
  * lives directly under `dataDir` (where `tfgrid local down` runs the backends' cleanup), the gateway sees
  * networks through `bridgeNetworkView`, the 0-db server (on 127.0.0.1 here) is also served on the node's
  * address inside its host namespace on port 9900 and its results list that address, and the qsfs daemon
- * dials its zdb backends inside the host namespace (through the gateway's namespace bridge), so that it
- * reaches the zdbs of other nodes at the addresses their results list.
+ * dials its zdb backends inside the host namespace (`ServiceHosts.dial`, through a namespace bridge of its
+ * own), so that it reaches the zdbs of other nodes at the addresses their results list.
  */
 async function linuxBackends(
   config: NodeConfig,
@@ -74,40 +73,37 @@ async function linuxBackends(
   if (!config.linux) throw new Error('backend linux needs the `linux` section (prefix, hostNetns, uplink)');
   if (config.node.id === undefined) throw new Error('the local grid writes node.id into every node config');
   const linux = createLinuxBackends({ prefix: config.linux.prefix, dataDir: config.dataDir, hostNetns: config.linux.hostNetns, uplink: config.linux.uplink, log });
-  const chain = await createChainClient({ urls: config.chain.urls, log });
-  let engine: Engine | undefined;
-  const network = bridgeNetworkView(linux.network, () => engine);
-  const services = await createNodeServices(config, engineChainFrom(chain, config.node.id), log, { network, dir: config.dataDir, prefix: config.linux.prefix });
   const hostNetns = config.linux.hostNetns;
   const address = config.publicConfig?.ipv4.split('/')[0];
   const bridge = createNetnsBridge({ log }, { runDir: config.gateway.runDir ?? `/run/tfgrid-${config.linux.prefix}`, netnsFor: async () => hostNetns });
-  try {
-    const zdb = address && hostNetns ? await exposeZdbInNetns({ log }, services.zdb, { netns: hostNetns, host: address, port: ZDB_DEFAULT_PORT }) : services.zdb;
-    let qsfs = services.qsfs;
-    if (hostNetns) {
-      const dial: ZdbDialer = async (host, port) => {
+  // The qsfs daemon reaches its zdb backends from the host namespace, as a ZOS node does over its own network.
+  const dial: ZdbDialer | undefined = hostNetns
+    ? async (host, port) => {
         await bridge.checkNetwork(HOST_NS_KEY.twinId, HOST_NS_KEY.network);
         return bridge.dial({ host, port, ...HOST_NS_KEY });
-      };
-      // createNodeServices' daemon dials from this (root) namespace; it has no mounts yet, so swap it.
-      await services.qsfs.close();
-      qsfs = await createQsfsDaemon(
-        { log },
-        { rootDir: config.qsfs.rootDir ?? path.join(config.dataDir, 'qsfs'), metricsHost: config.qsfs.metricsHost ?? config.zdb.addresses[0], metricsPort: config.qsfs.metricsPort, dial },
-      );
-    }
+      }
+    : undefined;
+  const chain = await createChainClient({ urls: config.chain.urls, log });
+  let services: NodeServices | undefined;
+  try {
+    let engine: Engine | undefined;
+    const network = bridgeNetworkView(linux.network, () => engine);
+    services = await createNodeServices(config, engineChainFrom(chain, config.node.id), log, { network, dir: config.dataDir, prefix: config.linux.prefix, dial });
+    const zdb = address && hostNetns ? await exposeZdbInNetns({ log }, services.zdb, { netns: hostNetns, host: address, port: ZDB_DEFAULT_PORT }) : services.zdb;
     log.info('backends', { real: 'storage, network, machine, flist, zdb, gateway, qsfs', zdb: zdb.endpoint() });
     return {
-      backends: { storage: linux.storage, network: linux.network, machine: linux.machines, flist: linux.flists, ...services, zdb, qsfs },
+      backends: { storage: linux.storage, network: linux.network, machine: linux.machines, flist: linux.flists, ...services, zdb },
       close: async () => {
         await bridge.close();
         await chain.close();
       },
       setEngine: (e) => (engine = e),
-      qsfs,
+      qsfs: services.qsfs,
     };
   } catch (err) {
+    for (const b of services ? [services.gateway, services.qsfs, services.zdb] : []) await b.close().catch(() => undefined);
     await bridge.close();
+    await chain.close().catch(() => undefined);
     throw err;
   }
 }

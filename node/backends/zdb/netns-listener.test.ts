@@ -2,7 +2,8 @@
  * The zdb server on the node's address inside its host namespace (netns-listener.ts; zos-protocol.md §4
  * zdb result): a client *in that namespace* (redis-cli, as from another node) reaches the namespace at the
  * result's IP and port, PINGs, SELECTs with the password, writes and reads; the root namespace does not
- * have that address at all. Also: the operator's admin password file of the real backend.
+ * have that address at all; an address missing there fails with the bind error (netns-listen.ts). Also: the
+ * operator's admin password file of the real backend.
  */
 import { execFile } from 'child_process';
 import * as fs from 'fs';
@@ -11,7 +12,7 @@ import * as path from 'path';
 import { promisify } from 'util';
 import { silentLogger } from '../../../protocol/common/log';
 import { describeWithTools } from '../../../test/helpers/require-tools';
-import { exposeZdbInNetns, listenInNetns } from './netns-listener';
+import { exposeZdbInNetns } from './netns-listener';
 import { createZdbBackend, ZDB_ADMIN_PASSWORD_FILE } from './real';
 import type { ZdbBackend } from './zdb';
 
@@ -21,7 +22,7 @@ const ADDR = '198.18.77.2';
 
 /** redis-cli in `netns` with `lines` on its stdin (one command each); returns its replies. */
 async function redisCliIn(netns: string, host: string, port: number, lines: string[]): Promise<string[]> {
-  const p = execFile('ip', ['netns', 'exec', netns, 'redis-cli', '-h', host, '-p', String(port)], { timeout: 20_000 });
+  const p = execFile('nsenter', [`--net=/run/netns/${netns}`, 'redis-cli', '-h', host, '-p', String(port)], { timeout: 20_000 });
   let out = '';
   p.stdout?.on('data', (c: Buffer) => (out += c.toString()));
   p.stdin?.end(lines.join('\n') + '\n');
@@ -29,7 +30,7 @@ async function redisCliIn(netns: string, host: string, port: number, lines: stri
   return out.split('\n').filter((l) => l.trim() !== ''); // redis-cli adds a blank line after an error
 }
 
-describeWithTools(['ip', 'redis-cli'], { root: true })('zdb on the node address inside its namespace', () => {
+describeWithTools(['ip', 'nsenter', 'redis-cli'], { root: true })('zdb on the node address inside its namespace', () => {
   const dirs: string[] = [];
   let zdb: ZdbBackend | undefined;
   beforeAll(async () => {
@@ -62,8 +63,17 @@ describeWithTools(['ip', 'redis-cli'], { root: true })('zdb on the node address 
     expect(stdout).not.toContain(ADDR);
   });
 
-  it('fails with the bind error when the address is not in the namespace', async () => {
-    await expect(listenInNetns(NS, '198.18.77.3', 0)).rejects.toThrow(/listen on 198\.18\.77\.3:0 in tfz\d+: .*EADDRNOTAVAIL/);
+  it('fails naming the address and the namespace when the address is not there', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tfg-zdbns-'));
+    dirs.push(dataDir);
+    const inner = await createZdbBackend({ log: silentLogger }, { dataDir, addresses: ['127.0.0.1'], port: 0 });
+    try {
+      await expect(exposeZdbInNetns({ log: silentLogger }, inner, { netns: NS, host: '198.18.77.3' })).rejects.toThrow(
+        new RegExp(`^listen on 198\\.18\\.77\\.3:9900 in ${NS}: .*EADDRNOTAVAIL`),
+      );
+    } finally {
+      await inner.close();
+    }
   });
 });
 
