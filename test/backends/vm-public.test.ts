@@ -80,6 +80,8 @@ describeWithTools(['qemu-system-x86_64', 'timeout', 'ip', 'tc', 'wireguard-go', 
     const nr = await backends.network.apply({ netId: networkId(7, 'pubnet'), ipRange: '10.51.0.0/16', subnet: '10.51.2.0/24', wgPrivateKey: wgKeyPair().privateKey, wgListenPort: 26000 + (process.pid % 1000), peers: [] });
     const attach = { netId: nr.netId, machine: '7-1-pub', ip: '10.51.2.9', kind: 'tap' as const };
     expect((await backends.network.attach(attach)).public).toBeUndefined();
+    await expect(backends.network.attachPublicIp({ machine: '7-1-pub', ip: '', gateway: '', ip6: '2001:db8::50/64' })).rejects.toThrow('not IPv6 alone');
+    await expect(backends.network.attachPublicIp({ machine: '7-1-pub', ip: '203.0.113.50', gateway: '203.0.113.1' })).rejects.toThrow("invalid public ip '203.0.113.50'");
     await backends.network.attachPublicIp({ machine: '7-1-pub', ip: '203.0.113.50/24', gateway: '203.0.113.1' });
     await backends.network.attachPublicIp({ machine: '7-1-pub', ip: '203.0.113.50/24', gateway: '203.0.113.1' }); // idempotent
     const nic = await backends.network.attach(attach);
