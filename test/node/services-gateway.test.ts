@@ -9,6 +9,8 @@
  * - a cancelled contract stops serving;
  * - a name proxy whose name contract was cancelled behind the node's back is refused, with the §6.5 text, when
  *   the restarted node provisions it again at boot (§3.8), and is no longer served;
+ * - without a restart, the periodic name-contract check (zosbase `nameContractsValidator`, once per interval: the
+ *   manager's clock is moved forward) stops serving it and fails the workload with the same text;
  * - with `gateway.listenNetns` the public listeners live in another namespace and reach the proxy.
  */
 import { execFile, execFileSync, spawn, type ChildProcess } from 'child_process';
@@ -22,6 +24,8 @@ import { silentLogger } from '../../protocol/common/log';
 import type { ChainClient } from '../../protocol/chain';
 import { hashDeployment } from '../../protocol/zos';
 import { createEngine, type Engine } from '../../node/engine/engine';
+import { MANAGERS } from '../../node/engine/managers';
+import { createGatewayNameProxyManager, DEFAULT_NAME_CONTRACT_CHECK_MS } from '../../node/engine/managers/gateway-name-proxy';
 import { openStorage, type Storage } from '../../node/engine/storage';
 import type { Backends } from '../../node/engine/deps';
 import { parseNodeConfig } from '../../node/config';
@@ -92,6 +96,8 @@ describeWithTools(['ip', 'wireguard-go'], { root: true })('gateway workloads thr
   let httpsPort: number;
   let startNode: () => Promise<void>;
   const ca = createGridCa();
+  /** How far the name-proxy manager's clock is ahead of the system clock (moved to make its check due). */
+  let nameCheckSkew = 0;
 
   /** Contract on chain for the workloads, deployed through the engine; the workloads' results by name. */
   async function deploy(workloads: WorkloadSpec[]): Promise<{ contract: bigint; results: Record<string, { state: string; message: string; data: unknown }> }> {
@@ -137,7 +143,11 @@ describeWithTools(['ip', 'wireguard-go'], { root: true })('gateway workloads thr
       httpPort = gw.httpPort;
       httpsPort = gw.httpsPort;
       storage = openStorage(tmp.dir);
-      engine = createEngine({ chain: engineChain, backends, clock: systemClock, log: silentLogger }, { storage, facts: factsFrom(config, { nodeId: n.id, twinId: n.twinId, farmerTwinId: 1 }) });
+      const nameProxies = createGatewayNameProxyManager({ clock: { now: () => Date.now() + nameCheckSkew } });
+      engine = createEngine(
+        { chain: engineChain, backends, clock: systemClock, log: silentLogger },
+        { storage, facts: factsFrom(config, { nodeId: n.id, twinId: n.twinId, farmerTwinId: 1 }), managers: { ...MANAGERS, 'gateway-name-proxy': nameProxies } },
+      );
       await engine.start();
     };
     await startNode();
@@ -202,6 +212,30 @@ describeWithTools(['ip', 'wireguard-go'], { root: true })('gateway workloads thr
     expect((await get(httpPort, fqdn)).status).toBe(404);
   });
 
+  it('stops serving a name proxy whose name contract was cancelled at the next periodic check, without a restart', async () => {
+    const name = `tick${grid.tag}`;
+    const host = `${name}.${domain}`;
+    const proxy: WorkloadSpec = { name: 'ticked', type: 'gateway-name-proxy', data: { name, tls_passthrough: false, backends: ['http://10.20.2.1:8080'], network: 'net' } };
+    const nc = await user.chain.createNameContract(name);
+    const d = await deploy([proxy]);
+    expect(d.results.ticked).toMatchObject({ state: 'ok', message: '', data: { fqdn: host } });
+
+    await user.chain.cancelContract(nc.contractId);
+    // not due yet (ZOS checks hourly): still served
+    await engine.checkHealth();
+    expect(await get(httpPort, host)).toEqual({ status: 200, body: `page for ${host} via http` });
+
+    nameCheckSkew += DEFAULT_NAME_CONTRACT_CHECK_MS;
+    await engine.checkHealth();
+    const got = JSON.parse(engine.get(twin, d.contract)) as { workloads: { name: string; result: { state: string; message: string } }[] };
+    expect(got.workloads.find((w) => w.name === 'ticked')?.result).toMatchObject({
+      state: 'error',
+      message: 'failed to verify name contract: a name contract with the given name must be reserved first',
+    });
+    expect((await get(httpPort, host)).status).toBe(404);
+  });
+
+  // Restarts the node: the backend server's network namespace does not survive it, so this test stays last.
   it('refuses a name proxy at boot once its name contract was cancelled, and no longer serves it (§3.8, §6.5)', async () => {
     const name = `boot${grid.tag}`;
     const host = `${name}.${domain}`;
