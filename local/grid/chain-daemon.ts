@@ -41,7 +41,7 @@ export async function startChainDaemon(opts: { port: number; logFile: string; sp
   await waitUntil(async () => typeof (await wsRpc(url, 'system_chain', [], 2000)) === 'string' && (await firstBlockReady(url)), {
     what: `chain RPC on ${url} with block #1`,
     timeoutMs: opts.timeoutMs ?? 90_000,
-    intervalMs: 250,
+    intervalMs: 100,
     process: rec,
     progress: opts.progress,
   });

@@ -76,7 +76,7 @@ export async function startNodeDaemon(n: NodeState, opts: { logFile: string; tim
   const ready = waitUntil(logLine(opts.logFile, /^node ready: /m), {
     what: `node ${n.nodeId}: waiting until it serves RMB`,
     timeoutMs: opts.timeoutMs ?? 90_000,
-    intervalMs: 200,
+    intervalMs: 100,
     process: rec,
   });
   return { process: rec, ready };
