@@ -19,6 +19,19 @@ describe('sim network: public IPs (state only)', () => {
     expect(net.publicIpOf('7-1-vm')).toBeUndefined();
   });
 
+  it('gives a VM-mode machine (tap) its public NIC and refuses IPv6 alone', async () => {
+    const net = createSimNetwork({ prefix: 'sim' });
+    await net.apply(config);
+    await net.attach({ netId: config.netId, machine: '7-1-vm', ip: '10.20.2.2', kind: 'tap' });
+    await expect(net.attachPublicIp({ machine: '7-1-vm', ip: '', ip6: '2a02::5/64', gateway: '', gateway6: '2a02::1' })).rejects.toThrow(
+      'machine 7-1-vm: a VM-mode machine takes a public IPv4 on this node, not IPv6 alone',
+    );
+    await net.attachPublicIp({ machine: '7-1-vm', ip: '185.9.1.10/24', gateway: '185.9.1.1' });
+    const nic = await net.attach({ netId: config.netId, machine: '7-1-vm', ip: '10.20.2.2', kind: 'tap' });
+    expect(nic.public).toMatchObject({ ip: '185.9.1.10/24', gateway: '185.9.1.1' });
+    expect(nic.public?.mac).not.toBe(nic.mac);
+  });
+
   it.each([
     ['a node without a public side', { publicIps: false }, '185.9.1.10/24', 'public ipv4 is requested, but not supported on this node'],
     ['an address that is not a v4 CIDR', {}, '185.9.1.10', "invalid public ip '185.9.1.10': expected an IPv4 CIDR such as 185.1.2.3/24"],

@@ -95,14 +95,16 @@ export function createSimNetwork(opts: SimNetworkOptions): NetworkBackend & { pu
     async attachPublicIp(req) {
       const nic = nics.get(req.machine);
       if (!nic) throw new ZosError(`machine ${req.machine} has no private interface to add a public ip to`);
-      if (nic.kind === 'tap') throw new ZosError(`public ips for VM-mode machines are not supported by this node yet`);
       if (opts.publicIps === false) throw new ZosError('public ipv4 is requested, but not supported on this node');
+      if (nic.kind === 'tap' && !req.ip) throw new ZosError(`machine ${req.machine}: a VM-mode machine takes a public IPv4 on this node, not IPv6 alone`);
       if (req.ip && !parseCidr4(req.ip)) throw new ZosError(`invalid public ip '${req.ip}': expected an IPv4 CIDR such as 185.1.2.3/24`);
       for (const [m, p] of publics) {
         if (m === req.machine) continue;
         if ((req.ip && p.ip === req.ip) || (req.ip6 && p.ip6 === req.ip6)) throw new ZosError(`public ip ${req.ip || req.ip6} is already used by machine ${m}`);
       }
       publics.set(req.machine, { ...req });
+      // A VM's second NIC, as the linux backend describes it (qemu gets it from `attach`).
+      if (nic.kind === 'tap' && req.ip) nic.public = { ifname: `q-${req.machine}`, mac: macFor(`pub:${req.machine}`), ip: req.ip, gateway: req.gateway };
     },
     publicIpOf: (machine) => (publics.has(machine) ? { ...(publics.get(machine) as PublicIpRequest) } : undefined),
     detach: async (m) => detach(m),
