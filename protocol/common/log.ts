@@ -24,7 +24,7 @@ export interface Progress {
 }
 
 /** Field names whose values are never written anywhere (mnemonics, seeds, keys, passwords). */
-const SECRET_FIELD = /mnemonic|seed|private|secret|password|passwd|key$|^key|token|jwt/i;
+const SECRET_FIELD = /mnemonic|seed|private|secret|password|passwd|keys?$|^key|token|jwt/i;
 
 /** Replaces secret-looking fields by `[redacted]`, recursively. */
 export function redact(fields: LogFields): LogFields {
