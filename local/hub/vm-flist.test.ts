@@ -90,6 +90,10 @@ describeWithTools(['apt-get', 'apt-cache', 'dpkg', 'tar', 'gzip', 'busybox'])('v
     expect(init).toContain('insmod /e1000.ko');
     expect(init).toContain('ip=*');
     expect(init).toContain('tfgrid_pub=*'); // a public IP on eth1 (vm-qemu.ts publicNic)
+    // private routes (ip_range, 100.64/16) via eth0's gateway, added before the public NIC takes the default route
+    expect(init).toContain('tfgrid_routes=*');
+    expect(init).toContain('ip route add "$net" via "$gw" dev eth0');
+    expect(init.indexOf('ip route add "$net"')).toBeLessThan(init.indexOf('route del default'));
     // the module matches the kernel: its vermagic names the cached package's release
     const k = await guestKernel();
     const release = k.package.replace(/^linux-image-/, '');

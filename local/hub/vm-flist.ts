@@ -4,8 +4,10 @@
  *
  * - `buildVmKernelRootfs`: a `vm-kernel` flist (`/boot/vmlinuz` + `/boot/initrd.img`). The initramfs is busybox:
  *   it loads e1000, takes its address from the kernel's `ip=` argument (the node puts the machine's private IP
- *   there), and with `tfgrid_pub=<ip>:<gateway>:<mask>` (a public IP, vm-qemu.ts) also sets eth1 and routes by
- *   default through it; then prints `VM-READY <ip>` on the serial console and serves `vm <hostname>` over HTTP on
+ *   there), routes each CIDR of `tfgrid_routes=<cidr>,<cidr>` (the network's ip_range and 100.64.0.0/16, vm-qemu.ts)
+ *   via eth0's gateway, and with `tfgrid_pub=<ip>:<gateway>:<mask>` (a public IP) also sets eth1 and routes by
+ *   default through it — as ZOS configures a VM's NICs, so replies to other nodes' subnets and WireGuard peers still
+ *   leave through eth0; then prints `VM-READY <ip>` on the serial console and serves `vm <hostname>` over HTTP on
  *   :80. The hub publishes it as `tf/vm.flist`.
  * - `buildVmImageRootfs`: a `vm-image` flist whose `/image.raw` (ext4 + extlinux, no partition table) boots the
  *   same kernel and initramfs with a fixed address on its boot line. Needs root (loop mount) and extlinux.
@@ -32,14 +34,18 @@ import { BUSYBOX } from './base-flist';
  * Where the hub publishes the kernel-mode VM flist. `version` names what `buildVmKernelRootfs` puts in it: bump it
  * when the content changes, so hubs that kept an older build rebuild it on their next start.
  */
-export const VM_FLIST = { repo: 'tf', name: 'vm', version: '2' } as const;
+export const VM_FLIST = { repo: 'tf', name: 'vm', version: '3' } as const;
 
 /** Debian's meta package; its `Depends:` names the versioned kernel package. */
 export const KERNEL_META_PACKAGE = 'linux-image-amd64';
 
 const FIX = 'run `sudo ./scripts/install-system-deps.sh` (it downloads the kernel into that cache), or `apt-get update` and retry';
 
-/** The initramfs' /init. Busybox `ip=` parsing: `<addr>::<gateway>:<mask>:<hostname>:<dev>:off` (what vm-qemu.ts passes). */
+/**
+ * The initramfs' /init. Busybox `ip=` parsing: `<addr>::<gateway>:<mask>:<hostname>:<dev>:off` (what vm-qemu.ts
+ * passes); `tfgrid_routes=` is comma-separated CIDRs, each routed via that gateway on eth0 before the public NIC
+ * takes the default route.
+ */
 const INIT = `#!/bin/busybox sh
 /bin/busybox --install -s /bin
 mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev
@@ -48,6 +54,7 @@ for w in $(cat /proc/cmdline); do
   case "$w" in
     ip=*) spec="\${w#ip=}" ;;
     tfgrid_pub=*) pub="\${w#tfgrid_pub=}" ;;
+    tfgrid_routes=*) routes="\${w#tfgrid_routes=}" ;;
   esac
 done
 IFS=: read addr _ gw mask host dev _ <<EOF2
@@ -57,6 +64,9 @@ hostname "$host"
 ifconfig lo up
 ifconfig eth0 "$addr" netmask "$mask" up
 route add default gw "$gw"
+for net in $(echo "$routes" | tr , ' '); do
+  ip route add "$net" via "$gw" dev eth0 || echo "VM-ROUTE-FAILED $net"
+done
 if [ -n "$pub" ]; then
   IFS=: read paddr pgw pmask <<EOF3
 $pub

@@ -2,7 +2,10 @@
  * VM-mode zmachines under qemu (zos-protocol.md §6.3 `vm-kernel` / `vm-image`; machine.md VMs: TCG only here,
  * always under `timeout`, networking through a tap in a project namespace, never `-netdev user`).
  * - vm-kernel: the flist's `/boot/vmlinuz` (+ `/boot/initrd.img`), the private IP passed as `ip=` on the kernel
- *   command line, the entrypoint as `init=`.
+ *   command line, the entrypoint as `init=`, and the NIC's private routes (`MachineNic.routes`: the network's
+ *   ip_range and 100.64.0.0/16, as ZOS routes them via the private gateway) as `tfgrid_routes=<cidr>,<cidr>`; the
+ *   local hub's VM flist adds them via eth0's gateway, so replies to other nodes and WireGuard peers leave through
+ *   the private NIC even when a public IP holds the default route.
  * - vm-image: `/image.raw` is written onto the first disk (only when that disk has no filesystem signature yet)
  *   and booted by the firmware.
  * Serial console → `console.log`; pause/resume freeze/thaw the qemu process (SIGSTOP/SIGCONT).
@@ -49,6 +52,12 @@ function procState(pid: number): string {
   }
 }
 
+const IPV4_CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
+const isIpv4Cidr = (s: string) => {
+  const m = IPV4_CIDR.exec(s);
+  return !!m && m.slice(1, 5).every((o) => Number(o) <= 255) && Number(m[5]) <= 32;
+};
+
 function maskOf(bits: number): string {
   const m = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
   return [24, 16, 8, 0].map((s) => (m >>> s) & 0xff).join('.');
@@ -61,6 +70,9 @@ export function qemuArgs(spec: MachineSpec, opts: { accel: 'tcg' | 'kvm'; consol
   if (pub && (!/^\d+\.\d+\.\d+\.\d+$/.test(pubIp) || !/^\d+$/.test(pubBits ?? '') || Number(pubBits) > 32)) {
     throw new ZosError(`VM machine '${spec.name}': public ip '${pub.ip}' is not an IPv4 CIDR`);
   }
+  const routes = spec.nic?.routes ?? [];
+  const badRoute = routes.find((r) => !isIpv4Cidr(r));
+  if (badRoute !== undefined) throw new ZosError(`VM machine '${spec.name}': private route '${badRoute}' is not an IPv4 CIDR`);
   const mib = Number(spec.memory / (1024n * 1024n));
   const args = ['-accel', opts.accel, '-m', String(mib), '-smp', String(spec.cpu), '-nographic', '-no-reboot', '-nodefaults', '-serial', `file:${opts.console}`];
   const disks = spec.mounts.filter((m) => m.disk);
@@ -70,6 +82,7 @@ export function qemuArgs(spec: MachineSpec, opts: { accel: 'tcg' | 'kvm'; consol
     if (spec.flist.initrd) args.push('-initrd', spec.flist.initrd);
     const append = ['console=ttyS0', 'panic=-1', 'quiet'];
     if (spec.nic) append.push(`ip=${spec.nic.ip}::${spec.nic.gateway}:${maskOf(spec.nic.prefixLength)}:${spec.name}:eth0:off`);
+    if (routes.length) append.push(`tfgrid_routes=${routes.join(',')}`);
     if (pub) append.push(`tfgrid_pub=${pubIp}:${pub.gateway}:${maskOf(Number(pubBits))}`);
     if (spec.entrypoint.trim()) append.push(`init=${spec.entrypoint.trim()}`);
     for (const [k, v] of Object.entries(spec.env)) if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(k) && !/\s/.test(v)) append.push(`${k}=${v}`);

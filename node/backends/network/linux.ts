@@ -22,7 +22,7 @@ import type { Logger } from '../../../protocol/common/log';
 import { silentLogger } from '../../../protocol/common/log';
 import { inNetns, ipIn, isAlive, killPid, runCommand, sleep, spawnDaemon, tryCommand } from '../machine/host-command';
 import { checkMachineIp, macFor, myceliumIp, myceliumPrefix, parseCidr4, planetaryIp } from './addressing';
-import { NETWORK_ERRORS, gatewayFor, networkConfigSchema, wgIpFor } from './network';
+import { NETWORK_ERRORS, gatewayFor, networkConfigSchema, privateRoutes, wgIpFor } from './network';
 import type { AttachRequest, MachineNic, NetworkBackend, NetworkConfig, NetworkHost, NetworkInfo, PublicIpRequest, VmPublicNic } from './network';
 
 export interface LinuxNetworkOptions {
@@ -370,7 +370,19 @@ export function createLinuxNetwork(opts: LinuxNetworkOptions): NetworkBackend {
         const mac = macFor(req.machine);
         const nrNs = r.info.netns;
         const mns = names.machineNetns(req.machine);
-        const nic: MachineNic = { machine: req.machine, netId: req.netId, netns: mns, nrNetns: nrNs, ifname: 'eth0', kind, ip: req.ip, prefixLength: bits, gateway: r.info.gateway, mac };
+        const nic: MachineNic = {
+          machine: req.machine,
+          netId: req.netId,
+          netns: mns,
+          nrNetns: nrNs,
+          ifname: 'eth0',
+          kind,
+          ip: req.ip,
+          prefixLength: bits,
+          gateway: r.info.gateway,
+          mac,
+          routes: privateRoutes(r.config.ipRange),
+        };
         if (req.myceliumSeed) {
           if (!r.info.myceliumPrefix) throw new ZosError(`network ${req.netId} has no mycelium configuration`);
           nic.myceliumIp = myceliumIp(r.info.myceliumPrefix, req.myceliumSeed);
@@ -390,7 +402,8 @@ export function createLinuxNetwork(opts: LinuxNetworkOptions): NetworkBackend {
         }
         try {
           if (kind === 'tap') {
-            // qemu runs inside the NR namespace and opens the tap there; the guest configures its own address.
+            // qemu runs inside the NR namespace and opens the tap there; the guest configures its own address and
+            // `nic.routes` (vm-qemu.ts passes both on the kernel command line).
             const tap = names.tap(req.machine);
             await ipIn(nrNs, 'tuntap', 'add', tap, 'mode', 'tap');
             await ipIn(nrNs, 'link', 'set', tap, 'master', 'br0', 'up');
@@ -405,8 +418,7 @@ export function createLinuxNetwork(opts: LinuxNetworkOptions): NetworkBackend {
             await ipIn(mns, 'addr', 'add', `${req.ip}/${bits}`, 'dev', 'eth0');
             await ipIn(mns, 'link', 'set', 'eth0', 'up');
             await ipIn(mns, 'route', 'add', 'default', 'via', r.info.gateway, 'dev', 'eth0');
-            await ipIn(mns, 'route', 'add', r.config.ipRange, 'via', r.info.gateway, 'dev', 'eth0');
-            await ipIn(mns, 'route', 'add', '100.64.0.0/16', 'via', r.info.gateway, 'dev', 'eth0');
+            for (const net of nic.routes ?? []) await ipIn(mns, 'route', 'add', net, 'via', r.info.gateway, 'dev', 'eth0');
             if (nic.myceliumIp) {
               await ipIn(mns, '-6', 'addr', 'add', `${nic.myceliumIp}/64`, 'dev', 'eth0', 'nodad');
             }

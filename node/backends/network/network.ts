@@ -10,6 +10,7 @@
  *       └─ wireguard-go UDP socket on wg_listen_port  ──tun moved──►  NR netns
  *     NR netns: bridge 10.20.2.1/24, wg 100.64.20.2/16, route ip_range via wg, ip_forward=1
  *       └─ veth ──► machine netns: eth0 10.20.2.5/24, routes ip_range + 100.64/16 (+ default) via 10.20.2.1
+ *       └─ tap (qemu) ──► the guest sets the same on its eth0 from the kernel command line (`MachineNic.routes`)
  *     public IP: macvlan on the host uplink ──► machine netns "pub" 185.x.y.z/24, default via the farm gateway
  *     public IP of a VM (`tap` NIC): macvlan of the uplink with the guest's MAC ──► NR netns, joined both ways by tc
  *       mirred redirects to a second tap there that qemu opens as the guest's eth1 (the guest sets the address)
@@ -23,6 +24,7 @@
  *     const nic = await net.attach({ netId: nr.netId, machine: '7-42-vm', ip: '10.20.2.5' });
  *     // nic.netns is the machine's namespace: a container joins it (runc `linux.namespaces`); `kind: 'tap'`
  *     // instead gives a tap in the NR namespace for qemu, which then runs in nic.netns.
+ *     // nic.routes === ['10.20.0.0/16', '100.64.0.0/16']: via nic.gateway, whatever the default route is
  *     await net.attachPublicIp({ machine: '7-42-vm', ip: '185.1.2.3/24', gateway: '185.1.2.1' });
  *     // a `tap` NIC now carries `public` (the second tap for qemu): `attach` again returns the updated NIC
  *     await net.detach('7-42-vm');            // removes the machine's interfaces, public ip and namespace
@@ -125,6 +127,13 @@ export interface MachineNic {
   mac: string;
   myceliumIp?: string;
   planetaryIp?: string;
+  /**
+   * IPv4 CIDRs the machine routes via `gateway` on this NIC whatever its default route is (`privateRoutes`): the
+   * network's ip_range (other nodes' subnets) and 100.64.0.0/16 (WireGuard peers). They matter once a public IP
+   * takes the default route: replies to the private network must still leave here. A VM's guest gets them from qemu.
+   * Absent on a NIC recorded before this field existed.
+   */
+  routes?: string[];
   /** `tap` NICs with a public IPv4 (set by `attachPublicIp`): qemu's second NIC, the guest's eth1. */
   public?: VmPublicNic;
 }
@@ -181,6 +190,14 @@ export function networkId(twin: number, name: string): string {
 export function wgIpFor(subnet: string): string {
   const [, b, c] = subnet.split('/')[0].split('.');
   return `100.64.${Number(b)}.${Number(c)}/16`;
+}
+
+/** The WireGuard range of every network (§6.4): NR addresses `100.64.b.c` and access peers (laptops). */
+export const WG_RANGE = '100.64.0.0/16';
+
+/** What a machine routes via its NR gateway besides its subnet (zosbase primitives/vm: ip_range + 100.64/16). */
+export function privateRoutes(ipRange: string): string[] {
+  return ipRange === WG_RANGE ? [WG_RANGE] : [ipRange, WG_RANGE];
 }
 
 /** `x.y.z.1` of a /24. */

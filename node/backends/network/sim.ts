@@ -11,7 +11,7 @@
  */
 import { ZosError } from '../../../protocol/common/errors';
 import { checkMachineIp, macFor, myceliumIp, myceliumPrefix, parseCidr4, planetaryIp } from './addressing';
-import { NETWORK_ERRORS, gatewayFor, networkConfigSchema, wgIpFor } from './network';
+import { NETWORK_ERRORS, gatewayFor, networkConfigSchema, privateRoutes, wgIpFor } from './network';
 import type { MachineNic, NetworkBackend, NetworkConfig, NetworkInfo, PublicIpRequest } from './network';
 
 export interface SimNetworkOptions {
@@ -83,6 +83,7 @@ export function createSimNetwork(opts: SimNetworkOptions): NetworkBackend & { pu
         prefixLength: parseCidr4(r.config.subnet)?.bits ?? 24,
         gateway: r.info.gateway,
         mac: macFor(req.machine),
+        routes: privateRoutes(r.config.ipRange),
       };
       if (req.myceliumSeed) {
         if (!r.info.myceliumPrefix) throw new ZosError(`network ${req.netId} has no mycelium configuration`);
