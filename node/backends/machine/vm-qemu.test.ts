@@ -3,7 +3,8 @@
  * always the private NIC's routes (ip_range + 100.64.0.0/16, network.ts `privateRoutes`) as `tfgrid_routes=`.
  */
 import type { MachineSpec } from './machine';
-import { privateRoutes } from '../network/network';
+import { networkId, privateRoutes } from '../network/network';
+import { createSimNetwork } from '../network/sim';
 import { qemuArgs, type VmPublicNic } from './vm-qemu';
 
 const spec: MachineSpec = {
@@ -76,5 +77,17 @@ describe('privateRoutes', () => {
   it('is the network range and the WireGuard range, once each', () => {
     expect(privateRoutes('10.51.0.0/16')).toEqual(['10.51.0.0/16', '100.64.0.0/16']);
     expect(privateRoutes('100.64.0.0/16')).toEqual(['100.64.0.0/16']);
+  });
+
+  it('reaches qemu from a NetworkBackend attach: the NR ip_range of a tap NIC, public IP or not (sim backend)', async () => {
+    const net = createSimNetwork({ prefix: 'sim' });
+    const netId = networkId(7, 'routes');
+    await net.apply({ netId, ipRange: '10.77.0.0/16', subnet: '10.77.4.0/24', wgPrivateKey: 'k', wgListenPort: 4000, peers: [] });
+    const req = { netId, machine: '7-1-web', ip: '10.77.4.9', kind: 'tap' as const };
+    expect((await net.attach(req)).routes).toEqual(['10.77.0.0/16', '100.64.0.0/16']);
+    await net.attachPublicIp({ machine: '7-1-web', ip: '198.18.1.10/16', gateway: '198.18.0.1' });
+    const nic = await net.attach(req);
+    const append = appendOf(qemuArgs({ ...spec, nic }, { accel: 'tcg', console: '/c.log', publicNic: nic.public }));
+    expect(append).toEqual(expect.arrayContaining(['ip=10.77.4.9::10.77.4.1:255.255.255.0:web:eth0:off', 'tfgrid_routes=10.77.0.0/16,100.64.0.0/16', 'tfgrid_pub=198.18.1.10:198.18.0.1:255.255.0.0']));
   });
 });
