@@ -16,11 +16,12 @@ import { startLocalGrid, stopLocalGrid } from '../local/grid/grid';
 import { createChainClient } from '../protocol/chain';
 
 /**
- * This bench on the tree before the issue 7 work (commit c840819), 3 linux nodes: up 17.8 s cold at load 4.3
- * (16.4 s at load 1), down median 13.4 s, ChainClient.close() 1802 ms, tfgrid rmb call median 4.3 s (A/B with
- * the new tree on one grid, interleaved, load 6.5: 4.3 s before, 2.6 s after).
+ * This bench on the tree before the issue 7 work (commit c840819), 3 linux nodes, 3 runs at load 1.8–2.3:
+ * up 14.6 s cold, up again 14.0–14.6 s, down median 13.0 s, ChainClient.close() 1802 ms, tfgrid rmb call 3.1 s.
+ * Right after, this tree at load 2.6–3.2: up 14.8 s cold, up again 14.3–15.2 s, down 0.3 s, close() 1 ms,
+ * rmb call 1.4 s. (At load 10–12 both trees' up takes 30–45 s; down and close() do not move.)
  */
-const BEFORE = { upColdS: 17.8, downS: 13.4, closeMs: 1802, cliS: 4.3 };
+const BEFORE = { upColdS: 14.6, downS: 13.0, closeMs: 1802, cliS: 3.1 };
 
 const BIN = path.join(__dirname, '..', 'bin', 'tfgrid');
 
