@@ -29,11 +29,11 @@ import type { QsfsDaemon } from '../../node/backends/qsfs/daemon';
 import type { ZdbDialer } from '../../node/backends/zdb/client';
 
 /**
- * The network backend as the gateway's private-network bridge sees it. node/runtime `createNodeServices`
- * looks a twin's network up by `networkId` of node/backends/network (md5 hex), while the engine keys network
- * resources by the ZOS NetID (protocol/zos `networkId`, what `netIdOf` in node/engine/wire.ts uses), so the
- * bridge answers "network … not found on this node" for every network. Until node/runtime uses the ZOS NetID,
- * a lookup that misses is matched against the (twin, name) of the engine's network workloads.
+ * The network backend with a fallback for lookups by `networkId` of node/backends/network (md5 hex) instead
+ * of the ZOS NetID the engine keys network resources by (protocol/zos `networkId`): a miss is matched against
+ * the (twin, name) of the engine's network workloads.
+ * @deprecated No longer used: node/runtime's gateway bridge asks by the ZOS NetID (`netIdOf`, since 8e6b5a1),
+ * which the network backend answers directly. Kept only while local/grid/node-daemon.test.ts still tests it.
  */
 export function bridgeNetworkView(inner: NetworkBackend, engine: () => Engine | undefined): NetworkBackend {
   return {
@@ -60,16 +60,16 @@ const HOST_NS_KEY = { twinId: 0, network: 'node-host' };
 /**
  * The Linux backends of one node, as node/runtime `createLinuxNodeBackends` builds them (workloads in the
  * node's host namespace, the real 0-db, gateway and qsfs services) with these local-grid differences: state
- * lives directly under `dataDir` (where `tfgrid local down` runs the backends' cleanup), the gateway sees
- * networks through `bridgeNetworkView`, the 0-db server (on 127.0.0.1 here) is also served on the node's
- * address inside its host namespace on port 9900 and its results list that address, and the qsfs daemon
- * dials its zdb backends inside the host namespace (`ServiceHosts.dial`, through a namespace bridge of its
- * own), so that it reaches the zdbs of other nodes at the addresses their results list.
+ * lives directly under `dataDir` (where `tfgrid local down` runs the backends' cleanup), the 0-db server (on
+ * 127.0.0.1 here) is also served on the node's address inside its host namespace on port 9900 and its results
+ * list that address, and the qsfs daemon dials its zdb backends inside the host namespace (`ServiceHosts.dial`,
+ * through a namespace bridge of its own), so that it reaches the zdbs of other nodes at the addresses their
+ * results list.
  */
 async function linuxBackends(
   config: NodeConfig,
   log: Logger,
-): Promise<{ backends: Backends; close: () => Promise<void>; setEngine: (e: Engine) => void; qsfs: QsfsDaemon }> {
+): Promise<{ backends: Backends; close: () => Promise<void>; qsfs: QsfsDaemon }> {
   if (!config.linux) throw new Error('backend linux needs the `linux` section (prefix, hostNetns, uplink)');
   if (config.node.id === undefined) throw new Error('the local grid writes node.id into every node config');
   const linux = createLinuxBackends({ prefix: config.linux.prefix, dataDir: config.dataDir, hostNetns: config.linux.hostNetns, uplink: config.linux.uplink, log });
@@ -86,9 +86,7 @@ async function linuxBackends(
   const chain = await createChainClient({ urls: config.chain.urls, log });
   let services: NodeServices | undefined;
   try {
-    let engine: Engine | undefined;
-    const network = bridgeNetworkView(linux.network, () => engine);
-    services = await createNodeServices(config, engineChainFrom(chain, config.node.id), log, { network, dir: config.dataDir, prefix: config.linux.prefix, dial });
+    services = await createNodeServices(config, engineChainFrom(chain, config.node.id), log, { network: linux.network, dir: config.dataDir, prefix: config.linux.prefix, dial });
     const zdb = address && hostNetns ? await exposeZdbInNetns({ log }, services.zdb, { netns: hostNetns, host: address, port: ZDB_DEFAULT_PORT }) : services.zdb;
     log.info('backends', { real: 'storage, network, machine, flist, zdb, gateway, qsfs', zdb: zdb.endpoint() });
     return {
@@ -97,7 +95,6 @@ async function linuxBackends(
         await bridge.close();
         await chain.close();
       },
-      setEngine: (e) => (engine = e),
       qsfs: services.qsfs,
     };
   } catch (err) {
@@ -125,11 +122,10 @@ async function simBackends(config: NodeConfig, log: Logger): Promise<{ backends:
 export async function main(configFile: string): Promise<void> {
   const config = loadNodeConfig(configFile);
   const log = createLineLogger((line) => process.stderr.write(line + '\n'), { level: config.logLevel });
-  const extra = config.backend === 'linux' ? await linuxBackends(config, log) : { ...(await simBackends(config, log)), setEngine: () => {}, qsfs: undefined };
+  const extra = config.backend === 'linux' ? await linuxBackends(config, log) : { ...(await simBackends(config, log)), qsfs: undefined };
   const node = await createNodeRuntime(config, { log, backends: extra.backends });
   const qsfs = extra.qsfs;
   if (qsfs) process.on('SIGUSR2', () => void qsfs.dropCaches());
-  extra.setEngine(node.engine);
   await node.peer.ready(30_000).catch((err: Error) => log.warn('relay not reachable yet', { err: err.message }));
   process.stdout.write(`node ready: node ${node.nodeId} twin ${node.twinId}\n`);
   await new Promise<void>((resolve) => {

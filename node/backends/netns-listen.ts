@@ -55,7 +55,8 @@ export function listenInNetns(netns: string, host: string, port: number): Promis
       else resolve({ server: handle, port: typeof msg.port === 'number' ? msg.port : port });
     });
     child.once('error', (e) => reject(fail(e.message)));
-    child.once('exit', (code) => reject(fail(`helper exited with ${code}: ${stderr.trim()}`)));
+    // 'close' comes after the IPC channel and stderr are drained, so a handed-over socket always wins.
+    child.once('close', (code) => reject(fail(`helper exited with ${code}: ${stderr.trim()}`)));
   });
 }
 
