@@ -7,15 +7,15 @@ import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import type { FlistBackend } from './flist';
+import { suiteIt, type SuiteOptions } from '../suite-options';
 
 export function describeFlistBackend(
   name: string,
   make: (dir: string) => FlistBackend,
-  opts: { differs?: { test: string; reason: string }[] } = {},
+  opts: SuiteOptions = {},
   describeFn: jest.Describe = describe,
 ): void {
-  const skip = new Set((opts.differs ?? []).map((d) => d.test));
-  const it_ = (title: string, fn: () => Promise<void>) => (skip.has(title) ? it.skip(title, fn) : it(title, fn));
+  const it_ = suiteIt(opts.differs);
 
   describeFn(`FlistBackend: ${name}`, () => {
     let dir: string;

@@ -4,10 +4,7 @@
  * @module
  */
 import type { GatewayBackend, GatewayDeps, GatewayNodeConfig, NameContractStatus, NameProxySpec, FqdnProxySpec } from './gateway';
-
-export interface GatewaySuiteOptions {
-  differs?: Array<{ test: string; reason: string }>;
-}
+import { suiteIt, type SuiteOptions } from '../suite-options';
 
 /** What the suite controls: name contracts and DNS answers, which it injects as deps. */
 export interface GatewaySuiteWorld {
@@ -31,10 +28,9 @@ export function suiteDeps(world: GatewaySuiteWorld): GatewayDeps {
 export function describeGatewayBackend(
   name: string,
   make: (deps: GatewayDeps, node: GatewayNodeConfig) => Promise<GatewayBackend>,
-  opts: GatewaySuiteOptions = {},
+  opts: SuiteOptions = {},
 ): void {
-  const skip = new Set((opts.differs ?? []).map((d) => d.test));
-  const t = (title: string, fn: () => Promise<void>) => (skip.has(title) ? it.skip(title, fn) : it(title, fn));
+  const t = suiteIt(opts.differs);
   const nameSpec = (over: Partial<NameProxySpec> = {}): NameProxySpec => ({
     workloadId: '7-12-web', twinId: 7, name: 'web', tlsPassthrough: false, backends: ['http://10.20.2.2:8080'], ...over,
   });

@@ -5,6 +5,7 @@
  */
 import type { ResolvedFlist } from '../flist/flist';
 import type { MachineBackend, MachineSpec } from './machine';
+import { suiteIt, type SuiteOptions } from '../suite-options';
 
 export interface MachineFixture {
   backend: MachineBackend;
@@ -18,11 +19,10 @@ const MiB = 1n << 20n;
 export function describeMachineBackend(
   name: string,
   make: () => Promise<MachineFixture>,
-  opts: { differs?: { test: string; reason: string }[] } = {},
+  opts: SuiteOptions = {},
   describeFn: jest.Describe = describe,
 ): void {
-  const skip = new Set((opts.differs ?? []).map((d) => d.test));
-  const it_ = (title: string, fn: () => Promise<void>) => (skip.has(title) ? it.skip(title, fn) : it(title, fn));
+  const it_ = suiteIt(opts.differs);
 
   describeFn(`MachineBackend: ${name}`, () => {
     let fx: MachineFixture;

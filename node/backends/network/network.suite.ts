@@ -7,6 +7,7 @@ import nacl from 'tweetnacl';
 import { ZosError } from '../../../protocol/common/errors';
 import { networkId } from './network';
 import type { NetworkBackend, NetworkConfig } from './network';
+import { suiteIt, type SuiteOptions } from '../suite-options';
 
 export interface NetworkFixture {
   backend: NetworkBackend;
@@ -22,11 +23,10 @@ export function wgKeyPair(): { privateKey: string; publicKey: string } {
 export function describeNetworkBackend(
   name: string,
   make: () => Promise<NetworkFixture>,
-  opts: { differs?: { test: string; reason: string }[] } = {},
+  opts: SuiteOptions = {},
   describeFn: jest.Describe = describe,
 ): void {
-  const skip = new Set((opts.differs ?? []).map((d) => d.test));
-  const it_ = (title: string, fn: () => Promise<void>) => (skip.has(title) ? it.skip(title, fn) : it(title, fn));
+  const it_ = suiteIt(opts.differs);
 
   describeFn(`NetworkBackend: ${name}`, () => {
     let fx: NetworkFixture;

@@ -4,18 +4,14 @@
  * @module
  */
 import type { QsfsBackend, QsfsConfig, QsfsSpec } from './qsfs';
-
-export interface QsfsSuiteOptions {
-  differs?: Array<{ test: string; reason: string }>;
-}
+import { suiteIt, type SuiteOptions } from '../suite-options';
 
 export function describeQsfsBackend(
   name: string,
   make: () => Promise<{ backend: QsfsBackend; config: QsfsConfig; cleanup?: () => Promise<void> }>,
-  opts: QsfsSuiteOptions = {},
+  opts: SuiteOptions = {},
 ): void {
-  const skip = new Set((opts.differs ?? []).map((d) => d.test));
-  const t = (title: string, fn: () => Promise<void>) => (skip.has(title) ? it.skip(title, fn) : it(title, fn));
+  const t = suiteIt(opts.differs);
 
   describe(`qsfs backend: ${name}`, () => {
     let qsfs: QsfsBackend;

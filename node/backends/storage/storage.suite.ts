@@ -8,10 +8,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { ConflictError, ZosError } from '../../../protocol/common/errors';
 import type { StorageBackend } from './storage';
-
-export interface SuiteOptions {
-  differs?: { test: string; reason: string }[];
-}
+import { suiteIt, type SuiteOptions } from '../suite-options';
 
 const MiB = 1n << 20n;
 
@@ -21,8 +18,7 @@ export function describeStorageBackend(
   opts: SuiteOptions = {},
   describeFn: jest.Describe = describe,
 ): void {
-  const skip = new Set((opts.differs ?? []).map((d) => d.test));
-  const it_ = (title: string, fn: () => Promise<void>) => (skip.has(title) ? it.skip(title, fn) : it(title, fn));
+  const it_ = suiteIt(opts.differs);
 
   describeFn(`StorageBackend: ${name}`, () => {
     let dir: string;

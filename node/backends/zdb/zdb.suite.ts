@@ -4,16 +4,11 @@
  * @module
  */
 import { isUnchanged, type ZdbBackend, type ZdbNamespaceSpec } from './zdb';
-
-export interface ZdbSuiteOptions {
-  /** Tests this implementation skips, each with the reason. */
-  differs?: Array<{ test: string; reason: string }>;
-}
+import { suiteIt, type SuiteOptions } from '../suite-options';
 
 /** `make(capacity)` builds a fresh backend with that total capacity in bytes. */
-export function describeZdbBackend(name: string, make: (capacity: bigint) => Promise<ZdbBackend>, opts: ZdbSuiteOptions = {}): void {
-  const skip = new Set((opts.differs ?? []).map((d) => d.test));
-  const t = (title: string, fn: () => Promise<void>) => (skip.has(title) ? it.skip(title, fn) : it(title, fn));
+export function describeZdbBackend(name: string, make: (capacity: bigint) => Promise<ZdbBackend>, opts: SuiteOptions = {}): void {
+  const t = suiteIt(opts.differs);
   const GiB = 1n << 30n;
   const spec = (over: Partial<ZdbNamespaceSpec> = {}): ZdbNamespaceSpec => ({
     name: '7-12-db', size: GiB, mode: 'user', password: 'pw', public: false, ...over,
