@@ -294,12 +294,7 @@ class Mount {
     fs.writeFileSync(path.join(this.cacheDir, id), plain);
     this.cache.set(id, { size: plain.length });
     this.cacheBytes += plain.length;
-    for (const [old, e] of this.cache) {
-      if (this.cacheBytes <= this.cacheLimit) break;
-      this.cache.delete(old);
-      this.cacheBytes -= e.size;
-      fs.rmSync(path.join(this.cacheDir, old), { force: true });
-    }
+    this.evictToLimit();
   }
 
   private loadCacheTable(): void {
@@ -312,6 +307,11 @@ class Mount {
       this.cacheBytes += st.size;
     }
     // a smaller cache after an update: evict down to the new bound
+    this.evictToLimit();
+  }
+
+  /** Drops least recently used blocks (first in the table) until the cache fits its limit. */
+  private evictToLimit(): void {
     for (const [old, e] of this.cache) {
       if (this.cacheBytes <= this.cacheLimit) break;
       this.cache.delete(old);
