@@ -1,7 +1,8 @@
 /**
  * Registers the local grid on its chain (rmb-tfchain.md §B1, §C1) through local/chain's `bootstrapGrid`: a farm
- * owned by //Alice with the grid internet's public IP pool, one ed25519 twin + node per node runtime (public
- * config with its gateway domain), and a funded user twin for examples. Idempotent like `bootstrapGrid`.
+ * owned by //Alice with the grid internet's public IP pool, one ed25519 twin + node per node runtime, every
+ * node's public config (with its gateway domain) in one batch per farm, and a funded user twin for examples.
+ * Idempotent like `bootstrapGrid`.
  * @module
  */
 import { randomBytes } from 'crypto';
@@ -57,6 +58,9 @@ export function newNodeSeed(): string {
   return randomBytes(32).toString('hex');
 }
 
+/** The farmer of every local farm, funded in the local genesis. */
+const FARMER = { uri: '//Alice', type: 'sr25519' } as const;
+
 export async function bootstrapLocalGrid(spec: BootstrapSpec): Promise<BootstrapResult> {
   const progress = spec.progress ?? silentProgress;
   await cryptoReady();
@@ -66,16 +70,24 @@ export async function bootstrapLocalGrid(spec: BootstrapSpec): Promise<Bootstrap
   try {
     progress.update(`chain: registering ${spec.farms.length} farm(s), ${spec.nodes.length} nodes and a user`);
     const grid = await bootstrapGrid(chain, {
-      farms: spec.farms.map((f) => ({ name: f.name, farmer: { uri: '//Alice', type: 'sr25519' }, publicIps: f.publicIps })),
+      farms: spec.farms.map((f) => ({ name: f.name, farmer: FARMER, publicIps: f.publicIps })),
+      // public configs below, in one block per farm: chopsticks builds a block per extrinsic (~0.5 s each)
       nodes: spec.nodes.map((n, i) => ({
         farm: n.farmName,
         signer: identityFromSecret(n.seed, 'ed25519', `node ${i + 1} seed`),
         resources: DEFAULT_NODE_RESOURCES,
-        publicConfig: n.publicConfig,
         relay: spec.relay,
       })),
       users: [{ signer: identityFromSecret(mnemonic, keyType), relay: spec.relay }],
     });
+    const farmer = await chain.withSigner(FARMER);
+    for (const farm of grid.farms) {
+      const configs = grid.nodes.flatMap((n, i) => {
+        const config = spec.nodes[i].publicConfig;
+        return n.farmId === farm.id && config ? [{ nodeId: n.id, config }] : [];
+      });
+      await farmer.addNodePublicConfigs(farm.id, configs);
+    }
     const farmById = new Map(grid.farms.map((f) => [f.id, f]));
     return {
       farms: grid.farms.map((f) => ({ name: f.name, farmId: f.id, twinId: f.twinId })),

@@ -146,6 +146,8 @@ export interface ChainClient {
   addFarmIp(farmId: number, ip: string, gw: string): Promise<void>;
   createNode(n: NodeRegistration): Promise<Node>;
   addNodePublicConfig(farmId: number, nodeId: number, cfg: NodePublicConfigInput): Promise<void>;
+  /** Several nodes' public configs in one `utility.batchAll` (one block; all or none are set). */
+  addNodePublicConfigs(farmId: number, configs: readonly { nodeId: number; config: NodePublicConfigInput }[]): Promise<void>;
   setFarmDedicated(farmId: number, dedicated: boolean): Promise<void>;
 
   // balances
@@ -633,11 +635,20 @@ class PolkadotChainClient implements ChainClient {
     return parseWith(nodeSchema, ev.event.data[0].toJSON(), 'NodeStored event');
   }
   async addNodePublicConfig(farmId: number, nodeId: number, cfg: NodePublicConfigInput): Promise<void> {
+    await this.send(this.publicConfigTx(farmId, nodeId, cfg), `set public config of node ${nodeId}`, { node: nodeId });
+  }
+  async addNodePublicConfigs(farmId: number, configs: readonly { nodeId: number; config: NodePublicConfigInput }[]): Promise<void> {
+    if (configs.length === 0) return;
+    if (configs.length === 1) return this.addNodePublicConfig(farmId, configs[0].nodeId, configs[0].config);
+    const ids = configs.map((c) => c.nodeId);
     await this.send(
-      this.tx.tfgridModule.addNodePublicConfig(farmId, nodeId, { ip4: cfg.ip4, ip6: cfg.ip6 ?? null, domain: cfg.domain ?? null }),
-      `set public config of node ${nodeId}`,
-      { node: nodeId },
+      this.tx.utility.batchAll(configs.map((c) => this.publicConfigTx(farmId, c.nodeId, c.config))),
+      `set public configs of nodes ${ids.join(', ')} on farm ${farmId}`,
+      { nodes: ids },
     );
+  }
+  private publicConfigTx(farmId: number, nodeId: number, cfg: NodePublicConfigInput): Extrinsic {
+    return this.tx.tfgridModule.addNodePublicConfig(farmId, nodeId, { ip4: cfg.ip4, ip6: cfg.ip6 ?? null, domain: cfg.domain ?? null });
   }
 
   // ---- balances ----
