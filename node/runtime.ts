@@ -276,15 +276,23 @@ export async function createNodeServices(config: NodeConfig, chain: EngineChain,
   }
 }
 
+/** Where `createLinuxNodeBackends` keeps its state and how its qsfs daemon dials (the local grid sets both). */
+export interface LinuxNodeOptions {
+  /** State of the backends and services; default `<dataDir>/linux`. */
+  dir?: string;
+  /** See `ServiceHosts.dial`. */
+  dial?: ZdbDialer;
+}
+
 /**
  * Real backends (`backend: linux`, root): disks, networks, machines and flists from node/backends (placed in
  * the host namespace the local grid gives the node) plus the real services (`createNodeServices`).
  */
-export async function createLinuxNodeBackends(config: NodeConfig, chain: EngineChain, log: Logger): Promise<Backends> {
+export async function createLinuxNodeBackends(config: NodeConfig, chain: EngineChain, log: Logger, opts: LinuxNodeOptions = {}): Promise<Backends & NodeServices> {
   if (!config.linux) throw new InputError('backend "linux" needs a `linux` section (prefix, hostNetns, uplink)', { path: 'linux' });
-  const dir = path.join(config.dataDir, 'linux');
+  const dir = opts.dir ?? path.join(config.dataDir, 'linux');
   const linux = createLinuxBackends({ prefix: config.linux.prefix, dataDir: dir, hostNetns: config.linux.hostNetns, uplink: config.linux.uplink, log });
-  const services = await createNodeServices(config, chain, log, { network: linux.network, dir, prefix: config.linux.prefix });
+  const services = await createNodeServices(config, chain, log, { network: linux.network, dir, prefix: config.linux.prefix, dial: opts.dial });
   return { storage: linux.storage, network: linux.network, machine: linux.machines, flist: linux.flists, ...services };
 }
 

@@ -14,10 +14,9 @@
 import { errorText } from '../../protocol/common/errors';
 import { createLineLogger, type Logger } from '../../protocol/common/log';
 import { loadNodeConfig, type NodeConfig } from '../../node/config';
-import { createNodeRuntime, createNodeServices, createSimBackends, engineChainFrom, type NodeServices } from '../../node/runtime';
+import { createLinuxNodeBackends, createNodeRuntime, createSimBackends, engineChainFrom, type NodeServices } from '../../node/runtime';
 import { createSimNetwork } from '../../node/backends/network/sim';
 import { networkId as md5NetworkId, type NetworkBackend } from '../../node/backends/network/network';
-import { createLinuxBackends } from '../../node/backends/machine/linux-backends';
 import type { Backends } from '../../node/engine/deps';
 import type { Engine } from '../../node/engine/engine';
 import { networkId as zosNetworkId } from '../../protocol/zos';
@@ -58,13 +57,12 @@ export function bridgeNetworkView(inner: NetworkBackend, engine: () => Engine | 
 const HOST_NS_KEY = { twinId: 0, network: 'node-host' };
 
 /**
- * The Linux backends of one node, as node/runtime `createLinuxNodeBackends` builds them (workloads in the
- * node's host namespace, the real 0-db, gateway and qsfs services) with these local-grid differences: state
- * lives directly under `dataDir` (where `tfgrid local down` runs the backends' cleanup), the 0-db server (on
- * 127.0.0.1 here) is also served on the node's address inside its host namespace on port 9900 and its results
- * list that address, and the qsfs daemon dials its zdb backends inside the host namespace (`ServiceHosts.dial`,
- * through a namespace bridge of its own), so that it reaches the zdbs of other nodes at the addresses their
- * results list.
+ * The Linux backends of one node (node/runtime `createLinuxNodeBackends`: workloads in the node's host
+ * namespace, the real 0-db, gateway and qsfs services) with these local-grid differences: state lives directly
+ * under `dataDir` (where `tfgrid local down` runs the backends' cleanup), the 0-db server (on 127.0.0.1 here)
+ * is also served on the node's address inside its host namespace on port 9900 and its results list that
+ * address, and the qsfs daemon dials its zdb backends inside the host namespace (`LinuxNodeOptions.dial`,
+ * through a namespace bridge), so that it reaches the zdbs of other nodes at the addresses their results list.
  */
 async function linuxBackends(
   config: NodeConfig,
@@ -72,11 +70,9 @@ async function linuxBackends(
 ): Promise<{ backends: Backends; close: () => Promise<void>; qsfs: QsfsDaemon }> {
   if (!config.linux) throw new Error('backend linux needs the `linux` section (prefix, hostNetns, uplink)');
   if (config.node.id === undefined) throw new Error('the local grid writes node.id into every node config');
-  const linux = createLinuxBackends({ prefix: config.linux.prefix, dataDir: config.dataDir, hostNetns: config.linux.hostNetns, uplink: config.linux.uplink, log });
   const hostNetns = config.linux.hostNetns;
   const address = config.publicConfig?.ipv4.split('/')[0];
   const bridge = createNetnsBridge({ log }, { runDir: config.gateway.runDir ?? `/run/tfgrid-${config.linux.prefix}`, netnsFor: async () => hostNetns });
-  // The qsfs daemon reaches its zdb backends from the host namespace, as a ZOS node does over its own network.
   const dial: ZdbDialer | undefined = hostNetns
     ? async (host, port) => {
         await bridge.checkNetwork(HOST_NS_KEY.twinId, HOST_NS_KEY.network);
@@ -84,21 +80,21 @@ async function linuxBackends(
       }
     : undefined;
   const chain = await createChainClient({ urls: config.chain.urls, log });
-  let services: NodeServices | undefined;
+  let linux: (Backends & NodeServices) | undefined;
   try {
-    services = await createNodeServices(config, engineChainFrom(chain, config.node.id), log, { network: linux.network, dir: config.dataDir, prefix: config.linux.prefix, dial });
-    const zdb = address && hostNetns ? await exposeZdbInNetns({ log }, services.zdb, { netns: hostNetns, host: address, port: ZDB_DEFAULT_PORT }) : services.zdb;
+    linux = await createLinuxNodeBackends(config, engineChainFrom(chain, config.node.id), log, { dir: config.dataDir, dial });
+    const zdb = address && hostNetns ? await exposeZdbInNetns({ log }, linux.zdb, { netns: hostNetns, host: address, port: ZDB_DEFAULT_PORT }) : linux.zdb;
     log.info('backends', { real: 'storage, network, machine, flist, zdb, gateway, qsfs', zdb: zdb.endpoint() });
     return {
-      backends: { storage: linux.storage, network: linux.network, machine: linux.machines, flist: linux.flists, ...services, zdb },
+      backends: { ...linux, zdb },
       close: async () => {
         await bridge.close();
         await chain.close();
       },
-      qsfs: services.qsfs,
+      qsfs: linux.qsfs,
     };
   } catch (err) {
-    for (const b of services ? [services.gateway, services.qsfs, services.zdb] : []) await b.close().catch(() => undefined);
+    for (const b of linux ? [linux.gateway, linux.qsfs, linux.zdb] : []) await b.close().catch(() => undefined);
     await bridge.close();
     await chain.close().catch(() => undefined);
     throw err;
