@@ -141,7 +141,7 @@ export async function stopPid(pid: number, graceMs = 8000): Promise<void> {
  * that connects at head #0 caches the wrong genesis hash and every signature it makes fails with `badProof`.
  * Block #1 also runs the runtime-upgrade migrations.
  */
-async function hasFirstBlock(url: string): Promise<boolean> {
+export async function hasFirstBlock(url: string): Promise<boolean> {
   const head = (await rpcCall(url, 'chain_getHeader', [], 5000)) as { number?: string } | null;
   if (head && Number(head.number) >= 1) return true;
   await rpcCall(url, 'dev_newBlock', [{ count: 1 }], 60_000);

@@ -1,29 +1,17 @@
 /**
  * The local grid's chain as a detached daemon: chopsticks running the TFChain runtime from the patched
  * spec (rmb-tfchain.md §C3; spec resolution and the bin come from local/chain), on 127.0.0.1, instant block building. Ready
- * when `system_chain` answers and block #1 exists (see `firstBlockReady`).
+ * when `system_chain` answers and block #1 exists (local/chain `hasFirstBlock`).
  * @module
  */
 import type { Progress } from '../../protocol/common/log';
-import { chopsticksBin, resolveChainSpec, rpcCall } from '../chain';
-import { waitUntil, wsRpc } from './readiness';
+import { chopsticksBin, hasFirstBlock, resolveChainSpec, rpcCall } from '../chain';
+import { waitUntil } from './readiness';
 import { spawnDaemon, type ProcessRecord } from './supervisor';
 
 export interface ChainDaemon {
   url: string;
   process: ProcessRecord;
-}
-
-/**
- * True once block #1 exists; until then it asks chopsticks for it (`dev_newBlock`). Same rule as
- * local/chain/chopsticks.ts `startLocalChain` (whose check is not exported): a client that connects at
- * head #0 caches a genesis hash the runtime does not sign against, and every extrinsic fails with `badProof`.
- */
-export async function firstBlockReady(url: string): Promise<boolean> {
-  const head = (await rpcCall(url, 'chain_getHeader', [], 5000)) as { number?: string } | null;
-  if (head && Number(head.number) >= 1) return true;
-  await rpcCall(url, 'dev_newBlock', [{ count: 1 }], 60_000);
-  return false;
 }
 
 /** Starts chopsticks detached and waits until its RPC answers. */
@@ -38,7 +26,7 @@ export async function startChainDaemon(opts: { port: number; logFile: string; sp
     logFile: opts.logFile,
     env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' },
   });
-  await waitUntil(async () => typeof (await wsRpc(url, 'system_chain', [], 2000)) === 'string' && (await firstBlockReady(url)), {
+  await waitUntil(async () => typeof (await rpcCall(url, 'system_chain', [], 2000)) === 'string' && (await hasFirstBlock(url)), {
     what: `chain RPC on ${url} with block #1`,
     timeoutMs: opts.timeoutMs ?? 90_000,
     intervalMs: 100,

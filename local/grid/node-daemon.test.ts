@@ -1,14 +1,8 @@
 /**
- * The node configs the local grid writes (node/config.ts schema) and the gateway bridge's network view in
- * node-main (DESIGN.md §4 "Local grid topology"; zos-protocol.md §1.2 NetID).
+ * The node configs the local grid writes (node/config.ts schema; DESIGN.md §4 "Local grid topology").
  */
 import { parseNodeConfig } from '../../node/config';
-import { networkId as md5NetworkId, type NetworkBackend, type NetworkInfo } from '../../node/backends/network/network';
-import type { Engine } from '../../node/engine/engine';
-import type { StoredDeployment } from '../../node/engine/storage';
-import { networkId as zosNetworkId } from '../../protocol/zos';
 import { nodeConfigFor, type NodeWiring } from './node-daemon';
-import { bridgeNetworkView } from './node-main';
 import type { NodeState } from './state';
 
 const node: NodeState = {
@@ -39,27 +33,3 @@ describe('nodeConfigFor', () => {
   });
 });
 
-describe('bridgeNetworkView', () => {
-  const info = (netId: string): NetworkInfo => ({ netId, subnet: '10.20.2.0/24', ipRange: '10.20.0.0/16', gateway: '10.20.2.1', wgIp: '100.64.20.2/16', wgListenPort: 1, netns: `nr-${netId}` });
-  const zosId = zosNetworkId(6, 'net1');
-  const inner = { get: async (id: string) => (id === zosId ? info(id) : undefined) } as unknown as NetworkBackend;
-  const dl = (twin: number, workloads: { type: string; name: string }[]) =>
-    ({ twinId: twin, workloads: workloads.map((w) => ({ ...w, version: 0, data: '{}', metadata: '', description: '' })) }) as unknown as StoredDeployment;
-  const engine = {
-    twins: () => [5, 6],
-    deployments: (twin: number) => (twin === 6 ? [dl(6, [{ type: 'zmachine', name: 'net1' }, { type: 'network', name: 'net1' }])] : [dl(5, [{ type: 'network', name: 'other' }])]),
-  } as unknown as Engine;
-
-  it('finds a network by the md5 id the gateway bridge asks for, through the engine’s network workloads', async () => {
-    const view = bridgeNetworkView(inner, () => engine);
-    expect(md5NetworkId(6, 'net1')).not.toBe(zosId);
-    expect((await view.get(md5NetworkId(6, 'net1')))?.netns).toBe(`nr-${zosId}`);
-    expect((await view.get(zosId))?.netId).toBe(zosId);
-  });
-
-  it('answers undefined for a network no twin deployed here, and before the engine exists', async () => {
-    expect(await bridgeNetworkView(inner, () => engine).get(md5NetworkId(6, 'net2'))).toBeUndefined();
-    expect(await bridgeNetworkView(inner, () => engine).get(md5NetworkId(5, 'net1'))).toBeUndefined();
-    expect(await bridgeNetworkView(inner, () => undefined).get(md5NetworkId(6, 'net1'))).toBeUndefined();
-  });
-});

@@ -16,42 +16,13 @@ import { createLineLogger, type Logger } from '../../protocol/common/log';
 import { loadNodeConfig, type NodeConfig } from '../../node/config';
 import { createLinuxNodeBackends, createNodeRuntime, createSimBackends, engineChainFrom, type NodeServices } from '../../node/runtime';
 import { createSimNetwork } from '../../node/backends/network/sim';
-import { networkId as md5NetworkId, type NetworkBackend } from '../../node/backends/network/network';
 import type { Backends } from '../../node/engine/deps';
-import type { Engine } from '../../node/engine/engine';
-import { networkId as zosNetworkId } from '../../protocol/zos';
 import { createChainClient } from '../../protocol/chain';
 import { exposeZdbInNetns } from '../../node/backends/zdb/netns-listener';
 import { ZDB_DEFAULT_PORT } from '../../node/backends/zdb/zdb';
 import { createNetnsBridge } from '../../node/backends/gateway/netns-bridge';
 import type { QsfsDaemon } from '../../node/backends/qsfs/daemon';
 import type { ZdbDialer } from '../../node/backends/zdb/client';
-
-/**
- * The network backend with a fallback for lookups by `networkId` of node/backends/network (md5 hex) instead
- * of the ZOS NetID the engine keys network resources by (protocol/zos `networkId`): a miss is matched against
- * the (twin, name) of the engine's network workloads.
- * @deprecated No longer used: node/runtime's gateway bridge asks by the ZOS NetID (`netIdOf`, since 8e6b5a1),
- * which the network backend answers directly. Kept only while local/grid/node-daemon.test.ts still tests it.
- */
-export function bridgeNetworkView(inner: NetworkBackend, engine: () => Engine | undefined): NetworkBackend {
-  return {
-    ...inner,
-    async get(netId) {
-      const direct = await inner.get(netId);
-      if (direct) return direct;
-      const e = engine();
-      for (const twin of e?.twins() ?? []) {
-        for (const d of e?.deployments(twin) ?? []) {
-          for (const w of d.workloads) {
-            if (w.type === 'network' && md5NetworkId(twin, w.name) === netId) return inner.get(zosNetworkId(twin, w.name));
-          }
-        }
-      }
-      return undefined;
-    },
-  };
-}
 
 /** The bridge's key for the node's own host namespace (no twin has id 0). */
 const HOST_NS_KEY = { twinId: 0, network: 'node-host' };

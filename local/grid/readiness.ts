@@ -6,7 +6,6 @@
  */
 import * as fs from 'fs';
 import * as net from 'net';
-import WebSocket from 'ws';
 import { TfgridError } from '../../protocol/common/errors';
 import type { Progress } from '../../protocol/common/log';
 import { isRunning, tailFile, type ProcessRecord } from './supervisor';
@@ -63,36 +62,6 @@ export function tcpOpen(host: string, port: number, timeoutMs = 1000): Promise<b
     sock.setTimeout(timeoutMs, () => done(false));
     sock.once('connect', () => done(true));
     sock.once('error', () => done(false));
-  });
-}
-
-/**
- * Sends one JSON-RPC request over a WebSocket and resolves with its `result` (the chain is ready when
- * `system_chain` answers).
- */
-export function wsRpc(url: string, method: string, params: unknown[] = [], timeoutMs = 3000): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url);
-    const timer = setTimeout(() => {
-      ws.terminate();
-      reject(new Error(`${method} on ${url}: no answer in ${timeoutMs}ms`));
-    }, timeoutMs);
-    ws.once('error', (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-    ws.once('open', () => ws.send(JSON.stringify({ jsonrpc: '2.0', id: 1, method, params })));
-    ws.once('message', (data) => {
-      clearTimeout(timer);
-      ws.close();
-      try {
-        const msg = JSON.parse(String(data)) as { result?: unknown; error?: { message?: string } };
-        if (msg.error) reject(new Error(`${method}: ${msg.error.message ?? 'error'}`));
-        else resolve(msg.result);
-      } catch (err) {
-        reject(err);
-      }
-    });
   });
 }
 
