@@ -9,7 +9,7 @@ import { CONFIG_DOCS, CONFIG_KEYS } from './config';
 import { WORKLOAD_KINDS } from './kinds';
 import { hubFlistInputsSchema, hubFlistOutputDocs } from './resources/hub-flist';
 import { NETWORK_SECRET_OUTPUTS, networkInputsSchema, networkOutputDocs } from './resources/network';
-import { nodePickerInputsSchema } from './resources/node-picker';
+import { nodePickerInputsSchema, nodePickerOutputDocs } from './resources/node-picker';
 import { objectShape } from './workload-resource';
 
 type Json = Record<string, unknown>;
@@ -128,10 +128,7 @@ export function buildSchema(version: string): Json {
   }
   const netOutputs = Object.fromEntries(Object.entries(networkOutputDocs).map(([k, v]) => [k, { ...v, ...(NETWORK_SECRET_OUTPUTS.includes(k) ? { secret: true } : {}) }]));
   resources['tfgrid:index:Network'] = resourceSpec('Network', 'A private WireGuard network spanning nodes, one /24 per node.', objectShape(networkInputsSchema)!, netOutputs, types);
-  resources['tfgrid:index:NodePicker'] = resourceSpec('NodePicker', 'Picks a node by free capacity, public IPs, domain, farm and country; the choice is kept in state.', nodePickerInputsSchema.shape, {
-    nodeId: { type: 'integer', description: 'The chosen node.' },
-    gatewayDomain: { type: 'string', description: 'The chosen node\'s gateway domain, or "".' },
-  }, types);
+  resources['tfgrid:index:NodePicker'] = resourceSpec('NodePicker', 'Picks a node by free capacity, public IPs, domain, farm and country; the choice is kept in state.', nodePickerInputsSchema.shape, nodePickerOutputDocs, types);
   resources['tfgrid:index:HubFlist'] = resourceSpec('HubFlist', 'A local docker image converted to a flist on a hub (docker save, then the hub\'s image→flist conversion); a new image id replaces it.', hubFlistInputsSchema.shape, hubFlistOutputDocs, types);
   const variables: Json = {};
   for (const [k, doc] of Object.entries(CONFIG_DOCS)) {

@@ -3,9 +3,10 @@
  * @module
  */
 import * as pulumi from '@pulumi/pulumi';
+import { fqdnProxyOutputDocs } from '../provider/resources/fqdn-proxy';
 import { makeShim } from '../provider/shim';
 import type { Network } from './network';
-import { MODULE, placementInputs, withOutputs, type PlacementArgs } from './placement';
+import { MODULE, placementInputs, secretOpts, secretOutputs, withOutputs, type ExpectNone, type PlacementArgs, type Undeclared, type WorkloadOutputs } from './placement';
 
 export interface FqdnProxyArgs extends PlacementArgs {
   /** Your domain; its DNS must point to the gateway node's public IP. */
@@ -23,18 +24,32 @@ export interface FqdnProxyArgs extends PlacementArgs {
 export class FqdnProxy extends pulumi.dynamic.Resource {
   declare readonly node: pulumi.Output<number>;
   declare readonly name: pulumi.Output<string>;
+  /** The domain served. */
   declare readonly fqdn: pulumi.Output<string>;
+  /** The deploying twin. */
+  declare readonly twinId: pulumi.Output<number>;
+  /** Node contract of the deployment holding the workload. */
   declare readonly contractId: pulumi.Output<number>;
+  /** Version of the workload in its deployment. */
+  declare readonly version: pulumi.Output<number>;
+  /** Workload state on the node: `ok`, `error`, `paused`, `init`, `gone` or `unreachable`. */
   declare readonly state: pulumi.Output<string>;
+  /** The node's text for `state`, verbatim (why the workload is in `error`). */
+  declare readonly message: pulumi.Output<string>;
+  /** ZOS workload id, `<twin>-<contract>-<name>`. */
+  declare readonly workloadId: pulumi.Output<string>;
 
   constructor(name: string, args: FqdnProxyArgs, opts?: pulumi.CustomResourceOptions) {
     super(
       makeShim('FqdnProxy'),
       name,
-      withOutputs({ ...placementInputs(name, args), fqdn: args.fqdn, backends: args.backends, tlsPassthrough: args.tlsPassthrough, network: args.network?.name }, []),
-      opts,
+      withOutputs({ ...placementInputs(name, args), fqdn: args.fqdn, backends: args.backends, tlsPassthrough: args.tlsPassthrough, network: args.network?.name }, Object.keys(fqdnProxyOutputDocs)),
+      secretOpts(opts, secretOutputs(fqdnProxyOutputDocs)),
       MODULE,
       'FqdnProxy',
     );
   }
 }
+
+// Every provider output is declared on the class (fails `tsc` naming the one that is not).
+export type FqdnProxyOutputsDeclared = ExpectNone<Undeclared<FqdnProxy, WorkloadOutputs<typeof fqdnProxyOutputDocs>>>;

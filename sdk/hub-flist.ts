@@ -6,7 +6,8 @@
  */
 import * as pulumi from '@pulumi/pulumi';
 import { makeShim } from '../provider/shim';
-import { MODULE } from './placement';
+import { hubFlistOutputDocs } from '../provider/resources/hub-flist';
+import { MODULE, secretOpts, secretOutputs, type ExpectNone, type Undeclared } from './placement';
 
 export interface HubFlistArgs {
   /**
@@ -37,6 +38,7 @@ export class HubFlist extends pulumi.dynamic.Resource {
   declare readonly url: pulumi.Output<string>;
   /** `<baseName>-<12 hex>` (without `.flist`). */
   declare readonly flistName: pulumi.Output<string>;
+  /** The hub's md5 of the flist archive. */
   declare readonly md5: pulumi.Output<string>;
   /** The image id (`sha256:<hex>`) the flist was made from. */
   declare readonly imageId: pulumi.Output<string>;
@@ -44,24 +46,18 @@ export class HubFlist extends pulumi.dynamic.Resource {
   declare readonly state: pulumi.Output<string>;
 
   constructor(name: string, args: HubFlistArgs, opts?: pulumi.CustomResourceOptions) {
-    super(
-      makeShim('HubFlist'),
-      name,
-      {
-        image: args.image,
-        hubUrl: args.hubUrl,
-        repo: args.repo,
-        baseName: args.baseName ?? name.replace(/[^A-Za-z0-9_.-]/g, '-'),
-        dockerHost: args.dockerHost,
-        imageId: undefined,
-        url: undefined,
-        flistName: undefined,
-        md5: undefined,
-        state: undefined,
-      },
-      opts,
-      MODULE,
-      'HubFlist',
-    );
+    const props: Record<string, unknown> = {
+      image: args.image,
+      hubUrl: args.hubUrl,
+      repo: args.repo,
+      baseName: args.baseName ?? name.replace(/[^A-Za-z0-9_.-]/g, '-'),
+      dockerHost: args.dockerHost,
+      imageId: undefined,
+    };
+    for (const k of Object.keys(hubFlistOutputDocs)) props[k] = undefined;
+    super(makeShim('HubFlist'), name, props, secretOpts(opts, secretOutputs(hubFlistOutputDocs)), MODULE, 'HubFlist');
   }
 }
+
+// Every provider output is declared on the class (fails `tsc` naming the one that is not).
+export type HubFlistOutputsDeclared = ExpectNone<Undeclared<HubFlist, keyof typeof hubFlistOutputDocs>>;

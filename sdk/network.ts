@@ -41,6 +41,7 @@ export class Network extends pulumi.dynamic.Resource {
   declare readonly nodeSubnets: pulumi.Output<Record<string, string>>;
   /** Node id → WireGuard listen port (kept across updates). */
   declare readonly wgPorts: pulumi.Output<Record<string, number>>;
+  /** Node id → WireGuard public key. */
   declare readonly wgPublicKeys: pulumi.Output<Record<string, string>>;
   /** Node id → WireGuard private key (secret). */
   declare readonly wgPrivateKeys: pulumi.Output<Record<string, string>>;
@@ -64,6 +65,7 @@ export class Network extends pulumi.dynamic.Resource {
   declare readonly accessConfig: pulumi.Output<string>;
   /** The deploying twin. */
   declare readonly twinId: pulumi.Output<number>;
+  /** `ok`, or the worst per-node state after a refresh. */
   declare readonly state: pulumi.Output<string>;
 
   constructor(name: string, args: NetworkArgs, opts?: pulumi.CustomResourceOptions) {

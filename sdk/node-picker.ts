@@ -4,10 +4,10 @@
  * @module
  */
 import * as pulumi from '@pulumi/pulumi';
-import { findNodes as find, pickBest, nodePickerInputsSchema, type NodeCandidate, type NodePickerInputs } from '../provider/resources/node-picker';
+import { findNodes as find, pickBest, nodePickerInputsSchema, nodePickerOutputDocs, type NodeCandidate, type NodePickerInputs } from '../provider/resources/node-picker';
 import { getRuntime } from '../provider/runtime';
 import { makeShim } from '../provider/shim';
-import { MODULE } from './placement';
+import { MODULE, secretOpts, secretOutputs, type ExpectNone, type Undeclared } from './placement';
 
 export interface NodeFilter {
   /** Free logical CPUs. */
@@ -34,14 +34,22 @@ export interface NodeFilter {
  * const vm = new tfgrid.ZMachine("web", { node, network: net, flist, cpu: 2, memory: "4GiB" });
  */
 export class NodePicker extends pulumi.dynamic.Resource {
+  /** The chosen node. */
   declare readonly nodeId: pulumi.Output<number>;
+  /** The chosen node's farm. */
   declare readonly farmId: pulumi.Output<number>;
+  /** The chosen node's gateway domain, or "". */
   declare readonly gatewayDomain: pulumi.Output<string>;
 
   constructor(name: string, filter: NodeFilter, opts?: pulumi.CustomResourceOptions) {
-    super(makeShim('NodePicker'), name, { ...filter, nodeId: undefined, farmId: filter.farmId, gatewayDomain: undefined }, opts, MODULE, 'NodePicker');
+    const props: Record<string, unknown> = { ...filter };
+    for (const k of Object.keys(nodePickerOutputDocs)) if (!(k in props)) props[k] = undefined;
+    super(makeShim('NodePicker'), name, props, secretOpts(opts, secretOutputs(nodePickerOutputDocs)), MODULE, 'NodePicker');
   }
 }
+
+// Every provider output is declared on the class (fails `tsc` naming the one that is not).
+export type NodePickerOutputsDeclared = ExpectNone<Undeclared<NodePicker, keyof typeof nodePickerOutputDocs>>;
 
 /**
  * Lists the nodes matching a filter right now (not sticky), best first. Uses the provider config of the program

@@ -42,6 +42,17 @@ export function placementInputs(resourceName: string, args: PlacementArgs, deplo
 /** Outputs every workload resource has. */
 export const COMMON_OUTPUTS = ['twinId', 'contractId', 'version', 'state', 'message', 'workloadId'] as const;
 
+/** Every output a workload resource has: the common ones and those of its kind (`<kind>OutputDocs`). */
+export type WorkloadOutputs<Docs> = keyof Docs | (typeof COMMON_OUTPUTS)[number];
+
+/** Output docs as the provider resource files export them (`zdbOutputDocs`, …). */
+export type OutputDocs = Readonly<Record<string, { readonly description: string; readonly secret?: boolean }>>;
+
+/** The outputs `docs` marks secret, for `secretOpts` (the schema marks the same ones). */
+export function secretOutputs(docs: OutputDocs): string[] {
+  return Object.keys(docs).filter((k) => docs[k].secret === true);
+}
+
 /** Adds `undefined` for each output name, so the dynamic resource exposes it as an Output property. */
 export function withOutputs(inputs: Record<string, unknown>, outputs: readonly string[]): Record<string, unknown> {
   const all: Record<string, unknown> = { ...inputs };

@@ -3,8 +3,9 @@
  * @module
  */
 import * as pulumi from '@pulumi/pulumi';
+import { publicIpOutputDocs } from '../provider/resources/public-ip';
 import { makeShim } from '../provider/shim';
-import { MODULE, placementInputs, withOutputs, type PlacementArgs } from './placement';
+import { MODULE, placementInputs, secretOpts, secretOutputs, withOutputs, type ExpectNone, type PlacementArgs, type Undeclared, type WorkloadOutputs } from './placement';
 
 export interface PublicIpArgs extends PlacementArgs {
   /** Reserve a public IPv4 from the farm (default true). */
@@ -26,15 +27,36 @@ export class PublicIp extends pulumi.dynamic.Resource {
   declare readonly node: pulumi.Output<number>;
   declare readonly deployment: pulumi.Output<string>;
   declare readonly name: pulumi.Output<string>;
-  /** IPv4 in CIDR form, or "". */
+  /** Public IPv4 in CIDR form, or "". */
   declare readonly ip: pulumi.Output<string>;
-  /** IPv6 in CIDR form, or "". */
+  /** Public IPv6 in CIDR form, or "". */
   declare readonly ip6: pulumi.Output<string>;
+  /** IPv4 gateway, or "". */
   declare readonly gateway: pulumi.Output<string>;
+  /** The deploying twin. */
+  declare readonly twinId: pulumi.Output<number>;
+  /** Node contract of the deployment holding the workload. */
   declare readonly contractId: pulumi.Output<number>;
+  /** Version of the workload in its deployment. */
+  declare readonly version: pulumi.Output<number>;
+  /** Workload state on the node: `ok`, `error`, `paused`, `init`, `gone` or `unreachable`. */
   declare readonly state: pulumi.Output<string>;
+  /** The node's text for `state`, verbatim (why the workload is in `error`). */
+  declare readonly message: pulumi.Output<string>;
+  /** ZOS workload id, `<twin>-<contract>-<name>`. */
+  declare readonly workloadId: pulumi.Output<string>;
 
   constructor(name: string, args: PublicIpArgs, opts?: pulumi.CustomResourceOptions) {
-    super(makeShim('PublicIp'), name, withOutputs({ ...placementInputs(name, args), v4: args.v4, v6: args.v6 }, ['ip', 'ip6', 'gateway']), opts, MODULE, 'PublicIp');
+    super(
+      makeShim('PublicIp'),
+      name,
+      withOutputs({ ...placementInputs(name, args), v4: args.v4, v6: args.v6 }, Object.keys(publicIpOutputDocs)),
+      secretOpts(opts, secretOutputs(publicIpOutputDocs)),
+      MODULE,
+      'PublicIp',
+    );
   }
 }
+
+// Every provider output is declared on the class (fails `tsc` naming the one that is not).
+export type PublicIpOutputsDeclared = ExpectNone<Undeclared<PublicIp, WorkloadOutputs<typeof publicIpOutputDocs>>>;

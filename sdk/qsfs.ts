@@ -4,8 +4,9 @@
  * @module
  */
 import * as pulumi from '@pulumi/pulumi';
+import { qsfsOutputDocs } from '../provider/resources/qsfs';
 import { makeShim } from '../provider/shim';
-import { MODULE, placementInputs, secretOpts, withOutputs, type PlacementArgs } from './placement';
+import { MODULE, placementInputs, secretOpts, secretOutputs, withOutputs, type ExpectNone, type PlacementArgs, type Undeclared, type WorkloadOutputs } from './placement';
 import type { Zdb } from './zdb';
 
 export interface QsfsArgs extends PlacementArgs {
@@ -36,10 +37,26 @@ export class Qsfs extends pulumi.dynamic.Resource {
   declare readonly node: pulumi.Output<number>;
   declare readonly deployment: pulumi.Output<string>;
   declare readonly name: pulumi.Output<string>;
+  /** Mount path on the node. */
   declare readonly path: pulumi.Output<string>;
+  /** Prometheus metrics endpoint. */
   declare readonly metricsEndpoint: pulumi.Output<string>;
+  /** The data encryption key in effect, given or generated (secret). */
+  declare readonly dataKey: pulumi.Output<string>;
+  /** The metadata encryption key in effect, given or generated (secret). */
+  declare readonly metaKey: pulumi.Output<string>;
+  /** The deploying twin. */
+  declare readonly twinId: pulumi.Output<number>;
+  /** Node contract of the deployment holding the workload. */
   declare readonly contractId: pulumi.Output<number>;
+  /** Version of the workload in its deployment. */
+  declare readonly version: pulumi.Output<number>;
+  /** Workload state on the node: `ok`, `error`, `paused`, `init`, `gone` or `unreachable`. */
   declare readonly state: pulumi.Output<string>;
+  /** The node's text for `state`, verbatim (why the workload is in `error`). */
+  declare readonly message: pulumi.Output<string>;
+  /** ZOS workload id, `<twin>-<contract>-<name>`. */
+  declare readonly workloadId: pulumi.Output<string>;
 
   constructor(name: string, args: QsfsArgs, opts?: pulumi.CustomResourceOptions) {
     super(
@@ -58,11 +75,14 @@ export class Qsfs extends pulumi.dynamic.Resource {
           metadata: { prefix: args.metadata.prefix, encryptionKey: args.metadata.encryptionKey, backends: args.metadata.zdbs.map(backend) },
           groups: args.groups.map((g) => ({ backends: g.map(backend) })),
         },
-        ['path', 'metricsEndpoint', 'dataKey', 'metaKey'],
+        Object.keys(qsfsOutputDocs),
       ),
-      secretOpts(opts, ['dataKey', 'metaKey']),
+      secretOpts(opts, secretOutputs(qsfsOutputDocs)),
       MODULE,
       'Qsfs',
     );
   }
 }
+
+// Every provider output is declared on the class (fails `tsc` naming the one that is not).
+export type QsfsOutputsDeclared = ExpectNone<Undeclared<Qsfs, WorkloadOutputs<typeof qsfsOutputDocs>>>;

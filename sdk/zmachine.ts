@@ -7,7 +7,7 @@ import * as pulumi from '@pulumi/pulumi';
 import { zmachineOutputDocs } from '../provider/resources/zmachine';
 import { makeShim } from '../provider/shim';
 import type { Network } from './network';
-import { COMMON_OUTPUTS, MODULE, placementInputs, withOutputs, type ExpectNone, type PlacementArgs, type Undeclared } from './placement';
+import { MODULE, placementInputs, secretOpts, secretOutputs, withOutputs, type ExpectNone, type PlacementArgs, type Undeclared, type WorkloadOutputs } from './placement';
 import type { PublicIp } from './public-ip';
 import type { Qsfs } from './qsfs';
 import type { ZMount } from './zmount';
@@ -69,16 +69,21 @@ export class ZMachine extends pulumi.dynamic.Resource {
    * export const seed = vm.myceliumSeed; // "a1b2c3d4e5f6"
    */
   declare readonly myceliumSeed: pulumi.Output<string>;
+  /** Console address inside the private network. */
   declare readonly consoleUrl: pulumi.Output<string>;
-  /** Workload id on the node, `<twin>-<contract>-<name>`. */
+  /** The machine id on the node. */
   declare readonly machineId: pulumi.Output<string>;
+  /** The deploying twin. */
   declare readonly twinId: pulumi.Output<number>;
+  /** Node contract of the deployment holding the workload. */
   declare readonly contractId: pulumi.Output<number>;
   /** Version of the workload in its deployment. */
   declare readonly version: pulumi.Output<number>;
+  /** Workload state on the node: `ok`, `error`, `paused`, `init`, `gone` or `unreachable`. */
   declare readonly state: pulumi.Output<string>;
-  /** The node's message for `state`, verbatim. */
+  /** The node's text for `state`, verbatim (why the workload is in `error`). */
   declare readonly message: pulumi.Output<string>;
+  /** ZOS workload id, `<twin>-<contract>-<name>`. */
   declare readonly workloadId: pulumi.Output<string>;
 
   constructor(name: string, args: ZMachineArgs, opts?: pulumi.CustomResourceOptions) {
@@ -106,7 +111,7 @@ export class ZMachine extends pulumi.dynamic.Resource {
         },
         Object.keys(zmachineOutputDocs),
       ),
-      opts,
+      secretOpts(opts, secretOutputs(zmachineOutputDocs)),
       MODULE,
       'ZMachine',
     );
@@ -114,4 +119,4 @@ export class ZMachine extends pulumi.dynamic.Resource {
 }
 
 // Every provider output is declared on the class (fails `tsc` naming the one that is not).
-export type ZMachineOutputsDeclared = ExpectNone<Undeclared<ZMachine, keyof typeof zmachineOutputDocs | (typeof COMMON_OUTPUTS)[number]>>;
+export type ZMachineOutputsDeclared = ExpectNone<Undeclared<ZMachine, WorkloadOutputs<typeof zmachineOutputDocs>>>;

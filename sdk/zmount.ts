@@ -3,8 +3,9 @@
  * @module
  */
 import * as pulumi from '@pulumi/pulumi';
+import { zmountOutputDocs } from '../provider/resources/zmount';
 import { makeShim } from '../provider/shim';
-import { MODULE, placementInputs, withOutputs, type PlacementArgs } from './placement';
+import { MODULE, placementInputs, secretOpts, secretOutputs, withOutputs, type ExpectNone, type PlacementArgs, type Undeclared, type WorkloadOutputs } from './placement';
 
 export interface ZMountArgs extends PlacementArgs {
   /** Size in bytes or with a binary unit: `"10GiB"`. */
@@ -23,12 +24,32 @@ export class ZMount extends pulumi.dynamic.Resource {
   /** The ZOS workload name. */
   declare readonly name: pulumi.Output<string>;
   declare readonly size: pulumi.Output<number | string>;
+  /** The disk id on the node. */
   declare readonly volumeId: pulumi.Output<string>;
+  /** The deploying twin. */
+  declare readonly twinId: pulumi.Output<number>;
+  /** Node contract of the deployment holding the workload. */
   declare readonly contractId: pulumi.Output<number>;
+  /** Version of the workload in its deployment. */
   declare readonly version: pulumi.Output<number>;
+  /** Workload state on the node: `ok`, `error`, `paused`, `init`, `gone` or `unreachable`. */
   declare readonly state: pulumi.Output<string>;
+  /** The node's text for `state`, verbatim (why the workload is in `error`). */
+  declare readonly message: pulumi.Output<string>;
+  /** ZOS workload id, `<twin>-<contract>-<name>`. */
+  declare readonly workloadId: pulumi.Output<string>;
 
   constructor(name: string, args: ZMountArgs, opts?: pulumi.CustomResourceOptions) {
-    super(makeShim('ZMount'), name, withOutputs({ ...placementInputs(name, args), size: args.size }, ['volumeId']), opts, MODULE, 'ZMount');
+    super(
+      makeShim('ZMount'),
+      name,
+      withOutputs({ ...placementInputs(name, args), size: args.size }, Object.keys(zmountOutputDocs)),
+      secretOpts(opts, secretOutputs(zmountOutputDocs)),
+      MODULE,
+      'ZMount',
+    );
   }
 }
+
+// Every provider output is declared on the class (fails `tsc` naming the one that is not).
+export type ZMountOutputsDeclared = ExpectNone<Undeclared<ZMount, WorkloadOutputs<typeof zmountOutputDocs>>>;

@@ -17,12 +17,15 @@ export const fqdnProxyInputsSchema = z
   .superRefine(refineBackends);
 export type FqdnProxyInputs = z.infer<typeof fqdnProxyInputsSchema>;
 
+/** Outputs besides the inputs and the common ones (for schema.json and the SDK class, which declares each one). */
+export const fqdnProxyOutputDocs = {} as const satisfies WorkloadKind<FqdnProxyInputs>['outputDocs'];
+
 export const fqdnProxyKind: WorkloadKind<FqdnProxyInputs> = {
   typeName: 'FqdnProxy',
   workloadType: 'gateway-fqdn-proxy',
   description: 'A web gateway for your own domain name (its DNS must point to the gateway node).',
   inputs: fqdnProxyInputsSchema,
-  outputDocs: {},
+  outputDocs: fqdnProxyOutputDocs,
   updatable: false,
   alwaysDeleteBeforeReplace: true,
   toWire: (i) => ({ fqdn: i.fqdn, tls_passthrough: i.tlsPassthrough, backends: i.backends, ...(i.network ? { network: i.network } : {}) }),

@@ -30,16 +30,19 @@ export const nameProxyInputsSchema = z
   .superRefine(refineBackends);
 export type NameProxyInputs = z.infer<typeof nameProxyInputsSchema>;
 
+/** Outputs besides the inputs and the common ones (for schema.json and the SDK class, which declares each one). */
+export const nameProxyOutputDocs = {
+  fqdn: { type: 'string', description: 'The public domain name of the gateway.' },
+  nameContractId: { type: 'integer', description: 'The name contract reserving the subdomain.' },
+  ownsNameContract: { type: 'boolean', description: 'True when this resource reserved the name (and cancels it on delete).' },
+} as const satisfies WorkloadKind<NameProxyInputs>['outputDocs'];
+
 export const nameProxyKind: WorkloadKind<NameProxyInputs> = {
   typeName: 'NameProxy',
   workloadType: 'gateway-name-proxy',
   description: 'A web gateway at <subdomain>.<gateway node domain>, backed by a TFChain name contract.',
   inputs: nameProxyInputsSchema,
-  outputDocs: {
-    fqdn: { type: 'string', description: 'The public domain name of the gateway.' },
-    nameContractId: { type: 'integer', description: 'The name contract reserving the subdomain.' },
-    ownsNameContract: { type: 'boolean', description: 'True when this resource reserved the name (and cancels it on delete).' },
-  },
+  outputDocs: nameProxyOutputDocs,
   updatable: false,
   alwaysDeleteBeforeReplace: true,
   async prepare(i, ctx) {

@@ -35,6 +35,13 @@ export const nodePickerInputsSchema = z.object({
 });
 export type NodePickerInputs = z.infer<typeof nodePickerInputsSchema>;
 
+/** Outputs besides the filter (for schema.json and the SDK class, which declares each one). */
+export const nodePickerOutputDocs = {
+  nodeId: { type: 'integer', description: 'The chosen node.' },
+  farmId: { type: 'integer', description: "The chosen node's farm." },
+  gatewayDomain: { type: 'string', description: 'The chosen node\'s gateway domain, or "".' },
+} as const;
+
 export interface NodeCandidate {
   node: ChainNodeInfo;
   free: { cru: number; mru: number; sru: number; hru: number };

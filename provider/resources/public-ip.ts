@@ -19,17 +19,20 @@ export const publicIpInputsSchema = z
   .refine((i) => i.v4 || i.v6, { message: 'public ip workload with no selections: set v4 or v6 to true', path: ['v4'] });
 export type PublicIpInputs = z.infer<typeof publicIpInputsSchema>;
 
+/** Outputs besides the inputs and the common ones (for schema.json and the SDK class, which declares each one). */
+export const publicIpOutputDocs = {
+  ip: { type: 'string', description: 'Public IPv4 in CIDR form, or "".' },
+  ip6: { type: 'string', description: 'Public IPv6 in CIDR form, or "".' },
+  gateway: { type: 'string', description: 'IPv4 gateway, or "".' },
+} as const satisfies WorkloadKind<PublicIpInputs>['outputDocs'];
+
 export const publicIpKind: WorkloadKind<PublicIpInputs> = {
   typeName: 'PublicIp',
   workloadType: 'ip',
   description:
     'A public IPv4/IPv6 for a ZMachine in the same deployment. The IPv4 is reserved on the node contract at creation: create it together with the first workloads of its deployment group (TFChain cannot add public IPs to an existing contract).',
   inputs: publicIpInputsSchema,
-  outputDocs: {
-    ip: { type: 'string', description: 'Public IPv4 in CIDR form, or "".' },
-    ip6: { type: 'string', description: 'Public IPv6 in CIDR form, or "".' },
-    gateway: { type: 'string', description: 'IPv4 gateway, or "".' },
-  },
+  outputDocs: publicIpOutputDocs,
   updatable: false,
   alwaysDeleteBeforeReplace: true,
   publicIps: (i) => (i.v4 ? 1 : 0),

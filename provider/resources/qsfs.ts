@@ -46,17 +46,20 @@ export const qsfsInputsSchema = z
   });
 export type QsfsInputs = z.infer<typeof qsfsInputsSchema>;
 
+/** Outputs besides the inputs and the common ones (for schema.json and the SDK class, which declares each one). */
+export const qsfsOutputDocs = {
+  path: { type: 'string', description: 'Mount path on the node.' },
+  metricsEndpoint: { type: 'string', description: 'Prometheus metrics endpoint.' },
+  dataKey: { type: 'string', description: 'The data encryption key in effect.', secret: true },
+  metaKey: { type: 'string', description: 'The metadata encryption key in effect.', secret: true },
+} as const satisfies WorkloadKind<QsfsInputs>['outputDocs'];
+
 export const qsfsKind: WorkloadKind<QsfsInputs> = {
   typeName: 'Qsfs',
   workloadType: 'qsfs',
   description: 'A quantum-safe file system stored across zdb namespaces, mountable into ZMachines of the same deployment.',
   inputs: qsfsInputsSchema,
-  outputDocs: {
-    path: { type: 'string', description: 'Mount path on the node.' },
-    metricsEndpoint: { type: 'string', description: 'Prometheus metrics endpoint.' },
-    dataKey: { type: 'string', description: 'The data encryption key in effect.', secret: true },
-    metaKey: { type: 'string', description: 'The metadata encryption key in effect.', secret: true },
-  },
+  outputDocs: qsfsOutputDocs,
   updatable: true,
   async prepare(i, ctx) {
     const keep = (k: string) => (typeof ctx.olds?.[k] === 'string' ? (ctx.olds[k] as string) : undefined);

@@ -22,18 +22,21 @@ export const zdbInputsSchema = z.object({
 });
 export type ZdbInputs = z.infer<typeof zdbInputsSchema>;
 
+/** Outputs besides the inputs and the common ones (for schema.json and the SDK class, which declares each one). */
+export const zdbOutputDocs = {
+  namespace: { type: 'string', description: 'Namespace name on the zdb server.' },
+  ips: { type: 'array', description: 'Addresses of the zdb server.' },
+  port: { type: 'integer', description: 'Port of the zdb server (9900).' },
+  endpoint: { type: 'string', description: '`[ip]:port` of the first address, as qsfs backends want it.' },
+  generatedPassword: { type: 'string', description: 'The password in effect (given or generated).', secret: true },
+} as const satisfies WorkloadKind<ZdbInputs>['outputDocs'];
+
 export const zdbKind: WorkloadKind<ZdbInputs> = {
   typeName: 'Zdb',
   workloadType: 'zdb',
   description: 'A 0-db namespace (key-value or sequential store) on a node.',
   inputs: zdbInputsSchema,
-  outputDocs: {
-    namespace: { type: 'string', description: 'Namespace name on the zdb server.' },
-    ips: { type: 'array', description: 'Addresses of the zdb server.' },
-    port: { type: 'integer', description: 'Port of the zdb server (9900).' },
-    endpoint: { type: 'string', description: '`[ip]:port` of the first address, as qsfs backends want it.' },
-    generatedPassword: { type: 'string', description: 'The password in effect (given or generated).', secret: true },
-  },
+  outputDocs: zdbOutputDocs,
   updatable: true,
   replaceOn: ['mode'],
   checkTransition(olds, news, resource): CheckFailure[] {

@@ -14,12 +14,15 @@ export const zmountInputsSchema = z.object({
 });
 export type ZMountInputs = z.infer<typeof zmountInputsSchema>;
 
+/** Outputs besides the inputs and the common ones (for schema.json and the SDK class, which declares each one). */
+export const zmountOutputDocs = { volumeId: { type: 'string', description: 'The disk id on the node.' } } as const satisfies WorkloadKind<ZMountInputs>['outputDocs'];
+
 export const zmountKind: WorkloadKind<ZMountInputs> = {
   typeName: 'ZMount',
   workloadType: 'zmount',
   description: 'A virtual disk on a node, mounted into a ZMachine of the same deployment.',
   inputs: zmountInputsSchema,
-  outputDocs: { volumeId: { type: 'string', description: 'The disk id on the node.' } },
+  outputDocs: zmountOutputDocs,
   updatable: true,
   checkTransition(olds, news, resource): CheckFailure[] {
     const before = parseSize(olds.size, 'size');
