@@ -139,6 +139,11 @@ export const nodeConfigSchema = z
         caPem: z.object({ certPem: z.string().min(1), keyPem: z.string().min(1) }).optional(),
         /** Directory for the private-network forwarders' unix sockets (short path); default `/run/tfgrid-<prefix>`. */
         runDir: z.string().optional(),
+        /**
+         * How often a name proxy's name contract is checked again on the chain (ZOS `validationPeriod`, 1 h); a
+         * proxy whose contract is gone or another twin's stops serving and goes to `error`. The local grid uses 2 s.
+         */
+        nameContractCheckSeconds: z.number().positive().default(3600),
       })
       .refine((g) => !(g.ca && g.caPem), { message: 'give gateway.ca (files) or gateway.caPem (inline), not both' })
       .default({}),

@@ -36,6 +36,8 @@ import type { ZdbBackend } from './backends/zdb/zdb';
 import type { NetworkBackend } from './backends/network/network';
 import { netIdOf } from './engine/wire';
 import { stopZlogStreams } from './engine/managers/zlogs';
+import { MANAGERS } from './engine/managers';
+import { createGatewayNameProxyManager } from './engine/managers/gateway-name-proxy';
 import { createGridDnsResolver } from '../local/dns/grid-dns';
 import { createLinuxBackends } from './backends/machine/linux-backends';
 import { createRoutes, dispatch, type Handler } from './api/routes';
@@ -395,6 +397,10 @@ export async function createNodeRuntime(config: NodeConfig, opts: RuntimeOptions
         facts,
         shuffleGet: config.shuffleGet,
         healthIntervalMs: config.machines.healthIntervalMs,
+        managers: {
+          ...MANAGERS,
+          'gateway-name-proxy': createGatewayNameProxyManager({ checkIntervalMs: config.gateway.nameContractCheckSeconds * 1000, clock }),
+        },
         restart: { max: config.machines.maxRestarts, windowMs: config.machines.restartWindowSeconds * 1000 },
       },
     );

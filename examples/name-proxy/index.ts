@@ -18,3 +18,6 @@ const gw = new tfgrid.NameProxy("gw", {
 
 export const fqdn = gw.fqdn;
 export const nameContractId = gw.nameContractId;
+// What the gateway node says of the proxy (after `pulumi refresh`: `error` and the reason when its name contract is gone).
+export const gatewayState = gw.state;
+export const gatewayMessage = gw.message;

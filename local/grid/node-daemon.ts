@@ -12,6 +12,9 @@ import type { NodeState } from './state';
 import { nodeEntry, spawnDaemon, type ProcessRecord } from './supervisor';
 import { DEFAULT_NODE_RESOURCES } from './bootstrap';
 
+/** How often local grid nodes re-check name contracts (node config `gateway.nameContractCheckSeconds`). */
+export const LOCAL_NAME_CONTRACT_CHECK_SECONDS = 2;
+
 export interface NodeWiring {
   backend: 'sim' | 'linux';
   chainUrl: string;
@@ -47,13 +50,15 @@ export function nodeConfigFor(n: NodeState, w: NodeWiring): NodeConfigInput {
     },
     publicConfig: { ipv4: w.publicAddress, gw4: '198.18.0.1', domain: n.domain },
     zdb: { port: w.zdbPort, addresses: ['127.0.0.1'] },
+    // A name contract cancelled on the local chain takes its proxy down within seconds (ZOS: within the hour).
+    gateway: { nameContractCheckSeconds: LOCAL_NAME_CONTRACT_CHECK_SECONDS },
     logLevel: 'info',
   };
   if (w.backend === 'linux') {
     cfg.linux = { prefix: w.prefix, hostNetns: n.netns, uplink: n.uplink };
     // The daemon stays in the root namespace (chain, relay, hub and DNS on 127.0.0.1); the gateway's public
     // listeners (80/443) are bound on the node's address inside its host namespace and relayed to the proxy.
-    cfg.gateway = { listenNetns: n.netns, ...(w.dns ? { dns: w.dns } : {}), ...(w.ca ? { ca: w.ca } : {}), runDir: `/run/tfgrid-${w.prefix}` };
+    cfg.gateway = { ...cfg.gateway, listenNetns: n.netns, ...(w.dns ? { dns: w.dns } : {}), ...(w.ca ? { ca: w.ca } : {}), runDir: `/run/tfgrid-${w.prefix}` };
     // Several nodes share the root namespace: the qsfs metrics listener takes any free port.
     cfg.qsfs = { metricsPort: 0 };
   }

@@ -2,18 +2,20 @@
  * examples/name-proxy when its name contract is cancelled outside Pulumi (issue 9; zos-protocol.md §1.5
  * gateway-name-proxy, §6.5; provider/resources/name-proxy.ts), on the shared e2e grid through the test engine:
  * the page is served through the proxy; the user cancels the name contract with the chain client (as from the
- * dashboard); `preview` then plans a replacement of the NameProxy, `up` replaces it, reserving the name again (a new
- * name contract of the user's twin) and the page is served again; `destroy` succeeds and frees the name.
- * The node side (the gateway stops serving a name whose contract is gone, and its workload turns `error`) is tested
- * in node/engine/managers/gateway-name-proxy.test.ts and test/node/services-gateway.test.ts: the grid's nodes
- * check name contracts at ZOS's hourly pace.
+ * dashboard); the gateway node notices (local grid nodes re-check name contracts every
+ * `LOCAL_NAME_CONTRACT_CHECK_SECONDS`, ZOS hourly), stops serving the name and reports the workload `error` with the
+ * §6.5 text, which `refresh` brings into the stack; `preview` then plans a replacement of the NameProxy, `up`
+ * replaces it, reserving the name again (a new name contract of the user's twin) and the page is served again;
+ * `destroy` succeeds and frees the name.
  * Fetching pages needs a laptop namespace (linux grids); on the sim backend only the chain and the plans are checked.
  */
 import * as path from 'path';
 import { createChainClient, type ChainClient } from '../../protocol/chain';
 import { identityFromSecret } from '../../protocol/common/identity';
 import { addGridUser } from '../../local/grid/grid';
-import { runExample, type ExampleMode } from '../../local/grid/example-runner';
+import { projectName, runExample, type ExampleMode } from '../../local/grid/example-runner';
+import { GATEWAY_ERRORS } from '../../node/backends/gateway/gateway';
+import { readState } from '../engine/engine';
 import type { GridState } from '../../local/grid/state';
 import { e2eGridDir, ensureE2eGrid, fetchFromLaptop } from './shared-grid';
 
@@ -21,6 +23,8 @@ jest.setTimeout(300_000);
 const SUBDOMAIN = 'e2enc';
 const FQDN = `${SUBDOMAIN}.node1.tfgrid.test`;
 const LAPTOP_SLOT = 12;
+const PROGRAM = path.join(__dirname, '..', '..', 'examples', 'name-proxy');
+const STACK = 'e2e-name-contract';
 const PAGE = 'hello from the tfgrid base flist';
 
 let grid: GridState;
@@ -32,10 +36,10 @@ let userChain: ChainClient;
 /** Runs the example as this file's own user, on its own stack (examples-stacks runs the same project as `e2e`). */
 async function run(mode: ExampleMode) {
   const r = await runExample({
-    programDir: path.join(__dirname, '..', '..', 'examples', 'name-proxy'),
+    programDir: PROGRAM,
     grid,
     mode,
-    stack: 'e2e-name-contract',
+    stack: STACK,
     via: 'test-engine',
     config: { subdomain: SUBDOMAIN, 'tfgrid:mnemonic': mnemonic },
   });
@@ -44,6 +48,28 @@ async function run(mode: ExampleMode) {
 }
 
 const page = async () => fetchFromLaptop(grid, `http://${FQDN}/`, grid.nodes[0].address.split('/')[0], LAPTOP_SLOT);
+
+/** Polls until the proxy no longer serves the page (the node dropped the route); returns the last failure. */
+async function pageRefused(timeoutMs = 60_000): Promise<string> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await page();
+    } catch (err) {
+      return (err as Error).message;
+    }
+    if (Date.now() > until) throw new Error(`the gateway still serves ${FQDN} ${timeoutMs} ms after its name contract was cancelled`);
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
+/** The NameProxy's outputs in the stack's state file (what `refresh` wrote). */
+function gatewayInState(): Record<string, unknown> {
+  const st = readState(path.join(grid.dir, 'stacks', `${projectName(PROGRAM)}.${STACK}.json`));
+  const gw = Object.values(st.resources).find((r) => r.name === 'gw');
+  if (!gw) throw new Error(`no NameProxy gw in the stack state (have ${Object.values(st.resources).map((r) => r.name).join(', ')})`);
+  return gw.outputs as Record<string, unknown>;
+}
 
 beforeAll(async () => {
   grid = await ensureE2eGrid();
@@ -60,7 +86,7 @@ afterAll(async () => {
 });
 
 describe('examples/name-proxy: a name contract cancelled outside Pulumi', () => {
-  it('is noticed by preview, re-reserved by up (the page is served again), and destroy frees the name', async () => {
+  it('stops being served, is reported by refresh, re-reserved by up (served again), and destroy frees the name', async () => {
     const first = await run('up');
     expect(first.outputs.fqdn).toBe(FQDN);
     const firstId = Number(first.outputs.nameContractId);
@@ -70,6 +96,16 @@ describe('examples/name-proxy: a name contract cancelled outside Pulumi', () => 
     // the user cancels the name contract from the dashboard
     await userChain.cancelContract(firstId);
     expect(await userChain.getContractIdByName(SUBDOMAIN)).toBeUndefined();
+
+    // the gateway node re-checks the name contract and refuses the name
+    if (grid.backend === 'linux') expect(await pageRefused()).toMatch(/curl|exit|40\d|50\d/);
+    let gw: Record<string, unknown> = {};
+    for (const until = Date.now() + 60_000; Date.now() < until; await new Promise((r) => setTimeout(r, 1000))) {
+      await run('refresh');
+      gw = gatewayInState();
+      if (gw.state === 'error') break;
+    }
+    expect({ state: gw.state, message: gw.message }).toEqual({ state: 'error', message: GATEWAY_ERRORS.nameContractMissing });
 
     const plan = await run('preview');
     expect(plan.steps.filter((s) => s.op !== 'same')).toEqual([{ op: 'replace', type: expect.stringMatching(/NameProxy$/), name: 'gw' }]);
