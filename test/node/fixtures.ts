@@ -4,6 +4,7 @@
  * mismatch, wrong node and missing contracts; integration tests use the real local chain instead).
  * @module
  */
+import { execFileSync } from 'child_process';
 import * as os from 'os';
 import * as path from 'path';
 import * as fs from 'fs';
@@ -13,7 +14,7 @@ import { deploymentToJson, hashDeployment, parseDeployment, signDeployment, type
 import type { NodeConfig } from '../../node/config';
 import { parseNodeConfig } from '../../node/config';
 import type { Backends, ChainContract, ContractEvent, EngineChain, NodeFacts } from '../../node/engine/deps';
-import { createSimBackends, factsFrom } from '../../node/runtime';
+import { createLinuxNodeBackends, createSimBackends, factsFrom } from '../../node/runtime';
 import { systemClock } from '../../protocol/common/clock';
 import { createEngine, type Engine } from '../../node/engine/engine';
 import { openStorage, type Storage } from '../../node/engine/storage';
@@ -220,6 +221,75 @@ export async function startSimNode(prefix: string, twins: Record<number, Identit
     async close() {
       await engine.close();
       storage.close();
+      tmp.remove();
+    },
+  };
+}
+
+export interface LinuxNodeHarness {
+  /** The node's host namespace (created here, deleted by `close`). */
+  hostNetns: string;
+  prefix: string;
+  tmp: { dir: string; remove(): void };
+  chain: MemoryChain;
+  config: NodeConfig;
+  backends: Backends;
+  storage: Storage;
+  engine: Engine;
+  /** Closes engine, storage and every backend, deletes the namespace and the data dir. */
+  close(): Promise<void>;
+}
+
+/**
+ * An engine on the real Linux backends (root): a host namespace `<prefix>host`, a temp data dir, a MemoryChain
+ * knowing `twins`, a started engine (`engine` options such as `healthIntervalMs` pass through).
+ * @example const node = await startLinuxNode('t', 'tfg-linux-node-', { 7: alice }); … await node.close();
+ */
+export async function startLinuxNode(
+  letter: string,
+  dirPrefix: string,
+  twins: Record<number, Identity>,
+  engine: Omit<Parameters<typeof createEngine>[1], 'storage' | 'facts'> = {},
+): Promise<LinuxNodeHarness> {
+  const prefix = `${letter}${(process.pid % 46656).toString(36)}`;
+  const hostNetns = `${prefix}host`;
+  execFileSync('ip', ['netns', 'add', hostNetns]);
+  execFileSync('ip', ['-n', hostNetns, 'link', 'set', 'lo', 'up']);
+  const tmp = tempDir(dirPrefix);
+  const chain = new MemoryChain();
+  for (const [id, identity] of Object.entries(twins)) chain.twins.set(Number(id), identity.publicKey);
+  const config = simConfig(tmp.dir, {
+    backend: 'linux',
+    linux: { prefix, hostNetns },
+    zdb: { port: 0, addresses: ['127.0.0.1'] },
+    gateway: { listenHost: '127.0.0.1', httpPort: 0, httpsPort: 0 },
+    qsfs: { metricsPort: 0 },
+  });
+  const backends = await createLinuxNodeBackends(config, chain, silentLogger);
+  const storage = openStorage(tmp.dir);
+  const eng = createEngine(
+    { chain, backends, clock: systemClock, log: silentLogger },
+    { ...engine, storage, facts: factsFrom(config, { nodeId: NODE_ID, twinId: 2, farmerTwinId: FARMER_TWIN }) },
+  );
+  await eng.start();
+  return {
+    hostNetns,
+    prefix,
+    tmp,
+    chain,
+    config,
+    backends,
+    storage,
+    engine: eng,
+    async close() {
+      await eng.close();
+      storage.close();
+      for (const b of [backends.machine, backends.gateway, backends.qsfs, backends.zdb, backends.network, backends.storage, backends.flist]) await b.close().catch(() => undefined);
+      try {
+        execFileSync('ip', ['netns', 'del', hostNetns]);
+      } catch {
+        // already gone
+      }
       tmp.remove();
     },
   };

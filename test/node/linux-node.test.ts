@@ -5,59 +5,30 @@
  */
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
-import { systemClock } from '../../protocol/common/clock';
-import { silentLogger } from '../../protocol/common/log';
-import { createEngine, type Engine } from '../../node/engine/engine';
-import { openStorage, type Storage } from '../../node/engine/storage';
+import type { Engine } from '../../node/engine/engine';
 import type { Backends } from '../../node/engine/deps';
-import { createLinuxNodeBackends, factsFrom } from '../../node/runtime';
 import { describeWithTools } from '../helpers/require-tools';
-import { buildDeployment, FARMER_TWIN, MemoryChain, NODE_ID, SAMPLE, signedPayload, simConfig, tempDir, testIdentity } from './fixtures';
+import { buildDeployment, MemoryChain, NODE_ID, SAMPLE, signedPayload, startLinuxNode, testIdentity, type LinuxNodeHarness } from './fixtures';
 
 const alice = testIdentity(1);
 const ALICE = 7;
 
 describeWithTools(['ip', 'wireguard-go', 'mkfs.ext4', 'losetup'], { root: true })('node engine on Linux backends', () => {
-  const prefix = `t${(process.pid % 46656).toString(36)}`;
-  const hostNetns = `${prefix}host`;
+  let node: LinuxNodeHarness;
   let engine: Engine;
-  let storage: Storage;
   let backends: Backends;
   let chain: MemoryChain;
   let tmp: { dir: string; remove(): void };
+  let prefix: string;
+  let hostNetns: string;
 
   beforeAll(async () => {
-    execFileSync('ip', ['netns', 'add', hostNetns]);
-    execFileSync('ip', ['-n', hostNetns, 'link', 'set', 'lo', 'up']);
-    tmp = tempDir('tfg-linux-node-');
-    chain = new MemoryChain();
-    chain.twins.set(ALICE, alice.publicKey);
-    const config = simConfig(tmp.dir, {
-      backend: 'linux',
-      linux: { prefix, hostNetns },
-      zdb: { port: 0, addresses: ['127.0.0.1'] },
-      gateway: { listenHost: '127.0.0.1', httpPort: 0, httpsPort: 0 },
-      qsfs: { metricsPort: 0 },
-    });
-    backends = await createLinuxNodeBackends(config, chain, silentLogger);
-    storage = openStorage(tmp.dir);
-    engine = createEngine(
-      { chain, backends, clock: systemClock, log: silentLogger },
-      { storage, facts: factsFrom(config, { nodeId: NODE_ID, twinId: 2, farmerTwinId: FARMER_TWIN }) },
-    );
-    await engine.start();
+    node = await startLinuxNode('t', 'tfg-linux-node-', { [ALICE]: alice });
+    ({ engine, backends, chain, tmp, prefix, hostNetns } = node);
   });
 
   afterAll(async () => {
-    await engine?.close();
-    storage?.close();
-    if (backends) for (const b of [backends.machine, backends.gateway, backends.qsfs, backends.zdb, backends.network, backends.storage, backends.flist]) await b.close().catch(() => undefined);
-    try {
-      execFileSync('ip', ['netns', 'del', hostNetns]);
-    } catch {
-      // already gone
-    }
-    tmp?.remove();
+    await node?.close();
   });
 
   it('provisions disks, a network and a zdb for real, and removes them on cancel', async () => {

@@ -7,16 +7,12 @@
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { systemClock } from '../../protocol/common/clock';
-import { silentLogger } from '../../protocol/common/log';
 import { buildBaseRootfs } from '../../local/hub/base-flist';
 import { machineNames } from '../../node/backends/machine/linux';
-import { createEngine, type Engine } from '../../node/engine/engine';
-import { openStorage, type Storage } from '../../node/engine/storage';
+import type { Engine } from '../../node/engine/engine';
 import type { Backends } from '../../node/engine/deps';
-import { createLinuxNodeBackends, factsFrom } from '../../node/runtime';
 import { describeWithTools } from '../helpers/require-tools';
-import { buildDeployment, FARMER_TWIN, MemoryChain, NODE_ID, SAMPLE, signedPayload, simConfig, tempDir, testIdentity } from './fixtures';
+import { buildDeployment, MemoryChain, NODE_ID, SAMPLE, signedPayload, startLinuxNode, testIdentity, type LinuxNodeHarness } from './fixtures';
 
 jest.setTimeout(60_000);
 
@@ -27,49 +23,23 @@ const ALICE = 7;
 const counting = (then: string) => `/bin/sh -c "echo start >> /starts; echo starts=$(wc -l < /starts); ${then}"`;
 
 describeWithTools(['runc', 'ip', 'wireguard-go', 'busybox', 'mkfs.ext4', 'losetup'], { root: true })('machine supervision on Linux backends', () => {
-  const prefix = `s${(process.pid % 46656).toString(36)}`;
-  const hostNetns = `${prefix}host`;
+  let node: LinuxNodeHarness;
   let engine: Engine;
-  let storage: Storage;
   let backends: Backends;
   let chain: MemoryChain;
   let tmp: { dir: string; remove(): void };
+  let prefix: string;
   let flist: string;
 
   beforeAll(async () => {
-    execFileSync('ip', ['netns', 'add', hostNetns]);
-    execFileSync('ip', ['-n', hostNetns, 'link', 'set', 'lo', 'up']);
-    tmp = tempDir('tfg-restart-node-');
-    flist = await buildBaseRootfs(path.join(tmp.dir, 'base'));
-    chain = new MemoryChain();
-    chain.twins.set(ALICE, alice.publicKey);
-    const config = simConfig(tmp.dir, {
-      backend: 'linux',
-      linux: { prefix, hostNetns },
-      zdb: { port: 0, addresses: ['127.0.0.1'] },
-      gateway: { listenHost: '127.0.0.1', httpPort: 0, httpsPort: 0 },
-      qsfs: { metricsPort: 0 },
-    });
-    backends = await createLinuxNodeBackends(config, chain, silentLogger);
-    storage = openStorage(tmp.dir);
     // no periodic check: the test drives every health pass
-    engine = createEngine(
-      { chain, backends, clock: systemClock, log: silentLogger },
-      { storage, facts: factsFrom(config, { nodeId: NODE_ID, twinId: 2, farmerTwinId: FARMER_TWIN }), healthIntervalMs: 0 },
-    );
-    await engine.start();
+    node = await startLinuxNode('s', 'tfg-restart-node-', { [ALICE]: alice }, { healthIntervalMs: 0 });
+    ({ engine, backends, chain, tmp, prefix } = node);
+    flist = await buildBaseRootfs(path.join(tmp.dir, 'base'));
   });
 
   afterAll(async () => {
-    await engine?.close();
-    storage?.close();
-    if (backends) for (const b of [backends.machine, backends.gateway, backends.qsfs, backends.zdb, backends.network, backends.storage, backends.flist]) await b.close().catch(() => undefined);
-    try {
-      execFileSync('ip', ['netns', 'del', hostNetns]);
-    } catch {
-      // already gone
-    }
-    tmp?.remove();
+    await node?.close();
   });
 
   const state = (c: bigint) => {
