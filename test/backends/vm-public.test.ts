@@ -21,24 +21,11 @@ import { createLinuxNetwork, networkNames } from '../../node/backends/network/li
 import { networkId, type NetworkBackend, type NetworkConfig } from '../../node/backends/network/network';
 import { wgKeyPair } from '../../node/backends/network/network.suite';
 import { describeWithTools } from '../helpers/require-tools';
+import { fetchInNs, sleep } from '../helpers/netns-http';
 
 jest.setTimeout(180_000);
 
 const ip = (...args: string[]) => execFileSync('ip', args, { encoding: 'utf8', stdio: 'pipe' });
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** GET http://<addr>/ from inside `ns` (from source address `from` when given), retried while the VM boots; '' when it never answers. */
-async function fetchInNs(ns: string, addr: string, waitMs: number, from?: string): Promise<string> {
-  const bind = from ? ['--interface', from] : [];
-  for (const end = Date.now() + waitMs; Date.now() < end; ) {
-    try {
-      return execFileSync('nsenter', [`--net=/run/netns/${ns}`, 'curl', '-sS', '--max-time', '2', ...bind, `http://${addr}/`], { encoding: 'utf8', stdio: 'pipe', timeout: 10_000 });
-    } catch {
-      await sleep(1000);
-    }
-  }
-  return '';
-}
 
 /** Interface names in a namespace. */
 const linksIn = (ns: string) => ip('-n', ns, '-o', 'link', 'show').split('\n').map((l) => l.split(': ')[1]?.split('@')[0]).filter(Boolean);

@@ -12,22 +12,9 @@ import { networkId } from '../../node/backends/network/network';
 import { wgKeyPair } from '../../node/backends/network/network.suite';
 import { describeWithTools } from '../helpers/require-tools';
 import { buildVmKernelRootfs } from '../../local/hub/vm-flist';
+import { fetchInNs, sleep } from '../helpers/netns-http';
 
 jest.setTimeout(180_000);
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** GET http://<ip>/ from inside `ns`, retried while the VM boots; '' when it never answers. */
-async function fetchInNs(ns: string, ip: string, waitMs: number): Promise<string> {
-  for (const end = Date.now() + waitMs; Date.now() < end; ) {
-    try {
-      return execFileSync('nsenter', [`--net=/run/netns/${ns}`, 'curl', '-sS', '-m', '2', `http://${ip}/`], { encoding: 'utf8', stdio: 'pipe', timeout: 10_000 });
-    } catch {
-      await sleep(500);
-    }
-  }
-  return '';
-}
 
 describeWithTools(['qemu-system-x86_64', 'timeout', 'ip', 'wireguard-go', 'busybox', 'apt-get', 'dpkg', 'curl'], { root: true })('VM-mode machine', () => {
   const node = useScratchNode('v', { qemuMaxSeconds: 170 });

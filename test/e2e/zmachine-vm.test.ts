@@ -17,6 +17,7 @@ import { networkNames } from '../../node/backends/network/linux';
 import { netId } from '../../protocol/zos/ids';
 import { describeWithTools } from '../helpers/require-tools';
 import { ensureE2eGrid, fetchFromLaptop, runE2eExample } from './shared-grid';
+import { fetchInNs, sleep } from '../helpers/netns-http';
 
 jest.setTimeout(300_000);
 
@@ -24,20 +25,6 @@ const EXAMPLE = 'zmachine-vm';
 const CONFIG = { publicIp: 'true' };
 /** Laptop slot of this file on the grid internet (parallel files use other slots). */
 const LAPTOP_SLOT = 17;
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** GET http://<ip>/ from inside `ns`, retried while the VM boots (TCG: 5–15 s, more under load); '' when it never answers. */
-async function fetchInNs(ns: string, ip: string, waitMs: number): Promise<string> {
-  for (const end = Date.now() + waitMs; Date.now() < end; ) {
-    try {
-      return execFileSync('nsenter', [`--net=/run/netns/${ns}`, 'curl', '-sS', '--max-time', '2', `http://${ip}/`], { encoding: 'utf8', stdio: 'pipe', timeout: 10_000 });
-    } catch {
-      await sleep(1000);
-    }
-  }
-  return '';
-}
 
 /** Names of the network namespaces that currently have a link called `ifname`, among those starting with `prefix`. */
 function namespacesWithLink(prefix: string, ifname: string): string[] {
