@@ -13,6 +13,9 @@
  * touched (SRU already counts RootSize). `remove` unmounts and deletes the image with the rest.
  * `restart` deletes the stopped runc container and runs the same bundle again (overlay, upper, mounts, netns kept);
  * so does `run` after a node restart for a container that ended meanwhile, when its bundle and root are still there.
+ * A VM survives a node restart the same way: `run` adopts a qemu that still runs this spec (vm-qemu.ts `runsSpec`),
+ * stops one that runs another, and starts one that ended meanwhile afresh; `remove` stops a VM's qemu even when
+ * nothing ran it since the restart (its dir holds `qemu.pid`).
  * runc state lives in `<dir>/runc`; cgroups under `/sys/fs/cgroup/<controller>/tfgrid-<prefix>/`.
  * @module
  */
@@ -145,7 +148,8 @@ export function createLinuxMachines(opts: LinuxMachineOptions): MachineBackend {
   async function removeNow(id: string): Promise<void> {
     await stopConsole(consoleOf(id));
     const r = machines.get(id);
-    if (r?.kind === 'vm') {
+    // without a record (nothing ran it since the node restarted), a `qemu.pid` tells a VM's dir from a container's
+    if (r?.kind === 'vm' || (!r && existsSync(path.join(mdir(id), 'qemu.pid')))) {
       await qemu.stop(mdir(id));
     } else {
       await tryCommand('runc', ['--root', runcRoot, 'delete', '--force', names.container(id)]);
@@ -288,13 +292,21 @@ export function createLinuxMachines(opts: LinuxMachineOptions): MachineBackend {
         log.info('machine started', { machine: spec.id, state: st.state });
         return st;
       }
+      // After a node restart the VM may still run (qemu is detached): adopt it when it runs this very spec. One that
+      // runs another spec is stopped; one that ended while the node was down is started again (a fresh dir).
       const d = mdir(spec.id);
       const running = await qemu.status(d, spec.id);
       if (running.state !== 'exited') {
-        machines.set(spec.id, { id: spec.id, spec, kind: 'vm', runnerPid: running.pid ?? 0, restarts: 0 });
-        log.info('vm adopted', { machine: spec.id });
-        return running;
+        if (qemu.runsSpec(d, spec, { publicNic: spec.nic?.public })) {
+          machines.set(spec.id, { id: spec.id, spec, kind: 'vm', runnerPid: running.pid ?? 0, restarts: 0 });
+          await openConsole(spec);
+          log.info('vm adopted', { machine: spec.id, pid: running.pid });
+          return running;
+        }
+        log.info('vm runs another spec: started again', { machine: spec.id, pid: running.pid });
+        await qemu.stop(d);
       }
+      await stopConsole(consoleOf(spec.id));
       await fs.rm(d, { recursive: true, force: true });
       await fs.mkdir(d, { recursive: true });
       machines.set(spec.id, { id: spec.id, spec, kind: 'vm', runnerPid: 0, restarts: 0 });

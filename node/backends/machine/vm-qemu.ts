@@ -14,9 +14,12 @@
  *   hub's VM flist sets it on eth1 and routes by default through it). Wiring that tap to the uplink is the network
  *   backend's job (network/linux.ts `attachPublicIp`: a macvlan with the guest's MAC + tc redirects), which records
  *   the tap as the NIC's `public`; the machine backend passes it here as `publicNic`.
+ * - node restart: qemu (detached, under `timeout`) outlives the node process; `qemu.pid` is trusted only while that
+ *   process's command line is still our `timeout` with this dir's console file, and `runsSpec` compares the running
+ *   qemu's command line with the one `start` would use now, so only the same VM is adopted.
  * @module
  */
-import { closeSync, openSync, promises as fs, readFileSync } from 'fs';
+import { closeSync, existsSync, openSync, promises as fs, readFileSync } from 'fs';
 import * as path from 'path';
 import { ZosError } from '../../../protocol/common/errors';
 import type { Logger } from '../../../protocol/common/log';
@@ -37,6 +40,11 @@ export interface QemuRunner {
   /** Starts the VM; returns the pid of the `timeout` wrapper. */
   start(dir: string, spec: MachineSpec, opts?: QemuStartOptions): Promise<number>;
   status(dir: string, id: string): Promise<MachineStatus>;
+  /**
+   * True when the qemu running for `dir` (a node restart found it) was started for this very spec: its command line
+   * is the one `start` would use now. Only such a VM is adopted; any other is stopped and started again.
+   */
+  runsSpec(dir: string, spec: MachineSpec, opts?: QemuStartOptions): boolean;
   pause(dir: string): Promise<void>;
   resume(dir: string): Promise<void>;
   stop(dir: string): Promise<void>;
@@ -102,11 +110,26 @@ export function createQemuRunner(opts: { binary?: string; accel?: 'tcg' | 'kvm';
   const accel = opts.accel ?? 'tcg';
   const maxSeconds = opts.maxSeconds ?? 7 * 24 * 3600;
   const log = opts.log ?? silentLogger;
-  const pidOf = (dir: string) => Number(readFileSync(path.join(dir, 'qemu.pid'), 'utf8'));
+  const consoleOf = (dir: string) => path.join(dir, 'console.log');
+  /**
+   * The `timeout` wrapper from `qemu.pid`, only while it is alive and still ours: after a node restart the pid file
+   * is older than this process, so its pid is checked against the wrapper's command line (our console file).
+   */
+  const pidOf = (dir: string): number | undefined => {
+    try {
+      const pid = Number(readFileSync(path.join(dir, 'qemu.pid'), 'utf8'));
+      if (!(pid > 1) || !isAlive(pid)) return undefined;
+      const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      return argv[0] === 'timeout' && argv.includes(`file:${consoleOf(dir)}`) ? pid : undefined;
+    } catch {
+      return undefined;
+    }
+  };
   const qemuPid = (dir: string): number | undefined => {
     // `timeout` forks qemu as its only child
     try {
       const wrapper = pidOf(dir);
+      if (!wrapper) return undefined;
       const kids = readFileSync(`/proc/${wrapper}/task/${wrapper}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
       return kids.length ? Number(kids[0]) : undefined;
     } catch {
@@ -123,7 +146,7 @@ export function createQemuRunner(opts: { binary?: string; accel?: 'tcg' | 'kvm';
         if (!first?.disk) throw new ZosError('at least one mount has to be attached for Vm mode');
         if (!(await hasFilesystem(first.source))) await runCommand('dd', [`if=${spec.flist.image}`, `of=${first.source}`, 'bs=1M', 'conv=notrunc,sparse', 'status=none']);
       }
-      const consoleFile = path.join(dir, 'console.log');
+      const consoleFile = consoleOf(dir);
       const argv = qemuArgs(spec, { accel, console: consoleFile, publicNic: startOpts.publicNic });
       const stderr = openSync(path.join(dir, 'qemu.log'), 'a');
       let pid: number;
@@ -144,15 +167,22 @@ export function createQemuRunner(opts: { binary?: string; accel?: 'tcg' | 'kvm';
       return pid;
     },
     async status(dir, id) {
-      let wrapper: number;
-      try {
-        wrapper = pidOf(dir);
-      } catch {
-        return { id, state: 'exited', reason: 'vm not running' };
-      }
-      if (!isAlive(wrapper)) return { id, state: 'exited', reason: 'vm exited' };
+      const wrapper = pidOf(dir);
+      if (!wrapper) return { id, state: 'exited', reason: existsSync(path.join(dir, 'qemu.pid')) ? 'vm exited' : 'vm not running' };
       const q = qemuPid(dir);
       return { id, state: q && procState(q) === 'T' ? 'paused' : 'running', pid: q ?? wrapper };
+    },
+    runsSpec(dir, spec, startOpts = {}) {
+      const q = qemuPid(dir);
+      if (!q) return false;
+      try {
+        // nsenter execs qemu in place: the child's command line is `<binary> <argv>`
+        const running = readFileSync(`/proc/${q}/cmdline`, 'utf8').split('\0').slice(1, -1);
+        const wanted = qemuArgs(spec, { accel, console: consoleOf(dir), publicNic: startOpts.publicNic });
+        return running.length === wanted.length && running.every((a, i) => a === wanted[i]);
+      } catch {
+        return false;
+      }
     },
     async pause(dir) {
       const q = qemuPid(dir);
@@ -166,12 +196,8 @@ export function createQemuRunner(opts: { binary?: string; accel?: 'tcg' | 'kvm';
       if (q) process.kill(q, 'SIGCONT');
     },
     async stop(dir) {
-      let wrapper = 0;
-      try {
-        wrapper = pidOf(dir);
-      } catch {
-        return;
-      }
+      const wrapper = pidOf(dir);
+      if (!wrapper) return;
       const q = qemuPid(dir);
       if (q) {
         try {

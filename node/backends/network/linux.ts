@@ -12,6 +12,9 @@
  * interfaces `<p>w<hash8>` (their control sockets are machine-wide), macvlans `<p>p<hash8>` (renamed `pub` in a
  * machine namespace, kept in an NR namespace). Names inside our own namespaces (`br0`, `eth0`, `pub`, `v…`, `t…`,
  * `q…`) need no prefix.
+ *
+ * After a node restart `apply` and `attach` adopt what is still intact (an NR with a live wireguard-go, a machine
+ * namespace, a VM's tap on `br0` that qemu holds open, a VM's public pair) instead of rebuilding it.
  * @module
  */
 import { createHash } from 'crypto';
@@ -262,6 +265,10 @@ export function createLinuxNetwork(opts: LinuxNetworkOptions): NetworkBackend {
     if (nic?.kind === 'tap') {
       const nrNs = names.nrNetns(nic.netId);
       for (const dev of [nic.ifname, names.publicTap(machine), names.macvlan(machine)]) await tryCommand('ip', ['-n', nrNs, 'link', 'del', dev]);
+    } else if (!nic) {
+      // not attached since the node restarted: a VM's taps may still sit in one of our network resources
+      const taps = [names.tap(machine), names.publicTap(machine), names.macvlan(machine)];
+      for (const r of nrs.values()) for (const dev of taps) await tryCommand('ip', ['-n', r.info.netns, 'link', 'del', dev]);
     }
     await tryCommand('ip', ['netns', 'del', names.machineNetns(machine)]);
     await tryCommand('ip', ['-n', host.hostNetns, 'link', 'del', names.macvlan(machine)]);
@@ -399,6 +406,19 @@ export function createLinuxNetwork(opts: LinuxNetworkOptions): NetworkBackend {
             log.info('machine interface adopted', { machine: req.machine });
             return { ...nic };
           }
+        }
+        // Likewise a VM's tap: qemu (which outlives the node process) holds it open, so it cannot be made again.
+        if (kind === 'tap' && !have) {
+          const tap = names.tap(req.machine);
+          const shown = (await ipIn(nrNs, '-o', 'link', 'show', 'dev', tap).catch(() => ({ stdout: '' }))).stdout;
+          if (shown.includes('master br0')) {
+            if (!/[<,]UP[,>]/.test(shown)) await ipIn(nrNs, 'link', 'set', tap, 'up');
+            Object.assign(nic, { netns: nrNs, ifname: tap });
+            nics.set(req.machine, nic);
+            log.info('machine interface adopted', { machine: req.machine, tap });
+            return { ...nic };
+          }
+          if (shown.trim()) await tryCommand('ip', ['-n', nrNs, 'link', 'del', tap]);
         }
         try {
           if (kind === 'tap') {
