@@ -5,8 +5,9 @@ const cfg = new pulumi.Config();
 // The local grid's hub serves a busybox flist (`tfgrid local up` builds it); any flist URL works.
 const flist = cfg.get("flist") ?? "http://127.0.0.1:8090/tf/base.flist";
 const node = cfg.getNumber("node") ?? 1;
-// A VM image flist (`pulumi config set vmFlist <url>`) boots a VM; the default base flist runs a container.
-const machineFlist = cfg.get("vmFlist") ?? flist;
+// The default base flist runs the entrypoint below in a container. `pulumi config set machineFlist <url>` with a VM
+// flist boots a VM instead (VM flists bring their own init: the local hub's tf/vm serves its own page, not this one).
+const machineFlist = cfg.get("machineFlist") ?? flist;
 
 const net = new tfgrid.Network("net", { networkName: "web_app_net", nodes: [node] });
 const disk = new tfgrid.ZMount("data", { node, size: "1GiB" });
