@@ -3,7 +3,7 @@
  * account per connection hands out nonces locally, so concurrent submissions from one account never reuse a
  * nonce (`1010: stale` / `Priority is too low`). Submission (pool acceptance) is serialised per account, so the
  * pool always receives an account's transactions in nonce order; inclusion is awaited in parallel.
- * A pool rejection caused by a nonce race resyncs from the chain and resends once.
+ * A pool rejection caused by a nonce race resyncs from the chain and resends (up to `NONCE_RACE_ATTEMPTS` sends).
  * Why not pipeline (send n+1 before n is accepted)? On chopsticks' instant sealing that let n+1 reach a block
  * before n, and it was dropped as invalid; throughput comes from `utility.batchAll` instead (bench/chain.bench.ts).
  * @module
@@ -25,6 +25,9 @@ export interface TxOutcome {
   /** Events of this extrinsic only, in emission order. */
   events: EventRecord[];
 }
+
+/** How many times a transaction is sent when the pool rejects it for a nonce race. */
+export const NONCE_RACE_ATTEMPTS = 4;
 
 /** Per-account nonce allocator; `next` undefined means "ask the chain". */
 class NonceTracker {
@@ -92,11 +95,16 @@ export class TxSubmitter {
    * Rejects with a ChainError naming `what`, the pallet error and the fix when dispatch failed.
    */
   async submit(tx: Extrinsic, signer: KeyringPair, what: string, ctx: ErrorContext = {}): Promise<TxOutcome> {
-    try {
-      return await this.submitOnce(tx, signer, what, ctx);
-    } catch (err) {
-      if (err instanceof ChainError && err.context.retryable === true) return this.submitOnce(tx, signer, what, ctx);
-      throw err;
+    // A pool rejection for a nonce race, or a transaction the pool later marks invalid/usurped/dropped, was never
+    // included, so resending is safe. Another client of the same account can win the race again before its
+    // transaction is in a block: resync and resend a few times, pausing a little longer each time.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.submitOnce(tx, signer, what, ctx);
+      } catch (err) {
+        if (!(err instanceof ChainError && err.context.retryable === true) || attempt >= NONCE_RACE_ATTEMPTS) throw err;
+        await new Promise((r) => setTimeout(r, 200 * attempt));
+      }
     }
   }
 
@@ -122,6 +130,8 @@ export class TxSubmitter {
           new ChainError(`${what}: transaction ${status.type.toLowerCase()} by the chain before inclusion`, {
             ...ctx,
             error: status.type,
+            // never included (another transaction took its nonce, or the pool let it go): safe to send again
+            retryable: true,
             fix: 'retry; if it repeats, another client may be using the same account',
           }),
         );

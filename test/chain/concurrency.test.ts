@@ -44,6 +44,27 @@ describe('TFChain submissions', () => {
     expect((await chain.api.rpc.system.accountNextIndex(sender.identity.address)).toNumber()).toBe(startNonce + 20);
   });
 
+  it('resends what loses a nonce race to another connection of the same account, losing nothing', async () => {
+    // Two clients of one account on separate connections (a provider and the user's own tools) cannot share a
+    // nonce counter: their transactions collide in the pool (`1010: stale` / `Priority is too low`).
+    const sender = await freshAccount(chain, { balance: 100n * TFT });
+    const other = await createChainClient({ urls: [await testChainUrl()], signer: sender.identity });
+    try {
+      const startNonce = (await chain.api.rpc.system.accountNextIndex(sender.identity.address)).toNumber();
+      const recipients = Array.from({ length: 8 }, () => identityFromSeed(randomBytes(32), 'ed25519').address);
+      const amount = (i: number) => TFT + BigInt(i);
+      // each connection sends its four one after another, both at the same time
+      const sendAll = async (client: ChainClient, parity: number) => {
+        for (const [i, to] of recipients.entries()) if (i % 2 === parity) await client.transfer(to, amount(i));
+      };
+      await Promise.all([sendAll(sender.chain, 0), sendAll(other, 1)]);
+      expect(await Promise.all(recipients.map((r) => chain.getBalance(r)))).toEqual(recipients.map((_, i) => amount(i)));
+      expect((await chain.api.rpc.system.accountNextIndex(sender.identity.address)).toNumber()).toBe(startNonce + 8);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('fails over from a dead endpoint to the next one in the list', async () => {
     const dead = `ws://127.0.0.1:${await freePort()}`;
     const live = await testChainUrl();
