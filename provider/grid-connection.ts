@@ -165,6 +165,10 @@ export async function createGridConnection(config: ProviderConfig): Promise<Grid
       },
       nameContractId: async (name) => (await chain.getContractIdByName(name)) ?? 0,
       listNodes: () => listNodes(chain),
+      twinNodeIds: async () => {
+        const ids = (await chain.getTwinActiveContracts(twinId)).flatMap((c) => (c.type === 'node' ? [c.nodeId] : []));
+        return [...new Set(ids)].sort((a, b) => a - b);
+      },
       farmFreePublicIps: async (farmId) => (await chain.getFreePublicIps(farmId)).length,
     },
     async node(nodeId) {

@@ -114,13 +114,16 @@ async function nameContractRelease(o: Record<string, unknown>, runtime: Provider
 }
 
 /**
- * Another live gateway-name-proxy workload of this twin with the same name, on any gateway node (one with a domain),
- * described for the log; undefined when there is none. Nodes that do not answer are skipped.
+ * Another live gateway-name-proxy workload of this twin with the same name, on a gateway node (one with a domain)
+ * where the twin has an active node contract, described for the log; undefined when there is none. Only those
+ * nodes are asked: a grid has many gateways, most unrelated (or unreachable), and each silent one costs an RMB
+ * timeout. Nodes that do not answer are skipped.
  */
 async function otherNameUser(o: Record<string, unknown>, runtime: ProviderRuntime): Promise<string | undefined> {
   const name = String(o.subdomain ?? '');
   const self = { node: Number(o.node), contract: Number(o.contractId), workload: String(o.name ?? '') };
-  const gateways = (await runtime.deps.chain.listNodes()).filter((n) => n.publicConfig?.domain);
+  const mine = new Set(await runtime.deps.chain.twinNodeIds());
+  const gateways = (await runtime.deps.chain.listNodes()).filter((n) => n.publicConfig?.domain && mine.has(n.nodeId));
   for (const n of gateways) {
     let deployments;
     try {
