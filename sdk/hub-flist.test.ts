@@ -35,8 +35,8 @@ describe('HubFlist (sdk)', () => {
   });
 
   it('takes an explicit base name, repo and docker host', async () => {
-    const fl = new HubFlist('b', { image: 'x:1', hubUrl: 'http://h', repo: 'me', baseName: 'web', dockerHost: 'unix:///tmp/d.sock' });
+    const fl = new HubFlist('b', { image: 'x:1', hubUrl: 'http://h', repo: 'me', baseName: 'web', dockerHost: 'tcp://127.0.0.1:2375' });
     expect(await out(fl.flistName)).toBe(`web-${'e5'.repeat(6)}`);
-    expect(registered.find((r) => r.name === 'b')!.inputs).toMatchObject({ repo: 'me', baseName: 'web', dockerHost: 'unix:///tmp/d.sock' });
+    expect(registered.find((r) => r.name === 'b')!.inputs).toMatchObject({ repo: 'me', baseName: 'web', dockerHost: 'tcp://127.0.0.1:2375' });
   });
 });

@@ -1,4 +1,6 @@
 /** `tfgrid local status` (issue 7): the hub's flists in the JSON form and the text table, and what examples get from them. */
+import * as os from 'os';
+import * as path from 'path';
 import { describeGrid, formatStatus } from './status';
 import { gridStackConfig } from './example-runner';
 import type { GridState } from './state';
@@ -6,7 +8,7 @@ import type { GridState } from './state';
 const base: GridState = {
   version: 1,
   prefix: 'tfgq1',
-  dir: '/tmp/tfg-status',
+  dir: path.join(os.tmpdir(), 'tfg-status'),
   backend: 'linux',
   backendReason: 'root on Linux',
   phase: 'running',

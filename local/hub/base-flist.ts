@@ -19,6 +19,9 @@ import { runCommand } from '../../node/backends/machine/host-command';
 /** Debian's busybox-static path. */
 export const BUSYBOX = '/bin/busybox';
 
+/** PATH inside the hub's flists (their `.startup.toml` env). */
+export const FLIST_PATH = '/usr/sbin:/usr/bin:/sbin:/bin';
+
 /**
  * `/usr/bin/wget` in the base flist: `-T SEC`, `-TSEC`, `--timeout SEC` and `--timeout=SEC` become a busybox
  * `timeout` around busybox wget (the whole run, where GNU wget bounds each read); SEC 0 means none, as in wget.
@@ -93,6 +96,6 @@ export async function buildBaseRootfs(dest: string, opts: { busybox?: string } =
   await fs.writeFile(path.join(dest, 'etc/hosts'), '127.0.0.1 localhost\n');
   await fs.writeFile(path.join(dest, 'var/www/index.html'), 'hello from the tfgrid base flist\n');
   // Serves /var/www on :80 and stays up; machines with their own entrypoint replace this.
-  await fs.writeFile(path.join(dest, '.startup.toml'), startupToml('/bin/sh -c "httpd -p 80 -h /var/www; exec sleep 2147483647"', { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' }));
+  await fs.writeFile(path.join(dest, '.startup.toml'), startupToml('/bin/sh -c "httpd -p 80 -h /var/www; exec sleep 2147483647"', { PATH: FLIST_PATH }));
   return dest;
 }

@@ -11,7 +11,8 @@ import * as path from 'path';
 import * as tls from 'tls';
 import { promisify } from 'util';
 import { describeWithTools } from '../../test/helpers/require-tools';
-import { buildTlsServerRootfs, sharedLibraries, OPENSSL, TLS_SERVER_PAGE } from './tls-flist';
+import { buildTlsServerRootfs, sharedLibraries, OPENSSL, TLS_SERVER_ENTRY, TLS_SERVER_PAGE } from './tls-flist';
+import { FLIST_PATH } from './base-flist';
 
 const execFileAsync = promisify(execFile);
 
@@ -77,10 +78,10 @@ describeWithTools(['openssl', 'busybox', 'ldd', 'chroot', 'unshare'], { root: tr
     expect(libs.some((l) => /libssl\.so/.test(l))).toBe(true);
     expect(libs.some((l) => /ld-linux/.test(l))).toBe(true);
     for (const lib of libs) expect((await fs.stat(path.join(root, lib))).isFile()).toBe(true);
-    const { stdout } = await execFileAsync('chroot', [root, '/usr/bin/openssl', 'version']);
+    const { stdout } = await execFileAsync('chroot', [root, 'openssl', 'version'], { env: { PATH: FLIST_PATH } });
     expect(stdout).toMatch(/^OpenSSL 3\./);
     const startup = await fs.readFile(path.join(root, '.startup.toml'), 'utf8');
-    expect(startup).toContain('name = "/usr/bin/tls-server"');
+    expect(startup).toContain(`name = "${TLS_SERVER_ENTRY}"`);
     const { stdout: du } = await execFileAsync('du', ['-sm', root]);
     expect(Number(du.split(/\s/)[0])).toBeLessThan(40); // busybox + openssl + libc, no more
   });
@@ -88,8 +89,8 @@ describeWithTools(['openssl', 'busybox', 'ldd', 'chroot', 'unshare'], { root: tr
   it('serves the page over TLS with its own certificate for TLS_DOMAIN, published as /cert.pem', async () => {
     const port = 20000 + (process.pid % 20000);
     let log = '';
-    const server = spawn('unshare', ['--uts', 'chroot', root, '/bin/sh', '-c', 'hostname web1 && exec /usr/bin/tls-server'], {
-      env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', TLS_DOMAIN: 'site.test,alt.test', TLS_PORT: `127.0.0.1:${port}` },
+    const server = spawn('unshare', ['--uts', 'chroot', root, '/bin/sh', '-c', `hostname web1 && exec ${TLS_SERVER_ENTRY}`], {
+      env: { PATH: FLIST_PATH, TLS_DOMAIN: 'site.test,alt.test', TLS_PORT: `127.0.0.1:${port}` },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     server.stdout?.on('data', (c: Buffer) => (log += c.toString()));
@@ -133,12 +134,12 @@ describeWithTools(['openssl', 'busybox', 'ldd', 'chroot', 'unshare'], { root: tr
     const script = [
       'ip link set lo up',
       'hostname app',
-      '/usr/bin/tls-server &',
-      'i=0; until echo | openssl s_client -connect 127.0.0.1:443 -servername app >/tmp/hello.txt 2>/dev/null; do i=$((i+1)); [ $i -gt 100 ] && exit 3; sleep 0.1; done',
-      'openssl x509 -noout -subject -ext subjectAltName < /tmp/hello.txt',
+      'tls-server &',
+      'i=0; until echo | openssl s_client -connect 127.0.0.1:443 -servername app > hello.txt 2>/dev/null; do i=$((i+1)); [ $i -gt 100 ] && exit 3; sleep 0.1; done',
+      'openssl x509 -noout -subject -ext subjectAltName < hello.txt',
     ].join('\n');
     const { stdout } = await execFileAsync('unshare', ['--net', '--uts', '--pid', '--fork', '--kill-child', 'chroot', root, '/bin/sh', '-c', script], {
-      env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
+      env: { PATH: FLIST_PATH },
       timeout: 30_000,
       killSignal: 'SIGKILL',
     });

@@ -22,7 +22,7 @@ import * as path from 'path';
 import { ZosError } from '../../protocol/common/errors';
 import { startupToml } from '../../node/backends/flist/docker-image';
 import { runCommand } from '../../node/backends/machine/host-command';
-import { buildBaseRootfs } from './base-flist';
+import { buildBaseRootfs, FLIST_PATH } from './base-flist';
 
 /** Debian's openssl binary (package `openssl`). */
 export const OPENSSL = '/usr/bin/openssl';
@@ -31,6 +31,9 @@ export const OPENSSL = '/usr/bin/openssl';
 export const TLS_SERVER_FLIST = { repo: 'tf', name: 'tls-server' } as const;
 
 /** The default page, `/index.html` (`<host>` is the machine's hostname at start). */
+/** The server's start script inside the flist (its `.startup.toml` entry). */
+export const TLS_SERVER_ENTRY = '/usr/bin/tls-server';
+
 export const TLS_SERVER_PAGE = 'hello over TLS from <host>';
 
 // Only what `req -x509` needs: without a config file openssl 3 refuses to make a certificate. CA:true so that
@@ -107,7 +110,7 @@ export async function buildTlsServerRootfs(dest: string, opts: { openssl?: strin
   await fs.mkdir(path.join(dest, 'usr/lib/ssl'), { recursive: true });
   await fs.writeFile(path.join(dest, 'usr/lib/ssl/openssl.cnf'), OPENSSL_CNF);
   await fs.mkdir(path.join(dest, 'etc/tls'), { recursive: true, mode: 0o700 });
-  await fs.writeFile(path.join(dest, 'usr/bin/tls-server'), START_SCRIPT, { mode: 0o755 });
-  await fs.writeFile(path.join(dest, '.startup.toml'), startupToml('/usr/bin/tls-server', { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' }));
+  await fs.writeFile(path.join(dest, TLS_SERVER_ENTRY), START_SCRIPT, { mode: 0o755 });
+  await fs.writeFile(path.join(dest, '.startup.toml'), startupToml(TLS_SERVER_ENTRY, { PATH: FLIST_PATH }));
   return dest;
 }
