@@ -13,6 +13,7 @@ import type { GridState } from '../../local/grid/state';
 import { CGROUP_ROOT, machineNames } from '../../node/backends/machine/linux';
 import { describeWithTools } from '../helpers/require-tools';
 import { ensureE2eGrid, runE2eExample } from './shared-grid';
+import { gridMachine } from '../helpers/grid-machine';
 
 jest.setTimeout(300_000);
 
@@ -31,26 +32,11 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** runc's view of one machine of grid node `index` (1-based), addressed by the workload id the node reports. */
+/** runc's view of one machine of grid node `index` (1-based), plus its memory cgroup. */
 function machineOn(grid: GridState, index: number, machineId: string) {
-  const node = grid.nodes[index - 1];
-  const prefix = nodePrefix(grid.prefix, node.index);
-  const names = machineNames(prefix);
-  const root = path.join(node.dataDir, 'machines', 'runc');
-  const container = names.container(machineId);
-  const runc = (...args: string[]) => execFileSync('runc', ['--root', root, ...args], { encoding: 'utf8', stdio: 'pipe', timeout: 30_000 });
-  return {
-    container,
-    exec: (...cmd: string[]) => runc('exec', container, ...cmd),
-    status: (): string => {
-      try {
-        return (JSON.parse(runc('state', container)) as { status: string }).status;
-      } catch {
-        return 'gone';
-      }
-    },
-    memoryCgroup: path.join(CGROUP_ROOT, 'memory', names.cgroupParent, container),
-  };
+  const m = gridMachine(grid, index, machineId);
+  const names = machineNames(nodePrefix(grid.prefix, grid.nodes[index - 1].index));
+  return { ...m, memoryCgroup: path.join(CGROUP_ROOT, 'memory', names.cgroupParent, m.container) };
 }
 
 describeWithTools(['runc', 'ip', 'wireguard-go', 'wg', 'losetup', 'mkfs.ext4'], { root: true })('linux backends through examples/backends-proof', () => {
