@@ -5,13 +5,14 @@
  * @module
  */
 import type { Command } from 'commander';
-import { InputError } from '../../protocol/common/errors';
+import { InputError, TfgridError } from '../../protocol/common/errors';
 import { createLineLogger } from '../../protocol/common/log';
 import { resetLocalGrid, startLocalGrid, stopLocalGrid, type BackendChoice } from './grid';
 import { createProgressSink } from './progress-sink';
 import { defaultGridDir, readState } from './state';
 import { describeGrid, formatStatus, readLogs } from './status';
-import { runExample, type ExampleMode } from './example-runner';
+import { projectName, runExample, SECRET_CONFIG_KEYS, type ExampleMode } from './example-runner';
+import { qualifyConfigKey, setStackConfig, stackConfigPath } from './stack-config-file';
 import * as path from 'path';
 
 function parseIntOption(name: string, min: number, max: number) {
@@ -116,20 +117,25 @@ export function registerGridVerbs(local: Command): void {
     .option('--refresh', 'read every resource back from the grid')
     .option('--destroy', 'delete everything the stack holds')
     .option('--stack <name>', 'stack name', 'dev')
-    .option('-c, --config <key=value...>', 'extra stack config')
+    .option('-c, --config <key=value...>', 'stack config, saved in <program-dir>/Pulumi.<stack>.yaml as `pulumi config set` does (tfgrid:mnemonic only for this run)')
+    .option('--json', 'print {via, ok, steps, outputs, errors, configFile} as JSON on stdout (secret outputs as "[secret]")')
     .option(...dirOption)
-    .action(async (programDir: string, o: { preview?: boolean; refresh?: boolean; destroy?: boolean; stack: string; config?: string[]; dir?: string }) => {
+    .action(async (programDir: string, o: { preview?: boolean; refresh?: boolean; destroy?: boolean; stack: string; config?: string[]; json?: boolean; dir?: string }) => {
       const state = readState(o.dir ?? defaultGridDir());
       if (!state || !describeGrid(state).running) throw new InputError('the local grid is not running', { fix: 'run `tfgrid local up` first' });
       const mode: ExampleMode = o.destroy ? 'destroy' : o.refresh ? 'refresh' : o.preview ? 'preview' : 'up';
+      const dir = path.resolve(programDir);
       const config: Record<string, string> = {};
       for (const kv of o.config ?? []) {
         const i = kv.indexOf('=');
         if (i <= 0) throw new InputError(`--config ${kv}: expected key=value`, { path: '--config' });
-        config[kv.slice(0, i)] = kv.slice(i + 1);
+        config[qualifyConfigKey(projectName(dir), kv.slice(0, i))] = kv.slice(i + 1);
       }
+      // As `pulumi up -c` does: the values are saved in the stack's file before the run; secrets stay out of it.
+      const saved = Object.fromEntries(Object.entries(config).filter(([k]) => !(SECRET_CONFIG_KEYS as readonly string[]).includes(k)));
+      const configFile = Object.keys(saved).length > 0 ? setStackConfig(dir, o.stack, saved) : stackConfigPath(dir, o.stack);
       const progress = createProgressSink(process.stderr);
-      const dir = path.resolve(programDir);
+      if (Object.keys(saved).length > 0) progress.done(`config: ${Object.keys(saved).join(', ')} saved in ${configFile}`);
       progress.update(`${mode} ${dir}`);
       const r = await runExample({ programDir: dir, grid: state, mode, stack: o.stack, config });
       progress.done(
@@ -137,15 +143,28 @@ export function registerGridVerbs(local: Command): void {
           ? `${mode} through the Pulumi CLI`
           : `${mode} through the test engine (no \`pulumi\` binary on PATH; DESIGN.md §5)`,
       );
-      for (const s of r.steps) out(`  ${s.op.padEnd(8)} ${s.type.replace('pulumi-nodejs:dynamic/', '')} ${s.name}`);
-      if (!r.ok) {
-        throw new InputError(`${mode} of ${dir} failed:\n  ${r.errors.join('\n  ')}`, { fix: 'see `tfgrid local logs` and the messages above' });
+      const outputs = Object.fromEntries(Object.entries(r.outputs).map(([k, v]) => [k, r.secretOutputs.includes(k) ? '[secret]' : v]));
+      if (o.json) {
+        out(JSON.stringify({ via: r.via, ok: r.ok, mode, steps: r.steps, outputs: mode === 'destroy' ? {} : outputs, errors: r.errors, configFile }, null, 2));
+      } else {
+        for (const s of r.steps) out(`  ${s.op.padEnd(8)} ${s.type.replace('pulumi-nodejs:dynamic/', '')} ${s.name}`);
       }
-      if (mode !== 'destroy' && mode !== 'preview') {
+      if (!r.ok) {
+        throw new TfgridError(`${mode} of ${dir} failed:\n  ${r.errors.join('\n  ')}`, { fix: deployFailureFix(r.errors, dir) });
+      }
+      if (!o.json && mode !== 'destroy' && mode !== 'preview') {
         out('Outputs:');
-        for (const [k, v] of Object.entries(r.outputs)) {
-          out(`  ${k}: ${r.secretOutputs.includes(k) ? '[secret]' : JSON.stringify(v)}`);
-        }
+        for (const [k, v] of Object.entries(outputs)) out(`  ${k}: ${r.secretOutputs.includes(k) ? v : JSON.stringify(v)}`);
       }
     });
+}
+
+/** The next step after a failed deploy: the program's own failure, or what the grid did. */
+export function deployFailureFix(errors: string[], dir: string): string {
+  const text = errors.join('\n');
+  if (/Cannot find module/.test(text)) {
+    return `the program's modules resolve from ${dir}: run \`npm install\` there (the test engine also needs @swc-node/register for TypeScript)`;
+  }
+  if (/^program output/m.test(text)) return "fix the program: its own output is above";
+  return 'the node\'s text is at the end of each error; `tfgrid local logs node<i>` shows what the node did';
 }
