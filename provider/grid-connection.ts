@@ -15,6 +15,7 @@ import { createChainTwinDirectory } from '../protocol/rmb/twin-directory';
 import { hashDeployment, parseDeployment, signDeployment, deploymentToWire, type Deployment } from '../protocol/zos';
 import { NETWORK_URLS, requireMnemonic, type ProviderConfig } from './config';
 import type { ChainNodeInfo, ContractOp, CoordinatorDeps, NodeApi, WireDeployment, WireWorkload } from './deps';
+import { readLocalGrid } from './local-grid';
 import { defaultDepsParts, type GridConnection } from './runtime';
 
 /** JSON-safe copy: bigints (u64 sizes, ids) become numbers; they stay below 2^53 for real grids. */
@@ -102,31 +103,12 @@ async function listNodes(chain: ChainClient): Promise<ChainNodeInfo[]> {
   return out;
 }
 
-interface LocalGridInfo {
-  chainUrl?: string;
-  relayUrl?: string;
-  mnemonic?: string;
-}
-
-/** The local grid's URLs and user, from its state file, when it is up. */
-function localGrid(): LocalGridInfo {
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const state = require('../local/grid/state') as typeof import('../local/grid/state');
-    const s = state.readState(state.defaultGridDir());
-    if (!s) return {};
-    return { chainUrl: s.chain?.url, relayUrl: s.relay?.url, mnemonic: s.user?.mnemonic };
-  } catch {
-    return {};
-  }
-}
-
 /** Connects chain + relay for `config` and returns the coordinator's dependencies. */
 export async function createGridConnection(config: ProviderConfig): Promise<GridConnection> {
   let { chainUrls, relayUrls, mnemonic } = config;
   if (config.network === 'local') {
     // Defaults only: URLs given in config or the environment win over the local grid's state file.
-    const local = localGrid();
+    const local = readLocalGrid();
     const same = (a: string[], b: string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
     if (local.chainUrl && same(chainUrls, NETWORK_URLS.local.chain)) chainUrls = [local.chainUrl];
     if (local.relayUrl && same(relayUrls, NETWORK_URLS.local.relay)) relayUrls = [local.relayUrl];

@@ -7,18 +7,15 @@
  * @module
  */
 import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
 import { z } from 'zod';
 import { InputError } from '../../protocol/common/errors';
+import { statePath } from '../../provider/local-grid';
 import { processRecordSchema } from './supervisor';
 
 export const STATE_VERSION = 1;
 
-/** Where the grid lives unless told otherwise: `$TFGRID_LOCAL_DIR`, else `~/.tfgrid/local`. */
-export function defaultGridDir(): string {
-  return process.env.TFGRID_LOCAL_DIR ?? path.join(os.homedir(), '.tfgrid', 'local');
-}
+// The directory and file name live with the provider, which reads the grid's endpoints without importing local/.
+export { defaultGridDir, statePath } from '../../provider/local-grid';
 
 const publicIpSchema = z.object({ ip: z.string(), gateway: z.string() });
 
@@ -92,10 +89,6 @@ export const gridStateSchema = z.object({
   user: z.object({ mnemonic: z.string(), twinId: z.number().int().optional() }).optional(),
 });
 export type GridState = z.infer<typeof gridStateSchema>;
-
-export function statePath(dir: string): string {
-  return path.join(dir, 'state.json');
-}
 
 /** The grid's state, or undefined when none was written. A malformed file is an InputError naming it. */
 export function readState(dir: string): GridState | undefined {
