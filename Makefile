@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 JEST_ARGS ?=
 
-.PHONY: help setup build typecheck test quickstart schema bench clean grid-up grid-down grid-status grid-logs grid-reset
+.PHONY: help setup build package typecheck test quickstart schema bench clean grid-up grid-down grid-status grid-logs grid-reset
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -13,6 +13,9 @@ setup: ## install system packages (root on Debian) and npm dependencies
 
 build: ## compile TypeScript into dist/
 	npx tsc -p tsconfig.json
+
+package: ## build the publishable SDK package (build/package) and pack it; prints the tarball's path last
+	node -r @swc-node/register scripts/package.ts
 
 typecheck: ## strict type check of the whole tree
 	npx tsc -p tsconfig.json --noEmit
@@ -27,7 +30,7 @@ bench: ## run the benchmarks in bench/ and print their reports
 	@for b in bench/*.bench.ts; do echo "== $$b"; node -r @swc-node/register $$b || exit 1; done
 
 clean:
-	rm -rf dist .jest-results.json
+	rm -rf dist build .jest-results.json
 
 quickstart: setup ## set up, local grid up, then deploy examples/web-app (Pulumi CLI if installed, else the test engine) and print its outputs
 	node bin/tfgrid local up
