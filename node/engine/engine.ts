@@ -115,6 +115,14 @@ export function gaveUpMessage(last: WorkloadFailure, failures: string[], windowM
   return `${last.message} (gave up after ${restarts} restart${restarts === 1 ? '' : 's'} within ${Math.round(windowMs / 1000)}s; failures: ${failures.join('; ')})`;
 }
 
+/**
+ * The error text a workload that died is failed with: the supervision's message, then the last lines it printed
+ * (`; console: …`), since the cause of a dead entrypoint is only there (issue 18.6).
+ */
+export function diedMessage(message: string, failed: WorkloadFailure): string {
+  return failed.console ? `${message}; console: ${failed.console}` : message;
+}
+
 export interface Statistics {
   total: Capacity;
   used: Capacity;
@@ -568,7 +576,7 @@ export function createEngine(deps: EngineDeps, opts: EngineOptions): Engine {
         log.warn('workload died', { twin, contract: contract.toString(), workload: w.name, err: failed.message });
         const message = await supervise(ctx, mgr, vs[i].data, failed);
         if (message === undefined) continue;
-        write(twin, contract, { ...w, result: { created: nowSec(), state: 'error', message, data: null } }, vs[i].data);
+        write(twin, contract, { ...w, result: { created: nowSec(), state: 'error', message: diedMessage(message, failed), data: null } }, vs[i].data);
       }
     }
     // forget workloads that are no longer ok (deleted, paused, failed): a later life starts with a clean count

@@ -19,13 +19,15 @@ const ALICE = 7;
 
 /**
  * The sim backend plus `end(id, …)`: the machine stops on its own, as an OOM kill or exit would. `restart` starts it
- * again (counted per id) unless `failRestart` is set; machines named in `dieOnRun` die again on every start.
+ * again (counted per id) unless `failRestart` is set; machines named in `dieOnRun` die again on every start;
+ * `print` writes to a machine's console (empty otherwise).
  */
 function dyingMachines(inner: MachineBackend) {
   const ended = new Map<string, MachineStatus>();
   const dieOnRun = new Map<string, Omit<MachineStatus, 'id'>>();
   const specs = new Map<string, MachineSpec>();
   const restarts = new Map<string, number>();
+  const printed = new Map<string, string>();
   let failRestart: string | undefined;
   const dieIfAsked = (id: string) => {
     const die = dieOnRun.get(specs.get(id)?.name ?? '');
@@ -51,6 +53,8 @@ function dyingMachines(inner: MachineBackend) {
       dieIfAsked(id);
       return st;
     },
+    // what the machine printed, as the test says (the sim's own transition lines are not a console)
+    logs: async (id) => printed.get(id) ?? '',
     async remove(id) {
       ended.delete(id);
       await inner.remove(id);
@@ -59,6 +63,8 @@ function dyingMachines(inner: MachineBackend) {
   return {
     backend,
     end: (id: string, st: Omit<MachineStatus, 'id'>) => ended.set(id, { id, ...st }),
+    /** Appends to the machine's console. */
+    print: (id: string, text: string) => printed.set(id, (printed.get(id) ?? '') + text),
     /** Machines named `name` die as soon as they are started (and restarted). */
     dieOnRun: (name: string, st: Omit<MachineStatus, 'id'>) => dieOnRun.set(name, st),
     restarts: (id: string) => restarts.get(id) ?? 0,
@@ -273,6 +279,22 @@ describe('machine supervision: bounded restarts (zosbase vm monitor)', () => {
     // an error workload is never restarted again
     await node.engine.checkHealth();
     expect(node.machines.restarts(wid)).toBe(3);
+  });
+
+  it("ends the error with the last lines of the machine's console, where the cause of a dead entrypoint is", async () => {
+    node = await startNode(0);
+    node.machines.dieOnRun('vm', EXIT1);
+    const wid = `${ALICE}-6-vm`;
+    node.machines.print(wid, 'runc run failed: unable to start container process: exec: "/sbin/zinit": stat /sbin/zinit: no such file or directory\n');
+    await deploy(node, 6n);
+    for (let i = 0; i < 5; i++) {
+      await node.engine.checkHealth();
+      node.machines.print(wid, 'runc run failed: unable to start container process: exec: "/sbin/zinit": stat /sbin/zinit: no such file or directory\n');
+    }
+    expect(results(node.engine, 6n).vm).toBe(
+      `error: vm is not running: machine exited with code 1 (gave up after 3 restarts within 120s; failures: ${Array(4).fill('machine exited with code 1').join('; ')}); ` +
+        'console: runc run failed: unable to start container process: exec: "/sbin/zinit": stat /sbin/zinit: no such file or directory',
+    );
   });
 
   it('takes the limit and window from the options', async () => {

@@ -75,13 +75,20 @@ describeWithTools(['runc', 'ip', 'wireguard-go', 'busybox', 'mkfs.ext4', 'losetu
     const wid = await deploy(60n, counting('exit 1'));
     const final = await superviseUntilFailed(60n, 40);
     const failures = Array(4).fill('machine exited with code 1').join('; ');
-    expect(final).toBe(`error: vm is not running: machine exited with code 1 (gave up after 3 restarts within 120s; failures: ${failures})`);
+    expect(final).toBe(`error: vm is not running: machine exited with code 1 (gave up after 3 restarts within 120s; failures: ${failures}); console: starts=1 | starts=2 | starts=3 | starts=4`);
     expect(await startsIn(wid)).toEqual(['starts=1', 'starts=2', 'starts=3', 'starts=4']);
     expect((await backends.machine.status(wid))?.restarts).toBe(3);
     // an error workload stays down
     await engine.checkHealth();
     expect((await backends.machine.status(wid))?.state).toBe('exited');
     expect(await startsIn(wid)).toHaveLength(4);
+  });
+
+  it("fails a machine whose entrypoint does not exist with runc's own text from its console", async () => {
+    await deploy(63n, '/sbin/zinit');
+    const final = await superviseUntilFailed(63n, 40);
+    expect(final).toMatch(/^error: vm is not running: machine exited with code 1 \(gave up after 3 restarts within 120s; failures: [^)]*\); console: .*/);
+    expect(final).toContain('stat /sbin/zinit: no such file or directory');
   });
 
   it('does not restart a paused machine; once resumed it is supervised again', async () => {

@@ -68,6 +68,11 @@ export interface WorkloadFailure {
   reason: string;
   /** True when starting it again may help (an exit); false when it would fail the same way (an OOM kill). */
   restartable: boolean;
+  /**
+   * The last lines the workload printed (a machine's console, one line, ` | ` between lines), where the cause of a
+   * death usually is; the engine ends the final error message with it. Empty or absent: nothing printed.
+   */
+  console?: string;
 }
 
 /** An update the node refused; the workload keeps running with its old config (zosbase `provision.UnChanged`). */

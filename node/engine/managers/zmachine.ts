@@ -6,6 +6,7 @@
  */
 import type { MachineMount } from '../../backends/machine/machine';
 import { rootSize } from '../../../protocol/zos/types/zmachine';
+import { consoleTail } from '../../backends/machine/console-tail';
 import { big, type Manager, type ManagerContext, type WorkloadFailure } from './manager';
 
 interface ZMachineData {
@@ -182,7 +183,13 @@ export const zmachineManager: Manager = {
     if (!st || (st.state !== 'oom-killed' && st.state !== 'exited')) return undefined;
     // ZOS restarts a VM that stopped (vm monitor). A ZOS VM never stops for exceeding its memory (the guest's own
     // OOM killer acts inside it); our container is killed whole by its memory cgroup, and would be again: final.
-    return { message: machineDiedMessage(st.state, st.reason, st.exitCode), reason: machineDiedReason(st.state, st.reason, st.exitCode), restartable: st.state === 'exited' };
+    const console = consoleTail(await ctx.backends.machine.logs(ctx.wid, 16 * 1024).catch(() => ''));
+    return {
+      message: machineDiedMessage(st.state, st.reason, st.exitCode),
+      reason: machineDiedReason(st.state, st.reason, st.exitCode),
+      restartable: st.state === 'exited',
+      console,
+    };
   },
   async restart(ctx) {
     await ctx.backends.machine.restart(ctx.wid);
