@@ -167,6 +167,10 @@ interface Plan {
   next?: WireDeployment;
   /** Workloads whose final state we wait for: name → version. */
   touched: Map<string, number>;
+  /** Workloads of the deployment this version removes: we wait until the node has dropped them. */
+  removed: Set<string>;
+  /** Requests for the next flush (the add of a workload this version removes). */
+  deferred: Pending[];
   action: 'none' | 'create' | 'update' | 'cancel';
   chainOps: ContractOp[];
   extraOps: { op: ContractOp; owner: Pending }[];
@@ -276,7 +280,7 @@ export function createCoordinator(deps: CoordinatorDeps, opts: CoordinatorOption
   async function plan(tw: number, node: number, group: string, pending: Pending[]): Promise<Plan> {
     const key = keyOf(node, group);
     const api = await deps.node(node);
-    const p: Plan = { key, node, group, api, pending, touched: new Map(), action: 'none', chainOps: [], extraOps: [], publicIps: 0 };
+    const p: Plan = { key, node, group, api, pending, touched: new Map(), removed: new Set(), deferred: [], action: 'none', chainOps: [], extraOps: [], publicIps: 0 };
     const contractId = pending.find((x) => x.req.contractId)?.req.contractId;
     p.before = await load(node, group, contractId);
     if (!p.before && contractId && pending.every((x) => x.req.op.kind === 'remove')) {
@@ -293,12 +297,23 @@ export function createCoordinator(deps: CoordinatorDeps, opts: CoordinatorOption
     const version = isNew ? 0 : p.before!.version + 1;
     const workloads = (p.before?.workloads ?? []).map((w) => ({ ...w }));
     let publicIpsWanted = 0;
+    const removedNow = new Set<string>();
     for (const item of pending) {
       const op = item.req.op;
+      // A workload removed and added again in one version is an update of the old one for ZOS (zos-protocol.md
+      // §3.4), refused for zmachines: the add waits for the next version, sent once the node has removed it.
+      if (op.kind === 'upsert' && removedNow.has(op.workload.name)) {
+        p.deferred.push(item);
+        continue;
+      }
       for (const extra of item.req.extraChainOps ?? []) p.extraOps.push({ op: extra, owner: item });
       if (op.kind === 'remove') {
         const i = workloads.findIndex((w) => w.name === op.name);
-        if (i >= 0) workloads.splice(i, 1);
+        if (i >= 0) {
+          workloads.splice(i, 1);
+          removedNow.add(op.name);
+          if (p.before?.workloads.some((w) => w.name === op.name)) p.removed.add(op.name);
+        }
         p.touched.delete(op.name);
         continue;
       }
@@ -321,7 +336,7 @@ export function createCoordinator(deps: CoordinatorDeps, opts: CoordinatorOption
       else workloads.push(w);
       p.touched.set(spec.name, version);
     }
-    p.pending = pending.filter((x) => x.attempts >= 0);
+    p.pending = pending.filter((x) => x.attempts >= 0 && !p.deferred.includes(x));
     if (p.before) refuseMountedDiskGrowth(p, workloads);
     const changed = isNew ? workloads.length > 0 : workloads.length !== p.before!.workloads.length || p.touched.size > 0;
     if (!changed) return p;
@@ -469,10 +484,16 @@ export function createCoordinator(deps: CoordinatorDeps, opts: CoordinatorOption
     }
   }
 
-  /** Waits until every touched workload has a final state at its target version; returns them by name. */
+  /**
+   * Waits until every touched workload has a final state at its target version, and every removed one is gone from
+   * the node; returns the touched ones by name. ZOS drops a removed workload only when the update's job has run
+   * (zos-protocol.md §3.4), after the reply: until then the next version would see it, and an add of the same name
+   * would be an update (refused for zmachines), so a removal is only done once `get` no longer shows it.
+   */
   async function waitFinal(p: Plan): Promise<Map<string, WireWorkload>> {
     const out = new Map<string, WireWorkload>();
-    if (p.touched.size === 0) return out;
+    const gone = new Set<string>();
+    if (p.touched.size === 0 && p.removed.size === 0) return out;
     const deadline = deps.clock.now() + deployTimeoutMs;
     const contract = p.next!.contract_id;
     for (;;) {
@@ -491,19 +512,65 @@ export function createCoordinator(deps: CoordinatorDeps, opts: CoordinatorOption
           if (last) out.set(name, last);
         }
       }
-      if (out.size === p.touched.size) {
-        deps.progress.done(`node ${p.node}: deployment ${contract} v${p.next!.version} applied (${[...out.values()].map((w) => `${w.type} "${w.name}" ${w.result?.state}`).join(', ')})`);
+      for (const name of p.removed) {
+        const w = d.workloads.find((x) => x.name === name);
+        if (!w || w.result?.state === 'deleted') gone.add(name);
+        else if (d.version >= p.next!.version && removalFailed(p, w)) {
+          throw new ZosError(`node ${p.node} deployment ${contract} v${p.next!.version}: removing workload "${name}" failed: ${w.result?.message ?? ''}`, {
+            node: p.node,
+            contract,
+            version: p.next!.version,
+            nodeMessage: w.result?.message ?? '',
+          });
+        }
+      }
+      if (out.size === p.touched.size && gone.size === p.removed.size) {
+        const removed = [...p.removed].map((n) => `"${n}" removed`);
+        deps.progress.done(`node ${p.node}: deployment ${contract} v${p.next!.version} applied (${[...[...out.values()].map((w) => `${w.type} "${w.name}" ${w.result?.state}`), ...removed].join(', ')})`);
         return out;
       }
-      const waiting = [...p.touched.keys()].filter((n) => !out.has(n));
-      deps.progress.update(`node ${p.node}: ${waiting.map((n) => `"${n}"`).join(', ')} waiting for ok (${Math.round((deps.clock.now() - (deadline - deployTimeoutMs)) / 1000)}s)`);
+      const waiting = [...[...p.touched.keys()].filter((n) => !out.has(n)).map((n) => `"${n}"`), ...[...p.removed].filter((n) => !gone.has(n)).map((n) => `"${n}" (removal)`)];
+      deps.progress.update(`node ${p.node}: ${waiting.join(', ')} waiting for the node (${Math.round((deps.clock.now() - (deadline - deployTimeoutMs)) / 1000)}s)`);
       if (deps.clock.now() >= deadline) {
-        const missing = [...p.touched.keys()].filter((n) => !out.has(n));
         throw new RmbError(
-          `node ${p.node} deployment ${contract} v${p.next!.version}: workloads ${missing.map((n) => `"${n}"`).join(', ')} not ready after ${Math.round(deployTimeoutMs / 1000)}s`,
+          `node ${p.node} deployment ${contract} v${p.next!.version}: workloads ${waiting.join(', ')} not done after ${Math.round(deployTimeoutMs / 1000)}s`,
           { node: p.node, contract, fix: 'raise tfgrid:deployTimeout or check the node (`tfgrid zos deployment get`)' },
         );
       }
+      await deps.sleep(pollMs);
+    }
+  }
+
+  /** A removed workload the node kept with a new `error` result: its deprovision failed (the node keeps it active). */
+  function removalFailed(p: Plan, w: WireWorkload): boolean {
+    if (w.result?.state !== 'error') return false;
+    const was = p.before?.workloads.find((x) => x.name === w.name)?.result;
+    return !was || was.state !== 'error' || was.created !== w.result.created || was.message !== w.result.message;
+  }
+
+  /**
+   * After a cancel: waits until the node has deprovisioned the deployment (it reacts to the chain's event), so what
+   * comes next (a replacement on the same IP, memory the old machines still hold) finds it gone. The contract is
+   * already cancelled: a node that does not answer, or is slow, only ends the wait (logged), never fails the delete.
+   */
+  async function waitCancelled(p: Plan): Promise<void> {
+    const contract = p.before!.contractId;
+    const deadline = deps.clock.now() + deployTimeoutMs;
+    for (;;) {
+      let d: WireDeployment;
+      try {
+        stats.nodeCalls++;
+        d = await p.api.get(contract);
+      } catch (err) {
+        if (!/deployment not found|deployment does not exist/.test(errorText(err))) deps.log.info('not waiting for the node to remove a cancelled deployment', { node: p.node, contract, message: errorText(err) });
+        return;
+      }
+      if (d.workloads.every((w) => w.result?.state === 'deleted')) return;
+      if (deps.clock.now() >= deadline) {
+        deps.log.warn('node still has a cancelled deployment', { node: p.node, contract, workloads: d.workloads.map((w) => w.name).join(',') });
+        return;
+      }
+      deps.progress.update(`node ${p.node}: deployment ${contract} cancelled, waiting for the node to remove it`);
       await deps.sleep(pollMs);
     }
   }
@@ -555,7 +622,10 @@ export function createCoordinator(deps: CoordinatorDeps, opts: CoordinatorOption
     }
     try {
       if (p.action === 'create' || p.action === 'update') await sendToNode(p);
-      if (p.action === 'cancel') stats.cancels++;
+      if (p.action === 'cancel') {
+        stats.cancels++;
+        await waitCancelled(p);
+      }
       const finals = p.action === 'create' || p.action === 'update' ? await waitFinal(p) : new Map<string, WireWorkload>();
       settle(p, tw, finals);
     } catch (err) {
@@ -594,6 +664,8 @@ export function createCoordinator(deps: CoordinatorDeps, opts: CoordinatorOption
     );
     await submitAll(plans);
     await Promise.all(plans.map((p) => flushPlan(tw, p)));
+    // after this flush's removals are gone from the nodes (flushPlan waited for them)
+    queue.push(...plans.flatMap((p) => p.deferred));
   }
 
   return {

@@ -54,8 +54,11 @@ export interface ProviderGrid {
   close(): Promise<void>;
 }
 
-/** Starts relay + 3 (or `nodes`) sim node runtimes on a fresh farm of the shared chain. About 5 s. */
-export async function startProviderGrid(opts: { nodes?: number } = {}): Promise<ProviderGrid> {
+/**
+ * Starts relay + 3 (or `nodes`) sim node runtimes on a fresh farm of the shared chain. About 5 s. `simDelayMs` makes
+ * every backend call of the nodes take that long (provisioning and removal as slow as on a real node).
+ */
+export async function startProviderGrid(opts: { nodes?: number; simDelayMs?: number } = {}): Promise<ProviderGrid> {
   const chain = await connectTestChain();
   const closers: (() => Promise<void> | void)[] = [() => chain.close()];
   const close = async () => {
@@ -81,6 +84,7 @@ export async function startProviderGrid(opts: { nodes?: number } = {}): Promise<
         node: { id: n.id, farmId: testGrid.farmId },
         resources: { cru: 8, mru: '32GiB', sru: '1TiB', hru: '2TiB' },
         shuffleGet: true, // real nodes return workloads in map order
+        sim: { delayMs: opts.simDelayMs ?? 0 },
         ...(i === 0 ? { publicConfig: { ipv4: `${publicIpv4}/24`, gw4: '185.69.0.1', domain } } : {}),
       });
       const rt = await createNodeRuntime(config, { chain });
