@@ -206,7 +206,8 @@ export function hostResolverFrom(config: NodeConfig): (fqdn: string) => Promise<
 
 /**
  * The real services of a Linux node (issue 5 + 9): 0-db on `config.zdb`, the gateway proxy whose backends in
- * a twin's private network are reached through that network's NR namespace (`createNetnsBridge`), FQDNs
+ * a twin's private network are reached through that network's NR namespace and all others through the node's
+ * host namespace (`gateway.listenNetns`, else `linux.hostNetns`; `createNetnsBridge`), FQDNs
  * checked against the grid DNS, certificates from the grid CA, name contracts from the chain; and the qsfs
  * daemon. With `gateway.listenNetns` the public listeners (80/443 by default) are bound in that namespace
  * and relayed to the proxy on 127.0.0.1. Everything is closed by the returned backends' `close`.
@@ -227,6 +228,8 @@ export async function createNodeServices(config: NodeConfig, chain: EngineChain,
       {
         runDir: g.runDir ?? `/run/tfgrid-${prefix}`,
         netnsFor: async (twin, name) => (await hosts.network.get(netIdOf(twin, name)))?.netns,
+        // Backends outside private networks are dialled on the node's own networks, as ZOS dials from its public namespace.
+        hostNetns: g.listenNetns ?? config.linux?.hostNetns,
       },
     );
     closers.push(() => bridge.close());

@@ -9,7 +9,7 @@ import { InputError, errorText } from '../protocol/common/errors';
 import { workloadKind } from './kinds';
 import { checkHubFlist, createHubFlist, deleteHubFlist, diffHubFlist, readHubFlist, updateHubFlist } from './resources/hub-flist';
 import { checkNetwork, createNetwork, deleteNetwork, diffNetwork, readNetwork, updateNetwork } from './resources/network';
-import { checkNodePicker, createNodePicker, diffNodePicker } from './resources/node-picker';
+import { checkNodePicker, createNodePicker, diffNodePicker, updateNodePicker } from './resources/node-picker';
 import { addConfigSource } from './runtime';
 import { PartialCreateError, checkWorkload, liveCheckWorkload, createWorkload, deleteWorkload, diffWorkloadLive, readWorkload, updateWorkload } from './workload-resource';
 
@@ -77,7 +77,7 @@ export async function read(type: string, id: string, props: Props): Promise<pulu
 export async function update(type: string, _id: string, olds: Props, news: Props): Promise<pulumi.dynamic.UpdateResult> {
   try {
     if (type === 'Network') return await updateNetwork(olds, news);
-    if (type === 'NodePicker') return { outs: { ...olds } };
+    if (type === 'NodePicker') return updateNodePicker(olds, news);
     if (type === 'HubFlist') return updateHubFlist(olds, news);
     const kind = workloadKind(type) ?? unknownType(type);
     return await updateWorkload(kind, olds, news);

@@ -10,6 +10,7 @@
  */
 import { z } from 'zod';
 import { TfgridError, ZosError, errorText } from '../protocol/common/errors';
+import { previousInputs, withCheckedInputs } from './checked-inputs';
 import type { ApplyResult } from './deployment-coordinator';
 import { stableJson } from './deployment-coordinator';
 import type { ContractOp, WireWorkload } from './deps';
@@ -102,6 +103,12 @@ export interface WorkloadKind<I extends CommonInputs> {
   driftReplaces?(olds: Record<string, unknown>, runtime: ProviderRuntime): Promise<string[]>;
   /** Outputs from the node's result data. */
   resultOutputs(data: unknown, inputs: I, prepared: Record<string, unknown>): Record<string, unknown>;
+  /**
+   * The part of the checked inputs `diff` compares, when not all of it: an input that only feeds a preview-time
+   * check (the network's node list a machine must be on) or a legacy shape of an input is mapped here, so that
+   * old and new inputs compare by what the workload actually uses. Applied to both sides; pure.
+   */
+  compareView?(inputs: Record<string, unknown>): Record<string, unknown>;
 }
 
 export interface DiffResult {
@@ -138,7 +145,7 @@ export function checkWorkload<I extends CommonInputs>(kind: WorkloadKind<I>, old
   const { value, failures } = validateInputs(kind.inputs, raw, kind.typeName, String(raw.name ?? '?'));
   if (failures.length > 0 || !value) return { inputs: news, failures };
   if (olds && kind.checkTransition && Object.keys(olds).length > 0 && !containsUnknown(value)) {
-    const prev = kind.inputs.safeParse(stripOutputs(kind, olds));
+    const prev = kind.inputs.safeParse(stripOutputs(kind, previousInputs(olds, inputKeys(kind as unknown as WorkloadKind<CommonInputs>)).inputs));
     if (prev.success) failures.push(...kind.checkTransition(prev.data as I, value as I, label(kind, value as I)));
   }
   const inputs: Record<string, unknown> = { ...(value as Record<string, unknown>) };
@@ -170,10 +177,33 @@ export async function liveCheckWorkload<I extends CommonInputs>(kind: WorkloadKi
   }
 }
 
-/** diff by ZOS update rules; `olds` are previous outputs (inputs are copied into outputs), `news` checked inputs. */
+/**
+ * Inputs with the schema's default for every key that is absent: an omitted optional input and its default are
+ * the same input (a preview whose inputs hold unknowns skips the parse that would fill them, and state written
+ * before a defaulted input existed lacks it).
+ */
+export function withDefaults(shape: Record<string, z.ZodTypeAny>, inputs: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...inputs };
+  for (const [k, schema] of Object.entries(shape)) {
+    if (out[k] !== undefined) continue;
+    const d = schema.safeParse(undefined);
+    if (d.success && d.data !== undefined) out[k] = d.data;
+  }
+  return out;
+}
+
+/**
+ * diff by ZOS update rules. `olds` are the previous outputs: the inputs compared are the checked inputs recorded
+ * in them (`__inputs`, provider/checked-inputs.ts), never an output. `news` are the new checked inputs; an
+ * unknown value in them (preview) differs from every known one, so the diff reports the possible change.
+ */
 export function diffWorkload<I extends CommonInputs>(kind: WorkloadKind<I>, olds: Record<string, unknown>, news: Record<string, unknown>): DiffResult {
   const keys = inputKeys(kind as unknown as WorkloadKind<CommonInputs>);
-  const changed = keys.filter((k) => k !== 'adoptContractId' && stableJson(olds[k] ?? null) !== stableJson(news[k] ?? null));
+  const shape = objectShape(kind.inputs) ?? {};
+  const view = (i: Record<string, unknown>) => (kind.compareView ? kind.compareView(withDefaults(shape, i)) : withDefaults(shape, i));
+  const before = view(previousInputs(olds, keys).inputs);
+  const after = view(news);
+  const changed = keys.filter((k) => k !== 'adoptContractId' && stableJson(before[k] ?? null) !== stableJson(after[k] ?? null));
   if (changed.length === 0) return { changes: false, replaces: [], deleteBeforeReplace: false };
   const forcing = new Set([...PLACEMENT, ...(kind.replaceOn ?? [])]);
   const replaces = kind.updatable ? changed.filter((k) => forcing.has(k)) : changed;
@@ -210,9 +240,10 @@ export function resourceId(inputs: CommonInputs): string {
   return `${inputs.node}/${inputs.deployment}/${inputs.name}`;
 }
 
-function outputsOf<I extends CommonInputs>(kind: WorkloadKind<I>, inputs: I, prepared: Record<string, unknown>, res: ApplyResult): Outputs<I> {
+/** Pure: the outputs of a created or updated workload (its inputs, allocations, result, and `__inputs`). */
+export function workloadOutputs<I extends CommonInputs>(kind: WorkloadKind<I>, inputs: I, prepared: Record<string, unknown>, res: Pick<ApplyResult, 'twinId' | 'contractId' | 'version' | 'workload'>): Outputs<I> {
   const w: WireWorkload | undefined = res.workload;
-  return {
+  return withCheckedInputs({
     ...inputs,
     ...prepared,
     ...kind.resultOutputs(w?.result?.data ?? null, inputs, prepared),
@@ -222,7 +253,7 @@ function outputsOf<I extends CommonInputs>(kind: WorkloadKind<I>, inputs: I, pre
     state: w?.result?.state ?? 'init',
     message: w?.result?.message ?? '',
     workloadId: `${res.twinId}-${res.contractId}-${inputs.name}`,
-  } as Outputs<I>;
+  } as Outputs<I>, inputs as Record<string, unknown>);
 }
 
 function parseInputs<I extends CommonInputs>(kind: WorkloadKind<I>, raw: Record<string, unknown>): I {
@@ -271,7 +302,7 @@ export async function createWorkload<I extends CommonInputs>(kind: WorkloadKind<
     throw err;
   }
   if (kind.afterCreateOps) prepared = { ...prepared, ...kind.afterCreateOps(res.extraContractIds) };
-  return { id: resourceId(inputs), outs: outputsOf(kind, inputs, prepared, res) };
+  return { id: resourceId(inputs), outs: workloadOutputs(kind, inputs, prepared, res) };
 }
 
 /** update: new data in place (the coordinator bumps the version only when the wire data changed). */
@@ -287,7 +318,7 @@ export async function updateWorkload<I extends CommonInputs>(kind: WorkloadKind<
     contractId: Number(olds.contractId) || undefined,
     label: label(kind, inputs),
   });
-  return { outs: outputsOf(kind, inputs, carried, res) };
+  return { outs: workloadOutputs(kind, inputs, carried, res) };
 }
 
 /** delete: remove the workload (the last one of a group cancels the contract), plus its extra contracts. */

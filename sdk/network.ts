@@ -4,7 +4,7 @@
  */
 import * as pulumi from '@pulumi/pulumi';
 import { toWorkloadName } from '../provider/inputs';
-import { NETWORK_SECRET_OUTPUTS, networkOutputDocs } from '../provider/resources/network';
+import { DEFAULT_NETWORK_RANGE, NETWORK_SECRET_OUTPUTS, networkOutputDocs } from '../provider/resources/network';
 import { makeShim } from '../provider/shim';
 import { MODULE, secretOpts, type ExpectNone, type Undeclared } from './placement';
 
@@ -21,6 +21,18 @@ export interface NetworkArgs {
   accessNode?: pulumi.Input<number>;
   mycelium?: pulumi.Input<boolean>;
   description?: pulumi.Input<string>;
+}
+
+/**
+ * What a machine joining the network passes to the provider: the network's identity and node list as the args
+ * give them, known at preview, never the network's outputs (which are unknown while it updates). See
+ * provider/resources/zmachine.ts.
+ */
+export interface NetworkMembership {
+  name: string;
+  ipRange: pulumi.Input<string>;
+  mycelium: pulumi.Input<boolean>;
+  nodes: pulumi.Input<pulumi.Input<number>[]>;
 }
 
 /** The provider's outputs (`networkOutputDocs`, also schema.json's): each is registered and declared below. */
@@ -68,9 +80,18 @@ export class Network extends pulumi.dynamic.Resource {
   /** `ok`, or the worst per-node state after a refresh. */
   declare readonly state: pulumi.Output<string>;
 
+  /** What a machine joining this network uses (from the args; machines also depend on the Network for order). */
+  readonly membership: NetworkMembership;
+
   constructor(name: string, args: NetworkArgs, opts?: pulumi.CustomResourceOptions) {
-    const props: Record<string, unknown> = {
+    const membership: NetworkMembership = {
       name: args.networkName ?? toWorkloadName(name),
+      ipRange: args.ipRange ?? DEFAULT_NETWORK_RANGE,
+      mycelium: args.mycelium ?? false,
+      nodes: args.nodes,
+    };
+    const props: Record<string, unknown> = {
+      name: membership.name,
       nodes: args.nodes,
       ipRange: args.ipRange,
       addWgAccess: args.addWgAccess,
@@ -80,6 +101,7 @@ export class Network extends pulumi.dynamic.Resource {
     };
     for (const k of OUTPUTS) props[k] = undefined;
     super(makeShim('Network'), name, props, secretOpts(opts, NETWORK_SECRET_OUTPUTS), MODULE, 'Network');
+    this.membership = membership;
   }
 }
 

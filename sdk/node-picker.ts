@@ -27,8 +27,8 @@ export interface NodeFilter {
 }
 
 /**
- * Picks a node once and keeps it: later `up`s never move your workloads; changing the filter replaces the
- * picker (visible in preview).
+ * Picks a node once and keeps it: later `up`s never move your workloads. A changed filter the node still
+ * satisfies keeps it (an update); one it no longer satisfies picks a new node (a replacement, named in preview).
  * @example
  * const node = new tfgrid.NodePicker("web-node", { cpu: 2, memory: "4GiB", publicIpv4: 1 }).nodeId;
  * const vm = new tfgrid.ZMachine("web", { node, network: net, flist, cpu: 2, memory: "4GiB" });
@@ -40,6 +40,10 @@ export class NodePicker extends pulumi.dynamic.Resource {
   declare readonly farmId: pulumi.Output<number>;
   /** The chosen node's gateway domain, or "". */
   declare readonly gatewayDomain: pulumi.Output<string>;
+  /** The chosen node's country as registered on the chain, or "". */
+  declare readonly nodeCountry: pulumi.Output<string>;
+  /** Whether the chosen node has a public IPv6. */
+  declare readonly nodeIpv6: pulumi.Output<boolean>;
 
   constructor(name: string, filter: NodeFilter, opts?: pulumi.CustomResourceOptions) {
     const props: Record<string, unknown> = { ...filter };

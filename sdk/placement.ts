@@ -5,6 +5,7 @@
  * @module
  */
 import * as pulumi from '@pulumi/pulumi';
+import { INPUTS_KEY } from '../provider/checked-inputs';
 import { toWorkloadName } from '../provider/inputs';
 
 /** Arguments every workload resource takes. */
@@ -68,9 +69,21 @@ export function withOutputs(inputs: Record<string, unknown>, outputs: readonly s
 export type Undeclared<R, K extends PropertyKey> = Exclude<K, keyof R>;
 export type ExpectNone<T extends never> = T;
 
-/** Options with our secret outputs added to the caller's. */
+/**
+ * Options with our secret outputs added to the caller's. `__inputs` (the checked inputs every resource records
+ * for its diff, provider/checked-inputs.ts) holds input values, some of them secret, so it is always secret.
+ */
 export function secretOpts(opts: pulumi.CustomResourceOptions | undefined, secrets: string[]): pulumi.CustomResourceOptions {
-  return { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), ...secrets] };
+  return { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), ...secrets, INPUTS_KEY] };
+}
+
+/** Options with `res` added to the caller's `dependsOn` (a list, one resource, or an Output of either). */
+export function dependOn(opts: pulumi.CustomResourceOptions | undefined, res: pulumi.Resource): pulumi.CustomResourceOptions {
+  const given = opts?.dependsOn;
+  if (given === undefined) return { ...opts, dependsOn: [res] };
+  if (Array.isArray(given)) return { ...opts, dependsOn: [...given, res] };
+  const list = pulumi.output(given as pulumi.Input<pulumi.Resource | pulumi.Resource[]>).apply((g) => [...(Array.isArray(g) ? g : [g]), res]);
+  return { ...opts, dependsOn: list };
 }
 
 /** The dynamic-resource module name: type tokens are `pulumi-nodejs:dynamic/tfgrid:<Type>`. */

@@ -42,7 +42,8 @@ describe('sdk classes', () => {
     const vmReg = registered.find((r) => r.name === 'web')!;
     expect(vmReg.type).toBe('pulumi-nodejs:dynamic/tfgrid:ZMachine');
     expect(vmReg.inputs.deployment).toBe('proj.dev');
-    expect(vmReg.inputs.network).toEqual({ name: 'net', subnets: { '1': '10.20.2.0/24' } });
+    // The network's identity from its args, never its outputs (issue 22); the Network is a dependency by option.
+    expect(vmReg.inputs.network).toEqual({ name: 'net', ipRange: '10.20.0.0/16', mycelium: false, nodes: [1] });
     expect(vmReg.inputs.mounts).toEqual([{ name: 'data_disk', node: 1, deployment: 'proj.dev', mountpoint: '/data' }]);
     const provider = String(vmReg.inputs.__provider);
     expect(provider.length).toBeLessThan(4000);
@@ -78,7 +79,7 @@ describe('sdk classes', () => {
     expect(missing(vm, [...Object.keys(zmachineOutputDocs), ...COMMON_OUTPUTS])).toEqual([]);
     const secret = (docs: Record<string, { description: string; secret?: boolean }>) => Object.keys(docs).filter((k) => docs[k].secret).sort();
     expect(secret(networkOutputDocs)).toEqual(['accessConfig', 'accessPrivateKey', 'myceliumKeys', 'wgPrivateKeys']);
-    expect([...secretsOf.mnet].sort()).toEqual(secret(networkOutputDocs));
-    expect(secretsOf.mvm).toEqual(secret(zmachineOutputDocs));
+    expect([...secretsOf.mnet].sort()).toEqual([...secret(networkOutputDocs), '__inputs'].sort());
+    expect(secretsOf.mvm).toEqual([...secret(zmachineOutputDocs), '__inputs']);
   });
 });

@@ -1,13 +1,14 @@
 /**
  * `ZMachine`: a VM or container (zos-protocol.md §1.5 zmachine, §6.3). Every change replaces it (ZOS cannot
- * update machines in place).
+ * update machines in place). It joins its network by the network's identity (`Network.membership`), so another
+ * node added to or removed from the network leaves it untouched.
  * @module
  */
 import * as pulumi from '@pulumi/pulumi';
 import { zmachineOutputDocs } from '../provider/resources/zmachine';
 import { makeShim } from '../provider/shim';
 import type { Network } from './network';
-import { MODULE, placementInputs, secretOpts, secretOutputs, withOutputs, type ExpectNone, type PlacementArgs, type Undeclared, type WorkloadOutputs } from './placement';
+import { MODULE, dependOn, placementInputs, secretOpts, secretOutputs, withOutputs, type ExpectNone, type PlacementArgs, type Undeclared, type WorkloadOutputs } from './placement';
 import type { PublicIp } from './public-ip';
 import type { Qsfs } from './qsfs';
 import type { ZMount } from './zmount';
@@ -95,7 +96,8 @@ export class ZMachine extends pulumi.dynamic.Resource {
         {
           ...placementInputs(name, args, inherited),
           flist: args.flist,
-          network: { name: args.network.name, subnets: args.network.nodeSubnets, mycelium: args.network.mycelium },
+          // The network's identity, known at preview; the machine's own /24 is found on its node at create.
+          network: { ...args.network.membership },
           ip: args.ip,
           cpu: args.cpu,
           memory: args.memory,
@@ -111,7 +113,8 @@ export class ZMachine extends pulumi.dynamic.Resource {
         },
         Object.keys(zmachineOutputDocs),
       ),
-      secretOpts(opts, secretOutputs(zmachineOutputDocs)),
+      // The Network is a dependency by option, not through its outputs: created or updated before the machine.
+      secretOpts(dependOn(opts, args.network), secretOutputs(zmachineOutputDocs)),
       MODULE,
       'ZMachine',
     );

@@ -25,6 +25,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { z } from 'zod';
 import { InputError, TfgridError, errorText } from '../../protocol/common/errors';
+import { previousInputs, withCheckedInputs } from '../checked-inputs';
 import { stableJson } from '../deployment-coordinator';
 import { UNKNOWN, validateInputs, type CheckFailure } from '../inputs';
 import type { DiffResult } from '../workload-resource';
@@ -138,9 +139,11 @@ export async function checkHubFlist(news: Record<string, unknown>, deps: HubFlis
   return { inputs: out, failures: [] };
 }
 
+/** Compares with the checked inputs recorded at create/update (`__inputs`, provider/checked-inputs.ts), never outputs. */
 export function diffHubFlist(olds: Record<string, unknown>, news: Record<string, unknown>): DiffResult {
-  const replaces: string[] = REPLACE_KEYS.filter((k) => stableJson(olds[k] ?? null) !== stableJson(news[k] ?? null));
-  const changes = replaces.length > 0 || ['image', 'dockerHost'].some((k) => stableJson(olds[k] ?? null) !== stableJson(news[k] ?? null));
+  const prev = previousInputs(olds, Object.keys(hubFlistInputsSchema.shape)).inputs;
+  const replaces: string[] = REPLACE_KEYS.filter((k) => stableJson(prev[k] ?? null) !== stableJson(news[k] ?? null));
+  const changes = replaces.length > 0 || ['image', 'dockerHost'].some((k) => stableJson(prev[k] ?? null) !== stableJson(news[k] ?? null));
   return { changes, replaces, deleteBeforeReplace: false };
 }
 
@@ -208,14 +211,14 @@ export async function createHubFlist(raw: Record<string, unknown>, deps: HubFlis
   if (md5.status !== 200) throw new TfgridError(`${ctx}: the hub has no md5 for the new flist (HTTP ${md5.status}): ${md5.body.trim()}`);
   const { __provider: _p, ...inputs } = raw;
   void _p;
-  return { id: url, outs: { ...inputs, url, flistName, md5: md5.body.trim(), state: 'ok' } };
+  return { id: url, outs: withCheckedInputs({ ...inputs, url, flistName, md5: md5.body.trim(), state: 'ok' }, inputs) };
 }
 
 /** Same flist, other inputs (a new reference to the same image id, another dockerHost): only state changes. */
 export function updateHubFlist(olds: Record<string, unknown>, news: Record<string, unknown>): { outs: Record<string, unknown> } {
   const { __provider: _p, ...inputs } = news;
   void _p;
-  return { outs: { ...olds, ...inputs, url: olds.url, flistName: olds.flistName, md5: olds.md5, state: olds.state } };
+  return { outs: withCheckedInputs({ ...olds, ...inputs, url: olds.url, flistName: olds.flistName, md5: olds.md5, state: olds.state }, inputs) };
 }
 
 /** Refresh: the flist's md5, or `state: gone` when the hub no longer has it. */

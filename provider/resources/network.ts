@@ -14,13 +14,17 @@ import { randomBytes, randomInt } from 'crypto';
 import nacl from 'tweetnacl';
 import { z } from 'zod';
 import { InputError, errorText } from '../../protocol/common/errors';
+import { previousInputs, withCheckedInputs } from '../checked-inputs';
 import type { ApplyResult } from '../deployment-coordinator';
 import { stableJson } from '../deployment-coordinator';
 import type { NodePublicConfig } from '../deps';
 import { containsUnknown, nodeIdSchema, validateInputs, workloadNameSchema, type CheckFailure } from '../inputs';
 import { parseV4 } from '../ip-allocator';
 import { getRuntime, type ProviderRuntime } from '../runtime';
-import { PartialCreateError, type DiffResult } from '../workload-resource';
+import { PartialCreateError, withDefaults, type DiffResult } from '../workload-resource';
+
+/** The private /16 a Network takes when `ipRange` is omitted (the SDK passes it to machines, see zmachine.ts). */
+export const DEFAULT_NETWORK_RANGE = '10.20.0.0/16';
 
 export const networkInputsSchema = z
   .object({
@@ -29,7 +33,7 @@ export const networkInputsSchema = z
     /** Nodes the network spans. */
     nodes: z.array(nodeIdSchema).min(1, 'a network needs at least one node'),
     /** Private IPv4 /16, e.g. 10.20.0.0/16. */
-    ipRange: z.string().default('10.20.0.0/16'),
+    ipRange: z.string().default(DEFAULT_NETWORK_RANGE),
     /** Add a WireGuard peer for your machine and output a wg-quick config. */
     addWgAccess: z.boolean().default(false),
     /** Node that serves the access peer (must have a public IP); default: the first public node. */
@@ -304,9 +308,13 @@ export function checkNetwork(olds: Record<string, unknown> | undefined, news: Re
   return { inputs, failures };
 }
 
+/** Compares with the checked inputs recorded at create/update (`__inputs`, provider/checked-inputs.ts), never outputs. */
 export function diffNetwork(olds: Record<string, unknown>, news: Record<string, unknown>): DiffResult {
-  const keys = Object.keys(networkInputsSchema._def.schema.shape);
-  const changed = keys.filter((k) => stableJson(olds[k] ?? null) !== stableJson(news[k] ?? null));
+  const shape = networkInputsSchema._def.schema.shape;
+  const keys = Object.keys(shape);
+  const prev = withDefaults(shape, previousInputs(olds, keys).inputs);
+  const next = withDefaults(shape, news);
+  const changed = keys.filter((k) => stableJson(prev[k] ?? null) !== stableJson(next[k] ?? null));
   if (changed.length === 0) return { changes: false, replaces: [], deleteBeforeReplace: false };
   // The name is unique per twin per node and the range renumbers everything: both need a new network.
   const replaces = changed.filter((k) => k === 'name' || k === 'ipRange');
@@ -376,7 +384,7 @@ function outputs(plan: ReturnType<typeof planNetwork>, results: Map<number, Appl
     contractIds[String(n)] = r?.contractId ?? prev?.contractIds?.[String(n)] ?? 0;
     if (r) twinId = r.twinId;
   }
-  return { ...plan, contractIds, twinId, state: 'ok' };
+  return withCheckedInputs({ ...plan, contractIds, twinId, state: 'ok' }, pickInputs(plan));
 }
 
 export async function createNetwork(raw: Record<string, unknown>): Promise<{ id: string; outs: NetworkOutputs }> {

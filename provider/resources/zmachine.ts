@@ -2,14 +2,24 @@
  * ZMachine: a virtual machine or container (zos-protocol.md §1.5 zmachine, §6.2–§6.3). ZOS cannot update a
  * machine in place, so every change replaces it; when the replacement keeps its place (same node, deployment and
  * name) the old one is deleted first. Disks, the public IP and zlogs must be in the same deployment; the private IP
- * is allocated without collisions (asks the node, `zos.network.list_private_ips`) unless pinned.
+ * is allocated without collisions (asks the node, `zos.network.list_private_ips`) unless pinned, and a replaced
+ * machine gets its old IP back (issue 18.7) while the network and `ip` stay the same.
+ *
+ * A machine depends on what it uses (issue 22): the network's identity (name, /16, mycelium), all known at preview
+ * from the Network's args, and its own node's /24, found at create on the node (the network's workload there). It
+ * never takes the map of every node's subnet, so a network growing or shrinking by another node leaves the machine
+ * as it is: same workload, same IP, no preview that says `same` and an `up` that replaces. The network's node list
+ * is an input only for the preview-time check that the machine's node is one of them; the diff ignores it.
+ * States written by older SDKs hold `network.subnets` (every node's /24): still read, compared by the /16 it implies.
  * @module
  */
 import { randomBytes } from 'crypto';
 import { z } from 'zod';
 import { InputError } from '../../protocol/common/errors';
 import { groupSchema, nodeIdSchema, parseSize, sizeSchema, workloadNameSchema } from '../inputs';
+import { parseV4 } from '../ip-allocator';
 import { commonInputShape, type PrepareContext, type WorkloadKind } from '../workload-resource';
+import { DEFAULT_NETWORK_RANGE, networkGroup } from './network';
 
 const MIN_MEMORY = 250 * 1024 * 1024;
 const RESERVED_NETWORKS = ['ygg', 'pub', 'mycelium'];
@@ -22,12 +32,16 @@ export const zmachineInputsSchema = z
     ...commonInputShape,
     /** Flist URL: a container rootfs, or a VM image (`/image.raw`) or kernel (`/boot/vmlinuz`). */
     flist: z.string().min(1, 'an flist URL is required'),
-    /** The private network (the SDK passes the Network object). */
+    /** The private network (the SDK passes what the Network's args say, known at preview). */
     network: z.object({
       name: workloadNameSchema.refine((n) => !RESERVED_NETWORKS.includes(n), "'ygg', 'pub' and 'mycelium' are reserved network names"),
-      /** Node id → the network's /24 on that node (the Network's `nodeSubnets` output). */
-      subnets: z.record(z.string()),
+      /** The network's /16 (its `ipRange`): part of its identity, a new range is a new network. */
+      ipRange: z.string().optional(),
       mycelium: z.boolean().default(false),
+      /** The network's nodes, for the preview-time check that the machine's node is one of them; not compared by diff. */
+      nodes: z.array(nodeIdSchema).optional(),
+      /** Legacy (older SDKs): node id → the network's /24 on that node. */
+      subnets: z.record(z.string()).optional(),
     }),
     /** Pin the private IP (must be in the node's /24, .2–.254); allocated when omitted. */
     ip: z.string().optional(),
@@ -58,27 +72,64 @@ export const zmachineInputsSchema = z
     };
     i.mounts.forEach((m, idx) => place(m, ['mounts', idx], 'disk'));
     if (i.publicIp) place(i.publicIp, ['publicIp'], 'public IP');
-    if (!(String(i.node) in i.network.subnets) && Object.keys(i.network.subnets).length > 0) {
+    const members = i.network.nodes ?? Object.keys(i.network.subnets ?? {}).map(Number);
+    if (members.length > 0 && !members.includes(i.node)) {
       ctx.addIssue({
         code: z.ZodIssueCode.custom,
         path: ['network'],
-        message: `node ${i.node} is not part of network "${i.network.name}" (nodes ${Object.keys(i.network.subnets).join(', ')}); add it to the Network's nodes`,
+        message: `node ${i.node} is not part of network "${i.network.name}" (nodes ${members.join(', ')}); add it to the Network's nodes`,
       });
     }
     if (i.mycelium && !i.network.mycelium) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['mycelium'], message: `network "${i.network.name}" has no mycelium; set mycelium: true on the Network` });
   });
 export type ZMachineInputs = z.infer<typeof zmachineInputsSchema>;
 
+/** `10.20.0.0/16` for `10.20.2.0/24`. */
+function range16Of(subnet: string): string | undefined {
+  const a = parseV4(subnet.split('/')[0] ?? '');
+  return a ? `${a[0]}.${a[1]}.0.0/16` : undefined;
+}
+
+/** Pure: what identifies the machine's network for the diff (legacy `subnets` give their /16); nodes left out. */
+export function networkIdentity(network: unknown, node: unknown): { name: unknown; ipRange: unknown; mycelium: unknown } {
+  const n = (network ?? {}) as { name?: unknown; ipRange?: unknown; mycelium?: unknown; subnets?: Record<string, string> };
+  const legacy = n.subnets ? (n.subnets[String(node)] ?? Object.values(n.subnets)[0]) : undefined;
+  const ipRange = n.ipRange ?? (typeof legacy === 'string' ? range16Of(legacy) : undefined) ?? DEFAULT_NETWORK_RANGE;
+  return { name: n.name, ipRange, mycelium: n.mycelium ?? false };
+}
+
+/**
+ * The network's /24 on the machine's node: from the network's workload on that node (its deployment group
+ * `net.<name>`), so it is read when the machine is created, after the network; legacy inputs carry it.
+ */
+async function nodeSubnet(i: ZMachineInputs, ctx: PrepareContext): Promise<string> {
+  const given = i.network.subnets?.[String(i.node)];
+  if (given) return given;
+  const notMember = () =>
+    new InputError(`ZMachine "${i.name}": node ${i.node} is not part of network "${i.network.name}" (the node has no workload of it)`, { path: 'network', fix: "add the node to the Network's nodes" });
+  const d = await ctx.runtime.coordinator.current(i.node, networkGroup(i.network.name));
+  const w = d?.workloads.find((x) => x.type === 'network' && x.name === i.network.name);
+  const subnet = typeof w?.data.subnet === 'string' ? w.data.subnet : undefined;
+  if (!subnet) throw notMember();
+  const range = i.network.ipRange ?? DEFAULT_NETWORK_RANGE;
+  if (range16Of(subnet) !== range) {
+    throw new InputError(`ZMachine "${i.name}": network "${i.network.name}" on node ${i.node} uses ${subnet}, outside its ipRange ${range}`, { path: 'network', fix: 'give the machine the Network object it joins' });
+  }
+  return subnet;
+}
+
+/** The allocator's key for a machine: a replaced machine (same deployment and name) gets its IP back. */
+const ownerOf = (i: { deployment: string; name: string }) => `${i.deployment}/${i.name}`;
+
 async function allocate(i: ZMachineInputs, ctx: PrepareContext): Promise<Record<string, unknown>> {
   const kept = ctx.olds && typeof ctx.olds.privateIp === 'string' ? ctx.olds.privateIp : undefined;
   const seedKept = ctx.olds && typeof ctx.olds.myceliumSeed === 'string' ? ctx.olds.myceliumSeed : undefined;
-  const subnet = i.network.subnets[String(i.node)];
-  if (!subnet) throw new InputError(`ZMachine "${i.name}": node ${i.node} is not part of network "${i.network.name}"`, { path: 'network', fix: "add the node to the Network's nodes" });
   let privateIp = kept;
   if (!privateIp) {
+    const subnet = await nodeSubnet(i, ctx);
     const api = await ctx.runtime.deps.node(i.node);
     const used = await api.listPrivateIps(i.network.name);
-    privateIp = ctx.runtime.ips.allocate(i.node, i.network.name, subnet, used, i.ip);
+    privateIp = ctx.runtime.ips.allocate(i.node, i.network.name, subnet, used, i.ip, ownerOf(i));
   }
   return { privateIp, ...(i.mycelium ? { myceliumSeed: seedKept ?? randomBytes(6).toString('hex') } : {}) };
 }
@@ -107,8 +158,9 @@ export const zmachineKind: WorkloadKind<ZMachineInputs> = {
   prepare: allocate,
   release: (o, runtime) => {
     const net = (o.network as { name?: string } | undefined)?.name;
-    if (typeof o.privateIp === 'string' && net) runtime.ips.release(Number(o.node), net, o.privateIp);
+    if (typeof o.privateIp === 'string' && net) runtime.ips.release(Number(o.node), net, o.privateIp, ownerOf({ deployment: String(o.deployment), name: String(o.name) }));
   },
+  compareView: (i) => ({ ...i, network: networkIdentity(i.network, i.node) }),
   toWire: (i, p) => ({
     flist: i.flist,
     network: {

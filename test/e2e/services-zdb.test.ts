@@ -51,12 +51,18 @@ async function forwarderFrom(netns: string, host: string, port: number): Promise
   await bridge.checkNetwork(0, 'node1');
   const open = new Set<net.Socket>();
   const server = net.createServer((c) => {
-    const up = bridge.dial({ host, port, twinId: 0, network: 'node1' });
-    open.add(c).add(up);
-    c.pipe(up).pipe(c);
-    const end = () => [c, up].forEach((s) => (s.destroy(), open.delete(s)));
-    c.on('error', end).on('close', end);
-    up.on('error', end).on('close', end);
+    open.add(c);
+    c.on('error', () => c.destroy());
+    void bridge.dial({ host, port, twinId: 0, network: 'node1' }).then(
+      (up) => {
+        open.add(up);
+        c.pipe(up).pipe(c);
+        const end = () => [c, up].forEach((s) => (s.destroy(), open.delete(s)));
+        c.on('error', end).on('close', end);
+        up.on('error', end).on('close', end);
+      },
+      () => c.destroy(),
+    );
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {

@@ -45,8 +45,20 @@ export async function runE2eExample(grid: GridState, name: string, mode: 'up' | 
   const { runExample } = await import('../../local/grid/example-runner');
   fileUser ??= addGridUser(e2eGridDir());
   const { mnemonic } = await fileUser;
-  const r = await runExample({ programDir: path.join(__dirname, '..', '..', 'examples', name), grid, mode, stack: 'e2e', config: { ...config, 'tfgrid:mnemonic': mnemonic } });
-  if (!r.ok) throw new Error(`${mode} examples/${name} (${r.via}) failed:\n${r.errors.join('\n')}\n--- log tail ---\n${r.log.slice(-2000)}`);
+  const run = async (m: typeof mode) => {
+    const r = await runExample({ programDir: path.join(__dirname, '..', '..', 'examples', name), grid, mode: m, stack: 'e2e', config: { ...config, 'tfgrid:mnemonic': mnemonic } });
+    if (!r.ok) throw new Error(`${m} examples/${name} (${r.via}) failed:\n${r.errors.join('\n')}\n--- log tail ---\n${r.log.slice(-2000)}`);
+    return r;
+  };
+  if (mode !== 'up') return run(mode);
+  // Every up of every example is previewed first, and the preview must not understate what up does (issue 22).
+  const preview = await run('preview');
+  const r = await run('up');
+  if (preview.via === 'test-engine' || preview.steps.length > 0) {
+    const { comparePlan, describeMissed } = await import('../../local/grid/plan-compare');
+    const c = comparePlan(preview.steps, r.steps);
+    if (c.missed.length > 0) throw new Error(`examples/${name}: the preview did not tell what up did:\n${describeMissed(c)}`);
+  }
   return r;
 }
 

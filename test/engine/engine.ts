@@ -204,7 +204,9 @@ export async function up(opts: EngineOptions, mode: { preview?: boolean } = {}):
       const inputsChanged = JSON.stringify({ ...old.inputs, __provider: 0 }) !== JSON.stringify({ ...inputs, __provider: 0 });
       if (d.changes === 2 || (d.changes === 0 && inputsChanged)) {
         steps.push({ op: 'update', urn, type, name });
-        if (preview) return { urn, id: old.id, object: { ...old.outputs, ...inputs } };
+        // As the real engine does for a provider without preview support (dynamic providers): the new inputs only,
+        // so every other output reads as unknown in the program and dependants preview the possible change.
+        if (preview) return { urn, id: old.id, object: inputs };
         const r = await plugin.update(urn, old.id, old.outputs, inputs);
         record(urn, { ...old, inputs, outputs: r.properties, secretKeys: secrets });
         return { urn, id: old.id, object: r.properties };

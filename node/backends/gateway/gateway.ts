@@ -70,8 +70,20 @@ export type NameContractStatus =
   | { exists: false }
   | { exists: true; twinId: number; state: 'Created' | 'GracePeriod' | 'Deleted' | string };
 
-/** A TCP connection to a backend, given the twin's private network (default: `net.connect`). */
-export type GatewayDialer = (target: { host: string; port: number; twinId: number; network?: string }) => net.Socket;
+/** A backend to connect to: in the twin's private network `network` when set, else on the node's own networks. */
+export interface DialTarget {
+  host: string;
+  port: number;
+  twinId: number;
+  network?: string;
+}
+
+/**
+ * A TCP connection to a backend. A node dials from the twin's network or its host namespace, never from the
+ * daemon's own (`createNetnsBridge`); the default, `net.connect` from here, is for nodes that run in their host
+ * namespace and for tests.
+ */
+export type GatewayDialer = (target: DialTarget) => net.Socket | Promise<net.Socket>;
 
 export interface GatewayDeps {
   /** Name-contract lookup, injected by the engine (chain in production, a map in tests). */

@@ -4,7 +4,8 @@
  * pipes the raw connection to the backend (`tls_passthrough`) or terminates TLS with a certificate from
  * the grid CA (a `*.<domain>` wildcard for name proxies, one certificate per FQDN for FQDN proxies) and
  * proxies to `http://ip:port`. Backends are reached through the injected dialer, which is how the node
- * bridges a twin's private network (`network` set); several backends are used round-robin.
+ * dials from a twin's private network (`network` set) or from its host namespace (every other backend;
+ * node/backends/gateway/netns-bridge.ts); several backends are used round-robin.
  * @module
  */
 import * as http from 'http';
@@ -66,10 +67,11 @@ export async function createGatewayProxy(deps: GatewayDeps & { log: Logger }, op
     log.info(`${route.kind} proxy added`, { workload: route.workloadId, fqdn: route.fqdn, passthrough: route.tlsPassthrough });
   };
   const pick = (r: ActiveRoute) => r.targets[r.next++ % r.targets.length];
-  const connect = (r: ActiveRoute) => {
-    const t = pick(r);
-    return dial({ host: t.host, port: t.port, twinId: r.twinId, network: r.network });
-  };
+  /** A socket to one of the route's backends; the dialer may need to start a forwarder first. */
+  const connect = (r: ActiveRoute, t: BackendTarget = pick(r)): Promise<net.Socket> =>
+    Promise.resolve().then(() => dial({ host: t.host, port: t.port, twinId: r.twinId, network: r.network }));
+  const dialFailed = (r: ActiveRoute, t: BackendTarget | undefined, e: unknown) =>
+    log.warn('backend dial failed', { workload: r.workloadId, backend: t ? `${t.host}:${t.port}` : undefined, err: e instanceof Error ? e.message : String(e) });
 
   const contextFor = (host: string): tls.SecureContext | undefined => {
     const r = byHost.get(host);
@@ -97,24 +99,28 @@ export async function createGatewayProxy(deps: GatewayDeps & { log: Logger }, op
     headers['x-forwarded-for'] = headers['x-forwarded-for'] ? `${String(headers['x-forwarded-for'])}, ${peer}` : peer;
     headers['x-forwarded-proto'] = proto;
     headers['x-forwarded-host'] = req.headers.host ?? host;
-    const up = http.request({
-      host: t.host,
-      port: t.port,
-      method: req.method,
-      path: req.url,
-      headers,
-      createConnection: () => dial({ host: t.host, port: t.port, twinId: r.twinId, network: r.network }),
-    });
-    up.on('response', (ur) => {
-      res.writeHead(ur.statusCode ?? 502, ur.statusMessage, ur.headers);
-      ur.pipe(res);
-    });
-    up.on('error', (e) => {
-      log.warn('backend request failed', { workload: r.workloadId, backend: `${t.host}:${t.port}`, err: e });
+    const badGateway = () => {
       if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' }).end('Bad Gateway\n');
       else res.destroy();
-    });
-    req.pipe(up);
+    };
+    connect(r, t).then(
+      (sock) => {
+        const up = http.request({ host: t.host, port: t.port, method: req.method, path: req.url, headers, createConnection: () => sock });
+        up.on('response', (ur) => {
+          res.writeHead(ur.statusCode ?? 502, ur.statusMessage, ur.headers);
+          ur.pipe(res);
+        });
+        up.on('error', (e) => {
+          log.warn('backend request failed', { workload: r.workloadId, backend: `${t.host}:${t.port}`, err: e });
+          badGateway();
+        });
+        req.pipe(up);
+      },
+      (e: unknown) => {
+        dialFailed(r, t, e);
+        badGateway();
+      },
+    );
   };
 
   // WebSocket and other upgrades: replay the request head to the backend, then pipe both ways.
@@ -125,14 +131,22 @@ export async function createGatewayProxy(deps: GatewayDeps & { log: Logger }, op
       socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
       return;
     }
-    const up = connect(r);
-    up.on('error', () => socket.destroy());
-    socket.on('error', () => up.destroy());
-    const lines = [`${req.method} ${req.url} HTTP/1.1`];
-    for (let i = 0; i < req.rawHeaders.length; i += 2) lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
-    up.write(lines.join('\r\n') + '\r\n\r\n');
-    if (head.length) up.write(head);
-    up.pipe(socket).pipe(up);
+    socket.on('error', () => undefined);
+    connect(r).then(
+      (up) => {
+        up.on('error', () => socket.destroy());
+        socket.on('error', () => up.destroy());
+        const lines = [`${req.method} ${req.url} HTTP/1.1`];
+        for (let i = 0; i < req.rawHeaders.length; i += 2) lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
+        up.write(lines.join('\r\n') + '\r\n\r\n');
+        if (head.length) up.write(head);
+        up.pipe(socket).pipe(up);
+      },
+      (e: unknown) => {
+        dialFailed(r, undefined, e);
+        socket.end('HTTP/1.1 502 Bad Gateway\r\n\r\n');
+      },
+    );
   };
 
   const httpServer = http.createServer(proxyRequest('http'));
@@ -166,12 +180,19 @@ export async function createGatewayProxy(deps: GatewayDeps & { log: Logger }, op
       sock.pause();
       const r = sni ? byHost.get(sni.toLowerCase()) : undefined;
       if (r && r.tlsPassthrough) {
-        const up = connect(r);
-        up.on('error', () => sock.destroy());
-        sock.on('error', () => up.destroy());
-        up.write(buf);
-        sock.pipe(up).pipe(sock);
-        sock.resume();
+        connect(r).then(
+          (up) => {
+            up.on('error', () => sock.destroy());
+            sock.on('error', () => up.destroy());
+            up.write(buf);
+            sock.pipe(up).pipe(sock);
+            sock.resume();
+          },
+          (e: unknown) => {
+            dialFailed(r, undefined, e);
+            sock.destroy();
+          },
+        );
         return;
       }
       // TLS on a net.Socket reads its native handle directly, so bytes already read (the hello) could not
