@@ -105,7 +105,9 @@ describe('diff follows the ZOS update rules', () => {
     ['Qsfs', { cache: '2GiB' }, [], false],
     ['ZMachine', { cpu: 2 }, ['cpu'], true],
     ['ZMachine', { env: { A: 'b' } }, ['env'], true],
-    ['ZMachine', { node: 2, network: { name: 'net1', subnets: { '2': '10.20.3.0/24' } } }, ['node', 'network'], false],
+    // Same network (identity: name, /16), another node: only the node moves it; another network replaces it too.
+    ['ZMachine', { node: 2, network: { name: 'net1', subnets: { '2': '10.20.3.0/24' } } }, ['node'], false],
+    ['ZMachine', { network: { name: 'net2', ipRange: '10.20.0.0/16' } }, ['network'], true],
     ['PublicIp', { v6: true }, ['v6'], true],
     ['PublicIp', { node: 2 }, ['node'], true],
     ['NameProxy', { backends: ['http://10.20.2.3:80'] }, ['backends'], true],
