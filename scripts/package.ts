@@ -17,6 +17,7 @@ import { computeClosure } from './package-closure';
 const ROOT = path.resolve(__dirname, '..');
 export const BUILD_DIR = path.join(ROOT, 'build');
 export const PACKAGE_DIR = path.join(BUILD_DIR, 'package');
+export const STABLE_TARBALL = path.join(BUILD_DIR, 'pulumi-tfgrid.tgz');
 /** What the serialized shims load (provider/shim.ts); the package must hold it at exactly this path. */
 const PROVIDER_ENTRY = 'dist/provider/dynamic-entry.js';
 /** Resolved through the user's own `@pulumi/pulumi`, so a program and the SDK share one copy. */
@@ -75,6 +76,23 @@ outputs. Runtime dependencies: ${deps.join(', ')}.
 Licensed under the Apache License 2.0 (LICENSE).
 `;
 
+/** Data files the compiled code reads beside itself (protocol/rmb/types.proto), by extension. */
+const ASSET_EXTENSIONS = ['.proto'];
+
+/** Copies every asset of a source folder that has compiled files into its place under dist/; returns them. */
+function copyAssets(distDir: string, files: string[]): string[] {
+  const dirs = [...new Set(files.map((f) => path.dirname(f)))];
+  return dirs.flatMap((dir) =>
+    fs
+      .readdirSync(path.join(ROOT, dir))
+      .filter((name) => ASSET_EXTENSIONS.includes(path.extname(name)))
+      .map((name) => {
+        fs.copyFileSync(path.join(ROOT, dir, name), path.join(distDir, dir, name));
+        return path.join(dir, name);
+      }),
+  );
+}
+
 /** Builds build/package and returns the tarball's path. */
 export function buildPackage(log: (line: string) => void = () => {}): string {
   const root = rootPackageSchema.parse(JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')));
@@ -84,6 +102,7 @@ export function buildPackage(log: (line: string) => void = () => {}): string {
 
   const distDir = path.join(PACKAGE_DIR, 'dist');
   const closure = computeClosure(distDir);
+  for (const asset of copyAssets(distDir, closure.files)) log(`asset ${asset}`);
   if (!fs.existsSync(path.join(PACKAGE_DIR, PROVIDER_ENTRY))) throw new Error(`${PROVIDER_ENTRY} was not emitted: the provider shims could not load it`);
   const missing = closure.packages.filter((p) => !root.dependencies[p]);
   if (missing.length > 0) throw new Error(`the compiled code requires ${missing.join(', ')}, not in the root package.json's dependencies`);
@@ -114,6 +133,8 @@ export function buildPackage(log: (line: string) => void = () => {}): string {
   const packed = z.array(z.object({ filename: z.string(), size: z.number(), unpackedSize: z.number(), entryCount: z.number() })).parse(JSON.parse(out));
   const { filename, size, unpackedSize, entryCount } = packed[0];
   log(`packed ${entryCount} files, ${(size / 1024).toFixed(0)} KiB (${(unpackedSize / 1024).toFixed(0)} KiB unpacked)`);
+  // The examples depend on this unversioned copy (`file:../../build/pulumi-tfgrid.tgz`), as a user on a tarball.
+  fs.copyFileSync(path.join(BUILD_DIR, filename), STABLE_TARBALL);
   return path.join(BUILD_DIR, filename);
 }
 

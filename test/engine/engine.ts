@@ -278,11 +278,15 @@ export async function up(opts: EngineOptions, mode: { preview?: boolean } = {}):
     // the real engine, stop the program a few seconds after the first failure.
     let onFailure: () => void = () => {};
     const code = await new Promise<number>((resolve) => {
-      const runner = require.resolve('@pulumi/pulumi/cmd/run');
+      // As the Pulumi CLI's language host: the program's own @pulumi/pulumi runs it (one copy shared with the
+      // program and its packages); TypeScript is compiled by this checkout's @swc-node/register, given by path so
+      // a project outside the checkout (a user's, with the published package) runs too.
+      const runner = require.resolve('@pulumi/pulumi/cmd/run', { paths: [opts.programDir, __dirname] });
+      const tsRegister = require.resolve('@swc-node/register');
       const config = opts.config ?? {};
       const child = spawn(
         process.execPath,
-        ['-r', '@swc-node/register', runner, `--monitor=${address}`, `--engine=${address}`, `--project=${opts.project}`, `--stack=${opts.stack}`, `--pwd=${opts.programDir}`, ...(preview ? ['--dry-run'] : []), '.'],
+        ['-r', tsRegister, runner, `--monitor=${address}`, `--engine=${address}`, `--project=${opts.project}`, `--stack=${opts.stack}`, `--pwd=${opts.programDir}`, ...(preview ? ['--dry-run'] : []), '.'],
         {
           cwd: opts.programDir,
           env: {

@@ -50,7 +50,8 @@ function call<Req, Res>(fn: (req: Req, cb: (err: grpc.ServiceError | null, res: 
  * resolve) and connects to the port it prints.
  */
 export async function startPlugin(opts: { cwd: string; env?: NodeJS.ProcessEnv; engineAddress?: string }): Promise<PluginClient> {
-  const entry = require.resolve('@pulumi/pulumi/cmd/dynamic-provider');
+  // The project's own @pulumi/pulumi, as `pulumi-resource-pulumi-nodejs` runs it from the project directory.
+  const entry = require.resolve('@pulumi/pulumi/cmd/dynamic-provider', { paths: [opts.cwd, __dirname] });
   const child: ChildProcess = spawn(process.execPath, [entry, opts.engineAddress ?? '127.0.0.1:1'], {
     cwd: opts.cwd,
     env: { ...process.env, PULUMI_NODEJS_PROJECT: 'proj', ...opts.env },
