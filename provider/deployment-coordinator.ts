@@ -15,7 +15,7 @@
  * contract id so the resource can be recorded as partially created.
  * @module
  */
-import { ChainError, ConflictError, RmbError, TfgridError, ZosError, errorText } from '../protocol/common/errors';
+import { ChainError, ConflictError, InputError, RmbError, TfgridError, ZosError, errorText } from '../protocol/common/errors';
 import type { ContractOp, CoordinatorDeps, NodeApi, WireDeployment, WireWorkload } from './deps';
 
 /** What a resource wants in a deployment: the workload without version/result. */
@@ -43,6 +43,11 @@ export interface ApplyRequest {
   extraChainOps?: ContractOp[];
   /** Label for messages, e.g. `ZMachine "web"`. */
   label?: string;
+  /**
+   * A new resource's workload: refused when its name is already in the deployment or another create of the same
+   * run asks for it (ZOS refuses duplicate workload names in a deployment; an upsert would merge the two).
+   */
+  create?: boolean;
 }
 
 export interface ApplyResult {
@@ -176,6 +181,8 @@ interface Plan {
   extraOps: { op: ContractOp; owner: Pending }[];
   publicIps: number;
   failed?: unknown;
+  /** The chain effects of this plan were undone after a failure (contract cancelled, hash restored, extras cancelled). */
+  rolledBack?: boolean;
 }
 
 function keyOf(node: number, group: string): string {
@@ -290,6 +297,8 @@ export function createCoordinator(deps: CoordinatorDeps, opts: CoordinatorOption
         p.before = { contractId, version: 0, workloads: [], publicIps: c.publicIps ?? 0 };
         p.action = 'cancel';
         p.chainOps.push({ kind: 'cancel', contractId });
+        // the name contracts recorded with it go in the same transaction
+        for (const item of pending) for (const extra of item.req.extraChainOps ?? []) p.extraOps.push({ op: extra, owner: item });
         return p;
       }
     }
@@ -297,8 +306,9 @@ export function createCoordinator(deps: CoordinatorDeps, opts: CoordinatorOption
     const version = isNew ? 0 : p.before!.version + 1;
     const workloads = (p.before?.workloads ?? []).map((w) => ({ ...w }));
     let publicIpsWanted = 0;
+    refuseDuplicateNames(p, pending, workloads);
     const removedNow = new Set<string>();
-    for (const item of pending) {
+    for (const item of pending.filter((x) => x.attempts >= 0)) {
       const op = item.req.op;
       // A workload removed and added again in one version is an update of the old one for ZOS (zos-protocol.md
       // §3.4), refused for zmachines: the add waits for the next version, sent once the node has removed it.
@@ -366,6 +376,41 @@ export function createCoordinator(deps: CoordinatorDeps, opts: CoordinatorOption
       p.chainOps.push({ kind: 'updateNode', contractId: p.before!.contractId, hash: deps.codec.hashDeployment(p.next), data: groupMetadata(group) });
     }
     return p;
+  }
+
+  /**
+   * Two creates of one run with the same workload name in one deployment, or a create whose name the deployment
+   * already holds: ZOS refuses duplicate names in a deployment, and an upsert would silently merge them into one
+   * workload that two resources then own. Refused before any chain transaction, naming both.
+   */
+  function refuseDuplicateNames(p: Plan, pending: Pending[], workloads: WireWorkload[]): void {
+    const removed = new Set(pending.flatMap((x) => (x.req.op.kind === 'remove' ? [x.req.op.name] : [])));
+    const creates = new Map<string, Pending[]>();
+    for (const x of pending) {
+      if (!x.req.create || x.req.contractId || x.req.op.kind !== 'upsert') continue;
+      const name = x.req.op.workload.name;
+      creates.set(name, [...(creates.get(name) ?? []), x]);
+    }
+    const where = `deployment group "${p.group}" on node ${p.node}`;
+    for (const [name, items] of creates) {
+      const held = removed.has(name) ? undefined : workloads.find((w) => w.name === name);
+      if (items.length < 2 && !held) continue;
+      const labels = items.map((x) => x.req.label ?? name);
+      const text = held
+        ? `${labels[0]}: ${where} already has a ${held.type} named "${name}" (contract ${p.before?.contractId}): another resource, or an earlier run, created it; Zero-OS refuses two workloads with one name in a deployment`
+        : `${labels.join(' and ')} both ask for workload name "${name}" in ${where}; Zero-OS refuses two workloads with one name in a deployment`;
+      const err = new InputError(text, {
+        path: 'name',
+        node: p.node,
+        fix: held
+          ? `give this resource another \`workloadName\` (or another \`deployment\`); to take over a leftover of an earlier run, set adoptContractId: ${p.before?.contractId}`
+          : 'give each resource its own `workloadName` (or its own `deployment`)',
+      });
+      for (const x of items) {
+        x.reject(err);
+        x.attempts = -1;
+      }
+    }
   }
 
   /**
@@ -448,6 +493,31 @@ export function createCoordinator(deps: CoordinatorDeps, opts: CoordinatorOption
       : new ChainError(`deployment group "${p.group}": ${what} failed: ${errorText(err)}`, { node: p.node }, { cause: err });
   }
 
+  /** Ids of the contracts the plan's extra ops created (name contracts; all owners, or `owner`'s). */
+  function extraIds(p: Plan, owner?: Pending): number[] {
+    return p.extraOps
+      .filter((e) => e.op.kind === 'createName' && (!owner || e.owner === owner))
+      .map((e) => (e as { id?: number }).id ?? 0)
+      .filter((id) => id > 0);
+  }
+
+  /**
+   * The error `item` gets when its plan failed after the chain transaction: unless the plan's effects were undone,
+   * it carries the contracts that now exist for it (`partialContractId` for a new deployment's node contract,
+   * `partialExtraIds` for its name contracts), so the resource is recorded as partially created and destroy
+   * cancels them; nothing is left that no state owns.
+   */
+  function withLeftovers(p: Plan, item: Pending, err: unknown): unknown {
+    if (p.rolledBack || err instanceof ConflictError) return err;
+    const node = p.action === 'create' && p.next && p.next.contract_id > 0 ? p.next.contract_id : undefined;
+    const extras = extraIds(p, item);
+    if (!node && extras.length === 0) return err;
+    const ctx = err instanceof TfgridError ? err.context : {};
+    const Kind = err instanceof TfgridError ? (err.constructor as typeof TfgridError) : RmbError;
+    const kept = [node ? `node contract ${node}` : '', extras.length ? `name contract ${extras.join(', ')}` : ''].filter(Boolean).join(' and ');
+    return new Kind(`${errorText(err)}; ${kept} recorded so destroy cancels ${node && extras.length ? 'them' : 'it'}`, { ...ctx, ...(node ? { partialContractId: node } : {}), partialExtraIds: extras }, { cause: err });
+  }
+
   async function sendToNode(p: Plan): Promise<void> {
     const d = deps.codec.signDeployment(p.next!);
     try {
@@ -463,24 +533,28 @@ export function createCoordinator(deps: CoordinatorDeps, opts: CoordinatorOption
       const text = err instanceof ZosError && err.context.nodeMessage ? err.context.nodeMessage : errorText(err);
       if (p.action === 'update' && isVersionConflict(text)) throw new ConflictError(text, { node: p.node, contract: p.before!.contractId }, { cause: err });
       const contract = p.next!.contract_id;
+      // The extra contracts of the same transaction (name contracts) go with it: none is left owned by no state.
+      const extras = extraIds(p);
+      const extrasText = extras.length > 0 ? ` and name ${extras.length === 1 ? 'contract' : 'contracts'} ${extras.join(', ')}` : '';
       if (p.action === 'create') {
-        let rollback = 'contract cancelled';
         try {
-          await submit([{ kind: 'cancel', contractId: contract }]);
+          await submit([{ kind: 'cancel', contractId: contract }, ...extras.map((id) => ({ kind: 'cancel' as const, contractId: id }))]);
+          p.rolledBack = true;
         } catch (cancelErr) {
-          rollback = `cancelling it failed too (${errorText(cancelErr)}); it is recorded so destroy can cancel it`;
-          throw new ZosError(`node ${p.node}: node contract ${contract} created, deploy failed (${text}); ${rollback}`, { node: p.node, contract, nodeMessage: text, partialContractId: contract }, { cause: err });
+          const rollback = `cancelling it${extrasText} failed too (${errorText(cancelErr)})`;
+          throw new ZosError(`node ${p.node}: node contract ${contract} created, deploy failed (${text}); ${rollback}`, { node: p.node, contract, nodeMessage: text }, { cause: err });
         }
-        throw new ZosError(`node ${p.node}: node contract ${contract} created, deploy failed (${text}); ${rollback}`, { node: p.node, contract, nodeMessage: text }, { cause: err });
+        throw new ZosError(`node ${p.node}: node contract ${contract} created, deploy failed (${text}); contract cancelled${extrasText ? `,${extrasText.slice(4)} too` : ''}`, { node: p.node, contract, nodeMessage: text }, { cause: err });
       }
       // The contract already carries the new hash: put the old one back so the running deployment stays valid.
       try {
         const old = deploymentOf(p.next!.twin_id, p.group, p.before!.version, contract, p.before!.workloads);
-        await submit([{ kind: 'updateNode', contractId: contract, hash: deps.codec.hashDeployment(old), data: groupMetadata(p.group) }]);
+        await submit([{ kind: 'updateNode', contractId: contract, hash: deps.codec.hashDeployment(old), data: groupMetadata(p.group) }, ...extras.map((id) => ({ kind: 'cancel' as const, contractId: id }))]);
+        p.rolledBack = true;
       } catch {
         cache.delete(p.key);
       }
-      throw new ZosError(`node ${p.node} rejected deployment ${contract} v${p.next!.version}: ${text}`, { node: p.node, contract, version: p.next!.version, nodeMessage: text }, { cause: err });
+      throw new ZosError(`node ${p.node} rejected deployment ${contract} v${p.next!.version}: ${text}${p.rolledBack && extrasText ? `; cancelled${extrasText.slice(4)}` : ''}`, { node: p.node, contract, version: p.next!.version, nodeMessage: text }, { cause: err });
     }
   }
 
@@ -534,7 +608,7 @@ export function createCoordinator(deps: CoordinatorDeps, opts: CoordinatorOption
       if (deps.clock.now() >= deadline) {
         throw new RmbError(
           `node ${p.node} deployment ${contract} v${p.next!.version}: workloads ${waiting.join(', ')} not done after ${Math.round(deployTimeoutMs / 1000)}s`,
-          { node: p.node, contract, fix: 'raise tfgrid:deployTimeout or check the node (`tfgrid zos deployment get`)' },
+          { node: p.node, contract, fix: `raise tfgrid:deployTimeout, or see what the node has: \`tfgrid zos deployment get --node ${p.node} --contract ${contract}\`` },
         );
       }
       await deps.sleep(pollMs);
@@ -605,6 +679,7 @@ export function createCoordinator(deps: CoordinatorDeps, opts: CoordinatorOption
             version,
             nodeMessage: text,
             workloadState: state,
+            extraContractIds,
           }),
         );
         continue;
@@ -639,7 +714,7 @@ export function createCoordinator(deps: CoordinatorDeps, opts: CoordinatorOption
         schedule();
         return;
       }
-      p.pending.forEach((x) => x.reject(err));
+      p.pending.forEach((x) => x.reject(withLeftovers(p, x, err)));
     }
   }
 

@@ -5,11 +5,12 @@
  * @module
  */
 import type * as pulumi from '@pulumi/pulumi';
-import { InputError, errorText } from '../protocol/common/errors';
+import { InputError, TfgridError, errorText } from '../protocol/common/errors';
 import { workloadKind } from './kinds';
 import { checkHubFlist, createHubFlist, deleteHubFlist, diffHubFlist, readHubFlist, updateHubFlist } from './resources/hub-flist';
 import { checkNetwork, createNetwork, deleteNetwork, diffNetwork, readNetwork, updateNetwork } from './resources/network';
 import { checkNodePicker, createNodePicker, diffNodePicker, updateNodePicker } from './resources/node-picker';
+import { previewNodeCheck, previewRuntime } from './preview-check';
 import { addConfigSource } from './runtime';
 import { PartialCreateError, checkWorkload, liveCheckWorkload, createWorkload, deleteWorkload, diffWorkloadLive, readWorkload, updateWorkload } from './workload-resource';
 
@@ -23,11 +24,31 @@ function unknownType(type: string): never {
   throw new InputError(`unknown tfgrid resource type "${type}"`);
 }
 
-/** Errors Pulumi shows: partial creates keep their id/properties; the rest become plain Errors with our text. */
+/** `TFGRID_DEBUG=1` keeps JavaScript stack traces on errors; users see the message, the field and the fix only. */
+function debug(): boolean {
+  return /^(1|true|yes)$/i.test(process.env.TFGRID_DEBUG ?? '');
+}
+
+/** One text per error: the message, the field or config key it is about, and the fix (each once). */
+export function userText(err: unknown): string {
+  let text = errorText(err);
+  if (err instanceof TfgridError) {
+    const { path, fix } = err.context;
+    if (typeof path === 'string' && path && !text.includes(path)) text += ` (${path})`;
+    if (typeof fix === 'string' && fix && !text.includes(fix)) text += `; fix: ${fix}`;
+  }
+  return text;
+}
+
+/**
+ * Errors Pulumi shows: partial creates keep their id/properties; the rest become plain Errors with our text. The
+ * plugin host prints `${err}: ${err.stack}`; without TFGRID_DEBUG the stack is one line that says how to see it.
+ */
 function edge(err: unknown): never {
-  if (err instanceof PartialCreateError) throw Object.assign(new Error(err.message), { id: err.id, properties: err.properties, reasons: err.reasons });
-  if (err instanceof Error) throw err;
-  throw new Error(errorText(err));
+  const out = err instanceof PartialCreateError ? Object.assign(new Error(err.message), { id: err.id, properties: err.properties, reasons: err.reasons }) : new Error(userText(err), { cause: err });
+  if (!debug()) out.stack = '(stack trace hidden; set TFGRID_DEBUG=1 to show it)';
+  else if (err instanceof Error && err.stack) out.stack = err.stack;
+  throw out;
 }
 
 export async function check(type: string, olds: Props, news: Props): Promise<pulumi.dynamic.CheckResult> {
@@ -37,7 +58,14 @@ export async function check(type: string, olds: Props, news: Props): Promise<pul
   const kind = workloadKind(type) ?? unknownType(type);
   const r = checkWorkload(kind, olds, news);
   const isNew = !olds || Object.keys(olds).length === 0;
-  if (r.failures.length === 0 && isNew) r.failures.push(...(await liveCheckWorkload(kind, r.inputs)));
+  if (r.failures.length === 0 && isNew) {
+    // Connection and node first (one failure, not one per check), then the kind's own live checks.
+    const label = `${kind.typeName} "${String(r.inputs.name ?? '?')}"`;
+    const conn = await previewRuntime(label);
+    r.failures.push(...conn.failures);
+    if (conn.runtime && r.failures.length === 0) r.failures.push(...(await previewNodeCheck(label, r.inputs, conn.runtime)));
+    if (conn.runtime && r.failures.length === 0) r.failures.push(...(await liveCheckWorkload(kind, r.inputs)));
+  }
   return r;
 }
 

@@ -126,6 +126,14 @@ export async function createGridConnection(config: ProviderConfig): Promise<Grid
     throw new ChainError(`twin of ${identity.address}: ${errorText(err)}`, { fix: 'fund the account and check tfgrid:network / tfgrid:chainUrls' }, { cause: err });
   }
   const peer = createRmbPeer({ identity, twinId, relayUrls, directory: createChainTwinDirectory(chain), timeoutMs: config.rmbTimeout * 1000 });
+  try {
+    // A relay URL that refuses fails here at once (naming what answered), not as the first call's timeout.
+    await peer.ready(config.rmbTimeout * 1000);
+  } catch (err) {
+    await peer.close();
+    await chain.close();
+    throw err instanceof RmbError ? new RmbError(err.message, { ...err.context, path: 'tfgrid:relayUrls' }, { cause: err }) : err;
+  }
   await chain.ensureTwin({ relay: new URL(relayUrls[0]).hostname, pk: peer.e2ePublicKey });
   const nodes = new Map<number, NodeApi>();
 

@@ -56,6 +56,30 @@ export const sizeSchema = z.union([z.number(), z.string()]).superRefine((v, ctx)
   }
 });
 
+/** True when `v` is a size without a unit (a number, or a string of digits): ZOS reads it as bytes. */
+function isBareNumber(v: unknown): boolean {
+  return typeof v === 'number' || (typeof v === 'string' && /^\s*\d+(?:\.\d+)?\s*$/.test(v));
+}
+
+/**
+ * A size input of at least `min` bytes (`min` 1: more than zero). The message names the ZOS rule and, for a bare
+ * number, says that it counts bytes (`memory: "256"` is 256 bytes, not 256 MiB).
+ */
+export function sizeAtLeast(min: number, zosRule: string): z.ZodType<number | string, z.ZodTypeDef, unknown> {
+  return sizeSchema.superRefine((v, ctx) => {
+    let bytes: number;
+    try {
+      bytes = parseSize(v, 'size');
+    } catch {
+      return; // sizeSchema said so already
+    }
+    if (bytes >= min) return;
+    const bare = isBareNumber(v) && bytes > 0 ? `; a number without a unit counts bytes: write "${String(v).trim()}MiB" or "${String(v).trim()}GiB"` : '';
+    const at = min <= 1 ? 'must be more than 0' : `must be at least ${formatSize(min)}`;
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message: `${JSON.stringify(v)} ${at} (ZOS: ${zosRule})${bare}` });
+  }) as unknown as z.ZodType<number | string, z.ZodTypeDef, unknown>;
+}
+
 /** Workload names (gridtypes/id.go): `^[a-zA-Z0-9_]+$`, 1..36 characters, not `ygg`. */
 export const workloadNameSchema = z
   .string()

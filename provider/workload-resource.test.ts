@@ -14,7 +14,7 @@ const valid: Record<keyof typeof WORKLOAD_KINDS, Record<string, unknown>> = {
   ZMachine: { ...base, flist: 'https://hub.grid.tf/tf-official-apps/base:latest.flist', network: net, cpu: 1, memory: '1GiB' },
   Zdb: { ...base, size: '1GiB' },
   Qsfs: { ...base, cache: '1GiB', minimalShards: 1, expectedShards: 2, metadata: { prefix: 'm', backends: [zdbBackend] }, groups: [{ backends: [zdbBackend, zdbBackend] }] },
-  NameProxy: { ...base, subdomain: 'myapp', backends: ['http://10.20.2.2:8080'] },
+  NameProxy: { ...base, subdomain: 'myapp', backends: ['http://198.51.100.2:8080'] },
   FqdnProxy: { ...base, fqdn: 'app.example.com', backends: ['1.2.3.4:443'], tlsPassthrough: true },
   ZLogs: { ...base, zmachine: 'vm1', output: 'redis://10.0.0.1:6379' },
 };
@@ -110,7 +110,7 @@ describe('diff follows the ZOS update rules', () => {
     ['ZMachine', { network: { name: 'net2', ipRange: '10.20.0.0/16' } }, ['network'], true],
     ['PublicIp', { v6: true }, ['v6'], true],
     ['PublicIp', { node: 2 }, ['node'], true],
-    ['NameProxy', { backends: ['http://10.20.2.3:80'] }, ['backends'], true],
+    ['NameProxy', { backends: ['http://198.51.100.3:80'] }, ['backends'], true],
     ['FqdnProxy', { fqdn: 'b.example.com' }, ['fqdn'], true],
     ['ZLogs', { output: 'ws://10.0.0.1:9000' }, ['output'], true],
   ] as const)('%s %j → replaces %j, deleteBeforeReplace %p', (t, change, replaces, dbr) => {
@@ -155,7 +155,7 @@ describe('wire mapping', () => {
 
   it('maps a name proxy with and without network', () => {
     const i = checkWorkload(WORKLOAD_KINDS.NameProxy as never, undefined, valid.NameProxy).inputs;
-    expect(WORKLOAD_KINDS.NameProxy.toWire(i as never, {})).toEqual({ name: 'myapp', tls_passthrough: false, backends: ['http://10.20.2.2:8080'] });
+    expect(WORKLOAD_KINDS.NameProxy.toWire(i as never, {})).toEqual({ name: 'myapp', tls_passthrough: false, backends: ['http://198.51.100.2:8080'] });
     expect(WORKLOAD_KINDS.NameProxy.toWire({ ...i, network: 'net1' } as never, {})).toMatchObject({ network: 'net1' });
   });
 });

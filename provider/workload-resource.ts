@@ -267,6 +267,11 @@ function parseInputs<I extends CommonInputs>(kind: WorkloadKind<I>, raw: Record<
   return r.data;
 }
 
+/** The contracts a create's extra ops made (name contracts), as the coordinator reports them on a workload in error. */
+function extrasIn(err: ZosError): number[] {
+  return ((err.context.extraContractIds as number[] | undefined) ?? []).filter((id) => id > 0);
+}
+
 /** create: allocate, add the workload to its group's deployment, wait for ok; roll back on failure. */
 export async function createWorkload<I extends CommonInputs>(kind: WorkloadKind<I>, raw: Record<string, unknown>): Promise<{ id: string; outs: Outputs<I> }> {
   const inputs = parseInputs(kind, raw);
@@ -283,18 +288,25 @@ export async function createWorkload<I extends CommonInputs>(kind: WorkloadKind<
       contractId: inputs.adoptContractId,
       extraChainOps: extra,
       label: label(kind, inputs),
+      create: true,
     });
   } catch (err) {
     kind.release?.(prepared, runtime);
-    const partial = err instanceof ZosError ? (err.context.partialContractId as number | undefined) : undefined;
-    if (partial) {
-      throw new PartialCreateError(errorText(err), resourceId(inputs), { ...(inputs as Record<string, unknown>), ...prepared, contractId: partial, state: 'error', message: errorText(err) }, [errorText(err)]);
+    // Contracts the failed apply left (its node contract, the name contract of the same transaction): recorded as
+    // a partial create, so the state owns them and destroy cancels them.
+    const ctx = err instanceof TfgridError ? err.context : {};
+    const partial = ctx.partialContractId as number | undefined;
+    const leftExtras = (ctx.partialExtraIds as number[] | undefined) ?? [];
+    if (partial || leftExtras.length > 0) {
+      prepared = { ...prepared, ...(kind.afterCreateOps?.(leftExtras) ?? {}) };
+      throw new PartialCreateError(errorText(err), resourceId(inputs), { ...(inputs as Record<string, unknown>), ...prepared, contractId: partial ?? 0, state: 'error', message: errorText(err) }, [errorText(err)]);
     }
     // A workload the node put in `error`: remove it again so no paid contract keeps a broken workload.
     if (err instanceof ZosError && err.context.workloadState) {
       try {
-        await runtime.coordinator.apply({ node: inputs.node, group: inputs.deployment, op: { kind: 'remove', name: inputs.name }, contractId: err.context.contract as number, label: label(kind, inputs) });
+        await runtime.coordinator.apply({ node: inputs.node, group: inputs.deployment, op: { kind: 'remove', name: inputs.name }, contractId: err.context.contract as number, extraChainOps: extrasIn(err).map((id) => ({ kind: 'cancel', contractId: id })), label: label(kind, inputs) });
       } catch (rollbackErr) {
+        prepared = { ...prepared, ...(kind.afterCreateOps?.(extrasIn(err)) ?? {}) };
         const msg = `${errorText(err)}; removing it again failed (${errorText(rollbackErr)}): it is recorded so the next up or destroy can finish`;
         throw new PartialCreateError(msg, resourceId(inputs), { ...(inputs as Record<string, unknown>), ...prepared, contractId: err.context.contract, state: 'error', message: msg }, [msg]);
       }

@@ -5,6 +5,7 @@
  * @module
  */
 import { ApiPromise, WsProvider } from '@polkadot/api';
+import { probeEndpoints } from './probe';
 import { u8aToHex } from '@polkadot/util';
 import { Keyring } from '@polkadot/keyring';
 import type { KeyringPair } from '@polkadot/keyring/types';
@@ -255,11 +256,18 @@ async function toPair(shared: Shared, signer: ChainSigner): Promise<KeyringPair>
 export async function createChainClient(opts: ChainClientOptions = {}): Promise<ChainClient> {
   const endpoints = resolveChainEndpoints(opts);
   const log = opts.log ?? silentLogger;
+  const timeoutMs = opts.connectTimeoutMs ?? 30_000;
+  // A refusal is an answer: fail at once, saying what answered; only silence waits for the deadline.
+  const probes = await probeEndpoints(endpoints, Math.min(timeoutMs, 5_000));
+  if (probes.every((p) => p.kind === 'refused')) {
+    const fix = 'check tfgrid:chainUrls (a TFChain websocket such as ws://127.0.0.1:8000), or start a local chain with `tfgrid local up`';
+    const what = probes.map((p) => `${p.url}: ${p.kind === 'refused' ? p.reason : p.kind}`).join('; ');
+    throw new ChainError(`connect to TFChain: ${what}; ${fix}`, { fix, endpoints: probes }, {});
+  }
   // Before the api exists: every teardown interval it arms, from the first call on, must not hold the process.
   const teardownUnref = unrefRpcTeardownTimers();
   const provider = new WsProvider(endpoints, RECONNECT_MS);
   const api = new ApiPromise({ provider, noInitWarn: true });
-  const timeoutMs = opts.connectTimeoutMs ?? 30_000;
   // isReadyOrError rejects on the first failed socket; the provider meanwhile rotates to the next endpoint,
   // so wait for isReady (any endpoint) under one deadline instead.
   api.isReadyOrError.catch(() => undefined);

@@ -134,7 +134,14 @@ interface RelayConnection {
   retry?: NodeJS.Timeout;
   /** The relay handed this session to a newer connection: do not fight it. */
   evicted: boolean;
+  /** Ever logged in: a refusal after that is a restart, waited out; before it, a wrong URL, reported at once. */
+  everOpen?: boolean;
+  /** Why the last attempt was answered with a no (refused, no such host, HTTP reply), until the next open. */
+  refused?: string;
 }
+
+/** Socket errors that are an answer (nothing listens, no such host), not silence. */
+const REFUSAL_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 
 const SESSION_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
 
@@ -181,6 +188,20 @@ export function createRmbPeer(opts: RmbPeerOptions): RmbPeer {
   const outbox: { bytes: Uint8Array; deadlineS: number }[] = [];
   const conns: RelayConnection[] = opts.relayUrls.map((url) => ({ url, open: false, attempts: 0, lastSeen: 0, evicted: false }));
   const openWaiters: (() => void)[] = [];
+  /** `ready()` callers to fail at once when every relay refused before ever logging in. */
+  const refusalWaiters: ((why: string) => void)[] = [];
+
+  /** Every relay answered no and none was ever open: the URLs are wrong, waiting cannot help. */
+  function allRefused(): string | undefined {
+    if (!conns.every((c) => !c.everOpen && c.refused)) return undefined;
+    return conns.map((c) => `${c.url}: ${c.refused}`).join('; ');
+  }
+
+  function noteRefusal(c: RelayConnection, why: string): void {
+    c.refused = why;
+    const all = allRefused();
+    if (all) refusalWaiters.splice(0).forEach((w) => w(all));
+  }
   let closed = false;
 
   if (conns.length === 0) throw new RmbError('rmb peer needs at least one relay URL', { twin: opts.twinId, fix: 'pass relayUrls, e.g. ["ws://127.0.0.1:8080"]' });
@@ -203,6 +224,8 @@ export function createRmbPeer(opts: RmbPeerOptions): RmbPeer {
       c.attempts = 0;
       c.lastSeen = clock.now();
       c.lastError = undefined;
+      c.everOpen = true;
+      c.refused = undefined;
       log.debug('connected to relay', { relay: c.url });
       flush(c);
       openWaiters.splice(0).forEach((w) => w());
@@ -213,6 +236,7 @@ export function createRmbPeer(opts: RmbPeerOptions): RmbPeer {
       res.on('end', () => {
         c.lastError = `relay ${c.url} refused the login: HTTP ${res.statusCode}${body ? ` ${body}` : ''}`;
         log.warn('relay refused login', { relay: c.url, status: res.statusCode, body });
+        noteRefusal(c, `answered HTTP ${res.statusCode}${body ? ` ${body.slice(0, 200)}` : ''} instead of a relay login (is it an RMB relay's websocket URL?)`);
       });
       ws.terminate();
     });
@@ -221,8 +245,9 @@ export function createRmbPeer(opts: RmbPeerOptions): RmbPeer {
       onFrame(toBuffer(data));
     });
     ws.on('pong', () => (c.lastSeen = clock.now()));
-    ws.on('error', (err) => {
+    ws.on('error', (err: Error & { code?: string }) => {
       c.lastError = c.lastError ?? `relay ${c.url}: ${err.message}`;
+      if (err.code && REFUSAL_CODES.has(err.code)) noteRefusal(c, `${err.code === 'ECONNREFUSED' ? 'connection refused' : 'unreachable'} (${err.message})`);
     });
     ws.on('close', (code: number, reason: Buffer) => {
       if (c.ws !== ws) return;
@@ -303,6 +328,10 @@ export function createRmbPeer(opts: RmbPeerOptions): RmbPeer {
   async function callRaw(twin: number, command: string, body: string | undefined, callOpts: CallOptions = {}): Promise<string> {
     if (closed) throw new RmbError(`rmb ${command} to twin ${twin}: peer is closed`, { twin, command });
     const timeoutMs = callOpts.timeoutMs ?? defaultTimeout;
+    const refusedBy = openConn() ? undefined : allRefused();
+    if (refusedBy) {
+      throw new RmbError(`rmb ${command} to twin ${twin}: no relay accepts connections (${refusedBy})`, { twin, command, fix: 'check tfgrid:relayUrls (an RMB relay websocket such as ws://127.0.0.1:8080)' });
+    }
     const started = clock.now();
     // the deadline covers the twin lookup too (a chain that does not answer must not hang the call)
     let lookupTimer: NodeJS.Timeout | undefined;
@@ -539,6 +568,15 @@ export function createRmbPeer(opts: RmbPeerOptions): RmbPeer {
           resolve();
         };
         openWaiters.push(done);
+        const refused = (why: string) => {
+          clearTimeout(t);
+          const i = openWaiters.indexOf(done);
+          if (i >= 0) openWaiters.splice(i, 1);
+          reject(new RmbError(`rmb peer of twin ${opts.twinId}: no relay accepts connections (${why})`, { twin: opts.twinId, fix: 'check tfgrid:relayUrls (an RMB relay websocket such as ws://127.0.0.1:8080)' }));
+        };
+        const all = allRefused();
+        if (all) refused(all);
+        else refusalWaiters.push(refused);
       });
     },
     async call<T>(twin: number, command: string, payload?: unknown, callOpts?: CallOptions): Promise<T> {

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { commonInputShape, type WorkloadKind } from '../workload-resource';
-import { gatewayShape, refineBackends } from './gateway-backends';
+import { gatewayShape, refineBackends, requireNetworkOnNode } from './gateway-backends';
 
 export const fqdnProxyInputsSchema = z
   .object({
@@ -28,6 +28,10 @@ export const fqdnProxyKind: WorkloadKind<FqdnProxyInputs> = {
   outputDocs: fqdnProxyOutputDocs,
   updatable: false,
   alwaysDeleteBeforeReplace: true,
+  async prepare(i, ctx) {
+    if (!ctx.olds) await requireNetworkOnNode(i, 'FqdnProxy', ctx.runtime);
+    return {};
+  },
   toWire: (i) => ({ fqdn: i.fqdn, tls_passthrough: i.tlsPassthrough, backends: i.backends, ...(i.network ? { network: i.network } : {}) }),
   resultOutputs: () => ({}),
 };

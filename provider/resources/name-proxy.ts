@@ -18,7 +18,7 @@ import { InputError, errorText } from '../../protocol/common/errors';
 import type { ContractOp } from '../deps';
 import type { ProviderRuntime } from '../runtime';
 import { commonInputShape, type WorkloadKind } from '../workload-resource';
-import { gatewayShape, refineBackends } from './gateway-backends';
+import { gatewayShape, refineBackends, requireNetworkOnNode } from './gateway-backends';
 
 export const nameProxyInputsSchema = z
   .object({
@@ -47,6 +47,7 @@ export const nameProxyKind: WorkloadKind<NameProxyInputs> = {
   alwaysDeleteBeforeReplace: true,
   async prepare(i, ctx) {
     if (ctx.olds) return { nameContractId: ctx.olds.nameContractId ?? 0, ownsNameContract: ctx.olds.ownsNameContract ?? false };
+    await requireNetworkOnNode(i, 'NameProxy', ctx.runtime);
     const chain = ctx.runtime.deps.chain;
     const existing = await chain.nameContractId(i.subdomain);
     if (existing === 0) return { nameContractId: 0, ownsNameContract: true };
@@ -58,10 +59,21 @@ export const nameProxyKind: WorkloadKind<NameProxyInputs> = {
         fix: 'pick another subdomain',
       });
     }
-    return { nameContractId: existing, ownsNameContract: false };
+    if (!c || c.state === 'deleted') return { nameContractId: 0, ownsNameContract: true };
+    // This twin's name that no gateway serves is a leftover (a failed run, a state lost): take it over as owned,
+    // so this resource's destroy cancels it. One another NameProxy serves is borrowed and stays its owner's.
+    const user = await otherNameUser({ subdomain: i.subdomain, node: i.node, contractId: 0, name: i.name }, ctx.runtime);
+    if (!user) ctx.runtime.deps.log.info('taking over a name contract no gateway serves', { resource: i.name, nameContract: existing, name: i.subdomain });
+    return { nameContractId: existing, ownsNameContract: !user };
+  },
+  // Preview: a name gateway needs a node with a domain (its public config); others refuse the workload.
+  async liveCheck(i, runtime) {
+    const cfg = await (await runtime.deps.node(i.node)).publicConfig();
+    if (cfg?.domain) return [];
+    return [{ property: 'node', reason: `NameProxy "${i.name}": node ${i.node} is not a gateway (it has no public config with a domain); fix: put the NameProxy on a gateway node (a NodePicker with \`domain: true\` finds one)` }];
   },
   async chainOpsOnCreate(i, prepared) {
-    return prepared.ownsNameContract ? [{ kind: 'createName', name: i.subdomain }] : [];
+    return prepared.ownsNameContract && !Number(prepared.nameContractId) ? [{ kind: 'createName', name: i.subdomain }] : [];
   },
   afterCreateOps: (ids) => (ids.length > 0 ? { nameContractId: ids[0], ownsNameContract: true } : {}),
   chainOpsOnDelete: (o, runtime) => nameContractRelease(o, runtime),

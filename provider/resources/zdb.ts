@@ -6,13 +6,13 @@
  */
 import { randomBytes } from 'crypto';
 import { z } from 'zod';
-import { formatSize, parseSize, sizeSchema, type CheckFailure } from '../inputs';
+import { formatSize, parseSize, sizeAtLeast, type CheckFailure } from '../inputs';
 import { commonInputShape, type WorkloadKind } from '../workload-resource';
 
 export const zdbInputsSchema = z.object({
   ...commonInputShape,
   /** Namespace size: bytes or "10GiB" (on HDD). */
-  size: sizeSchema,
+  size: sizeAtLeast(1, 'invalid size'),
   /** `user` (key-value) or `seq` (sequential, what qsfs uses). */
   mode: z.enum(['user', 'seq']).default('user'),
   /** Namespace password; generated when omitted. */

@@ -16,7 +16,7 @@
 import { randomBytes } from 'crypto';
 import { z } from 'zod';
 import { InputError } from '../../protocol/common/errors';
-import { groupSchema, nodeIdSchema, parseSize, sizeSchema, workloadNameSchema } from '../inputs';
+import { groupSchema, nodeIdSchema, parseSize, sizeAtLeast, sizeSchema, workloadNameSchema } from '../inputs';
 import { parseV4 } from '../ip-allocator';
 import { commonInputShape, type PrepareContext, type WorkloadKind } from '../workload-resource';
 import { DEFAULT_NETWORK_RANGE, networkGroup } from './network';
@@ -47,7 +47,7 @@ export const zmachineInputsSchema = z
     ip: z.string().optional(),
     cpu: z.number().int().min(1, "cpu capacity can't be 0").max(255),
     /** Memory: bytes or "2GiB" (at least 250MiB). */
-    memory: sizeSchema.refine((m) => parseSize(m, 'memory') >= MIN_MEMORY, "mem capacity can't be less than 250MiB"),
+    memory: sizeAtLeast(MIN_MEMORY, "mem capacity can't be less than 250MiB"),
     /** Root filesystem size: bytes or "10GiB"; 0 = the ZOS minimum. */
     rootfsSize: sizeSchema.default(0),
     entrypoint: z.string().default(''),

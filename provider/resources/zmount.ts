@@ -4,13 +4,13 @@
  * @module
  */
 import { z } from 'zod';
-import { formatSize, parseSize, sizeSchema, type CheckFailure } from '../inputs';
+import { formatSize, parseSize, sizeAtLeast, type CheckFailure } from '../inputs';
 import { commonInputShape, type WorkloadKind } from '../workload-resource';
 
 export const zmountInputsSchema = z.object({
   ...commonInputShape,
-  /** Disk size: bytes or "10GiB". */
-  size: sizeSchema,
+  /** Disk size: bytes or "10GiB", more than 0. */
+  size: sizeAtLeast(1, 'invalid size'),
 });
 export type ZMountInputs = z.infer<typeof zmountInputsSchema>;
 

@@ -98,7 +98,7 @@ describe('provider lifecycle (methods called directly) on the local chain, relay
   it('reserves the gateway name in the same transaction and releases it on delete', async () => {
     const sub = `myapp${uniqueTag()}`;
     const before = await tx();
-    const gw = await up('NameProxy', { node: n1, deployment: 'gw', name: 'web', subdomain: sub, backends: ['http://10.20.2.2:8080'] });
+    const gw = await up('NameProxy', { node: n1, deployment: 'gw', name: 'web', subdomain: sub, backends: ['http://198.51.100.2:8080'] });
     expect(gw.outs.fqdn).toBe(`${sub}.${g.domain}`);
     expect((await tx()) - before).toBe(1);
     expect(await g.chain.getContractIdByName(sub)).toBe(gw.outs.nameContractId);

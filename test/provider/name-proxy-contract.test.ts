@@ -73,7 +73,7 @@ describe('NameProxy when its name contract changes outside Pulumi', () => {
     await g?.close();
   });
 
-  const proxy = (node: number, deployment: string, subdomain: string): Props => ({ node, deployment, name: 'web', subdomain, backends: ['http://10.20.2.2:8080'] });
+  const proxy = (node: number, deployment: string, subdomain: string): Props => ({ node, deployment, name: 'web', subdomain, backends: ['http://198.51.100.2:8080'] });
   const checked = async (outs: Props, raw: Props) => (await entry.check('NameProxy', outs, raw)).inputs as Props;
   const nameContractState = async (id: number) => (await g.chain.getContract(id))?.state;
 
