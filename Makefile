@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 JEST_ARGS ?=
 
-.PHONY: help setup build package typecheck test quickstart schema bench clean grid-up grid-down grid-status grid-logs grid-reset
+.PHONY: help setup pulumi build package typecheck test quickstart schema bench clean grid-up grid-down grid-status grid-logs grid-reset
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -10,6 +10,28 @@ help:
 setup: ## install system packages (root on Debian) and npm dependencies
 	./scripts/install-system-deps.sh
 	npm install --no-audit --no-fund   # not `npm ci`: the registry lacks some of @swc/core's optional platform builds
+	$(MAKE) pulumi
+
+# The Pulumi CLI, pinned in tools/pulumi/go.mod and built from Go modules (as Pulumi's provider repositories do).
+PULUMI_VERSION := $(shell awk '$$1 == "github.com/pulumi/pulumi/pkg/v3" { print $$2 }' tools/pulumi/go.mod)
+PULUMI_BIN := $(CURDIR)/.tools/pulumi/bin
+PULUMI_STAMP := $(CURDIR)/.tools/pulumi/version
+
+pulumi: ## build the Pulumi CLI (version pinned in tools/pulumi/go.mod) into .tools/pulumi/bin/; skip it if you have Pulumi
+	@if [ "$$(cat $(PULUMI_STAMP) 2>/dev/null)" = "$(PULUMI_VERSION)" ] && [ -x $(PULUMI_BIN)/pulumi ]; then \
+	  echo "pulumi $(PULUMI_VERSION) already in .tools/pulumi/bin"; \
+	else \
+	  echo "building pulumi $(PULUMI_VERSION) into .tools/pulumi/bin (first time: 5 to 15 minutes)"; \
+	  rm -f $(PULUMI_STAMP) && \
+	  cd tools/pulumi && GOBIN=$(PULUMI_BIN) go install \
+	    -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$(PULUMI_VERSION)" \
+	    github.com/pulumi/pulumi/pkg/v3/cmd/pulumi && \
+	  echo "$(PULUMI_VERSION)" > $(PULUMI_STAMP); \
+	fi
+	@cmp -s tools/pulumi/pulumi-resource-pulumi-nodejs $(PULUMI_BIN)/pulumi-resource-pulumi-nodejs || \
+	  install -m 755 tools/pulumi/pulumi-resource-pulumi-nodejs $(PULUMI_BIN)/pulumi-resource-pulumi-nodejs
+	@[ -x $(PULUMI_BIN)/pulumi-language-nodejs ] || command -v pulumi-language-nodejs >/dev/null || \
+	  echo "note: no pulumi-language-nodejs: the Go module proxy refuses its module (tools/pulumi/tools.go says more)" >&2
 
 build: ## compile TypeScript into dist/
 	npx tsc -p tsconfig.json
