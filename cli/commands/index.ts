@@ -12,3 +12,5 @@ import { registerZos } from './zos'; COMMANDS.push(registerZos);
 import { registerNode } from './node'; COMMANDS.push(registerNode);
 import { registerRmb } from './rmb'; COMMANDS.push(registerRmb);
 import { registerLocal } from './local'; COMMANDS.push(registerLocal);
+import { registerContracts } from './contracts'; COMMANDS.push(registerContracts);
+import { registerZosDeployment } from './zos-deployment'; COMMANDS.push(registerZosDeployment);

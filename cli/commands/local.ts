@@ -10,6 +10,7 @@ import { createLineLogger } from '../../protocol/common/log';
 import { LOCAL_CHAIN_PORT } from '../../protocol/chain';
 import { resolveChainSpec, startLocalChain } from '../../local/chain';
 import { registerGridVerbs } from '../../local/grid/cli';
+import { registerLocalDns } from './local-dns';
 
 function parsePort(v: string): number {
   const n = Number(v);
@@ -49,5 +50,6 @@ export function registerLocal(program: Command): Command {
   const local = program.command('local').description('the local grid: chain, relay, nodes on this machine');
   registerLocalChain(local);
   registerGridVerbs(local);
+  registerLocalDns(local);
   return local;
 }

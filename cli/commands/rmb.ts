@@ -1,26 +1,24 @@
 /**
  * `tfgrid rmb call`: send one RMB request to a twin and print the JSON reply (rmb-tfchain.md §A13,
  * zos-protocol.md §5.2). A composition root: builds the chain client, the chain-backed twin directory and a
- * peer, then closes them. Defaults to the local grid (`--network local`, the grid's user key).
+ * peer, then closes them. Defaults to the local grid (`--network local`, `--dir`, the grid's user key); cli/account.ts
+ * resolves the network, URLs and key.
  * @module
  */
 import type { Command } from 'commander';
 import { parse as losslessParse, stringify as losslessStringify } from 'lossless-json';
-import { createChainClient, isNetworkName, NETWORKS } from '../../protocol/chain';
+import { createChainClient } from '../../protocol/chain';
 import { InputError } from '../../protocol/common/errors';
 import { cryptoReady, identityFromSecret, KEY_TYPES, type KeyType } from '../../protocol/common/identity';
 import { createRmbPeer } from '../../protocol/rmb/peer';
 import { createChainTwinDirectory } from '../../protocol/rmb/twin-directory';
-import { defaultGridDir, readState, type GridState } from '../../local/grid/state';
+import { accountOptions, chainUrlFor, localGridFor, parseNetwork, relayUrlsFor, resolveSecret, type AccountFlags } from '../account';
 
-interface CallFlags {
+export interface CallFlags extends AccountFlags {
   twin: string;
   cmd: string;
   data?: string;
-  network: string;
   relay: string[];
-  chain?: string;
-  mnemonic?: string;
   keyType: string;
   timeout: string;
   session?: string;
@@ -37,22 +35,6 @@ function positiveInt(value: string, flag: string): number {
   return Number(value);
 }
 
-/** The running local grid's state, when `--network local` (its URLs and user key are the defaults). */
-function localGrid(flags: CallFlags): GridState | undefined {
-  return flags.network === 'local' ? readState(defaultGridDir()) : undefined;
-}
-
-/** The key: --mnemonic, else $TFGRID_MNEMONIC, else (local network) the local grid's user account. */
-function resolveSecret(flags: CallFlags, grid: GridState | undefined): { secret: string; field: string } {
-  if (flags.mnemonic) return { secret: flags.mnemonic, field: '--mnemonic' };
-  if (process.env.TFGRID_MNEMONIC) return { secret: process.env.TFGRID_MNEMONIC, field: 'TFGRID_MNEMONIC' };
-  if (grid?.user?.mnemonic) return { secret: grid.user.mnemonic, field: 'local grid user mnemonic' };
-  throw new InputError('no key to sign with', {
-    path: '--mnemonic',
-    fix: 'pass --mnemonic "<12 words or 64-hex seed>", set TFGRID_MNEMONIC, or start the local grid (tfgrid local up)',
-  });
-}
-
 /** Runs one call; resolves to the reply text, pretty-printed with integers kept exact. */
 export async function rmbCall(flags: CallFlags): Promise<string> {
   const twin = positiveInt(flags.twin, '--twin');
@@ -60,9 +42,7 @@ export async function rmbCall(flags: CallFlags): Promise<string> {
   if (!KEY_TYPES.includes(flags.keyType as KeyType)) {
     throw new InputError(`--key-type must be one of ${KEY_TYPES.join(', ')}, got ${JSON.stringify(flags.keyType)}`, { path: '--key-type' });
   }
-  if (!isNetworkName(flags.network)) {
-    throw new InputError(`--network must be one of ${Object.keys(NETWORKS).join(', ')}, got ${JSON.stringify(flags.network)}`, { path: '--network' });
-  }
+  const network = parseNetwork(flags.network);
   if (flags.data !== undefined) {
     try {
       losslessParse(flags.data);
@@ -70,18 +50,18 @@ export async function rmbCall(flags: CallFlags): Promise<string> {
       throw new InputError(`--data is not JSON: ${(err as Error).message}`, { path: '--data', fix: `quote it for the shell, e.g. --data '{"contract_id": 12}'` });
     }
   }
-  const grid = localGrid(flags);
+  const grid = localGridFor(network, flags.dir);
   const { secret, field } = resolveSecret(flags, grid);
   await cryptoReady();
   const identity = identityFromSecret(secret, flags.keyType as KeyType, field);
   // explicit flags, else the running local grid's URLs, else the network's defaults
-  const relayUrls = flags.relay.length ? flags.relay : grid?.relay ? [grid.relay.url] : [...NETWORKS[flags.network].relay];
-  const chainUrl = flags.chain ?? grid?.chain?.url;
-  const chain = await createChainClient(chainUrl ? { urls: [chainUrl] } : { network: flags.network });
+  const relayUrls = relayUrlsFor(network, flags.relay, grid);
+  const chainUrl = chainUrlFor(flags, grid);
+  const chain = await createChainClient(chainUrl ? { urls: [chainUrl] } : { network });
   try {
     const myTwin = await chain.getTwinIdByAccount(identity.address);
     if (myTwin === undefined) {
-      throw new InputError(`account ${identity.address} has no twin on ${chainUrl ?? flags.network}`, {
+      throw new InputError(`account ${identity.address} has no twin on ${chainUrl ?? network}`, {
         path: field,
         fix: 'create a twin for this key first (accept the terms and createTwin), or use a key that has one',
       });
@@ -101,20 +81,18 @@ export async function rmbCall(flags: CallFlags): Promise<string> {
 
 export function registerRmb(program: Command): void {
   const rmb = program.command('rmb').description('talk to twins and nodes over RMB (the relay message bus)');
-  rmb
+  const call = rmb
     .command('call')
     .description('send one request to a twin (a node is addressed by its twin id) and print the JSON reply')
     .requiredOption('--twin <id>', 'destination twin id')
     .requiredOption('--cmd <command>', 'command, e.g. zos.system.version')
     .option('--data <json>', 'request body (JSON); empty when omitted')
-    .option('--network <name>', `network: ${Object.keys(NETWORKS).join(', ')}`, 'local')
-    .option('--relay <url>', 'relay URL (repeatable; default: the running local grid\'s, else the network\'s relays)', collect, [])
-    .option('--chain <url>', 'TFChain websocket URL (default: the running local grid\'s, else the network\'s)')
-    .option('--mnemonic <words>', 'BIP39 mnemonic or 64-hex seed (default: $TFGRID_MNEMONIC, or the local grid user)')
+    .option('--relay <url>', "relay URL (repeatable; default: the running local grid's, else the network's relays)", collect, [])
+    .option('--mnemonic <words>', 'BIP39 mnemonic or 64-hex seed (visible to other users in `ps`: prefer $TFGRID_MNEMONIC or --mnemonic-stdin)')
     .option('--key-type <type>', 'sr25519 or ed25519', 'sr25519')
     .option('--timeout <seconds>', 'reply deadline', '30')
-    .option('--session <sid>', 'RMB session id (default: random)')
-    .action(async (flags: CallFlags) => {
-      process.stdout.write((await rmbCall(flags)) + '\n');
-    });
+    .option('--session <sid>', 'RMB session id (default: random)');
+  accountOptions(call).action(async (flags: CallFlags) => {
+    process.stdout.write((await rmbCall(flags)) + '\n');
+  });
 }

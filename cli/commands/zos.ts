@@ -86,15 +86,20 @@ export function registerZos(program: Command): void {
     .description('sign a deployment and print it; an existing signature of the twin is replaced')
     .argument('<file>', 'deployment JSON, or - for stdin')
     .requiredOption('--type <type>', 'ed25519 or sr25519')
-    .option('--seed <hex>', '32-byte hex seed')
-    .option('--mnemonic <words>', 'BIP39 mnemonic of the twin account')
+    .option('--seed <hex>', '32-byte hex seed (default: $TFGRID_SEED)')
+    .option('--mnemonic <words>', 'BIP39 mnemonic of the twin account (default: $TFGRID_MNEMONIC; the environment keeps it out of `ps`)')
     .option('--twin <id>', 'twin id to sign as (default: the deployment twin_id)')
     .action(async (file: string, opts: { type: string; seed?: string; mnemonic?: string; twin?: string }) => {
       if (!(KEY_TYPES as readonly string[]).includes(opts.type)) {
         throw new InputError(`--type: ${JSON.stringify(opts.type)} is not a key type; use ed25519 or sr25519`, { path: '--type' });
       }
+      if (opts.seed === undefined && opts.mnemonic === undefined) {
+        // the key need not be on the command line: the environment, one of the two
+        if (process.env.TFGRID_SEED) opts.seed = process.env.TFGRID_SEED;
+        else if (process.env.TFGRID_MNEMONIC) opts.mnemonic = process.env.TFGRID_MNEMONIC;
+      }
       if ((opts.seed === undefined) === (opts.mnemonic === undefined)) {
-        throw new InputError('sign needs exactly one of --seed HEX or --mnemonic WORDS', { path: '--seed' });
+        throw new InputError('sign needs exactly one of --seed HEX or --mnemonic WORDS (or $TFGRID_SEED / $TFGRID_MNEMONIC)', { path: '--seed' });
       }
       let twin: number | undefined;
       if (opts.twin !== undefined) {
