@@ -12,7 +12,7 @@ import { checkNetwork, createNetwork, deleteNetwork, diffNetwork, readNetwork, u
 import { checkNodePicker, createNodePicker, diffNodePicker, updateNodePicker } from './resources/node-picker';
 import { previewNodeCheck, previewRuntime } from './preview-check';
 import { addConfigSource } from './runtime';
-import { PartialCreateError, checkWorkload, liveCheckWorkload, createWorkload, deleteWorkload, diffWorkloadLive, readWorkload, updateWorkload } from './workload-resource';
+import { PartialCreateError, checkWorkload, liveCheckWorkload, liveCheckUpdateWorkload, createWorkload, deleteWorkload, diffWorkloadLive, readWorkload, updateWorkload } from './workload-resource';
 
 type Props = Record<string, unknown>;
 
@@ -65,6 +65,8 @@ export async function check(type: string, olds: Props, news: Props): Promise<pul
     r.failures.push(...conn.failures);
     if (conn.runtime && r.failures.length === 0) r.failures.push(...(await previewNodeCheck(label, r.inputs, conn.runtime)));
     if (conn.runtime && r.failures.length === 0) r.failures.push(...(await liveCheckWorkload(kind, r.inputs)));
+  } else if (r.failures.length === 0) {
+    r.failures.push(...(await liveCheckUpdateWorkload(kind, olds, r.inputs)));
   }
   return r;
 }

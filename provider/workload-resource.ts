@@ -82,6 +82,11 @@ export interface WorkloadKind<I extends CommonInputs> {
    * known; best effort: an unreachable grid never fails the check.
    */
   liveCheck?(inputs: I, runtime: ProviderRuntime): Promise<CheckFailure[]>;
+  /**
+   * The same for a change of an existing resource (`olds` its previous inputs): refusals the node would only give at
+   * `up` and that depend on the live deployment (a disk a running machine mounts). Best effort, like `liveCheck`.
+   */
+  liveCheckUpdate?(olds: I, news: I, runtime: ProviderRuntime): Promise<CheckFailure[]>;
   /** Async checks and allocations; the returned fields are stored in outputs (kept across updates). */
   prepare?(inputs: I, ctx: PrepareContext): Promise<Record<string, unknown>>;
   /** Release what `prepare` reserved (delete, failed create). */
@@ -168,6 +173,24 @@ export async function liveCheckWorkload<I extends CommonInputs>(kind: WorkloadKi
   let timer: NodeJS.Timeout | undefined;
   try {
     const run = (async () => kind.liveCheck!(parsed.data, await getRuntime()))();
+    const timeout = new Promise<CheckFailure[]>((resolve) => (timer = setTimeout(() => resolve([]), timeoutMs)));
+    return await Promise.race([run, timeout]);
+  } catch {
+    return [];
+  } finally {
+    if (timer) clearTimeout(timer);
+  }
+}
+
+/** The kind's live check of a change (`olds` the previous inputs), bounded like `liveCheckWorkload`. */
+export async function liveCheckUpdateWorkload<I extends CommonInputs>(kind: WorkloadKind<I>, olds: Record<string, unknown>, news: Record<string, unknown>, timeoutMs = 10_000): Promise<CheckFailure[]> {
+  if (!kind.liveCheckUpdate || containsUnknown(news)) return [];
+  const before = kind.inputs.safeParse(stripOutputs(kind, olds));
+  const after = kind.inputs.safeParse(stripOutputs(kind, news));
+  if (!before.success || !after.success) return [];
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const run = (async () => kind.liveCheckUpdate!(before.data, after.data, await getRuntime()))();
     const timeout = new Promise<CheckFailure[]>((resolve) => (timer = setTimeout(() => resolve([]), timeoutMs)));
     return await Promise.race([run, timeout]);
   } catch {

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { formatSize, parseSize, sizeAtLeast, type CheckFailure } from '../inputs';
+import { zmount } from '../../protocol/zos/types/zmount';
 import { commonInputShape, type WorkloadKind } from '../workload-resource';
 
 export const zmountInputsSchema = z.object({
@@ -31,6 +32,27 @@ export const zmountKind: WorkloadKind<ZMountInputs> = {
     return [{
       property: 'size',
       reason: `${resource}: size cannot shrink from ${formatSize(before)} to ${formatSize(after)} (ZOS: not safe to shrink a disk); keep ${formatSize(before)} or more, or give the disk a new name to replace it`,
+    }];
+  },
+  // ZOS refuses to grow a disk a running machine of the same deployment mounts (zosbase primitives/zmount
+  // `zMountUpdateImpl`: `unchanged`, "disk is mounted, please delete the VM first"); preview says it, by the node's
+  // own rule (protocol/zos) on the live deployment. In one up the disk's update always runs before its machine's
+  // replacement (the machine waits for the disk's outputs), so changing the machine in the same up does not help.
+  async liveCheckUpdate(olds, news, runtime): Promise<CheckFailure[]> {
+    if (olds.node !== news.node || olds.deployment !== news.deployment || olds.name !== news.name) return [];
+    const before = parseSize(olds.size, 'size');
+    const after = parseSize(news.size, 'size');
+    if (after <= before) return [];
+    const known = await runtime.coordinator.current(news.node, news.deployment, news.adoptContractId);
+    if (!known) return [];
+    const d = await (await runtime.deps.node(news.node)).get(known.contract_id); // the machines' live states
+    const current = d.workloads.map((w) => ({ name: w.name, type: w.type, data: w.data, state: w.result?.state ?? 'init' }));
+    const verdict = zmount.update.predict({ size: BigInt(before) }, { size: BigInt(after) }, { name: news.name, current });
+    if (verdict.outcome !== 'unchanged') return [];
+    const by = current.filter((w) => w.type === 'zmachine' && (w.state === 'ok' || w.state === 'paused') && ((w.data.mounts as { name?: string }[] | undefined) ?? []).some((m) => m.name === news.name)).map((w) => `ZMachine "${w.name}"`).sort();
+    return [{
+      property: 'size',
+      reason: `ZMount "${news.name}": cannot grow from ${formatSize(before)} to ${formatSize(after)} while ${by.join(', ') || 'a machine'} of deployment ${d.contract_id} on node ${news.node} mounts it (ZOS: ${verdict.message}). Fix: remove the mount (or the machine) and up, then grow the disk and mount it again in the next up; or mount a new, larger disk`,
     }];
   },
   toWire: (i) => ({ size: parseSize(i.size, 'size') }),
