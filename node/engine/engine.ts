@@ -417,6 +417,7 @@ export function createEngine(deps: EngineDeps, opts: EngineOptions): Engine {
       try {
         await mgr?.deprovision(managerContext(twin, contract, w.name, vs), v.data);
         write(twin, contract, { ...w, result: { created: nowSec(), state: 'deleted', message: reason, data: null } }, v.data);
+        v.state = 'deleted'; // the next ones see it gone (a disk the last of its machines leaves is unmounted)
       } catch (err) {
         write(twin, contract, { ...w, result: { created: nowSec(), state: 'error', message: errorText(err), data: null } }, v.data);
       }

@@ -85,12 +85,26 @@ function machineDiedReason(state: 'oom-killed' | 'exited', reason?: string, exit
   return reason || (state === 'oom-killed' ? 'machine exceeded its memory limit and was killed' : `machine exited with code ${exitCode ?? 'unknown'}`);
 }
 
+/**
+ * Other running machines of the deployment that mount disk `name`. ZOS lets several machines mount one disk (primitives/vm
+ * `vmMounts` attaches it to each, with no check), so a machine that goes away leaves a disk mounted while they use it.
+ */
+function othersMounting(ctx: ManagerContext, name: string): boolean {
+  return ctx.workloads.some(
+    (w) =>
+      w.name !== ctx.name &&
+      (w.type === 'zmachine' || w.type === 'zmachine-light') &&
+      (w.state === 'ok' || w.state === 'paused') &&
+      ((w.data as { mounts?: { name: string }[] }).mounts ?? []).some((m) => m.name === name),
+  );
+}
+
 async function cleanup(ctx: ManagerContext, d: ZMachineData): Promise<void> {
   await ctx.backends.machine.remove(ctx.wid);
   await ctx.backends.network.detach(ctx.wid);
   for (const m of d.mounts ?? []) {
     const wl = ctx.workloads.find((w) => w.name === m.name);
-    if (wl && (wl.type === 'zmount' || wl.type === 'volume')) {
+    if (wl && (wl.type === 'zmount' || wl.type === 'volume') && !othersMounting(ctx, m.name)) {
       await ctx.backends.storage.unmount(`${ctx.twinId}-${ctx.contractId}-${m.name}`).catch(() => undefined);
     }
   }
