@@ -99,8 +99,12 @@ function netnsIdentity(netns: string): string | undefined {
   }
 }
 
+/** Bridges made by this process: part of socket names, so two bridges sharing a `runDir` never share a socket. */
+let bridgesMade = 0;
+
 export function createNetnsBridge(deps: { log: Logger }, opts: NetnsBridgeOptions): NetnsBridge {
   const log = deps.log.child({ component: 'gateway-bridge' });
+  const bridgeId = `${process.pid}.${++bridgesMade}`;
   const execIn = opts.execIn ?? ((ns, argv) => spawn('nsenter', [`--net=/run/netns/${ns}`, ...argv], { stdio: ['pipe', 'pipe', 'pipe'] }));
   const forwarders = new Map<string, Forwarder>(); // by namespace name
   const socketFor = (key: string) => path.join(opts.runDir, `nnc-${createHash('sha256').update(key).digest('hex').slice(0, 16)}.sock`);
@@ -135,7 +139,7 @@ export function createNetnsBridge(deps: { log: Logger }, opts: NetnsBridgeOption
     if (!identity) throw new Error(`network namespace ${netns} does not exist`);
     const cur = forwarders.get(netns);
     if (cur && cur.child.exitCode === null && cur.child.signalCode === null) return cur;
-    const socket = socketFor(`${netns}@${identity}`);
+    const socket = socketFor(`${bridgeId}/${netns}@${identity}`);
     const child = execIn(netns, [process.execPath, '-e', FORWARDER, socket]);
     const f: Forwarder = { netns, identity, child, socket, ready: Promise.resolve() };
     f.ready = new Promise<void>((resolve, reject) => {
