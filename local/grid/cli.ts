@@ -42,8 +42,9 @@ export function registerGridVerbs(local: Command): void {
     .option('--chain-port <port>', 'chain RPC port (default 8000 when free)', parseIntOption('--chain-port', 0, 65535))
     .option('--relay-port <port>', 'relay port (default 8080 when free)', parseIntOption('--relay-port', 0, 65535))
     .option('--hub-port <port>', 'flist hub port (default 8090 when free)', parseIntOption('--hub-port', 0, 65535))
+    .option('--json', 'print the status as `tfgrid local status --json` does')
     .option(...dirOption)
-    .action(async (o: { nodes: number; backend: BackendChoice; chainPort?: number; relayPort?: number; hubPort?: number; dir?: string }) => {
+    .action(async (o: { nodes: number; backend: BackendChoice; chainPort?: number; relayPort?: number; hubPort?: number; json?: boolean; dir?: string }) => {
       const progress = createProgressSink(process.stderr);
       const log = createLineLogger((l) => process.stderr.write(l + '\n'), { level: 'warn' });
       const state = await startLocalGrid({
@@ -57,7 +58,7 @@ export function registerGridVerbs(local: Command): void {
         log,
         announce: (l) => process.stderr.write(l + '\n'),
       });
-      out(formatStatus(describeGrid(state)));
+      out(o.json ? JSON.stringify(describeGrid(state), null, 2) : formatStatus(describeGrid(state)));
     });
 
   local
