@@ -3,7 +3,8 @@
  * implementation at run time in the plugin process, so `__provider` stays small (it captures only the type
  * name), survives package upgrades, never holds a client or a credential, and every shim of the process shares
  * one grid connection through Node's module cache. The module is `pulumi-tfgrid/dist/provider/dynamic-entry`
- * resolved from the Pulumi project, or `TFGRID_PROVIDER_MODULE` when set (tests, development checkouts).
+ * resolved from the Pulumi project's node_modules (the published package, `make package`; in a checkout, the link
+ * local/grid/example-runner.ts writes at the same path), or `TFGRID_PROVIDER_MODULE` when set (provider tests).
  * @module
  */
 import type * as pulumi from '@pulumi/pulumi';
