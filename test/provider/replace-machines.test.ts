@@ -7,6 +7,7 @@
  * version (`workload 'zmachine' does not support upgrade`). 1, 3 and 10 machines, with and without a disk all of them
  * mount, several rounds each, on the local chain, relay and sim nodes (provider-grid.ts).
  */
+import { createCoordinator, type WorkloadOp } from '../../provider/deployment-coordinator';
 import * as entry from '../../provider/dynamic-entry';
 import { resetRuntime, setGridFactory } from '../../provider/runtime';
 import { up, type Props } from './entry-steps';
@@ -14,6 +15,7 @@ import type { InstrumentedConnection } from './grid-faults';
 import { startProviderGrid, type GridUser, type ProviderGrid } from './provider-grid';
 
 const ROUNDS = 3;
+const GIB = 1024 ** 3;
 
 describe('replacing all machines of one deployment group', () => {
   let g: ProviderGrid;
@@ -44,6 +46,28 @@ describe('replacing all machines of one deployment group', () => {
     const d = await (await conn.deps.node(n1)).get(contractId);
     return d.workloads.map((w) => ({ name: w.name, type: w.type, state: w.result?.state ?? '' })).sort((a, b) => a.name.localeCompare(b.name));
   }
+
+  it('sends a delete and a create of one workload name in one coalescing window as two versions', async () => {
+    conn ??= await g.connect(user);
+    const co = createCoordinator(conn.deps, { coalesceMs: 200, newGroupMs: 200, pollMs: 100, deployTimeoutMs: 30_000 });
+    try {
+      const disk = (size: number): WorkloadOp => ({ kind: 'upsert', workload: { name: 'd', type: 'zmount', data: { size } } });
+      const keep = await co.apply({ node: n1, group: 'same-window', op: { kind: 'upsert', workload: { name: 'keep', type: 'zmount', data: { size: GIB } } } });
+      const first = await co.apply({ node: n1, group: 'same-window', op: disk(2 * GIB) });
+      // a replaced disk (a new, smaller one under the same name): merged into one version it would be a shrink of the
+      // old disk, which ZOS refuses (`not safe to shrink a disk`) and which would keep the old data
+      const [removed, added] = await Promise.all([
+        co.apply({ node: n1, group: 'same-window', op: { kind: 'remove', name: 'd' }, contractId: keep.contractId }),
+        co.apply({ node: n1, group: 'same-window', op: disk(GIB), contractId: keep.contractId }),
+      ]);
+      expect(removed.version).toBe(first.version + 1);
+      expect(added).toMatchObject({ version: first.version + 2, workload: { version: first.version + 2, result: { state: 'ok' } } });
+      await co.apply({ node: n1, group: 'same-window', op: { kind: 'remove', name: 'd' }, contractId: keep.contractId });
+      await co.apply({ node: n1, group: 'same-window', op: { kind: 'remove', name: 'keep' }, contractId: keep.contractId });
+    } finally {
+      co.close();
+    }
+  }, 120_000);
 
   const cases: [number, boolean][] = [
     [1, false],
