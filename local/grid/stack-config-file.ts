@@ -3,22 +3,22 @@
  * so that `tfgrid local deploy -c key=value` and `pulumi config set key value` read and write the same file:
  *
  * ```yaml
+ * encryptionsalt: v1:…          # any other top-level field (secretsprovider, encryptedkey, environment) is kept
  * config:
  *   tfgrid:network: local
  *   tfgrid-zdb:size: "2"        # `<project>:<key>`; values are strings, quoted when YAML would read another type
  *   tfgrid-zdb:token:
  *     secure: v1:…              # written only by the CLI's secrets provider: kept as is, never decrypted here
- * encryptionsalt: v1:…          # any other top-level field (secretsprovider, encryptedkey, environment) is kept
  * ```
  *
- * Keys are fully qualified (`project:key`, `tfgrid:key`) and the `config` map is kept sorted, as the CLI marshals
- * it. Secrets are never written by this module: without the CLI's secrets provider they could only be plain text
+ * Keys are fully qualified (`project:key`, `tfgrid:key`); a key set again keeps its place and a new one goes last,
+ * as the CLI does (the unit test holds a file written by `pulumi config set` of Pulumi v3.276 for comparison). Secrets are never written by this module: without the CLI's secrets provider they could only be plain text
  * (the grid's mnemonic travels per run instead). Comments and unrelated fields of a hand-edited file survive.
  * @module
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import YAML, { Scalar, isMap, isScalar, type Document } from 'yaml';
+import YAML, { Scalar, isMap, type Document } from 'yaml';
 import { InputError } from '../../protocol/common/errors';
 
 /** `Pulumi.<stack>.yaml` in `projectDir`; a fully qualified `org/project/stack` uses its last part, as the CLI does. */
@@ -62,7 +62,8 @@ function readDocument(file: string): Document | undefined {
 
 /**
  * A string value as the CLI writes it: plain when every YAML reader takes it for that string, double-quoted when a
- * YAML 1.1 reader (go-yaml's heritage: `yes`, `on`, `0x1f`) or a 1.2 one would read another type.
+ * YAML 1.1 reader (go-yaml's heritage: `yes`, `on`, `0x1f`) or a 1.2 one would read another type, a block literal
+ * when it has several lines.
  */
 function plainScalar(v: string): Scalar {
   const node = new Scalar(v);
@@ -73,7 +74,8 @@ function plainScalar(v: string): Scalar {
       return false;
     }
   };
-  if (!asIs('1.1') || !asIs('1.2') || v !== v.trim()) node.type = Scalar.QUOTE_DOUBLE;
+  if (v.includes('\n')) node.type = Scalar.BLOCK_LITERAL; // `|-` as go-yaml writes a multi-line string
+  else if (!asIs('1.1') || !asIs('1.2') || v !== v.trim()) node.type = Scalar.QUOTE_DOUBLE;
   return node;
 }
 
@@ -109,9 +111,8 @@ export function setStackConfig(projectDir: string, stack: string, values: Record
     doc.set('config', config);
   }
   const map = config as YAML.YAMLMap;
+  // as the CLI does: a key already there keeps its place, a new one goes last
   for (const [k, v] of Object.entries(values)) map.set(k, plainScalar(v));
-  const keyOf = (key: unknown) => (isScalar(key) ? String(key.value) : String(key));
-  map.items.sort((a, b) => (keyOf(a.key) < keyOf(b.key) ? -1 : keyOf(a.key) > keyOf(b.key) ? 1 : 0));
   const tmp = `${file}.${process.pid}.tmp`;
   fs.writeFileSync(tmp, doc.toString({ indent: 2 }));
   fs.renameSync(tmp, file);
