@@ -16,6 +16,7 @@
  * @module
  */
 import { ChainError, ConflictError, InputError, RmbError, TfgridError, ZosError, errorText } from '../protocol/common/errors';
+import { zmount } from '../protocol/zos/types/zmount';
 import type { ContractOp, CoordinatorDeps, NodeApi, WireDeployment, WireWorkload } from './deps';
 
 /** What a resource wants in a deployment: the workload without version/result. */
@@ -423,11 +424,14 @@ export function createCoordinator(deps: CoordinatorDeps, opts: CoordinatorOption
       const was = p.before!.workloads.find((w) => w.name === name);
       if (!now || !was || now.type !== 'zmount' || version !== p.before!.version + 1) continue;
       if (Number(now.data.size) <= Number(was.data.size)) continue;
-      const mountedBy = workloads.find(
-        (w) => w.type === 'zmachine' && ((w.data.mounts as { name: string }[] | undefined) ?? []).some((m) => m.name === name),
-      );
-      if (!mountedBy) continue;
-      const text = 'disk is mounted, please delete the VM first';
+      // the node's own rule (protocol/zos): only an ok or paused zmachine of the stored deployment blocks it
+      const current = p.before!.workloads.map((w) => ({ name: w.name, type: w.type, data: w.data, state: w.result?.state ?? 'init' }));
+      const verdict = zmount.update.predict({ size: BigInt(Number(was.data.size)) }, { size: BigInt(Number(now.data.size)) }, { name, current });
+      if (verdict.outcome !== 'unchanged') continue;
+      const mountedBy = current.find(
+        (w) => w.type === 'zmachine' && (w.state === 'ok' || w.state === 'paused') && ((w.data.mounts as { name: string }[] | undefined) ?? []).some((m) => m.name === name),
+      ) ?? { name: '?' };
+      const text = verdict.message;
       const err = new ZosError(
         `ZMount "${name}": node ${p.node} deployment ${p.before!.contractId} cannot grow the disk while ZMachine "${mountedBy.name}" mounts it (ZOS: ${text})`,
         { node: p.node, contract: p.before!.contractId, nodeMessage: text, fix: `create a new, larger disk, or remove the mount from "${mountedBy.name}" in one up, grow the disk, then mount it again` },
