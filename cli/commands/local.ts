@@ -1,7 +1,7 @@
 /**
  * `tfgrid local …` verbs. This file creates the `local` command and its `chain` verb (rmb-tfchain.md §C3):
  * chopsticks with the TFChain spec-144 runtime on 127.0.0.1, in the foreground until Ctrl-C, printing its
- * URL once the RPC answers. The grid verbs (up/down/status/logs/reset/quickstart) come from local/grid/cli.ts.
+ * URL once the RPC answers. The grid verbs (up/down/status/logs/reset/quickstart) come from local/grid/cli.ts, `restart` from local/grid/restart-cli.ts.
  * @module
  */
 import type { Command } from 'commander';
@@ -11,6 +11,7 @@ import { LOCAL_CHAIN_PORT } from '../../protocol/chain';
 import { resolveChainSpec, startLocalChain } from '../../local/chain';
 import { registerGridVerbs } from '../../local/grid/cli';
 import { registerLocalDns } from './local-dns';
+import { registerRestartVerb } from '../../local/grid/restart-cli';
 
 function parsePort(v: string): number {
   const n = Number(v);
@@ -51,5 +52,6 @@ export function registerLocal(program: Command): Command {
   registerLocalChain(local);
   registerGridVerbs(local);
   registerLocalDns(local);
+  registerRestartVerb(local);
   return local;
 }

@@ -11,6 +11,7 @@ import { resetLocalGrid, startLocalGrid, stopLocalGrid, type BackendChoice } fro
 import { createProgressSink } from './progress-sink';
 import { defaultGridDir, readState } from './state';
 import { describeGrid, formatStatus, readLogs } from './status';
+import { gridNotServing } from './heal';
 import { projectName, runExample, SECRET_CONFIG_KEYS, type ExampleMode } from './example-runner';
 import { qualifyConfigKey, setStackConfig, stackConfigPath } from './stack-config-file';
 import * as path from 'path';
@@ -36,15 +37,15 @@ export function registerGridVerbs(local: Command): void {
 
   local
     .command('up')
-    .description('start chain, relay, flist hub, DNS and N nodes (idempotent), then print what runs where')
-    .option('--nodes <n>', 'number of nodes', parseIntOption('--nodes', 1, 200), 3)
+    .description('start chain, relay, flist hub, DNS and N nodes, then print what runs where; on a running grid, start again only the daemons that died')
+    .option('--nodes <n>', 'number of nodes (default: the existing grid\'s, else 3)', parseIntOption('--nodes', 1, 200))
     .option('--backend <kind>', 'sim | linux | auto (linux when root with the tools)', parseBackend, 'auto' as BackendChoice)
     .option('--chain-port <port>', 'chain RPC port (default 8000 when free)', parseIntOption('--chain-port', 0, 65535))
     .option('--relay-port <port>', 'relay port (default 8080 when free)', parseIntOption('--relay-port', 0, 65535))
     .option('--hub-port <port>', 'flist hub port (default 8090 when free)', parseIntOption('--hub-port', 0, 65535))
     .option('--json', 'print the status as `tfgrid local status --json` does')
     .option(...dirOption)
-    .action(async (o: { nodes: number; backend: BackendChoice; chainPort?: number; relayPort?: number; hubPort?: number; json?: boolean; dir?: string }) => {
+    .action(async (o: { nodes?: number; backend: BackendChoice; chainPort?: number; relayPort?: number; hubPort?: number; json?: boolean; dir?: string }) => {
       const progress = createProgressSink(process.stderr);
       const log = createLineLogger((l) => process.stderr.write(l + '\n'), { level: 'warn' });
       const state = await startLocalGrid({
@@ -123,7 +124,8 @@ export function registerGridVerbs(local: Command): void {
     .option(...dirOption)
     .action(async (programDir: string, o: { preview?: boolean; refresh?: boolean; destroy?: boolean; stack: string; config?: string[]; json?: boolean; dir?: string }) => {
       const state = readState(o.dir ?? defaultGridDir());
-      if (!state || !describeGrid(state).running) throw new InputError('the local grid is not running', { fix: 'run `tfgrid local up` first' });
+      const notServing = gridNotServing(state, o.dir);
+      if (notServing || !state) throw notServing ?? new InputError('the local grid is not running');
       const mode: ExampleMode = o.destroy ? 'destroy' : o.refresh ? 'refresh' : o.preview ? 'preview' : 'up';
       const dir = path.resolve(programDir);
       const config: Record<string, string> = {};

@@ -23,8 +23,9 @@ import { defaultGridDir, readState, removeState, writeState, type GridState } fr
 import { freePort, isRunning, nodeEntry, processStartTime, spawnDaemon, stopProcess, type ProcessRecord } from './supervisor';
 import { tcpOpen } from './readiness';
 import { bootstrapLocalGrid, chainPublicConfigIp, createFundedUser, newNodeSeed } from './bootstrap';
-import { startDnsDaemon, startHubDaemon, startRelayDaemon } from './services';
-import { dnsRecordsPath, readDnsRecords, writeDnsRecords, type DnsRecords } from './dns-records';
+import { daemonLogFile, dnsOptions, hubOptions, RELAY_DOMAIN, relayOptions, startDnsDaemon, startHubDaemon, startRelayDaemon } from './services';
+import { readDnsRecords, writeDnsRecords, type DnsRecords } from './dns-records';
+import { chainAlive, deadDaemons, healGrid, keepStacksAside, resolveDaemonName, restartDaemon, STACK_STATE_DIRS } from './heal';
 import { startNodeDaemon, writeNodeConfig } from './node-daemon';
 import { LOCAL_CHAIN_PORT, LOCAL_RELAY_PORT } from '../../protocol/chain/networks';
 import { createGridCa } from '../../node/backends/gateway/grid-ca';
@@ -54,8 +55,8 @@ export interface LocalGridOptions {
 
 /** The provider's `local` network dials these (protocol/chain/networks.ts); the grid takes them when free. */
 export const DEFAULT_CHAIN_PORT = LOCAL_CHAIN_PORT;
-/** The relay host name written into every twin's `relay` field. */
-export const RELAY_DOMAIN = '127.0.0.1';
+/** The relay host name written into every twin's `relay` field (defined with the services' options). */
+export { RELAY_DOMAIN } from './services';
 export const FARM_NAME = 'localfarm';
 
 /** Gateway domain of node `index`: `node<index>.<gateway domain>`. */
@@ -123,6 +124,25 @@ export function isHealthy(state: GridState): boolean {
 }
 
 /**
+ * Why an existing grid cannot be kept by `up` and a new one must start, or undefined when it can (every
+ * daemon but the chain can be started again in place). Said to the user with what was kept aside.
+ */
+export function replaceReason(existing: GridState, nodes: number): string | undefined {
+  if (existing.phase !== 'running') return `the previous \`tfgrid local up\` did not finish (phase "${existing.phase}")`;
+  if (!chainAlive(existing)) {
+    return `the chain${existing.chain?.process ? ` (pid ${existing.chain.process.pid})` : ''} is dead, and with it every twin, farm, node and contract it held`;
+  }
+  if (existing.nodes.length !== nodes) return `the grid runs ${existing.nodes.length} nodes and ${nodes} were asked`;
+  return undefined;
+}
+
+/** The ports an existing grid's services listen on: a new grid in its place takes them again when free. */
+function existingPorts(state: GridState): { chainPort?: number; relayPort?: number; hubPort?: number } {
+  const port = (url?: string) => (url ? Number(new URL(url).port) || undefined : undefined);
+  return { chainPort: port(state.chain?.url), relayPort: port(state.relay?.url), hubPort: port(state.hub?.url) };
+}
+
+/**
  * Starts the local grid, or returns the running one. Throws a TfgridError naming the step that failed;
  * whatever it had started is stopped again first.
  */
@@ -133,6 +153,34 @@ export async function startLocalGrid(opts: LocalGridOptions = {}): Promise<GridS
   const release = await lockGridDir(dir, opts.progress ?? silentProgress);
   try {
     return await startUnlocked(dir, opts);
+  } finally {
+    release();
+  }
+}
+
+/**
+ * `tfgrid local restart <daemon>`: stops one daemon by PID and starts it again on the same ports, config and
+ * data (a node reboot; the node adopts its machines). The chain holds the grid's whole state in its process,
+ * so restarting it means a new grid (`up`'s dead-chain path: the old stacks are kept aside and it says so).
+ */
+export async function restartGridDaemon(
+  name: string,
+  opts: Pick<LocalGridOptions, 'dir' | 'log' | 'progress' | 'announce'> = {},
+): Promise<{ name: string; oldPid?: number; pid: number; restarts: number; state: GridState }> {
+  const dir = path.resolve(opts.dir ?? defaultGridDir());
+  const release = await lockGridDir(dir, opts.progress ?? silentProgress);
+  try {
+    const state = readState(dir);
+    if (!state) throw new InputError(`no local grid in ${dir}`, { fix: 'run `tfgrid local up`' });
+    const canonical = resolveDaemonName(state, name);
+    if (canonical !== 'chain') {
+      const r = await restartDaemon(state, canonical, { progress: opts.progress });
+      return { ...r, state };
+    }
+    const old = state.chain?.process;
+    if (old) await stopProcess(old);
+    const next = await startUnlocked(dir, { ...opts, nodes: state.nodes.length, backend: state.backend, gatewayDomain: state.gatewayDomain });
+    return { name: 'chain', oldPid: old?.pid, pid: next.chain?.process?.pid ?? 0, restarts: 0, state: next };
   } finally {
     release();
   }
@@ -178,20 +226,36 @@ async function startUnlocked(dir: string, opts: LocalGridOptions): Promise<GridS
   const log = opts.log ?? silentLogger;
   const progress = opts.progress ?? silentProgress;
   const announce = opts.announce ?? (() => {});
-  const nodes = opts.nodes ?? 3;
-
   const existing = readState(dir);
+  // Without --nodes, a grid that exists keeps its size: `up` after a crash must not replace it for a default.
+  const nodes = opts.nodes ?? existing?.nodes.length ?? 3;
+
+  let replaced: { reason: string; keptIn?: string } | undefined;
   if (existing) {
-    if (isHealthy(existing) && existing.nodes.length === nodes) {
-      progress.done(`local grid already running (${existing.nodes.length} nodes, ${existing.backend} backend)`);
+    const reason = replaceReason(existing, nodes);
+    if (reason === undefined) {
+      // The chain runs: start again only what died (issue 19); node data, stacks and contracts stay.
+      const dead = deadDaemons(existing).map((d) => d.name);
+      if (existing.watchdog && !isRunning(existing.watchdog) && opts.stopWhenPidExits !== undefined) {
+        existing.watchdog = spawnWatchdog(dir, opts.stopWhenPidExits);
+        writeState(existing);
+      }
+      if (dead.length === 0) {
+        progress.done(`local grid already running (${existing.nodes.length} nodes, ${existing.backend} backend)`);
+        return existing;
+      }
+      const t = Date.now();
+      const healed = await healGrid(existing, { progress });
+      const what = [...healed.restarted.map((r) => `restarted ${r}`), ...healed.adopted.map((a) => `adopted ${a}`)].join(', ');
+      progress.done(`local grid: ${what} in ${((Date.now() - t) / 1000).toFixed(1)} s; the chain, the other daemons, node data and stacks were kept`);
+      log.info('local grid healed', { dir, restarted: healed.restarted, adopted: healed.adopted, ms: Date.now() - t });
       return existing;
     }
-    progress.update(
-      isHealthy(existing)
-        ? `local grid runs ${existing.nodes.length} nodes, ${nodes} asked: restarting it`
-        : 'local grid state found but some daemons are gone: taking it down first',
-    );
+    progress.update(`${reason}: taking the old grid down to start a new one`);
     await stopLocalGrid({ dir, log, progress });
+    replaced = { reason, keptIn: keepStacksAside(dir) };
+    const old = existingPorts(existing);
+    opts = { ...opts, chainPort: opts.chainPort ?? old.chainPort, relayPort: opts.relayPort ?? old.relayPort, hubPort: opts.hubPort ?? old.hubPort };
   }
 
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
@@ -202,6 +266,14 @@ async function startUnlocked(dir: string, opts: LocalGridOptions): Promise<GridS
     ci: !!process.env.CI,
   });
   if (backend === 'sim') announce(`!!! ${reason}`);
+  if (replaced) {
+    announce(
+      `!!! a new local grid replaces the old one: ${replaced.reason}. ` +
+        (replaced.keptIn
+          ? `The stacks deployed on the old grid are lost on the new chain (their contracts and workloads are gone); their state is kept in ${replaced.keptIn}, not deleted.`
+          : 'No stack state was found to keep.'),
+    );
+  }
 
   const prefix = newGridPrefix();
   const state: GridState = {
@@ -219,7 +291,7 @@ async function startUnlocked(dir: string, opts: LocalGridOptions): Promise<GridS
   };
   // A new grid means a new chain: node data and example stack states of an earlier grid describe contracts
   // that no longer exist. The hub's flists stay (a cache).
-  for (const stale of ['nodes', 'stacks']) fs.rmSync(path.join(dir, stale), { recursive: true, force: true });
+  for (const stale of ['nodes', ...STACK_STATE_DIRS]) fs.rmSync(path.join(dir, stale), { recursive: true, force: true });
   fs.mkdirSync(path.join(dir, 'logs'), { recursive: true });
   writeState(state);
 
@@ -253,12 +325,9 @@ async function startUnlocked(dir: string, opts: LocalGridOptions): Promise<GridS
     const seeds = Array.from({ length: nodes }, () => newNodeSeed());
     progress.update(`starting relay, hub and DNS; registering farm, ${nodes} nodes and a user on the chain`);
     const services = Promise.allSettled([
-      startRelayDaemon(
-        { port: relayPort, chainUrl: chain.url, domains: [RELAY_DOMAIN, `127.0.0.1:${relayPort}`, 'localhost'] },
-        { logFile: path.join(dir, 'logs', 'relay.log') },
-      ),
-      startHubDaemon({ port: hubPort, dir: path.join(dir, 'hub'), baseFlist: true }, { logFile: path.join(dir, 'logs', 'hub.log') }),
-      startDnsDaemon({ port: 0, recordsFile: dnsRecordsPath(dir) }, { logFile: path.join(dir, 'logs', 'dns.log') }),
+      startRelayDaemon(relayOptions(relayPort, chain.url), { logFile: daemonLogFile(dir, 'relay') }),
+      startHubDaemon(hubOptions(dir, hubPort), { logFile: daemonLogFile(dir, 'hub') }),
+      startDnsDaemon(dnsOptions(dir, 0), { logFile: daemonLogFile(dir, 'dns') }),
       bootstrapLocalGrid({
         chainUrl: chain.url,
         relay: RELAY_DOMAIN,
@@ -347,15 +416,7 @@ async function startUnlocked(dir: string, opts: LocalGridOptions): Promise<GridS
     for (const r of started) if (r.status === 'rejected') throw r.reason;
     progress.done(`nodes: ${state.nodes.map((n) => n.nodeId).join(', ')} serving RMB (${backend} backend)`);
 
-    if (opts.stopWhenPidExits !== undefined) {
-      const entry = nodeEntry('local/grid/watchdog-main.ts');
-      state.watchdog = spawnDaemon({
-        name: 'watchdog',
-        command: entry.command,
-        args: [...entry.args, dir, String(opts.stopWhenPidExits)],
-        logFile: path.join(dir, 'logs', 'watchdog.log'),
-      });
-    }
+    if (opts.stopWhenPidExits !== undefined) state.watchdog = spawnWatchdog(dir, opts.stopWhenPidExits);
     state.phase = 'running';
     writeState(state);
     log.info('local grid up', { dir, prefix, backend, nodes });
@@ -368,6 +429,11 @@ async function startUnlocked(dir: string, opts: LocalGridOptions): Promise<GridS
     if (err instanceof TfgridError) throw err;
     throw new TfgridError(`local grid start-up failed: ${errorText(err)}`, { fix: `see logs in ${path.join(dir, 'logs')}` }, { cause: err });
   }
+}
+
+function spawnWatchdog(dir: string, pid: number): ProcessRecord {
+  const entry = nodeEntry('local/grid/watchdog-main.ts');
+  return spawnDaemon({ name: 'watchdog', command: entry.command, args: [...entry.args, dir, String(pid)], logFile: daemonLogFile(dir, 'watchdog') });
 }
 
 /** Makes the grid CA and writes it as `<dir>/grid-ca.crt` (what clients trust) and `<dir>/grid-ca.key` (0600). */

@@ -11,6 +11,7 @@ import { logLine, waitUntil } from './readiness';
 import type { NodeState } from './state';
 import { nodeEntry, spawnDaemon, type ProcessRecord } from './supervisor';
 import { DEFAULT_NODE_RESOURCES } from './bootstrap';
+import { keepPreviousLog } from './services';
 
 /** How often local grid nodes re-check name contracts (node config `gateway.nameContractCheckSeconds`). */
 export const LOCAL_NAME_CONTRACT_CHECK_SECONDS = 2;
@@ -75,7 +76,7 @@ export function writeNodeConfig(n: NodeState, w: NodeWiring): void {
 
 /** Starts the node; `ready` resolves once it serves RMB (rejects with its log when it dies first). */
 export async function startNodeDaemon(n: NodeState, opts: { logFile: string; timeoutMs?: number }): Promise<{ process: ProcessRecord; ready: Promise<number> }> {
-  fs.rmSync(opts.logFile, { force: true });
+  keepPreviousLog(opts.logFile);
   const entry = nodeEntry('local/grid/node-main.ts');
   const rec = spawnDaemon({ name: `node${n.index}`, command: entry.command, args: [...entry.args, n.configFile], logFile: opts.logFile });
   const ready = waitUntil(logLine(opts.logFile, /^node ready: /m), {

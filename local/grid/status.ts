@@ -9,6 +9,7 @@ import * as path from 'path';
 import { InputError } from '../../protocol/common/errors';
 import type { GridState } from './state';
 import { isRunning, tailFile, type ProcessRecord } from './supervisor';
+import { daemonStatuses, type DaemonStatus } from './heal';
 
 export interface GridStatus {
   running: boolean;
@@ -16,10 +17,12 @@ export interface GridStatus {
   backend: 'sim' | 'linux';
   backendReason: string;
   phase: GridState['phase'];
-  chain?: { url: string; running: boolean };
-  relay?: { url: string; running: boolean };
-  hub?: { url: string; running: boolean };
-  dns?: { address: string; port: number; running: boolean };
+  chain?: { url: string; running: boolean; restarts: number };
+  relay?: { url: string; running: boolean; restarts: number };
+  hub?: { url: string; running: boolean; restarts: number };
+  dns?: { address: string; port: number; running: boolean; restarts: number };
+  /** Every daemon (chain, relay, hub, dns, node<i>): running or dead, pid, restarts (issue 19). */
+  daemons: DaemonStatus[];
   gatewayDomain: string;
   internetNs: string;
   /** The hub's busybox flist, the examples' default. */
@@ -40,6 +43,7 @@ export interface GridStatus {
     address: string;
     netns: string;
     running: boolean;
+    restarts: number;
   }[];
 }
 
@@ -56,17 +60,20 @@ export function describeGrid(state: GridState): GridStatus {
     address: n.address,
     netns: n.netns,
     running: alive(n.process),
+    restarts: n.process?.restarts ?? 0,
   }));
+  const restarts = (p?: ProcessRecord) => p?.restarts ?? 0;
   const st: GridStatus = {
     running: false,
     dir: state.dir,
     backend: state.backend,
     backendReason: state.backendReason,
     phase: state.phase,
-    chain: state.chain && { url: state.chain.url, running: alive(state.chain.process) },
-    relay: state.relay && { url: state.relay.url, running: alive(state.relay.process) },
-    hub: state.hub && { url: state.hub.url, running: alive(state.hub.process) },
-    dns: state.dns && { address: state.dns.address, port: state.dns.port, running: alive(state.dns.process) },
+    chain: state.chain && { url: state.chain.url, running: alive(state.chain.process), restarts: restarts(state.chain.process) },
+    relay: state.relay && { url: state.relay.url, running: alive(state.relay.process), restarts: restarts(state.relay.process) },
+    hub: state.hub && { url: state.hub.url, running: alive(state.hub.process), restarts: restarts(state.hub.process) },
+    dns: state.dns && { address: state.dns.address, port: state.dns.port, running: alive(state.dns.process), restarts: restarts(state.dns.process) },
+    daemons: daemonStatuses(state),
     gatewayDomain: state.gatewayDomain,
     internetNs: state.internetNs,
     baseFlist: state.baseFlist,
@@ -91,14 +98,15 @@ function formatIps(ips: string[]): string {
 
 /** The "what runs where" table printed by `up` and `status`. */
 export function formatStatus(st: GridStatus): string {
-  const mark = (ok: boolean) => (ok ? 'up  ' : 'DOWN');
+  const mark = (ok: boolean) => (ok ? 'running' : 'DEAD   ');
+  const times = (n: number) => (n > 0 ? `  (restarted ${n}×)` : '');
   const lines: string[] = [];
   lines.push(`local grid: ${st.running ? 'running' : st.phase === 'running' ? 'DEGRADED' : st.phase}  (${st.backend} backend; ${st.backendReason})`);
   lines.push(`  state      ${path.join(st.dir, 'state.json')}`);
-  if (st.chain) lines.push(`  ${mark(st.chain.running)} chain  ${st.chain.url}`);
-  if (st.relay) lines.push(`  ${mark(st.relay.running)} relay  ${st.relay.url}`);
-  if (st.hub) lines.push(`  ${mark(st.hub.running)} hub    ${st.hub.url}`);
-  if (st.dns) lines.push(`  ${mark(st.dns.running)} dns    ${st.dns.address}:${st.dns.port}  (*.${st.gatewayDomain})`);
+  if (st.chain) lines.push(`  ${mark(st.chain.running)} chain  ${st.chain.url}${times(st.chain.restarts)}`);
+  if (st.relay) lines.push(`  ${mark(st.relay.running)} relay  ${st.relay.url}${times(st.relay.restarts)}`);
+  if (st.hub) lines.push(`  ${mark(st.hub.running)} hub    ${st.hub.url}${times(st.hub.restarts)}`);
+  if (st.dns) lines.push(`  ${mark(st.dns.running)} dns    ${st.dns.address}:${st.dns.port}  (*.${st.gatewayDomain})${times(st.dns.restarts)}`);
   if (st.baseFlist) lines.push(`  flist      ${st.baseFlist}`);
   if (st.vmFlist) lines.push(`  vm flist   ${st.vmFlist}`);
   if (st.tlsServerFlist) lines.push(`  tls flist  ${st.tlsServerFlist}`);
@@ -107,7 +115,15 @@ export function formatStatus(st: GridStatus): string {
   for (const n of st.nodes) {
     const where = n.netns ? `  host ${n.netns} ${n.address}` : '';
     lines.push(
-      `  ${mark(n.running)} node ${n.id}  twin ${n.twinId}  farm ${n.farmId}  domain ${n.domain || '-'}  public IPs ${formatIps(n.publicIps)}${where}`,
+      `  ${mark(n.running)} node ${n.id}  (node${n.index})  twin ${n.twinId}  farm ${n.farmId}  domain ${n.domain || '-'}  public IPs ${formatIps(n.publicIps)}${where}${times(n.restarts)}`,
+    );
+  }
+  const dead = st.daemons.filter((d) => d.state === 'dead');
+  if (st.phase === 'running' && dead.length > 0) {
+    lines.push(
+      dead.some((d) => d.name === 'chain')
+        ? '  the chain is dead: `tfgrid local up` starts a new grid (the old stacks are kept aside)'
+        : `  dead: ${dead.map((d) => d.name).join(', ')}: \`tfgrid local up\` starts only these again`,
     );
   }
   return lines.join('\n');

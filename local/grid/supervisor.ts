@@ -20,6 +20,10 @@ export const processRecordSchema = z.object({
   startTime: z.string(),
   logFile: z.string(),
   command: z.array(z.string()),
+  /** How many times this daemon was started again after the grid's first start (`tfgrid local up` healing it, `restart`). */
+  restarts: z.number().int().nonnegative().optional(),
+  /** Set when `up` found the daemon started by hand and adopted it: its output is not in `logFile`. */
+  adopted: z.boolean().optional(),
 });
 export type ProcessRecord = z.infer<typeof processRecordSchema>;
 
