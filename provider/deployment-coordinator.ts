@@ -44,6 +44,10 @@ export interface ApplyRequest {
   extraChainOps?: ContractOp[];
   /** Label for messages, e.g. `ZMachine "web"`. */
   label?: string;
+  /** How long this request waits for the node (the resource's `timeout` for the op); default `deployTimeoutMs`. */
+  timeoutMs?: number;
+  /** Where `timeoutMs` comes from, for the expiry message (`timeout.create`, `tfgrid:deployTimeout`). */
+  timeoutSource?: string;
   /**
    * A new resource's workload: refused when its name is already in the deployment or another create of the same
    * run asks for it (ZOS refuses duplicate workload names in a deployment; an upsert would merge the two).
@@ -184,6 +188,8 @@ interface Plan {
   failed?: unknown;
   /** The chain effects of this plan were undone after a failure (contract cancelled, hash restored, extras cancelled). */
   rolledBack?: boolean;
+  /** Requests gave up waiting (their timeouts): re-read the deployment from the node next time. */
+  stale?: boolean;
 }
 
 function keyOf(node: number, group: string): string {
@@ -572,8 +578,10 @@ export function createCoordinator(deps: CoordinatorDeps, opts: CoordinatorOption
     const out = new Map<string, WireWorkload>();
     const gone = new Set<string>();
     if (p.touched.size === 0 && p.removed.size === 0) return out;
-    const deadline = deps.clock.now() + deployTimeoutMs;
+    const started = deps.clock.now();
     const contract = p.next!.contract_id;
+    /** Requests that ran out of time (rejected on their own, with their leftovers); the others keep waiting. */
+    const expired = new Set<Pending>();
     for (;;) {
       stats.nodeCalls++;
       const d = await p.api.get(contract);
@@ -602,21 +610,65 @@ export function createCoordinator(deps: CoordinatorDeps, opts: CoordinatorOption
           });
         }
       }
-      if (out.size === p.touched.size && gone.size === p.removed.size) {
+      const open = [...p.touched.keys()].filter((n) => !out.has(n)).map((n) => ({ name: n, removal: false }));
+      const openRemovals = [...p.removed].filter((n) => !gone.has(n)).map((n) => ({ name: n, removal: true }));
+      const waiting = [...open, ...openRemovals].filter((x) => !expired.has(ownerOf(p, x)!));
+      if (waiting.length === 0) {
         const removed = [...p.removed].map((n) => `"${n}" removed`);
         deps.progress.done(`node ${p.node}: deployment ${contract} v${p.next!.version} applied (${[...[...out.values()].map((w) => `${w.type} "${w.name}" ${w.result?.state}`), ...removed].join(', ')})`);
         return out;
       }
-      const waiting = [...[...p.touched.keys()].filter((n) => !out.has(n)).map((n) => `"${n}"`), ...[...p.removed].filter((n) => !gone.has(n)).map((n) => `"${n}" (removal)`)];
-      deps.progress.update(`node ${p.node}: ${waiting.join(', ')} waiting for the node (${Math.round((deps.clock.now() - (deadline - deployTimeoutMs)) / 1000)}s)`);
-      if (deps.clock.now() >= deadline) {
-        throw new RmbError(
-          `node ${p.node} deployment ${contract} v${p.next!.version}: workloads ${waiting.join(', ')} not done after ${Math.round(deployTimeoutMs / 1000)}s`,
-          { node: p.node, contract, fix: `raise tfgrid:deployTimeout, or see what the node has: \`tfgrid zos deployment get --node ${p.node} --contract ${contract}\`` },
-        );
+      const elapsed = deps.clock.now() - started;
+      const text = (x: { name: string; removal: boolean }) => (x.removal ? `"${x.name}" (removal)` : `"${x.name}" (${stateText(d.workloads.find((w) => w.name === x.name))})`);
+      deps.progress.update(`node ${p.node}: ${waiting.map(text).join(', ')} waiting for the node (${Math.round(elapsed / 1000)}s)`);
+      // Each request has its own limit (its resource's timeout): the ones past it fail alone, the others wait on.
+      const late = waiting.filter((x) => elapsed >= limitOf(ownerOf(p, x)));
+      for (const owner of new Set(late.map((x) => ownerOf(p, x)))) {
+        const err = timeoutError(p, owner, late.filter((x) => ownerOf(p, x) === owner).map(text), d);
+        if (!owner) throw err;
+        expired.add(owner);
+        owner.reject(withLeftovers(p, owner, err));
+      }
+      if (waiting.every((x) => expired.has(ownerOf(p, x)!))) {
+        // Every request still waiting failed on its own timeout; the node's view of the group is unknown now.
+        p.stale = true;
+        return out;
       }
       await deps.sleep(pollMs);
     }
+  }
+
+  /** The request a waited-for workload (or removal) belongs to. */
+  function ownerOf(p: Plan, x: { name: string; removal: boolean }): Pending | undefined {
+    return p.pending.find((item) => (x.removal ? item.req.op.kind === 'remove' && item.req.op.name === x.name : item.req.op.kind === 'upsert' && item.req.op.workload.name === x.name));
+  }
+
+  function limitOf(item: Pending | undefined): number {
+    return item?.req.timeoutMs ?? deployTimeoutMs;
+  }
+
+  /** `init: <message>` or `no result yet`: what the node says of a workload it is still working on. */
+  function stateText(w: WireWorkload | undefined): string {
+    if (!w?.result) return 'no result yet';
+    return w.result.message ? `${w.result.state}: ${w.result.message}` : w.result.state;
+  }
+
+  /** The expiry error of `item`: its resource, its limit and where that comes from, what the node still shows, the fix. */
+  function timeoutError(p: Plan, item: Pending | undefined, waiting: string[], d: WireDeployment | undefined): RmbError {
+    const contract = p.next!.contract_id;
+    const limit = limitOf(item);
+    const source = item?.req.timeoutSource ?? 'tfgrid:deployTimeout';
+    const who = item?.req.label ? `${item.req.label}: ` : '';
+    const op = source.startsWith('timeout.') ? source.slice('timeout.'.length) : p.action === 'create' ? 'create' : 'update';
+    return new RmbError(
+      `${who}node ${p.node} deployment ${contract} v${d?.version ?? p.next!.version}: workloads ${waiting.join(', ')} not done after ${Math.round(limit / 1000)}s (${source})`,
+      {
+        node: p.node,
+        contract,
+        path: source,
+        fix: `give the resource a longer timeout (timeout: { ${op}: "20m" }) or raise tfgrid:deployTimeout; see what the node has: \`tfgrid zos deployment get --node ${p.node} --contract ${contract}\``,
+      },
+    );
   }
 
   /** A removed workload the node kept with a new `error` result: its deprovision failed (the node keeps it active). */
@@ -633,7 +685,7 @@ export function createCoordinator(deps: CoordinatorDeps, opts: CoordinatorOption
    */
   async function waitCancelled(p: Plan): Promise<void> {
     const contract = p.before!.contractId;
-    const deadline = deps.clock.now() + deployTimeoutMs;
+    const deadline = deps.clock.now() + Math.max(...p.pending.map(limitOf));
     for (;;) {
       let d: WireDeployment;
       try {
@@ -707,6 +759,7 @@ export function createCoordinator(deps: CoordinatorDeps, opts: CoordinatorOption
       }
       const finals = p.action === 'create' || p.action === 'update' ? await waitFinal(p) : new Map<string, WireWorkload>();
       settle(p, tw, finals);
+      if (p.stale) cache.delete(p.key);
     } catch (err) {
       cache.delete(p.key);
       if (err instanceof ConflictError) {

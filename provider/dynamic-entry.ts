@@ -32,8 +32,10 @@ function debug(): boolean {
 /** One text per error: the message, the field or config key it is about, and the fix (each once). */
 export function userText(err: unknown): string {
   let text = errorText(err);
-  if (err instanceof TfgridError) {
-    const { path, fix } = err.context;
+  // A partial create says what is recorded; the fix is its cause's.
+  const about = err instanceof PartialCreateError ? err.cause : err;
+  if (about instanceof TfgridError) {
+    const { path, fix } = about.context;
     if (typeof path === 'string' && path && !text.includes(path)) text += ` (${path})`;
     if (typeof fix === 'string' && fix && !text.includes(fix)) text += `; fix: ${fix}`;
   }
@@ -45,7 +47,7 @@ export function userText(err: unknown): string {
  * plugin host prints `${err}: ${err.stack}`; without TFGRID_DEBUG the stack is one line that says how to see it.
  */
 function edge(err: unknown): never {
-  const out = err instanceof PartialCreateError ? Object.assign(new Error(err.message), { id: err.id, properties: err.properties, reasons: err.reasons }) : new Error(userText(err), { cause: err });
+  const out = err instanceof PartialCreateError ? Object.assign(new Error(userText(err)), { id: err.id, properties: err.properties, reasons: err.reasons }) : new Error(userText(err), { cause: err });
   if (!debug()) out.stack = '(stack trace hidden; set TFGRID_DEBUG=1 to show it)';
   else if (err instanceof Error && err.stack) out.stack = err.stack;
   throw out;

@@ -10,6 +10,7 @@ import { WORKLOAD_KINDS } from './kinds';
 import { hubFlistInputsSchema, hubFlistOutputDocs } from './resources/hub-flist';
 import { NETWORK_SECRET_OUTPUTS, networkInputsSchema, networkOutputDocs } from './resources/network';
 import { nodePickerInputsSchema, nodePickerOutputDocs } from './resources/node-picker';
+import { timeoutPerOpSchema } from './timeouts';
 import { objectShape } from './workload-resource';
 
 type Json = Record<string, unknown>;
@@ -61,6 +62,9 @@ function unwrap(t: z.ZodTypeAny): { inner: z.ZodTypeAny; optional: boolean; dflt
   }
 }
 
+/** Object schemas every resource shares: one named type each instead of one per resource. */
+const SHARED_TYPES = new Map<z.ZodTypeAny, string>([[timeoutPerOpSchema, 'Timeout']]);
+
 const pascal = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
 
 /** Converts one zod type to a Pulumi type spec, registering object types under `types`. */
@@ -77,10 +81,11 @@ function typeSpec(t: z.ZodTypeAny, typeName: string, types: Json): Json {
     return { oneOf: opts };
   }
   if (inner instanceof z.ZodObject) {
-    const token = `tfgrid:index:${typeName}`;
+    const name = SHARED_TYPES.get(inner) ?? typeName;
+    const token = `tfgrid:index:${name}`;
     if (!types[token]) {
       types[token] = { type: 'object' }; // reserve first (recursion)
-      const { properties, required } = propertiesOf(inner.shape as Record<string, z.ZodTypeAny>, typeName, types);
+      const { properties, required } = propertiesOf(inner.shape as Record<string, z.ZodTypeAny>, name, types);
       types[token] = { type: 'object', properties, ...(required.length ? { required } : {}) };
     }
     return { $ref: `#/types/${token}` };

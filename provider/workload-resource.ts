@@ -16,6 +16,7 @@ import { stableJson } from './deployment-coordinator';
 import type { ContractOp, WireWorkload } from './deps';
 import { groupSchema, nodeIdSchema, validateInputs, workloadNameSchema, containsUnknown, type CheckFailure } from './inputs';
 import { getRuntime, type ProviderRuntime } from './runtime';
+import { timeoutMsFor, timeoutSchema, timeoutSource, type TimeoutInput, type TimeoutOp } from './timeouts';
 
 /** Inputs every workload resource has. */
 export const commonInputShape = {
@@ -28,6 +29,8 @@ export const commonInputShape = {
   description: z.string().max(256).default(''),
   /** Take over an existing deployment (contract id) instead of creating a new one: `pulumi import` cannot work for dynamic providers. */
   adoptContractId: z.number().int().positive().optional(),
+  /** How long create/update/delete wait for the node (Pulumi's customTimeouts never reach a dynamic provider). */
+  timeout: timeoutSchema,
 };
 
 export interface CommonInputs {
@@ -36,6 +39,7 @@ export interface CommonInputs {
   name: string;
   description: string;
   adoptContractId?: number;
+  timeout?: TimeoutInput;
 }
 
 /** Outputs every workload resource has, next to its inputs. */
@@ -124,6 +128,8 @@ export interface DiffResult {
 
 /** Keys of CommonInputs that pin the workload's place: changing them moves it to another deployment. */
 const PLACEMENT = ['node', 'deployment', 'name'];
+/** Inputs only the provider uses (never the workload): a change is an update of the state, never a replacement. */
+const PROVIDER_ONLY = ['timeout'];
 
 /** A resource name for messages; the workload name is the best one available inside the provider. */
 function label(kind: { typeName: string }, inputs: { name?: unknown }): string {
@@ -229,7 +235,7 @@ export function diffWorkload<I extends CommonInputs>(kind: WorkloadKind<I>, olds
   const changed = keys.filter((k) => k !== 'adoptContractId' && stableJson(before[k] ?? null) !== stableJson(after[k] ?? null));
   if (changed.length === 0) return { changes: false, replaces: [], deleteBeforeReplace: false };
   const forcing = new Set([...PLACEMENT, ...(kind.replaceOn ?? [])]);
-  const replaces = kind.updatable ? changed.filter((k) => forcing.has(k)) : changed;
+  const replaces = (kind.updatable ? changed.filter((k) => forcing.has(k)) : changed).filter((k) => !PROVIDER_ONLY.includes(k));
   const moved = changed.some((k) => PLACEMENT.includes(k));
   return { changes: true, replaces, deleteBeforeReplace: replaces.length > 0 && (kind.alwaysDeleteBeforeReplace === true || !moved) };
 }
@@ -254,8 +260,9 @@ export class PartialCreateError extends Error {
     readonly id: string,
     readonly properties: Record<string, unknown>,
     readonly reasons: string[],
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
   }
 }
 
@@ -290,6 +297,11 @@ function parseInputs<I extends CommonInputs>(kind: WorkloadKind<I>, raw: Record<
   return r.data;
 }
 
+/** The coordinator's wait limit for `op` of a resource, and where it comes from (for the expiry message). */
+export function waitLimit(timeout: unknown, op: TimeoutOp, runtime: ProviderRuntime): { timeoutMs: number; timeoutSource: string } {
+  return { timeoutMs: timeoutMsFor(timeout, op, runtime.config.deployTimeout), timeoutSource: timeoutSource(timeout, op) };
+}
+
 /** The contracts a create's extra ops made (name contracts), as the coordinator reports them on a workload in error. */
 function extrasIn(err: ZosError): number[] {
   return ((err.context.extraContractIds as number[] | undefined) ?? []).filter((id) => id > 0);
@@ -312,6 +324,7 @@ export async function createWorkload<I extends CommonInputs>(kind: WorkloadKind<
       extraChainOps: extra,
       label: label(kind, inputs),
       create: true,
+      ...waitLimit(inputs.timeout, 'create', runtime),
     });
   } catch (err) {
     kind.release?.(prepared, runtime);
@@ -322,7 +335,7 @@ export async function createWorkload<I extends CommonInputs>(kind: WorkloadKind<
     const leftExtras = (ctx.partialExtraIds as number[] | undefined) ?? [];
     if (partial || leftExtras.length > 0) {
       prepared = { ...prepared, ...(kind.afterCreateOps?.(leftExtras) ?? {}) };
-      throw new PartialCreateError(errorText(err), resourceId(inputs), { ...(inputs as Record<string, unknown>), ...prepared, contractId: partial ?? 0, state: 'error', message: errorText(err) }, [errorText(err)]);
+      throw new PartialCreateError(errorText(err), resourceId(inputs), { ...(inputs as Record<string, unknown>), ...prepared, contractId: partial ?? 0, state: 'error', message: errorText(err) }, [errorText(err)], { cause: err });
     }
     // A workload the node put in `error`: remove it again so no paid contract keeps a broken workload.
     if (err instanceof ZosError && err.context.workloadState) {
@@ -331,7 +344,7 @@ export async function createWorkload<I extends CommonInputs>(kind: WorkloadKind<
       } catch (rollbackErr) {
         prepared = { ...prepared, ...(kind.afterCreateOps?.(extrasIn(err)) ?? {}) };
         const msg = `${errorText(err)}; removing it again failed (${errorText(rollbackErr)}): it is recorded so the next up or destroy can finish`;
-        throw new PartialCreateError(msg, resourceId(inputs), { ...(inputs as Record<string, unknown>), ...prepared, contractId: err.context.contract, state: 'error', message: msg }, [msg]);
+        throw new PartialCreateError(msg, resourceId(inputs), { ...(inputs as Record<string, unknown>), ...prepared, contractId: err.context.contract, state: 'error', message: msg }, [msg], { cause: err });
       }
     }
     throw err;
@@ -352,6 +365,7 @@ export async function updateWorkload<I extends CommonInputs>(kind: WorkloadKind<
     op: { kind: 'upsert', workload: spec, publicIps: kind.publicIps?.(inputs) ?? 0 },
     contractId: Number(olds.contractId) || undefined,
     label: label(kind, inputs),
+    ...waitLimit(inputs.timeout, 'update', runtime),
   });
   return { outs: workloadOutputs(kind, inputs, carried, res) };
 }
@@ -369,6 +383,7 @@ export async function deleteWorkload<I extends CommonInputs>(kind: WorkloadKind<
     contractId: Number(olds.contractId) || undefined,
     extraChainOps: (await kind.chainOpsOnDelete?.(olds, runtime)) ?? [],
     label: `${kind.typeName} "${name}"`,
+    ...waitLimit(olds.timeout, 'delete', runtime),
   });
   kind.release?.(olds, runtime);
 }

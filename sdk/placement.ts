@@ -22,7 +22,18 @@ export interface PlacementArgs {
   description?: pulumi.Input<string>;
   /** Take over the deployment with this contract id instead of creating one (dynamic providers cannot `pulumi import`). */
   adoptContractId?: pulumi.Input<number>;
+  /**
+   * How long to wait for the grid (Pulumi's `customTimeouts` never reach a dynamic provider): one duration for
+   * create, update and delete, or each on its own; seconds or a number with s, m or h. Default: `tfgrid:deployTimeout`.
+   * @example { create: "20m", delete: "5m" }
+   */
+  timeout?: pulumi.Input<TimeoutArg>;
 }
+
+/** A duration: seconds, or "90s", "10m", "1h". */
+export type Duration = number | string;
+/** The `timeout` input of every resource that waits for the grid. */
+export type TimeoutArg = Duration | { create?: Duration; update?: Duration; delete?: Duration };
 
 /** `<project>.<stack>` made safe for a group name. */
 export function defaultDeployment(): string {
@@ -37,6 +48,7 @@ export function placementInputs(resourceName: string, args: PlacementArgs, deplo
     name: args.workloadName ?? toWorkloadName(resourceName),
     description: args.description,
     adoptContractId: args.adoptContractId,
+    timeout: args.timeout,
   };
 }
 

@@ -215,6 +215,8 @@ const ROWS: Row[] = [
   { title: 'relayUrls on a closed port', type: 'ZMount', raw: (c) => zmount(c), config: (c) => ({ 'tfgrid:relayUrls': `ws://127.0.0.1:${c.closedPort}` }), refusedAt: 'preview', field: /tfgrid:relayUrls/, fix: /connection refused.*fix: check tfgrid:relayUrls/s },
   { title: 'a grid name that does not exist', type: 'ZMount', raw: (c) => zmount(c), config: () => ({ 'tfgrid:network': 'moon' }), refusedAt: 'preview', field: /^tfgrid:network: /m, fix: /pulumi config set tfgrid:network local/ },
   { title: 'a key type that does not exist', type: 'ZMount', raw: (c) => zmount(c), config: () => ({ 'tfgrid:keyType': 'rsa' }), refusedAt: 'preview', field: /^tfgrid:keyType: /m, fix: /use sr25519 or ed25519/ },
+  { title: 'a resource timeout that is not a duration', type: 'ZMount', raw: (c) => zmount(c, { timeout: { create: 'ten minutes' } }), refusedAt: 'preview', field: /^timeout\.create: /m, fix: /write seconds \(300\) or a number with s, m or h/ },
+  { title: 'a resource timeout for an operation that does not exist', type: 'ZMount', raw: (c) => zmount(c, { timeout: { deploy: '10m' } }), refusedAt: 'preview', field: /^timeout: /m, fix: /use create, update or delete/ },
   { title: 'a deploy timeout that is not a number', type: 'ZMount', raw: (c) => zmount(c), config: () => ({ 'tfgrid:deployTimeout': 'soon' }), refusedAt: 'preview', field: /^tfgrid:deployTimeout: /m, fix: /whole number/ },
 ];
 
@@ -269,6 +271,33 @@ const FAULTS: Row[] = [
     refusedAt: 'up',
     field: /rejected deployment \d+ v1: injected refusal; cancelled name contract \d+/,
     fix: /cancelled/,
+  },
+  {
+    title: 'a deploy that never reaches ok within the resource\'s timeout: the error names the resource and the limit, destroy cancels the contract',
+    type: 'ZMount',
+    custom: async (c) => {
+      const chk = await entry.check('ZMount', {}, zmount(c, { timeout: { create: '2s' } }));
+      expect(chk.failures ?? []).toEqual([]);
+      c.conn().setStalled(c.n1, true);
+      const started = Date.now();
+      let err: (Error & { id?: string; properties?: Props }) | undefined;
+      try {
+        await entry.create('ZMount', chk.inputs as Props);
+      } catch (e) {
+        err = e as typeof err;
+      } finally {
+        c.conn().setStalled(c.n1, false);
+      }
+      // The limit is the resource's 2 s, not tfgrid:deployTimeout's 300 s.
+      expect(Date.now() - started).toBeLessThan(15_000);
+      expect(err?.id).toBeTruthy();
+      expect(err?.properties).toMatchObject({ state: 'error' });
+      await entry.delete('ZMount', err!.id!, err!.properties!);
+      return { step: 'up', text: err!.message };
+    },
+    refusedAt: 'up',
+    field: /^ZMount "data": node \d+ deployment \d+ v\d+: workloads "data" \(init: injected: still provisioning\) not done after 2s \(timeout\.create\); node contract \d+ recorded so destroy cancels it/,
+    fix: /fix: give the resource a longer timeout \(timeout: \{ create: "20m" \}\) or raise tfgrid:deployTimeout/,
   },
   {
     title: 'NameProxy over a leftover name contract of this twin: taken over as owned, cancelled by destroy',

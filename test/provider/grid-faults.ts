@@ -7,7 +7,7 @@
  * @module
  */
 import { ChainError, RmbError, ZosError } from '../../protocol/common/errors';
-import type { ContractOp, NodeApi } from '../../provider/deps';
+import type { ContractOp, NodeApi, WireDeployment } from '../../provider/deps';
 import type { GridConnection } from '../../provider/runtime';
 
 /** `submit`: any chain transaction; `cancel`: one that cancels a contract; the rest: node commands. */
@@ -30,6 +30,8 @@ export interface InstrumentedConnection extends GridConnection {
   failNext(point: FaultPoint, error: Error): void;
   /** While down, every call to the node fails as a relay timeout would. */
   setDown(nodeId: number, down: boolean): void;
+  /** While stalled, the node's `get` shows every workload still provisioning (`init`), as a node that never finishes. */
+  setStalled(nodeId: number, stalled: boolean): void;
 }
 
 /** Wire-format faults (test fixtures write them as JSON): a kind and a message. */
@@ -53,6 +55,7 @@ export function instrument(conn: GridConnection, beforeCall: (c: InstrumentedCon
   const counters: GridCounters = { transactions: 0, chainOps: 0, rmbCalls: 0, deploys: 0, updates: 0 };
   const faults = new Map<FaultPoint, Error[]>();
   const down = new Set<number>();
+  const stalled = new Set<number>();
   const take = (p: FaultPoint): Error | undefined => {
     const q = faults.get(p);
     const e = q?.shift();
@@ -69,6 +72,10 @@ export function instrument(conn: GridConnection, beforeCall: (c: InstrumentedCon
     setDown(nodeId, isDown) {
       if (isDown) down.add(nodeId);
       else down.delete(nodeId);
+    },
+    setStalled(nodeId, on) {
+      if (on) stalled.add(nodeId);
+      else stalled.delete(nodeId);
     },
     close: () => conn.close(),
     deps: {
@@ -99,7 +106,12 @@ export function instrument(conn: GridConnection, beforeCall: (c: InstrumentedCon
             if (down.has(nodeId)) throw new RmbError(`node ${nodeId}: no reply from twin within the timeout (relay timeout)`, { node: nodeId });
             const f = take(key);
             if (f) throw f;
-            return fn(...args);
+            const res = await fn(...args);
+            if (key === 'get' && stalled.has(nodeId)) {
+              const d = res as WireDeployment;
+              return { ...d, workloads: d.workloads.map((w) => ({ ...w, result: { state: 'init', message: 'injected: still provisioning' } })) };
+            }
+            return res;
           };
         }
         api = wrapped as unknown as NodeApi;

@@ -164,6 +164,7 @@ export class QsfsStore {
     const blob = seal(this.metaKey, Buffer.from(snappy.compress(Buffer.from(JSON.stringify(index)))));
     const key = Buffer.from(`${this.config.meta.config.prefix}:index`);
     let ok = 0;
+    const failed: string[] = [];
     await Promise.all(
       this.meta.map(async (m) => {
         try {
@@ -171,11 +172,12 @@ export class QsfsStore {
           ok++;
         } catch (e) {
           this.dropClient(m);
+          failed.push(`${m.address}/${m.namespace}: ${(e as Error).message}`);
           this.log.warn('qsfs meta write failed', { backend: m.address, err: e as Error });
         }
       }),
     );
-    if (ok === 0) throw new Error('qsfs: no meta backend accepted the index');
+    if (ok === 0) throw new Error(`qsfs: no meta backend accepted the index (tried ${failed.sort().join('; ')})`);
     this.stats.metaWrites++;
     return ok;
   }
@@ -185,6 +187,7 @@ export class QsfsStore {
     const key = Buffer.from(`${this.config.meta.config.prefix}:index`);
     let best: QsfsIndex = { version: 0, files: {} };
     let reached = 0;
+    const failed: string[] = [];
     await Promise.all(
       this.meta.map(async (m) => {
         try {
@@ -195,11 +198,13 @@ export class QsfsStore {
           if (idx.version > best.version) best = idx;
         } catch (e) {
           this.dropClient(m);
+          failed.push(`${m.address}/${m.namespace}: ${(e as Error).message}`);
           this.log.warn('qsfs meta read failed', { backend: m.address, err: e as Error });
         }
       }),
     );
-    if (reached === 0 && this.meta.length > 0) throw new Error('qsfs: no meta backend reachable');
+    // Name every address tried and why it failed: the user's fix is a wrong address or a zdb that is down.
+    if (reached === 0 && this.meta.length > 0) throw new Error(`qsfs: no meta backend reachable (tried ${failed.sort().join('; ')})`);
     return best;
   }
 
