@@ -166,7 +166,7 @@ export function registerGridVerbs(local: Command): void {
 export function deployFailureFix(errors: string[], dir: string): string {
   const text = errors.join('\n');
   if (/Cannot find module/.test(text)) {
-    return `the program's modules resolve from ${dir}: run \`npm install\` there (the test engine also needs @swc-node/register for TypeScript)`;
+    return `the program's modules resolve from ${dir}: run \`npm install\` there`;
   }
   if (/^program output/m.test(text)) return "fix the program: its own output is above";
   return 'the node\'s text is at the end of each error; `tfgrid local logs node<i>` shows what the node did';
