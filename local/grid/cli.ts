@@ -114,13 +114,13 @@ export function registerGridVerbs(local: Command): void {
 
   local
     .command('deploy <program-dir>')
-    .description('run a Pulumi program (e.g. examples/web-app) against the running grid: the Pulumi CLI when installed, else the test engine')
-    .option('--preview', 'only show what would change')
+    .description('run a Pulumi project (e.g. examples/web-app) against the running grid through the Pulumi CLI (`make pulumi` builds it), streaming its progress')
+    .option('--preview', 'only show what would change (the plan, with its diff)')
     .option('--refresh', 'read every resource back from the grid')
     .option('--destroy', 'delete everything the stack holds')
     .option('--stack <name>', 'stack name', 'dev')
-    .option('-c, --config <key=value...>', 'stack config, saved in <program-dir>/Pulumi.<stack>.yaml as `pulumi config set` does (tfgrid:mnemonic only for this run)')
-    .option('--json', 'print {via, ok, steps, outputs, errors, configFile} as JSON on stdout (secret outputs as "[secret]")')
+    .option('-c, --config <key=value...>', 'stack config, saved in <program-dir>/Pulumi.<stack>.yaml as `pulumi config set` does (tfgrid:mnemonic encrypted, as `pulumi config set --secret`)')
+    .option('--json', 'print {via, ok, steps, outputs, errors, configFile} as JSON on stdout (secret outputs as "[secret]"); the CLI\'s progress stays on stderr')
     .option(...dirOption)
     .action(async (programDir: string, o: { preview?: boolean; refresh?: boolean; destroy?: boolean; stack: string; config?: string[]; json?: boolean; dir?: string }) => {
       const state = readState(o.dir ?? defaultGridDir());
@@ -139,18 +139,14 @@ export function registerGridVerbs(local: Command): void {
       const configFile = Object.keys(saved).length > 0 ? setStackConfig(dir, o.stack, saved) : stackConfigPath(dir, o.stack);
       const progress = createProgressSink(process.stderr);
       if (Object.keys(saved).length > 0) progress.done(`config: ${Object.keys(saved).join(', ')} saved in ${configFile}`);
-      progress.update(`${mode} ${dir}`);
-      const r = await runExample({ programDir: dir, grid: state, mode, stack: o.stack, config });
-      progress.done(
-        r.via === 'pulumi-cli'
-          ? `${mode} through the Pulumi CLI`
-          : `${mode} through the test engine (no \`pulumi\` binary on PATH; DESIGN.md §5)`,
-      );
+      progress.done(`${mode} ${dir} (stack ${o.stack}) through the Pulumi CLI`);
+      // The CLI's own progress (and the plan of a preview) as it comes, on stderr: stdout stays the summary or JSON.
+      const r = await runExample({ programDir: dir, grid: state, mode, stack: o.stack, config, onOutput: (t) => process.stderr.write(t) });
       const outputs = Object.fromEntries(Object.entries(r.outputs).map(([k, v]) => [k, r.secretOutputs.includes(k) ? '[secret]' : v]));
       if (o.json) {
         out(JSON.stringify({ via: r.via, ok: r.ok, mode, steps: r.steps, outputs: mode === 'destroy' ? {} : outputs, errors: r.errors, configFile }, null, 2));
       } else {
-        for (const s of r.steps) out(`  ${s.op.padEnd(8)} ${s.type.replace('pulumi-nodejs:dynamic/', '')} ${s.name}`);
+        for (const s of r.steps) out(`  ${s.op.padEnd(8)} ${s.type} ${s.name}`);
       }
       if (!r.ok) {
         throw new TfgridError(`${mode} of ${dir} failed:\n  ${r.errors.join('\n  ')}`, { fix: deployFailureFix(r.errors, dir) });
@@ -166,7 +162,7 @@ export function registerGridVerbs(local: Command): void {
 export function deployFailureFix(errors: string[], dir: string): string {
   const text = errors.join('\n');
   if (/Cannot find module/.test(text)) {
-    return `the program's modules resolve from ${dir}: run \`npm install\` there`;
+    return `the program's modules resolve from ${dir}: run \`npm install\` there (@pulumi/pulumi; TypeScript runs through this checkout's @swc-node/register)`;
   }
   if (/^program output/m.test(text)) return "fix the program: its own output is above";
   return 'the node\'s text is at the end of each error; `tfgrid local logs node<i>` shows what the node did';

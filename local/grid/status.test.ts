@@ -2,7 +2,7 @@
 import * as os from 'os';
 import * as path from 'path';
 import { describeGrid, formatStatus } from './status';
-import { gridStackConfig } from './example-runner';
+import { gridRunConfig } from './example-runner';
 import type { GridState } from './state';
 
 const base: GridState = {
@@ -42,11 +42,11 @@ describe('grid status: hub flists', () => {
 
   it('gives examples <project>:flist and <project>:vmFlist from the hub, and explicit config wins', () => {
     const grid = { ...base, baseFlist: 'http://h/tf/base.flist', vmFlist: 'http://h/tf/vm.flist' };
-    expect(gridStackConfig(grid, 'tfgrid-zmachine-vm').config).toMatchObject({
+    expect(gridRunConfig(grid, 'tfgrid-zmachine-vm').programDefaults).toMatchObject({
       'tfgrid-zmachine-vm:flist': 'http://h/tf/base.flist',
       'tfgrid-zmachine-vm:vmFlist': 'http://h/tf/vm.flist',
     });
-    expect(gridStackConfig(grid, 'p', { vmFlist: 'http://other/x.flist' }).config['p:vmFlist']).toBe('http://other/x.flist');
-    expect(gridStackConfig(base, 'p').config).not.toHaveProperty('p:vmFlist');
+    expect(gridRunConfig(grid, 'p', { vmFlist: 'http://other/x.flist' }).config['p:vmFlist'].value).toBe('http://other/x.flist');
+    expect(gridRunConfig(base, 'p').programDefaults).not.toHaveProperty('p:vmFlist');
   });
 });

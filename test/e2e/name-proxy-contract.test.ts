@@ -40,7 +40,6 @@ async function run(mode: ExampleMode) {
     grid,
     mode,
     stack: STACK,
-    via: 'test-engine',
     config: { subdomain: SUBDOMAIN, 'tfgrid:mnemonic': mnemonic },
   });
   if (!r.ok) throw new Error(`${mode} examples/name-proxy failed:\n${r.errors.join('\n')}\n--- log tail ---\n${r.log.slice(-2000)}`);
