@@ -49,7 +49,7 @@ describe('sdk classes', () => {
     expect(provider.length).toBeLessThan(4000);
     expect(provider).not.toContain('never in state');
     expect(provider).toContain('dynamic-entry');
-    // secret outputs are marked by the engine (additionalSecretOutputs), which mocks do not run: see test/engine
+    // secret outputs are marked by the engine (additionalSecretOutputs), which mocks do not run: the e2e tests run the real CLI
   });
 
   it('wires qsfs backends from Zdb objects', async () => {
@@ -62,7 +62,7 @@ describe('sdk classes', () => {
   });
 
   it('exposes every output the provider documents, and asks the engine to keep the secret ones secret', async () => {
-    // Mocks do not run additionalSecretOutputs (the engine does, see test/engine): a transformation sees the options.
+    // Mocks do not run additionalSecretOutputs (the engine does: the e2e tests run the real CLI): a transformation sees the options.
     const secretsOf: Record<string, string[]> = {};
     const seeOpts: pulumi.ResourceTransformation = (a) => {
       secretsOf[a.name] = (a.opts as pulumi.CustomResourceOptions).additionalSecretOutputs ?? [];

@@ -8,7 +8,9 @@
  *   (`TFGRID_CHAIN_URLS`, `TFGRID_RELAY_URLS`, `TFGRID_LOCAL_DIR`), never the stack's file (whose values win);
  * - the hub's flists (`<project>:flist`, `vmFlist`, `tlsFlist`) are program defaults, used when the stack's
  *   config has none;
- * - this run's other `-c` values are saved in `Pulumi.<stack>.yaml`, as `pulumi up -c` does.
+ * - this run's `config`: provider keys (`tfgrid:*`) are set in `Pulumi.<stack>.yaml` (the engine hands the plugin
+ *   only the stack's config); the program's own keys (`<project>:size`) are given to this run's program only,
+ *   over the file's values, and never saved (`tfgrid local deploy -c` saves them itself, as `pulumi up -c` does).
  * @module
  */
 import * as fs from 'fs';
@@ -33,7 +35,7 @@ export interface ExampleRunOptions {
   grid: GridState;
   mode: ExampleMode;
   stack?: string;
-  /** This run's config (`key` → value; the project prefix is added to bare keys), saved in the stack's file. */
+  /** This run's config (`key` → value; the project prefix is added to bare keys): see the module comment. */
   config?: Record<string, string>;
   /** The CLI's progress and the program's output, as it comes (`tfgrid local deploy` streams it). */
   onOutput?: (text: string) => void;
@@ -70,6 +72,8 @@ export interface GridRunConfig {
   config: Record<string, { value: string; secret: boolean }>;
   /** Program config used when the stack has no value (the hub's flists). */
   programDefaults: Record<string, string>;
+  /** Program config of this run only, over the stack's values. */
+  programOverrides: Record<string, string>;
   /** For the CLI and the provider plugin it starts: the running grid's endpoints. */
   env: Record<string, string>;
 }
@@ -85,12 +89,14 @@ export function gridRunConfig(grid: GridState, project: string, extra: Record<st
   if (grid.tlsServerFlist) programDefaults[`${project}:tlsFlist`] = grid.tlsServerFlist;
   const isSecret = (k: string) => (SECRET_CONFIG_KEYS as readonly string[]).includes(k);
   const config: GridRunConfig['config'] = { 'tfgrid:mnemonic': { value: grid.user.mnemonic, secret: true } };
+  const programOverrides: Record<string, string> = {};
   for (const [k, v] of Object.entries(extra)) {
     const key = qualifyConfigKey(project, k);
-    config[key] = { value: v, secret: isSecret(key) };
+    if (key.startsWith('tfgrid:')) config[key] = { value: v, secret: isSecret(key) };
+    else programOverrides[key] = v;
   }
   const env = { TFGRID_LOCAL_DIR: grid.dir, TFGRID_CHAIN_URLS: grid.chain.url, TFGRID_RELAY_URLS: grid.relay.url };
-  return { config, programDefaults, env };
+  return { config, programDefaults, programOverrides, env };
 }
 
 /**

@@ -1,6 +1,6 @@
 /**
  * Does a preview tell the truth (issue 22)? Compares the steps a preview planned with the steps `up` then took,
- * as plain `{op, type, name}` lists: the test engine's steps (`test/engine`), or `pulumi preview --json` /
+ * as plain `{op, type, name}` lists: the engine's steps (local/pulumi/engine-events.ts), or `pulumi preview --json` /
  * `pulumi up --json` steps of the real CLI mapped to the same shape (op `same`/`create`/`update`/`replace`/
  * `delete`; the CLI's `create-replacement`, `delete-replaced` etc. collapse to `replace`: `cliOp`).
  *

@@ -46,7 +46,7 @@ describe('grid status: hub flists', () => {
       'tfgrid-zmachine-vm:flist': 'http://h/tf/base.flist',
       'tfgrid-zmachine-vm:vmFlist': 'http://h/tf/vm.flist',
     });
-    expect(gridRunConfig(grid, 'p', { vmFlist: 'http://other/x.flist' }).config['p:vmFlist'].value).toBe('http://other/x.flist');
+    expect(gridRunConfig(grid, 'p', { vmFlist: 'http://other/x.flist' }).programOverrides['p:vmFlist']).toBe('http://other/x.flist');
     expect(gridRunConfig(base, 'p').programDefaults).not.toHaveProperty('p:vmFlist');
   });
 });

@@ -26,6 +26,8 @@ export interface StackRunOptions {
   config?: Record<string, { value: string; secret: boolean }>;
   /** Program config used only when the stack has no value for the key. */
   programDefaults?: Record<string, string>;
+  /** Program config of this run only, over the stack's values (never saved). */
+  programOverrides?: Record<string, string>;
   /** Extra environment for the CLI and the plugin it starts. */
   env?: Record<string, string>;
   /** The CLI's progress and the program's own output, as it comes. */
@@ -65,6 +67,7 @@ export async function runStack(opts: StackRunOptions): Promise<StackRunResult> {
     env: { ...pulumiEnv(cli, opts.gridDir), ...opts.env },
     config: opts.config ?? {},
     programDefaults: opts.programDefaults ?? {},
+    programOverrides: opts.programOverrides ?? {},
   };
   let cliLog = '';
   let programLog = '';

@@ -31,6 +31,8 @@ export const runRequestSchema = z.object({
   config: z.record(z.object({ value: z.string(), secret: z.boolean() })),
   /** Program config used when the stack's config has no value (the grid's flists: they follow the running grid). */
   programDefaults: z.record(z.string()),
+  /** Program config of this run only, over the stack's values (never saved). */
+  programOverrides: z.record(z.string()),
 });
 export type RunRequest = z.infer<typeof runRequestSchema>;
 
@@ -63,6 +65,7 @@ async function run(req: RunRequest): Promise<void> {
 
   const program = async () => {
     for (const [k, v] of Object.entries(req.programDefaults)) if (runtime.getConfig(k) === undefined) runtime.setConfig(k, v);
+    for (const [k, v] of Object.entries(req.programOverrides)) runtime.setConfig(k, v);
     return loadProgram(req.programDir);
   };
   const pulumiCommand = await auto.PulumiCommand.get({ ...(req.cliRoot ? { root: req.cliRoot } : {}), skipVersionCheck: true });

@@ -1,6 +1,6 @@
 /**
  * The GitOps example (examples/gitops): the workflow previews on pull requests and applies on main against a
- * disposable local grid, and its deploy commands do that on the shared grid (through the test engine here):
+ * disposable local grid, and its deploy commands do that on the shared grid (through the Pulumi CLI):
  * preview creates nothing, up creates the web app, which then answers on its public IP from a laptop namespace.
  */
 import { execFile } from 'child_process';
@@ -49,7 +49,8 @@ describe('examples/gitops', () => {
     const grid = await ensureE2eGrid();
     const dir = e2eGridDir();
     const preview = await tfgrid(['local', 'deploy', 'examples/web-app', '--preview', '--stack', 'ci', '--dir', dir]);
-    expect(preview.stderr).toContain('preview through the test engine');
+    expect(preview.stderr).toMatch(/preview \S+web-app \(stack ci\) through the Pulumi CLI/);
+    expect(preview.stderr).toContain('Previewing update (ci)'); // the CLI's own progress, streamed
     expect(preview.code).toBe(0);
     expect(preview.stdout).toMatch(/create {3}tfgrid:ZMachine web/);
     expect(preview.stdout).not.toContain('Outputs:');

@@ -1,6 +1,6 @@
 /**
  * examples/name-proxy when its name contract is cancelled outside Pulumi (issue 9; zos-protocol.md §1.5
- * gateway-name-proxy, §6.5; provider/resources/name-proxy.ts), on the shared e2e grid through the test engine:
+ * gateway-name-proxy, §6.5; provider/resources/name-proxy.ts), on the shared e2e grid through the Pulumi CLI:
  * the page is served through the proxy; the user cancels the name contract with the chain client (as from the
  * dashboard); the gateway node notices (local grid nodes re-check name contracts every
  * `LOCAL_NAME_CONTRACT_CHECK_SECONDS`, ZOS hourly), stops serving the name and reports the workload `error` with the
@@ -13,9 +13,9 @@ import * as path from 'path';
 import { createChainClient, type ChainClient } from '../../protocol/chain';
 import { identityFromSecret } from '../../protocol/common/identity';
 import { addGridUser } from '../../local/grid/grid';
-import { projectName, runExample, type ExampleMode } from '../../local/grid/example-runner';
+import { runExample, type ExampleMode } from '../../local/grid/example-runner';
 import { GATEWAY_ERRORS } from '../../node/backends/gateway/gateway';
-import { readState } from '../engine/engine';
+import { exportStack } from '../../local/pulumi/stack-export';
 import type { GridState } from '../../local/grid/state';
 import { e2eGridDir, ensureE2eGrid, fetchFromLaptop } from './shared-grid';
 
@@ -62,11 +62,11 @@ async function pageRefused(timeoutMs = 60_000): Promise<string> {
   }
 }
 
-/** The NameProxy's outputs in the stack's state file (what `refresh` wrote). */
-function gatewayInState(): Record<string, unknown> {
-  const st = readState(path.join(grid.dir, 'stacks', `${projectName(PROGRAM)}.${STACK}.json`));
-  const gw = Object.values(st.resources).find((r) => r.name === 'gw');
-  if (!gw) throw new Error(`no NameProxy gw in the stack state (have ${Object.values(st.resources).map((r) => r.name).join(', ')})`);
+/** The NameProxy's outputs in the stack's state file (what `refresh` wrote), from `pulumi stack export`. */
+async function gatewayInState(): Promise<Record<string, unknown>> {
+  const st = await exportStack({ programDir: PROGRAM, stack: STACK, gridDir: grid.dir });
+  const gw = st.resources.find((r) => r.name === 'gw');
+  if (!gw) throw new Error(`no NameProxy gw in the stack state (have ${st.resources.map((r) => r.name).join(', ')})`);
   return gw.outputs as Record<string, unknown>;
 }
 
@@ -101,7 +101,7 @@ describe('examples/name-proxy: a name contract cancelled outside Pulumi', () => 
     let gw: Record<string, unknown> = {};
     for (const until = Date.now() + 60_000; Date.now() < until; await new Promise((r) => setTimeout(r, 1000))) {
       await run('refresh');
-      gw = gatewayInState();
+      gw = await gatewayInState();
       if (gw.state === 'error') break;
     }
     expect({ state: gw.state, message: gw.message }).toEqual({ state: 'error', message: GATEWAY_ERRORS.nameContractMissing });

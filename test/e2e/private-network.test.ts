@@ -14,14 +14,13 @@ import { execFile, execFileSync } from 'child_process';
 import { existsSync, promises as fs } from 'fs';
 import * as path from 'path';
 import { promisify } from 'util';
-import { projectName } from '../../local/grid/example-runner';
 import type { GridState } from '../../local/grid/state';
 import { listNamespaces, runCommand } from '../../local/topology';
 import { laptopDown, laptopRecordSchema, type LaptopRecord } from '../../local/topology/laptop-main';
 import { WG_SOCKET_DIR, parseWgQuick } from '../../local/topology/laptop-wireguard';
 import { isAlive } from '../../node/backends/machine/host-command';
 import { myceliumIp, myceliumPrefix } from '../../node/backends/network/addressing';
-import { readState } from '../engine/engine';
+import { exportStack } from '../../local/pulumi/stack-export';
 import { execUntilOk, gridMachine } from '../helpers/grid-machine';
 import { describeWithTools } from '../helpers/require-tools';
 import { ensureE2eGrid, runE2eExample } from './shared-grid';
@@ -124,10 +123,10 @@ describe('examples/private-network on the local grid', () => {
     });
   });
 
-  it('gives each machine the mycelium IP laid out as ZOS does: its node network /64, ff0f, the machine seed', () => {
-    // The seeds and keys are in the stack's state (the test engine's file); the IPs are what the nodes reported.
-    const state = readState(path.join(grid.dir, 'stacks', `${projectName(path.join(__dirname, '..', '..', 'examples', EXAMPLE))}.e2e.json`));
-    const byName = (name: string) => Object.values(state.resources).find((r) => r.name === name)!.outputs;
+  it('gives each machine the mycelium IP laid out as ZOS does: its node network /64, ff0f, the machine seed', async () => {
+    // The seeds and keys are in the stack's checkpoint (`pulumi stack export --show-secrets`); the IPs are what the nodes reported.
+    const state = await exportStack({ programDir: path.join(__dirname, '..', '..', 'examples', EXAMPLE), stack: 'e2e', gridDir: grid.dir, showSecrets: true });
+    const byName = (name: string) => state.resources.find((r) => r.name === name)!.outputs;
     const keys = byName('net').myceliumKeys as Record<string, string>;
     const ips = up.outputs.myceliumIps as string[];
     expect(ips).toHaveLength(3);

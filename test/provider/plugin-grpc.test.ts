@@ -11,7 +11,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as pulumi from '@pulumi/pulumi';
 import { makeShim } from '../../provider/shim';
-import { secretWire, startPlugin, type PluginClient, type Props } from '../engine/plugin-client';
+import { secretWire, startPlugin, type PluginClient, type Props } from './plugin-client';
 import { startProviderGrid, type GridUser, type ProviderGrid } from './provider-grid';
 
 const root = path.resolve(__dirname, '..', '..');

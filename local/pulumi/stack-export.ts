@@ -1,0 +1,59 @@
+/**
+ * A stack's checkpoint as `pulumi stack export` prints it (the real CLI, the grid's backend): for tests and tools
+ * that look at what the engine recorded (a resource's outputs, a secrets scan). `showSecrets` decrypts with the
+ * stack's passphrase, as `pulumi stack export --show-secrets` does.
+ * @module
+ */
+import { execFile } from 'child_process';
+import * as path from 'path';
+import { z } from 'zod';
+import { TfgridError } from '../../protocol/common/errors';
+import { findPulumiCli, pulumiEnv } from './cli-env';
+import { displayType, urnName } from './engine-events';
+
+const exportSchema = z.object({
+  deployment: z
+    .object({
+      resources: z
+        .array(z.object({ urn: z.string(), type: z.string(), id: z.string().optional(), outputs: z.record(z.unknown()).optional() }).passthrough())
+        .optional(),
+    })
+    .passthrough(),
+});
+
+export interface ExportedResource {
+  urn: string;
+  /** `tfgrid:ZMachine` for our resources (engine-events.ts `displayType`). */
+  type: string;
+  name: string;
+  id?: string;
+  outputs: Record<string, unknown>;
+}
+
+export interface StackExport {
+  /** The CLI's JSON text, as it printed it (what a secrets scan reads). */
+  text: string;
+  resources: ExportedResource[];
+}
+
+export async function exportStack(opts: { programDir: string; stack: string; gridDir: string; showSecrets?: boolean }): Promise<StackExport> {
+  const cli = findPulumiCli();
+  const args = ['stack', 'export', '--stack', opts.stack, '--non-interactive', ...(opts.showSecrets ? ['--show-secrets'] : [])];
+  const text = await new Promise<string>((resolve, reject) =>
+    execFile(
+      path.join(cli.binDir, 'pulumi'),
+      args,
+      { cwd: opts.programDir, env: { ...process.env, ...pulumiEnv(cli, opts.gridDir) }, maxBuffer: 64 * 1024 * 1024 },
+      (err, stdout, stderr) => (err ? reject(new TfgridError(`pulumi ${args.join(' ')} failed: ${stderr || err.message}`)) : resolve(stdout)),
+    ),
+  );
+  const parsed = exportSchema.parse(JSON.parse(text));
+  const resources = (parsed.deployment.resources ?? []).map((r) => ({
+    urn: r.urn,
+    type: displayType(r.type),
+    name: urnName(r.urn),
+    id: r.id,
+    outputs: r.outputs ?? {},
+  }));
+  return { text, resources };
+}
