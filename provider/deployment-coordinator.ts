@@ -48,6 +48,8 @@ export interface ApplyRequest {
   timeoutMs?: number;
   /** Where `timeoutMs` comes from, for the expiry message (`timeout.create`, `tfgrid:deployTimeout`). */
   timeoutSource?: string;
+  /** What the node does before the workload is ok, for progress lines (`flist <url> to download and the machine to start`). */
+  waitingFor?: string;
   /**
    * A new resource's workload: refused when its name is already in the deployment or another create of the same
    * run asks for it (ZOS refuses duplicate workload names in a deployment; an upsert would merge the two).
@@ -615,12 +617,18 @@ export function createCoordinator(deps: CoordinatorDeps, opts: CoordinatorOption
       const waiting = [...open, ...openRemovals].filter((x) => !expired.has(ownerOf(p, x)!));
       if (waiting.length === 0) {
         const removed = [...p.removed].map((n) => `"${n}" removed`);
-        deps.progress.done(`node ${p.node}: deployment ${contract} v${p.next!.version} applied (${[...[...out.values()].map((w) => `${w.type} "${w.name}" ${w.result?.state}`), ...removed].join(', ')})`);
+        deps.progress.done(`node ${p.node} deployment ${contract}: v${p.next!.version} applied (${[...[...out.values()].map((w) => `${w.type} "${w.name}" ${w.result?.state}`), ...removed].join(', ')})`);
         return out;
       }
       const elapsed = deps.clock.now() - started;
       const text = (x: { name: string; removal: boolean }) => (x.removal ? `"${x.name}" (removal)` : `"${x.name}" (${stateText(d.workloads.find((w) => w.name === x.name))})`);
-      deps.progress.update(`node ${p.node}: ${waiting.map(text).join(', ')} waiting for the node (${Math.round(elapsed / 1000)}s)`);
+      // For a person waiting: each resource, what it waits for, how long so far and its limit.
+      const said = waiting.map((x) => {
+        const item = ownerOf(p, x);
+        const what = x.removal ? 'the node to remove it' : (item?.req.waitingFor ?? 'the node to provision it');
+        return `${item?.req.label ?? `workload "${x.name}"`} waits for ${what} (${stateText(d.workloads.find((w) => w.name === x.name))}), ${Math.round(elapsed / 1000)}s of ${Math.round(limitOf(item) / 1000)}s`;
+      });
+      deps.progress.update(`node ${p.node} deployment ${contract}: ${said.join('; ')}`);
       // Each request has its own limit (its resource's timeout): the ones past it fail alone, the others wait on.
       const late = waiting.filter((x) => elapsed >= limitOf(ownerOf(p, x)));
       for (const owner of new Set(late.map((x) => ownerOf(p, x)))) {
@@ -700,7 +708,7 @@ export function createCoordinator(deps: CoordinatorDeps, opts: CoordinatorOption
         deps.log.warn('node still has a cancelled deployment', { node: p.node, contract, workloads: d.workloads.map((w) => w.name).join(',') });
         return;
       }
-      deps.progress.update(`node ${p.node}: deployment ${contract} cancelled, waiting for the node to remove it`);
+      deps.progress.update(`node ${p.node} deployment ${contract}: cancelled, waiting for the node to remove it`);
       await deps.sleep(pollMs);
     }
   }

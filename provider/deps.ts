@@ -138,6 +138,8 @@ export interface ProviderChain {
   /** The name contract id for `name`, 0 when none. */
   nameContractId(name: string): Promise<number>;
   listNodes(): Promise<ChainNodeInfo[]>;
+  /** One node from the chain, undefined when it does not exist. */
+  getNode(nodeId: number): Promise<ChainNodeInfo | undefined>;
   /** Nodes on which the signing twin has an active node contract (where its deployments live). */
   twinNodeIds(): Promise<number[]>;
   farmFreePublicIps(farmId: number): Promise<number>;

@@ -10,7 +10,7 @@ import { workloadKind } from './kinds';
 import { checkHubFlist, createHubFlist, deleteHubFlist, diffHubFlist, readHubFlist, updateHubFlist } from './resources/hub-flist';
 import { checkNetwork, createNetwork, deleteNetwork, diffNetwork, readNetwork, updateNetwork } from './resources/network';
 import { checkNodePicker, createNodePicker, diffNodePicker, updateNodePicker } from './resources/node-picker';
-import { previewNodeCheck, previewRuntime } from './preview-check';
+import { previewCapacityCheck, previewNodeCheck, previewRuntime } from './preview-check';
 import { addConfigSource } from './runtime';
 import { PartialCreateError, checkWorkload, liveCheckWorkload, liveCheckUpdateWorkload, createWorkload, deleteWorkload, diffWorkloadLive, readWorkload, updateWorkload } from './workload-resource';
 
@@ -66,6 +66,7 @@ export async function check(type: string, olds: Props, news: Props): Promise<pul
     const conn = await previewRuntime(label);
     r.failures.push(...conn.failures);
     if (conn.runtime && r.failures.length === 0) r.failures.push(...(await previewNodeCheck(label, r.inputs, conn.runtime)));
+    if (conn.runtime && r.failures.length === 0) r.failures.push(...(await previewCapacityCheck(label, kind.typeName, `${String(r.inputs.node)}/${String(r.inputs.deployment)}/${String(r.inputs.name)}`, r.inputs, conn.runtime)));
     if (conn.runtime && r.failures.length === 0) r.failures.push(...(await liveCheckWorkload(kind, r.inputs)));
   } else if (r.failures.length === 0) {
     r.failures.push(...(await liveCheckUpdateWorkload(kind, olds, r.inputs)));

@@ -81,6 +81,19 @@ export function nodeApiOf(nodeId: number, client: NodeClient): NodeApi {
   };
 }
 
+async function getNode(chain: ChainClient, nodeId: number): Promise<ChainNodeInfo | undefined> {
+  const n = await chain.getNode(nodeId);
+  if (!n) return undefined;
+  return {
+    nodeId: n.id,
+    twinId: n.twinId,
+    farmId: n.farmId,
+    resources: { cru: Number(n.resources.cru), mru: Number(n.resources.mru), sru: Number(n.resources.sru), hru: Number(n.resources.hru) },
+    country: n.location.country,
+    publicConfig: n.publicConfig ? { ip4: n.publicConfig.ip4.ip, ip6: n.publicConfig.ip6?.ip, domain: n.publicConfig.domain ?? undefined } : undefined,
+  };
+}
+
 async function listNodes(chain: ChainClient): Promise<ChainNodeInfo[]> {
   const out: ChainNodeInfo[] = [];
   // Farms are numbered from 1; the local grid has a few. Mainnet would need the grid proxy instead.
@@ -88,16 +101,8 @@ async function listNodes(chain: ChainClient): Promise<ChainNodeInfo[]> {
     const farm = await chain.getFarm(farmId);
     if (!farm) break;
     for (const nodeId of await chain.getNodesByFarm(farmId)) {
-      const n = await chain.getNode(nodeId);
-      if (!n) continue;
-      out.push({
-        nodeId: n.id,
-        twinId: n.twinId,
-        farmId: n.farmId,
-        resources: { cru: Number(n.resources.cru), mru: Number(n.resources.mru), sru: Number(n.resources.sru), hru: Number(n.resources.hru) },
-        country: n.location.country,
-        publicConfig: n.publicConfig ? { ip4: n.publicConfig.ip4.ip, ip6: n.publicConfig.ip6?.ip, domain: n.publicConfig.domain ?? undefined } : undefined,
-      });
+      const n = await getNode(chain, nodeId);
+      if (n) out.push(n);
     }
   }
   return out;
@@ -155,6 +160,7 @@ export async function createGridConnection(config: ProviderConfig): Promise<Grid
       },
       nameContractId: async (name) => (await chain.getContractIdByName(name)) ?? 0,
       listNodes: () => listNodes(chain),
+      getNode: (id) => getNode(chain, id),
       twinNodeIds: async () => {
         const ids = (await chain.getTwinActiveContracts(twinId)).flatMap((c) => (c.type === 'node' ? [c.nodeId] : []));
         return [...new Set(ids)].sort((a, b) => a - b);

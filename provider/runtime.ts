@@ -12,6 +12,7 @@ import { readConfig, type ProviderConfig } from './config';
 import { createCoordinator, type Coordinator } from './deployment-coordinator';
 import type { CoordinatorDeps } from './deps';
 import { createIpAllocator, type IpAllocator } from './ip-allocator';
+import { noticeProgress } from './notices';
 
 export interface GridConnection {
   deps: CoordinatorDeps;
@@ -70,7 +71,8 @@ export function getRuntime(): Promise<ProviderRuntime> {
   runtime ??= (async () => {
     const config = currentConfig();
     connection = await (factory ?? defaultFactory())(config);
-    const deps = connection.deps;
+    // Waits are shown to the person running pulumi (throttled lines; provider/notices.ts says where they go).
+    const deps = { ...connection.deps, progress: noticeProgress(connection.deps.progress) };
     return {
       config,
       deps,

@@ -15,6 +15,7 @@ import type { ApplyResult } from './deployment-coordinator';
 import { stableJson } from './deployment-coordinator';
 import type { ContractOp, WireWorkload } from './deps';
 import { groupSchema, nodeIdSchema, validateInputs, workloadNameSchema, containsUnknown, type CheckFailure } from './inputs';
+import { warnOnce } from './notices';
 import { getRuntime, type ProviderRuntime } from './runtime';
 import { timeoutMsFor, timeoutSchema, timeoutSource, type TimeoutInput, type TimeoutOp } from './timeouts';
 
@@ -91,6 +92,8 @@ export interface WorkloadKind<I extends CommonInputs> {
    * `up` and that depend on the live deployment (a disk a running machine mounts). Best effort, like `liveCheck`.
    */
   liveCheckUpdate?(olds: I, news: I, runtime: ProviderRuntime): Promise<CheckFailure[]>;
+  /** What the node does before the workload is ok, for progress lines while the provider waits. */
+  waitingFor?(inputs: I): string;
   /** Async checks and allocations; the returned fields are stored in outputs (kept across updates). */
   prepare?(inputs: I, ctx: PrepareContext): Promise<Record<string, unknown>>;
   /** Release what `prepare` reserved (delete, failed create). */
@@ -177,11 +180,14 @@ export async function liveCheckWorkload<I extends CommonInputs>(kind: WorkloadKi
   const parsed = kind.inputs.safeParse(stripOutputs(kind, inputs));
   if (!parsed.success) return [];
   let timer: NodeJS.Timeout | undefined;
+  // Not checked is said (provider/notices.ts), never silent: the preview's output shows what it could not ask.
+  const what = `${label(kind, parsed.data)}: the preview could not make its ${kind.typeName} checks against the grid`;
   try {
     const run = (async () => kind.liveCheck!(parsed.data, await getRuntime()))();
-    const timeout = new Promise<CheckFailure[]>((resolve) => (timer = setTimeout(() => resolve([]), timeoutMs)));
+    const timeout = new Promise<CheckFailure[]>((resolve) => (timer = setTimeout(() => (warnOnce(`${what} (no answer within ${timeoutMs / 1000}s)`), resolve([])), timeoutMs)));
     return await Promise.race([run, timeout]);
-  } catch {
+  } catch (err) {
+    warnOnce(`${what}: ${errorText(err)}`);
     return [];
   } finally {
     if (timer) clearTimeout(timer);
@@ -325,6 +331,7 @@ export async function createWorkload<I extends CommonInputs>(kind: WorkloadKind<
       label: label(kind, inputs),
       create: true,
       ...waitLimit(inputs.timeout, 'create', runtime),
+      waitingFor: kind.waitingFor?.(inputs),
     });
   } catch (err) {
     kind.release?.(prepared, runtime);
@@ -366,6 +373,7 @@ export async function updateWorkload<I extends CommonInputs>(kind: WorkloadKind<
     contractId: Number(olds.contractId) || undefined,
     label: label(kind, inputs),
     ...waitLimit(inputs.timeout, 'update', runtime),
+    waitingFor: kind.waitingFor?.(inputs),
   });
   return { outs: workloadOutputs(kind, inputs, carried, res) };
 }

@@ -155,6 +155,8 @@ export const zmachineKind: WorkloadKind<ZMachineInputs> = {
   inputs: zmachineInputsSchema,
   outputDocs: zmachineOutputDocs,
   updatable: false,
+  // The node downloads the flist, then boots; a silent flist server shows here, not as minutes of nothing.
+  waitingFor: (i) => `the node to fetch flist ${i.flist} and start the machine`,
   prepare: allocate,
   release: (o, runtime) => {
     const net = (o.network as { name?: string } | undefined)?.name;

@@ -12,6 +12,7 @@ import { AddressInfo } from 'net';
 import { ChainError, RmbError, ZosError } from '../../protocol/common/errors';
 import * as entry from '../../provider/dynamic-entry';
 import { UNKNOWN } from '../../provider/inputs';
+import { setNoticeSink } from '../../provider/notices';
 import { resetRuntime, setGridFactory } from '../../provider/runtime';
 import { up, type Props } from './entry-steps';
 import type { InstrumentedConnection } from './grid-faults';
@@ -143,6 +144,63 @@ const ROWS: Row[] = [
   { title: 'a zdb mode that does not exist', type: 'Zdb', raw: (c) => zdb(c, { mode: 'fast' }), refusedAt: 'preview', field: /^mode: /m, fix: /'user' \| 'seq'/ },
   { title: 'a Network without nodes', type: 'Network', raw: () => ({ name: 'emptynet', nodes: [] }), refusedAt: 'preview', field: /^nodes: /m, fix: /at least one node/ },
   { title: 'a Network range that is not a private /16', type: 'Network', raw: (c) => ({ name: 'badrange', nodes: [c.n1], ipRange: '8.8.0.0/16' }), refusedAt: 'preview', field: /^ipRange: /m, fix: /private IPv4 \/16 such as 10\.20\.0\.0\/16/ },
+  // --- what the grid has: capacity, free IPs, nodes (asked read-only at preview) -------------------------------
+  { title: 'more memory than the node has free', type: 'ZMachine', raw: (c) => zmachine(c, { memory: '64TiB' }), refusedAt: 'preview', field: /^memory: .*memory asks 64TiB, node \d+ has \S+ of memory free/m, fix: /fix: pick a node with more free memory \(a NodePicker with `memory` finds one\)/ },
+  { title: 'a disk larger than the node\'s free SSD', type: 'ZMount', raw: (c) => zmount(c, { size: '900TiB' }), refusedAt: 'preview', field: /^size: .*size asks 900TiB, node \d+ has \S+ of SSD free/m, fix: /NodePicker with `ssd`/ },
+  {
+    title: 'two new machines that fit the node one by one but not together',
+    type: 'ZMachine',
+    custom: async (c) => {
+      const s = await (await c.conn().deps.node(c.n1)).statistics();
+      const mib = Math.floor((s.total.mru - s.used.mru) / 1024 ** 2);
+      const half = `${Math.floor(mib / 2) + 64}MiB`; // each fits alone, both do not
+      const a = await entry.check('ZMachine', {}, zmachine(c, { name: 'vma', memory: half }));
+      expect(a.failures ?? []).toEqual([]);
+      const b = await entry.check('ZMachine', {}, zmachine(c, { name: 'vmb', memory: half }));
+      return { step: (b.failures ?? []).length ? 'preview' : 'none', text: (b.failures ?? []).map((f) => `${f.property}: ${f.reason}`).join('\n') };
+    },
+    refusedAt: 'preview',
+    field: /^memory: ZMachine "vmb": memory asks \d+MiB \(and other new resources of this run on node \d+ ask \d+MiB\)/m,
+    fix: /or ask for less/,
+    noTransaction: true,
+  },
+  {
+    title: 'a public IPv4 from a farm without free IPs',
+    type: 'PublicIp',
+    custom: async (c) => {
+      const chain = c.conn().deps.chain;
+      const real = chain.farmFreePublicIps;
+      chain.farmFreePublicIps = async () => 0; // the farm's pool used up (the local farm has IPs to spare)
+      try {
+        return await previewAndUp('PublicIp', { node: c.n1, deployment: `p${c.tag}`, name: 'ip', v4: true }, { node: c.n1, deployment: `p${c.tag}`, name: 'ip', v4: true });
+      } finally {
+        chain.farmFreePublicIps = real;
+      }
+    },
+    refusedAt: 'preview',
+    field: /^v4: PublicIp "ip": farm \d+ of node \d+ has 0 free public IPv4/m,
+    fix: /fix: pick a node of a farm with free IPs \(a NodePicker with `publicIpv4: 1` finds one\) or set v4: false/,
+    noTransaction: true,
+  },
+  {
+    title: 'eight Zdbs of a Qsfs on a node that does not exist: the full text once, then a pointer to it',
+    type: 'Zdb',
+    custom: async (c) => {
+      const texts: string[] = [];
+      for (let i = 0; i < 8; i++) {
+        const r = await entry.check('Zdb', {}, zdb(c, { node: 999, name: `z${i}` }));
+        texts.push(...(r.failures ?? []).map((f) => `${f.property}: ${f.reason}`));
+      }
+      expect(texts).toHaveLength(8);
+      expect(texts.join('\n').match(/does not exist on/g)).toHaveLength(1);
+      expect(texts.slice(1)).toEqual(texts.slice(1).map((_t, i) => `node: Zdb "z${i + 1}": node 999 does not exist (as said for Zdb "z0")`));
+      return { step: 'preview', text: texts.join('\n') };
+    },
+    refusedAt: 'preview',
+    field: /^node: Zdb "z0": node 999 does not exist on \w+/m,
+    fix: /fix: pick a node id/,
+    noTransaction: true,
+  },
   // --- gateways ------------------------------------------------------------------------------------------------
   { title: 'a subdomain with capitals and "!"', type: 'NameProxy', raw: (c) => nameProxy(c, { subdomain: 'My_App!' }), refusedAt: 'preview', field: /^subdomain: /m, fix: /3\.\.64 characters of a-z, 0-9, _ and -/ },
   { title: 'a two-letter subdomain', type: 'NameProxy', raw: (c) => nameProxy(c, { subdomain: 'ab' }), refusedAt: 'preview', field: /^subdomain: /m, fix: /3\.\.64 characters/ },
@@ -276,10 +334,12 @@ const FAULTS: Row[] = [
     title: 'a deploy that never reaches ok within the resource\'s timeout: the error names the resource and the limit, destroy cancels the contract',
     type: 'ZMount',
     custom: async (c) => {
-      const chk = await entry.check('ZMount', {}, zmount(c, { timeout: { create: '2s' } }));
+      const chk = await entry.check('ZMount', {}, zmount(c, { timeout: { create: '7s' } }));
       expect(chk.failures ?? []).toEqual([]);
       c.conn().setStalled(c.n1, true);
       const started = Date.now();
+      const lines: string[] = [];
+      setNoticeSink((l) => lines.push(l));
       let err: (Error & { id?: string; properties?: Props }) | undefined;
       try {
         await entry.create('ZMount', chk.inputs as Props);
@@ -287,16 +347,18 @@ const FAULTS: Row[] = [
         err = e as typeof err;
       } finally {
         c.conn().setStalled(c.n1, false);
+        setNoticeSink(undefined);
       }
-      // The limit is the resource's 2 s, not tfgrid:deployTimeout's 300 s.
-      expect(Date.now() - started).toBeLessThan(15_000);
+      // The limit is the resource's 7 s, not tfgrid:deployTimeout's 300 s; meanwhile the wait was shown.
+      expect(Date.now() - started).toBeLessThan(20_000);
+      expect(lines).toEqual([expect.stringMatching(/^tfgrid: node \d+ deployment \d+: ZMount "data" waits for the node to provision it \(init: injected: still provisioning\), [5-7]s of 7s$/)]);
       expect(err?.id).toBeTruthy();
       expect(err?.properties).toMatchObject({ state: 'error' });
       await entry.delete('ZMount', err!.id!, err!.properties!);
       return { step: 'up', text: err!.message };
     },
     refusedAt: 'up',
-    field: /^ZMount "data": node \d+ deployment \d+ v\d+: workloads "data" \(init: injected: still provisioning\) not done after 2s \(timeout\.create\); node contract \d+ recorded so destroy cancels it/,
+    field: /^ZMount "data": node \d+ deployment \d+ v\d+: workloads "data" \(init: injected: still provisioning\) not done after 7s \(timeout\.create\); node contract \d+ recorded so destroy cancels it/,
     fix: /fix: give the resource a longer timeout \(timeout: \{ create: "20m" \}\) or raise tfgrid:deployTimeout/,
   },
   {
