@@ -54,7 +54,7 @@ bench: ## run the benchmarks in bench/ and print their reports
 clean:
 	rm -rf dist build .jest-results.json
 
-quickstart: setup ## set up, local grid up, then deploy examples/web-app (Pulumi CLI if installed, else the test engine) and print its outputs
+quickstart: setup ## set up (incl. make pulumi), local grid up, then `pulumi up` of examples/web-app through the Pulumi CLI, printing its outputs
 	node bin/tfgrid local up
 	node bin/tfgrid local deploy examples/web-app
 
