@@ -70,6 +70,10 @@ export interface WorkloadKind<I extends CommonInputs> {
   typeName: string;
   /** Wire type, e.g. `zmount`. */
   workloadType: string;
+  /** The wire type when it depends on the node (`zmachine-light` on a light node): from what `prepare` found. */
+  wireType?(prepared: Record<string, unknown>): string;
+  /** Input keys that were only outputs in state written before `__inputs` (see `previousInputs`). */
+  outputsBefore?: string[];
   description: string;
   inputs: z.ZodType<I, z.ZodTypeDef, unknown>;
   /** Output names besides inputs and CommonOutputs, with descriptions (for schema.json). */
@@ -159,7 +163,7 @@ export function checkWorkload<I extends CommonInputs>(kind: WorkloadKind<I>, old
   const { value, failures } = validateInputs(kind.inputs, raw, kind.typeName, String(raw.name ?? '?'));
   if (failures.length > 0 || !value) return { inputs: news, failures };
   if (olds && kind.checkTransition && Object.keys(olds).length > 0 && !containsUnknown(value)) {
-    const prev = kind.inputs.safeParse(stripOutputs(kind, previousInputs(olds, inputKeys(kind as unknown as WorkloadKind<CommonInputs>)).inputs));
+    const prev = kind.inputs.safeParse(stripOutputs(kind, previousInputs(olds, inputKeys(kind as unknown as WorkloadKind<CommonInputs>), kind.outputsBefore).inputs));
     if (prev.success) failures.push(...kind.checkTransition(prev.data as I, value as I, label(kind, value as I)));
   }
   const inputs: Record<string, unknown> = { ...(value as Record<string, unknown>) };
@@ -236,7 +240,7 @@ export function diffWorkload<I extends CommonInputs>(kind: WorkloadKind<I>, olds
   const keys = inputKeys(kind as unknown as WorkloadKind<CommonInputs>);
   const shape = objectShape(kind.inputs) ?? {};
   const view = (i: Record<string, unknown>) => (kind.compareView ? kind.compareView(withDefaults(shape, i)) : withDefaults(shape, i));
-  const before = view(previousInputs(olds, keys).inputs);
+  const before = view(previousInputs(olds, keys, kind.outputsBefore).inputs);
   const after = view(news);
   const changed = keys.filter((k) => k !== 'adoptContractId' && stableJson(before[k] ?? null) !== stableJson(after[k] ?? null));
   if (changed.length === 0) return { changes: false, replaces: [], deleteBeforeReplace: false };
@@ -319,7 +323,7 @@ export async function createWorkload<I extends CommonInputs>(kind: WorkloadKind<
   const runtime = await getRuntime();
   let prepared = kind.prepare ? await kind.prepare(inputs, { runtime }) : {};
   const extra = kind.chainOpsOnCreate ? await kind.chainOpsOnCreate(inputs, prepared, runtime) : [];
-  const spec = { name: inputs.name, type: kind.workloadType, data: kind.toWire(inputs, prepared), description: inputs.description };
+  const spec = { name: inputs.name, type: kind.wireType?.(prepared) ?? kind.workloadType, data: kind.toWire(inputs, prepared), description: inputs.description };
   let res: ApplyResult;
   try {
     res = await runtime.coordinator.apply({
@@ -365,7 +369,7 @@ export async function updateWorkload<I extends CommonInputs>(kind: WorkloadKind<
   const inputs = parseInputs(kind, raw);
   const runtime = await getRuntime();
   const carried = kind.prepare ? await kind.prepare(inputs, { runtime, olds }) : {};
-  const spec = { name: inputs.name, type: kind.workloadType, data: kind.toWire(inputs, carried), description: inputs.description };
+  const spec = { name: inputs.name, type: kind.wireType?.(carried) ?? kind.workloadType, data: kind.toWire(inputs, carried), description: inputs.description };
   const res = await runtime.coordinator.apply({
     node: inputs.node,
     group: inputs.deployment,

@@ -19,7 +19,7 @@ import YAML from 'yaml';
 import { z } from 'zod';
 import { InputError } from '../../protocol/common/errors';
 import { failureTexts } from '../pulumi/failure-texts';
-import { runStack, type StackRunResult } from '../pulumi/run-stack';
+import { runStack, type StackRunOptions, type StackRunResult } from '../pulumi/run-stack';
 import type { GridState } from './state';
 import { qualifyConfigKey } from './stack-config-file';
 
@@ -39,6 +39,8 @@ export interface ExampleRunOptions {
   config?: Record<string, string>;
   /** The CLI's progress and the program's output, as it comes (`tfgrid local deploy` streams it). */
   onOutput?: (text: string) => void;
+  /** Passed to the run as they are (local/pulumi/run-stack.ts). */
+  stackOptions?: Pick<StackRunOptions, 'target' | 'targetDependents' | 'parallel' | 'clearPendingCreates' | 'onSpawn' | 'env'>;
 }
 
 /**
@@ -125,6 +127,7 @@ export async function runExample(opts: ExampleRunOptions): Promise<ExampleRunRes
   const stack = opts.stack ?? 'dev';
   linkCheckoutSdk(opts.programDir);
   const run = gridRunConfig(opts.grid, project, opts.config);
-  const r = await runStack({ programDir: opts.programDir, project, stack, mode: opts.mode, gridDir: opts.grid.dir, ...run, onOutput: opts.onOutput });
+  const { env, ...more } = opts.stackOptions ?? {};
+  const r = await runStack({ programDir: opts.programDir, project, stack, mode: opts.mode, gridDir: opts.grid.dir, ...run, env: { ...run.env, ...env }, onOutput: opts.onOutput, ...more });
   return { via: 'pulumi-cli', ...r };
 }

@@ -32,6 +32,13 @@ export interface StackRunOptions {
   env?: Record<string, string>;
   /** The CLI's progress and the program's own output, as it comes. */
   onOutput?: (text: string) => void;
+  /** `--target`, `--target-dependents`, `--parallel`, `refresh --clear-pending-creates`. */
+  target?: string[];
+  targetDependents?: boolean;
+  parallel?: number;
+  clearPendingCreates?: boolean;
+  /** The run's child process id (it passes a SIGINT on to the CLI, as Ctrl-C would). */
+  onSpawn?: (pid: number) => void;
 }
 
 export interface StackRunResult {
@@ -42,6 +49,8 @@ export interface StackRunResult {
   errors: string[];
   /** The CLI's own output, then the program's. */
   log: string;
+  /** The engine's events as they came (order of steps, diagnostics). */
+  events: EngineEventLike[];
 }
 
 /** How the child runs: TypeScript through @swc-node/register in a checkout, compiled JavaScript otherwise. */
@@ -68,6 +77,10 @@ export async function runStack(opts: StackRunOptions): Promise<StackRunResult> {
     config: opts.config ?? {},
     programDefaults: opts.programDefaults ?? {},
     programOverrides: opts.programOverrides ?? {},
+    target: opts.target,
+    targetDependents: opts.targetDependents,
+    parallel: opts.parallel,
+    clearPendingCreates: opts.clearPendingCreates,
   };
   let cliLog = '';
   let programLog = '';
@@ -80,6 +93,7 @@ export async function runStack(opts: StackRunOptions): Promise<StackRunResult> {
       env: { ...process.env, ...request.env },
       stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
     });
+    if (child.pid !== undefined) opts.onSpawn?.(child.pid);
     const program = (d: Buffer) => {
       programLog += d.toString();
       opts.onOutput?.(d.toString());
@@ -111,7 +125,7 @@ export async function runStack(opts: StackRunOptions): Promise<StackRunResult> {
   if (!result) {
     throw new TfgridError(`the Pulumi run of ${opts.project}/${opts.stack} died (exit ${code}) before it reported:\n${programLog.slice(-2000)}`);
   }
-  if (result.ok) return { ok: true, outputs: result.outputs, secretOutputs: result.secretOutputs, steps, errors: [], log };
+  if (result.ok) return { ok: true, outputs: result.outputs, secretOutputs: result.secretOutputs, steps, errors: [], log, events };
   const errors = errorsOf(events);
   const failure = cliFailureLines(result.failure ?? '');
   return {
@@ -121,5 +135,6 @@ export async function runStack(opts: StackRunOptions): Promise<StackRunResult> {
     steps,
     errors: failureTexts(errors.length > 0 ? errors : failure, programLog),
     log,
+    events,
   };
 }

@@ -33,6 +33,11 @@ export const runRequestSchema = z.object({
   programDefaults: z.record(z.string()),
   /** Program config of this run only, over the stack's values (never saved). */
   programOverrides: z.record(z.string()),
+  /** `--target` URNs, `--target-dependents`, `--parallel`, `refresh --clear-pending-creates` (all optional). */
+  target: z.array(z.string()).optional(),
+  targetDependents: z.boolean().optional(),
+  parallel: z.number().int().positive().optional(),
+  clearPendingCreates: z.boolean().optional(),
 });
 export type RunRequest = z.infer<typeof runRequestSchema>;
 
@@ -75,9 +80,17 @@ async function run(req: RunRequest): Promise<void> {
   );
   if (Object.keys(req.config).length > 0) await stack.setAllConfig(req.config);
 
+  // SIGINT here (a user's Ctrl-C reaches the whole process group) is passed to the CLI as the Automation API does
+  // on abort: the CLI's own SIGINT handling (finish the steps under way, write the checkpoint) then ends the run.
+  const abort = new AbortController();
+  process.on('SIGINT', () => abort.abort());
   const stream = {
     onOutput: (text: string) => send({ kind: 'output', text }),
     onEvent: (event: unknown) => send({ kind: 'event', event }),
+    signal: abort.signal,
+    ...(req.target ? { target: req.target } : {}),
+    ...(req.targetDependents ? { targetDependents: true } : {}),
+    ...(req.parallel ? { parallel: req.parallel } : {}),
   };
   const secretOutputsOf = (o: automation.OutputMap) => Object.entries(o).filter(([, v]) => v.secret).map(([k]) => k);
   const valuesOf = (o: automation.OutputMap) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, v.value]));
@@ -87,7 +100,7 @@ async function run(req: RunRequest): Promise<void> {
     await stack.preview({ ...stream, color: 'never', diff: true });
     outputs = await stack.outputs();
   } else if (req.mode === 'refresh') {
-    await stack.refresh({ ...stream, color: 'never' });
+    await stack.refresh({ ...stream, color: 'never', ...(req.clearPendingCreates ? { clearPendingCreates: true } : {}) });
     outputs = await stack.outputs();
   } else await stack.destroy({ ...stream, color: 'never' });
   send({ kind: 'result', ok: true, outputs: valuesOf(outputs), secretOutputs: secretOutputsOf(outputs) });
