@@ -29,12 +29,14 @@ export function withCheckedInputs<T extends Props>(outs: T, inputs: Props): T & 
 
 /**
  * The checked inputs a resource's previous outputs were made from: `__inputs` when present, otherwise (state
- * written before it existed) the outputs' values of the given input keys.
+ * written before it existed) the outputs' values of the given input keys. `outputsBefore` are input keys that
+ * were only outputs when such state was written (a generated `myceliumSeed`, later also an input): that state's
+ * value is what was generated, not what the user gave, so it is not read as a previous input.
  */
-export function previousInputs(olds: Props, keys: readonly string[]): { inputs: Props; recorded: boolean } {
+export function previousInputs(olds: Props, keys: readonly string[], outputsBefore: readonly string[] = []): { inputs: Props; recorded: boolean } {
   const rec = olds[INPUTS_KEY];
   if (rec && typeof rec === 'object' && !Array.isArray(rec)) return { inputs: rec as Props, recorded: true };
   const inputs: Props = {};
-  for (const k of keys) if (olds[k] !== undefined) inputs[k] = olds[k];
+  for (const k of keys) if (olds[k] !== undefined && !outputsBefore.includes(k)) inputs[k] = olds[k];
   return { inputs, recorded: false };
 }

@@ -79,6 +79,8 @@ export interface NodeApi {
   publicConfig(): Promise<NodePublicConfig | undefined>;
   /** `zos.statistics.get`: total and used capacity in bytes/cores. */
   statistics(): Promise<{ total: NodeCapacity; used: NodeCapacity }>;
+  /** `zos.system.node_features_get`: workload types and capabilities (a light node lists `network-light`). */
+  features?(): Promise<string[]>;
 }
 
 export interface NodeCapacity {

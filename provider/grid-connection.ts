@@ -78,6 +78,7 @@ export function nodeApiOf(nodeId: number, client: NodeClient): NodeApi {
       }
     },
     statistics: () => wrap(async () => plain<{ total: { cru: number; mru: number; sru: number; hru: number }; used: { cru: number; mru: number; sru: number; hru: number } }>(await client.statistics.get())),
+    features: () => wrap(async () => [...(await client.system.nodeFeaturesGet())]),
   };
 }
 

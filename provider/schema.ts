@@ -132,7 +132,13 @@ export function buildSchema(version: string): Json {
     resources[`tfgrid:index:${typeName}`] = resourceSpec(typeName, kind.description, objectShape(kind.inputs)!, { ...kind.outputDocs, ...COMMON_OUTPUT_DOCS }, types);
   }
   const netOutputs = Object.fromEntries(Object.entries(networkOutputDocs).map(([k, v]) => [k, { ...v, ...(NETWORK_SECRET_OUTPUTS.includes(k) ? { secret: true } : {}) }]));
-  resources['tfgrid:index:Network'] = resourceSpec('Network', 'A private WireGuard network spanning nodes, one /24 per node.', objectShape(networkInputsSchema)!, netOutputs, types);
+  const network = resourceSpec('Network', 'A private WireGuard network spanning nodes, one /24 per node.', objectShape(networkInputsSchema)!, netOutputs, types);
+  // Mycelium keys are secret as inputs too (the SDK passes them with pulumi.secret).
+  for (const where of ['inputProperties', 'properties'] as const) {
+    const props = network[where] as Json;
+    props.myceliumKeys = { ...(props.myceliumKeys as Json), secret: true };
+  }
+  resources['tfgrid:index:Network'] = network;
   resources['tfgrid:index:NodePicker'] = resourceSpec('NodePicker', 'Picks a node by free capacity, public IPs, domain, farm and country; the choice is kept in state.', nodePickerInputsSchema.shape, nodePickerOutputDocs, types);
   resources['tfgrid:index:HubFlist'] = resourceSpec('HubFlist', 'A local docker image converted to a flist on a hub (docker save, then the hub\'s image→flist conversion); a new image id replaces it.', hubFlistInputsSchema.shape, hubFlistOutputDocs, types);
   const variables: Json = {};

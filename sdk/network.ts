@@ -20,6 +20,15 @@ export interface NetworkArgs {
   /** The public node serving the access peer. */
   accessNode?: pulumi.Input<number>;
   mycelium?: pulumi.Input<boolean>;
+  /**
+   * Node id → the network's mycelium key on that node (64 hex; passed as a secret). Nodes left out get a random key,
+   * made once and kept while the network keeps its name and `ipRange`; with the machines' `myceliumSeed` it pins
+   * every mycelium IP. Needs `mycelium: true`.
+   * @example
+   * const key = new random.RandomBytes("myc1", { length: 32 }); // @pulumi/random
+   * new tfgrid.Network("net", { nodes: [1], mycelium: true, myceliumKeys: { "1": key.hex } });
+   */
+  myceliumKeys?: pulumi.Input<Record<string, pulumi.Input<string>>>;
   description?: pulumi.Input<string>;
 }
 
@@ -59,6 +68,8 @@ export class Network extends pulumi.dynamic.Resource {
   declare readonly wgPrivateKeys: pulumi.Output<Record<string, string>>;
   /** Node id → the network's mycelium private key on that node, 32 bytes hex; `{}` without `mycelium` (secret). */
   declare readonly myceliumKeys: pulumi.Output<Record<string, string>>;
+  /** Node id → the workload type there: `network`, or `network-light` on a light node (found from the node's features). */
+  declare readonly nodeTypes: pulumi.Output<Record<string, string>>;
   /** Node id → public WireGuard endpoint IP, `""` for hidden nodes. */
   declare readonly endpoints: pulumi.Output<Record<string, string>>;
   /** Node id → node contract of that node's network deployment. */
@@ -97,6 +108,8 @@ export class Network extends pulumi.dynamic.Resource {
       addWgAccess: args.addWgAccess,
       accessNode: args.accessNode,
       mycelium: args.mycelium,
+      // A key is a secret from the program on: never in plain text in the state or the engine's messages.
+      myceliumKeys: args.myceliumKeys === undefined ? undefined : pulumi.secret(args.myceliumKeys),
       description: args.description,
     };
     for (const k of OUTPUTS) props[k] = undefined;

@@ -38,6 +38,15 @@ export interface ZMachineArgs extends Omit<PlacementArgs, 'node'> {
   publicIp?: PublicIp;
   planetary?: pulumi.Input<boolean>;
   mycelium?: pulumi.Input<boolean>;
+  /**
+   * The 6-byte mycelium seed (12 hex): the last 48 bits of `myceliumIp`. When omitted it is derived from the
+   * network's mycelium key on the node and the machine's node, deployment and name, so the address survives a
+   * replacement (any change of the machine) either way; give one to choose the address or keep it across a move.
+   * @example
+   * const seed = new random.RandomBytes("seed", { length: 6 }); // @pulumi/random
+   * new tfgrid.ZMachine("vm", { ..., mycelium: true, myceliumSeed: seed.hex });
+   */
+  myceliumSeed?: pulumi.Input<string>;
   corex?: pulumi.Input<boolean>;
   gpus?: pulumi.Input<pulumi.Input<string>[]>;
 }
@@ -64,12 +73,15 @@ export class ZMachine extends pulumi.dynamic.Resource {
   /** Mycelium IPv6 (400::/7), when `mycelium`. */
   declare readonly myceliumIp: pulumi.Output<string>;
   /**
-   * The 6-byte mycelium seed (hex, kept across updates), when `mycelium`: the last 48 bits of `myceliumIp`. Not a
-   * secret: the address only moves with the Network's mycelium key, which is.
+   * The 6-byte mycelium seed (hex), when `mycelium`: the given `myceliumSeed`, or the one derived from the network's
+   * key and the machine's place (the same for a replacement). The last 48 bits of `myceliumIp`. Not a secret: the
+   * address only moves with the Network's mycelium key, which is.
    * @example
    * export const seed = vm.myceliumSeed; // "a1b2c3d4e5f6"
    */
   declare readonly myceliumSeed: pulumi.Output<string>;
+  /** `zmachine`, or `zmachine-light` on a light node (the provider asks the node's features). */
+  declare readonly workloadType: pulumi.Output<string>;
   /** Console address inside the private network. */
   declare readonly consoleUrl: pulumi.Output<string>;
   /** The machine id on the node. */
@@ -108,6 +120,7 @@ export class ZMachine extends pulumi.dynamic.Resource {
           publicIp: args.publicIp ? ref(args.publicIp) : undefined,
           planetary: args.planetary,
           mycelium: args.mycelium,
+          myceliumSeed: args.myceliumSeed,
           corex: args.corex,
           gpus: args.gpus,
         },

@@ -20,11 +20,14 @@ import { stableJson } from '../deployment-coordinator';
 import type { NodePublicConfig } from '../deps';
 import { containsUnknown, nodeIdSchema, validateInputs, workloadNameSchema, type CheckFailure } from '../inputs';
 import { parseV4 } from '../ip-allocator';
+import { nodeKind } from '../node-kind';
 import { getRuntime, type ProviderRuntime } from '../runtime';
 import { PartialCreateError, withDefaults, type DiffResult } from '../workload-resource';
 
 /** The private /16 a Network takes when `ipRange` is omitted (the SDK passes it to machines, see zmachine.ts). */
 export const DEFAULT_NETWORK_RANGE = '10.20.0.0/16';
+
+const MYCELIUM_KEY = /^[0-9a-fA-F]{64}$/;
 
 export const networkInputsSchema = z
   .object({
@@ -40,6 +43,15 @@ export const networkInputsSchema = z
     accessNode: nodeIdSchema.optional(),
     /** Give the network mycelium (keys are generated and kept). */
     mycelium: z.boolean().default(false),
+    /**
+     * Node id → the network's mycelium key on that node (32 bytes, 64 hex; secret), as pulumi-threefold's
+     * `mycelium_keys`: with the machines' seeds it fixes every mycelium IP. Nodes left out get a random key, made
+     * once and kept while the network stays (its name and ipRange). Changing a key moves that node's mycelium /64.
+     */
+    myceliumKeys: z
+      .record(z.string().regex(MYCELIUM_KEY, 'a mycelium key is 32 bytes of hex (64 characters)'))
+      .optional()
+      .describe('Node id → the network\'s mycelium key on that node (64 hex, secret); nodes left out get a random key, kept while the network keeps its name and ipRange.'),
     description: z.string().max(256).default(''),
   })
   .superRefine((i, ctx) => {
@@ -48,6 +60,10 @@ export const networkInputsSchema = z
     }
     const dup = i.nodes.find((n, idx) => i.nodes.indexOf(n) !== idx);
     if (dup !== undefined) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['nodes'], message: `node ${dup} is listed twice` });
+    for (const k of Object.keys(i.myceliumKeys ?? {})) {
+      if (!i.nodes.includes(Number(k))) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['myceliumKeys', k], message: `"${k}" is not one of the network's nodes (${i.nodes.join(', ')}); keys are by node id` });
+    }
+    if (i.myceliumKeys && !i.mycelium) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['myceliumKeys'], message: 'myceliumKeys given but mycelium is false; set mycelium: true' });
     if (i.accessNode !== undefined && !i.nodes.includes(i.accessNode)) {
       ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['accessNode'], message: `node ${i.accessNode} is not one of the network's nodes (${i.nodes.join(', ')}); add it to nodes` });
     }
@@ -60,7 +76,8 @@ export const networkOutputDocs = {
   wgPorts: { type: 'object', description: 'Node id → WireGuard listen port (kept stable).' },
   wgPublicKeys: { type: 'object', description: 'Node id → WireGuard public key.' },
   wgPrivateKeys: { type: 'object', description: 'Node id → WireGuard private key.', secret: true },
-  myceliumKeys: { type: 'object', description: 'Node id → the mycelium private key of the network on that node (32 bytes hex), when mycelium.', secret: true },
+  myceliumKeys: { type: 'object', description: 'Node id → the mycelium private key of the network on that node (32 bytes hex): the given ones, the others generated once and kept; also on light nodes, which require one.', secret: true },
+  nodeTypes: { type: 'object', description: 'Node id → the workload type on that node: network, or network-light on a light node.' },
   endpoints: { type: 'object', description: 'Node id → public WireGuard endpoint, "" for hidden nodes.' },
   contractIds: { type: 'object', description: 'Node id → node contract of the network deployment.' },
   accessSubnet: { type: 'string', description: 'The /24 of the access peer, when addWgAccess.' },
@@ -209,6 +226,7 @@ export interface NetworkOutputs extends NetworkInputs {
   wgPublicKeys: StrMap;
   wgPrivateKeys: StrMap;
   myceliumKeys: StrMap;
+  nodeTypes: StrMap;
   endpoints: StrMap;
   contractIds: NumMap;
   accessSubnet: string;
@@ -229,12 +247,25 @@ function endpointIpFrom(cfg: NodePublicConfig | undefined): string {
   return '';
 }
 
+/** The network's state before it is applied; `noWireguard` (nodes whose network has no WireGuard) is not an output. */
+export type NetworkPlan = Omit<NetworkOutputs, 'contractIds' | 'twinId' | 'state'> & { noWireguard?: string[] };
+
+/** What the plan needs to know of a node (asked at create/update). */
+export interface NetworkNodeFacts {
+  endpointIp: string;
+  takenPorts: number[];
+  /** A light node: `network-light`, always with a mycelium key (ZOS refuses one without). */
+  light?: boolean;
+  /** Its network takes WireGuard fields (false only on light nodes older than zosbase d32dcb7e). */
+  wireguard?: boolean;
+}
+
 /** Pure: the network state for `inputs`, keeping what `prev` already had; node facts come in `facts`. */
 export function planNetwork(
   inputs: NetworkInputs,
   prev: Partial<NetworkOutputs> | undefined,
-  facts: Record<string, { endpointIp: string; takenPorts: number[] }>,
-): Omit<NetworkOutputs, 'contractIds' | 'twinId' | 'state'> {
+  facts: Record<string, NetworkNodeFacts>,
+): NetworkPlan {
   const keep = <T>(m: Record<string, T> | undefined) => Object.fromEntries(Object.entries(m ?? {}).filter(([k]) => inputs.nodes.includes(Number(k))));
   const samePlace = prev && prev.ipRange === inputs.ipRange;
   const accessSubnetPrev = samePlace && inputs.addWgAccess ? prev?.accessSubnet : undefined;
@@ -242,7 +273,11 @@ export function planNetwork(
   const wgPrivateKeys: StrMap = keep(prev?.wgPrivateKeys);
   const wgPublicKeys: StrMap = keep(prev?.wgPublicKeys);
   const wgPorts: NumMap = keep(prev?.wgPorts);
-  const myceliumKeys: StrMap = inputs.mycelium ? keep(prev?.myceliumKeys) : {};
+  const light = (k: string) => facts[k]?.light ?? prev?.nodeTypes?.[k] === 'network-light';
+  // A node keeps its key while it needs one (mycelium, or a light node); a given key wins over the kept one.
+  const myceliumKeys: StrMap = Object.fromEntries(Object.entries(keep(prev?.myceliumKeys)).filter(([k]) => inputs.mycelium || light(k)));
+  for (const [k, key] of Object.entries(inputs.myceliumKeys ?? {})) myceliumKeys[k] = key.toLowerCase();
+  const nodeTypes: StrMap = {};
   const endpoints: StrMap = {};
   for (const n of inputs.nodes) {
     const k = String(n);
@@ -252,8 +287,10 @@ export function planNetwork(
       wgPublicKeys[k] = kp.publicKey;
     }
     if (!wgPorts[k]) wgPorts[k] = pickPort(n, facts[k]?.takenPorts ?? []);
-    if (inputs.mycelium && !myceliumKeys[k]) myceliumKeys[k] = randomBytes(32).toString('hex');
-    endpoints[k] = facts[k]?.endpointIp ?? prev?.endpoints?.[k] ?? '';
+    if ((inputs.mycelium || light(k)) && !myceliumKeys[k]) myceliumKeys[k] = randomBytes(32).toString('hex');
+    nodeTypes[k] = light(k) ? 'network-light' : 'network';
+    // A light node without WireGuard has no endpoint to peer with: it is reached over mycelium only.
+    endpoints[k] = facts[k]?.wireguard === false ? '' : (facts[k]?.endpointIp ?? prev?.endpoints?.[k] ?? '');
   }
   const publicNodes = inputs.nodes.filter((n) => endpoints[String(n)]);
   const hidden = inputs.nodes.filter((n) => !endpoints[String(n)]);
@@ -280,21 +317,34 @@ export function planNetwork(
     const k = String(accessNodeId);
     accessConfig = wgQuickConfig({ accessSubnet, privateKey: accessPrivateKey, nodePublicKey: wgPublicKeys[k], endpoint: `${endpoints[k].includes(':') ? `[${endpoints[k]}]` : endpoints[k]}:${wgPorts[k]}`, ipRange: inputs.ipRange });
   }
-  return { ...inputs, nodeSubnets, wgPorts, wgPublicKeys, wgPrivateKeys, myceliumKeys, endpoints, accessSubnet, accessNodeId, accessPrivateKey, accessConfig };
+  const noWg = inputs.nodes.filter((n) => facts[String(n)]?.wireguard === false).map(String);
+  return { ...inputs, nodeSubnets, wgPorts, wgPublicKeys, wgPrivateKeys, myceliumKeys, nodeTypes, endpoints, accessSubnet, accessNodeId, accessPrivateKey, accessConfig, ...(noWg.length > 0 ? { noWireguard: noWg } : {}) };
 }
 
-/** The wire `data` of the network workload on `node`. */
-export function networkWorkloadData(plan: Omit<NetworkOutputs, 'contractIds' | 'twinId' | 'state'>, node: number): Record<string, unknown> {
-  const all: NodeWg[] = plan.nodes.map((n) => ({ node: n, subnet: plan.nodeSubnets[String(n)], publicKey: plan.wgPublicKeys[String(n)], port: plan.wgPorts[String(n)], endpointIp: plan.endpoints[String(n)] }));
+/**
+ * The wire `data` of the network workload on `node` (type `plan.nodeTypes[node]`). A light node's `network-light`
+ * always carries its mycelium key (ZOS: `invalid mycelium key length, expected 32` without one). One whose node
+ * has no WireGuard (light nodes before zosbase d32dcb7e) is `{subnet, mycelium}` only, the shape those nodes
+ * know, and no other node peers with it: its machines are reached over mycelium.
+ */
+export function networkWorkloadData(plan: NetworkPlan, node: number): Record<string, unknown> {
+  const key = plan.myceliumKeys[String(node)];
+  const mycelium = key ? { mycelium: { hex_key: key, peers: [] } } : {};
+  const subnet = plan.nodeSubnets[String(node)];
+  const noWg = new Set(plan.noWireguard ?? []);
+  if (noWg.has(String(node))) return { subnet, ...mycelium };
+  const all: NodeWg[] = plan.nodes
+    .filter((n) => !noWg.has(String(n)))
+    .map((n) => ({ node: n, subnet: plan.nodeSubnets[String(n)], publicKey: plan.wgPublicKeys[String(n)], port: plan.wgPorts[String(n)], endpointIp: plan.endpoints[String(n)] }));
   const self = all.find((n) => n.node === node)!;
   const access = plan.addWgAccess ? { node: plan.accessNodeId, subnet: plan.accessSubnet, publicKey: wgPublicKey(plan.accessPrivateKey) } : undefined;
   return {
     ip_range: plan.ipRange,
-    subnet: self.subnet,
+    subnet,
     wireguard_private_key: plan.wgPrivateKeys[String(node)],
     wireguard_listen_port: self.port,
     peers: computePeers(self, all, access),
-    ...(plan.mycelium ? { mycelium: { hex_key: plan.myceliumKeys[String(node)], peers: [] } } : {}),
+    ...mycelium,
   };
 }
 
@@ -312,7 +362,8 @@ export function checkNetwork(olds: Record<string, unknown> | undefined, news: Re
 export function diffNetwork(olds: Record<string, unknown>, news: Record<string, unknown>): DiffResult {
   const shape = networkInputsSchema._def.schema.shape;
   const keys = Object.keys(shape);
-  const prev = withDefaults(shape, previousInputs(olds, keys).inputs);
+  // State from before `__inputs` holds the generated keys under `myceliumKeys`, an output then, never an input.
+  const prev = withDefaults(shape, previousInputs(olds, keys, ['myceliumKeys']).inputs);
   const next = withDefaults(shape, news);
   const changed = keys.filter((k) => stableJson(prev[k] ?? null) !== stableJson(next[k] ?? null));
   if (changed.length === 0) return { changes: false, replaces: [], deleteBeforeReplace: false };
@@ -321,13 +372,13 @@ export function diffNetwork(olds: Record<string, unknown>, news: Record<string, 
   return { changes: true, replaces, deleteBeforeReplace: replaces.length > 0 };
 }
 
-async function nodeFacts(rt: ProviderRuntime, nodes: number[]): Promise<Record<string, { endpointIp: string; takenPorts: number[] }>> {
-  const out: Record<string, { endpointIp: string; takenPorts: number[] }> = {};
+async function nodeFacts(rt: ProviderRuntime, nodes: number[]): Promise<Record<string, NetworkNodeFacts>> {
+  const out: Record<string, NetworkNodeFacts> = {};
   await Promise.all(
     nodes.map(async (n) => {
       const api = await rt.deps.node(n);
-      const [cfg, ports] = await Promise.all([api.publicConfig().catch(() => undefined), api.listWgPorts()]);
-      out[String(n)] = { endpointIp: endpointIpFrom(cfg), takenPorts: ports };
+      const [cfg, ports, kind] = await Promise.all([api.publicConfig().catch(() => undefined), api.listWgPorts(), nodeKind(rt, n)]);
+      out[String(n)] = { endpointIp: endpointIpFrom(cfg), takenPorts: ports, light: kind.light, wireguard: kind.wireguard };
     }),
   );
   return out;
@@ -356,7 +407,7 @@ async function applyPlan(rt: ProviderRuntime, plan: ReturnType<typeof planNetwor
         const r = await rt.coordinator.apply({
           node: n,
           group,
-          op: { kind: 'upsert', workload: { name: plan.name, type: 'network', data: networkWorkloadData(plan, n), description: plan.description } },
+          op: { kind: 'upsert', workload: { name: plan.name, type: plan.nodeTypes[String(n)] ?? 'network', data: networkWorkloadData(plan, n), description: plan.description } },
           contractId: prev?.contractIds?.[String(n)],
           label: `Network "${plan.name}"`,
         });
@@ -376,7 +427,8 @@ async function applyPlan(rt: ProviderRuntime, plan: ReturnType<typeof planNetwor
   return { results, errors };
 }
 
-function outputs(plan: ReturnType<typeof planNetwork>, results: Map<number, ApplyResult>, prev?: Partial<NetworkOutputs>): NetworkOutputs {
+/** The outputs; `inputs` (the checked inputs) go to `__inputs`: the plan's `myceliumKeys` are the effective keys, not the given ones. */
+function outputs(plan: ReturnType<typeof planNetwork>, results: Map<number, ApplyResult>, inputs: NetworkInputs, prev?: Partial<NetworkOutputs>): NetworkOutputs {
   const contractIds: NumMap = {};
   let twinId = prev?.twinId ?? 0;
   for (const n of plan.nodes) {
@@ -384,7 +436,9 @@ function outputs(plan: ReturnType<typeof planNetwork>, results: Map<number, Appl
     contractIds[String(n)] = r?.contractId ?? prev?.contractIds?.[String(n)] ?? 0;
     if (r) twinId = r.twinId;
   }
-  return withCheckedInputs({ ...plan, contractIds, twinId, state: 'ok' }, pickInputs(plan));
+  const { noWireguard: _internal, ...kept } = plan;
+  void _internal;
+  return withCheckedInputs({ ...kept, contractIds, twinId, state: 'ok' }, pickInputs(inputs));
 }
 
 export async function createNetwork(raw: Record<string, unknown>): Promise<{ id: string; outs: NetworkOutputs }> {
@@ -395,14 +449,14 @@ export async function createNetwork(raw: Record<string, unknown>): Promise<{ id:
   if (errors.size > 0) {
     const reasons = [...errors].map(([n, e]) => `node ${n}: ${errorText(e)}`);
     // Roll back the nodes that made it, so no contract is left behind.
-    const rollback = await applyPlan(rt, { ...plan, nodes: [] }, outputs(plan, results), [...results.keys()]);
+    const rollback = await applyPlan(rt, { ...plan, nodes: [] }, outputs(plan, results, inputs), [...results.keys()]);
     if (rollback.errors.size > 0) {
-      const left = outputs({ ...plan, nodes: [...results.keys()] }, results);
+      const left = outputs({ ...plan, nodes: [...results.keys()] }, results, inputs);
       throw new PartialCreateError(`Network "${inputs.name}": ${reasons.join('; ')}; rolling back failed on nodes ${[...rollback.errors.keys()].join(', ')}`, `network/${inputs.name}`, { ...left, state: 'error' }, reasons);
     }
     throw new InputError(`Network "${inputs.name}" could not be created: ${reasons.join('; ')}; the other nodes were rolled back`);
   }
-  return { id: `network/${inputs.name}`, outs: outputs(plan, results) };
+  return { id: `network/${inputs.name}`, outs: outputs(plan, results, inputs) };
 }
 
 export async function updateNetwork(olds: Record<string, unknown>, raw: Record<string, unknown>): Promise<{ outs: NetworkOutputs }> {
@@ -419,7 +473,7 @@ export async function updateNetwork(olds: Record<string, unknown>, raw: Record<s
     const reasons = [...errors].map(([n, e]) => `node ${n}: ${errorText(e)}`);
     throw new InputError(`Network "${inputs.name}" update failed: ${reasons.join('; ')}`);
   }
-  return { outs: outputs(plan, results, prev) };
+  return { outs: outputs(plan, results, inputs, prev) };
 }
 
 export async function deleteNetwork(olds: Record<string, unknown>): Promise<void> {

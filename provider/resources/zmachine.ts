@@ -11,13 +11,26 @@
  * as it is: same workload, same IP, no preview that says `same` and an `up` that replaces. The network's node list
  * is an input only for the preview-time check that the machine's node is one of them; the diff ignores it.
  * States written by older SDKs hold `network.subnets` (every node's /24): still read, compared by the /16 it implies.
+ *
+ * Mycelium addresses stay put (issue 15). ZOS makes a machine's mycelium IP from the network's mycelium key on
+ * the node (its /64) and the machine's 6-byte seed (the last 48 bits). A replacement's `create` never sees the
+ * old outputs, so a seed drawn at random moved the address on every change of the machine. Without a
+ * `myceliumSeed` input the seed is now derived, not drawn: HMAC-SHA256 keyed with the network's mycelium key on
+ * the node (read from the network's workload there, as the /24 is), over the machine's node, deployment and name
+ * (`derivedMyceliumSeed`). It needs no state and survives provider restarts: the same machine in the same network
+ * gets the same seed, so a replaced machine keeps its mycelium IP; another name, or a new network (new key), gives
+ * another. Keyed with a secret, it does not tell who knows the names where a machine's address is. A given
+ * `myceliumSeed` wins (peers' `mycelium_ip_seed`); machines created with a random seed before keep it while they
+ * stay and get the derived one when next replaced. On a light node the machine is `zmachine-light`: no public IP,
+ * no planetary (refused, not dropped as grid_client does).
  * @module
  */
-import { randomBytes } from 'crypto';
+import { createHmac } from 'crypto';
 import { z } from 'zod';
 import { InputError } from '../../protocol/common/errors';
 import { groupSchema, nodeIdSchema, parseSize, sizeAtLeast, sizeSchema, workloadNameSchema } from '../inputs';
 import { parseV4 } from '../ip-allocator';
+import { nodeKind, zmachineWireType } from '../node-kind';
 import { commonInputShape, type PrepareContext, type WorkloadKind } from '../workload-resource';
 import { DEFAULT_NETWORK_RANGE, networkGroup } from './network';
 
@@ -57,6 +70,16 @@ export const zmachineInputsSchema = z
     planetary: z.boolean().default(false),
     /** Give the machine a mycelium IP (the network must have mycelium). */
     mycelium: z.boolean().default(false),
+    /**
+     * The machine's 6-byte mycelium seed (12 hex), the last 48 bits of its mycelium IP; derived from the network's
+     * key and the machine's place when omitted, so a replaced machine keeps its address either way.
+     */
+    myceliumSeed: z
+      .string()
+      .regex(/^[0-9a-fA-F]{12}$/, 'a mycelium seed is 6 bytes of hex (12 characters)')
+      .refine((v) => !/^(0{12}|[fF]{12})$/.test(v), 'a mycelium seed of all 00 or all ff is refused by ZOS (invalid seed)')
+      .optional()
+      .describe('6-byte mycelium seed (12 hex), the last 48 bits of myceliumIp; derived from the network key and the machine\'s node, deployment and name when omitted (stable across replacement).'),
     corex: z.boolean().default(false),
     gpus: z.array(z.string().regex(/^[0-9a-fA-F:.]+\/[0-9a-fA-F]{4}\/[0-9a-fA-F]{4}$/, 'a GPU id is <pci slot>/<vendor>/<device> from zos.gpu.list')).default([]),
   })
@@ -81,6 +104,7 @@ export const zmachineInputsSchema = z
       });
     }
     if (i.mycelium && !i.network.mycelium) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['mycelium'], message: `network "${i.network.name}" has no mycelium; set mycelium: true on the Network` });
+    if (i.myceliumSeed !== undefined && !i.mycelium) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['myceliumSeed'], message: 'myceliumSeed given but mycelium is false; set mycelium: true' });
   });
 export type ZMachineInputs = z.infer<typeof zmachineInputsSchema>;
 
@@ -99,39 +123,72 @@ export function networkIdentity(network: unknown, node: unknown): { name: unknow
 }
 
 /**
- * The network's /24 on the machine's node: from the network's workload on that node (its deployment group
- * `net.<name>`), so it is read when the machine is created, after the network; legacy inputs carry it.
+ * The network's workload on the machine's node (deployment group `net.<name>`, type `network` or `network-light`):
+ * its /24 and mycelium key. Read when the machine is created, after the network; legacy inputs carry the /24.
  */
-async function nodeSubnet(i: ZMachineInputs, ctx: PrepareContext): Promise<string> {
-  const given = i.network.subnets?.[String(i.node)];
-  if (given) return given;
+async function networkOnNode(i: ZMachineInputs, ctx: PrepareContext): Promise<{ subnet: string; myceliumKey?: string }> {
   const notMember = () =>
     new InputError(`ZMachine "${i.name}": node ${i.node} is not part of network "${i.network.name}" (the node has no workload of it)`, { path: 'network', fix: "add the node to the Network's nodes" });
   const d = await ctx.runtime.coordinator.current(i.node, networkGroup(i.network.name));
-  const w = d?.workloads.find((x) => x.type === 'network' && x.name === i.network.name);
+  const w = d?.workloads.find((x) => (x.type === 'network' || x.type === 'network-light') && x.name === i.network.name);
+  const key = (w?.data.mycelium as { hex_key?: unknown } | undefined)?.hex_key;
+  const myceliumKey = typeof key === 'string' && key !== '' ? key : undefined;
+  const given = i.network.subnets?.[String(i.node)];
+  if (given) return { subnet: given, myceliumKey };
   const subnet = typeof w?.data.subnet === 'string' ? w.data.subnet : undefined;
   if (!subnet) throw notMember();
   const range = i.network.ipRange ?? DEFAULT_NETWORK_RANGE;
   if (range16Of(subnet) !== range) {
     throw new InputError(`ZMachine "${i.name}": network "${i.network.name}" on node ${i.node} uses ${subnet}, outside its ipRange ${range}`, { path: 'network', fix: 'give the machine the Network object it joins' });
   }
-  return subnet;
+  return { subnet, myceliumKey };
+}
+
+/**
+ * Pure: the machine's mycelium seed when none is given: HMAC-SHA256 keyed with the network's mycelium key on the
+ * node (32 bytes hex) over the machine's node, deployment and name, first 6 bytes that are not all 00 or all ff
+ * (ZOS refuses those). Same network key and place, same seed: see the module comment.
+ */
+export function derivedMyceliumSeed(networkKeyHex: string, place: { node: number; deployment: string; name: string }): string {
+  const mac = createHmac('sha256', Buffer.from(networkKeyHex, 'hex')).update(`tfgrid/zmachine-mycelium-seed/v1\0${place.node}\0${place.deployment}\0${place.name}`).digest();
+  for (let off = 0; off + 6 <= mac.length; off++) {
+    const seed = mac.subarray(off, off + 6).toString('hex');
+    if (seed !== '000000000000' && seed !== 'ffffffffffff') return seed;
+  }
+  /* c8 ignore next */
+  throw new Error('unreachable: a SHA-256 digest of only 00 or ff bytes');
 }
 
 /** The allocator's key for a machine: a replaced machine (same deployment and name) gets its IP back. */
 const ownerOf = (i: { deployment: string; name: string }) => `${i.deployment}/${i.name}`;
 
 async function allocate(i: ZMachineInputs, ctx: PrepareContext): Promise<Record<string, unknown>> {
+  const kind = await nodeKind(ctx.runtime, i.node);
+  if (kind.light) {
+    const refuse = (what: string, path: string) =>
+      new InputError(`ZMachine "${i.name}": node ${i.node} is a light node (zmachine-light), which has no ${what}`, { path, fix: `remove ${path} or pick a full node` });
+    if (i.publicIp) throw refuse('public IPs', 'publicIp');
+    if (i.planetary) throw refuse('planetary (yggdrasil) network', 'planetary');
+  }
+  // On an in-place update (only provider-side inputs changed) the machine keeps what it has.
   const kept = ctx.olds && typeof ctx.olds.privateIp === 'string' ? ctx.olds.privateIp : undefined;
   const seedKept = ctx.olds && typeof ctx.olds.myceliumSeed === 'string' ? ctx.olds.myceliumSeed : undefined;
+  const needKey = i.mycelium && !i.myceliumSeed && !seedKept;
+  const net = !kept || needKey ? await networkOnNode(i, ctx) : undefined;
   let privateIp = kept;
   if (!privateIp) {
-    const subnet = await nodeSubnet(i, ctx);
     const api = await ctx.runtime.deps.node(i.node);
     const used = await api.listPrivateIps(i.network.name);
-    privateIp = ctx.runtime.ips.allocate(i.node, i.network.name, subnet, used, i.ip, ownerOf(i));
+    privateIp = ctx.runtime.ips.allocate(i.node, i.network.name, net!.subnet, used, i.ip, ownerOf(i));
   }
-  return { privateIp, ...(i.mycelium ? { myceliumSeed: seedKept ?? randomBytes(6).toString('hex') } : {}) };
+  let myceliumSeed = i.myceliumSeed?.toLowerCase() ?? seedKept;
+  if (i.mycelium && !myceliumSeed) {
+    if (!net?.myceliumKey) {
+      throw new InputError(`ZMachine "${i.name}": network "${i.network.name}" has no mycelium key on node ${i.node} (ZOS: mycelium is not configured for this network resource)`, { path: 'mycelium', fix: 'set mycelium: true on the Network and up it first' });
+    }
+    myceliumSeed = derivedMyceliumSeed(net.myceliumKey, i);
+  }
+  return { privateIp, workloadType: zmachineWireType(kind), ...(i.mycelium ? { myceliumSeed } : {}) };
 }
 
 /**
@@ -143,7 +200,8 @@ export const zmachineOutputDocs = {
   privateIp: { type: 'string', description: 'IPv4 in the private network.' },
   planetaryIp: { type: 'string', description: 'Yggdrasil IPv6, when planetary.' },
   myceliumIp: { type: 'string', description: 'Mycelium IPv6, when mycelium.' },
-  myceliumSeed: { type: 'string', description: 'The 6-byte mycelium seed (hex, kept stable): the last 48 bits of myceliumIp.' },
+  myceliumSeed: { type: 'string', description: 'The 6-byte mycelium seed (hex): the given one, or derived from the network key and the machine\'s place, so it survives replacement: the last 48 bits of myceliumIp.' },
+  workloadType: { type: 'string', description: 'zmachine, or zmachine-light on a light node (found from the node\'s features).' },
   consoleUrl: { type: 'string', description: 'Console address inside the private network.' },
   machineId: { type: 'string', description: 'The machine id on the node.' },
 } as const satisfies WorkloadKind<ZMachineInputs>['outputDocs'];
@@ -158,6 +216,9 @@ export const zmachineKind: WorkloadKind<ZMachineInputs> = {
   // The node downloads the flist, then boots; a silent flist server shows here, not as minutes of nothing.
   waitingFor: (i) => `the node to fetch flist ${i.flist} and start the machine`,
   prepare: allocate,
+  wireType: (p) => (p.workloadType === 'zmachine-light' ? 'zmachine-light' : 'zmachine'),
+  // Before `__inputs`, a state's `myceliumSeed` was the drawn seed (an output), not an input.
+  outputsBefore: ['myceliumSeed'],
   release: (o, runtime) => {
     const net = (o.network as { name?: string } | undefined)?.name;
     if (typeof o.privateIp === 'string' && net) runtime.ips.release(Number(o.node), net, o.privateIp, ownerOf({ deployment: String(o.deployment), name: String(o.name) }));
@@ -166,8 +227,8 @@ export const zmachineKind: WorkloadKind<ZMachineInputs> = {
   toWire: (i, p) => ({
     flist: i.flist,
     network: {
-      public_ip: i.publicIp?.name ?? '',
-      planetary: i.planetary,
+      // zmachine-light's network has only interfaces and mycelium (zos-protocol.md §1.5)
+      ...(p.workloadType === 'zmachine-light' ? {} : { public_ip: i.publicIp?.name ?? '', planetary: i.planetary }),
       interfaces: [{ network: i.network.name, ip: String(p.privateIp) }],
       ...(i.mycelium ? { mycelium: { network: i.network.name, hex_seed: String(p.myceliumSeed) } } : {}),
     },
