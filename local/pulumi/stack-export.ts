@@ -1,7 +1,7 @@
 /**
  * A stack's checkpoint as `pulumi stack export` prints it (the real CLI, the grid's backend): for tests and tools
  * that look at what the engine recorded (a resource's outputs, a secrets scan). `showSecrets` decrypts with the
- * stack's passphrase, as `pulumi stack export --show-secrets` does.
+ * stack's passphrase, as `pulumi stack export --show-secrets` does, and `resources[].outputs` then hold the values.
  * @module
  */
 import { execFile } from 'child_process';
@@ -20,6 +20,19 @@ const exportSchema = z.object({
     })
     .passthrough(),
 });
+
+/** Pulumi's secret envelope in a checkpoint: `{ <SECRET_SIG>: <SECRET_VALUE>, ciphertext | plaintext }`. */
+const SECRET_SIG = '4dabf18193072939515e22adb298388d';
+const SECRET_VALUE = '1b47061264138c4ac30d75fd1eb44270';
+
+/** Replaces each decrypted secret envelope (`--show-secrets`: `plaintext` holds the value as JSON) by its value. */
+export function revealSecrets(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(revealSecrets);
+  if (!v || typeof v !== 'object') return v;
+  const o = v as Record<string, unknown>;
+  if (o[SECRET_SIG] === SECRET_VALUE && typeof o.plaintext === 'string') return revealSecrets(JSON.parse(o.plaintext));
+  return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, revealSecrets(x)]));
+}
 
 export interface ExportedResource {
   urn: string;
@@ -53,7 +66,8 @@ export async function exportStack(opts: { programDir: string; stack: string; gri
     type: displayType(r.type),
     name: urnName(r.urn),
     id: r.id,
-    outputs: r.outputs ?? {},
+    // with --show-secrets, values instead of envelopes; without, the envelopes (ciphertext) stay
+    outputs: (opts.showSecrets ? revealSecrets(r.outputs ?? {}) : r.outputs ?? {}) as Record<string, unknown>,
   }));
   return { text, resources };
 }
