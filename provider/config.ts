@@ -12,12 +12,12 @@ export const GRID_NETWORKS = ['local', 'dev', 'qa', 'test', 'main'] as const;
 export type GridNetwork = (typeof GRID_NETWORKS)[number];
 
 /** Public endpoints per network (protocol/chain `NETWORKS`, rmb-tfchain.md §A11); `local` is the embedded grid. */
-export const NETWORK_URLS: Record<GridNetwork, { chain: string[]; relay: string[] }> = {
-  local: { chain: [...NETWORKS.local.chain], relay: [...NETWORKS.local.relay] },
-  dev: { chain: [...NETWORKS.devnet.chain], relay: [...NETWORKS.devnet.relay] },
-  qa: { chain: [...NETWORKS.qanet.chain], relay: [...NETWORKS.qanet.relay] },
-  test: { chain: [...NETWORKS.testnet.chain], relay: [...NETWORKS.testnet.relay] },
-  main: { chain: [...NETWORKS.mainnet.chain], relay: [...NETWORKS.mainnet.relay] },
+export const NETWORK_URLS: Record<GridNetwork, { chain: string[]; relay: string[]; gridProxy: string[] }> = {
+  local: { chain: [...NETWORKS.local.chain], relay: [...NETWORKS.local.relay], gridProxy: [...NETWORKS.local.gridProxy] },
+  dev: { chain: [...NETWORKS.devnet.chain], relay: [...NETWORKS.devnet.relay], gridProxy: [...NETWORKS.devnet.gridProxy] },
+  qa: { chain: [...NETWORKS.qanet.chain], relay: [...NETWORKS.qanet.relay], gridProxy: [...NETWORKS.qanet.gridProxy] },
+  test: { chain: [...NETWORKS.testnet.chain], relay: [...NETWORKS.testnet.relay], gridProxy: [...NETWORKS.testnet.gridProxy] },
+  main: { chain: [...NETWORKS.mainnet.chain], relay: [...NETWORKS.mainnet.relay], gridProxy: [...NETWORKS.mainnet.gridProxy] },
 };
 
 export interface ProviderConfig {
@@ -26,6 +26,8 @@ export interface ProviderConfig {
   keyType: 'sr25519' | 'ed25519';
   chainUrls: string[];
   relayUrls: string[];
+  /** Grid Proxy base URL: node discovery and contract lookups (the chain + RMB only when it is unreachable). */
+  gridProxyUrl: string;
   /** Seconds allowed for workloads to reach ok/error after a deploy or update. */
   deployTimeout: number;
   /** Seconds allowed for one RMB call. */
@@ -41,6 +43,7 @@ export const CONFIG_KEYS = {
   keyType: { key: 'tfgrid:keyType', env: 'TFGRID_KEY_TYPE' },
   chainUrls: { key: 'tfgrid:chainUrls', env: 'TFGRID_CHAIN_URLS' },
   relayUrls: { key: 'tfgrid:relayUrls', env: 'TFGRID_RELAY_URLS' },
+  gridProxyUrl: { key: 'tfgrid:gridProxyUrl', env: 'TFGRID_GRID_PROXY_URL' },
   deployTimeout: { key: 'tfgrid:deployTimeout', env: 'TFGRID_DEPLOY_TIMEOUT' },
   rmbTimeout: { key: 'tfgrid:rmbTimeout', env: 'TFGRID_RMB_TIMEOUT' },
   coalesceMs: { key: 'tfgrid:coalesceMs', env: 'TFGRID_COALESCE_MS' },
@@ -53,6 +56,7 @@ export const CONFIG_DOCS: Record<keyof typeof CONFIG_KEYS, { type: 'string' | 'i
   keyType: { type: 'string', description: 'Key type of the mnemonic: sr25519 (default) or ed25519.', default: 'sr25519' },
   chainUrls: { type: 'array', description: 'TFChain websocket URLs, tried in order (comma separated or a JSON list).' },
   relayUrls: { type: 'array', description: 'RMB relay websocket URLs, tried in order.' },
+  gridProxyUrl: { type: 'string', description: "Grid Proxy URL for node discovery and contract lookups (default: the network's; on local, the local grid's proxy)." },
   deployTimeout: { type: 'integer', description: 'Seconds to wait for workloads to reach ok or error.', default: 300 },
   rmbTimeout: { type: 'integer', description: 'Seconds allowed for one RMB call to a node.', default: 30 },
   coalesceMs: { type: 'integer', description: 'Milliseconds during which concurrent operations on one deployment become one version bump; 0 turns coalescing off.', default: 150 },
@@ -98,10 +102,18 @@ export function readConfig(get: (key: string) => string | undefined, env: NodeJS
     mnemonic: val('mnemonic') ?? '',
     chainUrls: chain ? urlList(chain) : NETWORK_URLS[network].chain,
     relayUrls: relay ? urlList(relay) : NETWORK_URLS[network].relay,
+    gridProxyUrl: gridProxyUrl(val('gridProxyUrl') ?? NETWORK_URLS[network].gridProxy[0]),
     deployTimeout: int('deployTimeout', 300),
     rmbTimeout: int('rmbTimeout', 30),
     coalesceMs: int('coalesceMs', 150),
   };
+}
+
+function gridProxyUrl(v: string): string {
+  if (!/^https?:\/\/[^\s/]+/.test(v)) {
+    throw new InputError(`${CONFIG_KEYS.gridProxyUrl.key} "${v}" is not an http(s) URL`, { path: CONFIG_KEYS.gridProxyUrl.key, fix: 'e.g. https://gridproxy.grid.tf' });
+  }
+  return v.replace(/\/+$/, '');
 }
 
 /** Throws the error a user sees when deploying without credentials. */

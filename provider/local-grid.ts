@@ -24,12 +24,15 @@ export function statePath(dir: string): string {
 const endpointsSchema = z.object({
   chain: z.object({ url: z.string() }).optional(),
   relay: z.object({ url: z.string() }).optional(),
+  gridProxy: z.object({ url: z.string() }).optional(),
   user: z.object({ mnemonic: z.string() }).optional(),
 });
 
 export interface LocalGridInfo {
   chainUrl?: string;
   relayUrl?: string;
+  /** The local grid proxy's base URL (`http://127.0.0.1:<port>`). */
+  gridProxyUrl?: string;
   mnemonic?: string;
 }
 
@@ -43,5 +46,5 @@ export function readLocalGrid(dir: string = defaultGridDir()): LocalGridInfo {
   }
   const r = endpointsSchema.safeParse(raw);
   if (!r.success) return {};
-  return { chainUrl: r.data.chain?.url, relayUrl: r.data.relay?.url, mnemonic: r.data.user?.mnemonic };
+  return { chainUrl: r.data.chain?.url, relayUrl: r.data.relay?.url, gridProxyUrl: r.data.gridProxy?.url, mnemonic: r.data.user?.mnemonic };
 }

@@ -23,11 +23,11 @@ import { defaultGridDir, readState, removeState, writeState, type GridState } fr
 import { freePort, isRunning, nodeEntry, processStartTime, spawnDaemon, stopProcess, type ProcessRecord } from './supervisor';
 import { tcpOpen } from './readiness';
 import { bootstrapLocalGrid, chainPublicConfigIp, createFundedUser, newNodeSeed } from './bootstrap';
-import { daemonLogFile, dnsOptions, hubOptions, RELAY_DOMAIN, relayOptions, startDnsDaemon, startHubDaemon, startRelayDaemon } from './services';
+import { daemonLogFile, dnsOptions, gridProxyOptions, hubOptions, RELAY_DOMAIN, relayOptions, startDnsDaemon, startGridProxyDaemon, startHubDaemon, startRelayDaemon } from './services';
 import { readDnsRecords, writeDnsRecords, type DnsRecords } from './dns-records';
 import { chainAlive, deadDaemons, healGrid, keepStacksAside, resolveDaemonName, restartDaemon, STACK_STATE_DIRS } from './heal';
 import { startNodeDaemon, writeNodeConfig } from './node-daemon';
-import { LOCAL_CHAIN_PORT, LOCAL_RELAY_PORT } from '../../protocol/chain/networks';
+import { LOCAL_CHAIN_PORT, LOCAL_GRID_PROXY_PORT, LOCAL_RELAY_PORT } from '../../protocol/chain/networks';
 import { createGridCa } from '../../node/backends/gateway/grid-ca';
 
 export type BackendChoice = 'sim' | 'linux' | 'auto';
@@ -43,6 +43,8 @@ export interface LocalGridOptions {
   relayPort?: number;
   /** 0 picks a free port; default 8090 when free (the examples' default flist URL), else a free one. */
   hubPort?: number;
+  /** 0 picks a free port; default LOCAL_GRID_PROXY_PORT (8070) when free, else a free one. */
+  gridProxyPort?: number;
   /** Gateway domain served by the nodes and the grid DNS (default `tfgrid.test`). */
   gatewayDomain?: string;
   log?: Logger;
@@ -65,6 +67,8 @@ export function nodeDomain(index: number, gatewayDomain: string): string {
 }
 export const DEFAULT_RELAY_PORT = LOCAL_RELAY_PORT;
 export const DEFAULT_HUB_PORT = 8090;
+/** The provider's `local` network asks the grid proxy here (protocol/chain/networks.ts); the grid takes it when free. */
+export const DEFAULT_GRID_PROXY_PORT = LOCAL_GRID_PROXY_PORT;
 const LINUX_TOOLS = ['ip', 'runc', 'wireguard-go', 'wg', 'losetup', 'mkfs.ext4'];
 
 /** Which backend the nodes get, and why (the reason is printed). */
@@ -93,7 +97,7 @@ async function pickPort(wanted: number | undefined, fallbackDefault: number): Pr
 /** Every daemon recorded in a state, in start order. */
 export function gridProcesses(state: GridState): ProcessRecord[] {
   const out: ProcessRecord[] = [];
-  for (const s of [state.chain, state.relay, state.hub, state.dns]) if (s?.process) out.push(s.process);
+  for (const s of [state.chain, state.relay, state.hub, state.dns, state.gridProxy]) if (s?.process) out.push(s.process);
   for (const n of state.nodes) if (n.process) out.push(n.process);
   if (state.watchdog) out.push(state.watchdog);
   return out;
@@ -137,9 +141,9 @@ export function replaceReason(existing: GridState, nodes: number): string | unde
 }
 
 /** The ports an existing grid's services listen on: a new grid in its place takes them again when free. */
-function existingPorts(state: GridState): { chainPort?: number; relayPort?: number; hubPort?: number } {
+function existingPorts(state: GridState): { chainPort?: number; relayPort?: number; hubPort?: number; gridProxyPort?: number } {
   const port = (url?: string) => (url ? Number(new URL(url).port) || undefined : undefined);
-  return { chainPort: port(state.chain?.url), relayPort: port(state.relay?.url), hubPort: port(state.hub?.url) };
+  return { chainPort: port(state.chain?.url), relayPort: port(state.relay?.url), hubPort: port(state.hub?.url), gridProxyPort: port(state.gridProxy?.url) };
 }
 
 /**
@@ -255,7 +259,7 @@ async function startUnlocked(dir: string, opts: LocalGridOptions): Promise<GridS
     await stopLocalGrid({ dir, log, progress });
     replaced = { reason, keptIn: keepStacksAside(dir) };
     const old = existingPorts(existing);
-    opts = { ...opts, chainPort: opts.chainPort ?? old.chainPort, relayPort: opts.relayPort ?? old.relayPort, hubPort: opts.hubPort ?? old.hubPort };
+    opts = { ...opts, chainPort: opts.chainPort ?? old.chainPort, relayPort: opts.relayPort ?? old.relayPort, hubPort: opts.hubPort ?? old.hubPort, gridProxyPort: opts.gridProxyPort ?? old.gridProxyPort };
   }
 
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
@@ -391,6 +395,9 @@ async function startUnlocked(dir: string, opts: LocalGridOptions): Promise<GridS
     progress.done(`chain: farm ${boot.farms[0].farmId}, nodes ${boot.nodes.map((n) => n.nodeId).join(', ')}, user twin ${boot.user.twinId}`);
 
     progress.update(`nodes: starting ${nodes} node runtimes (${backend} backend)`);
+    // The grid proxy's own twin (it asks the nodes for their reports over RMB), funded while the nodes start.
+    const proxyUser = createFundedUser(chain.url, RELAY_DOMAIN);
+    proxyUser.catch(() => undefined);
     let ready = 0;
     const started = await Promise.allSettled(
       state.nodes.map(async (n) => {
@@ -415,6 +422,14 @@ async function startUnlocked(dir: string, opts: LocalGridOptions): Promise<GridS
     writeState(state);
     for (const r of started) if (r.status === 'rejected') throw r.reason;
     progress.done(`nodes: ${state.nodes.map((n) => n.nodeId).join(', ')} serving RMB (${backend} backend)`);
+
+    progress.update('grid proxy: indexing the chain and the nodes');
+    const secret = (await proxyUser).mnemonic;
+    const gridProxyPort = await pickPort(opts.gridProxyPort, DEFAULT_GRID_PROXY_PORT);
+    const gp = await startGridProxyDaemon(gridProxyOptions(gridProxyPort, chain.url, relayR.value.info.url, secret), { logFile: daemonLogFile(dir, 'gridproxy'), progress });
+    state.gridProxy = { url: gp.info.url, process: gp.process, secret };
+    writeState(state);
+    progress.done(`grid proxy: ${gp.info.url}`);
 
     if (opts.stopWhenPidExits !== undefined) state.watchdog = spawnWatchdog(dir, opts.stopWhenPidExits);
     state.phase = 'running';
@@ -457,7 +472,7 @@ export interface DownReport {
  */
 export function stopWaves(state: GridState): ProcessRecord[][] {
   const nodes = state.nodes.flatMap((n) => (n.process ? [n.process] : []));
-  const services = [state.dns, state.hub, state.relay].flatMap((s) => (s?.process ? [s.process] : []));
+  const services = [state.gridProxy, state.dns, state.hub, state.relay].flatMap((s) => (s?.process ? [s.process] : []));
   const waves = [[...(state.watchdog ? [state.watchdog] : []), ...nodes.reverse()], services, state.chain?.process ? [state.chain.process] : []];
   return waves.filter((w) => w.length > 0);
 }

@@ -12,7 +12,7 @@ import * as path from 'path';
 import { errorText, InputError, TfgridError } from '../../protocol/common/errors';
 import { silentProgress, type Progress } from '../../protocol/common/log';
 import { startNodeDaemon } from './node-daemon';
-import { daemonLogFile, dnsOptions, hubOptions, relayOptions, startDnsDaemon, startHubDaemon, startRelayDaemon } from './services';
+import { daemonLogFile, dnsOptions, gridProxyOptions, hubOptions, relayOptions, startDnsDaemon, startGridProxyDaemon, startHubDaemon, startRelayDaemon } from './services';
 import { writeState, type GridState, type NodeState } from './state';
 import { isRunning, processStartTime, stopProcess, type ProcessRecord } from './supervisor';
 
@@ -35,6 +35,7 @@ function daemonRecords(state: GridState): { name: string; process?: ProcessRecor
     { name: 'relay', process: state.relay?.process },
     { name: 'hub', process: state.hub?.process },
     { name: 'dns', process: state.dns?.process },
+    ...(state.gridProxy ? [{ name: 'gridproxy', process: state.gridProxy.process }] : []),
     ...state.nodes.map((n) => ({ name: `node${n.index}`, process: n.process })),
   ];
 }
@@ -68,7 +69,7 @@ function findNode(state: GridState, name: string): NodeState {
 
 /** The canonical daemon name for `name` (`node<i>` also accepts the node id). */
 export function resolveDaemonName(state: GridState, name: string): string {
-  if (['chain', 'relay', 'hub', 'dns'].includes(name)) return name;
+  if (['chain', 'relay', 'hub', 'dns', 'gridproxy'].includes(name)) return name;
   return `node${findNode(state, name).index}`;
 }
 
@@ -107,6 +108,12 @@ async function startAgain(state: GridState, name: string, progress: Progress): P
     // The same port: every node's gateway checks FQDNs against it (node config `gateway.dns`).
     const r = await startDnsDaemon(dnsOptions(dir, state.dns.port), { logFile: daemonLogFile(dir, 'dns'), progress });
     return (state.dns.process = next(state.dns.process, r.process));
+  }
+  if (name === 'gridproxy') {
+    if (!state.gridProxy || !chainUrl || !state.relay) throw new InputError('this grid has no grid proxy to restart');
+    // The same port (what the provider's `local` network reads from the state file) and the same twin.
+    const r = await startGridProxyDaemon(gridProxyOptions(portOf(state.gridProxy.url), chainUrl, state.relay.url, state.gridProxy.secret), { logFile: daemonLogFile(dir, 'gridproxy'), progress });
+    return (state.gridProxy.process = next(state.gridProxy.process, r.process));
   }
   const n = findNode(state, name);
   // Its own config file and data dir: the runtime finds its deployments there and adopts the machines that

@@ -19,6 +19,7 @@ import { buildTlsServerRootfs, TLS_SERVER_FLIST } from '../hub/tls-flist';
 import { buildVmKernelRootfs, VM_FLIST } from '../hub/vm-flist';
 import { startGridDns } from '../dns/grid-dns';
 import { dnsRecordsSchema, type DnsRecords } from './dns-records';
+import { startGridProxy } from '../gridproxy/daemon';
 
 export const READY_PREFIX = 'READY ';
 
@@ -28,6 +29,16 @@ export const hubServiceSchema = z.object({ port: z.number().int().min(0), dir: z
 
 export const dnsServiceSchema = z.object({ port: z.number().int().min(0), recordsFile: z.string() });
 export type DnsServiceOptions = z.infer<typeof dnsServiceSchema>;
+
+/** The grid proxy: its twin's secret (a funded account of the grid), how often it reads the chain and the nodes. */
+export const gridProxyServiceSchema = z.object({
+  port: z.number().int().min(0),
+  chainUrl: z.string(),
+  relayUrl: z.string(),
+  secret: z.string(),
+  pollMs: z.number().int().positive().default(2000),
+});
+export type GridProxyServiceOptions = z.input<typeof gridProxyServiceSchema>;
 
 export type RelayServiceOptions = z.infer<typeof relayServiceSchema>;
 export type HubServiceOptions = z.input<typeof hubServiceSchema>;
@@ -127,6 +138,12 @@ async function runDns(opts: DnsServiceOptions, log: Logger): Promise<{ ready: Re
   };
 }
 
+/** The grid proxy (local/gridproxy): ThreeFold's REST API over the chain and the nodes' reports. */
+async function runGridProxy(opts: z.infer<typeof gridProxyServiceSchema>, log: Logger): Promise<{ ready: Record<string, unknown>; close: Closer }> {
+  const proxy = await startGridProxy({ chainUrl: opts.chainUrl, relayUrls: [opts.relayUrl], secret: opts.secret, port: opts.port, pollMs: opts.pollMs, log });
+  return { ready: { url: proxy.url, port: proxy.port, twinId: proxy.twinId }, close: () => proxy.close() };
+}
+
 export async function main(argv: string[]): Promise<void> {
   const [service, json] = argv;
   const log = createLineLogger((l) => process.stdout.write(l + '\n'), { fields: { service } });
@@ -140,7 +157,8 @@ export async function main(argv: string[]): Promise<void> {
   if (service === 'relay') started = await runRelay(relayServiceSchema.parse(raw), log);
   else if (service === 'hub') started = await runHub(hubServiceSchema.parse(raw), log);
   else if (service === 'dns') started = await runDns(dnsServiceSchema.parse(raw), log);
-  else throw new InputError(`service-main: unknown service "${service}"; use relay, hub or dns`);
+  else if (service === 'gridproxy') started = await runGridProxy(gridProxyServiceSchema.parse(raw), log);
+  else throw new InputError(`service-main: unknown service "${service}"; use relay, hub, dns or gridproxy`);
   process.stdout.write(READY_PREFIX + JSON.stringify(started.ready) + '\n');
   const stop = () => {
     log.info('stopping');

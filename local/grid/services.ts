@@ -7,7 +7,7 @@ import * as path from 'path';
 import { z } from 'zod';
 import type { Progress } from '../../protocol/common/log';
 import { waitUntil } from './readiness';
-import { READY_PREFIX, type DnsServiceOptions, type HubServiceOptions, type RelayServiceOptions } from './service-main';
+import { READY_PREFIX, type DnsServiceOptions, type GridProxyServiceOptions, type HubServiceOptions, type RelayServiceOptions } from './service-main';
 import { nodeEntry, spawnDaemon, type ProcessRecord } from './supervisor';
 import { dnsRecordsPath } from './dns-records';
 
@@ -27,7 +27,11 @@ export function hubOptions(dir: string, port: number): HubServiceOptions {
 export function dnsOptions(dir: string, port: number): DnsServiceOptions {
   return { port, recordsFile: dnsRecordsPath(dir) };
 }
-/** `<dir>/logs/<name>.log`: chain, relay, hub, dns, node<i>, watchdog. */
+/** The grid proxy reads the chain and asks the nodes over the relay, as its own twin (`secret`). */
+export function gridProxyOptions(port: number, chainUrl: string, relayUrl: string, secret: string): GridProxyServiceOptions {
+  return { port, chainUrl, relayUrl, secret };
+}
+/** `<dir>/logs/<name>.log`: chain, relay, hub, dns, gridproxy, node<i>, watchdog. */
 export function daemonLogFile(dir: string, name: string): string {
   return path.join(dir, 'logs', `${name}.log`);
 }
@@ -59,7 +63,7 @@ function readyLine(file: string): string | undefined {
 }
 
 async function startService<T>(
-  service: 'relay' | 'hub' | 'dns',
+  service: 'relay' | 'hub' | 'dns' | 'gridproxy',
   options: unknown,
   schema: z.ZodType<T>,
   opts: { logFile: string; progress?: Progress; timeoutMs?: number },
@@ -97,6 +101,12 @@ export function startHubDaemon(options: HubServiceOptions, opts: { logFile: stri
 }
 
 const dnsReady = z.object({ address: z.string(), port: z.number().int() });
+
+const gridProxyReady = z.object({ url: z.string(), port: z.number().int(), twinId: z.number().int() });
+
+export function startGridProxyDaemon(options: GridProxyServiceOptions, opts: { logFile: string; progress?: Progress }) {
+  return startService('gridproxy', options, gridProxyReady, opts);
+}
 
 export function startDnsDaemon(options: DnsServiceOptions, opts: { logFile: string; progress?: Progress }) {
   return startService('dns', options, dnsReady, opts);

@@ -76,6 +76,8 @@ export const gridStateSchema = z.object({
   /** URL of the hub's TLS server flist (`tf/tls-server`: openssl s_server; the passthrough examples run it). */
   tlsServerFlist: z.string().optional(),
   dns: serviceStateSchema.extend({ address: z.string(), port: z.number().int() }).optional(),
+  /** The grid proxy (local/gridproxy) and its twin's secret (a funded account of this throw-away chain). */
+  gridProxy: serviceStateSchema.extend({ secret: z.string() }).optional(),
   /** The grid CA every gateway's certificates chain to (PEM files in the grid dir); clients trust `certFile`. */
   ca: z.object({ certFile: z.string(), keyFile: z.string() }).optional(),
   /** The grid internet's namespace, empty with sim. */

@@ -21,6 +21,8 @@ export interface GridStatus {
   relay?: { url: string; running: boolean; restarts: number };
   hub?: { url: string; running: boolean; restarts: number };
   dns?: { address: string; port: number; running: boolean; restarts: number };
+  /** The grid proxy (ThreeFold's REST API over this grid): the provider's `tfgrid:gridProxyUrl` on `local`. */
+  gridProxy?: { url: string; running: boolean; restarts: number };
   /** Every daemon (chain, relay, hub, dns, node<i>): running or dead, pid, restarts (issue 19). */
   daemons: DaemonStatus[];
   gatewayDomain: string;
@@ -73,6 +75,7 @@ export function describeGrid(state: GridState): GridStatus {
     relay: state.relay && { url: state.relay.url, running: alive(state.relay.process), restarts: restarts(state.relay.process) },
     hub: state.hub && { url: state.hub.url, running: alive(state.hub.process), restarts: restarts(state.hub.process) },
     dns: state.dns && { address: state.dns.address, port: state.dns.port, running: alive(state.dns.process), restarts: restarts(state.dns.process) },
+    gridProxy: state.gridProxy && { url: state.gridProxy.url, running: alive(state.gridProxy.process), restarts: restarts(state.gridProxy.process) },
     daemons: daemonStatuses(state),
     gatewayDomain: state.gatewayDomain,
     internetNs: state.internetNs,
@@ -84,7 +87,7 @@ export function describeGrid(state: GridState): GridStatus {
   };
   st.running =
     state.phase === 'running' &&
-    [st.chain, st.relay, st.hub, st.dns].every((s) => !s || s.running) &&
+    [st.chain, st.relay, st.hub, st.dns, st.gridProxy].every((s) => !s || s.running) &&
     nodes.every((n) => n.running);
   return st;
 }
@@ -107,6 +110,7 @@ export function formatStatus(st: GridStatus): string {
   if (st.relay) lines.push(`  ${mark(st.relay.running)} relay  ${st.relay.url}${times(st.relay.restarts)}`);
   if (st.hub) lines.push(`  ${mark(st.hub.running)} hub    ${st.hub.url}${times(st.hub.restarts)}`);
   if (st.dns) lines.push(`  ${mark(st.dns.running)} dns    ${st.dns.address}:${st.dns.port}  (*.${st.gatewayDomain})${times(st.dns.restarts)}`);
+  if (st.gridProxy) lines.push(`  ${mark(st.gridProxy.running)} proxy  ${st.gridProxy.url}  (grid proxy)${times(st.gridProxy.restarts)}`);
   if (st.baseFlist) lines.push(`  flist      ${st.baseFlist}`);
   if (st.vmFlist) lines.push(`  vm flist   ${st.vmFlist}`);
   if (st.tlsServerFlist) lines.push(`  tls flist  ${st.tlsServerFlist}`);
@@ -132,7 +136,7 @@ export function formatStatus(st: GridStatus): string {
 /** Log files by name: `chain`, `relay`, `hub`, `dns`, `node<i>` (`<i>` also accepts the node id). */
 export function logFiles(state: GridState): Map<string, string> {
   const out = new Map<string, string>();
-  for (const [name, s] of [['chain', state.chain], ['relay', state.relay], ['hub', state.hub], ['dns', state.dns]] as const) {
+  for (const [name, s] of [['chain', state.chain], ['relay', state.relay], ['hub', state.hub], ['dns', state.dns], ['gridproxy', state.gridProxy]] as const) {
     if (s?.process) out.set(name, s.process.logFile);
   }
   for (const n of state.nodes) if (n.process) out.set(`node${n.index}`, n.process.logFile);

@@ -12,30 +12,38 @@ export interface NetworkEndpoints {
   readonly chain: readonly string[];
   /** RMB relay websocket endpoints, in failover order. */
   readonly relay: readonly string[];
+  /** Grid Proxy base URLs (ThreeFold's REST indexer of chain and nodes), in failover order. */
+  readonly gridProxy: readonly string[];
 }
 
 /** Default port of `tfgrid local chain` (chopsticks' own default). */
 export const LOCAL_CHAIN_PORT = 8000;
 /** Default port of the local relay (the local grid's relay listens here unless told otherwise). */
 export const LOCAL_RELAY_PORT = 8080;
+/** Default port of the local grid proxy (upstream's own default, 8080, is the relay's here). */
+export const LOCAL_GRID_PROXY_PORT = 8070;
 
 export const NETWORKS: Readonly<Record<NetworkName, NetworkEndpoints>> = {
-  local: { chain: [`ws://127.0.0.1:${LOCAL_CHAIN_PORT}`], relay: [`ws://127.0.0.1:${LOCAL_RELAY_PORT}`] },
+  local: { chain: [`ws://127.0.0.1:${LOCAL_CHAIN_PORT}`], relay: [`ws://127.0.0.1:${LOCAL_RELAY_PORT}`], gridProxy: [`http://127.0.0.1:${LOCAL_GRID_PROXY_PORT}`] },
   devnet: {
     chain: ['wss://tfchain.dev.grid.tf/ws', 'wss://tfchain.02.dev.grid.tf/ws'],
     relay: ['wss://relay.dev.grid.tf', 'wss://relay.02.dev.grid.tf'],
+    gridProxy: ['https://gridproxy.dev.grid.tf'],
   },
   qanet: {
     chain: ['wss://tfchain.qa.grid.tf/ws', 'wss://tfchain.02.qa.grid.tf/ws'],
     relay: ['wss://relay.qa.grid.tf', 'wss://relay.02.qa.grid.tf'],
+    gridProxy: ['https://gridproxy.qa.grid.tf'],
   },
   testnet: {
     chain: ['wss://tfchain.test.grid.tf/ws', 'wss://tfchain.02.test.grid.tf/ws'],
     relay: ['wss://relay.test.grid.tf', 'wss://relay.02.test.grid.tf'],
+    gridProxy: ['https://gridproxy.test.grid.tf'],
   },
   mainnet: {
     chain: ['wss://tfchain.grid.tf/ws', 'wss://tfchain.02.grid.tf/ws'],
     relay: ['wss://relay.grid.tf', 'wss://relay.02.grid.tf'],
+    gridProxy: ['https://gridproxy.grid.tf'],
   },
 };
 
