@@ -89,6 +89,11 @@ export const nodeConfigSchema = z
       .default({}),
     /** Seconds between chain syncs (ZOS: hourly). */
     syncIntervalSeconds: z.number().int().positive().default(3600),
+    /**
+     * Run as a ZOS light node ("zos4"): it takes `network-light` and `zmachine-light` (not `network`, `zmachine`,
+     * `ip`), reports the light feature list (`zos.system.node_features_get`) and has no IPv6 public interface.
+     */
+    light: z.boolean().default(false),
     /** Return `get` workloads in random order, as real nodes may. */
     shuffleGet: z.boolean().default(false),
     /**

@@ -36,7 +36,7 @@ import type { ZdbBackend } from './backends/zdb/zdb';
 import type { NetworkBackend } from './backends/network/network';
 import { netIdOf } from './engine/wire';
 import { stopZlogStreams } from './engine/managers/zlogs';
-import { MANAGERS } from './engine/managers';
+import { MANAGERS, lightManagers } from './engine/managers';
 import { createGatewayNameProxyManager } from './engine/managers/gateway-name-proxy';
 import { createGridDnsResolver } from '../local/dns/grid-dns';
 import { createLinuxBackends } from './backends/machine/linux-backends';
@@ -363,7 +363,8 @@ export function factsFrom(config: NodeConfig, ids: { nodeId: number; twinId: num
     version: { zos: 'v3.14.0-tfgrid', zinit: 'v0.2.14' },
     hypervisor: config.backend === 'linux' ? 'kvm' : 'none',
     interfaces: { zos: pc ? [pc.ipv4.split('/')[0]] : ['127.0.0.1'], ygg: [] },
-    hasIpv6: !!pc?.ipv6,
+    hasIpv6: !!pc?.ipv6 && !config.light,
+    light: config.light,
   };
 }
 
@@ -400,10 +401,10 @@ export async function createNodeRuntime(config: NodeConfig, opts: RuntimeOptions
         facts,
         shuffleGet: config.shuffleGet,
         healthIntervalMs: config.machines.healthIntervalMs,
-        managers: {
+        managers: ((table) => (config.light ? lightManagers(table, !!facts.publicConfig?.domain) : table))({
           ...MANAGERS,
           'gateway-name-proxy': createGatewayNameProxyManager({ checkIntervalMs: config.gateway.nameContractCheckSeconds * 1000, clock }),
-        },
+        }),
         restart: { max: config.machines.maxRestarts, windowMs: config.machines.restartWindowSeconds * 1000 },
       },
     );

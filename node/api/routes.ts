@@ -36,6 +36,13 @@ export const FULL_NODE_FEATURES = [
   'qsfs', 'zlogs', 'yggdrasil', 'mycelium', 'wireguard',
 ] as const;
 
+/** Light-node feature list (zosbase pkg/zos_api_light): gateway types only when the public config has a domain. */
+export function nodeFeatures(facts: Pick<NodeFacts, 'light' | 'publicConfig'>): readonly string[] {
+  if (!facts.light) return FULL_NODE_FEATURES;
+  const gateways = facts.publicConfig?.domain ? ['gateway-name-proxy', 'gateway-fqdn-proxy'] : [];
+  return ['zmachine-light', 'network-light', 'zdb', 'zmount', 'volume', 'qsfs', 'zlogs', 'mycelium', 'wireguard', ...gateways];
+}
+
 export interface ApiDeps {
   engine: Engine;
   facts: NodeFacts;
@@ -161,7 +168,7 @@ export function createRoutes(deps: ApiDeps): Record<string, Handler> {
         modules: { provisiond: { status: 'ok' }, storaged: { status: 'ok' }, networkd: { status: 'ok' }, vmd: { status: 'ok' } },
         healthy: true,
       }),
-    'zos.system.node_features_get': async () => json(FULL_NODE_FEATURES),
+    'zos.system.node_features_get': async () => json(nodeFeatures(facts)),
     'zos.perf.get': async (_twin, p) => {
       const { name } = decodePayload(p, perfArgsSchema);
       if (name !== 'healthcheck') return fail(API_ERRORS.taskNotFound(name));

@@ -87,6 +87,8 @@ export interface NodeFacts {
   /** Node host interfaces (`zos.network.interfaces`, admin interfaces). */
   interfaces: { zos: string[]; ygg: string[] };
   hasIpv6: boolean;
+  /** A light node ("zos4"): light workload types only, its own feature list. */
+  light?: boolean;
 }
 
 export interface EngineDeps {

@@ -58,7 +58,7 @@ export interface ProviderGrid {
  * Starts relay + 3 (or `nodes`) sim node runtimes on a fresh farm of the shared chain. About 5 s. `simDelayMs` makes
  * every backend call of the nodes take that long (provisioning and removal as slow as on a real node).
  */
-export async function startProviderGrid(opts: { nodes?: number; simDelayMs?: number } = {}): Promise<ProviderGrid> {
+export async function startProviderGrid(opts: { nodes?: number; simDelayMs?: number; /** Indexes of nodes that run as ZOS light nodes. */ light?: number[] } = {}): Promise<ProviderGrid> {
   const chain = await connectTestChain();
   const closers: (() => Promise<void> | void)[] = [() => chain.close()];
   const close = async () => {
@@ -85,6 +85,7 @@ export async function startProviderGrid(opts: { nodes?: number; simDelayMs?: num
         resources: { cru: 8, mru: '32GiB', sru: '1TiB', hru: '2TiB' },
         shuffleGet: true, // real nodes return workloads in map order
         sim: { delayMs: opts.simDelayMs ?? 0 },
+        light: opts.light?.includes(i) ?? false,
         ...(i === 0 ? { publicConfig: { ipv4: `${publicIpv4}/24`, gw4: '185.69.0.1', domain } } : {}),
       });
       const rt = await createNodeRuntime(config, { chain });
