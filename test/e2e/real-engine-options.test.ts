@@ -73,11 +73,17 @@ describe('resource options through the real Pulumi CLI', () => {
     expect(ops2.some(([op, n]) => n === 'original' && op !== 'same')).toBe(false);
     for (const n of ['kept', 'after', 'pair-primary', 'target-a', 'target-b']) expect(opOf(ops2, n)).toEqual(['same']);
 
-    // protect: destroy is refused with the engine's message, and nothing is deleted
+    // protect: destroy fails with the engine's message for the protected one, but the real engine goes on and
+    // deletes every other resource: only `kept` is left (and its deployment's contract)
     const refused = await run(grid, user, { stack: STACK, mode: 'destroy', config: stage(2) });
     expect(refused.ok).toBe(false);
     expect(refused.errors.join('\n')).toMatch(/protected/);
-    expect((await exported()).length).toBe(rs.length);
+    const left = (await exported()).filter((r) => r.type.startsWith('pulumi-nodejs:')).map((r) => r.urn.slice(r.urn.lastIndexOf('::') + 2));
+    expect(left).toEqual(['kept']);
+    expect(await twinContracts(grid, user.twinId)).toHaveLength(1);
+    // up brings the rest back
+    const back = await runOk(grid, user, { stack: STACK, config: stage(2) });
+    expect(opOf(preOps(back), 'kept')).toEqual(['same']);
 
     // --target: both target-a and target-b grow in revision 3, only the targeted one is applied
     rs = await exported();
