@@ -33,9 +33,9 @@ let factory: GridFactory | undefined;
 let runtime: Promise<ProviderRuntime> | undefined;
 let connection: GridConnection | undefined;
 
-/** Records stack config seen by a shim's `configure()` (each shim is configured once per process). */
+/** Records stack config seen by a shim's `configure()` (each shim is configured once per process); once per source. */
 export function addConfigSource(get: (key: string) => string | undefined): void {
-  configGetters.push(get);
+  if (!configGetters.includes(get)) configGetters.push(get);
 }
 
 /** The config from all sources seen so far, then the environment. */

@@ -5,9 +5,10 @@
  */
 import * as pulumi from '@pulumi/pulumi';
 import { findNodes as find, pickBest, nodePickerInputsSchema, nodePickerOutputDocs, type NodeCandidate, type NodePickerInputs } from '../provider/resources/node-picker';
-import { getRuntime } from '../provider/runtime';
+import { addConfigSource, getRuntime } from '../provider/runtime';
 import { makeShim } from '../provider/shim';
 import { MODULE, secretOpts, secretOutputs, type ExpectNone, type Undeclared } from './placement';
+import { programConfig, programError } from './program';
 
 export interface NodeFilter {
   /** Free logical CPUs. */
@@ -56,13 +57,24 @@ export class NodePicker extends pulumi.dynamic.Resource {
 export type NodePickerOutputsDeclared = ExpectNone<Undeclared<NodePicker, keyof typeof nodePickerOutputDocs>>;
 
 /**
- * Lists the nodes matching a filter right now (not sticky), best first. Uses the provider config of the program
- * process (`tfgrid:*` / `TFGRID_*`).
+ * Lists the nodes matching a filter right now (not sticky), best first. Connects as the resources do: the stack's
+ * `tfgrid:*` config (`pulumi config set tfgrid:network test`, `-c` of `tfgrid local deploy`), then `TFGRID_*`
+ * environment variables, then the local grid. A failure rejects with a `pulumi.RunError` saying what to fix.
  * @example
  * const [best] = await tfgrid.findNodes({ memory: "2GiB", domain: true });
  */
 export async function findNodes(filter: Partial<NodePickerInputs>): Promise<NodeCandidate[]> {
+  try {
+    return await candidates(filter);
+  } catch (err) {
+    throw programError('findNodes', err);
+  }
+}
+
+async function candidates(filter: Partial<NodePickerInputs>): Promise<NodeCandidate[]> {
   const f = nodePickerInputsSchema.parse(filter);
+  // In the program's process no provider was configured: the stack's config comes from the program's own view.
+  addConfigSource(programConfig);
   const rt = await getRuntime();
   const all = await find(rt.deps, f);
   const out: NodeCandidate[] = [];
