@@ -78,4 +78,35 @@ describe('network planning', () => {
     expect(networkInputsSchema.safeParse({ name: 'n', nodes: [1, 1] }).success).toBe(false);
     expect(networkInputsSchema.safeParse({ name: 'n', nodes: [1], accessNode: 2 }).success).toBe(false);
   });
+
+  describe('light nodes and given mycelium keys (issue 15)', () => {
+    const light = { ...facts, '2': { endpointIp: '', takenPorts: [], light: true, wireguard: true }, '3': { endpointIp: '', takenPorts: [], light: true, wireguard: false } };
+
+    it('types each node, gives every light node a mycelium key without mycelium, and keeps an old light node off WireGuard', () => {
+      const p = planNetwork(inputs(), undefined, light);
+      expect(p.nodeTypes).toEqual({ '1': 'network', '2': 'network-light', '3': 'network-light' });
+      expect(Object.keys(p.myceliumKeys).sort()).toEqual(['2', '3']);
+      expect(networkWorkloadData(p, 1).mycelium).toBeUndefined();
+      // a light node with WireGuard: the full shape, its key, peering with node 1 only (node 3 has no WireGuard)
+      const two = networkWorkloadData(p, 2);
+      expect(two.mycelium).toEqual({ hex_key: p.myceliumKeys['2'], peers: [] });
+      expect((two.peers as { subnet: string }[]).map((x) => x.subnet)).toEqual([p.nodeSubnets['1']]);
+      // a light node without WireGuard: subnet and mycelium only, and nobody peers with it
+      expect(networkWorkloadData(p, 3)).toEqual({ subnet: p.nodeSubnets['3'], mycelium: { hex_key: p.myceliumKeys['3'], peers: [] } });
+      expect((networkWorkloadData(p, 1).peers as { subnet: string }[]).map((x) => x.subnet)).toEqual([p.nodeSubnets['2']]);
+    });
+
+    it('uses a given key (lowercased) over the kept one, keeps generated ones, drops keys of nodes that left', () => {
+      const a = planNetwork(inputs({ mycelium: true }), undefined, facts);
+      const given = 'AB'.repeat(32);
+      const b = planNetwork(inputs({ mycelium: true, nodes: [1, 2], myceliumKeys: { '1': given } }), { ...a, contractIds: {}, twinId: 7, state: 'ok' }, facts);
+      expect(b.myceliumKeys).toEqual({ '1': given.toLowerCase(), '2': a.myceliumKeys['2'] });
+    });
+
+    it('refuses keys for nodes outside the network, malformed keys, and keys without mycelium', () => {
+      expect(networkInputsSchema.safeParse({ name: 'n', nodes: [1], mycelium: true, myceliumKeys: { '2': 'ab'.repeat(32) } }).success).toBe(false);
+      expect(networkInputsSchema.safeParse({ name: 'n', nodes: [1], mycelium: true, myceliumKeys: { '1': 'ab' } }).success).toBe(false);
+      expect(networkInputsSchema.safeParse({ name: 'n', nodes: [1], myceliumKeys: { '1': 'ab'.repeat(32) } }).success).toBe(false);
+    });
+  });
 });

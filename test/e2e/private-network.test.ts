@@ -160,5 +160,25 @@ describe('examples/private-network on the local grid', () => {
         }
       }
     });
+
+    it('a new env replaces every machine; each keeps its mycelium IP and the others reach it there (issue 15)', async () => {
+      if (grid.backend !== 'linux') throw new Error(`the shared e2e grid runs the ${grid.backend} backend; machines need linux (root)`);
+      const again = await runE2eExample(grid, EXAMPLE, 'up', { mycelium: 'true', release: '2' });
+      const replaced = [...new Set(again.steps.filter((s) => s.type.endsWith('ZMachine') && /replace/.test(s.op)).map((s) => s.name))].sort();
+      expect(replaced).toEqual(['m1', 'm2', 'm3']);
+      const ids = again.outputs.machineIds as string[];
+      expect(again.outputs.myceliumIps).toEqual(up.outputs.myceliumIps);
+      expect(again.outputs.privateIps).toEqual(up.outputs.privateIps);
+      const ips = again.outputs.myceliumIps as string[];
+      const machines = ids.map((id, i) => gridMachine(grid, i + 1, id));
+      for (const [i, from] of machines.entries()) {
+        for (const [j, ip] of ips.entries()) {
+          if (i === j) continue;
+          const answer = await execUntilOk(from, ['/bin/sh', '-c', `printf 'GET /release.txt HTTP/1.0\\r\\n\\r\\n' | nc -w 5 ${ip} 8080`]);
+          expect(answer).toMatch(/^HTTP\/1\.[01] 200 /);
+          expect(answer.trim().split('\n').pop()).toBe('2');
+        }
+      }
+    });
   });
 });
