@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 JEST_ARGS ?=
 
-.PHONY: help setup pulumi build package typecheck test quickstart schema bench clean grid-up grid-down grid-status grid-logs grid-reset
+.PHONY: help setup pulumi build package typecheck test quickstart schema docs bench clean grid-up grid-down grid-status grid-logs grid-reset
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -45,8 +45,12 @@ typecheck: ## strict type check of the whole tree
 test: typecheck ## type check, then every jest test (root/Linux tests need `make setup` as root)
 	npx jest --ci $(JEST_ARGS)
 
-schema: ## regenerate schema.json from the provider's zod schemas
+schema: ## regenerate schema.json from the provider's zod schemas, then docs/resources.md from it
 	node -r @swc-node/register scripts/gen-schema.ts
+	node -r @swc-node/register scripts/gen-docs.ts
+
+docs: ## regenerate docs/resources.md (the resource reference) from schema.json
+	node -r @swc-node/register scripts/gen-docs.ts
 
 bench: ## run the benchmarks in bench/ and print their reports
 	@for b in bench/*.bench.ts; do echo "== $$b"; node -r @swc-node/register $$b || exit 1; done

@@ -15,8 +15,69 @@ import { objectShape } from './workload-resource';
 
 type Json = Record<string, unknown>;
 
-/** Field descriptions shared by many resources (the rest come from `.describe()` or stay plain). */
+/**
+ * Field descriptions: `<Owner>.<field>` (owner: the resource or nested type name schema.json uses) wins over the
+ * bare `<field>` shared by many resources; a zod `.describe()` wins over both. Every input and output has one
+ * (test/provider/schema.test.ts fails naming the field that has none).
+ */
 const FIELD_DOCS: Record<string, string> = {
+  'PublicIp.v4': 'Reserve a public IPv4 from the farm on the node contract (default true).',
+  'PublicIp.v6': "A public IPv6 by SLAAC on the node's public /64.",
+  'ZMachine.ip': "Pin the private IP (in the node's /24, .2 to .254); allocated when omitted.",
+  'ZMachine.entrypoint': 'Command run as the machine starts; empty for the image default (VMs boot their init).',
+  'ZMachine.env': 'Environment variables of the entrypoint.',
+  'ZMachine.mounts': 'Disks (ZMount) and Qsfs of the same deployment, each at an absolute mountpoint.',
+  'ZMachine.publicIp': 'A PublicIp of the same deployment to attach.',
+  'ZMachine.planetary': 'Give the machine a Yggdrasil (planetary network) IPv6; not on light nodes.',
+  'ZMachine.mycelium': 'Give the machine a mycelium IP (the network must have mycelium).',
+  'ZMachine.corex': 'Run corex (a web terminal) inside the machine.',
+  'ZMachine.gpus': 'GPUs to pass through, each <pci slot>/<vendor>/<device> as zos.gpu.list reports them.',
+  'ZMachineNetwork.name': 'Workload name of the network.',
+  'ZMachineNetwork.mycelium': 'Whether the network has mycelium.',
+  'ZMachineNetwork.subnets': "Legacy (older SDKs): node id to the network's /24 on that node.",
+  'ZMachineMounts.name': 'Workload name of the disk or Qsfs.',
+  'ZMachineMounts.node': 'Node of the disk or Qsfs (the machine\'s node).',
+  'ZMachineMounts.deployment': "Deployment group of the disk or Qsfs (the machine's group).",
+  'ZMachineMounts.mountpoint': 'Absolute path in the machine, other than /.',
+  'ZMachinePublicIp.name': 'Workload name of the PublicIp.',
+  'ZMachinePublicIp.node': "Node of the PublicIp (the machine's node).",
+  'ZMachinePublicIp.deployment': "Deployment group of the PublicIp (the machine's group).",
+  'Zdb.size': 'Namespace size on HDD: bytes or with a binary unit, e.g. "10GiB".',
+  'Zdb.mode': 'user (key-value) or seq (sequential, what qsfs uses).',
+  'Zdb.password': 'Namespace password (secret); generated when omitted.',
+  'Zdb.public': 'A public namespace can be read without the password.',
+  'Qsfs.minimalShards': 'Shards needed to rebuild the data (at most expectedShards).',
+  'Qsfs.expectedShards': 'Shards written per block (at most the number of data backends).',
+  'Qsfs.redundantGroups': 'Groups that may be lost without losing data.',
+  'Qsfs.redundantNodes': 'Nodes per group that may be lost without losing data.',
+  'Qsfs.maxZdbDataDirSize': 'Maximum size of the zdb data directory in MiB before it is uploaded to the backends.',
+  'Qsfs.encryptionKey': 'Data encryption key (hex, secret); generated when omitted.',
+  'Qsfs.compression': 'Compression of the data: snappy.',
+  'Qsfs.metadata': 'Where the metadata goes: a key prefix, its encryption key and zdb backends.',
+  'Qsfs.groups': 'Groups of data zdb backends (Zdb in seq mode).',
+  'QsfsMetadata.prefix': 'Key prefix of this file system in the metadata store.',
+  'QsfsMetadata.encryptionKey': 'Metadata encryption key (hex, secret); generated when omitted.',
+  'QsfsMetadata.backends': 'Metadata zdb backends.',
+  'QsfsGroups.backends': 'Data zdb backends of the group.',
+  'NameProxy.subdomain': 'The name: the gateway serves <subdomain>.<node domain> (3 to 64 of a-z, 0-9, _ and -; a TFChain name contract).',
+  'FqdnProxy.fqdn': 'Your domain, pointed (DNS A/AAAA) at the gateway node.',
+  'ZLogs.zmachine': 'The ZMachine whose logs are streamed (its workload name; same deployment).',
+  'ZLogs.output': 'Where logs go: a redis://host:port/<channel>, ws:// or wss:// URL.',
+  'Network.accessNode': 'Node that gives your machine WireGuard access (with addWgAccess); needs a public IPv4.',
+  'Network.mycelium': 'Give the network mycelium (keys are generated and kept).',
+  'NodePicker.cpu': 'Free logical CPUs needed.',
+  'NodePicker.memory': 'Free memory needed: bytes or with a binary unit.',
+  'NodePicker.ssd': 'Free SSD needed (disks, rootfs, qsfs cache).',
+  'NodePicker.hdd': 'Free HDD needed (zdb).',
+  'NodePicker.publicIpv4': "The node's farm must have this many free public IPv4 addresses.",
+  'NodePicker.publicIpv6': 'The node must have a public IPv6.',
+  'NodePicker.domain': 'The node must have a gateway domain (for NameProxy).',
+  'NodePicker.farmId': 'Only nodes of this farm.',
+  'NodePicker.country': 'Country name or code as registered on the chain.',
+  'NodePicker.exclude': 'Node ids never to pick.',
+  address: '[ip]:port of a zdb (a Zdb\'s endpoint output).',
+  namespace: "Name of the zdb namespace (a Zdb's namespace output).",
+  password: 'Password of the zdb namespace.',
   node: 'Node id the workload runs on.',
   deployment: 'Deployment group: workloads of one group on one node share one ZOS deployment and node contract.',
   name: 'ZOS workload name (letters, digits and _; at most 36).',
@@ -99,7 +160,7 @@ function propertiesOf(shape: Record<string, z.ZodTypeAny>, owner: string, types:
   for (const [k, v] of Object.entries(shape)) {
     const { optional, dflt } = unwrap(v);
     const spec: Json = { ...typeSpec(v, `${owner}${pascal(k)}`, types) };
-    const doc = v.description ?? FIELD_DOCS[k];
+    const doc = v.description ?? FIELD_DOCS[`${owner}.${k}`] ?? FIELD_DOCS[k];
     if (doc) spec.description = doc;
     if (dflt !== undefined && (typeof dflt === 'string' || typeof dflt === 'number' || typeof dflt === 'boolean')) spec.default = dflt;
     properties[k] = spec;

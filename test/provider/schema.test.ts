@@ -40,4 +40,24 @@ describe('schema.json', () => {
     expect(s.resources['tfgrid:index:Qsfs'].properties.dataKey.secret).toBe(true);
     expect(s.resources['tfgrid:index:ZMount'].requiredInputs.sort()).toEqual(['deployment', 'name', 'node', 'size']);
   });
+
+  it('describes every input, output and nested field (names the ones without a description)', () => {
+    type Props = Record<string, { description?: string }>;
+    const s = JSON.parse(renderSchema(version)) as {
+      resources: Record<string, { properties: Props; inputProperties: Props }>;
+      types: Record<string, { properties?: Props }>;
+      config: { variables: Props };
+    };
+    const missing: string[] = [];
+    const check = (where: string, props: Props | undefined): void => {
+      for (const [k, v] of Object.entries(props ?? {})) if (!v.description) missing.push(`${where}.${k}`);
+    };
+    for (const [token, r] of Object.entries(s.resources)) {
+      check(`${token} input`, r.inputProperties);
+      check(`${token} output`, r.properties);
+    }
+    for (const [token, t] of Object.entries(s.types)) check(token, t.properties);
+    check('config', s.config.variables);
+    expect(missing).toEqual([]);
+  });
 });
