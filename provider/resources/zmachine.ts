@@ -28,9 +28,9 @@
 import { createHmac } from 'crypto';
 import { z } from 'zod';
 import { InputError } from '../../protocol/common/errors';
-import { groupSchema, nodeIdSchema, parseSize, sizeAtLeast, sizeSchema, workloadNameSchema } from '../inputs';
+import { groupSchema, nodeIdSchema, parseSize, sizeAtLeast, sizeSchema, workloadNameSchema, type CheckFailure } from '../inputs';
 import { parseV4 } from '../ip-allocator';
-import { nodeKind, zmachineWireType } from '../node-kind';
+import { nodeKind, zmachineWireType, type NodeKind } from '../node-kind';
 import { commonInputShape, type PrepareContext, type WorkloadKind } from '../workload-resource';
 import { DEFAULT_NETWORK_RANGE, networkGroup } from './network';
 
@@ -162,14 +162,20 @@ export function derivedMyceliumSeed(networkKeyHex: string, place: { node: number
 /** The allocator's key for a machine: a replaced machine (same deployment and name) gets its IP back. */
 const ownerOf = (i: { deployment: string; name: string }) => `${i.deployment}/${i.name}`;
 
+/** Pure: what a machine asks that its node's kind lacks (a light node: public IP, planetary), as check failures. */
+export function nodeKindRefusals(i: ZMachineInputs, kind: NodeKind): CheckFailure[] {
+  if (!kind.light) return [];
+  const refuse = (what: string, property: string): CheckFailure => ({
+    property,
+    reason: `ZMachine "${i.name}": node ${i.node} is a light node (zmachine-light), which has no ${what}. Fix: remove ${property} or pick a full node`,
+  });
+  return [...(i.publicIp ? [refuse('public IPs', 'publicIp')] : []), ...(i.planetary ? [refuse('planetary (yggdrasil) network', 'planetary')] : [])];
+}
+
 async function allocate(i: ZMachineInputs, ctx: PrepareContext): Promise<Record<string, unknown>> {
   const kind = await nodeKind(ctx.runtime, i.node);
-  if (kind.light) {
-    const refuse = (what: string, path: string) =>
-      new InputError(`ZMachine "${i.name}": node ${i.node} is a light node (zmachine-light), which has no ${what}`, { path, fix: `remove ${path} or pick a full node` });
-    if (i.publicIp) throw refuse('public IPs', 'publicIp');
-    if (i.planetary) throw refuse('planetary (yggdrasil) network', 'planetary');
-  }
+  const refused = nodeKindRefusals(i, kind)[0];
+  if (refused) throw new InputError(refused.reason, { path: refused.property });
   // On an in-place update (only provider-side inputs changed) the machine keeps what it has.
   const kept = ctx.olds && typeof ctx.olds.privateIp === 'string' ? ctx.olds.privateIp : undefined;
   const seedKept = ctx.olds && typeof ctx.olds.myceliumSeed === 'string' ? ctx.olds.myceliumSeed : undefined;
@@ -215,6 +221,8 @@ export const zmachineKind: WorkloadKind<ZMachineInputs> = {
   updatable: false,
   // The node downloads the flist, then boots; a silent flist server shows here, not as minutes of nothing.
   waitingFor: (i) => `the node to fetch flist ${i.flist} and start the machine`,
+  // Preview says it when the node is a light one and the machine asks what light nodes lack.
+  liveCheck: async (i, runtime) => nodeKindRefusals(i, await nodeKind(runtime, i.node)),
   prepare: allocate,
   wireType: (p) => (p.workloadType === 'zmachine-light' ? 'zmachine-light' : 'zmachine'),
   // Before `__inputs`, a state's `myceliumSeed` was the drawn seed (an output), not an input.

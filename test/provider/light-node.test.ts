@@ -103,7 +103,9 @@ describe('light nodes, through the provider on the local grid', () => {
     expect(m.outs).toMatchObject({ state: 'ok', workloadType: 'zmachine-light', myceliumIp: '' });
 
     const raw = { node: light, deployment: `e_${name}`, name: 'overlay', flist: FLIST, network: { name, ipRange: '10.20.0.0/16', nodes: [full, light] }, planetary: true, cpu: 1, memory: '256MiB' };
+    // the preview says it (check asks the node's kind), and create refuses it too (a program run without preview)
     const c = await entry.check('ZMachine', {}, raw);
+    expect(c.failures).toEqual([expect.objectContaining({ property: 'planetary', reason: expect.stringMatching(/node \d+ is a light node \(zmachine-light\), which has no planetary/) })]);
     await expect(entry.create('ZMachine', c.inputs as Props)).rejects.toThrow(/node \d+ is a light node \(zmachine-light\), which has no planetary/);
     expect((await g.activeContracts(user)).length).toBeGreaterThan(0);
   });
