@@ -8,6 +8,7 @@
  */
 import type { Clock } from '../protocol/common/clock';
 import type { Logger, Progress } from '../protocol/common/log';
+import type { GridProxyApi } from './grid-proxy';
 
 /** Workload result as the node reports it (zos-protocol.md §1.3). */
 export interface WireResult {
@@ -158,4 +159,9 @@ export interface CoordinatorDeps {
   progress: Progress;
   /** Resolves after `ms`; tests pass a fast one. */
   sleep(ms: number): Promise<void>;
+  /**
+   * The grid proxy: node discovery and a twin's contracts without scanning the chain or asking every node.
+   * Absent (a custom chain without `tfgrid:gridProxyUrl`), or unreachable, the chain and RMB are asked instead.
+   */
+  gridProxy?: GridProxyApi;
 }

@@ -16,6 +16,7 @@ import { hashDeployment, parseDeployment, signDeployment, deploymentToWire, type
 import { NETWORK_URLS, requireMnemonic, type ProviderConfig } from './config';
 import type { ChainNodeInfo, ContractOp, CoordinatorDeps, NodeApi, WireDeployment, WireWorkload } from './deps';
 import { readLocalGrid } from './local-grid';
+import { createGridProxyClient, type GridProxyApi } from './grid-proxy';
 import { defaultDepsParts, type GridConnection } from './runtime';
 
 /** JSON-safe copy: bigints (u64 sizes, ids) become numbers; they stay below 2^53 for real grids. */
@@ -112,11 +113,16 @@ async function listNodes(chain: ChainClient): Promise<ChainNodeInfo[]> {
 /** Connects chain + relay for `config` and returns the coordinator's dependencies. */
 export async function createGridConnection(config: ProviderConfig): Promise<GridConnection> {
   let { chainUrls, relayUrls, mnemonic } = config;
+  const same = (a: string[], b: string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+  let gridProxyUrl: string | undefined = config.gridProxyUrl;
+  // The network's public proxy describes the network's chain: with other chain URLs and no proxy of their own,
+  // there is none to ask (the chain and the nodes are, and a log line says so).
+  if (gridProxyUrl === NETWORK_URLS[config.network].gridProxy[0] && !same(chainUrls, NETWORK_URLS[config.network].chain)) gridProxyUrl = undefined;
   if (config.network === 'local') {
     // Defaults only: URLs given in config or the environment win over the local grid's state file.
     const local = readLocalGrid();
-    const same = (a: string[], b: string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
     if (local.chainUrl && same(chainUrls, NETWORK_URLS.local.chain)) chainUrls = [local.chainUrl];
+    if (local.gridProxyUrl && config.gridProxyUrl === NETWORK_URLS.local.gridProxy[0] && same(config.chainUrls, NETWORK_URLS.local.chain)) gridProxyUrl = local.gridProxyUrl;
     if (local.relayUrl && same(relayUrls, NETWORK_URLS.local.relay)) relayUrls = [local.relayUrl];
     if (!mnemonic && local.mnemonic) mnemonic = local.mnemonic;
   }
@@ -142,9 +148,11 @@ export async function createGridConnection(config: ProviderConfig): Promise<Grid
   }
   await chain.ensureTwin({ relay: new URL(relayUrls[0]).hostname, pk: peer.e2ePublicKey });
   const nodes = new Map<number, NodeApi>();
+  const gridProxy: GridProxyApi | undefined = gridProxyUrl ? createGridProxyClient(gridProxyUrl) : undefined;
 
   const deps: CoordinatorDeps = {
     ...defaultDepsParts,
+    ...(gridProxy ? { gridProxy } : {}),
     chain: {
       twinId: async () => twinId,
       submit: async (ops) => {

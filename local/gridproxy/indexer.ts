@@ -46,6 +46,11 @@ export interface Indexer {
   index(): GridIndex;
   /** Reads the chain and the nodes once now (the first call is made by `start`). */
   refresh(): Promise<void>;
+  /**
+   * Resolves once a chain read that started after this call has finished: an answer then holds every contract,
+   * node and twin the chain had when the request came (a deployer that just created a contract finds it).
+   */
+  fresh(): Promise<void>;
   /** Relays `zos.statistics.get` to a node (`/nodes/{id}/statistics`). */
   statistics(nodeId: number): Promise<unknown>;
   health(): { chain: number; nodes: number };
@@ -76,12 +81,16 @@ export async function startIndexer(deps: IndexerDeps, opts: IndexerOptions = {})
   const reports = new Map<number, NodeReport>();
   let chainAt = 0;
   let nodesAt = 0;
+  /** Date.now() at the start of the last finished chain read. */
+  let chainReadStarted = 0;
+  let chainRead: Promise<void> | undefined;
   const seen = (key: string) => {
     if (!firstSeen.has(key)) firstSeen.set(key, now());
     return firstSeen.get(key) as number;
   };
 
   async function readChain(): Promise<void> {
+    const started = Date.now();
     const [farmEntries, nodeEntries, twinEntries, contractEntries] = await Promise.all([
       q.tfgridModule.farms.entries(),
       q.tfgridModule.nodes.entries(),
@@ -144,6 +153,25 @@ export async function startIndexer(deps: IndexerDeps, opts: IndexerOptions = {})
     }
     for (const c of contracts.values()) if (!live.has(c.contractId)) c.state = 'Deleted';
     chainAt = now();
+    chainReadStarted = Math.max(chainReadStarted, started);
+  }
+
+  /** One chain read at a time; callers share it. */
+  const readChainOnce = (): Promise<void> =>
+    (chainRead ??= readChain().finally(() => {
+      chainRead = undefined;
+    }));
+
+  async function fresh(): Promise<void> {
+    const asked = Date.now();
+    while (chainReadStarted < asked) {
+      try {
+        await readChainOnce();
+      } catch (err) {
+        log.warn('grid proxy chain read failed', { error: errorText(err) });
+        return;
+      }
+    }
   }
 
   async function readNodes(): Promise<void> {
@@ -172,7 +200,7 @@ export async function startIndexer(deps: IndexerDeps, opts: IndexerOptions = {})
   const refresh = (): Promise<void> =>
     (running ??= (async () => {
       try {
-        await readChain();
+        await readChainOnce();
         await readNodes();
       } catch (err) {
         log.warn('grid proxy refresh failed', { error: errorText(err) });
@@ -189,6 +217,7 @@ export async function startIndexer(deps: IndexerDeps, opts: IndexerOptions = {})
   return {
     index: () => ({ farms, nodes, twins, contracts: [...contracts.values()].sort((a, b) => a.contractId - b.contractId), now: now(), downAfterS }),
     refresh,
+    fresh,
     async statistics(nodeId) {
       const node = nodes.find((x) => x.nodeId === nodeId);
       if (!node) throw new Error(`node ${nodeId} not found`);

@@ -20,6 +20,8 @@ export interface GridProxySource {
   index(): GridIndex;
   /** A node's own `zos.statistics.get` answer, relayed (`/nodes/{id}/statistics`). */
   statistics(nodeId: number): Promise<unknown>;
+  /** Resolves when the index holds what the chain had at the call (list endpoints wait for it). */
+  fresh?(): Promise<void>;
   /** `/health`: when each part was last refreshed (unix s). */
   health?(): { chain: number; nodes: number };
 }
@@ -41,6 +43,7 @@ const ok = (body: unknown): ApiResponse => ({ status: 200, body });
 /** Routes one GET (any method, as upstream) to its answer; undefined = no such route (404 text). */
 export async function route(src: GridProxySource, pathname: string, query: URLSearchParams): Promise<ApiResponse | undefined> {
   const ix = () => src.index();
+  if (/^\/(nodes|gateways|farms|twins|contracts|public_ips|stats)(\/|$)/.test(pathname)) await src.fresh?.();
   switch (pathname) {
     case '/':
       return ok(`welcome to grid proxy server, available endpoints [${ROUTES.join(', ')}]`);

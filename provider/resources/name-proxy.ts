@@ -17,6 +17,7 @@ import { z } from 'zod';
 import { InputError, errorText } from '../../protocol/common/errors';
 import type { ContractOp } from '../deps';
 import type { ProviderRuntime } from '../runtime';
+import { GridProxyUnreachable, twinGatewayNodes } from '../grid-proxy';
 import { commonInputShape, type WorkloadKind } from '../workload-resource';
 import { gatewayShape, refineBackends, requireNetworkOnNode } from './gateway-backends';
 
@@ -126,6 +127,25 @@ async function nameContractRelease(o: Record<string, unknown>, runtime: Provider
 }
 
 /**
+ * The gateway nodes (with a domain) where this twin has an active node contract: two grid proxy queries
+ * (`/contracts?twin_id=…&type=node`, `/nodes?node_ids=…&domain=true`); without a proxy, or when it cannot be
+ * reached (logged), every contract and farm on the chain is read instead.
+ */
+async function twinGateways(runtime: ProviderRuntime): Promise<{ nodeId: number }[]> {
+  const { chain, gridProxy, log } = runtime.deps;
+  if (gridProxy) {
+    try {
+      return await twinGatewayNodes(gridProxy, await chain.twinId());
+    } catch (err) {
+      if (!(err instanceof GridProxyUnreachable)) throw err;
+      log.warn(`${errorText(err)}: reading the twin's contracts and the gateways from the chain instead`, { gridProxy: gridProxy.url });
+    }
+  }
+  const mine = new Set(await chain.twinNodeIds());
+  return (await chain.listNodes()).filter((n) => n.publicConfig?.domain && mine.has(n.nodeId));
+}
+
+/**
  * Another live gateway-name-proxy workload of this twin with the same name, on a gateway node (one with a domain)
  * where the twin has an active node contract, described for the log; undefined when there is none. Only those
  * nodes are asked: a grid has many gateways, most unrelated (or unreachable), and each silent one costs an RMB
@@ -134,8 +154,7 @@ async function nameContractRelease(o: Record<string, unknown>, runtime: Provider
 async function otherNameUser(o: Record<string, unknown>, runtime: ProviderRuntime): Promise<string | undefined> {
   const name = String(o.subdomain ?? '');
   const self = { node: Number(o.node), contract: Number(o.contractId), workload: String(o.name ?? '') };
-  const mine = new Set(await runtime.deps.chain.twinNodeIds());
-  const gateways = (await runtime.deps.chain.listNodes()).filter((n) => n.publicConfig?.domain && mine.has(n.nodeId));
+  const gateways = await twinGateways(runtime);
   for (const n of gateways) {
     let deployments;
     try {

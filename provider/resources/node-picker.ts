@@ -1,6 +1,8 @@
 /**
- * NodePicker: chooses a node by free capacity, public IPv4/IPv6, gateway domain, farm and country, reading the
- * chain (nodes, farm IPs) and each candidate's `zos.statistics.get` (zos-protocol.md §5.2). The choice is sticky:
+ * NodePicker: chooses a node by free capacity, public IPv4/IPv6, gateway domain, farm and country. Candidates come
+ * from the grid proxy's `/nodes` (status up, the filter sent as query parameters: one HTTP query per 100 nodes,
+ * no chain read, no RMB call); only where no proxy is configured, or it cannot be reached (said on stderr), from
+ * the chain (nodes, farm IPs) and each candidate's `zos.statistics.get` (zos-protocol.md §5.2). The choice is sticky:
  * it is kept in state and never re-evaluated on a later `up` (the peers' non-sticky scheduler, pulumi-notes.md
  * §1.4). A picked node stays picked while it still fits, whatever filters were given or omitted: a filter change
  * the chosen node still satisfies is an update that keeps the node; one it no longer satisfies replaces the picker,
@@ -16,6 +18,7 @@ import { stableJson } from '../deployment-coordinator';
 import type { ChainNodeInfo, CoordinatorDeps } from '../deps';
 import { containsUnknown, nodeIdSchema, parseSize, sizeSchema, validateInputs, type CheckFailure } from '../inputs';
 import { getRuntime } from '../runtime';
+import { allNodes, GridProxyUnreachable, type GridProxyApi, type ProxyNode, type ProxyQuery } from '../grid-proxy';
 import type { DiffResult } from '../workload-resource';
 
 export const nodePickerInputsSchema = z.object({
@@ -75,8 +78,62 @@ export function pickBest(cands: NodeCandidate[], f: NodePickerInputs): NodeCandi
   return cands.filter((c) => !rejectReason(c, f)).sort((a, b) => b.free.mru - a.free.mru || a.node.nodeId - b.node.nodeId)[0];
 }
 
-/** Reads candidates from the chain and the nodes; unreachable nodes are skipped. */
-export async function findNodes(deps: Pick<CoordinatorDeps, 'chain' | 'node'>, f: NodePickerInputs): Promise<NodeCandidate[]> {
+/** Pure: the grid proxy query for a filter (sizes in bytes; `status=up`: nodes that report). */
+export function proxyQuery(f: NodePickerInputs): ProxyQuery {
+  const size = (v: number | string, k: string) => parseSize(v, k) || undefined;
+  return {
+    status: 'up',
+    free_mru: size(f.memory, 'memory'),
+    free_sru: size(f.ssd, 'ssd'),
+    free_hru: size(f.hdd, 'hdd'),
+    free_ips: f.publicIpv4 || undefined,
+    ipv6: f.publicIpv6 || undefined,
+    domain: f.domain || undefined,
+    farm_ids: f.farmId !== undefined ? [f.farmId] : undefined,
+    country: f.country || undefined,
+    excluded: f.exclude.length > 0 ? f.exclude : undefined,
+  };
+}
+
+/** Pure: a proxy `/nodes` item as a candidate (free = total − used, as the proxy computes `free_*`). */
+export function candidateOf(n: ProxyNode): NodeCandidate {
+  const t = n.total_resources;
+  const u = n.used_resources;
+  const pc = n.publicConfig;
+  return {
+    node: {
+      nodeId: n.nodeId,
+      twinId: n.twinId,
+      farmId: n.farmId,
+      resources: { cru: t.cru, mru: t.mru, sru: t.sru, hru: t.hru },
+      country: n.country,
+      publicConfig: pc.ipv4 || pc.ipv6 || pc.domain ? { ip4: pc.ipv4 || undefined, ip6: pc.ipv6 || undefined, domain: pc.domain || undefined } : undefined,
+    },
+    free: { cru: t.cru - u.cru, mru: t.mru - u.mru, sru: t.sru - u.sru, hru: t.hru - u.hru },
+    farmFreeIps: n.farm_free_ips,
+  };
+}
+
+/** Says once per process, on the plugin's stderr (the Pulumi CLI shows it) and in the log, that the proxy is skipped. */
+function proxyFallback(deps: Pick<CoordinatorDeps, 'log'>, proxy: GridProxyApi, err: unknown): void {
+  const line = `${errorText(err)}: finding nodes from the chain and asking each node over RMB instead (slow on a large grid)`;
+  deps.log.warn(line, { gridProxy: proxy.url });
+  process.stderr.write(`tfgrid: ${line}\n`);
+}
+
+/**
+ * Candidates for a filter: from the grid proxy when there is one (one query per 100 matching nodes), else (or when
+ * it is unreachable) from the chain and each node over RMB, skipping nodes that do not answer.
+ */
+export async function findNodes(deps: Pick<CoordinatorDeps, 'chain' | 'node' | 'gridProxy' | 'log'>, f: NodePickerInputs): Promise<NodeCandidate[]> {
+  if (deps.gridProxy) {
+    try {
+      return (await allNodes(deps.gridProxy, proxyQuery(f))).map(candidateOf);
+    } catch (err) {
+      if (!(err instanceof GridProxyUnreachable)) throw err;
+      proxyFallback(deps, deps.gridProxy, err);
+    }
+  }
   const nodes = await deps.chain.listNodes();
   const farmIps = new Map<number, number>();
   const out: NodeCandidate[] = [];
@@ -156,6 +213,31 @@ export interface PickerLookup {
 
 async function liveLookup(): Promise<PickerLookup> {
   const rt = await getRuntime();
+  const proxy = rt.deps.gridProxy;
+  if (proxy) {
+    try {
+      await proxy.nodes({ size: 1 });
+      const cache = new Map<number, NodeCandidate | undefined>();
+      const one = async (id: number) => {
+        if (!cache.has(id)) {
+          const n = await proxy.node(id);
+          cache.set(id, n ? candidateOf(n) : undefined);
+        }
+        return cache.get(id);
+      };
+      return {
+        node: async (id) => (await one(id))?.node,
+        free: async (node) => {
+          const c = await one(node.nodeId);
+          if (!c) throw new InputError(`node ${node.nodeId} is not on the grid proxy ${proxy.url}`);
+          return { ...c.free, farmIps: c.farmFreeIps };
+        },
+      };
+    } catch (err) {
+      if (!(err instanceof GridProxyUnreachable)) throw err;
+      proxyFallback(rt.deps, proxy, err);
+    }
+  }
   return {
     node: async (id) => (await rt.deps.chain.listNodes()).find((n) => n.nodeId === id),
     free: async (node) => {

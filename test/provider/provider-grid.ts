@@ -17,6 +17,7 @@ import { parseNodeConfig } from '../../node/config';
 import { createNodeRuntime, type NodeRuntime } from '../../node/runtime';
 import { readConfig } from '../../provider/config';
 import { createGridConnection } from '../../provider/grid-connection';
+import { startGridProxy, type GridProxy } from '../../local/gridproxy/daemon';
 import { bootstrapTestGrid, connectTestChain, freshAccount, testChainUrl, type TestGrid } from '../helpers/chain';
 import { tempDir } from '../node/fixtures';
 import { instrument, type InstrumentedConnection } from './grid-faults';
@@ -33,6 +34,8 @@ export interface ProviderGrid {
   chain: ChainClient;
   chainUrl: string;
   relayUrl: string;
+  /** The grid's own grid proxy (local/gridproxy, in-process): `tfgrid:gridProxyUrl` of `providerConfig`. */
+  gridProxy: GridProxy;
   testGrid: TestGrid;
   /** Node ids; [0] is the public node. */
   nodeIds: number[];
@@ -93,11 +96,16 @@ export async function startProviderGrid(opts: { nodes?: number; simDelayMs?: num
       await rt.peer.ready();
       runtimes.push(rt);
     }
+    // The grid proxy, as `tfgrid local up` runs one: node discovery goes through it (its own funded twin).
+    const proxyAccount = await freshAccount(chain, { type: 'sr25519' });
+    const gridProxy = await startGridProxy({ chainUrl, relayUrls: [relay.url], secret: `0x${Buffer.from(proxyAccount.identity.seed).toString('hex')}`, pollMs: 1000 });
+    closers.push(() => gridProxy.close());
     const twinOf = async (u: GridUser) => chain.getTwinIdByAccount(u.address);
     const providerConfig = (u: GridUser, extra: Record<string, string> = {}): Record<string, string> => ({
       'tfgrid:network': 'test',
       'tfgrid:chainUrls': chainUrl,
       'tfgrid:relayUrls': relay.url,
+      'tfgrid:gridProxyUrl': gridProxy.url,
       'tfgrid:mnemonic': u.seed,
       'tfgrid:keyType': u.keyType,
       'tfgrid:deployTimeout': '60',
@@ -108,6 +116,7 @@ export async function startProviderGrid(opts: { nodes?: number; simDelayMs?: num
       chain,
       chainUrl,
       relayUrl: relay.url,
+      gridProxy,
       testGrid,
       nodeIds: testGrid.nodes.map((n) => n.id),
       domain,
