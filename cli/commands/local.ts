@@ -10,6 +10,7 @@ import { createLineLogger } from '../../protocol/common/log';
 import { LOCAL_CHAIN_PORT } from '../../protocol/chain';
 import { resolveChainSpec, startLocalChain } from '../../local/chain';
 import { registerGridVerbs } from '../../local/grid/cli';
+import { registerLocalCurl } from './local-curl';
 import { registerLocalDns } from './local-dns';
 import { registerRestartVerb } from '../../local/grid/restart-cli';
 
@@ -52,6 +53,7 @@ export function registerLocal(program: Command): Command {
   registerLocalChain(local);
   registerGridVerbs(local);
   registerLocalDns(local);
+  registerLocalCurl(local);
   registerRestartVerb(local);
   return local;
 }
