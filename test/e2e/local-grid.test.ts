@@ -92,8 +92,8 @@ describe('tfgrid local up/status/logs/down', () => {
     expect(r.stderr).not.toMatch(/\r/); // CI: no spinner
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/local grid: running/);
-    expect(r.stdout).toMatch(/up {3}chain {2}ws:\/\/127\.0\.0\.1:\d+/);
-    expect(r.stdout).toMatch(/up {3}node \d+ {2}twin \d+ {2}farm \d+ {2}domain node1\.tfgrid\.test/);
+    expect(r.stdout).toMatch(/running chain {2}ws:\/\/127\.0\.0\.1:\d+/);
+    expect(r.stdout).toMatch(/running node \d+ {2}\(node1\) {2}twin \d+ {2}farm \d+ {2}domain node1\.tfgrid\.test/);
     first = readState(dir)!;
     expect(first.nodes).toHaveLength(2);
     // what the after-down check looks for is found while the grid runs (each node daemon names its config)
@@ -126,7 +126,7 @@ describe('tfgrid local up/status/logs/down', () => {
     expect(r.stdout).toContain('node ready: node');
     const bad = await tfgrid(['local', 'logs', 'nope', '--dir', dir]);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain('no log named "nope"; known: chain, relay, hub, dns, node1, node2');
+    expect(bad.stderr).toContain('no log named "nope"; known: chain, relay, hub, dns, gridproxy, node1, node2');
   });
 
   it('down leaves no process, namespace, mount, loop device or wireguard socket; up works again', async () => {
