@@ -18,6 +18,7 @@
 import { ChainError, ConflictError, InputError, RmbError, TfgridError, ZosError, errorText } from '../protocol/common/errors';
 import { zmount } from '../protocol/zos/types/zmount';
 import type { ContractOp, CoordinatorDeps, NodeApi, WireDeployment, WireWorkload } from './deps';
+import { isMachineType } from './node-kind';
 
 /** What a resource wants in a deployment: the workload without version/result. */
 export interface WorkloadSpec {
@@ -437,7 +438,7 @@ export function createCoordinator(deps: CoordinatorDeps, opts: CoordinatorOption
       const verdict = zmount.update.predict({ size: BigInt(Number(was.data.size)) }, { size: BigInt(Number(now.data.size)) }, { name, current });
       if (verdict.outcome !== 'unchanged') continue;
       const mountedBy = current.find(
-        (w) => w.type === 'zmachine' && (w.state === 'ok' || w.state === 'paused') && ((w.data.mounts as { name: string }[] | undefined) ?? []).some((m) => m.name === name),
+        (w) => isMachineType(w.type) && (w.state === 'ok' || w.state === 'paused') && ((w.data.mounts as { name: string }[] | undefined) ?? []).some((m) => m.name === name),
       ) ?? { name: '?' };
       const text = verdict.message;
       const err = new ZosError(

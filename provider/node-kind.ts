@@ -48,7 +48,9 @@ export function nodeKind(rt: ProviderRuntime, node: number): Promise<NodeKind> {
   return k;
 }
 
-/** The wire type of a network workload on a node of this kind. */
-export const networkWireType = (k: NodeKind): 'network' | 'network-light' => (k.light ? 'network-light' : 'network');
+/** A network workload of either kind (what a machine or gateway looks for on a node). */
+export const isNetworkType = (t: string): boolean => t === 'network' || t === 'network-light';
+/** A machine workload of either kind (what mounts a disk). */
+export const isMachineType = (t: string): boolean => t === 'zmachine' || t === 'zmachine-light';
 /** The wire type of a machine workload on a node of this kind. */
 export const zmachineWireType = (k: NodeKind): 'zmachine' | 'zmachine-light' => (k.light ? 'zmachine-light' : 'zmachine');

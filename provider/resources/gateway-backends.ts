@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { InputError } from '../../protocol/common/errors';
 import type { ProviderRuntime } from '../runtime';
+import { isNetworkType } from '../node-kind';
 
 function isIpLiteral(host: string): boolean {
   const h = host.replace(/^\[|\]$/g, '');
@@ -93,7 +94,7 @@ export function refineBackends(i: { backends: string[]; tlsPassthrough: boolean;
 export async function requireNetworkOnNode(i: { node: number; name: string; network?: string }, typeName: string, runtime: ProviderRuntime): Promise<void> {
   if (!i.network) return;
   const deployments = await (await runtime.deps.node(i.node)).list();
-  const found = deployments.some((d) => d.workloads.some((w) => w.type === 'network' && w.name === i.network && w.result?.state !== 'deleted'));
+  const found = deployments.some((d) => d.workloads.some((w) => isNetworkType(w.type) && w.name === i.network && w.result?.state !== 'deleted'));
   if (found) return;
   throw new InputError(`${typeName} "${i.name}": network "${i.network}" is not on node ${i.node} (the gateway node); a gateway reaches private backends only through a network on its own node`, {
     path: 'network',

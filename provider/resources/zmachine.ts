@@ -30,7 +30,7 @@ import { z } from 'zod';
 import { InputError } from '../../protocol/common/errors';
 import { groupSchema, nodeIdSchema, parseSize, sizeAtLeast, sizeSchema, workloadNameSchema, type CheckFailure } from '../inputs';
 import { parseV4 } from '../ip-allocator';
-import { nodeKind, zmachineWireType, type NodeKind } from '../node-kind';
+import { isNetworkType, nodeKind, zmachineWireType, type NodeKind } from '../node-kind';
 import { commonInputShape, type PrepareContext, type WorkloadKind } from '../workload-resource';
 import { DEFAULT_NETWORK_RANGE, networkGroup } from './network';
 
@@ -130,7 +130,7 @@ async function networkOnNode(i: ZMachineInputs, ctx: PrepareContext): Promise<{ 
   const notMember = () =>
     new InputError(`ZMachine "${i.name}": node ${i.node} is not part of network "${i.network.name}" (the node has no workload of it)`, { path: 'network', fix: "add the node to the Network's nodes" });
   const d = await ctx.runtime.coordinator.current(i.node, networkGroup(i.network.name));
-  const w = d?.workloads.find((x) => (x.type === 'network' || x.type === 'network-light') && x.name === i.network.name);
+  const w = d?.workloads.find((x) => isNetworkType(x.type) && x.name === i.network.name);
   const key = (w?.data.mycelium as { hex_key?: unknown } | undefined)?.hex_key;
   const myceliumKey = typeof key === 'string' && key !== '' ? key : undefined;
   const given = i.network.subnets?.[String(i.node)];
