@@ -7,6 +7,7 @@
  * Each variant runs as a fresh user (its own twin and nonce) and is destroyed after (not timed).
  * Run: node -r @swc-node/register bench/real-engine.bench.ts [W list, default 3,30]
  */
+import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { createChainClient } from '../protocol/chain';
@@ -74,6 +75,7 @@ async function main(): Promise<void> {
         }
         const down = await run('destroy');
         if (!down.ok) throw new Error(`destroy ${stack}: ${down.errors.join('\n')}`);
+        fs.rmSync(path.join(PROGRAM, `Pulumi.${stack}.yaml`), { force: true }); // the grid and its state go too
       }
     }
   } finally {

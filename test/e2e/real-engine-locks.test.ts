@@ -18,33 +18,44 @@ beforeAll(async () => {
 });
 
 const cfg = { scenario: 'small' };
+/** Six namespaces created one after the other: the first run holds the lock long enough for the second to start. */
+const LONG = { scenario: 'chain', count: '6' };
 
 describe('stack locks through the real Pulumi CLI', () => {
   it('a second up of one stack while the first runs is refused by the lock; the first finishes', async () => {
     const { runExample } = await import('../../local/grid/example-runner');
     let second: Promise<Awaited<ReturnType<typeof runExample>>> | undefined;
     let text = '';
-    const first = await runExample({
-      programDir: OPTIONS_PROGRAM,
-      grid,
-      mode: 'up',
-      stack: 'locked',
-      config: { ...cfg, 'tfgrid:mnemonic': user.mnemonic },
-      onOutput: (t) => {
-        text += t;
-        // the first holds the lock once it is creating: start the second then
-        if (!second && /db\s+creating/.test(text)) second = runExample({ programDir: OPTIONS_PROGRAM, grid, mode: 'up', stack: 'locked', config: { ...cfg, 'tfgrid:mnemonic': user.mnemonic } });
-      },
-    });
-    expect(first.ok).toBe(true);
-    expect(second).toBeDefined();
-    const refused = await second!;
-    expect(refused.ok).toBe(false);
-    const said = refused.errors.join('\n');
-    expect(said).toMatch(/the stack is currently locked by 1 lock\(s\)/);
-    expect(said).toMatch(/pulumi cancel/);
-    expect((await twinContracts(grid, user.twinId)).map((c) => c.contractId)).toEqual([Number((first.outputs.outputs as Record<string, unknown>).contractId)]);
-    await runOk(grid, user, { stack: 'locked', mode: 'destroy', config: cfg });
+    const config = { ...LONG, 'tfgrid:mnemonic': user.mnemonic };
+    let secondDone = false;
+    try {
+      const first = await runExample({
+        programDir: OPTIONS_PROGRAM,
+        grid,
+        mode: 'up',
+        stack: 'locked',
+        config,
+        onOutput: (t) => {
+          text += t;
+          // the first holds the lock once it is creating: start the second then
+          if (!second && /db0\s+creating/.test(text)) {
+            second = runExample({ programDir: OPTIONS_PROGRAM, grid, mode: 'up', stack: 'locked', config });
+            void second.then(() => (secondDone = true));
+          }
+        },
+      });
+      expect(first.ok).toBe(true);
+      expect(second).toBeDefined();
+      const refused = await second!;
+      expect(refused.ok).toBe(false);
+      const said = refused.errors.join('\n');
+      expect(said).toMatch(/the stack is currently locked by 1 lock\(s\)/);
+      expect(said).toMatch(/pulumi cancel/);
+      expect((await twinContracts(grid, user.twinId)).map((c) => c.contractId)).toEqual([Number((first.outputs.outputs as Record<string, unknown>).last)]);
+    } finally {
+      if (second && !secondDone) await second;
+      await runOk(grid, user, { stack: 'locked', mode: 'destroy', config: LONG });
+    }
   });
 
   it('two stacks of one twin at once both succeed', async () => {

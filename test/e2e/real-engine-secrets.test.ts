@@ -25,15 +25,16 @@ beforeAll(async () => {
   user = await newUser();
 });
 
-/** Every string leaf of `plain` under each place where `enc` (the same export, secrets encrypted) holds a secret. */
-function secretValues(enc: unknown, plain: unknown, out: Set<string>): void {
-  if (enc && typeof enc === 'object' && !Array.isArray(enc) && (enc as Record<string, unknown>)[SECRET_SIG] !== undefined) {
-    leaves(plain, out);
-    return;
-  }
-  if (Array.isArray(enc) && Array.isArray(plain)) enc.forEach((e, i) => secretValues(e, plain[i], out));
-  else if (enc && typeof enc === 'object' && plain && typeof plain === 'object') {
-    for (const [k, v] of Object.entries(enc)) secretValues(v, (plain as Record<string, unknown>)[k], out);
+/**
+ * Every string leaf of each secret of an export made with `--show-secrets`, where a secret reads
+ * `{"<sig>": "1b47…", "plaintext": "<the value as JSON>"}`.
+ */
+function secretValues(plain: unknown, out: Set<string>): void {
+  if (Array.isArray(plain)) plain.forEach((x) => secretValues(x, out));
+  else if (plain && typeof plain === 'object') {
+    const o = plain as Record<string, unknown>;
+    if (o[SECRET_SIG] !== undefined && typeof o.plaintext === 'string') leaves(JSON.parse(o.plaintext) as unknown, out);
+    else Object.values(o).forEach((x) => secretValues(x, out));
   }
 }
 function leaves(v: unknown, out: Set<string>): void {
@@ -83,7 +84,7 @@ describe('no secret in clear in the checkpoint, the backend, the stack file or t
       const enc = JSON.parse(await pulumiCli(grid, ['stack', 'export', '--stack', STACK], { programDir: dir })) as unknown;
       const plainText = await pulumiCli(grid, ['stack', 'export', '--stack', STACK, '--show-secrets'], { programDir: dir });
       const found = new Set<string>();
-      secretValues(enc, JSON.parse(plainText) as unknown, found);
+      secretValues(JSON.parse(plainText) as unknown, found);
       const secrets = [...found].filter((s) => s.length >= 8);
       secrets.push(user.mnemonic);
       if (dir === OPTIONS_PROGRAM) expect(secrets).toContain(GIVEN_PASSWORD);
