@@ -105,7 +105,8 @@ export type ContractOp =
   | { kind: 'createNode'; nodeId: number; hash: string; data: string; publicIps: number }
   | { kind: 'updateNode'; contractId: number; hash: string; data: string }
   | { kind: 'cancel'; contractId: number }
-  | { kind: 'createName'; name: string };
+  | { kind: 'createName'; name: string }
+  | { kind: 'createRent'; nodeId: number; solutionProviderId?: number };
 
 /** Result per op, in order: the contract id for creates, the id acted on otherwise. */
 export interface ContractOpResult {

@@ -5,6 +5,7 @@
  * Pure: the outputs are built by the same functions create uses (`workloadOutputs`, `pickerOutputs`, the
  * network's plan), with a sample node result.
  */
+import { checkRentContract, diffRentContract } from './resources/rent-contract';
 import { INPUTS_KEY } from './checked-inputs';
 import { RESOURCE_TYPES, WORKLOAD_KINDS, type ResourceTypeName } from './kinds';
 import { checkHubFlist, diffHubFlist, updateHubFlist, type HubFlistDeps } from './resources/hub-flist';
@@ -64,6 +65,7 @@ const SAMPLES: Record<ResourceTypeName, Sample> = {
   Network: { required: { name: 'net', nodes: [1, 2] }, optional: { ipRange: '10.30.0.0/16', addWgAccess: true, accessNode: 1, mycelium: true, description: 'n' } },
   NodePicker: { required: {}, optional: { cpu: 2, memory: '1GiB', ssd: '1GiB', hdd: '1GiB', publicIpv4: 1, publicIpv6: true, domain: true, farmId: 1, country: 'Belgium', exclude: [3] } },
   HubFlist: { required: { image: 'app:1', hubUrl: 'http://127.0.0.1:8090', baseName: 'app' }, optional: { repo: 'me', dockerHost: 'unix:///var/run/docker.sock' } },
+  RentContract: { required: { node: 3 }, optional: { solutionProviderId: 1 } },
 };
 
 /** The node a picker chose: farm 1, with a domain and IPv6, in Belgium (so every sample filter fits). */
@@ -76,7 +78,7 @@ const kind = (t: string) => (WORKLOAD_KINDS as Record<string, WorkloadKind<Commo
 
 async function check(type: ResourceTypeName, raw: Props): Promise<Props> {
   const r =
-    type === 'Network' ? checkNetwork({}, raw) : type === 'NodePicker' ? checkNodePicker(raw) : type === 'HubFlist' ? await checkHubFlist(raw, docker) : checkWorkload(kind(type), {}, raw);
+    type === 'Network' ? checkNetwork({}, raw) : type === 'NodePicker' ? checkNodePicker(raw) : type === 'HubFlist' ? await checkHubFlist(raw, docker) : type === 'RentContract' ? checkRentContract(raw) : checkWorkload(kind(type), {}, raw);
   expect(r.failures).toEqual([]);
   return r.inputs;
 }
@@ -89,6 +91,7 @@ function created(type: ResourceTypeName, inputs: Props): Props {
   }
   if (type === 'NodePicker') return pickerOutputs(nodePickerInputsSchema.parse(inputs), CHOSEN);
   if (type === 'HubFlist') return withCheckedInputs({ ...inputs, url: 'http://127.0.0.1:8090/pulumi/app-abab.flist', flistName: 'app-abab', md5: 'x', state: 'ok' }, inputs);
+  if (type === 'RentContract') return withCheckedInputs({ ...inputs, contractId: 9, twinId: 7, state: 'created' }, inputs);
   const s = SAMPLES[type];
   const k = kind(type);
   const i = k.inputs.parse(inputs);
@@ -99,6 +102,7 @@ async function diff(type: ResourceTypeName, olds: Props, news: Props): Promise<D
   if (type === 'Network') return diffNetwork(olds, news);
   if (type === 'NodePicker') return diffNodePicker(olds, news, noGrid);
   if (type === 'HubFlist') return diffHubFlist(olds, news);
+  if (type === 'RentContract') return diffRentContract(olds, news);
   return diffWorkload(kind(type), olds, news);
 }
 

@@ -9,6 +9,7 @@ import { InputError, TfgridError, errorText } from '../protocol/common/errors';
 import { workloadKind } from './kinds';
 import { checkHubFlist, createHubFlist, deleteHubFlist, diffHubFlist, readHubFlist, updateHubFlist } from './resources/hub-flist';
 import { checkNetwork, createNetwork, deleteNetwork, diffNetwork, readNetwork, updateNetwork } from './resources/network';
+import { checkRentContract, createRentContract, deleteRentContract, diffRentContract, readRentContract } from './resources/rent-contract';
 import { checkNodePicker, createNodePicker, diffNodePicker, updateNodePicker } from './resources/node-picker';
 import { previewCapacityCheck, previewNodeCheck, previewRuntime } from './preview-check';
 import { addConfigSource } from './runtime';
@@ -57,6 +58,7 @@ export async function check(type: string, olds: Props, news: Props): Promise<pul
   if (type === 'Network') return checkNetwork(olds, news);
   if (type === 'NodePicker') return checkNodePicker(news);
   if (type === 'HubFlist') return checkHubFlist(news);
+  if (type === 'RentContract') return checkRentContract(news);
   const kind = workloadKind(type) ?? unknownType(type);
   const r = checkWorkload(kind, olds, news);
   const isNew = !olds || Object.keys(olds).length === 0;
@@ -78,6 +80,7 @@ export async function diff(type: string, _id: string, olds: Props, news: Props):
   if (type === 'Network') return diffNetwork(olds, news);
   if (type === 'NodePicker') return diffNodePicker(olds, news);
   if (type === 'HubFlist') return diffHubFlist(olds, news);
+  if (type === 'RentContract') return diffRentContract(olds, news);
   const kind = workloadKind(type) ?? unknownType(type);
   return diffWorkloadLive(kind, olds, news);
 }
@@ -87,6 +90,7 @@ export async function create(type: string, inputs: Props): Promise<pulumi.dynami
     if (type === 'Network') return await createNetwork(inputs);
     if (type === 'NodePicker') return await createNodePicker(inputs);
     if (type === 'HubFlist') return await createHubFlist(inputs);
+    if (type === 'RentContract') return await createRentContract(inputs);
     const kind = workloadKind(type) ?? unknownType(type);
     return await createWorkload(kind, inputs);
   } catch (err) {
@@ -99,6 +103,7 @@ export async function read(type: string, id: string, props: Props): Promise<pulu
     if (type === 'Network') return await readNetwork(id, props);
     if (type === 'NodePicker') return { id, props };
     if (type === 'HubFlist') return await readHubFlist(id, props);
+    if (type === 'RentContract') return await readRentContract(id, props);
     const kind = workloadKind(type) ?? unknownType(type);
     return await readWorkload(kind, id, props);
   } catch (err) {
@@ -112,6 +117,7 @@ export async function update(type: string, _id: string, olds: Props, news: Props
     if (type === 'Network') return await updateNetwork(olds, news);
     if (type === 'NodePicker') return updateNodePicker(olds, news);
     if (type === 'HubFlist') return updateHubFlist(olds, news);
+    if (type === 'RentContract') return { outs: olds }; // every change replaces: nothing to update in place
     const kind = workloadKind(type) ?? unknownType(type);
     return await updateWorkload(kind, olds, news);
   } catch (err) {
@@ -124,6 +130,7 @@ async function del(type: string, _id: string, props: Props): Promise<void> {
     if (type === 'Network') return await deleteNetwork(props);
     if (type === 'NodePicker') return;
     if (type === 'HubFlist') return await deleteHubFlist(props);
+    if (type === 'RentContract') return await deleteRentContract(props);
     const kind = workloadKind(type) ?? unknownType(type);
     return await deleteWorkload(kind, props);
   } catch (err) {

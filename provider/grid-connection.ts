@@ -42,6 +42,8 @@ function toChainOp(op: ContractOp): ChainOp {
       return { op: 'cancelContract', contractId: op.contractId };
     case 'createName':
       return { op: 'createNameContract', name: op.name };
+    case 'createRent':
+      return { op: 'createRentContract', nodeId: op.nodeId, ...(op.solutionProviderId ? { solutionProviderId: op.solutionProviderId } : {}) };
   }
 }
 

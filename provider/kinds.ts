@@ -26,8 +26,8 @@ export const WORKLOAD_KINDS = {
 
 export type WorkloadTypeName = keyof typeof WORKLOAD_KINDS;
 /** Every resource type the provider serves. */
-export type ResourceTypeName = WorkloadTypeName | 'Network' | 'NodePicker' | 'HubFlist';
-export const RESOURCE_TYPES: readonly ResourceTypeName[] = [...(Object.keys(WORKLOAD_KINDS) as WorkloadTypeName[]), 'Network', 'NodePicker', 'HubFlist'];
+export type ResourceTypeName = WorkloadTypeName | 'Network' | 'NodePicker' | 'HubFlist' | 'RentContract';
+export const RESOURCE_TYPES: readonly ResourceTypeName[] = [...(Object.keys(WORKLOAD_KINDS) as WorkloadTypeName[]), 'Network', 'NodePicker', 'HubFlist', 'RentContract'];
 
 export function workloadKind(name: string): WorkloadKind<CommonInputs> | undefined {
   return (WORKLOAD_KINDS as Record<string, unknown>)[name] as WorkloadKind<CommonInputs> | undefined;

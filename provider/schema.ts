@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { CONFIG_DOCS, CONFIG_KEYS } from './config';
 import { WORKLOAD_KINDS } from './kinds';
 import { hubFlistInputsSchema, hubFlistOutputDocs } from './resources/hub-flist';
+import { rentContractInputsSchema, rentContractOutputDocs } from './resources/rent-contract';
 import { NETWORK_SECRET_OUTPUTS, networkInputsSchema, networkOutputDocs } from './resources/network';
 import { nodePickerInputsSchema, nodePickerOutputDocs } from './resources/node-picker';
 import { timeoutPerOpSchema } from './timeouts';
@@ -201,6 +202,7 @@ export function buildSchema(version: string): Json {
   }
   resources['tfgrid:index:Network'] = network;
   resources['tfgrid:index:NodePicker'] = resourceSpec('NodePicker', 'Picks a node by free capacity, public IPs, domain, farm and country; the choice is kept in state.', nodePickerInputsSchema.shape, nodePickerOutputDocs, types);
+  resources['tfgrid:index:RentContract'] = resourceSpec('RentContract', 'Rents a whole node (TFChain rent contract): only the renter may deploy there; cancelled on delete, which the chain refuses while node contracts remain on the node.', rentContractInputsSchema.shape, rentContractOutputDocs, types);
   resources['tfgrid:index:HubFlist'] = resourceSpec('HubFlist', 'A local docker image converted to a flist on a hub (docker save, then the hub\'s image→flist conversion); a new image id replaces it.', hubFlistInputsSchema.shape, hubFlistOutputDocs, types);
   const variables: Json = {};
   for (const [k, doc] of Object.entries(CONFIG_DOCS)) {

@@ -12,6 +12,7 @@ export { NameProxy, type NameProxyArgs } from './name-proxy';
 export { FqdnProxy, type FqdnProxyArgs } from './fqdn-proxy';
 export { ZLogs, type ZLogsArgs } from './zlogs';
 export { HubFlist, type HubFlistArgs } from './hub-flist';
+export { RentContract, type RentContractArgs } from './rent-contract';
 export { NodePicker, findNodes, type NodeFilter } from './node-picker';
 export { defaultDeployment, type PlacementArgs } from './placement';
 export { parseSize, formatSize } from '../provider/inputs';

@@ -31,7 +31,7 @@ describe('schema.json', () => {
       config: { variables: Record<string, { secret?: boolean }> };
     };
     expect(Object.keys(s.resources).sort()).toEqual(
-      ['FqdnProxy', 'HubFlist', 'NameProxy', 'Network', 'NodePicker', 'PublicIp', 'Qsfs', 'ZLogs', 'ZMachine', 'ZMount', 'Zdb'].map((t) => `tfgrid:index:${t}`),
+      ['FqdnProxy', 'HubFlist', 'NameProxy', 'Network', 'NodePicker', 'PublicIp', 'Qsfs', 'RentContract', 'ZLogs', 'ZMachine', 'ZMount', 'Zdb'].map((t) => `tfgrid:index:${t}`),
     );
     expect(s.config.variables.mnemonic.secret).toBe(true);
     expect(s.resources['tfgrid:index:Zdb'].properties.generatedPassword.secret).toBe(true);
