@@ -346,7 +346,7 @@ export async function createWorkload<I extends CommonInputs>(kind: WorkloadKind<
     const leftExtras = (ctx.partialExtraIds as number[] | undefined) ?? [];
     if (partial || leftExtras.length > 0) {
       prepared = { ...prepared, ...(kind.afterCreateOps?.(leftExtras) ?? {}) };
-      throw new PartialCreateError(errorText(err), resourceId(inputs), { ...(inputs as Record<string, unknown>), ...prepared, contractId: partial ?? 0, state: 'error', message: errorText(err) }, [errorText(err)], { cause: err });
+      throw new PartialCreateError(errorText(err), resourceId(inputs), { ...withCheckedInputs(inputs as Record<string, unknown>, inputs as Record<string, unknown>), ...prepared, contractId: partial ?? 0, state: 'error', message: errorText(err) }, [errorText(err)], { cause: err });
     }
     // A workload the node put in `error`: remove it again so no paid contract keeps a broken workload.
     if (err instanceof ZosError && err.context.workloadState) {
@@ -355,7 +355,7 @@ export async function createWorkload<I extends CommonInputs>(kind: WorkloadKind<
       } catch (rollbackErr) {
         prepared = { ...prepared, ...(kind.afterCreateOps?.(extrasIn(err)) ?? {}) };
         const msg = `${errorText(err)}; removing it again failed (${errorText(rollbackErr)}): it is recorded so the next up or destroy can finish`;
-        throw new PartialCreateError(msg, resourceId(inputs), { ...(inputs as Record<string, unknown>), ...prepared, contractId: err.context.contract, state: 'error', message: msg }, [msg], { cause: err });
+        throw new PartialCreateError(msg, resourceId(inputs), { ...withCheckedInputs(inputs as Record<string, unknown>, inputs as Record<string, unknown>), ...prepared, contractId: err.context.contract, state: 'error', message: msg }, [msg], { cause: err });
       }
     }
     throw err;
