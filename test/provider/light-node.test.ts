@@ -7,9 +7,8 @@
  * full-node type as ZOS light does (no manager for it).
  */
 import * as entry from '../../provider/dynamic-entry';
-import { resetRuntime, setGridFactory } from '../../provider/runtime';
 import { up, type Props } from './entry-steps';
-import { startProviderGrid, uniqueTag, type GridUser, type ProviderGrid } from './provider-grid';
+import { startProviderGrid, uniqueTag, type GridUser, type ProviderGrid, useProviderProcess, closeProviderProcess } from './provider-grid';
 
 const FLIST = 'https://hub.grid.tf/tf-official-apps/base:latest.flist';
 
@@ -27,16 +26,11 @@ describe('light nodes, through the provider on the local grid', () => {
     g = await startProviderGrid({ nodes: 2, light: [1] });
     [full, light] = g.nodeIds;
     user = await g.user();
-    await resetRuntime();
-    setGridFactory(async () => g.connect(user));
-    const cfg = g.providerConfig(user, { 'tfgrid:coalesceMs': '50' });
-    entry.configure((k) => cfg[k]);
+    await useProviderProcess(g, user, { 'tfgrid:coalesceMs': '50' });
   }, 120_000);
 
   afterAll(async () => {
-    await resetRuntime();
-    setGridFactory(undefined);
-    await g?.close();
+    await closeProviderProcess(g);
   });
 
   const stored = (node: number, twin: unknown, contract: unknown): StoredDeployment =>

@@ -8,9 +8,8 @@
  */
 import * as entry from '../../provider/dynamic-entry';
 import { derivedMyceliumSeed } from '../../provider/resources/zmachine';
-import { resetRuntime, setGridFactory } from '../../provider/runtime';
 import { up, type Props } from './entry-steps';
-import { startProviderGrid, uniqueTag, type GridUser, type ProviderGrid } from './provider-grid';
+import { startProviderGrid, uniqueTag, type GridUser, type ProviderGrid, useProviderProcess, closeProviderProcess } from './provider-grid';
 
 const FLIST = 'https://hub.grid.tf/tf-official-apps/base:latest.flist';
 
@@ -21,10 +20,7 @@ describe('mycelium addresses that stay put, through the provider on the local gr
 
   /** A fresh provider runtime, as a new plugin process has (no allocator memory, no caches). */
   async function newProcess(): Promise<void> {
-    await resetRuntime();
-    setGridFactory(async () => g.connect(user));
-    const cfg = g.providerConfig(user, { 'tfgrid:coalesceMs': '50' });
-    entry.configure((k) => cfg[k]);
+    await useProviderProcess(g, user, { 'tfgrid:coalesceMs': '50' });
   }
 
   beforeAll(async () => {
@@ -35,9 +31,7 @@ describe('mycelium addresses that stay put, through the provider on the local gr
   }, 120_000);
 
   afterAll(async () => {
-    await resetRuntime();
-    setGridFactory(undefined);
-    await g?.close();
+    await closeProviderProcess(g);
   });
 
   async function rerun(type: string, oldInputs: Props, outs: Props, raw: Props) {

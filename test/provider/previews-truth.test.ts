@@ -7,9 +7,8 @@
  * then create / update / delete as the diff says.
  */
 import * as entry from '../../provider/dynamic-entry';
-import { resetRuntime, setGridFactory } from '../../provider/runtime';
 import { up, type Props } from './entry-steps';
-import { startProviderGrid, uniqueTag, type GridUser, type ProviderGrid } from './provider-grid';
+import { startProviderGrid, uniqueTag, type GridUser, type ProviderGrid, useProviderProcess, closeProviderProcess } from './provider-grid';
 
 const FLIST = 'https://hub.grid.tf/tf-official-apps/base:latest.flist';
 
@@ -22,16 +21,11 @@ describe('previews that tell the truth, through the provider on the local grid',
     g = await startProviderGrid();
     [n1, n2, n3] = g.nodeIds;
     user = await g.user();
-    await resetRuntime();
-    setGridFactory(async () => g.connect(user));
-    const cfg = g.providerConfig(user, { 'tfgrid:coalesceMs': '50' });
-    entry.configure((k) => cfg[k]);
+    await useProviderProcess(g, user, { 'tfgrid:coalesceMs': '50' });
   }, 120_000);
 
   afterAll(async () => {
-    await resetRuntime();
-    setGridFactory(undefined);
-    await g?.close();
+    await closeProviderProcess(g);
   });
 
   /** The engine's next run of the same resource: check against the old inputs, then diff against the old outputs. */

@@ -17,6 +17,8 @@ import { parseNodeConfig } from '../../node/config';
 import { createNodeRuntime, type NodeRuntime } from '../../node/runtime';
 import { readConfig } from '../../provider/config';
 import { createGridConnection } from '../../provider/grid-connection';
+import * as entry from '../../provider/dynamic-entry';
+import { resetRuntime, setGridFactory } from '../../provider/runtime';
 import { startGridProxy, type GridProxy } from '../../local/gridproxy/daemon';
 import { bootstrapTestGrid, connectTestChain, freshAccount, testChainUrl, type TestGrid } from '../helpers/chain';
 import { tempDir } from '../node/fixtures';
@@ -153,4 +155,22 @@ export async function startProviderGrid(opts: { nodes?: number; simDelayMs?: num
 /** A short unique suffix for names that live on the whole chain (gateway names, groups). */
 export function uniqueTag(): string {
   return randomBytes(3).toString('hex');
+}
+
+/**
+ * This file's provider process on `g`, deploying as `user`: a fresh runtime (no reservations or caches from an
+ * earlier one) whose connection and stack config are the grid's, as `provider/dynamic-entry` sees them in the plugin.
+ */
+export async function useProviderProcess(g: ProviderGrid, user: GridUser, extra?: Record<string, string>): Promise<void> {
+  await resetRuntime();
+  setGridFactory(async () => g.connect(user));
+  const cfg = g.providerConfig(user, extra);
+  entry.configure((k) => cfg[k]);
+}
+
+/** Ends the provider process of `useProviderProcess` and the grid. */
+export async function closeProviderProcess(g: ProviderGrid | undefined): Promise<void> {
+  await resetRuntime();
+  setGridFactory(undefined);
+  await g?.close();
 }

@@ -5,9 +5,8 @@
  * rent is not cancelled while the renter's deployment remains (`NodeHasActiveContracts`), and is once it is gone.
  */
 import * as entry from '../../provider/dynamic-entry';
-import { resetRuntime, setGridFactory } from '../../provider/runtime';
 import { up } from './entry-steps';
-import { startProviderGrid, uniqueTag, type GridUser, type ProviderGrid } from './provider-grid';
+import { startProviderGrid, uniqueTag, type GridUser, type ProviderGrid, useProviderProcess, closeProviderProcess } from './provider-grid';
 
 describe('RentContract through the provider on the local grid', () => {
   let g: ProviderGrid;
@@ -16,10 +15,7 @@ describe('RentContract through the provider on the local grid', () => {
 
   /** The provider process of `user` (a fresh runtime: its own twin, chain signer and caches). */
   async function as(user: GridUser): Promise<void> {
-    await resetRuntime();
-    setGridFactory(async () => g.connect(user));
-    const cfg = g.providerConfig(user, { 'tfgrid:coalesceMs': '50' });
-    entry.configure((k) => cfg[k]);
+    await useProviderProcess(g, user, { 'tfgrid:coalesceMs': '50' });
   }
 
   beforeAll(async () => {
@@ -28,9 +24,7 @@ describe('RentContract through the provider on the local grid', () => {
   }, 120_000);
 
   afterAll(async () => {
-    await resetRuntime();
-    setGridFactory(undefined);
-    await g?.close();
+    await closeProviderProcess(g);
   });
 
   it('only the renter deploys on a rented node, and the rent outlives its deployments', async () => {

@@ -9,10 +9,9 @@
  */
 import { createCoordinator, type WorkloadOp } from '../../provider/deployment-coordinator';
 import * as entry from '../../provider/dynamic-entry';
-import { resetRuntime, setGridFactory } from '../../provider/runtime';
 import { up, type Props } from './entry-steps';
 import type { InstrumentedConnection } from './grid-faults';
-import { startProviderGrid, type GridUser, type ProviderGrid } from './provider-grid';
+import { startProviderGrid, type GridUser, type ProviderGrid, useProviderProcess, closeProviderProcess } from './provider-grid';
 
 const ROUNDS = 3;
 const GIB = 1024 ** 3;
@@ -28,16 +27,11 @@ describe('replacing all machines of one deployment group', () => {
     g = await startProviderGrid({ nodes: 1, simDelayMs: 100 });
     [n1] = g.nodeIds;
     user = await g.user();
-    await resetRuntime();
-    setGridFactory(async () => g.connect(user));
-    const cfg = g.providerConfig(user);
-    entry.configure((k) => cfg[k]);
+    await useProviderProcess(g, user);
   }, 120_000);
 
   afterAll(async () => {
-    await resetRuntime();
-    setGridFactory(undefined);
-    await g?.close();
+    await closeProviderProcess(g);
   });
 
   /** Names and types on the node for a contract. */

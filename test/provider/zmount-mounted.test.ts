@@ -8,9 +8,8 @@
  *   stays usable by the others while one of them is replaced.
  */
 import * as entry from '../../provider/dynamic-entry';
-import { resetRuntime, setGridFactory } from '../../provider/runtime';
 import { up, type Props } from './entry-steps';
-import { startProviderGrid, type GridUser, type ProviderGrid } from './provider-grid';
+import { startProviderGrid, type GridUser, type ProviderGrid, useProviderProcess, closeProviderProcess } from './provider-grid';
 
 describe('a ZMount mounted by machines', () => {
   let g: ProviderGrid;
@@ -21,16 +20,11 @@ describe('a ZMount mounted by machines', () => {
     g = await startProviderGrid({ nodes: 1 });
     [n1] = g.nodeIds;
     user = await g.user();
-    await resetRuntime();
-    setGridFactory(async () => g.connect(user));
-    const cfg = g.providerConfig(user, { 'tfgrid:coalesceMs': '50' });
-    entry.configure((k) => cfg[k]);
+    await useProviderProcess(g, user, { 'tfgrid:coalesceMs': '50' });
   }, 120_000);
 
   afterAll(async () => {
-    await resetRuntime();
-    setGridFactory(undefined);
-    await g?.close();
+    await closeProviderProcess(g);
   });
 
   /** Pulumi's `check` of a change: the old checked inputs, the new raw ones. */
