@@ -72,9 +72,13 @@ if (scenario === 'options') {
   out.generatedPassword = generated.generatedPassword;
 } else if (scenario === 'chain') {
   // `count` namespaces created one after the other (each depends on the one before): a run that lasts, to stop
+  // `adopt`: {"db1": <contract>} takes over what a killed run left (the README's recovery)
   const count = cfg.getNumber('count') ?? 4;
+  const adopt = cfg.getObject<Record<string, number>>('adopt') ?? {};
   let prev: tfgrid.Zdb | undefined;
-  for (let i = 0; i < count; i++) prev = new tfgrid.Zdb(`db${i}`, { node, size: '1GiB' }, prev ? { dependsOn: [prev] } : {});
+  for (let i = 0; i < count; i++) {
+    prev = new tfgrid.Zdb(`db${i}`, { node, size: '1GiB', adoptContractId: adopt[`db${i}`] }, prev ? { dependsOn: [prev] } : {});
+  }
   out.last = prev!.contractId;
 } else if (scenario === 'small') {
   const db = new tfgrid.Zdb('db', { node, size: stage >= 2 ? '2GiB' : '1GiB' });
