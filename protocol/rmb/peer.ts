@@ -236,7 +236,9 @@ export function createRmbPeer(opts: RmbPeerOptions): RmbPeer {
       res.on('end', () => {
         c.lastError = `relay ${c.url} refused the login: HTTP ${res.statusCode}${body ? ` ${body}` : ''}`;
         log.warn('relay refused login', { relay: c.url, status: res.statusCode, body });
-        noteRefusal(c, `answered HTTP ${res.statusCode}${body ? ` ${body.slice(0, 200)}` : ''} instead of a relay login (is it an RMB relay's websocket URL?)`);
+        const status = `HTTP ${res.statusCode}${body ? ` ${body.slice(0, 200)}` : ''}`;
+        // 401/403: a relay that read the JWT and said no (unknown twin, bad signature, expired); anything else is not a relay login
+        noteRefusal(c, res.statusCode === 401 || res.statusCode === 403 ? `refused the login: ${status}` : `answered ${status} instead of a relay login (is it an RMB relay's websocket URL?)`);
       });
       ws.terminate();
     });
