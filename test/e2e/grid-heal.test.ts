@@ -111,7 +111,7 @@ describe('a local grid with a dead daemon', () => {
     const st = await runCli(['local', 'status', '--dir', dir, '--json']);
     expect(st.code).toBe(3);
     const daemons = (JSON.parse(st.out) as { daemons: { name: string; state: string }[] }).daemons;
-    expect(daemons.map((d) => `${d.name}:${d.state}`)).toEqual(['chain:running', 'relay:running', 'hub:running', 'dns:running', 'node1:dead', 'node2:running']);
+    expect(daemons.map((d) => `${d.name}:${d.state}`)).toEqual(['chain:running', 'relay:running', 'hub:running', 'dns:running', 'gridproxy:running', 'node1:dead', 'node2:running']);
 
     const up = await runCli(['local', 'up', '--dir', dir]);
     expect(up.code).toBe(0);
