@@ -143,7 +143,10 @@ describe('an interrupted pulumi up, and the recovery', () => {
     await pulumiCli(grid, ['cancel', '--yes', '--stack', 'sigkill']);
 
     // the killed run's pending create: dropped from the state (the orphaned plugin may have finished it on the grid)
-    expect((await checkpoint('sigkill')).pending.map((p) => p.type)).toEqual(['creating']);
+    // (none when the CLI died before it wrote the step down: the plugin may still have done it)
+    const pendingOps = (await checkpoint('sigkill')).pending.map((p) => p.type);
+    console.warn(`pending operations after SIGKILL: ${JSON.stringify(pendingOps)}`);
+    expect(pendingOps.every((t) => t === 'creating')).toBe(true);
     await runOk(grid, user, { stack: 'sigkill', mode: 'refresh', config: cfg, stackOptions: { clearPendingCreates: true } });
     expect((await checkpoint('sigkill')).pending).toEqual([]);
     let up = await run(grid, user, { stack: 'sigkill', config: cfg });
