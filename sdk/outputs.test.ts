@@ -72,6 +72,7 @@ function instances(): Record<string, pulumi.Resource> {
     HubFlist: new tfgrid.HubFlist('HubFlist', { image: 'app:1', hubUrl: 'http://127.0.0.1:8090' }, opts),
     // No farmId in the filter: the picker must still register it, as the chosen node's farm.
     NodePicker: new tfgrid.NodePicker('NodePicker', { memory: '1GiB' }, opts),
+    RentContract: new tfgrid.RentContract('RentContract', { node: 1 }, opts),
   };
 }
 
@@ -111,7 +112,7 @@ describe('sdk outputs', () => {
     expect(secret('Zdb')).toEqual(['generatedPassword']);
     expect(secret('Qsfs')).toEqual(['dataKey', 'metaKey']);
     expect(secret('Network')).toEqual(['accessConfig', 'accessPrivateKey', 'myceliumKeys', 'wgPrivateKeys']);
-    for (const t of ['ZMount', 'PublicIp', 'ZMachine', 'NameProxy', 'FqdnProxy', 'ZLogs', 'HubFlist', 'NodePicker']) expect(secret(t)).toEqual([]);
+    for (const t of ['ZMount', 'PublicIp', 'ZMachine', 'NameProxy', 'FqdnProxy', 'ZLogs', 'HubFlist', 'NodePicker', 'RentContract']) expect(secret(t)).toEqual([]);
   });
 
   it('sees a registered output the provider does not document, and a documented one left out', async () => {
