@@ -38,7 +38,7 @@ import { netIdOf } from './engine/wire';
 import { stopZlogStreams } from './engine/managers/zlogs';
 import { MANAGERS, lightManagers } from './engine/managers';
 import { createGatewayNameProxyManager } from './engine/managers/gateway-name-proxy';
-import { createGridDnsResolver } from '../local/dns/grid-dns';
+import { createDnsResolver } from './backends/gateway/dns-resolver';
 import { createLinuxBackends } from './backends/machine/linux-backends';
 import { createRoutes, dispatch, type Handler } from './api/routes';
 import type { NodeConfig } from './config';
@@ -195,7 +195,7 @@ export function gridCaFrom(config: NodeConfig): GridCa {
 
 /** A/AAAA lookups for the FQDN check: the grid DNS when configured, else the given (or system) resolvers. */
 export function hostResolverFrom(config: NodeConfig): (fqdn: string) => Promise<string[]> {
-  if (config.gateway.dns) return createGridDnsResolver(config.gateway.dns);
+  if (config.gateway.dns) return createDnsResolver(config.gateway.dns);
   const resolver = new Resolver();
   if (config.gateway.dnsServers.length) resolver.setServers(config.gateway.dnsServers);
   return async (fqdn) => {

@@ -14,10 +14,10 @@
  * @module
  */
 import * as dgram from 'dgram';
-import { promises as dnsPromises } from 'dns';
 import * as net from 'net';
 import * as packet from 'dns-packet';
 import type { Logger } from '../../protocol/common/log';
+import { createDnsResolver } from '../../node/backends/gateway/dns-resolver';
 
 export interface GridDnsOptions {
   host?: string;
@@ -138,19 +138,8 @@ export async function startGridDns(deps: { log: Logger }, opts: GridDnsOptions =
 }
 
 /** A/AAAA lookup against one DNS server (`host:port`); unknown names give []. */
-export function createGridDnsResolver(address: string): (fqdn: string) => Promise<string[]> {
-  const resolver = new dnsPromises.Resolver({ timeout: 2000, tries: 2 });
-  resolver.setServers([address]);
-  const quiet = (p: Promise<string[]>) =>
-    p.catch((e: NodeJS.ErrnoException) => {
-      if (e.code === 'ENOTFOUND' || e.code === 'ENODATA') return [] as string[];
-      throw e;
-    });
-  return async (fqdn) => {
-    const [v4, v6] = await Promise.all([quiet(resolver.resolve4(fqdn)), quiet(resolver.resolve6(fqdn))]);
-    return [...v4, ...v6];
-  };
-}
+/** The grid DNS's client (the node's resolver pointed at `address`). */
+export const createGridDnsResolver = createDnsResolver;
 
 function norm(name: string): string {
   return name.toLowerCase().replace(/\.$/, '');

@@ -8,8 +8,9 @@ import type { GridState, NodeState } from './state';
 import type { ProcessRecord } from './supervisor';
 
 const DEAD_PID = 4_194_000; // above any pid_max default in use here: never a live process
-const live = (name: string, restarts?: number): ProcessRecord => ({ name, pid: process.pid, startTime: '', logFile: `/tmp/${name}.log`, command: ['node'], restarts });
-const dead = (name: string): ProcessRecord => ({ name, pid: DEAD_PID, startTime: '1', logFile: `/tmp/${name}.log`, command: ['node'] });
+const GRID = path.join(os.tmpdir(), 'tfgrid-heal-test-grid'); // never created: the records only name files there
+const live = (name: string, restarts?: number): ProcessRecord => ({ name, pid: process.pid, startTime: '', logFile: path.join(GRID, `${name}.log`), command: ['node'], restarts });
+const dead = (name: string): ProcessRecord => ({ name, pid: DEAD_PID, startTime: '1', logFile: path.join(GRID, `${name}.log`), command: ['node'] });
 
 function node(index: number, p: ProcessRecord): NodeState {
   return {
@@ -22,8 +23,8 @@ function node(index: number, p: ProcessRecord): NodeState {
     address: '',
     domain: `node${index}.tfgrid.test`,
     publicIps: [],
-    configFile: `/tmp/grid/nodes/node${index}/config.json`,
-    dataDir: `/tmp/grid/nodes/node${index}/data`,
+    configFile: path.join(GRID, 'nodes', `node${index}`, 'config.json'),
+    dataDir: path.join(GRID, 'nodes', `node${index}`, 'data'),
     seed: '00'.repeat(32),
     process: p,
   };
@@ -33,7 +34,7 @@ function grid(over: Partial<GridState> = {}): GridState {
   return {
     version: 1,
     prefix: 'gabc',
-    dir: '/tmp/grid',
+    dir: GRID,
     backend: 'sim',
     backendReason: 'sim',
     phase: 'running',
@@ -98,7 +99,7 @@ describe('a node started again by hand', () => {
       [DEAD_PID, ['node', 'x', n.configFile]],
     ]);
     expect(findHandStartedNode(n, cmdlines)).toMatchObject({ name: 'node1', pid: process.ppid, adopted: true });
-    expect(findHandStartedNode(n, new Map([[process.ppid, ['node', 'node-main', '/tmp/grid/nodes/node2/config.json']]]))).toBeUndefined();
+    expect(findHandStartedNode(n, new Map([[process.ppid, ['node', 'node-main', path.join(GRID, 'nodes', 'node2', 'config.json')]]]))).toBeUndefined();
   });
 });
 

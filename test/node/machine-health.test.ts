@@ -5,6 +5,8 @@
  * the periodic check, without touching paused machines, other workloads, deletes or boot recovery.
  * The sim machine backend never dies on its own, so a thin wrapper over it lets the test end a machine.
  */
+import * as os from 'os';
+import * as path from 'path';
 import { silentLogger } from '../../protocol/common/log';
 import { systemClock, type Clock } from '../../protocol/common/clock';
 import { ZosError } from '../../protocol/common/errors';
@@ -377,7 +379,7 @@ describe('machine supervision: bounded restarts (zosbase vm monitor)', () => {
 });
 
 describe('node config: machine supervision fields', () => {
-  const base = { dataDir: '/tmp/x', backend: 'sim', identity: { seed: '11'.repeat(32) }, chain: { urls: ['ws://127.0.0.1:9944'] }, relay: { urls: ['ws://127.0.0.1:8080'] }, node: { id: 1, farmId: 1 }, resources: {} };
+  const base = { dataDir: path.join(os.tmpdir(), 'x'), backend: 'sim', identity: { seed: '11'.repeat(32) }, chain: { urls: ['ws://127.0.0.1:9944'] }, relay: { urls: ['ws://127.0.0.1:8080'] }, node: { id: 1, farmId: 1 }, resources: {} };
 
   it.each([
     ['defaults to ZOS-like supervision', {}, { healthIntervalMs: 2000, maxRestarts: 3, restartWindowSeconds: 120 }],
