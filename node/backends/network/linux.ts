@@ -26,6 +26,9 @@ import { silentLogger } from '../../../protocol/common/log';
 import { inNetns, ipIn, isAlive, killPid, runCommand, sleep, spawnDaemon, tryCommand } from '../machine/host-command';
 import { checkMachineIp, macFor, myceliumIp, myceliumPrefix, parseCidr4, planetaryIp } from './addressing';
 import { NETWORK_ERRORS, gatewayFor, networkConfigSchema, privateRoutes, wgIpFor } from './network';
+import { OVERLAY_RANGES, overlayRouting } from './linux-overlay';
+import { vmPublicWiring } from './linux-vm-public';
+import { WG_SOCKET_DIR, wireguardProcesses } from './linux-wireguard';
 import type { AttachRequest, MachineNic, NetworkBackend, NetworkConfig, NetworkHost, NetworkInfo, PublicIpRequest, VmPublicNic } from './network';
 
 export interface LinuxNetworkOptions {
@@ -36,12 +39,10 @@ export interface LinuxNetworkOptions {
 }
 
 const PREFIX = /^[a-z][a-z0-9]{0,5}$/;
-export const WG_SOCKET_DIR = '/var/run/wireguard';
-
-/** Overlay ranges (§7): planetary (yggdrasil) and mycelium. */
-export const OVERLAY_RANGES = ['200::/7', '400::/7'];
 
 const short = (s: string, n: number) => createHash('sha256').update(s).digest('hex').slice(0, n);
+
+export { OVERLAY_RANGES, WG_SOCKET_DIR };
 
 /** Names this node uses on the machine (also what cleanupAll looks for). */
 export function networkNames(prefix: string) {
@@ -82,57 +83,10 @@ export function createLinuxNetwork(opts: LinuxNetworkOptions): NetworkBackend {
     chain = next.catch(() => undefined);
     return next;
   };
+  const { writeWgConf, startWireguard, readPid, stopWireguard } = wireguardProcesses(dir, host);
+  const { connectOverlay, announce } = overlayRouting(host, names);
+  const wireVmPublic = vmPublicWiring(host, names, log);
 
-  async function writeWgConf(ifname: string, cfg: NetworkConfig): Promise<void> {
-    const lines = ['[Interface]', `PrivateKey = ${cfg.wgPrivateKey}`, `ListenPort = ${cfg.wgListenPort}`, ''];
-    for (const p of cfg.peers) {
-      lines.push('[Peer]', `PublicKey = ${p.wgPublicKey}`, `AllowedIPs = ${p.allowedIps.join(', ')}`);
-      if (p.endpoint) lines.push(`Endpoint = ${p.endpoint}`, 'PersistentKeepalive = 20');
-      lines.push('');
-    }
-    const file = path.join(dir, `${ifname}.conf`);
-    await fs.writeFile(file, lines.join('\n'), { mode: 0o600 });
-    try {
-      await runCommand('wg', ['setconf', ifname, file]);
-    } finally {
-      await fs.rm(file, { force: true });
-    }
-  }
-
-  async function startWireguard(ifname: string, nrNs: string): Promise<number> {
-    await fs.mkdir(dir, { recursive: true });
-    const sock = path.join(WG_SOCKET_DIR, `${ifname}.sock`);
-    const stale = await readPid(ifname);
-    if (stale) await stopWireguard(ifname, stale); // our own leftover (pid file), e.g. after a crash
-    if (existsSync(sock)) throw new ZosError(`wireguard interface ${ifname} already exists on this machine (${sock})`);
-    const logFd = openSync(path.join(dir, `${ifname}.log`), 'a');
-    let pid: number;
-    try {
-      pid = spawnDaemon('nsenter', [`--net=/run/netns/${host.hostNetns}`, 'wireguard-go', ifname], {
-        logFd,
-        env: { ...process.env, WG_PROCESS_FOREGROUND: '1' },
-      });
-    } finally {
-      closeSync(logFd);
-    }
-    await fs.writeFile(path.join(dir, `${ifname}.pid`), String(pid));
-    for (let i = 0; i < 200 && !existsSync(sock); i++) {
-      if (!isAlive(pid)) break;
-      await sleep(25);
-    }
-    if (!existsSync(sock)) {
-      await killPid(pid);
-      const text = await fs.readFile(path.join(dir, `${ifname}.log`), 'utf8').catch(() => '');
-      throw new ZosError(`failed to start wireguard-go ${ifname} in ${host.hostNetns}: ${text.trim().split('\n').slice(-3).join(' | ')}`);
-    }
-    await ipIn(host.hostNetns, 'link', 'set', ifname, 'netns', nrNs);
-    return pid;
-  }
-
-  async function readPid(ifname: string): Promise<number | undefined> {
-    const n = Number((await fs.readFile(path.join(dir, `${ifname}.pid`), 'utf8').catch(() => '')).trim());
-    return Number.isInteger(n) && n > 1 ? n : undefined;
-  }
 
   async function netnsExists(ns: string): Promise<boolean> {
     return existsSync(`/run/netns/${ns}`);
@@ -164,47 +118,7 @@ export function createLinuxNetwork(opts: LinuxNetworkOptions): NetworkBackend {
     return { config: cfg, info, wgPid: pid };
   }
 
-  async function stopWireguard(ifname: string, pid: number): Promise<void> {
-    await killPid(pid);
-    await fs.rm(path.join(WG_SOCKET_DIR, `${ifname}.sock`), { force: true });
-    await fs.rm(path.join(dir, `${ifname}.pid`), { force: true });
-  }
 
-  /**
-   * Mycelium (400::/7) and planetary (200::/7) between nodes. ZOS runs overlay daemons; the local grid has no such
-   * daemon, so the node routes both ranges over its host namespace instead: a veth joins the NR to the host
-   * namespace, the host treats both ranges as on-link on its uplink and answers neighbour solicitations for its
-   * own machines' addresses (proxy NDP). Nodes on one internet segment then reach each other's machines.
-   */
-  async function connectOverlay(netId: string, ns: string, myc: string | undefined): Promise<void> {
-    if (!host.uplink) return;
-    const hostEnd = names.overlay(netId);
-    await tryCommand('ip', ['-n', host.hostNetns, 'link', 'del', hostEnd]);
-    await ipIn(ns, 'link', 'add', 'overlay', 'type', 'veth', 'peer', 'name', hostEnd, 'netns', host.hostNetns);
-    await ipIn(ns, '-6', 'addr', 'add', 'fe80::2/64', 'dev', 'overlay', 'nodad');
-    await ipIn(host.hostNetns, '-6', 'addr', 'add', 'fe80::1/64', 'dev', hostEnd, 'nodad');
-    await ipIn(ns, 'link', 'set', 'overlay', 'up');
-    await ipIn(host.hostNetns, 'link', 'set', hostEnd, 'up');
-    await inNetns(ns, 'sh', ['-c', 'echo 1 > /proc/sys/net/ipv6/conf/all/forwarding']);
-    for (const range of OVERLAY_RANGES) await ipIn(ns, '-6', 'route', 'replace', range, 'via', 'fe80::1', 'dev', 'overlay');
-    await inNetns(host.hostNetns, 'sh', ['-c', `echo 1 > /proc/sys/net/ipv6/conf/all/forwarding; echo 1 > /proc/sys/net/ipv6/conf/${host.uplink}/proxy_ndp`]);
-    for (const range of OVERLAY_RANGES) await ipIn(host.hostNetns, '-6', 'route', 'replace', range, 'dev', host.uplink, 'metric', '1024');
-    if (myc) await ipIn(host.hostNetns, '-6', 'route', 'replace', myc, 'via', 'fe80::2', 'dev', hostEnd);
-  }
-
-  /** Publishes a machine's overlay addresses on the uplink (proxy NDP) and routes them to its NR. */
-  async function announce(netId: string, nic: MachineNic, on: boolean): Promise<void> {
-    if (!host.uplink) return;
-    for (const a of [nic.myceliumIp, nic.planetaryIp]) {
-      if (!a) continue;
-      if (on) await ipIn(host.hostNetns, '-6', 'neigh', 'replace', 'proxy', a, 'dev', host.uplink);
-      else await tryCommand('ip', ['-n', host.hostNetns, '-6', 'neigh', 'del', 'proxy', a, 'dev', host.uplink]);
-    }
-    if (nic.planetaryIp) {
-      if (on) await ipIn(host.hostNetns, '-6', 'route', 'replace', `${nic.planetaryIp}/128`, 'via', 'fe80::2', 'dev', names.overlay(netId));
-      else await tryCommand('ip', ['-n', host.hostNetns, '-6', 'route', 'del', `${nic.planetaryIp}/128`]);
-    }
-  }
 
   async function createNr(cfg: NetworkConfig): Promise<NrRecord> {
     const ns = names.nrNetns(cfg.netId);
@@ -276,46 +190,6 @@ export function createLinuxNetwork(opts: LinuxNetworkOptions): NetworkBackend {
     publics.delete(machine);
   }
 
-  /**
-   * A VM's public NIC (see the header): macvlan `<p>p<hash8>` of the uplink with the guest's MAC and tap `q<hash10>`,
-   * both in the NR namespace, each one's ingress redirected to the other. The guest configures the address itself
-   * (qemu passes it on the kernel command line), so the node only moves frames. A pair left by a node that restarted
-   * while its VM kept running is adopted as it is (qemu holds the tap).
-   */
-  async function wireVmPublic(nic: MachineNic, req: PublicIpRequest, uplink: string): Promise<VmPublicNic> {
-    if (!req.ip) throw new ZosError(`machine ${req.machine}: a VM-mode machine takes a public IPv4 on this node, not IPv6 alone`);
-    if (!parseCidr4(req.ip)) throw new ZosError(`invalid public ip '${req.ip}': expected an IPv4 CIDR such as 185.1.2.3/24`);
-    if (req.ip6) log.warn('public ipv6 of a VM is not configured in the guest', { machine: req.machine, ip6: req.ip6 });
-    const nrNs = names.nrNetns(nic.netId);
-    const mv = names.macvlan(req.machine);
-    const tap = names.publicTap(req.machine);
-    const pub: VmPublicNic = { ifname: tap, mac: macFor(`pub:${req.machine}`), ip: req.ip, gateway: req.gateway };
-    const shown = async (dev: string) => (await ipIn(nrNs, '-o', 'link', 'show', 'dev', dev).catch(() => ({ stdout: '' }))).stdout;
-    const [mvNow, tapNow] = [await shown(mv), await shown(tap)];
-    const tc = (...args: string[]) => inNetns(nrNs, 'tc', args);
-    if (mvNow.includes(pub.mac) && tapNow.includes(tap) && (await tc('filter', 'show', 'dev', tap, 'ingress').catch(() => ({ stdout: '' }))).stdout.includes('mirred')) {
-      log.info('vm public interface adopted', { machine: req.machine });
-      return pub;
-    }
-    for (const dev of [mv, tap]) await tryCommand('ip', ['-n', nrNs, 'link', 'del', dev]);
-    await tryCommand('ip', ['-n', host.hostNetns, 'link', 'del', mv]);
-    await ipIn(host.hostNetns, 'link', 'add', mv, 'link', uplink, 'address', pub.mac, 'type', 'macvlan', 'mode', 'bridge');
-    try {
-      await ipIn(host.hostNetns, 'link', 'set', mv, 'netns', nrNs);
-      await ipIn(nrNs, 'tuntap', 'add', tap, 'mode', 'tap');
-      for (const dev of [mv, tap]) await ipIn(nrNs, 'link', 'set', dev, 'up');
-      for (const [from, to] of [[mv, tap], [tap, mv]]) {
-        await tc('qdisc', 'add', 'dev', from, 'ingress');
-        await tc('filter', 'add', 'dev', from, 'parent', 'ffff:', 'protocol', 'all', 'u32', 'match', 'u32', '0', '0', 'action', 'mirred', 'egress', 'redirect', 'dev', to);
-      }
-    } catch (err) {
-      await tryCommand('ip', ['-n', host.hostNetns, 'link', 'del', mv]);
-      for (const dev of [mv, tap]) await tryCommand('ip', ['-n', nrNs, 'link', 'del', dev]);
-      throw err;
-    }
-    log.info('vm public interface wired', { machine: req.machine, ip: req.ip, tap });
-    return pub;
-  }
 
   const backend: NetworkBackend = {
     apply: (config) =>
