@@ -49,6 +49,19 @@ export async function hasFilesystem(image: string): Promise<boolean> {
   }
 }
 
+/**
+ * Forces a check of an unmounted ext4 image and repairs what is safe (`e2fsck -f -p`). Exit 0 = clean,
+ * 1 = errors fixed: both leave a filesystem resize2fs accepts; anything else is a real failure, reported.
+ */
+async function checkFilesystem(image: string): Promise<void> {
+  try {
+    await runCommand('e2fsck', ['-f', '-p', image]);
+  } catch (err) {
+    const exit = ((err as Error).cause as { code?: unknown } | undefined)?.code;
+    if (exit !== 1) throw err;
+  }
+}
+
 /** Loop devices whose backing file is `file` (`losetup -j`). */
 async function loopsOf(file: string): Promise<string[]> {
   const { stdout } = await runCommand('losetup', ['-j', file]);
@@ -133,9 +146,9 @@ export function createLinuxStorage(opts: LinuxStorageOptions): StorageBackend {
         if (size === d.size) return d;
         if (d.mountpoint) throw new ConflictError(`disk '${id}' is mounted at ${d.mountpoint}; grow it while no machine uses it`);
         await fs.truncate(d.image, Number(size));
-        // resize2fs insists on a recently checked filesystem
+        // resize2fs refuses a filesystem mounted since its last check (time stamps in seconds, so only sometimes)
         if (await hasFilesystem(d.image)) {
-          await runCommand('e2fsck', ['-f', '-y', '-p', d.image]).catch(() => undefined);
+          await checkFilesystem(d.image);
           await runCommand('resize2fs', [d.image]);
         }
         log.info('disk grown', { disk: id, from: d.size, to: size });
