@@ -146,7 +146,7 @@ export function createLinuxStorage(opts: LinuxStorageOptions): StorageBackend {
         if (size === d.size) return d;
         if (d.mountpoint) throw new ConflictError(`disk '${id}' is mounted at ${d.mountpoint}; grow it while no machine uses it`);
         await fs.truncate(d.image, Number(size));
-        // resize2fs refuses a filesystem mounted since its last check (time stamps in seconds, so only sometimes)
+        // resize2fs refuses an ext4 not marked clean (a journal to replay after a crash): check it first
         if (await hasFilesystem(d.image)) {
           await checkFilesystem(d.image);
           await runCommand('resize2fs', [d.image]);
