@@ -170,6 +170,9 @@ interface DeploymentState {
   publicIps: number;
 }
 
+/** ZOS's refusal of a name proxy whose name contract is gone or not the owner's (zos-protocol.md §6.5). */
+const NAME_CONTRACT_REFUSAL = /^failed to verify name contract: /;
+
 interface Plan {
   key: string;
   node: number;
@@ -683,8 +686,18 @@ export function createCoordinator(deps: CoordinatorDeps, opts: CoordinatorOption
   /** A removed workload the node kept with a new `error` result: its deprovision failed (the node keeps it active). */
   function removalFailed(p: Plan, w: WireWorkload): boolean {
     if (w.result?.state !== 'error') return false;
+    if (NAME_CONTRACT_REFUSAL.test(w.result.message ?? '') && cancelsNameContractOf(p, w.name)) {
+      // The same transaction cancelled its name contract: the gateway may notice that before its job removes the
+      // workload (zosbase's name contract check), and flags it on the way out. The removal goes on.
+      return false;
+    }
     const was = p.before?.workloads.find((x) => x.name === w.name)?.result;
     return !was || was.state !== 'error' || was.created !== w.result.created || was.message !== w.result.message;
+  }
+
+  /** True when this plan's chain transaction also cancels a contract for the request that removes `name`. */
+  function cancelsNameContractOf(p: Plan, name: string): boolean {
+    return p.extraOps.some((e) => e.op.kind === 'cancel' && e.owner.req.op.kind === 'remove' && e.owner.req.op.name === name);
   }
 
   /**
