@@ -243,6 +243,7 @@ describe('deployment coordinator on the local chain, relay and nodes', () => {
     // shows the new version with the workload in `error` (§6.5 text). The removal still happens; it did not fail.
     const [{ contractId: nameContract }] = await conn.deps.chain.submit([{ kind: 'createName', name: 'coordrace' }]);
     const shownFlagged = new Set<string>();
+    let addedAt = Infinity; // the version that added gw: later versions no longer carry it
     const flagging: typeof conn.deps = {
       ...conn.deps,
       async node(id) {
@@ -251,7 +252,7 @@ describe('deployment coordinator on the local chain, relay and nodes', () => {
           ...api,
           async get(contract) {
             const d = await api.get(contract);
-            if (d.version < 2 || d.workloads.some((w) => w.name === 'gw') || shownFlagged.has(`${contract}`)) return d;
+            if (d.version <= addedAt || d.workloads.some((w) => w.name === 'gw') || shownFlagged.has(`${contract}`)) return d;
             shownFlagged.add(`${contract}`);
             const refusal = { state: 'error' as const, message: 'failed to verify name contract: a name contract with the given name must be reserved first', created: Math.floor(Date.now() / 1000), data: null };
             return { ...d, workloads: [...d.workloads, { version: 1, name: 'gw', type: 'zmount', data: { size: GIB }, metadata: '', description: '', result: refusal }] };
@@ -261,13 +262,13 @@ describe('deployment coordinator on the local chain, relay and nodes', () => {
     };
     const co = createCoordinator(flagging, { coalesceMs: 20, newGroupMs: 100, pollMs: 100, deployTimeoutMs: 30_000 });
     coordinators.push(co);
-    const keep = await co.apply({ node: n2, group: 'race', op: disk('keep') });
-    await co.apply({ node: n2, group: 'race', op: disk('gw') });
-    const removed = await co.apply({ node: n2, group: 'race', op: { kind: 'remove', name: 'gw' }, extraChainOps: [{ kind: 'cancel', contractId: nameContract }] });
-    expect(removed.version).toBe(2);
+    const keep = await co.apply({ node: n2, group: 'namerace', op: disk('keep') });
+    addedAt = (await co.apply({ node: n2, group: 'namerace', op: disk('gw') })).version;
+    const removed = await co.apply({ node: n2, group: 'namerace', op: { kind: 'remove', name: 'gw' }, extraChainOps: [{ kind: 'cancel', contractId: nameContract }] });
+    expect(removed.version).toBe(addedAt + 1);
     expect(shownFlagged.size).toBe(1);
     expect((await g.chain.getContract(nameContract))?.state ?? 'deleted').toBe('deleted');
     expect(Object.keys(await versions(n2, keep.contractId))).toEqual(['keep']);
-    await co.apply({ node: n2, group: 'race', op: { kind: 'remove', name: 'keep' } });
+    await co.apply({ node: n2, group: 'namerace', op: { kind: 'remove', name: 'keep' } });
   });
 });
