@@ -14,14 +14,8 @@
  */
 import { systemClock, type Clock } from '../../../protocol/common/clock';
 import { GATEWAY_ERRORS, type NameContractStatus } from '../../backends/gateway/gateway';
-import type { Manager, WorkloadFailure } from './manager';
-
-interface NameProxyData {
-  name: string;
-  tls_passthrough: boolean;
-  backends: string[];
-  network?: string;
-}
+import type { Manager, WorkloadFailure, WorkloadManager } from './manager';
+import { typedDispatch } from './typed-dispatch';
 
 /** zosbase `validationPeriod`: how often a node re-checks the name contracts of the names it serves. */
 export const DEFAULT_NAME_CONTRACT_CHECK_MS = 60 * 60 * 1000;
@@ -43,22 +37,29 @@ export function nameContractRefusal(status: NameContractStatus, twinId: number):
   return undefined;
 }
 
-/** A name-proxy manager whose periodic name-contract check runs at most every `opts.checkIntervalMs` per workload. */
-export function createGatewayNameProxyManager(opts: NameProxyManagerOptions = {}): Manager {
+/**
+ * A name-proxy manager for the engine's table (`EngineOptions.managers`), its data decoded first (`typedDispatch`),
+ * whose periodic name-contract check runs at most every `opts.checkIntervalMs` per workload.
+ */
+export function createGatewayNameProxyManager(opts: NameProxyManagerOptions = {}): WorkloadManager {
+  return typedDispatch('gateway-name-proxy', createTypedNameProxyManager(opts));
+}
+
+/** The same, typed by the protocol's `GatewayNameProxyData` (the table in `index.ts` holds this one). */
+export function createTypedNameProxyManager(opts: NameProxyManagerOptions = {}): Manager<'gateway-name-proxy'> {
   const every = opts.checkIntervalMs ?? DEFAULT_NAME_CONTRACT_CHECK_MS;
   const clock = opts.clock ?? systemClock;
   /** Workload id → when its name contract was last looked at (provision checks it too). In memory, like ZOS. */
   const checkedAt = new Map<string, number>();
 
   return {
-    async provision(ctx, data) {
-      const d = data as NameProxyData;
+    async provision(ctx, d) {
       const result = await ctx.backends.gateway.addNameProxy({
         workloadId: ctx.wid,
         twinId: ctx.twinId,
         name: d.name,
-        tlsPassthrough: d.tls_passthrough === true,
-        backends: d.backends ?? [],
+        tlsPassthrough: d.tls_passthrough,
+        backends: d.backends,
         network: d.network || undefined,
       });
       checkedAt.set(ctx.wid, clock.now());
@@ -74,7 +75,7 @@ export function createGatewayNameProxyManager(opts: NameProxyManagerOptions = {}
       if (last !== undefined && now - last < every) return undefined;
       // Stamped before the lookup: a chain that fails is asked again after the interval, not on every poll.
       checkedAt.set(ctx.wid, now);
-      const name = (data as NameProxyData).name;
+      const name = data.name;
       const refusal = nameContractRefusal(await ctx.chain.nameContract(name, ctx.twinId), ctx.twinId);
       if (refusal === undefined) return undefined;
       checkedAt.delete(ctx.wid);
@@ -92,4 +93,4 @@ export function createGatewayNameProxyManager(opts: NameProxyManagerOptions = {}
 }
 
 /** The manager the engine's table uses: ZOS's hourly check (nodes pass their own through `EngineOptions.managers`). */
-export const gatewayNameProxyManager: Manager = createGatewayNameProxyManager();
+export const gatewayNameProxyManager: Manager<'gateway-name-proxy'> = createTypedNameProxyManager();

@@ -1,12 +1,14 @@
 /**
  * The type→manager table (zosbase `primitives/provisioner.go`): one literal map, no registration side
- * effects. Types: zos-protocol.md §1.4.
+ * effects. Types: zos-protocol.md §1.4. `TYPED_MANAGERS` is checked per type: the manager of `zmachine` must take
+ * `ZMachineData` (protocol/zos/types); `MANAGERS` is the same table as the engine calls it, each entry decoding
+ * its data with its type's schema first (`typed-dispatch.ts`).
  * @module
  */
 import { gatewayFqdnProxyManager } from './gateway-fqdn-proxy';
 import { gatewayNameProxyManager } from './gateway-name-proxy';
 import { ipManager } from './ip';
-import type { Manager } from './manager';
+import type { Manager, WorkloadManager } from './manager';
 import { networkManager } from './network';
 import { qsfsManager } from './qsfs';
 import { volumeManager } from './volume';
@@ -14,10 +16,13 @@ import { zdbManager } from './zdb';
 import { zlogsManager } from './zlogs';
 import { zmachineManager } from './zmachine';
 import { zmountManager } from './zmount';
+import { typedDispatch } from './typed-dispatch';
+import type { WorkloadType } from '../../../protocol/zos/types';
 
-export type ManagerTable = Readonly<Record<string, Manager>>;
+export type ManagerTable = Readonly<Record<string, WorkloadManager>>;
 
-export const MANAGERS = {
+/** Every workload type's manager, typed by its type's data. */
+export const TYPED_MANAGERS: { readonly [T in WorkloadType]: Manager<T> } = {
   zmount: zmountManager,
   volume: volumeManager,
   qsfs: qsfsManager,
@@ -31,7 +36,12 @@ export const MANAGERS = {
   zlogs: zlogsManager,
   'gateway-name-proxy': gatewayNameProxyManager,
   'gateway-fqdn-proxy': gatewayFqdnProxyManager,
-} as const satisfies ManagerTable;
+};
+
+/** `TYPED_MANAGERS` as the engine calls it: by type string, each entry decoding its data first. */
+export const MANAGERS = Object.fromEntries(
+  (Object.keys(TYPED_MANAGERS) as WorkloadType[]).map(<T extends WorkloadType>(t: T) => [t, typedDispatch(t, TYPED_MANAGERS[t])]),
+) as { readonly [T in WorkloadType]: WorkloadManager };
 
 /** Types a light node ("zos4") provisions (zos-protocol.md §1.4): no network, zmachine, ip/ipv4; gateways with a domain. */
 export const LIGHT_NODE_TYPES = ['zmachine-light', 'network-light', 'zdb', 'zmount', 'volume', 'qsfs', 'zlogs'] as const;

@@ -3,14 +3,11 @@
  * §6.6: `required <n> ips while contract has <m> ip reserved`). The address is attached to the machine by
  * the zmachine manager, which reads this workload's result.
  */
+import type { IPData } from '../../../protocol/zos/types';
 import type { Manager, ManagerContext } from './manager';
 
-interface IpData {
-  v4?: boolean;
-  v6?: boolean;
-}
-
-const isV4 = (type: string, data: unknown) => type === 'ipv4' || (data as IpData).v4 === true;
+/** `ipv4` is always v4; `ip` when it asks for v4. A view's data was decoded by its own type's schema. */
+const isV4 = (type: string, data: unknown) => type === 'ipv4' || (type === 'ip' && (data as IPData).v4);
 
 /** Deterministic v6 SLAAC-style address in the node's public /64 for a workload (`''` without one). */
 function ip6For(ctx: ManagerContext): string {
@@ -26,10 +23,10 @@ function ip6For(ctx: ManagerContext): string {
   return `${prefix.join(':')}:ff:fe00:${a}:${b}/${len ?? '64'}`;
 }
 
-export const ipManager: Manager = {
+export const ipManager: Manager<'ip' | 'ipv4'> = {
   async provision(ctx, data) {
     const wantV4 = isV4(ctx.workloads.find((w) => w.name === ctx.name)?.type ?? 'ip', data);
-    const wantV6 = (data as IpData).v6 === true;
+    const wantV6 = 'v6' in data && data.v6;
     let ip = '';
     let gateway = '';
     if (wantV4) {

@@ -8,6 +8,7 @@ import type { Logger } from '../../../protocol/common/log';
 import { ZosError } from '../../../protocol/common/errors';
 import type { Backends, ChainContract, EngineChain, NodeFacts } from '../deps';
 import type { ResultState } from '../storage';
+import type { WorkloadDataOf, WorkloadType } from '../../../protocol/zos/types';
 
 /** A workload of the deployment being worked on, with its current state (for references: mounts, public ip, zlogs). */
 export interface WorkloadView {
@@ -39,26 +40,40 @@ export interface ManagerContext {
   log: Logger;
 }
 
-export interface Manager {
+/** The `data` a `Manager<T>` receives: its types' decoded data, or `unknown` for the engine's untyped view. */
+export type ManagerData<T extends WorkloadType | undefined> = [T] extends [WorkloadType] ? WorkloadDataOf<T> : unknown;
+
+/**
+ * The manager of the workload types `T`: every method receives the workload's `data` as protocol/zos decodes it
+ * (`WorkloadDataOf<T>`: the zod schema in `protocol/zos/types/<type>.ts`, sizes bigint), so a field added to a
+ * type's schema reaches its manager typed, and a field it drops fails the build where the manager reads it.
+ * `Manager` without `T` is the engine's view, called by type string with the data not typed yet: the table
+ * (`index.ts`) makes one of each `Manager<T>` with `typedDispatch`, which decodes the data with `T`'s schema first.
+ * Methods are function-typed properties, so a `Manager<'zmount'>` is not a `Manager` without that wrapper.
+ */
+export interface Manager<T extends WorkloadType | undefined = undefined> {
   /** Brings the workload up (or finds it up) and returns its result data (§4), JSON-serialisable. */
-  provision(ctx: ManagerContext, data: unknown): Promise<unknown>;
+  provision: (ctx: ManagerContext, data: ManagerData<T>) => Promise<unknown>;
   /** Removes everything the workload owns; idempotent. */
-  deprovision(ctx: ManagerContext, data: unknown): Promise<void>;
+  deprovision: (ctx: ManagerContext, data: ManagerData<T>) => Promise<void>;
   /** In-place update (§3.5). Throw `unchanged(...)` to keep the old workload running. */
-  update?(ctx: ManagerContext, data: unknown, previous: unknown): Promise<unknown>;
-  pause?(ctx: ManagerContext, data: unknown): Promise<void>;
-  resume?(ctx: ManagerContext, data: unknown): Promise<void>;
+  update?: (ctx: ManagerContext, data: ManagerData<T>, previous: ManagerData<T>) => Promise<unknown>;
+  pause?: (ctx: ManagerContext, data: ManagerData<T>) => Promise<void>;
+  resume?: (ctx: ManagerContext, data: ManagerData<T>) => Promise<void>;
   /**
    * Liveness of an `ok` workload (zosbase vm monitor): how what runs it died on its own, undefined while it is
    * healthy (or paused). The engine polls it between jobs.
    */
-  health?(ctx: ManagerContext, data: unknown): Promise<WorkloadFailure | undefined>;
+  health?: (ctx: ManagerContext, data: ManagerData<T>) => Promise<WorkloadFailure | undefined>;
   /**
    * Starts a workload that `health` found dead (and `restartable`) again with the same resources (zosbase vm monitor:
    * the machine is run again from its kept config). The engine bounds how often (EngineOptions.restart).
    */
-  restart?(ctx: ManagerContext, data: unknown): Promise<void>;
+  restart?: (ctx: ManagerContext, data: ManagerData<T>) => Promise<void>;
 }
+
+/** A manager as the engine calls it (same as `Manager` without a type). */
+export type WorkloadManager = Manager;
 
 /** What `Manager.health` reports for a workload that died on its own. */
 export interface WorkloadFailure {
@@ -90,18 +105,4 @@ export class NoActionNeeded extends Error {
     super('no action needed');
     this.name = 'NoActionNeeded';
   }
-}
-
-/** Accepts number or bigint (protocol/zos decodes sizes as bigint). */
-export function big(v: unknown): bigint {
-  if (typeof v === 'bigint') return v;
-  if (typeof v === 'number') return BigInt(v);
-  if (typeof v === 'string' && /^\d+$/.test(v)) return BigInt(v);
-  return 0n;
-}
-
-/** A field of a typed data object, read without `any`. */
-export function field<T = unknown>(data: unknown, key: string): T | undefined {
-  if (typeof data !== 'object' || data === null) return undefined;
-  return (data as Record<string, unknown>)[key] as T | undefined;
 }

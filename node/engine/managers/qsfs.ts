@@ -1,22 +1,14 @@
 /** qsfs manager: a quantum-safe file system through `backends.qsfs` (zos-protocol.md §1.5 qsfs, §3.5 upsert, §4). */
-import type { QsfsConfig } from '../../backends/qsfs/qsfs';
-import { big, type Manager } from './manager';
+import type { Manager } from './manager';
 
-interface QsfsData {
-  cache: bigint;
-  config: QsfsConfig;
-}
-
-export const qsfsManager: Manager = {
-  async provision(ctx, data) {
-    const d = data as QsfsData;
-    return ctx.backends.qsfs.create({ workloadId: ctx.wid, cache: big(d.cache), config: d.config });
+export const qsfsManager: Manager<'qsfs'> = {
+  async provision(ctx, d) {
+    return ctx.backends.qsfs.create({ workloadId: ctx.wid, cache: d.cache, config: d.config });
   },
   async deprovision(ctx) {
     await ctx.backends.qsfs.remove(ctx.wid);
   },
-  async update(ctx, data) {
-    const d = data as QsfsData;
-    return ctx.backends.qsfs.update({ workloadId: ctx.wid, cache: big(d.cache), config: d.config });
+  async update(ctx, d) {
+    return ctx.backends.qsfs.update({ workloadId: ctx.wid, cache: d.cache, config: d.config });
   },
 };

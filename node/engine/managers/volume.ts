@@ -1,22 +1,18 @@
 /** volume manager: a quota'd volume through `backends.storage` (zos-protocol.md §1.5 volume, §3.5, §4). */
 import { ZosError } from '../../../protocol/common/errors';
-import { NoActionNeeded, big, type Manager } from './manager';
+import { NoActionNeeded, type Manager } from './manager';
 
-interface VolumeData {
-  size: bigint;
-}
-
-export const volumeManager: Manager = {
+export const volumeManager: Manager<'volume'> = {
   async provision(ctx, data) {
-    await ctx.backends.storage.create({ id: ctx.wid, kind: 'volume', size: big((data as VolumeData).size) });
+    await ctx.backends.storage.create({ id: ctx.wid, kind: 'volume', size: data.size });
     return { id: ctx.wid };
   },
   async deprovision(ctx) {
     await ctx.backends.storage.remove(ctx.wid);
   },
   async update(ctx, data, previous) {
-    const next = big((data as VolumeData).size);
-    const cur = (await ctx.backends.storage.get(ctx.wid))?.size ?? big((previous as VolumeData).size);
+    const next = data.size;
+    const cur = (await ctx.backends.storage.get(ctx.wid))?.size ?? previous.size;
     if (next === cur) throw new NoActionNeeded();
     if (next < cur) {
       // A volume is a quota; ZOS refuses below the provisioned space and marks the workload error.

@@ -1,34 +1,27 @@
 /** zdb manager: a namespace in the node's 0-db through `backends.zdb` (zos-protocol.md §1.5 zdb, §3.5, §4, §6.6). */
 import type { ZdbMode, ZdbNamespaceSpec } from '../../backends/zdb/zdb';
 import { isUnchanged } from '../../backends/zdb/zdb';
-import { NoActionNeeded, big, unchanged, type Manager, type ManagerContext } from './manager';
+import type { ZDBData } from '../../../protocol/zos/types';
+import { NoActionNeeded, unchanged, type Manager, type ManagerContext } from './manager';
 
-interface ZdbData {
-  size: bigint;
-  mode: string;
-  password: string;
-  public: boolean;
-}
-
-const spec = (ctx: ManagerContext, d: ZdbData): ZdbNamespaceSpec => ({
+const spec = (ctx: ManagerContext, d: ZDBData): ZdbNamespaceSpec => ({
   name: ctx.wid,
-  size: big(d.size),
+  size: d.size,
+  // The node's `Valid` admitted only user and seq.
   mode: d.mode as ZdbMode,
-  password: d.password ?? '',
-  public: d.public === true,
+  password: d.password,
+  public: d.public,
 });
 
-export const zdbManager: Manager = {
+export const zdbManager: Manager<'zdb'> = {
   async provision(ctx, data) {
-    return ctx.backends.zdb.create(spec(ctx, data as ZdbData));
+    return ctx.backends.zdb.create(spec(ctx, data));
   },
   async deprovision(ctx) {
     await ctx.backends.zdb.remove(ctx.wid);
   },
-  async update(ctx, data, previous) {
-    const n = data as ZdbData;
-    const p = previous as ZdbData;
-    if (big(n.size) === big(p.size) && n.mode === p.mode && n.password === p.password && n.public === p.public) {
+  async update(ctx, n, p) {
+    if (n.size === p.size && n.mode === p.mode && n.password === p.password && n.public === p.public) {
       throw new NoActionNeeded();
     }
     try {

@@ -10,11 +10,6 @@ import type { MachineBackend } from '../../backends/machine/machine';
 import type { Manager } from './manager';
 import { startLogStream, type LogStream } from './zlogs-stream';
 
-interface ZlogsData {
-  zmachine: string;
-  output: string;
-}
-
 const streams = new WeakMap<MachineBackend, Map<string, { output: string; stream: LogStream }>>();
 
 function tableOf(machine: MachineBackend): Map<string, { output: string; stream: LogStream }> {
@@ -40,9 +35,8 @@ export function activeZlogStreams(machine: MachineBackend): string[] {
   return [...(streams.get(machine)?.keys() ?? [])];
 }
 
-export const zlogsManager: Manager = {
-  async provision(ctx, data) {
-    const d = data as ZlogsData;
+export const zlogsManager: Manager<'zlogs'> = {
+  async provision(ctx, d) {
     const vm = ctx.workloads.find((w) => w.name === d.zmachine && w.type === 'zmachine');
     if (!vm) throw new Error(`no zmachine with name '${d.zmachine}' found`);
     if (vm.state !== 'ok' && vm.state !== 'paused') throw new Error(`zmachine '${d.zmachine}' is not running`);

@@ -5,25 +5,16 @@
  * (mounts, public ip, private network), §6.3 (modes, GPU), §6.1 (cpu); result: §4.
  */
 import type { MachineMount } from '../../backends/machine/machine';
-import { rootSize } from '../../../protocol/zos/types/zmachine';
+import { rootSize, type ZMachineData, type ZMachineLightData } from '../../../protocol/zos/types';
 import { consoleTail } from '../../backends/machine/console-tail';
-import { big, type Manager, type ManagerContext, type WorkloadFailure } from './manager';
+import type { Manager, ManagerContext, WorkloadFailure } from './manager';
 
-interface ZMachineData {
-  flist: string;
-  network: {
-    public_ip?: string;
-    planetary?: boolean;
-    mycelium?: { network: string; hex_seed: string };
-    interfaces: { network: string; ip: string }[];
-  };
-  size: bigint;
-  compute_capacity: { cpu: number; memory: bigint };
-  mounts: { name: string; mountpoint: string }[];
-  entrypoint: string;
-  env: Record<string, string>;
-  corex: boolean;
-  gpu?: string[];
+/** A full or a light machine: the light one has no public IP and no planetary (zos-protocol.md §1.5). */
+type MachineData = ZMachineData | ZMachineLightData;
+
+/** The public IP workload's name and the planetary flag, which only a full machine's network has. */
+function fullNetwork(d: MachineData): { public_ip: string; planetary: boolean } {
+  return 'public_ip' in d.network ? d.network : { public_ip: '', planetary: false };
 }
 
 const ipv4Int = (ip: string): number | undefined => {
@@ -47,9 +38,9 @@ export function checkPrivateIp(ip: string, subnet: string): string | undefined {
   return undefined;
 }
 
-async function mountsFor(ctx: ManagerContext, d: ZMachineData, vmMode: boolean): Promise<MachineMount[]> {
+async function mountsFor(ctx: ManagerContext, d: MachineData, vmMode: boolean): Promise<MachineMount[]> {
   const out: MachineMount[] = [];
-  for (const m of d.mounts ?? []) {
+  for (const m of d.mounts) {
     const wl = ctx.workloads.find((w) => w.name === m.name);
     if (!wl) throw new Error(`failed to get mount '${m.name}' workload: workload not found`);
     if (wl.state !== 'ok') throw new Error(`invalid disk '${m.name}' state`);
@@ -99,10 +90,10 @@ function othersMounting(ctx: ManagerContext, name: string): boolean {
   );
 }
 
-async function cleanup(ctx: ManagerContext, d: ZMachineData): Promise<void> {
+async function cleanup(ctx: ManagerContext, d: MachineData): Promise<void> {
   await ctx.backends.machine.remove(ctx.wid);
   await ctx.backends.network.detach(ctx.wid);
-  for (const m of d.mounts ?? []) {
+  for (const m of d.mounts) {
     const wl = ctx.workloads.find((w) => w.name === m.name);
     if (wl && (wl.type === 'zmount' || wl.type === 'volume') && !othersMounting(ctx, m.name)) {
       await ctx.backends.storage.unmount(`${ctx.twinId}-${ctx.contractId}-${m.name}`).catch(() => undefined);
@@ -110,25 +101,24 @@ async function cleanup(ctx: ManagerContext, d: ZMachineData): Promise<void> {
   }
 }
 
-export const zmachineManager: Manager = {
-  async provision(ctx, data) {
-    const d = data as ZMachineData;
+export const zmachineManager: Manager<'zmachine' | 'zmachine-light'> = {
+  async provision(ctx, d) {
     const cpu = d.compute_capacity.cpu;
     const maxCpu = Number(ctx.facts.total.cru);
     if (cpu < 1 || cpu > maxCpu) throw new Error(`invalid cpu must be between 1 and ${maxCpu}`);
-    if ((d.gpu ?? []).length > 0 && !(await ctx.chain.nodeRented?.())) {
+    if (d.gpu.length > 0 && !(await ctx.chain.nodeRented?.())) {
       throw new Error('usage of GPU is not allowed unless node is rented');
     }
     const flist = await ctx.backends.flist.resolve(d.flist);
     const vmMode = flist.mode !== 'container';
     if (flist.mode === 'vm-image') {
-      const first = (d.mounts ?? [])[0];
+      const first = d.mounts[0];
       if (!first) throw new Error('at least one mount has to be attached for Vm mode');
       const wl = ctx.workloads.find((w) => w.name === first.name);
       if (!wl || wl.type !== 'zmount') throw new Error('mount is not a valid disk workload');
       if (wl.state !== 'ok') throw new Error('boot disk was not deployed correctly');
     }
-    for (const m of d.mounts ?? []) if (m.mountpoint === '/') throw new Error(`invalid mount point '${m.mountpoint}' for disk '${m.name}'`);
+    for (const m of d.mounts) if (m.mountpoint === '/') throw new Error(`invalid mount point '${m.mountpoint}' for disk '${m.name}'`);
 
     const iface = d.network.interfaces[0];
     const nr = await ctx.backends.network.get(ctx.netId(iface.network));
@@ -136,9 +126,10 @@ export const zmachineManager: Manager = {
     const bad = checkPrivateIp(iface.ip, nr.subnet);
     if (bad) throw new Error(bad);
 
+    const { public_ip: publicIpName, planetary } = fullNetwork(d);
     let publicIp: { ip: string; ip6: string; gateway: string } | undefined;
-    if (d.network.public_ip) {
-      const pip = ctx.workloads.find((w) => w.name === d.network.public_ip);
+    if (publicIpName) {
+      const pip = ctx.workloads.find((w) => w.name === publicIpName);
       if (!pip) throw new Error('public ip is not found');
       if (pip.type !== 'ip' && pip.type !== 'ipv4') throw new Error('workload for public IP is of wrong type');
       if (pip.state !== 'ok') throw new Error(`public ip workload '${pip.name}' is not in ok state`);
@@ -154,7 +145,7 @@ export const zmachineManager: Manager = {
         ip: iface.ip,
         kind: vmMode ? ('tap' as const) : ('veth' as const),
         myceliumSeed: d.network.mycelium?.hex_seed || undefined,
-        planetary: d.network.planetary === true,
+        planetary,
       };
       let nic = await ctx.backends.network.attach(attachReq);
       if (publicIp && (publicIp.ip || publicIp.ip6)) {
@@ -167,13 +158,13 @@ export const zmachineManager: Manager = {
         name: ctx.name,
         flist,
         cpu,
-        memory: big(d.compute_capacity.memory),
-        entrypoint: d.entrypoint ?? '',
-        env: d.env ?? {},
+        memory: d.compute_capacity.memory,
+        entrypoint: d.entrypoint,
+        env: d.env,
         mounts,
         nic,
-        corex: d.corex === true,
-        rootSize: rootSize({ size: big(d.size), compute_capacity: { cpu, memory: big(d.compute_capacity.memory) } }),
+        corex: d.corex,
+        rootSize: rootSize(d),
       });
       const octet = Number(iface.ip.split('.')[3]);
       const netAddr = nr.subnet.split('/')[0].split('.').slice(0, 3).join('.') + '.0';
@@ -190,7 +181,7 @@ export const zmachineManager: Manager = {
     }
   },
   async deprovision(ctx, data) {
-    await cleanup(ctx, data as ZMachineData);
+    await cleanup(ctx, data);
   },
   async health(ctx): Promise<WorkloadFailure | undefined> {
     const st = await ctx.backends.machine.status(ctx.wid);

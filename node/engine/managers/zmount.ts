@@ -1,9 +1,5 @@
 /** zmount manager: a virtual disk through `backends.storage` (zos-protocol.md §1.5 zmount, §3.5, §4, §6.1). */
-import { NoActionNeeded, big, unchanged, type Manager, type ManagerContext } from './manager';
-
-interface ZMountData {
-  size: bigint;
-}
+import { NoActionNeeded, unchanged, type Manager, type ManagerContext } from './manager';
 
 /** An ok/paused zmachine of the same deployment mounting `name` blocks growing it (§3.5). */
 export function isMountedByRunningMachine(ctx: ManagerContext, name: string): boolean {
@@ -14,18 +10,17 @@ export function isMountedByRunningMachine(ctx: ManagerContext, name: string): bo
   });
 }
 
-export const zmountManager: Manager = {
-  async provision(ctx, data) {
-    const d = data as ZMountData;
-    await ctx.backends.storage.create({ id: ctx.wid, kind: 'zmount', size: big(d.size) });
+export const zmountManager: Manager<'zmount'> = {
+  async provision(ctx, d) {
+    await ctx.backends.storage.create({ id: ctx.wid, kind: 'zmount', size: d.size });
     return { volume_id: ctx.wid };
   },
   async deprovision(ctx) {
     await ctx.backends.storage.remove(ctx.wid);
   },
   async update(ctx, data, previous) {
-    const next = big((data as ZMountData).size);
-    const cur = (await ctx.backends.storage.get(ctx.wid))?.size ?? big((previous as ZMountData).size);
+    const next = data.size;
+    const cur = (await ctx.backends.storage.get(ctx.wid))?.size ?? previous.size;
     if (next === cur) throw new NoActionNeeded();
     if (next < cur) throw unchanged('not safe to shrink a disk');
     if (isMountedByRunningMachine(ctx, ctx.name)) throw unchanged('disk is mounted, please delete the VM first');
