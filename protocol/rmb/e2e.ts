@@ -60,3 +60,21 @@ export function e2eDecryptWithKey(key: Uint8Array, cipher: Uint8Array): Uint8Arr
     throw new RmbError('e2e: payload failed to decrypt (wrong key or tampered cipher)', { code: RMB_ERROR_CODE.E2E }, { cause: err });
   }
 }
+
+/**
+ * `e2eSharedKey` memoised per peer pk: the curve math costs far more than AES. Cleared past 10 000 keys.
+ * One cache per local seed; the peer's caller and server share it.
+ */
+export function createSharedKeyCache(seed: Uint8Array): (theirPk: Uint8Array) => Uint8Array {
+  const keys = new Map<string, Uint8Array>();
+  return (pk) => {
+    const k = Buffer.from(pk).toString('hex');
+    let key = keys.get(k);
+    if (!key) {
+      key = e2eSharedKey(seed, pk);
+      if (keys.size > 10_000) keys.clear();
+      keys.set(k, key);
+    }
+    return key;
+  };
+}

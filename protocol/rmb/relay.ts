@@ -37,24 +37,10 @@ import {
   type RmbAddress,
 } from './envelope';
 import { parseRelayJwt, verifyRelayJwt, type RelayClaims } from './jwt';
+import { hasFailFast, RELAY_CLOSE, RELAY_ERRORS } from './relay-protocol';
 import { relayHosts, type TwinDirectory } from './twin-directory';
 
-/** Error texts sent to peers; rmb-rs wording except the two marked ours. */
-export const RELAY_ERRORS = {
-  WRONG_SOURCE: 'message wrong source',
-  MISSING_DESTINATION: 'message with missing destination',
-  UNKNOWN_TWIN: 'unknown twin destination',
-  NO_RELAY_INFO: 'relay info is not set for this twin',
-  OFFLINE: 'destination offline',
-  RATE_LIMITED: 'exceeded rate limits, dropping message',
-  /** ours */
-  EXPIRED: 'message has expired',
-  /** ours */
-  TOO_LARGE: 'message too large',
-} as const;
-
-/** WebSocket close codes the relay uses. */
-export const RELAY_CLOSE = { EVICTED: 4000, TEXT_FRAME: 1003, BAD_ENVELOPE: 1007, SHUTDOWN: 1001 } as const;
+export { RELAY_CLOSE, RELAY_ERRORS, hasFailFast } from './relay-protocol';
 
 export interface FederationOptions {
   /** URL to POST envelopes for a relay host (default `https://<host>/`). Local grids map hosts to ports. */
@@ -123,11 +109,6 @@ interface Held {
 
 function sessionKey(a: RmbAddress): string {
   return `${a.twin}:${a.connection ?? ''}`;
-}
-
-/** True when `tags` holds the token `fail-fast` (comma/whitespace separated, case-sensitive). */
-export function hasFailFast(env: Envelope): boolean {
-  return (env.tags ?? '').split(/[\s,]+/).some((t) => t === 'fail-fast');
 }
 
 /** Starts a relay; resolves once it listens. */
