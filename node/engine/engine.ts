@@ -16,12 +16,13 @@
  * Job payloads are persisted (`jobs.payload`): add fields, never rename.
  * @module
  */
-import { ZosError, errorText } from '../../protocol/common/errors';
-import type { Logger } from '../../protocol/common/log';
-import { addCapacity, capacity, ENGINE_TYPE_ORDER } from '../../protocol/zos';
+import { errorText } from '../../protocol/common/errors';
+import { addCapacity, ENGINE_TYPE_ORDER } from '../../protocol/zos';
 import type { Capacity } from './capacity';
 import type { ChainContract, ContractEvent, EngineDeps, NodeFacts } from './deps';
-import { MANAGERS, type ManagerTable } from './managers';
+import { createEngineContext } from './engine-context';
+import { ENGINE_ERRORS } from './engine-errors';
+import type { ManagerTable } from './managers';
 import { NoActionNeeded, isUnchangedError, type ManagerContext, type WorkloadFailure, type WorkloadView } from './managers/manager';
 import { rawWorkloadData } from './raw-json';
 import {
@@ -38,7 +39,6 @@ import {
   type WireWorkload,
   decodeDeployment,
   hashDeployment,
-  netIdOf,
   planDeploymentUpgrade,
   renderDeployment,
   renderWorkloads,
@@ -46,7 +46,6 @@ import {
   validateWire,
   verifyWire,
   workloadCapacity,
-  workloadIdOf,
 } from './wire';
 
 /** Rank of a type in the engine order (§3.6, `ENGINE_TYPE_ORDER`); unknown types last. */
@@ -55,25 +54,7 @@ const typeRank = (t: string) => {
   return i < 0 ? ENGINE_TYPE_ORDER.length : i;
 };
 
-/** ZOS's texts for the engine's own decisions (provision/engine.go, events.go). */
-export const ENGINE_ERRORS = {
-  twinMismatch: (d: number, m: number) => `twin id mismatch (deployment: ${d}, message: ${m})`,
-  createVersion: 'expected version to be 0 on deployment creation: invalid version',
-  upgrade: (cause: string) => `${cause}: upgrade validation error`,
-  noUpgrade: (type: string) => `workload '${type}' does not support upgrade: upgrade validation error`,
-  notFound: 'deployment not found',
-  getContract: (cause: string) => `failed to get deployment contract: ${cause}`,
-  contractType: 'invalid contract type, expecting node contract',
-  nodeAddress: 'invalid node address in contract',
-  hash: 'contract hash does not match deployment hash',
-  memory: (need: bigint, usable: bigint) =>
-    `failed to satisfy required capacity: cannot fulfil required memory size ${need} bytes out of usable ${usable} bytes`,
-  deletedByUpdate: 'deleted by an update',
-  cancelled: 'contract canceled event received',
-  notOnChain: 'contract not active on chain',
-  unknownType: (t: string) => `unknown workload type '${t}'`,
-  twinKey: (twin: number, cause: string) => `failed to get public key for twin '${twin}': ${cause}`,
-} as const;
+export { ENGINE_ERRORS } from './engine-errors';
 
 /** What a queued job carries (persisted: add fields, never rename). */
 interface JobPayload {
@@ -159,26 +140,11 @@ export interface Engine {
 }
 
 export function createEngine(deps: EngineDeps, opts: EngineOptions): Engine {
-  const { storage, facts } = opts;
-  const managers: ManagerTable = opts.managers ?? MANAGERS;
-  const log: Logger = deps.log.child({ component: 'engine', node: facts.nodeId });
+  const ec = createEngineContext(deps, opts);
+  const { storage, facts, managers, log, ledger, nowSec, reject, views, write, managerContext } = ec;
   const keyTtl = opts.twinKeyTtlMs ?? 60 * 60 * 1000;
   const keyCache = new Map<number, { key: Uint8Array; at: number }>();
-  const nowSec = () => Math.floor(deps.clock.now() / 1000);
-
-  // ---- capacity counters: ok/paused workloads by workload id (§6.1, statistics.get) ----
-  const counted = new Map<string, Capacity>();
   let lastDeployment = 0;
-  const recount = (twin: number, contract: bigint, wl: StoredWorkload, data: unknown) => {
-    const wid = workloadIdOf(twin, contract, wl.name);
-    if (wl.result.state === 'ok' || wl.result.state === 'paused') counted.set(wid, workloadCapacity(wl.type, data));
-    else if (wl.result.state !== 'unchanged') counted.delete(wid);
-  };
-  const usedByWorkloads = (exclude?: string): Capacity => {
-    let sum = capacity();
-    for (const [wid, c] of counted) if (wid !== exclude) sum = addCapacity(sum, c);
-    return sum;
-  };
 
   // ---- twin keys (provision/auth.go: cached 60 min) ----
   const twinKey = async (twin: number): Promise<Uint8Array> => {
@@ -195,9 +161,6 @@ export function createEngine(deps: EngineDeps, opts: EngineOptions): Engine {
     return key;
   };
 
-  const reject = (text: string): never => {
-    throw new ZosError(text, { nodeMessage: text, node: facts.nodeId });
-  };
 
   /** decode → valid → twin match → signatures (§3.2 steps 1–5). */
   const syncChecks = async (sourceTwin: number, payload: string): Promise<{ dl: WireDeployment; raw: (string | undefined)[] }> => {
@@ -239,7 +202,6 @@ export function createEngine(deps: EngineDeps, opts: EngineOptions): Engine {
 
   // ---- worker ----
   let wake: (() => void) | undefined;
-  let closed = false;
   let busy = false;
   let idleWaiters: (() => void)[] = [];
   const kick = () => {
@@ -265,41 +227,6 @@ export function createEngine(deps: EngineDeps, opts: EngineOptions): Engine {
   const enqueue = (op: string, twinId: number, contractId: bigint, payload: JobPayload) => {
     storage.enqueue({ op, twinId, contractId, payload: JSON.stringify(payload) });
     kick();
-  };
-
-  /** The stored deployment with typed data (parsed back through protocol/zos). */
-  const views = (dl: StoredDeployment): WorkloadView[] => {
-    const typed = decodeDeployment(renderDeployment(dl));
-    return dl.workloads.map((w, i) => ({
-      name: w.name,
-      type: w.type,
-      version: w.version,
-      data: typed.workloads[i].data,
-      state: w.result.state,
-      resultData: w.result.data === null ? null : (JSON.parse(w.result.data) as unknown),
-    }));
-  };
-
-  const write = (twin: number, contract: bigint, wl: StoredWorkload, data: unknown) => {
-    storage.transaction(twin, contract, wl);
-    recount(twin, contract, wl, data);
-  };
-
-  const managerContext = (twin: number, contract: bigint, name: string, workloads: WorkloadView[]): ManagerContext => {
-    let contractP: Promise<ChainContract | undefined> | undefined;
-    return {
-      twinId: twin,
-      contractId: contract,
-      wid: workloadIdOf(twin, contract, name),
-      name,
-      workloads,
-      backends: deps.backends,
-      facts,
-      chain: deps.chain,
-      contract: () => (contractP ??= deps.chain.contract(contract)),
-      netId: (n) => netIdOf(twin, n),
-      log: log.child({ twin, contract: contract.toString(), workload: name }),
-    };
   };
 
   /** Async validation (§3.3). Returns the error text or undefined. */
@@ -333,16 +260,6 @@ export function createEngine(deps: EngineDeps, opts: EngineOptions): Engine {
     });
   };
 
-  /** Memory check before each provision (§6.1). */
-  const memoryCheck = (wid: string, need: bigint): string | undefined => {
-    if (need === 0n) return undefined;
-    const used = usedByWorkloads(wid).mru + facts.reserved.mru;
-    const actual = opts.actualMemoryUsed?.() ?? 0n;
-    const usable = facts.total.mru - (used > actual ? used : actual);
-    if (need > usable) return ENGINE_ERRORS.memory(need, usable < 0n ? 0n : usable);
-    return undefined;
-  };
-
   /** Installs one workload (engine.go `installWorkload`): skip deleted/error, capacity, manager, result. */
   const install = async (twin: number, contract: bigint, wl: StoredWorkload, view: WorkloadView, all: WorkloadView[]) => {
     if (wl.result.state === 'deleted' || wl.result.state === 'error') return;
@@ -358,7 +275,7 @@ export function createEngine(deps: EngineDeps, opts: EngineOptions): Engine {
     }
     if (wl.result.state === 'init') {
       const need = workloadCapacity(wl.type, view.data).mru;
-      const noMem = memoryCheck(ctx.wid, need);
+      const noMem = ledger.memoryCheck(ctx.wid, need);
       if (noMem) {
         write(twin, contract, result('error', noMem, null), view.data);
         view.state = 'error';
@@ -402,7 +319,7 @@ export function createEngine(deps: EngineDeps, opts: EngineOptions): Engine {
     if (!dl) return;
     const vs = views(dl);
     for (const { w, v } of sortForInstall(dl, vs)) {
-      if (closed) return;
+      if (ec.closed) return;
       await install(twin, contract, w, v, vs);
     }
   };
@@ -422,7 +339,7 @@ export function createEngine(deps: EngineDeps, opts: EngineOptions): Engine {
         write(twin, contract, { ...w, result: { created: nowSec(), state: 'error', message: errorText(err), data: null } }, v.data);
       }
     }
-    for (const w of dl.workloads) counted.delete(workloadIdOf(twin, contract, w.name));
+    ledger.forget(twin, contract, dl.workloads.map((w) => w.name));
     storage.delete(twin, contract);
   };
 
@@ -431,7 +348,7 @@ export function createEngine(deps: EngineDeps, opts: EngineOptions): Engine {
     const raw = rawWorkloadData(target);
     const byName = new Map(next.workloads.map((w, i) => [w.name, { w, raw: raw[i] }]));
     for (const op of ops) {
-      if (closed) return;
+      if (ec.closed) return;
       const dl = storage.get(twin, contract);
       if (!dl) return;
       const vs = views(dl);
@@ -514,11 +431,7 @@ export function createEngine(deps: EngineDeps, opts: EngineOptions): Engine {
   const reportResources = async (twin: number, contract: bigint) => {
     if (!deps.chain.reportResources) return;
     const dl = storage.get(twin, contract);
-    let used = capacity();
-    for (const w of dl?.workloads ?? []) {
-      const c = counted.get(workloadIdOf(twin, contract, w.name));
-      if (c) used = addCapacity(used, c);
-    }
+    const used = ledger.usedBy(twin, contract, (dl?.workloads ?? []).map((w) => w.name));
     try {
       await deps.chain.reportResources([{ contractId: contract, used: { cru: used.cru, sru: used.sru, hru: used.hru, mru: used.mru } }]);
     } catch (err) {
@@ -532,7 +445,7 @@ export function createEngine(deps: EngineDeps, opts: EngineOptions): Engine {
   const deaths = new Map<string, { at: number; reason: string }[]>();
 
   /** A dead workload: restart it while the window allows, else the error message to fail it with. */
-  const supervise = async (ctx: ManagerContext, mgr: (typeof managers)[string], data: unknown, failed: WorkloadFailure): Promise<string | undefined> => {
+  const supervise = async (ctx: ManagerContext, mgr: ManagerTable[string] | undefined, data: unknown, failed: WorkloadFailure): Promise<string | undefined> => {
     if (!failed.restartable || !mgr?.restart || restartMax <= 0) return failed.message;
     const now = deps.clock.now();
     const recent = (deaths.get(ctx.wid) ?? []).filter((d) => now - d.at < restartWindow);
@@ -557,7 +470,7 @@ export function createEngine(deps: EngineDeps, opts: EngineOptions): Engine {
   const healthPass = async () => {
     const watched = new Set<string>();
     for (const { twinId: twin, contractId: contract } of storage.all()) {
-      if (closed) return;
+      if (ec.closed) return;
       const dl = storage.get(twin, contract);
       if (!dl || !dl.workloads.some((w) => w.result.state === 'ok' && managers[w.type]?.health)) continue;
       const vs = views(dl);
@@ -618,7 +531,7 @@ export function createEngine(deps: EngineDeps, opts: EngineOptions): Engine {
 
   let loopDone: Promise<void> | undefined;
   const loop = async () => {
-    while (!closed) {
+    while (!ec.closed) {
       const job = storage.peekJob();
       if (!job && healthDue) {
         busy = true;
@@ -645,7 +558,7 @@ export function createEngine(deps: EngineDeps, opts: EngineOptions): Engine {
       } catch (err) {
         log.error('job failed', { op: job.op, twin: job.twinId, contract: job.contractId.toString(), err: errorText(err) });
       }
-      if (closed) break; // interrupted: the job stays queued and runs again at the next start
+      if (ec.closed) break; // interrupted: the job stays queued and runs again at the next start
       storage.finishJob(job.id);
     }
     busy = false;
@@ -758,7 +671,7 @@ export function createEngine(deps: EngineDeps, opts: EngineOptions): Engine {
       }
       return {
         total: facts.total,
-        used: addCapacity(usedByWorkloads(), facts.reserved),
+        used: addCapacity(ledger.used(), facts.reserved),
         system: facts.reserved,
         users: { deployments, workloads, last_deployment_timestamp: lastDeployment },
       };
@@ -800,7 +713,7 @@ export function createEngine(deps: EngineDeps, opts: EngineOptions): Engine {
       for (const { twinId, contractId } of storage.all()) {
         const dl = storage.get(twinId, contractId);
         if (!dl) continue;
-        for (const [i, v] of views(dl).entries()) recount(twinId, contractId, dl.workloads[i], v.data);
+        for (const [i, v] of views(dl).entries()) ledger.recount(twinId, contractId, dl.workloads[i], v.data);
         if (pending.has(`${twinId}:${contractId}`)) continue;
         storage.enqueue({ op: 'provision', twinId, contractId, payload: JSON.stringify({ noValidation: true } satisfies JobPayload) });
         requeued++;
@@ -815,7 +728,7 @@ export function createEngine(deps: EngineDeps, opts: EngineOptions): Engine {
     },
 
     checkHealth() {
-      if (closed) return Promise.resolve();
+      if (ec.closed) return Promise.resolve();
       return new Promise<void>((r) => {
         healthWaiters.push(r);
         requestHealth();
@@ -828,7 +741,7 @@ export function createEngine(deps: EngineDeps, opts: EngineOptions): Engine {
     },
 
     async close() {
-      closed = true;
+      ec.closed = true;
       if (healthTimer) clearInterval(healthTimer);
       const waiters = healthWaiters;
       healthWaiters = [];
