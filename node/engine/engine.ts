@@ -23,8 +23,9 @@ import type { ChainContract, ContractEvent, EngineDeps, NodeFacts } from './deps
 import { createEngineContext } from './engine-context';
 import { ENGINE_ERRORS } from './engine-errors';
 import type { ManagerTable } from './managers';
-import { NoActionNeeded, isUnchangedError, type ManagerContext, type WorkloadFailure, type WorkloadView } from './managers/manager';
+import { NoActionNeeded, isUnchangedError, type WorkloadView } from './managers/manager';
 import { rawWorkloadData } from './raw-json';
+import { createSupervisor } from './supervision';
 import {
   type ResultState,
   type Storage,
@@ -55,6 +56,7 @@ const typeRank = (t: string) => {
 };
 
 export { ENGINE_ERRORS } from './engine-errors';
+export { DEFAULT_RESTART, diedMessage, gaveUpMessage } from './supervision';
 
 /** What a queued job carries (persisted: add fields, never rename). */
 interface JobPayload {
@@ -82,26 +84,6 @@ export interface EngineOptions {
   healthIntervalMs?: number;
   /** Restarts of workloads that died on their own (zosbase vm monitor): at most `max` (default 3, 0 = never) within `windowMs` (default 120000). */
   restart?: { max?: number; windowMs?: number };
-}
-
-/** ZOS's defaults: 4 failures (3 restarts) within the 2-minute failure cache (zosbase pkg/vm monitor.go, manager.go). */
-export const DEFAULT_RESTART = { max: 3, windowMs: 120_000 } as const;
-
-/**
- * The result message of a workload given up on after `restarts` restarts within `windowMs`: the last failure's
- * message, then every failure of the window in order.
- */
-export function gaveUpMessage(last: WorkloadFailure, failures: string[], windowMs: number): string {
-  const restarts = failures.length - 1;
-  return `${last.message} (gave up after ${restarts} restart${restarts === 1 ? '' : 's'} within ${Math.round(windowMs / 1000)}s; failures: ${failures.join('; ')})`;
-}
-
-/**
- * The error text a workload that died is failed with: the supervision's message, then the last lines it printed
- * (`; console: …`), since the cause of a dead entrypoint is only there (issue 18.6).
- */
-export function diedMessage(message: string, failed: WorkloadFailure): string {
-  return failed.console ? `${message}; console: ${failed.console}` : message;
 }
 
 export interface Statistics {
@@ -144,6 +126,7 @@ export function createEngine(deps: EngineDeps, opts: EngineOptions): Engine {
   const { storage, facts, managers, log, ledger, nowSec, reject, views, write, managerContext } = ec;
   const keyTtl = opts.twinKeyTtlMs ?? 60 * 60 * 1000;
   const keyCache = new Map<number, { key: Uint8Array; at: number }>();
+  const supervisor = createSupervisor(ec, opts.restart);
   let lastDeployment = 0;
 
   // ---- twin keys (provision/auth.go: cached 60 min) ----
@@ -439,64 +422,6 @@ export function createEngine(deps: EngineDeps, opts: EngineOptions): Engine {
     }
   };
 
-  // ---- supervision: deaths per workload id within the restart window (in memory, like zosbase's failure cache) ----
-  const restartMax = opts.restart?.max ?? DEFAULT_RESTART.max;
-  const restartWindow = opts.restart?.windowMs ?? DEFAULT_RESTART.windowMs;
-  const deaths = new Map<string, { at: number; reason: string }[]>();
-
-  /** A dead workload: restart it while the window allows, else the error message to fail it with. */
-  const supervise = async (ctx: ManagerContext, mgr: ManagerTable[string] | undefined, data: unknown, failed: WorkloadFailure): Promise<string | undefined> => {
-    if (!failed.restartable || !mgr?.restart || restartMax <= 0) return failed.message;
-    const now = deps.clock.now();
-    const recent = (deaths.get(ctx.wid) ?? []).filter((d) => now - d.at < restartWindow);
-    recent.push({ at: now, reason: failed.reason });
-    deaths.set(ctx.wid, recent);
-    const where = { twin: ctx.twinId, contract: ctx.contractId.toString(), workload: ctx.name };
-    if (recent.length > restartMax) {
-      deaths.delete(ctx.wid);
-      return gaveUpMessage(failed, recent.map((d) => d.reason), restartWindow);
-    }
-    try {
-      await mgr.restart(ctx, data);
-    } catch (err) {
-      deaths.delete(ctx.wid);
-      return `${failed.message}; restart failed: ${errorText(err)}`;
-    }
-    log.info('workload restarted', { ...where, attempt: recent.length, of: restartMax, after: failed.reason });
-    return undefined;
-  };
-
-  /** One pass: every `ok` workload whose manager reports it dead is restarted or gets an `error` transaction. */
-  const healthPass = async () => {
-    const watched = new Set<string>();
-    for (const { twinId: twin, contractId: contract } of storage.all()) {
-      if (ec.closed) return;
-      const dl = storage.get(twin, contract);
-      if (!dl || !dl.workloads.some((w) => w.result.state === 'ok' && managers[w.type]?.health)) continue;
-      const vs = views(dl);
-      for (const [i, w] of dl.workloads.entries()) {
-        const mgr = managers[w.type];
-        if (w.result.state !== 'ok' || !mgr?.health) continue;
-        const ctx = managerContext(twin, contract, w.name, vs);
-        watched.add(ctx.wid);
-        let failed: WorkloadFailure | undefined;
-        try {
-          failed = await mgr.health(ctx, vs[i].data);
-        } catch (err) {
-          log.warn('health check failed', { twin, contract: contract.toString(), workload: w.name, err: errorText(err) });
-          continue;
-        }
-        if (failed === undefined) continue;
-        log.warn('workload died', { twin, contract: contract.toString(), workload: w.name, err: failed.message });
-        const message = await supervise(ctx, mgr, vs[i].data, failed);
-        if (message === undefined) continue;
-        write(twin, contract, { ...w, result: { created: nowSec(), state: 'error', message: diedMessage(message, failed), data: null } }, vs[i].data);
-      }
-    }
-    // forget workloads that are no longer ok (deleted, paused, failed): a later life starts with a clean count
-    for (const wid of deaths.keys()) if (!watched.has(wid)) deaths.delete(wid);
-  };
-
   const runJob = async (job: StoredJob) => {
     const p = JSON.parse(job.payload) as JobPayload;
     const { twinId: twin, contractId: contract } = job;
@@ -539,7 +464,7 @@ export function createEngine(deps: EngineDeps, opts: EngineOptions): Engine {
         const waiters = healthWaiters;
         healthWaiters = [];
         try {
-          await healthPass();
+          await supervisor.healthPass();
         } catch (err) {
           log.error('health pass failed', { err: errorText(err) });
         }
