@@ -22,7 +22,7 @@ import { createSimNetwork } from './backends/network/sim';
 import { createSimQsfs } from './backends/qsfs/sim';
 import { createSimStorage } from './backends/storage/sim';
 import { createSimZdbBackend } from './backends/zdb/sim';
-import { createZdbBackend } from './backends/zdb/real';
+import { createLinuxZdbBackend } from './backends/zdb/linux';
 import { createGatewayProxy } from './backends/gateway/proxy';
 import { createGridCa } from './backends/gateway/grid-ca';
 import { createQsfsDaemon } from './backends/qsfs/daemon';
@@ -53,6 +53,13 @@ export interface NodeRuntime {
   readonly routes: Record<string, Handler>;
   readonly peer: RmbPeer;
   readonly facts: NodeFacts;
+  /**
+   * Resolves once the node can be called ready: it serves RMB (waited for at most `relayTimeoutMs`; a relay
+   * not reachable yet is logged, not fatal, the peer keeps dialling) and boot recovery (§3.8) has provisioned
+   * again every deployment found in its data dir. Until then a restarted gateway has no routes (it answers 404
+   * for the names it serves) and adopted machines may not be attached yet, so "node ready" must wait for it.
+   */
+  ready(relayTimeoutMs?: number): Promise<void>;
   /** Stops the worker, the sync, the subscription, the peer, the backends and the chain connection. */
   close(): Promise<void>;
 }
@@ -217,7 +224,7 @@ export async function createNodeServices(config: NodeConfig, chain: EngineChain,
   const g = config.gateway;
   const publicIPs = config.publicConfig ? [config.publicConfig.ipv4.split('/')[0]] : [];
   const prefix = hosts.prefix ?? config.linux?.prefix ?? 'tfg';
-  const zdb = await createZdbBackend({ log }, { dataDir: path.join(dir, 'zdb'), addresses: config.zdb.addresses, port: config.zdb.port, capacity: config.resources.hru });
+  const zdb = await createLinuxZdbBackend({ log }, { dataDir: path.join(dir, 'zdb'), addresses: config.zdb.addresses, port: config.zdb.port, capacity: config.resources.hru });
   const closers: (() => Promise<void>)[] = [() => zdb.close()];
   const closeAll = async () => {
     for (const c of closers.reverse()) await c().catch((err: unknown) => log.warn('service close failed', { err: errorText(err) }));
@@ -421,6 +428,8 @@ export async function createNodeRuntime(config: NodeConfig, opts: RuntimeOptions
     const routes = createRoutes({ engine, facts, backends, clock, openConnections: () => peer.connected() });
     serveRoutes(peer, routes);
     await engine.start();
+    // The queue now holds the boot jobs: it empties once they ran (or later, if deploys keep coming).
+    const recovered = engine.idle();
     const unsubscribe = await engineChain.subscribeContractEvents?.((ev) => engine.onContractEvent(ev));
     const sync = () => engine.sync().catch((err) => log.warn('chain sync failed', { err: errorText(err) }));
     // Contracts cancelled while the node was down are found by a first sync right after boot.
@@ -436,6 +445,10 @@ export async function createNodeRuntime(config: NodeConfig, opts: RuntimeOptions
       routes,
       peer,
       facts,
+      async ready(relayTimeoutMs = 30_000) {
+        await peer.ready(relayTimeoutMs).catch((err: Error) => log.warn('relay not reachable yet', { err: err.message }));
+        await recovered;
+      },
       async close() {
         clearInterval(timer);
         unsubscribe?.();

@@ -1,6 +1,7 @@
 /**
  * One node runtime of the local grid as a detached daemon (`node-main.ts`), with its config file written
- * from the grid state (node/config.ts schema). Ready when it prints `node ready:` (it serves RMB then).
+ * from the grid state (node/config.ts schema). Ready when it prints `node ready:` (it serves RMB then, and has
+ * provisioned again the deployments in its data dir: `NodeRuntime.ready`).
  * @module
  */
 import * as fs from 'fs';

@@ -7,8 +7,10 @@
  * address there, port 9900 (what zdb results list), and the qsfs daemon reaches its zdb backends from there,
  * as a ZOS node does over its own network. The daemon itself stays in the root namespace, where chain, relay
  * and hub listen on 127.0.0.1. With `backend: sim` the only local-grid piece is the sim network's uplink
- * below. Prints `node ready: …` once it serves RMB, stops on SIGTERM. On SIGUSR2 (linux) every qsfs mount drops
- * its local copy and block cache and is rebuilt from its zdb backends (the operator's "drop caches").
+ * below. Prints `node ready: …` once it serves RMB and has provisioned again the deployments in its data dir
+ * (`NodeRuntime.ready`: a restarted gateway serves its names again by then), stops on SIGTERM. On SIGUSR2
+ * (linux) every qsfs mount drops its local copy and block cache and is rebuilt from its zdb backends (the
+ * operator's "drop caches").
  * @module
  */
 import { errorText } from '../../protocol/common/errors';
@@ -93,7 +95,7 @@ export async function main(configFile: string): Promise<void> {
   const node = await createNodeRuntime(config, { log, backends: extra.backends });
   const qsfs = extra.qsfs;
   if (qsfs) process.on('SIGUSR2', () => void qsfs.dropCaches());
-  await node.peer.ready(30_000).catch((err: Error) => log.warn('relay not reachable yet', { err: err.message }));
+  await node.ready();
   process.stdout.write(`node ready: node ${node.nodeId} twin ${node.twinId}\n`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
