@@ -17,43 +17,30 @@
  * @module
  */
 import { errorText } from '../../protocol/common/errors';
-import { addCapacity, ENGINE_TYPE_ORDER } from '../../protocol/zos';
+import { addCapacity } from '../../protocol/zos';
 import type { Capacity } from './capacity';
+import { validateOnChain } from './chain-check';
 import type { ChainContract, ContractEvent, EngineDeps, NodeFacts } from './deps';
 import { createEngineContext } from './engine-context';
 import { ENGINE_ERRORS } from './engine-errors';
 import type { ManagerTable } from './managers';
-import { NoActionNeeded, isUnchangedError, type WorkloadView } from './managers/manager';
+import { failAll, provisionAll, setPaused, uninstallAll } from './provisioning';
 import { rawWorkloadData } from './raw-json';
+import { type Storage, StorageError, type StoredDeployment, type StoredJob } from './storage';
 import { createSupervisor } from './supervision';
-import {
-  type ResultState,
-  type Storage,
-  StorageError,
-  type StoredDeployment,
-  type StoredJob,
-  type StoredWorkload,
-} from './storage';
+import { applyUpdate } from './update-apply';
 import {
   type PlanOp,
   type WireDeployment,
-  type WireWorkload,
   decodeDeployment,
-  hashDeployment,
   planDeploymentUpgrade,
   renderDeployment,
   renderWorkloads,
   signatureRequirementJson,
+  storedWorkloadOf,
   validateWire,
   verifyWire,
-  workloadCapacity,
 } from './wire';
-
-/** Rank of a type in the engine order (§3.6, `ENGINE_TYPE_ORDER`); unknown types last. */
-const typeRank = (t: string) => {
-  const i = (ENGINE_TYPE_ORDER as readonly string[]).indexOf(t);
-  return i < 0 ? ENGINE_TYPE_ORDER.length : i;
-};
 
 export { ENGINE_ERRORS } from './engine-errors';
 export { DEFAULT_RESTART, diedMessage, gaveUpMessage } from './supervision';
@@ -123,7 +110,7 @@ export interface Engine {
 
 export function createEngine(deps: EngineDeps, opts: EngineOptions): Engine {
   const ec = createEngineContext(deps, opts);
-  const { storage, facts, managers, log, ledger, nowSec, reject, views, write, managerContext } = ec;
+  const { storage, facts, log, ledger, nowSec, reject, views } = ec;
   const keyTtl = opts.twinKeyTtlMs ?? 60 * 60 * 1000;
   const keyCache = new Map<number, { key: Uint8Array; at: number }>();
   const supervisor = createSupervisor(ec, opts.restart);
@@ -143,7 +130,6 @@ export function createEngine(deps: EngineDeps, opts: EngineOptions): Engine {
     keyCache.set(twin, { key, at: deps.clock.now() });
     return key;
   };
-
 
   /** decode → valid → twin match → signatures (§3.2 steps 1–5). */
   const syncChecks = async (sourceTwin: number, payload: string): Promise<{ dl: WireDeployment; raw: (string | undefined)[] }> => {
@@ -172,16 +158,6 @@ export function createEngine(deps: EngineDeps, opts: EngineOptions): Engine {
     }
     return { dl, raw };
   };
-
-  const storedWorkload = (wl: WireWorkload, raw: string | undefined, state: ResultState, now: number): StoredWorkload => ({
-    version: wl.version,
-    name: wl.name,
-    type: wl.type,
-    data: raw ?? '{}',
-    metadata: wl.metadata,
-    description: wl.description,
-    result: { created: now, state, message: '', data: null },
-  });
 
   // ---- worker ----
   let wake: (() => void) | undefined;
@@ -212,205 +188,6 @@ export function createEngine(deps: EngineDeps, opts: EngineOptions): Engine {
     kick();
   };
 
-  /** Async validation (§3.3). Returns the error text or undefined. */
-  const validateOnChain = async (twin: number, contract: bigint, target: string): Promise<string | undefined> => {
-    let c: ChainContract | undefined;
-    try {
-      c = await deps.chain.contract(contract);
-      if (!c) return ENGINE_ERRORS.getContract(`contract ${contract} not found`);
-    } catch (err) {
-      return ENGINE_ERRORS.getContract(errorText(err));
-    }
-    if (c.type !== 'node') return ENGINE_ERRORS.contractType;
-    if (c.nodeId !== facts.nodeId) return ENGINE_ERRORS.nodeAddress;
-    let hash: string;
-    try {
-      hash = hashDeployment(decodeDeployment(target));
-    } catch (err) {
-      return errorText(err);
-    }
-    if (c.deploymentHash !== hash) return ENGINE_ERRORS.hash;
-    void twin;
-    return undefined;
-  };
-
-  const failAll = (twin: number, contract: bigint, message: string) => {
-    const dl = storage.get(twin, contract);
-    if (!dl) return;
-    const vs = views(dl);
-    dl.workloads.forEach((w, i) => {
-      write(twin, contract, { ...w, result: { created: nowSec(), state: 'error', message, data: null } }, vs[i].data);
-    });
-  };
-
-  /** Installs one workload (engine.go `installWorkload`): skip deleted/error, capacity, manager, result. */
-  const install = async (twin: number, contract: bigint, wl: StoredWorkload, view: WorkloadView, all: WorkloadView[]) => {
-    if (wl.result.state === 'deleted' || wl.result.state === 'error') return;
-    const mgr = managers[wl.type];
-    const ctx = managerContext(twin, contract, wl.name, all);
-    const result = (state: ResultState, message: string, data: string | null): StoredWorkload => ({
-      ...wl,
-      result: { created: nowSec(), state, message, data },
-    });
-    if (!mgr) {
-      write(twin, contract, result('error', ENGINE_ERRORS.unknownType(wl.type), null), view.data);
-      return;
-    }
-    if (wl.result.state === 'init') {
-      const need = workloadCapacity(wl.type, view.data).mru;
-      const noMem = ledger.memoryCheck(ctx.wid, need);
-      if (noMem) {
-        write(twin, contract, result('error', noMem, null), view.data);
-        view.state = 'error';
-        return;
-      }
-    }
-    try {
-      const data = JSON.stringify((await mgr.provision(ctx, view.data)) ?? null);
-      if (wl.result.state === 'paused') {
-        await mgr.pause?.(ctx, view.data);
-        return;
-      }
-      // Re-provisioning an ok workload (boot, resumed job) writes nothing when nothing changed.
-      if (wl.result.state === 'ok' && wl.result.data === data) return;
-      write(twin, contract, result('ok', '', data), view.data);
-      view.state = 'ok';
-      view.resultData = JSON.parse(data) as unknown;
-    } catch (err) {
-      log.warn('provision failed', { twin, contract: contract.toString(), workload: wl.name, err: errorText(err) });
-      write(twin, contract, result('error', errorText(err), null), view.data);
-      view.state = 'error';
-    }
-  };
-
-  const sortForInstall = (dl: StoredDeployment, vs: WorkloadView[]) =>
-    dl.workloads
-      .map((w, i) => ({ w, v: vs[i], i }))
-      .sort((a, b) => {
-        const r = typeRank(a.w.type) - typeRank(b.w.type);
-        if (r !== 0) return r;
-        if (a.w.type === 'zmount' || a.w.type === 'volume') {
-          const sa = workloadCapacity(a.w.type, a.v.data).sru;
-          const sb = workloadCapacity(b.w.type, b.v.data).sru;
-          if (sa !== sb) return sa > sb ? -1 : 1; // largest disk first (engine.go sortMountWorkloads)
-        }
-        return a.i - b.i;
-      });
-
-  const provisionAll = async (twin: number, contract: bigint) => {
-    const dl = storage.get(twin, contract);
-    if (!dl) return;
-    const vs = views(dl);
-    for (const { w, v } of sortForInstall(dl, vs)) {
-      if (ec.closed) return;
-      await install(twin, contract, w, v, vs);
-    }
-  };
-
-  const uninstallAll = async (twin: number, contract: bigint, reason: string) => {
-    const dl = storage.get(twin, contract);
-    if (!dl) return;
-    const vs = views(dl);
-    const order = sortForInstall(dl, vs).reverse();
-    for (const { w, v } of order) {
-      const mgr = managers[w.type];
-      try {
-        await mgr?.deprovision(managerContext(twin, contract, w.name, vs), v.data);
-        write(twin, contract, { ...w, result: { created: nowSec(), state: 'deleted', message: reason, data: null } }, v.data);
-        v.state = 'deleted'; // the next ones see it gone (a disk the last of its machines leaves is unmounted)
-      } catch (err) {
-        write(twin, contract, { ...w, result: { created: nowSec(), state: 'error', message: errorText(err), data: null } }, v.data);
-      }
-    }
-    ledger.forget(twin, contract, dl.workloads.map((w) => w.name));
-    storage.delete(twin, contract);
-  };
-
-  const applyUpdate = async (twin: number, contract: bigint, target: string, ops: PlanOp[]) => {
-    const next = decodeDeployment(target);
-    const raw = rawWorkloadData(target);
-    const byName = new Map(next.workloads.map((w, i) => [w.name, { w, raw: raw[i] }]));
-    for (const op of ops) {
-      if (ec.closed) return;
-      const dl = storage.get(twin, contract);
-      if (!dl) return;
-      const vs = views(dl);
-      const idx = dl.workloads.findIndex((w) => w.name === op.name);
-      const mgr = managers[op.type];
-      if (op.op === 'remove') {
-        if (idx < 0) continue;
-        const cur = dl.workloads[idx];
-        try {
-          await mgr?.deprovision(managerContext(twin, contract, op.name, vs), vs[idx].data);
-          write(twin, contract, { ...cur, result: { created: nowSec(), state: 'deleted', message: ENGINE_ERRORS.deletedByUpdate, data: null } }, vs[idx].data);
-        } catch (err) {
-          write(twin, contract, { ...cur, result: { created: nowSec(), state: 'error', message: errorText(err), data: null } }, vs[idx].data);
-        }
-        continue;
-      }
-      const n = byName.get(op.name);
-      if (!n) continue;
-      if (op.op === 'add') {
-        if (idx >= 0) continue; // resumed job: already added
-        const wl = storedWorkload(n.w, n.raw, 'init', nowSec());
-        try {
-          storage.add(twin, contract, wl);
-        } catch (err) {
-          // ZOS only logs a failed Add (e.g. a sharable-name conflict): the workload never appears.
-          log.warn('cannot add workload', { twin, contract: contract.toString(), workload: op.name, err: errorText(err) });
-          continue;
-        }
-        const view: WorkloadView = { name: wl.name, type: wl.type, version: wl.version, data: n.w.data, state: 'init', resultData: null };
-        await install(twin, contract, wl, view, [...vs, view]);
-        continue;
-      }
-      if (op.op === 'update') {
-        if (idx < 0) continue;
-        const cur = dl.workloads[idx];
-        if (cur.version === n.w.version && cur.data === (n.raw ?? '{}')) continue; // resumed job: already applied
-        const nextWl: StoredWorkload = { ...storedWorkload(n.w, n.raw, cur.result.state, nowSec()), result: { ...cur.result, created: nowSec() } };
-        const ctx = managerContext(twin, contract, op.name, vs);
-        try {
-          if (!mgr?.update) throw new Error(ENGINE_ERRORS.noUpgrade(op.type));
-          const res = await mgr.update(ctx, n.w.data, vs[idx].data);
-          write(twin, contract, { ...nextWl, result: { created: nowSec(), state: 'ok', message: '', data: JSON.stringify(res ?? null) } }, n.w.data);
-        } catch (err) {
-          if (err instanceof NoActionNeeded) {
-            write(twin, contract, nextWl, n.w.data);
-          } else if (isUnchangedError(err)) {
-            write(twin, contract, { ...nextWl, result: { created: nowSec(), state: 'unchanged', message: errorText(err), data: cur.result.data } }, n.w.data);
-          } else {
-            write(twin, contract, { ...nextWl, result: { created: nowSec(), state: 'error', message: errorText(err), data: null } }, n.w.data);
-          }
-        }
-      }
-    }
-  };
-
-  const setPaused = async (twin: number, contract: bigint, pause: boolean) => {
-    const dl = storage.get(twin, contract);
-    if (!dl) return;
-    const vs = views(dl);
-    const order = pause ? sortForInstall(dl, vs).reverse() : sortForInstall(dl, vs);
-    for (const { w, v } of order) {
-      if (w.result.state !== (pause ? 'ok' : 'paused')) continue;
-      const mgr = managers[w.type];
-      const ctx = managerContext(twin, contract, w.name, vs);
-      try {
-        if (pause) await mgr?.pause?.(ctx, v.data);
-        else await mgr?.resume?.(ctx, v.data);
-      } catch (err) {
-        log.warn(pause ? 'pause failed' : 'resume failed', { twin, workload: w.name, err: errorText(err) });
-      }
-      write(
-        twin,
-        contract,
-        { ...w, result: { created: nowSec(), state: pause ? 'paused' : 'ok', message: pause ? 'paused' : '', data: w.result.data } },
-        v.data,
-      );
-    }
-  };
-
   const reportResources = async (twin: number, contract: bigint) => {
     if (!deps.chain.reportResources) return;
     const dl = storage.get(twin, contract);
@@ -429,25 +206,25 @@ export function createEngine(deps: EngineDeps, opts: EngineOptions): Engine {
       case 'provision':
       case 'update': {
         if (!p.noValidation && p.target !== undefined) {
-          const bad = await validateOnChain(twin, contract, p.target);
+          const bad = await validateOnChain(deps.chain, facts.nodeId, contract, p.target);
           if (bad) {
             log.info('chain validation failed', { twin, contract: contract.toString(), err: bad });
-            failAll(twin, contract, bad);
+            failAll(ec, twin, contract, bad);
             return;
           }
         }
-        if (job.op === 'provision') await provisionAll(twin, contract);
-        else await applyUpdate(twin, contract, p.target ?? '', p.ops ?? []);
+        if (job.op === 'provision') await provisionAll(ec, twin, contract);
+        else await applyUpdate(ec, twin, contract, p.target ?? '', p.ops ?? []);
         healthDue = true;
         await reportResources(twin, contract);
         return;
       }
       case 'deprovision':
-        await uninstallAll(twin, contract, p.reason ?? ENGINE_ERRORS.cancelled);
+        await uninstallAll(ec, twin, contract, p.reason ?? ENGINE_ERRORS.cancelled);
         return;
       case 'pause':
       case 'resume':
-        await setPaused(twin, contract, job.op === 'pause');
+        await setPaused(ec, twin, contract, job.op === 'pause');
         return;
       default:
         log.error('unknown job dropped', { op: job.op });
@@ -512,7 +289,7 @@ export function createEngine(deps: EngineDeps, opts: EngineOptions): Engine {
         metadata: dl.metadata,
         description: dl.description,
         signatureRequirement: signatureRequirementJson(dl),
-        workloads: dl.workloads.map((w, i) => storedWorkload(w, raw[i], 'init', now)),
+        workloads: dl.workloads.map((w, i) => storedWorkloadOf(w, raw[i], 'init', now)),
       };
       try {
         storage.create(stored, { op: 'provision', twinId: dl.twin_id, contractId: dl.contract_id, payload: JSON.stringify({ target: payload } satisfies JobPayload) }, now);

@@ -9,7 +9,7 @@ import * as zos from '../../protocol/zos';
 import { stringifyJson } from '../../protocol/zos/go-json';
 import type { Capacity } from './capacity';
 import { str } from './raw-json';
-import type { StoredDeployment, StoredWorkload } from './storage';
+import type { ResultState, StoredDeployment, StoredWorkload } from './storage';
 
 export type WireDeployment = zos.Deployment;
 export type WireWorkload = WireDeployment['workloads'][number];
@@ -79,6 +79,19 @@ export function signatureRequirementJson(dl: WireDeployment): string {
     signatures: s.signatures.map((x) => ({ twin_id: x.twin_id, signature: x.signature, signature_type: x.signature_type })),
     signature_style: s.signature_style,
   });
+}
+
+/** A received workload as the node stores it: its raw `data` text as received (`{}` when absent) and a fresh result. */
+export function storedWorkloadOf(wl: WireWorkload, raw: string | undefined, state: ResultState, now: number): StoredWorkload {
+  return {
+    version: wl.version,
+    name: wl.name,
+    type: wl.type,
+    data: raw ?? '{}',
+    metadata: wl.metadata,
+    description: wl.description,
+    result: { created: now, state, message: '', data: null },
+  };
 }
 
 function renderWorkload(w: StoredWorkload): string {
