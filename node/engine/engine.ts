@@ -13,22 +13,21 @@
  * the same deployment; only `ok` workloads are checked (paused, deleted and error ones never restart). The counts
  * live in memory like ZOS's: a node restart starts them afresh (boot recovery re-provisions the machine anyway).
  *
- * Job payloads are persisted (`jobs.payload`): add fields, never rename.
  * @module
  */
 import { errorText } from '../../protocol/common/errors';
 import { addCapacity } from '../../protocol/zos';
 import type { Capacity } from './capacity';
-import { validateOnChain } from './chain-check';
-import type { ChainContract, ContractEvent, EngineDeps, NodeFacts } from './deps';
+import { onContractEvent, syncWithChain } from './contract-sync';
+import type { ContractEvent, EngineDeps, NodeFacts } from './deps';
 import { createEngineContext } from './engine-context';
 import { ENGINE_ERRORS } from './engine-errors';
 import type { ManagerTable } from './managers';
-import { failAll, provisionAll, setPaused, uninstallAll } from './provisioning';
+import { jobPayload, requeueAtBoot, runJob } from './jobs';
 import { rawWorkloadData } from './raw-json';
-import { type Storage, StorageError, type StoredDeployment, type StoredJob } from './storage';
+import { type Storage, StorageError, type StoredDeployment } from './storage';
 import { createSupervisor } from './supervision';
-import { applyUpdate } from './update-apply';
+import { createWorker } from './worker';
 import {
   type PlanOp,
   type WireDeployment,
@@ -44,18 +43,6 @@ import {
 
 export { ENGINE_ERRORS } from './engine-errors';
 export { DEFAULT_RESTART, diedMessage, gaveUpMessage } from './supervision';
-
-/** What a queued job carries (persisted: add fields, never rename). */
-interface JobPayload {
-  /** The deployment as received (provision/update), for the hash check. */
-  target?: string;
-  /** update: the planned ops, in execution order. */
-  ops?: PlanOp[];
-  /** provision at boot: no chain validation (§3.8). */
-  noValidation?: boolean;
-  /** deprovision: the message written with `deleted`. */
-  reason?: string;
-}
 
 export interface EngineOptions {
   storage: Storage;
@@ -110,10 +97,15 @@ export interface Engine {
 
 export function createEngine(deps: EngineDeps, opts: EngineOptions): Engine {
   const ec = createEngineContext(deps, opts);
-  const { storage, facts, log, ledger, nowSec, reject, views } = ec;
+  const { storage, facts, log, ledger, nowSec, reject } = ec;
   const keyTtl = opts.twinKeyTtlMs ?? 60 * 60 * 1000;
   const keyCache = new Map<number, { key: Uint8Array; at: number }>();
   const supervisor = createSupervisor(ec, opts.restart);
+  const worker = createWorker(
+    ec,
+    { runJob: (job) => runJob(ec, job, () => worker.healthDue()), healthPass: () => supervisor.healthPass() },
+    opts.healthIntervalMs ?? 2000,
+  );
   let lastDeployment = 0;
 
   // ---- twin keys (provision/auth.go: cached 60 min) ----
@@ -159,114 +151,6 @@ export function createEngine(deps: EngineDeps, opts: EngineOptions): Engine {
     return { dl, raw };
   };
 
-  // ---- worker ----
-  let wake: (() => void) | undefined;
-  let busy = false;
-  let idleWaiters: (() => void)[] = [];
-  const kick = () => {
-    const w = wake;
-    wake = undefined;
-    w?.();
-  };
-  const notifyIdle = () => {
-    const ws = idleWaiters;
-    idleWaiters = [];
-    for (const w of ws) w();
-  };
-
-  // ---- machine health (between jobs, so it never races a deprovision/pause of the same workload) ----
-  let healthDue = false;
-  let healthWaiters: (() => void)[] = [];
-  let healthTimer: ReturnType<typeof setInterval> | undefined;
-  const requestHealth = () => {
-    healthDue = true;
-    kick();
-  };
-
-  const enqueue = (op: string, twinId: number, contractId: bigint, payload: JobPayload) => {
-    storage.enqueue({ op, twinId, contractId, payload: JSON.stringify(payload) });
-    kick();
-  };
-
-  const reportResources = async (twin: number, contract: bigint) => {
-    if (!deps.chain.reportResources) return;
-    const dl = storage.get(twin, contract);
-    const used = ledger.usedBy(twin, contract, (dl?.workloads ?? []).map((w) => w.name));
-    try {
-      await deps.chain.reportResources([{ contractId: contract, used: { cru: used.cru, sru: used.sru, hru: used.hru, mru: used.mru } }]);
-    } catch (err) {
-      log.warn('cannot report contract resources', { contract: contract.toString(), err: errorText(err) });
-    }
-  };
-
-  const runJob = async (job: StoredJob) => {
-    const p = JSON.parse(job.payload) as JobPayload;
-    const { twinId: twin, contractId: contract } = job;
-    switch (job.op) {
-      case 'provision':
-      case 'update': {
-        if (!p.noValidation && p.target !== undefined) {
-          const bad = await validateOnChain(deps.chain, facts.nodeId, contract, p.target);
-          if (bad) {
-            log.info('chain validation failed', { twin, contract: contract.toString(), err: bad });
-            failAll(ec, twin, contract, bad);
-            return;
-          }
-        }
-        if (job.op === 'provision') await provisionAll(ec, twin, contract);
-        else await applyUpdate(ec, twin, contract, p.target ?? '', p.ops ?? []);
-        healthDue = true;
-        await reportResources(twin, contract);
-        return;
-      }
-      case 'deprovision':
-        await uninstallAll(ec, twin, contract, p.reason ?? ENGINE_ERRORS.cancelled);
-        return;
-      case 'pause':
-      case 'resume':
-        await setPaused(ec, twin, contract, job.op === 'pause');
-        return;
-      default:
-        log.error('unknown job dropped', { op: job.op });
-    }
-  };
-
-  let loopDone: Promise<void> | undefined;
-  const loop = async () => {
-    while (!ec.closed) {
-      const job = storage.peekJob();
-      if (!job && healthDue) {
-        busy = true;
-        healthDue = false;
-        const waiters = healthWaiters;
-        healthWaiters = [];
-        try {
-          await supervisor.healthPass();
-        } catch (err) {
-          log.error('health pass failed', { err: errorText(err) });
-        }
-        for (const w of waiters) w();
-        continue;
-      }
-      if (!job) {
-        busy = false;
-        notifyIdle();
-        await new Promise<void>((r) => (wake = r));
-        continue;
-      }
-      busy = true;
-      try {
-        await runJob(job);
-      } catch (err) {
-        log.error('job failed', { op: job.op, twin: job.twinId, contract: job.contractId.toString(), err: errorText(err) });
-      }
-      if (ec.closed) break; // interrupted: the job stays queued and runs again at the next start
-      storage.finishJob(job.id);
-    }
-    busy = false;
-    notifyIdle();
-  };
-
   // ---- rendering ----
   const shuffle = <T>(a: T[]): T[] => {
     const out = [...a];
@@ -292,14 +176,14 @@ export function createEngine(deps: EngineDeps, opts: EngineOptions): Engine {
         workloads: dl.workloads.map((w, i) => storedWorkloadOf(w, raw[i], 'init', now)),
       };
       try {
-        storage.create(stored, { op: 'provision', twinId: dl.twin_id, contractId: dl.contract_id, payload: JSON.stringify({ target: payload } satisfies JobPayload) }, now);
+        storage.create(stored, { op: 'provision', twinId: dl.twin_id, contractId: dl.contract_id, payload: jobPayload({ target: payload }) }, now);
       } catch (err) {
         if (err instanceof StorageError) reject(err.message);
         throw err;
       }
       lastDeployment = now;
       log.info('deployment accepted', { twin: dl.twin_id, contract: dl.contract_id.toString(), workloads: dl.workloads.length });
-      kick();
+      worker.kick();
     },
 
     async update(sourceTwin, payload) {
@@ -320,14 +204,14 @@ export function createEngine(deps: EngineDeps, opts: EngineOptions): Engine {
           dl.twin_id,
           dl.contract_id,
           { version: dl.version, signatureRequirement: signatureRequirementJson(dl), metadata: dl.metadata, description: dl.description },
-          { op: 'update', twinId: dl.twin_id, contractId: dl.contract_id, payload: JSON.stringify({ target: payload, ops } satisfies JobPayload) },
+          { op: 'update', twinId: dl.twin_id, contractId: dl.contract_id, payload: jobPayload({ target: payload, ops }) },
         );
       } catch (err) {
         if (err instanceof StorageError) reject(err.message);
         throw err;
       }
       log.info('deployment update accepted', { twin: dl.twin_id, contract: dl.contract_id.toString(), version: dl.version });
-      kick();
+      worker.kick();
     },
 
     get(twinId, contractId) {
@@ -379,78 +263,18 @@ export function createEngine(deps: EngineDeps, opts: EngineOptions): Engine {
       };
     },
 
-    onContractEvent(ev) {
-      const twin = storage.ownerOf(ev.contractId);
-      if (twin === undefined) return;
-      log.info('contract event', { kind: ev.kind, twin, contract: ev.contractId.toString() });
-      if (ev.kind === 'cancelled') enqueue('deprovision', twin, ev.contractId, { reason: ENGINE_ERRORS.cancelled });
-      else enqueue(ev.kind === 'locked' ? 'pause' : 'resume', twin, ev.contractId, {});
-    },
-
-    async sync() {
-      for (const { twinId, contractId } of storage.all()) {
-        let c: ChainContract | undefined;
-        try {
-          c = await deps.chain.contract(contractId);
-        } catch (err) {
-          log.warn('sync: contract lookup failed', { contract: contractId.toString(), err: errorText(err) });
-          continue;
-        }
-        const dl = storage.get(twinId, contractId);
-        if (!dl) continue;
-        if (!c || c.state === 'deleted' || c.type !== 'node' || c.nodeId !== facts.nodeId) {
-          enqueue('deprovision', twinId, contractId, { reason: ENGINE_ERRORS.notOnChain });
-        } else if (c.state === 'grace' && dl.workloads.some((w) => w.result.state === 'ok')) {
-          enqueue('pause', twinId, contractId, {});
-        } else if (c.state === 'created' && dl.workloads.some((w) => w.result.state === 'paused')) {
-          enqueue('resume', twinId, contractId, {});
-        }
-      }
-    },
+    onContractEvent: (ev) => onContractEvent(ec, worker.enqueue, ev),
+    sync: () => syncWithChain(ec, worker.enqueue),
 
     async start() {
-      const purged = storage.cleanDeleted();
-      const pending = new Set(storage.pendingJobs().map((j) => `${j.twinId}:${j.contractId}`));
-      let requeued = 0;
-      for (const { twinId, contractId } of storage.all()) {
-        const dl = storage.get(twinId, contractId);
-        if (!dl) continue;
-        for (const [i, v] of views(dl).entries()) ledger.recount(twinId, contractId, dl.workloads[i], v.data);
-        if (pending.has(`${twinId}:${contractId}`)) continue;
-        storage.enqueue({ op: 'provision', twinId, contractId, payload: JSON.stringify({ noValidation: true } satisfies JobPayload) });
-        requeued++;
-      }
-      log.info('engine started', { purged, requeued, pending: pending.size });
-      loopDone = loop();
-      const every = opts.healthIntervalMs ?? 2000;
-      if (every > 0) {
-        healthTimer = setInterval(requestHealth, every);
-        healthTimer.unref?.();
-      }
+      const { purged, requeued, pending } = requeueAtBoot(ec);
+      log.info('engine started', { purged, requeued, pending });
+      worker.start();
     },
 
-    checkHealth() {
-      if (ec.closed) return Promise.resolve();
-      return new Promise<void>((r) => {
-        healthWaiters.push(r);
-        requestHealth();
-      });
-    },
-
-    idle() {
-      if (!busy && !storage.peekJob()) return Promise.resolve();
-      return new Promise<void>((r) => idleWaiters.push(r));
-    },
-
-    async close() {
-      ec.closed = true;
-      if (healthTimer) clearInterval(healthTimer);
-      const waiters = healthWaiters;
-      healthWaiters = [];
-      for (const w of waiters) w();
-      kick();
-      await loopDone;
-    },
+    checkHealth: () => worker.checkHealth(),
+    idle: () => worker.idle(),
+    close: () => worker.close(),
   };
   return engine;
 }
