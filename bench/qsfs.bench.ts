@@ -14,7 +14,7 @@ import { silentLogger } from '../protocol/common/log';
 import { createQsfsDaemon } from '../node/backends/qsfs/daemon';
 import { testQsfsConfig } from '../node/backends/qsfs/test-config';
 import { createReedSolomon } from '../node/backends/qsfs/reed-solomon';
-import { createZdbBackend, type RealZdbBackend } from '../node/backends/zdb/real';
+import { createLinuxZdbBackend, type LinuxZdbBackend } from '../node/backends/zdb/linux';
 
 const MB = 1024 * 1024;
 
@@ -26,7 +26,7 @@ async function timed(fn: () => Promise<void>): Promise<number> {
 
 async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tfg-qsfs-bench-'));
-  const zdbs: RealZdbBackend[] = [];
+  const zdbs: LinuxZdbBackend[] = [];
   const out: Array<[string, string]> = [];
   try {
     // the codec alone, for scale
@@ -38,7 +38,7 @@ async function main(): Promise<void> {
     out.push(['reed-solomon 2/4 encode x2 + parity decode', `${(32 / codec).toFixed(1)} MB/s`]);
 
     for (let i = 0; i < 5; i++) {
-      const z = await createZdbBackend({ log: silentLogger }, { dataDir: path.join(dir, `zdb${i}`), addresses: ['127.0.0.1'], port: 0 });
+      const z = await createLinuxZdbBackend({ log: silentLogger }, { dataDir: path.join(dir, `zdb${i}`), addresses: ['127.0.0.1'], port: 0 });
       await z.create({ name: `qs-data-${i}`, size: 1n << 34n, mode: 'seq', password: 'qs-pass', public: false });
       await z.create({ name: 'qs-meta', size: 1n << 28n, mode: 'user', password: 'qs-pass', public: false });
       zdbs.push(z);

@@ -15,7 +15,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { silentLogger } from '../protocol/common/log';
 import { connectZdb } from '../node/backends/zdb/client';
-import { createZdbBackend } from '../node/backends/zdb/real';
+import { createLinuxZdbBackend } from '../node/backends/zdb/linux';
 import { exposeZdbInNetns } from '../node/backends/zdb/netns-listener';
 
 function run(cmd: string, args: string[]): Promise<string> {
@@ -54,7 +54,7 @@ async function clientLoad(port: number, op: 'SET' | 'GET', clients: number, perC
 }
 
 /** redis-benchmark run inside a fresh namespace against the server exposed on an address there. */
-async function throughNamespace(zdb: Awaited<ReturnType<typeof createZdbBackend>>): Promise<Array<[string, number]>> {
+async function throughNamespace(zdb: Awaited<ReturnType<typeof createLinuxZdbBackend>>): Promise<Array<[string, number]>> {
   const ns = `tfzb${process.pid}`;
   const addr = '198.18.77.2';
   const rows: Array<[string, number]> = [];
@@ -82,7 +82,7 @@ async function throughNamespace(zdb: Awaited<ReturnType<typeof createZdbBackend>
 
 async function main(): Promise<void> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tfg-zdb-bench-'));
-  const zdb = await createZdbBackend({ log: silentLogger }, { dataDir, addresses: ['127.0.0.1'], port: 0 });
+  const zdb = await createLinuxZdbBackend({ log: silentLogger }, { dataDir, addresses: ['127.0.0.1'], port: 0 });
   await zdb.create({ name: 'bench', size: 1n << 32n, mode: 'user', password: 'pw', public: false });
   const port = zdb.server.port;
   const rows: Array<[string, number]> = [];

@@ -21,7 +21,7 @@ import Redis from 'ioredis';
 import { nodePrefix } from '../../local/grid/grid';
 import type { GridState } from '../../local/grid/state';
 import { machineNames } from '../../node/backends/machine/linux';
-import { ZDB_ADMIN_PASSWORD_FILE } from '../../node/backends/zdb/real';
+import { ZDB_ADMIN_PASSWORD_FILE } from '../../node/backends/zdb/linux';
 import { ensureE2eGrid, runE2eExample } from './shared-grid';
 
 jest.setTimeout(300_000);

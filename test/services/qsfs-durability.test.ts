@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { silentLogger } from '../../protocol/common/log';
-import { createZdbBackend, type RealZdbBackend } from '../../node/backends/zdb/real';
+import { createLinuxZdbBackend, type LinuxZdbBackend } from '../../node/backends/zdb/linux';
 import { createQsfsDaemon, type QsfsDaemon } from '../../node/backends/qsfs/daemon';
 import { testQsfsConfig } from '../../node/backends/qsfs/test-config';
 
@@ -18,7 +18,7 @@ describe('qsfs durability', () => {
   const MINIMAL = 2;
   const EXPECTED = 4;
   let dir: string;
-  let zdbs: RealZdbBackend[];
+  let zdbs: LinuxZdbBackend[];
   let qsfs: QsfsDaemon;
   let config: ReturnType<typeof testQsfsConfig>;
   const files = new Map<string, Buffer>();
@@ -28,7 +28,7 @@ describe('qsfs durability', () => {
     zdbs = [];
     // 4 data zdbs (one shard each) + 2 meta zdbs
     for (let i = 0; i < EXPECTED + 2; i++) {
-      const z = await createZdbBackend({ log: silentLogger }, { dataDir: path.join(dir, `zdb${i}`), addresses: ['127.0.0.1'], port: 0 });
+      const z = await createLinuxZdbBackend({ log: silentLogger }, { dataDir: path.join(dir, `zdb${i}`), addresses: ['127.0.0.1'], port: 0 });
       await z.create({ name: `qs-data-${i}`, size: 1n << 30n, mode: 'seq', password: 'qs-pass', public: false });
       await z.create({ name: 'qs-meta', size: 1n << 26n, mode: 'user', password: 'qs-pass', public: false });
       zdbs.push(z);

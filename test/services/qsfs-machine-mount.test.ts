@@ -10,12 +10,12 @@ import * as path from 'path';
 import { silentLogger } from '../../protocol/common/log';
 import { createQsfsDaemon, type QsfsDaemon } from '../../node/backends/qsfs/daemon';
 import { testQsfsConfig } from '../../node/backends/qsfs/test-config';
-import { createZdbBackend, type RealZdbBackend } from '../../node/backends/zdb/real';
+import { createLinuxZdbBackend, type LinuxZdbBackend } from '../../node/backends/zdb/linux';
 import { describeWithTools } from '../helpers/require-tools';
 
 describeWithTools(['mount', 'umount', 'sh'], { root: true })('qsfs mounted into a machine', () => {
   let dir: string;
-  let zdb: RealZdbBackend;
+  let zdb: LinuxZdbBackend;
   let qsfs: QsfsDaemon;
   let machineData: string;
   let config: ReturnType<typeof testQsfsConfig>;
@@ -23,7 +23,7 @@ describeWithTools(['mount', 'umount', 'sh'], { root: true })('qsfs mounted into 
 
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tfg-qsmnt-'));
-    zdb = await createZdbBackend({ log: silentLogger }, { dataDir: path.join(dir, 'zdb'), addresses: ['127.0.0.1'], port: 0 });
+    zdb = await createLinuxZdbBackend({ log: silentLogger }, { dataDir: path.join(dir, 'zdb'), addresses: ['127.0.0.1'], port: 0 });
     for (let i = 0; i < 3; i++) await zdb.create({ name: `qs-data-${i}`, size: 1n << 30n, mode: 'seq', password: 'qs-pass', public: false });
     await zdb.create({ name: 'qs-meta', size: 1n << 26n, mode: 'user', password: 'qs-pass', public: false });
     const addr = `127.0.0.1:${zdb.server.port}`;

@@ -9,7 +9,7 @@ import * as os from 'os';
 import * as path from 'path';
 import Redis from 'ioredis';
 import { silentLogger } from '../../protocol/common/log';
-import { createZdbBackend, type RealZdbBackend } from '../../node/backends/zdb/real';
+import { createLinuxZdbBackend, type LinuxZdbBackend } from '../../node/backends/zdb/linux';
 import { describeWithTools } from '../helpers/require-tools';
 
 function redisCli(port: number, lines: string[]): Promise<string> {
@@ -27,8 +27,8 @@ async function client(port: number): Promise<Redis> {
 
 describe('zdb with ioredis', () => {
   let dataDir: string;
-  let zdb: RealZdbBackend;
-  const open = () => createZdbBackend({ log: silentLogger }, { dataDir, addresses: ['127.0.0.1'], port: 0 });
+  let zdb: LinuxZdbBackend;
+  const open = () => createLinuxZdbBackend({ log: silentLogger }, { dataDir, addresses: ['127.0.0.1'], port: 0 });
 
   beforeEach(async () => {
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tfg-zdbc-'));
@@ -190,10 +190,10 @@ describe('zdb with ioredis', () => {
 
 describeWithTools(['redis-cli'])('zdb with redis-cli', () => {
   let dataDir: string;
-  let zdb: RealZdbBackend;
+  let zdb: LinuxZdbBackend;
   beforeAll(async () => {
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tfg-zdbcli-'));
-    zdb = await createZdbBackend({ log: silentLogger }, { dataDir, addresses: ['127.0.0.1'], port: 0 });
+    zdb = await createLinuxZdbBackend({ log: silentLogger }, { dataDir, addresses: ['127.0.0.1'], port: 0 });
     await zdb.create({ name: 'cli-ns', size: 64n, mode: 'user', password: 'pw1', public: false });
   });
   afterAll(async () => {
@@ -222,7 +222,7 @@ describeWithTools(['redis-cli'])('zdb with redis-cli', () => {
 describe('zdb log compaction', () => {
   it('rewrites a mostly-dead log at start, keeping values, order and seq ids', async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tfg-zdbgc-'));
-    const open = () => createZdbBackend({ log: silentLogger }, { dataDir, addresses: ['127.0.0.1'], port: 0 });
+    const open = () => createLinuxZdbBackend({ log: silentLogger }, { dataDir, addresses: ['127.0.0.1'], port: 0 });
     let zdb = await open();
     try {
       await zdb.create({ name: 'u', size: 1n << 30n, mode: 'user', password: '', public: false });

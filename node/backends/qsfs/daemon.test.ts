@@ -8,13 +8,13 @@ import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { silentLogger } from '../../../protocol/common/log';
-import { createZdbBackend, type RealZdbBackend } from '../zdb/real';
+import { createLinuxZdbBackend, type LinuxZdbBackend } from '../zdb/linux';
 import { createQsfsDaemon, type QsfsDaemon } from './daemon';
 import { describeQsfsBackend } from './qsfs.suite';
 import { testQsfsConfig } from './test-config';
 
-async function zdbWithNamespaces(dir: string, count: number): Promise<RealZdbBackend> {
-  const zdb = await createZdbBackend({ log: silentLogger }, { dataDir: dir, addresses: ['127.0.0.1'], port: 0 });
+async function zdbWithNamespaces(dir: string, count: number): Promise<LinuxZdbBackend> {
+  const zdb = await createLinuxZdbBackend({ log: silentLogger }, { dataDir: dir, addresses: ['127.0.0.1'], port: 0 });
   for (let i = 0; i < count; i++) await zdb.create({ name: `qs-data-${i}`, size: 1n << 30n, mode: i % 2 ? 'seq' : 'user', password: 'qs-pass', public: false });
   await zdb.create({ name: 'qs-meta', size: 1n << 30n, mode: 'user', password: 'qs-pass', public: false });
   return zdb;
@@ -37,7 +37,7 @@ describeQsfsBackend('daemon', async () => {
 
 describe('qsfs daemon', () => {
   let dir: string;
-  let zdb: RealZdbBackend;
+  let zdb: LinuxZdbBackend;
   let qsfs: QsfsDaemon;
   let addr: string;
   beforeEach(async () => {

@@ -1,9 +1,9 @@
-/** The zdb behaviour suite against the real RESP server backend (docs/style.md §6). */
+/** The zdb behaviour suite against the Linux (RESP server) backend (docs/style.md §6). */
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { silentLogger } from '../../../protocol/common/log';
-import { createZdbBackend } from './real';
+import { createLinuxZdbBackend } from './linux';
 import { describeZdbBackend } from './zdb.suite';
 
 const dirs: string[] = [];
@@ -11,8 +11,8 @@ afterAll(() => {
   for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
 });
 
-describeZdbBackend('real', async (capacity) => {
+describeZdbBackend('linux', async (capacity) => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tfg-zdb-'));
   dirs.push(dataDir);
-  return createZdbBackend({ log: silentLogger }, { dataDir, addresses: ['127.0.0.1'], port: 0, capacity });
+  return createLinuxZdbBackend({ log: silentLogger }, { dataDir, addresses: ['127.0.0.1'], port: 0, capacity });
 });

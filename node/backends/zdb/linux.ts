@@ -1,7 +1,8 @@
 /**
- * The real zdb backend: one 0-db compatible RESP server per node (`resp-server.ts`) and the namespace
- * rules of ZOS's zdb manager on top (zos-protocol.md §3.5 zdb row, §4, §6.6): namespace = workload id,
- * password set only when non-empty, public flag and size always set, grow-only updates.
+ * The Linux zdb backend (named like the other families' `linux.ts`; the server itself is plain Node): one 0-db
+ * compatible RESP server per node (`resp-server.ts`) and the namespace rules of ZOS's zdb manager on top
+ * (zos-protocol.md §3.5 zdb row, §4, §6.6): namespace = workload id, password set only when non-empty, public flag
+ * and size always set, grow-only updates.
  * @module
  */
 import { randomBytes } from 'crypto';
@@ -41,13 +42,13 @@ export interface ZdbBackendOptions {
   adminPassword?: string;
 }
 
-export interface RealZdbBackend extends ZdbBackend {
+export interface LinuxZdbBackend extends ZdbBackend {
   /** The server, for tests and the local grid (admin password included). */
   readonly server: ZdbServer;
   readonly adminPassword: string;
 }
 
-export async function createZdbBackend(deps: { log: Logger }, opts: ZdbBackendOptions): Promise<RealZdbBackend> {
+export async function createLinuxZdbBackend(deps: { log: Logger }, opts: ZdbBackendOptions): Promise<LinuxZdbBackend> {
   const adminPassword = opts.adminPassword ?? operatorPassword(opts.dataDir);
   const server = await startZdbServer(deps, {
     dataDir: opts.dataDir,
@@ -65,7 +66,7 @@ export async function createZdbBackend(deps: { log: Logger }, opts: ZdbBackendOp
     return opts.capacity - used;
   };
 
-  const backend: RealZdbBackend = {
+  const backend: LinuxZdbBackend = {
     server,
     adminPassword,
     async create(spec) {

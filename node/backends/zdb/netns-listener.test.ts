@@ -13,7 +13,7 @@ import { promisify } from 'util';
 import { silentLogger } from '../../../protocol/common/log';
 import { describeWithTools } from '../../../test/helpers/require-tools';
 import { exposeZdbInNetns } from './netns-listener';
-import { createZdbBackend, ZDB_ADMIN_PASSWORD_FILE } from './real';
+import { createLinuxZdbBackend, ZDB_ADMIN_PASSWORD_FILE } from './linux';
 import type { ZdbBackend } from './zdb';
 
 const run = promisify(execFile);
@@ -47,7 +47,7 @@ describeWithTools(['ip', 'nsenter', 'redis-cli'], { root: true })('zdb on the no
   it('serves the namespace at the result address to a client in that namespace', async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tfg-zdbns-'));
     dirs.push(dataDir);
-    const inner = await createZdbBackend({ log: silentLogger }, { dataDir, addresses: ['127.0.0.1'], port: 0 });
+    const inner = await createLinuxZdbBackend({ log: silentLogger }, { dataDir, addresses: ['127.0.0.1'], port: 0 });
     zdb = await exposeZdbInNetns({ log: silentLogger }, inner, { netns: NS, host: ADDR, port: 0 });
     const res = await zdb.create({ name: '7-12-db', size: 1n << 20n, mode: 'user', password: 'pw', public: false });
     expect(Object.keys(res)).toEqual(['Namespace', 'IPs', 'Port']);
@@ -66,7 +66,7 @@ describeWithTools(['ip', 'nsenter', 'redis-cli'], { root: true })('zdb on the no
   it('fails naming the address and the namespace when the address is not there', async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tfg-zdbns-'));
     dirs.push(dataDir);
-    const inner = await createZdbBackend({ log: silentLogger }, { dataDir, addresses: ['127.0.0.1'], port: 0 });
+    const inner = await createLinuxZdbBackend({ log: silentLogger }, { dataDir, addresses: ['127.0.0.1'], port: 0 });
     try {
       await expect(exposeZdbInNetns({ log: silentLogger }, inner, { netns: NS, host: '198.18.77.3' })).rejects.toThrow(
         new RegExp(`^listen on 198\\.18\\.77\\.3:9900 in ${NS}: .*EADDRNOTAVAIL`),
@@ -81,16 +81,16 @@ describe('zdb backend admin password', () => {
   it('is created once (mode 0600) and reused after a restart', async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tfg-zdbadm-'));
     try {
-      const a = await createZdbBackend({ log: silentLogger }, { dataDir, addresses: ['127.0.0.1'], port: 0 });
+      const a = await createLinuxZdbBackend({ log: silentLogger }, { dataDir, addresses: ['127.0.0.1'], port: 0 });
       await a.close();
       const file = path.join(dataDir, ZDB_ADMIN_PASSWORD_FILE);
       expect(fs.statSync(file).mode & 0o777).toBe(0o600);
       expect(fs.readFileSync(file, 'utf8').trim()).toBe(a.adminPassword);
       expect(a.adminPassword).toMatch(/^[0-9a-f]{32}$/);
-      const b = await createZdbBackend({ log: silentLogger }, { dataDir, addresses: ['127.0.0.1'], port: 0 });
+      const b = await createLinuxZdbBackend({ log: silentLogger }, { dataDir, addresses: ['127.0.0.1'], port: 0 });
       await b.close();
       expect(b.adminPassword).toBe(a.adminPassword);
-      const c = await createZdbBackend({ log: silentLogger }, { dataDir, addresses: ['127.0.0.1'], port: 0, adminPassword: 'given' });
+      const c = await createLinuxZdbBackend({ log: silentLogger }, { dataDir, addresses: ['127.0.0.1'], port: 0, adminPassword: 'given' });
       await c.close();
       expect(c.adminPassword).toBe('given');
     } finally {

@@ -8,7 +8,7 @@
  * the node's 0-db server, and the workload results then list the namespace-side address and port.
  *
  * ```ts
- * const inner = await createZdbBackend({ log }, { dataDir, addresses: ['127.0.0.1'], port: 0 });
+ * const inner = await createLinuxZdbBackend({ log }, { dataDir, addresses: ['127.0.0.1'], port: 0 });
  * const zdb = await exposeZdbInNetns({ log }, inner, { netns: 'tfg-n2', host: '198.18.0.12', port: 9900 });
  * await zdb.create(spec);   // → { Namespace, IPs: ['198.18.0.12'], Port: 9900 }
  * ```

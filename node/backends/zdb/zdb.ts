@@ -1,11 +1,11 @@
 /**
  * The zdb backend family: namespaces in the node's 0-db server (zos-protocol.md §1.5 zdb, §3.5 zdb row, §4
  * result `{"Namespace","IPs","Port"}`, §6.6). The interface comment is the spec; `resp-server.ts` is the
- * real server, `real.ts` drives it, `sim.ts` keeps state only.
+ * real server, `linux.ts` drives it, `sim.ts` keeps state only.
  *
  * Lifecycle, as the node engine's zdb manager uses it:
  * ```ts
- * const zdb = await createZdbBackend({ log }, { dataDir, addresses: ['10.1.0.2'], port: 9900, capacity: 100n << 30n });
+ * const zdb = await createLinuxZdbBackend({ log }, { dataDir, addresses: ['10.1.0.2'], port: 9900, capacity: 100n << 30n });
  * const res = await zdb.create({ name: '7-1234-db', size: 1n << 30n, mode: 'user', password: 's3cret', public: false });
  * // res = { Namespace: '7-1234-db', IPs: ['10.1.0.2'], Port: 9900 }  (idempotent: same call, same result)
  * await zdb.update({ ...spec, size: 2n << 30n, password: 'new' });  // grow, change password / public
