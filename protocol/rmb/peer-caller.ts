@@ -67,32 +67,32 @@ interface Pending {
   reject(err: Error): void;
 }
 
+async function twinOrFail(directory: TwinDirectory, id: number, command: string): Promise<TwinRecord> {
+  let twin: TwinRecord | undefined;
+  try {
+    twin = await directory.getTwin(id);
+  } catch (err) {
+    throw new RmbError(`rmb ${command} to twin ${id}: twin lookup failed: ${errorText(err)}`, { twin: id, command }, { cause: err });
+  }
+  if (!twin) throw new RmbError(`rmb ${command} to twin ${id}: no such twin on the chain`, { twin: id, command, fix: 'check the twin id (a node is addressed by its twin id, not its node id)' });
+  return twin;
+}
+
+/** The destination's record; the call's deadline covers the lookup too (a chain that does not answer must not hang it). */
+async function lookupWithin(directory: TwinDirectory, twin: number, command: string, timeoutMs: number): Promise<TwinRecord> {
+  let lookupTimer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    twinOrFail(directory, twin, command),
+    new Promise<never>((_, reject) => {
+      lookupTimer = setTimeout(() => reject(new RmbError(`rmb ${command} to twin ${twin}: twin lookup gave no answer within ${timeoutMs / 1000}s`, { twin, command })), timeoutMs);
+    }),
+  ]).finally(() => clearTimeout(lookupTimer));
+}
+
 export function createCaller(opts: CallerOptions): Caller {
   const { clock, log, nowS, sharedKey, links } = opts;
   const pending = new Map<string, Pending>();
   let closed = false;
-
-  async function twinOrFail(id: number, command: string): Promise<TwinRecord> {
-    let twin: TwinRecord | undefined;
-    try {
-      twin = await opts.directory.getTwin(id);
-    } catch (err) {
-      throw new RmbError(`rmb ${command} to twin ${id}: twin lookup failed: ${errorText(err)}`, { twin: id, command }, { cause: err });
-    }
-    if (!twin) throw new RmbError(`rmb ${command} to twin ${id}: no such twin on the chain`, { twin: id, command, fix: 'check the twin id (a node is addressed by its twin id, not its node id)' });
-    return twin;
-  }
-
-  /** The destination's record; the call's deadline covers the lookup too (a chain that does not answer must not hang it). */
-  async function lookupWithin(twin: number, command: string, timeoutMs: number): Promise<TwinRecord> {
-    let lookupTimer: NodeJS.Timeout | undefined;
-    return Promise.race([
-      twinOrFail(twin, command),
-      new Promise<never>((_, reject) => {
-        lookupTimer = setTimeout(() => reject(new RmbError(`rmb ${command} to twin ${twin}: twin lookup gave no answer within ${timeoutMs / 1000}s`, { twin, command })), timeoutMs);
-      }),
-    ]).finally(() => clearTimeout(lookupTimer));
-  }
 
   function requestEnvelope(r: { uid: string; ts: number; twin: number; pk?: Uint8Array; command: string; body: string | undefined; timeoutMs: number; callOpts: CallOptions }): Envelope {
     const { uid, ts, twin, pk, command, timeoutMs, callOpts } = r;
@@ -120,7 +120,7 @@ export function createCaller(opts: CallerOptions): Caller {
     const refusedBy = links.openConn() ? undefined : links.allRefused();
     if (refusedBy) throw new RmbError(`rmb ${command} to twin ${twin}: no relay accepts connections (${refusedBy})`, { twin, command, fix: RELAY_URL_FIX });
     const started = clock.now();
-    const dest = await lookupWithin(twin, command, timeoutMs);
+    const dest = await lookupWithin(opts.directory, twin, command, timeoutMs);
     const remainingMs = Math.max(1, timeoutMs - (clock.now() - started));
     const uid = randomUUID();
     const ts = nowS();

@@ -83,15 +83,64 @@ function toBuffer(data: RawData): Buffer {
   return Buffer.from(data);
 }
 
+/**
+ * `ready()` callers: resolved when a connection opens, failed at once when every relay refused before ever
+ * logging in, else after their timeout with each relay's last error.
+ */
+function createReadyWaiters(twinId: number) {
+  const openWaiters: (() => void)[] = [];
+  const refusalWaiters: ((why: string) => void)[] = [];
+  return {
+    opened: () => openWaiters.splice(0).forEach((w) => w()),
+    allRefused: (all: string) => refusalWaiters.splice(0).forEach((w) => w(all)),
+    wait(timeoutMs: number, describe: () => string, allRefused: string | undefined): Promise<void> {
+      return new Promise<void>((resolve, reject) => {
+        const t = setTimeout(() => {
+          const i = openWaiters.indexOf(done);
+          if (i >= 0) openWaiters.splice(i, 1);
+          reject(new RmbError(`rmb peer of twin ${twinId}: no relay connection after ${timeoutMs} ms: ${describe()}`, { twin: twinId }));
+        }, timeoutMs);
+        const done = () => {
+          clearTimeout(t);
+          resolve();
+        };
+        openWaiters.push(done);
+        const refused = (why: string) => {
+          clearTimeout(t);
+          const i = openWaiters.indexOf(done);
+          if (i >= 0) openWaiters.splice(i, 1);
+          reject(new RmbError(`rmb peer of twin ${twinId}: no relay accepts connections (${why})`, { twin: twinId, fix: RELAY_URL_FIX }));
+        };
+        if (allRefused) refused(allRefused);
+        else refusalWaiters.push(refused);
+      });
+    },
+  };
+}
+
+/** Stops reconnecting `c` and closes its socket (terminated after 1 s without a close handshake). */
+function closeOne(c: RelayConnection): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (c.retry) clearTimeout(c.retry);
+    const ws = c.ws;
+    c.open = false;
+    if (!ws || ws.readyState === WebSocket.CLOSED) return resolve();
+    ws.once('close', () => resolve());
+    ws.close(1000, 'peer closing');
+    setTimeout(() => {
+      ws.terminate();
+      resolve();
+    }, 1000).unref();
+  });
+}
+
 /** Opens a connection to every relay URL and keeps them open until `close`. */
 export function createRelayLinks(opts: RelayLinksOptions): RelayLinks {
   const { clock, log, nowS } = opts;
   const conns: RelayConnection[] = opts.relayUrls.map((url) => ({ url, open: false, attempts: 0, lastSeen: 0, evicted: false }));
   /** Replies that could not be sent while no relay was open; flushed on reconnect while still valid. */
   const outbox: { bytes: Uint8Array; deadlineS: number }[] = [];
-  const openWaiters: (() => void)[] = [];
-  /** `ready()` callers to fail at once when every relay refused before ever logging in. */
-  const refusalWaiters: ((why: string) => void)[] = [];
+  const waiters = createReadyWaiters(opts.twinId);
   let closed = false;
 
   function allRefused(): string | undefined {
@@ -102,7 +151,7 @@ export function createRelayLinks(opts: RelayLinksOptions): RelayLinks {
   function noteRefusal(c: RelayConnection, why: string): void {
     c.refused = why;
     const all = allRefused();
-    if (all) refusalWaiters.splice(0).forEach((w) => w(all));
+    if (all) waiters.allRefused(all);
   }
 
   function loginUrl(url: string): string {
@@ -125,7 +174,7 @@ export function createRelayLinks(opts: RelayLinksOptions): RelayLinks {
       c.refused = undefined;
       log.debug('connected to relay', { relay: c.url });
       flush(c);
-      openWaiters.splice(0).forEach((w) => w());
+      waiters.opened();
     });
     ws.on('unexpected-response', (_req, res) => {
       let body = '';
@@ -202,46 +251,6 @@ export function createRelayLinks(opts: RelayLinksOptions): RelayLinks {
 
   const describe = () => conns.map((c) => c.lastError ?? `${c.url}: connecting`).join('; ');
 
-  function ready(timeoutMs: number): Promise<void> {
-    if (openConn()) return Promise.resolve();
-    return new Promise<void>((resolve, reject) => {
-      const t = setTimeout(() => {
-        const i = openWaiters.indexOf(done);
-        if (i >= 0) openWaiters.splice(i, 1);
-        reject(new RmbError(`rmb peer of twin ${opts.twinId}: no relay connection after ${timeoutMs} ms: ${describe()}`, { twin: opts.twinId }));
-      }, timeoutMs);
-      const done = () => {
-        clearTimeout(t);
-        resolve();
-      };
-      openWaiters.push(done);
-      const refused = (why: string) => {
-        clearTimeout(t);
-        const i = openWaiters.indexOf(done);
-        if (i >= 0) openWaiters.splice(i, 1);
-        reject(new RmbError(`rmb peer of twin ${opts.twinId}: no relay accepts connections (${why})`, { twin: opts.twinId, fix: RELAY_URL_FIX }));
-      };
-      const all = allRefused();
-      if (all) refused(all);
-      else refusalWaiters.push(refused);
-    });
-  }
-
-  function closeOne(c: RelayConnection): Promise<void> {
-    return new Promise<void>((resolve) => {
-      if (c.retry) clearTimeout(c.retry);
-      const ws = c.ws;
-      c.open = false;
-      if (!ws || ws.readyState === WebSocket.CLOSED) return resolve();
-      ws.once('close', () => resolve());
-      ws.close(1000, 'peer closing');
-      setTimeout(() => {
-        ws.terminate();
-        resolve();
-      }, 1000).unref();
-    });
-  }
-
   for (const c of conns) connect(c);
 
   return {
@@ -253,7 +262,7 @@ export function createRelayLinks(opts: RelayLinksOptions): RelayLinks {
     },
     allRefused,
     describe,
-    ready,
+    ready: (timeoutMs) => (openConn() ? Promise.resolve() : waiters.wait(timeoutMs, describe, allRefused())),
     connected: () => conns.filter((c) => c.open).length,
     async close() {
       closed = true;
