@@ -1,45 +1,22 @@
-/** Challenge, hash and signatures against the shared vectors, byte for byte (zos-protocol.md §2, §2.10). */
-import * as fs from 'fs';
+/**
+ * Challenge, hash and signatures byte for byte (zos-protocol.md §2, §2.10) against our own vectors
+ * (test/fixtures/zos, computed by ThreeFold's grid_client: scripts/gen-test-vectors.ts), and against
+ * `../shared`'s vectors as an optional extra when that file is there.
+ */
 import { cryptoReady, identityFromSecret, identityFromSeed } from '../common/identity';
-import { sharedPath } from '../../test/helpers/shared';
+import { describeWithSharedFile } from '../../test/helpers/shared';
+import { loadVectorFile, ownVectors, SHARED_VECTORS_PARTS, type VectorFile } from '../../test/helpers/zos-vectors';
 import {
   deploymentChallenge,
   deploymentDigest,
   deploymentToJson,
   hashDeployment,
   parseDeployment,
-  parseJsonLossless,
   signDeployment,
   signingMessage,
   type Deployment,
 } from './index';
 
-interface Vector {
-  name: string;
-  deployment: unknown;
-  expected: {
-    challenge_string: string;
-    md5_hex: string;
-    ed25519_public_key_hex: string;
-    ed25519_signature_default_hex: string;
-    ed25519_signature_polka_hex: string;
-  };
-}
-interface Vectors {
-  ed25519_seed_hex: string;
-  vectors: Vector[];
-  mnemonic_vector: {
-    mnemonic: string;
-    mini_secret_hex: string;
-    ed25519_public_key_hex: string;
-    ed25519_signature_of_v1_digest_hex: string;
-    sr25519_public_key_hex: string;
-    sr25519_ss58_address: string;
-  };
-}
-
-const rawText = fs.readFileSync(sharedPath('vectors', 'zos-protocol-vectors.json'), 'utf8');
-const VECTORS = parseJsonLossless(rawText) as Vectors;
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
 /** Re-serialises a plain JSON value with every object's keys reversed. */
@@ -51,9 +28,13 @@ function reverseKeys(v: unknown): unknown {
   return v;
 }
 
-describe('shared vectors', () => {
-  const seed = Buffer.from(VECTORS.ed25519_seed_hex, 'hex');
-  for (const vec of VECTORS.vectors) {
+/** Every check of one vector file; `load` runs at collection time of the describe that calls this. */
+function checkVectorFile(load: () => VectorFile): void {
+  const file = load();
+  const seed = Buffer.from(file.ed25519_seed_hex, 'hex');
+  beforeAll(() => cryptoReady());
+
+  for (const vec of file.vectors) {
     describe(vec.name, () => {
       const d = parseDeployment(vec.deployment);
       it('writes the challenge byte for byte', () => {
@@ -75,14 +56,13 @@ describe('shared vectors', () => {
         const id = identityFromSeed(seed, 'ed25519');
         const msg = new TextEncoder().encode(`<Bytes>${vec.expected.md5_hex}</Bytes>`);
         expect(hex(id.sign(msg))).toBe(vec.expected.ed25519_signature_polka_hex);
+        const signed = signDeployment(d, d.twin_id, id);
         if (d.signature_requirement.signature_style === 'polka-wallet') {
           expect(hex(signingMessage(d))).toBe(hex(msg));
-          const signed = signDeployment(d, d.twin_id, id);
           expect(signed.signature_requirement.signatures).toEqual([
             { twin_id: d.twin_id, signature: vec.expected.ed25519_signature_polka_hex, signature_type: 'ed25519' },
           ]);
         } else {
-          const signed = signDeployment(d, d.twin_id, id);
           expect(signed.signature_requirement.signatures[0].signature).toBe(vec.expected.ed25519_signature_default_hex);
         }
       });
@@ -95,36 +75,48 @@ describe('shared vectors', () => {
     });
   }
 
-  it('v2_full: reordering workloads changes the hash (order is hashed)', () => {
-    const v2 = VECTORS.vectors.find((v) => v.name === 'v2_full')!;
-    const d = parseDeployment(v2.deployment);
+  it('reordering workloads changes the hash (order is hashed)', () => {
+    const many = file.vectors.find((v) => parseDeployment(v.deployment).workloads.length > 1)!;
+    const d = parseDeployment(many.deployment);
     const swapped: Deployment = { ...d, workloads: [d.workloads[1], d.workloads[0], ...d.workloads.slice(2)] };
-    expect(hashDeployment(swapped)).not.toBe(v2.expected.md5_hex);
+    expect(hashDeployment(swapped)).not.toBe(many.expected.md5_hex);
   });
 
   it('parses the vector file text itself (exact integers), not only JSON.parse output', () => {
-    const d = parseDeployment(JSON.stringify((JSON.parse(rawText) as { vectors: Vector[] }).vectors[1].deployment));
-    expect(hashDeployment(d)).toBe(VECTORS.vectors[1].expected.md5_hex);
+    const last = file.vectors.length - 1;
+    const d = parseDeployment(JSON.stringify((JSON.parse(file.text) as { vectors: { deployment: unknown }[] }).vectors[last].deployment));
+    expect(hashDeployment(d)).toBe(file.vectors[last].expected.md5_hex);
+  });
+
+  describe('mnemonic vector', () => {
+    const mv = file.mnemonic_vector;
+    it('derives the ed25519 key as Keyring.addFromUri does and signs the first digest', () => {
+      const id = identityFromSecret(mv.mnemonic, 'ed25519');
+      expect(hex(id.seed)).toBe(mv.mini_secret_hex);
+      expect(hex(id.publicKey)).toBe(mv.ed25519_public_key_hex);
+      const d = parseDeployment(file.vectors[0].deployment);
+      expect(hex(id.sign(deploymentDigest(d)))).toBe(mv.ed25519_signature_of_v1_digest_hex);
+    });
+    it('derives the sr25519 key and address; its signature verifies on the digest and not on the polka form', () => {
+      const id = identityFromSecret(mv.mnemonic, 'sr25519');
+      expect(hex(id.publicKey)).toBe(mv.sr25519_public_key_hex);
+      expect(id.address).toBe(mv.sr25519_ss58_address);
+      const d = parseDeployment(file.vectors[0].deployment);
+      const sig = id.sign(deploymentDigest(d));
+      expect(id.verify(deploymentDigest(d), sig)).toBe(true);
+      expect(id.verify(new TextEncoder().encode(`<Bytes>${hashDeployment(d)}</Bytes>`), sig)).toBe(false);
+    });
+  });
+}
+
+describe('own vectors (test/fixtures/zos, computed by grid_client)', () => {
+  checkVectorFile(ownVectors);
+  it('cover every workload kind grid_client hashes', () => {
+    const kinds = new Set(ownVectors().vectors.flatMap((v) => parseDeployment(v.deployment).workloads.map((w) => w.type)));
+    expect([...kinds].sort()).toEqual(
+      ['gateway-fqdn-proxy', 'gateway-name-proxy', 'ip', 'network', 'network-light', 'qsfs', 'volume', 'zdb', 'zlogs', 'zmachine', 'zmachine-light', 'zmount'],
+    );
   });
 });
 
-describe('mnemonic vector', () => {
-  beforeAll(() => cryptoReady());
-  const mv = VECTORS.mnemonic_vector;
-  it('derives the ed25519 key as Keyring.addFromUri does and signs the v1 digest', () => {
-    const id = identityFromSecret(mv.mnemonic, 'ed25519');
-    expect(hex(id.seed)).toBe(mv.mini_secret_hex);
-    expect(hex(id.publicKey)).toBe(mv.ed25519_public_key_hex);
-    const d = parseDeployment(VECTORS.vectors[0].deployment);
-    expect(hex(id.sign(deploymentDigest(d)))).toBe(mv.ed25519_signature_of_v1_digest_hex);
-  });
-  it('derives the sr25519 key and address; its signature verifies on the digest and not on the polka form', () => {
-    const id = identityFromSecret(mv.mnemonic, 'sr25519');
-    expect(hex(id.publicKey)).toBe(mv.sr25519_public_key_hex);
-    expect(id.address).toBe(mv.sr25519_ss58_address);
-    const d = parseDeployment(VECTORS.vectors[0].deployment);
-    const sig = id.sign(deploymentDigest(d));
-    expect(id.verify(deploymentDigest(d), sig)).toBe(true);
-    expect(id.verify(new TextEncoder().encode(`<Bytes>${hashDeployment(d)}</Bytes>`), sig)).toBe(false);
-  });
-});
+describeWithSharedFile(SHARED_VECTORS_PARTS, 'shared vectors', (file) => checkVectorFile(() => loadVectorFile(file)));

@@ -7,10 +7,9 @@ import { createNodeClient, ZOS_COMMANDS, type NodeClient } from '../../protocol/
 import { createRmbPeer, RawJson, type RmbPeer } from '../../protocol/rmb/peer';
 import { createRelay, type Relay } from '../../protocol/rmb/relay';
 import { deploymentToJson, parseDeployment, type Deployment } from '../../protocol/zos';
-import { readSharedJson } from '../helpers/shared';
+import { ownVectors, plainDeployment } from '../helpers/zos-vectors';
 import { makeTwins } from './rmb-harness';
 
-const vectors = readSharedJson<{ vectors: { name: string; deployment: unknown }[] }>('vectors', 'zos-protocol-vectors.json');
 const BIG = '1152921504606846976'; // 2^60 bytes: past 2^53, must survive exactly
 
 describe('node client', () => {
@@ -60,17 +59,18 @@ describe('node client', () => {
   });
 
   it('deploys through the zos codec so sizes past 2^53 arrive and come back exact', async () => {
-    const text = JSON.stringify(vectors.vectors[0].deployment).replace('10737418240', BIG).replace('"contract_id": 0', '"contract_id": 77').replace('"contract_id":0', '"contract_id":77');
+    const disk = plainDeployment(ownVectors(), 'single_disk') as { contract_id: number; workloads: { data: { size: number } }[] };
+    const text = JSON.stringify({ ...disk, contract_id: 77, workloads: [{ ...disk.workloads[0], data: { size: -1 } }] }).replace('"size":-1', `"size":${BIG}`);
     const d = parseDeployment(text);
     await expect(client.deployment.deploy(d)).resolves.toBeUndefined();
     expect(seen.find((s) => s.command === ZOS_COMMANDS.deploymentDeploy)?.raw).toContain(`"size":${BIG}`);
     const back = await client.deployment.get(77);
     expect(back.contract_id).toBe(77n);
-    expect(back.workloads[0]).toMatchObject({ name: 'disk1', type: 'zmount', data: { size: BigInt(BIG) } });
+    expect(back.workloads[0]).toMatchObject({ name: 'scratch', type: 'zmount', data: { size: BigInt(BIG) } });
     const list = await client.deployment.list();
     expect(list.map((x) => x.contract_id)).toEqual([77n]);
     const changes = await client.deployment.changes(77);
-    expect(changes[0]).toMatchObject({ name: 'disk1', data: { size: BigInt(BIG) } });
+    expect(changes[0]).toMatchObject({ name: 'scratch', data: { size: BigInt(BIG) } });
   });
 
   it('surfaces node error texts unchanged', async () => {
