@@ -1,12 +1,13 @@
 /**
- * schema.json (pulumi-notes.md §2.7): valid against Pulumi's metaschema, generated from the zod schemas, and
- * not stale (fails when someone changes inputs without `make schema`).
+ * schema.json (pulumi-notes.md §2.7): valid against Pulumi's metaschema (from the pinned Pulumi Go module that
+ * `make pulumi` fetches), generated from the zod schemas, and not stale (fails when someone changes inputs
+ * without `make schema`).
  */
 import Ajv2020 from 'ajv/dist/2020';
 import * as fs from 'fs';
 import * as path from 'path';
 import { renderSchema } from '../../provider/schema';
-import { readSharedJson } from '../helpers/shared';
+import { pulumiMetaschemaPath, readPulumiMetaschema } from '../helpers/pulumi-metaschema';
 
 const root = path.resolve(__dirname, '..', '..');
 const version = (JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string }).version;
@@ -18,11 +19,22 @@ describe('schema.json', () => {
 
   it("validates against Pulumi's package metaschema", () => {
     const ajv = new Ajv2020({ strict: false, validateFormats: false });
-    const validate = ajv.compile(readSharedJson<object>('pulumi-package-metaschema.json'));
+    const metaschema = readPulumiMetaschema();
+    expect(metaschema).toMatchObject({ title: 'Pulumi Package Metaschema' });
+    const validate = ajv.compile(metaschema);
     const schema = JSON.parse(renderSchema(version)) as Record<string, unknown>;
     const ok = validate(schema);
     expect(validate.errors ?? []).toEqual([]);
     expect(ok).toBe(true);
+  });
+
+  it('is checked by a metaschema that refuses a bad resource token and a missing name', () => {
+    const validate = new Ajv2020({ strict: false, validateFormats: false }).compile(readPulumiMetaschema());
+    const schema = JSON.parse(renderSchema(version)) as { name?: string; resources: Record<string, unknown> };
+    expect(validate({ ...schema, resources: { 'bad token': {} } })).toBe(false);
+    const { name: _name, ...nameless } = schema;
+    expect(validate(nameless)).toBe(false);
+    expect(pulumiMetaschemaPath()).toMatch(/pulumi\.json$|pulumi-package-metaschema\.json$/);
   });
 
   it('describes every resource, marks secrets and the mnemonic, and lists required inputs', () => {
