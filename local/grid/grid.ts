@@ -16,19 +16,17 @@ import { errorText, InputError, TfgridError } from '../../protocol/common/errors
 import { silentLogger, silentProgress, type Logger, type Progress } from '../../protocol/common/log';
 import { missingToolsSync } from './tools';
 import { cleanupAll } from '../../node/backends/machine/linux-backends';
-import { applyTopology, planTopology, type TopologyPlan } from '../topology/topology';
-import { startChainDaemon } from './chain-daemon';
 import { sweepGrid, type SweepReport } from './cleanup';
 import { defaultGridDir, readState, removeState, writeState, type GridState } from './state';
 import { freePort, isRunning, nodeEntry, processStartTime, spawnDaemon, stopProcess, type ProcessRecord } from './supervisor';
 import { tcpOpen } from './readiness';
-import { bootstrapLocalGrid, chainPublicConfigIp, createFundedUser, newNodeSeed } from './bootstrap';
-import { daemonLogFile, dnsOptions, gridProxyOptions, hubOptions, RELAY_DOMAIN, relayOptions, startDnsDaemon, startGridProxyDaemon, startHubDaemon, startRelayDaemon } from './services';
-import { readDnsRecords, writeDnsRecords, type DnsRecords } from './dns-records';
+import { createFundedUser } from './bootstrap';
+import { daemonLogFile, RELAY_DOMAIN } from './services';
 import { chainAlive, deadDaemons, healGrid, keepStacksAside, resolveDaemonName, restartDaemon, STACK_STATE_DIRS } from './heal';
 import { startNodeDaemon, writeNodeConfig } from './node-daemon';
 import { LOCAL_CHAIN_PORT, LOCAL_GRID_PROXY_PORT, LOCAL_RELAY_PORT } from '../../protocol/chain/networks';
-import { createGridCa } from '../../node/backends/gateway/grid-ca';
+import { nodePrefix } from './grid-names';
+import { gridAddressing, recordRegistration, startChain, startGridProxy, startServicesAndRegister, startTopology, type UpContext } from './up-steps';
 
 export type BackendChoice = 'sim' | 'linux' | 'auto';
 
@@ -59,12 +57,8 @@ export interface LocalGridOptions {
 export const DEFAULT_CHAIN_PORT = LOCAL_CHAIN_PORT;
 /** The relay host name written into every twin's `relay` field (defined with the services' options). */
 export { RELAY_DOMAIN } from './services';
-export const FARM_NAME = 'localfarm';
-
-/** Gateway domain of node `index`: `node<index>.<gateway domain>`. */
-export function nodeDomain(index: number, gatewayDomain: string): string {
-  return `node${index}.${gatewayDomain}`;
-}
+export { writeGridCa } from './up-steps';
+export { FARM_NAME, nodeDomain, nodePrefix } from './grid-names';
 export const DEFAULT_RELAY_PORT = LOCAL_RELAY_PORT;
 export const DEFAULT_HUB_PORT = 8090;
 /** The provider's `local` network asks the grid proxy here (protocol/chain/networks.ts); the grid takes it when free. */
@@ -116,11 +110,6 @@ export function newGridPrefix(): string {
 /** Prefixes of every machine-wide name the grid and its nodes create. */
 export function gridPrefixes(state: Pick<GridState, 'prefix'>): string[] {
   return [state.prefix];
-}
-
-/** The name prefix one node's Linux backends use (netns, wireguard, cgroups): `<grid prefix><index base 36>`. */
-export function nodePrefix(gridPrefix: string, index: number): string {
-  return `${gridPrefix}${index.toString(36)}`;
 }
 
 export function isHealthy(state: GridState): boolean {
@@ -226,6 +215,48 @@ async function lockGridDir(dir: string, progress: Progress): Promise<() => void>
   }
 }
 
+/**
+ * `up` on a grid that exists: when its chain runs and its size is kept, start again only the daemons that died
+ * (issue 19; node data, stacks and contracts stay) and return it as `healed`. Otherwise take it down, keep its
+ * stacks aside, and return why it is `replaced` with options that take its ports again when free.
+ */
+async function healOrReplace(
+  dir: string,
+  existing: GridState,
+  nodes: number,
+  opts: LocalGridOptions,
+): Promise<{ healed: GridState } | { replaced: { reason: string; keptIn?: string }; opts: LocalGridOptions }> {
+  const log = opts.log ?? silentLogger;
+  const progress = opts.progress ?? silentProgress;
+  const reason = replaceReason(existing, nodes);
+  if (reason === undefined) {
+    // The chain runs: start again only what died (issue 19); node data, stacks and contracts stay.
+    const dead = deadDaemons(existing).map((d) => d.name);
+    if (existing.watchdog && !isRunning(existing.watchdog) && opts.stopWhenPidExits !== undefined) {
+      existing.watchdog = spawnWatchdog(dir, opts.stopWhenPidExits);
+      writeState(existing);
+    }
+    if (dead.length === 0) {
+      progress.done(`local grid already running (${existing.nodes.length} nodes, ${existing.backend} backend)`);
+      return { healed: existing };
+    }
+    const t = Date.now();
+    const healed = await healGrid(existing, { progress });
+    const what = [...healed.restarted.map((r) => `restarted ${r}`), ...healed.adopted.map((a) => `adopted ${a}`)].join(', ');
+    progress.done(`local grid: ${what} in ${((Date.now() - t) / 1000).toFixed(1)} s; the chain, the other daemons, node data and stacks were kept`);
+    log.info('local grid healed', { dir, restarted: healed.restarted, adopted: healed.adopted, ms: Date.now() - t });
+    return { healed: existing };
+  }
+  progress.update(`${reason}: taking the old grid down to start a new one`);
+  await stopLocalGrid({ dir, log, progress });
+  const replaced = { reason, keptIn: keepStacksAside(dir) };
+  const old = existingPorts(existing);
+  return {
+    replaced,
+    opts: { ...opts, chainPort: opts.chainPort ?? old.chainPort, relayPort: opts.relayPort ?? old.relayPort, hubPort: opts.hubPort ?? old.hubPort, gridProxyPort: opts.gridProxyPort ?? old.gridProxyPort },
+  };
+}
+
 async function startUnlocked(dir: string, opts: LocalGridOptions): Promise<GridState> {
   const log = opts.log ?? silentLogger;
   const progress = opts.progress ?? silentProgress;
@@ -236,30 +267,9 @@ async function startUnlocked(dir: string, opts: LocalGridOptions): Promise<GridS
 
   let replaced: { reason: string; keptIn?: string } | undefined;
   if (existing) {
-    const reason = replaceReason(existing, nodes);
-    if (reason === undefined) {
-      // The chain runs: start again only what died (issue 19); node data, stacks and contracts stay.
-      const dead = deadDaemons(existing).map((d) => d.name);
-      if (existing.watchdog && !isRunning(existing.watchdog) && opts.stopWhenPidExits !== undefined) {
-        existing.watchdog = spawnWatchdog(dir, opts.stopWhenPidExits);
-        writeState(existing);
-      }
-      if (dead.length === 0) {
-        progress.done(`local grid already running (${existing.nodes.length} nodes, ${existing.backend} backend)`);
-        return existing;
-      }
-      const t = Date.now();
-      const healed = await healGrid(existing, { progress });
-      const what = [...healed.restarted.map((r) => `restarted ${r}`), ...healed.adopted.map((a) => `adopted ${a}`)].join(', ');
-      progress.done(`local grid: ${what} in ${((Date.now() - t) / 1000).toFixed(1)} s; the chain, the other daemons, node data and stacks were kept`);
-      log.info('local grid healed', { dir, restarted: healed.restarted, adopted: healed.adopted, ms: Date.now() - t });
-      return existing;
-    }
-    progress.update(`${reason}: taking the old grid down to start a new one`);
-    await stopLocalGrid({ dir, log, progress });
-    replaced = { reason, keptIn: keepStacksAside(dir) };
-    const old = existingPorts(existing);
-    opts = { ...opts, chainPort: opts.chainPort ?? old.chainPort, relayPort: opts.relayPort ?? old.relayPort, hubPort: opts.hubPort ?? old.hubPort, gridProxyPort: opts.gridProxyPort ?? old.gridProxyPort };
+    const kept = await healOrReplace(dir, existing, nodes, opts);
+    if ('healed' in kept) return kept.healed;
+    ({ replaced, opts } = kept);
   }
 
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
@@ -300,99 +310,15 @@ async function startUnlocked(dir: string, opts: LocalGridOptions): Promise<GridS
   writeState(state);
 
   try {
-    let plan: TopologyPlan | undefined;
-    if (backend === 'linux') {
-      progress.update('topology: creating the grid internet and node host namespaces');
-      plan = planTopology({ prefix, nodes, farms: [{ id: 1, publicIps: 8 }] });
-      await applyTopology(plan);
-      state.internetNs = plan.internetNs;
-      writeState(state);
-      progress.done(`topology: ${plan.internetNs} + ${nodes} node hosts on 198.18.0.0/16`);
-    }
-
-    const chainPort = await pickPort(opts.chainPort, DEFAULT_CHAIN_PORT);
-    progress.update(`chain: starting chopsticks on 127.0.0.1:${chainPort}`);
-    const chain = await startChainDaemon({ port: chainPort, logFile: path.join(dir, 'logs', 'chain.log'), progress });
-    state.chain = { url: chain.url, process: chain.process };
-    writeState(state);
-    progress.done(`chain: ${chain.url}`);
-
-    // Relay, hub and DNS start while the chain registers the grid: four independent steps. Each one that
-    // started is recorded before any failure is thrown, so `down` finds it.
+    const up: UpContext = { dir, state, nodes, backend, progress };
+    const plan = await startTopology(up);
+    const chain = await startChain(up, await pickPort(opts.chainPort, DEFAULT_CHAIN_PORT));
     const relayPort = await pickPort(opts.relayPort, DEFAULT_RELAY_PORT);
     const hubPort = await pickPort(opts.hubPort, DEFAULT_HUB_PORT);
-    const farmIps = plan?.farms[0].ips ?? planTopology({ prefix: 'sim', nodes, farms: [{ id: 1, publicIps: 8 }] }).farms[0].ips;
-    const hostAddress = (i: number) => plan?.nodes[i - 1].address ?? planTopology({ prefix: 'sim', nodes, farms: [] }).nodes[i - 1].address;
-    const records: DnsRecords = { domains: {}, hosts: readDnsRecords(dir).hosts };
-    for (let i = 1; i <= nodes; i++) records.domains[nodeDomain(i, state.gatewayDomain)] = [hostAddress(i).split('/')[0]];
-    writeDnsRecords(dir, records);
-    const seeds = Array.from({ length: nodes }, () => newNodeSeed());
-    progress.update(`starting relay, hub and DNS; registering farm, ${nodes} nodes and a user on the chain`);
-    const services = Promise.allSettled([
-      startRelayDaemon(relayOptions(relayPort, chain.url), { logFile: daemonLogFile(dir, 'relay') }),
-      startHubDaemon(hubOptions(dir, hubPort), { logFile: daemonLogFile(dir, 'hub') }),
-      startDnsDaemon(dnsOptions(dir, 0), { logFile: daemonLogFile(dir, 'dns') }),
-      bootstrapLocalGrid({
-        chainUrl: chain.url,
-        relay: RELAY_DOMAIN,
-        farms: [{ name: FARM_NAME, publicIps: farmIps.map((p) => ({ ip: p.ip, gw: p.gateway })) }],
-        nodes: seeds.map((seed, i) => ({ seed, farmName: FARM_NAME, publicConfig: { ip4: chainPublicConfigIp(i + 1), domain: nodeDomain(i + 1, state.gatewayDomain) } })),
-        progress,
-      }),
-    ]);
-    // One CA for every gateway of the grid: laptops trust `state.ca.certFile` for HTTPS through any node. Its
-    // key takes a second of CPU; made here, it overlaps the daemons' start and the chain's block building.
-    // A failure is thrown only once the daemons above are recorded, so `down` finds them.
-    let caError: unknown;
-    try {
-      if (backend === 'linux') state.ca = writeGridCa(dir);
-    } catch (err) {
-      caError = err;
-    }
-    const [relayR, hubR, dnsR, bootR] = await services;
-    if (relayR.status === 'fulfilled') state.relay = { url: relayR.value.info.url, process: relayR.value.process };
-    if (hubR.status === 'fulfilled') {
-      state.hub = { url: hubR.value.info.url, process: hubR.value.process };
-      state.baseFlist = hubR.value.info.baseFlist;
-      state.vmFlist = hubR.value.info.vmFlist;
-      state.tlsServerFlist = hubR.value.info.tlsServerFlist;
-    }
-    if (dnsR.status === 'fulfilled') {
-      const [host, port] = [dnsR.value.info.address.split(':')[0], dnsR.value.info.port];
-      state.dns = { url: `dns://${host}:${port}`, address: host, port, process: dnsR.value.process };
-    }
-    writeState(state);
-    if (caError) throw new TfgridError(`grid CA: ${errorText(caError)}`, { fix: `check that ${dir} is writable` }, { cause: caError });
-    for (const r of [relayR, hubR, dnsR, bootR]) if (r.status === 'rejected') throw r.reason;
-    if (relayR.status !== 'fulfilled' || hubR.status !== 'fulfilled' || bootR.status !== 'fulfilled') throw new TfgridError('unreachable');
-    progress.done(`relay: ${relayR.value.info.url}`);
-    progress.done(`hub: ${hubR.value.info.url}${state.baseFlist ? ` (base flist ${state.baseFlist})` : ' (no base flist: busybox-static missing)'}`);
-    progress.done(state.vmFlist ? `hub: VM flist ${state.vmFlist}` : `hub: no VM flist (examples/zmachine-vm cannot boot; the reason is in ${path.join(dir, 'logs', 'hub.log')})`);
-    if (state.tlsServerFlist) progress.done(`hub: TLS server flist ${state.tlsServerFlist}`);
-    progress.done(`dns: ${state.dns?.address}:${state.dns?.port} serving *.node<i>.${state.gatewayDomain}`);
-    const boot = bootR.value;
-    state.user = { mnemonic: boot.user.mnemonic, twinId: boot.user.twinId };
-    state.farms = boot.farms.map((f) => ({ farmId: f.farmId, name: f.name, twinId: f.twinId, publicIps: farmIps }));
-    state.nodes = boot.nodes.map((n, i) => {
-      const host = plan?.nodes[i];
-      const nodeDir = path.join(dir, 'nodes', `node${i + 1}`);
-      return {
-        index: i + 1,
-        nodeId: n.nodeId,
-        twinId: n.twinId,
-        farmId: n.farmId,
-        netns: host?.netns ?? '',
-        uplink: host?.uplink ?? '',
-        address: host?.address ?? '',
-        domain: nodeDomain(i + 1, state.gatewayDomain),
-        publicIps: farmIps,
-        configFile: path.join(nodeDir, 'config.json'),
-        dataDir: path.join(nodeDir, 'data'),
-        seed: n.seed,
-      };
-    });
-    writeState(state);
-    progress.done(`chain: farm ${boot.farms[0].farmId}, nodes ${boot.nodes.map((n) => n.nodeId).join(', ')}, user twin ${boot.user.twinId}`);
+    const addressing = gridAddressing(up, plan);
+    const { hostAddress } = addressing;
+    const { relayUrl, boot } = await startServicesAndRegister(up, { chainUrl: chain.url, relayPort, hubPort, addressing });
+    recordRegistration(up, boot, plan, addressing.farmIps);
 
     progress.update(`nodes: starting ${nodes} node runtimes (${backend} backend)`);
     // The grid proxy's own twin (it asks the nodes for their reports over RMB), funded while the nodes start.
@@ -405,7 +331,7 @@ async function startUnlocked(dir: string, opts: LocalGridOptions): Promise<GridS
         writeNodeConfig(n, {
           backend,
           chainUrl: chain.url,
-          relayUrl: relayR.value.info.url,
+          relayUrl,
           farmerTwinId,
           publicAddress: hostAddress(n.index),
           prefix: nodePrefix(prefix, n.index),
@@ -426,10 +352,7 @@ async function startUnlocked(dir: string, opts: LocalGridOptions): Promise<GridS
     progress.update('grid proxy: indexing the chain and the nodes');
     const secret = (await proxyUser).mnemonic;
     const gridProxyPort = await pickPort(opts.gridProxyPort, DEFAULT_GRID_PROXY_PORT);
-    const gp = await startGridProxyDaemon(gridProxyOptions(gridProxyPort, chain.url, relayR.value.info.url, secret), { logFile: daemonLogFile(dir, 'gridproxy'), progress });
-    state.gridProxy = { url: gp.info.url, process: gp.process, secret };
-    writeState(state);
-    progress.done(`grid proxy: ${gp.info.url}`);
+    await startGridProxy(up, { port: gridProxyPort, chainUrl: chain.url, relayUrl, secret });
 
     if (opts.stopWhenPidExits !== undefined) state.watchdog = spawnWatchdog(dir, opts.stopWhenPidExits);
     state.phase = 'running';
@@ -449,16 +372,6 @@ async function startUnlocked(dir: string, opts: LocalGridOptions): Promise<GridS
 function spawnWatchdog(dir: string, pid: number): ProcessRecord {
   const entry = nodeEntry('local/grid/watchdog-main.ts');
   return spawnDaemon({ name: 'watchdog', command: entry.command, args: [...entry.args, dir, String(pid)], logFile: daemonLogFile(dir, 'watchdog') });
-}
-
-/** Makes the grid CA and writes it as `<dir>/grid-ca.crt` (what clients trust) and `<dir>/grid-ca.key` (0600). */
-export function writeGridCa(dir: string): { certFile: string; keyFile: string } {
-  const ca = createGridCa({ commonName: 'tfgrid local grid CA' });
-  const certFile = path.join(dir, 'grid-ca.crt');
-  const keyFile = path.join(dir, 'grid-ca.key');
-  fs.writeFileSync(certFile, ca.certPem);
-  fs.writeFileSync(keyFile, ca.keyPem, { mode: 0o600 });
-  return { certFile, keyFile };
 }
 
 export interface DownReport {

@@ -1,0 +1,173 @@
+/**
+ * The steps of `tfgrid local up` for a new grid (grid.ts `startLocalGrid` runs them in order): the grid internet
+ * (linux backend), the chain, then relay, hub and DNS while the chain registers the farm, the nodes and a user,
+ * then (in grid.ts) the nodes, then the grid proxy. Each step records what it started in `state.json` before it
+ * throws, so `tfgrid local down` finds it; grid.ts stops everything when a step fails.
+ * @module
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { errorText, TfgridError } from '../../protocol/common/errors';
+import type { Progress } from '../../protocol/common/log';
+import { createGridCa } from '../../node/backends/gateway/grid-ca';
+import { applyTopology, planTopology, type TopologyPlan } from '../topology/topology';
+import { bootstrapLocalGrid, chainPublicConfigIp, newNodeSeed, type BootstrapResult } from './bootstrap';
+import { startChainDaemon } from './chain-daemon';
+import { readDnsRecords, writeDnsRecords, type DnsRecords } from './dns-records';
+import { FARM_NAME, nodeDomain } from './grid-names';
+import { daemonLogFile, dnsOptions, gridProxyOptions, hubOptions, RELAY_DOMAIN, relayOptions, startDnsDaemon, startGridProxyDaemon, startHubDaemon, startRelayDaemon } from './services';
+import { writeState, type GridState } from './state';
+
+/** What every step works on: the grid being started. */
+export interface UpContext {
+  dir: string;
+  state: GridState;
+  /** How many nodes the grid gets. */
+  nodes: number;
+  backend: 'sim' | 'linux';
+  progress: Progress;
+}
+
+/** Where the farm's public IPs and each node's host address come from: the topology plan, or a sim plan alike. */
+export interface GridAddressing {
+  farmIps: GridState['farms'][number]['publicIps'];
+  hostAddress(index: number): string;
+}
+
+/** Makes the grid CA and writes it as `<dir>/grid-ca.crt` (what clients trust) and `<dir>/grid-ca.key` (0600). */
+export function writeGridCa(dir: string): { certFile: string; keyFile: string } {
+  const ca = createGridCa({ commonName: 'tfgrid local grid CA' });
+  const certFile = path.join(dir, 'grid-ca.crt');
+  const keyFile = path.join(dir, 'grid-ca.key');
+  fs.writeFileSync(certFile, ca.certPem);
+  fs.writeFileSync(keyFile, ca.keyPem, { mode: 0o600 });
+  return { certFile, keyFile };
+}
+
+/** The linux backend's grid internet and node host namespaces; nothing for sim. */
+export async function startTopology(up: UpContext): Promise<TopologyPlan | undefined> {
+  if (up.backend !== 'linux') return undefined;
+  const { state, nodes, progress } = up;
+  progress.update('topology: creating the grid internet and node host namespaces');
+  const plan = planTopology({ prefix: state.prefix, nodes, farms: [{ id: 1, publicIps: 8 }] });
+  await applyTopology(plan);
+  state.internetNs = plan.internetNs;
+  writeState(state);
+  progress.done(`topology: ${plan.internetNs} + ${nodes} node hosts on 198.18.0.0/16`);
+  return plan;
+}
+
+/** chopsticks on 127.0.0.1:`port`, recorded in the state. */
+export async function startChain(up: UpContext, port: number): Promise<{ url: string }> {
+  const { dir, state, progress } = up;
+  progress.update(`chain: starting chopsticks on 127.0.0.1:${port}`);
+  const chain = await startChainDaemon({ port, logFile: path.join(dir, 'logs', 'chain.log'), progress });
+  state.chain = { url: chain.url, process: chain.process };
+  writeState(state);
+  progress.done(`chain: ${chain.url}`);
+  return { url: chain.url };
+}
+
+export function gridAddressing(up: UpContext, plan: TopologyPlan | undefined): GridAddressing {
+  const { nodes } = up;
+  return {
+    farmIps: plan?.farms[0].ips ?? planTopology({ prefix: 'sim', nodes, farms: [{ id: 1, publicIps: 8 }] }).farms[0].ips,
+    hostAddress: (i: number) => plan?.nodes[i - 1].address ?? planTopology({ prefix: 'sim', nodes, farms: [] }).nodes[i - 1].address,
+  };
+}
+
+/**
+ * Relay, hub and DNS start while the chain registers the grid: four independent steps. Each one that started is
+ * recorded before any failure is thrown, so `down` finds it. Returns the relay's URL and what the chain registered.
+ */
+export async function startServicesAndRegister(
+  up: UpContext,
+  args: { chainUrl: string; relayPort: number; hubPort: number; addressing: GridAddressing },
+): Promise<{ relayUrl: string; boot: BootstrapResult }> {
+  const { dir, state, nodes, backend, progress } = up;
+  const { chainUrl, relayPort, hubPort, addressing: { farmIps, hostAddress } } = args;
+  const records: DnsRecords = { domains: {}, hosts: readDnsRecords(dir).hosts };
+  for (let i = 1; i <= nodes; i++) records.domains[nodeDomain(i, state.gatewayDomain)] = [hostAddress(i).split('/')[0]];
+  writeDnsRecords(dir, records);
+  const seeds = Array.from({ length: nodes }, () => newNodeSeed());
+  progress.update(`starting relay, hub and DNS; registering farm, ${nodes} nodes and a user on the chain`);
+  const services = Promise.allSettled([
+    startRelayDaemon(relayOptions(relayPort, chainUrl), { logFile: daemonLogFile(dir, 'relay') }),
+    startHubDaemon(hubOptions(dir, hubPort), { logFile: daemonLogFile(dir, 'hub') }),
+    startDnsDaemon(dnsOptions(dir, 0), { logFile: daemonLogFile(dir, 'dns') }),
+    bootstrapLocalGrid({
+      chainUrl,
+      relay: RELAY_DOMAIN,
+      farms: [{ name: FARM_NAME, publicIps: farmIps.map((p) => ({ ip: p.ip, gw: p.gateway })) }],
+      nodes: seeds.map((seed, i) => ({ seed, farmName: FARM_NAME, publicConfig: { ip4: chainPublicConfigIp(i + 1), domain: nodeDomain(i + 1, state.gatewayDomain) } })),
+      progress,
+    }),
+  ]);
+  // One CA for every gateway of the grid: laptops trust `state.ca.certFile` for HTTPS through any node. Its
+  // key takes a second of CPU; made here, it overlaps the daemons' start and the chain's block building.
+  // A failure is thrown only once the daemons above are recorded, so `down` finds them.
+  let caError: unknown;
+  try {
+    if (backend === 'linux') state.ca = writeGridCa(dir);
+  } catch (err) {
+    caError = err;
+  }
+  const [relayR, hubR, dnsR, bootR] = await services;
+  if (relayR.status === 'fulfilled') state.relay = { url: relayR.value.info.url, process: relayR.value.process };
+  if (hubR.status === 'fulfilled') {
+    state.hub = { url: hubR.value.info.url, process: hubR.value.process };
+    state.baseFlist = hubR.value.info.baseFlist;
+    state.vmFlist = hubR.value.info.vmFlist;
+    state.tlsServerFlist = hubR.value.info.tlsServerFlist;
+  }
+  if (dnsR.status === 'fulfilled') {
+    const [host, port] = [dnsR.value.info.address.split(':')[0], dnsR.value.info.port];
+    state.dns = { url: `dns://${host}:${port}`, address: host, port, process: dnsR.value.process };
+  }
+  writeState(state);
+  if (caError) throw new TfgridError(`grid CA: ${errorText(caError)}`, { fix: `check that ${dir} is writable` }, { cause: caError });
+  for (const r of [relayR, hubR, dnsR, bootR]) if (r.status === 'rejected') throw r.reason;
+  if (relayR.status !== 'fulfilled' || hubR.status !== 'fulfilled' || bootR.status !== 'fulfilled') throw new TfgridError('unreachable');
+  progress.done(`relay: ${relayR.value.info.url}`);
+  progress.done(`hub: ${hubR.value.info.url}${state.baseFlist ? ` (base flist ${state.baseFlist})` : ' (no base flist: busybox-static missing)'}`);
+  progress.done(state.vmFlist ? `hub: VM flist ${state.vmFlist}` : `hub: no VM flist (examples/zmachine-vm cannot boot; the reason is in ${path.join(dir, 'logs', 'hub.log')})`);
+  if (state.tlsServerFlist) progress.done(`hub: TLS server flist ${state.tlsServerFlist}`);
+  progress.done(`dns: ${state.dns?.address}:${state.dns?.port} serving *.node<i>.${state.gatewayDomain}`);
+  return { relayUrl: relayR.value.info.url, boot: bootR.value };
+}
+
+/** Records the user, the farm and the nodes the chain registered (each node's host, domain and data paths). */
+export function recordRegistration(up: UpContext, boot: BootstrapResult, plan: TopologyPlan | undefined, farmIps: GridAddressing['farmIps']): void {
+  const { dir, state, progress } = up;
+  state.user = { mnemonic: boot.user.mnemonic, twinId: boot.user.twinId };
+  state.farms = boot.farms.map((f) => ({ farmId: f.farmId, name: f.name, twinId: f.twinId, publicIps: farmIps }));
+  state.nodes = boot.nodes.map((n, i) => {
+    const host = plan?.nodes[i];
+    const nodeDir = path.join(dir, 'nodes', `node${i + 1}`);
+    return {
+      index: i + 1,
+      nodeId: n.nodeId,
+      twinId: n.twinId,
+      farmId: n.farmId,
+      netns: host?.netns ?? '',
+      uplink: host?.uplink ?? '',
+      address: host?.address ?? '',
+      domain: nodeDomain(i + 1, state.gatewayDomain),
+      publicIps: farmIps,
+      configFile: path.join(nodeDir, 'config.json'),
+      dataDir: path.join(nodeDir, 'data'),
+      seed: n.seed,
+    };
+  });
+  writeState(state);
+  progress.done(`chain: farm ${boot.farms[0].farmId}, nodes ${boot.nodes.map((n) => n.nodeId).join(', ')}, user twin ${boot.user.twinId}`);
+}
+
+/** The grid proxy on `port`, with its own funded twin (`secret`: it asks the nodes for their reports over RMB). */
+export async function startGridProxy(up: UpContext, args: { port: number; chainUrl: string; relayUrl: string; secret: string }): Promise<void> {
+  const { dir, state, progress } = up;
+  const gp = await startGridProxyDaemon(gridProxyOptions(args.port, args.chainUrl, args.relayUrl, args.secret), { logFile: daemonLogFile(dir, 'gridproxy'), progress });
+  state.gridProxy = { url: gp.info.url, process: gp.process, secret: args.secret };
+  writeState(state);
+  progress.done(`grid proxy: ${gp.info.url}`);
+}
