@@ -108,7 +108,7 @@ beforeAll(async () => {
   if (process.platform !== 'linux') missing.push('Linux');
   if (missing.length > 0) throw new Error(`grid-heal-linux needs the linux backend: missing ${missing.join(', ')}`);
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tfg-heal-linux-grid-'));
-  const grid = await startLocalGrid({ dir, nodes: 1, backend: 'linux', chainPort: 0, relayPort: 0, hubPort: 0, stopWhenPidExits: process.pid });
+  const grid = await startLocalGrid({ dir, nodes: 1, backend: 'linux', chainPort: 0, relayPort: 0, hubPort: 0, gridProxyPort: 0, stopWhenPidExits: process.pid });
   expect(grid.backend).toBe('linux');
   expect(grid.gridProxy).toBeDefined();
   // The web-app example, copied out of the checkout so the stack's file lands in a temp dir.
