@@ -5,47 +5,23 @@
  * @module
  */
 import { z } from 'zod';
-import { InputError } from '../protocol/common/errors';
+import { formatSize, notASize, parseSize as parseSizeBytes } from '../protocol/zos/units';
 
 /** What the engine sends for a value not known yet during preview (`@pulumi/pulumi/runtime/rpc.js`). */
 export const UNKNOWN = '04da6b54-80e4-46f7-96ec-b56ff0331ba9';
 
-const UNITS: Record<string, number> = { B: 1, KIB: 1024, MIB: 1024 ** 2, GIB: 1024 ** 3, TIB: 1024 ** 4 };
-
 /**
- * Parses a size given as a number of bytes or a string with a binary unit: `"10GiB"`, `"512 MiB"`, `"1073741824"`.
- * Returns bytes; throws InputError naming `field` otherwise (decimal units like "10GB" are refused on purpose:
- * ZOS counts in powers of 1024).
+ * A size given as a number of bytes or a string with a binary unit (`"10GiB"`, `"512 MiB"`, `"1073741824"`), in
+ * bytes as a JS number; the rule and its error text are protocol/zos's `parseSize` (decimal units like "10GB" are
+ * refused on purpose: ZOS counts in powers of 1024). Throws InputError naming `field`, also for sizes past 2^53.
  */
 export function parseSize(value: unknown, field: string): number {
-  const fail = (): never => {
-    throw new InputError(`${field}: ${JSON.stringify(value)} is not a size; use bytes or a binary unit such as "10GiB"`, {
-      path: field,
-      fix: 'write a whole number of bytes or a number with KiB, MiB, GiB or TiB',
-    });
-  };
-  if (typeof value === 'number') {
-    if (!Number.isSafeInteger(value) || value < 0) fail();
-    return value;
-  }
-  if (typeof value !== 'string') return fail();
-  const m = /^\s*(\d+(?:\.\d+)?)\s*([A-Za-z]*)\s*$/.exec(value);
-  if (!m) return fail();
-  const unit = (m[2] || 'B').toUpperCase();
-  const mult = UNITS[unit];
-  if (mult === undefined) return fail();
-  const bytes = Number(m[1]) * mult;
-  if (!Number.isSafeInteger(bytes)) return fail();
-  return bytes;
+  const bytes = parseSizeBytes(value, field);
+  if (bytes > BigInt(Number.MAX_SAFE_INTEGER)) throw notASize(value, field);
+  return Number(bytes);
 }
 
-/** Formats bytes with the largest binary unit that divides them: 10737418240 → "10GiB". */
-export function formatSize(bytes: number): string {
-  for (const [unit, mult] of [['TiB', 1024 ** 4], ['GiB', 1024 ** 3], ['MiB', 1024 ** 2], ['KiB', 1024]] as const) {
-    if (bytes >= mult && bytes % mult === 0) return `${bytes / mult}${unit}`;
-  }
-  return `${bytes}B`;
-}
+export { formatSize };
 
 /** A size input: bytes or "10GiB"; kept as given in inputs and parsed where used. */
 export const sizeSchema = z.union([z.number(), z.string()]).superRefine((v, ctx) => {
@@ -65,7 +41,7 @@ function isBareNumber(v: unknown): boolean {
  * A size input of at least `min` bytes (`min` 1: more than zero). The message names the ZOS rule and, for a bare
  * number, says that it counts bytes (`memory: "256"` is 256 bytes, not 256 MiB).
  */
-export function sizeAtLeast(min: number, zosRule: string): z.ZodType<number | string, z.ZodTypeDef, unknown> {
+export function sizeAtLeast(min: number | bigint, zosRule: string): z.ZodType<number | string, z.ZodTypeDef, unknown> {
   return sizeSchema.superRefine((v, ctx) => {
     let bytes: number;
     try {

@@ -3,7 +3,7 @@
  */
 import { WORKLOAD_KINDS } from './kinds';
 import { UNKNOWN, parseSize } from './inputs';
-import { checkWorkload, diffWorkload } from './workload-resource';
+import { checkWorkload, diffWorkload, wireData } from './workload-resource';
 
 const base = { node: 1, deployment: 'proj.dev', name: 'w1' };
 const net = { name: 'net1', subnets: { '1': '10.20.2.0/24' } };
@@ -28,7 +28,7 @@ describe('parseSize', () => {
     ['2048', 2048],
   ])('parses %p as %p bytes', (v, bytes) => expect(parseSize(v, 'size')).toBe(bytes));
 
-  it.each(['10GB', 'ten', '-1', '', '1.5'])('refuses %p naming the field and the fix', (v) => {
+  it.each(['10GB', '10G', 'ten', '-1', '', '1.5', '9999999TiB'])('refuses %p naming the field and the fix', (v) => {
     expect(() => parseSize(v, 'disks[0].size')).toThrow(/disks\[0\]\.size: .* is not a size; use bytes or a binary unit such as "10GiB"/);
   });
 });
@@ -136,17 +136,27 @@ describe('wire mapping', () => {
       mounts: [{ name: 'data', node: 1, deployment: 'proj.dev', mountpoint: '/data' }],
       publicIp: { name: 'ip1', node: 1, deployment: 'proj.dev' },
     }).inputs;
-    expect(WORKLOAD_KINDS.ZMachine.toWire(i as never, { privateIp: '10.20.2.5' })).toEqual({
+    const data = WORKLOAD_KINDS.ZMachine.toWire(i as never, { privateIp: '10.20.2.5' });
+    const expected = {
       flist: 'https://hub.grid.tf/tf-official-apps/base:latest.flist',
       network: { public_ip: 'ip1', planetary: true, interfaces: [{ network: 'net1', ip: '10.20.2.5' }] },
-      size: 0,
-      compute_capacity: { cpu: 1, memory: 1024 ** 3 },
+      size: 0n,
+      compute_capacity: { cpu: 1, memory: 1024n ** 3n },
       mounts: [{ name: 'data', mountpoint: '/data' }],
       entrypoint: '',
       env: { SSH_KEY: 'k' },
       corex: false,
       gpu: [],
-    });
+    };
+    expect(data).toEqual(expected);
+    // What the coordinator gets: the same JSON with sizes as numbers, as the nodes return them.
+    expect(wireData(data)).toEqual({ ...expected, size: 0, compute_capacity: { cpu: 1, memory: 1024 ** 3 } });
+  });
+
+  it('maps a machine on a light node to zmachine-light data: no public IP, no planetary', () => {
+    const i = checkWorkload(WORKLOAD_KINDS.ZMachine as never, undefined, { ...valid.ZMachine, mycelium: true, network: { name: 'net1', mycelium: true } }).inputs;
+    const data = WORKLOAD_KINDS.ZMachine.toWire(i as never, { privateIp: '10.20.2.5', workloadType: 'zmachine-light', myceliumSeed: 'a1b2c3d4e5f6' });
+    expect(data.network).toEqual({ interfaces: [{ network: 'net1', ip: '10.20.2.5' }], mycelium: { network: 'net1', hex_seed: 'a1b2c3d4e5f6' } });
   });
 
   it('maps zdb results with their capitalised keys to outputs', () => {

@@ -17,6 +17,7 @@ import type { ContractOp, WireWorkload } from './deps';
 import { groupSchema, nodeIdSchema, validateInputs, workloadNameSchema, containsUnknown, type CheckFailure } from './inputs';
 import { warnOnce } from './notices';
 import { getRuntime, type ProviderRuntime } from './runtime';
+import type { WorkloadDataOf, WorkloadType } from '../protocol/zos/types';
 import { timeoutMsFor, timeoutSchema, timeoutSource, type TimeoutInput, type TimeoutOp } from './timeouts';
 
 /** Inputs every workload resource has. */
@@ -64,14 +65,18 @@ export interface PrepareContext {
   olds?: Record<string, unknown>;
 }
 
-/** One workload type as a Pulumi resource. */
-export interface WorkloadKind<I extends CommonInputs> {
+/**
+ * One workload type as a Pulumi resource. `T` is its wire type (or types: `zmachine` becomes `zmachine-light` on a
+ * light node); `toWire` returns that type's data as protocol/zos declares it (`WorkloadDataOf<T>`, from the zod
+ * schema in `protocol/zos/types/<type>.ts`), so a field the protocol adds fails the build in the resource's mapping.
+ */
+export interface WorkloadKind<I extends CommonInputs, T extends WorkloadType = WorkloadType> {
   /** Pulumi type name, e.g. `ZMount`. */
   typeName: string;
   /** Wire type, e.g. `zmount`. */
-  workloadType: string;
+  workloadType: T;
   /** The wire type when it depends on the node (`zmachine-light` on a light node): from what `prepare` found. */
-  wireType?(prepared: Record<string, unknown>): string;
+  wireType?(prepared: Record<string, unknown>): T;
   /** Input keys that were only outputs in state written before `__inputs` (see `previousInputs`). */
   outputsBefore?: string[];
   description: string;
@@ -102,8 +107,8 @@ export interface WorkloadKind<I extends CommonInputs> {
   prepare?(inputs: I, ctx: PrepareContext): Promise<Record<string, unknown>>;
   /** Release what `prepare` reserved (delete, failed create). */
   release?(outputs: Record<string, unknown>, runtime: ProviderRuntime): void;
-  /** Wire `data` of the workload. */
-  toWire(inputs: I, prepared: Record<string, unknown>): Record<string, unknown>;
+  /** Wire `data` of the workload, typed by the protocol (sizes bigint; `wireData` makes it the coordinator's JSON). */
+  toWire(inputs: I, prepared: Record<string, unknown>): WorkloadDataOf<T>;
   /** Public IPv4 addresses the contract must reserve for this workload. */
   publicIps?(inputs: I): number;
   /** Contract operations for the same chain transaction (create) and (delete). */
@@ -317,13 +322,22 @@ function extrasIn(err: ZosError): number[] {
   return ((err.context.extraContractIds as number[] | undefined) ?? []).filter((id) => id > 0);
 }
 
+/**
+ * A workload's typed data as the coordinator's wire JSON (`WireWorkload.data`, provider/deps.ts): bigints (sizes)
+ * become numbers, as in the deployments the nodes return (provider/grid-connection.ts); the provider's size inputs
+ * stay below 2^53, so nothing is rounded. Keys whose value is undefined are dropped.
+ */
+export function wireData(data: object): Record<string, unknown> {
+  return JSON.parse(JSON.stringify(data, (_k, v: unknown) => (typeof v === 'bigint' ? Number(v) : v))) as Record<string, unknown>;
+}
+
 /** create: allocate, add the workload to its group's deployment, wait for ok; roll back on failure. */
 export async function createWorkload<I extends CommonInputs>(kind: WorkloadKind<I>, raw: Record<string, unknown>): Promise<{ id: string; outs: Outputs<I> }> {
   const inputs = parseInputs(kind, raw);
   const runtime = await getRuntime();
   let prepared = kind.prepare ? await kind.prepare(inputs, { runtime }) : {};
   const extra = kind.chainOpsOnCreate ? await kind.chainOpsOnCreate(inputs, prepared, runtime) : [];
-  const spec = { name: inputs.name, type: kind.wireType?.(prepared) ?? kind.workloadType, data: kind.toWire(inputs, prepared), description: inputs.description };
+  const spec = { name: inputs.name, type: kind.wireType?.(prepared) ?? kind.workloadType, data: wireData(kind.toWire(inputs, prepared)), description: inputs.description };
   let res: ApplyResult;
   try {
     res = await runtime.coordinator.apply({
@@ -369,7 +383,7 @@ export async function updateWorkload<I extends CommonInputs>(kind: WorkloadKind<
   const inputs = parseInputs(kind, raw);
   const runtime = await getRuntime();
   const carried = kind.prepare ? await kind.prepare(inputs, { runtime, olds }) : {};
-  const spec = { name: inputs.name, type: kind.wireType?.(carried) ?? kind.workloadType, data: kind.toWire(inputs, carried), description: inputs.description };
+  const spec = { name: inputs.name, type: kind.wireType?.(carried) ?? kind.workloadType, data: wireData(kind.toWire(inputs, carried)), description: inputs.description };
   const res = await runtime.coordinator.apply({
     node: inputs.node,
     group: inputs.deployment,

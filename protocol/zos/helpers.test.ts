@@ -54,7 +54,7 @@ describe('parseSize / formatSize', () => {
   ])('parses %s', (input, bytes) => {
     expect(parseSize(input)).toBe(bytes);
   });
-  it.each(['10GB', '1e3', '-1', 'ten', '1.1B', ''])('refuses %j naming the field', (input) => {
+  it.each(['10GB', '10G', '5m', '1e3', '-1', 'ten', '1.1B', ''])('refuses %j naming the field', (input) => {
     expect(() => parseSize(input, 'mounts[0].size')).toThrow(InputError);
     expect(() => parseSize(input, 'mounts[0].size')).toThrow(/^mounts\[0\]\.size: /);
   });

@@ -20,7 +20,7 @@ export type FqdnProxyInputs = z.infer<typeof fqdnProxyInputsSchema>;
 /** Outputs besides the inputs and the common ones (for schema.json and the SDK class, which declares each one). */
 export const fqdnProxyOutputDocs = {} as const satisfies WorkloadKind<FqdnProxyInputs>['outputDocs'];
 
-export const fqdnProxyKind: WorkloadKind<FqdnProxyInputs> = {
+export const fqdnProxyKind: WorkloadKind<FqdnProxyInputs, 'gateway-fqdn-proxy'> = {
   typeName: 'FqdnProxy',
   workloadType: 'gateway-fqdn-proxy',
   description: 'A web gateway for your own domain name (its DNS must point to the gateway node).',

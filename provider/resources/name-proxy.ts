@@ -38,7 +38,7 @@ export const nameProxyOutputDocs = {
   ownsNameContract: { type: 'boolean', description: 'True when this resource reserved the name (and cancels it on delete).' },
 } as const satisfies WorkloadKind<NameProxyInputs>['outputDocs'];
 
-export const nameProxyKind: WorkloadKind<NameProxyInputs> = {
+export const nameProxyKind: WorkloadKind<NameProxyInputs, 'gateway-name-proxy'> = {
   typeName: 'NameProxy',
   workloadType: 'gateway-name-proxy',
   description: 'A web gateway at <subdomain>.<gateway node domain>, backed by a TFChain name contract.',

@@ -26,7 +26,7 @@ export const publicIpOutputDocs = {
   gateway: { type: 'string', description: 'IPv4 gateway, or "".' },
 } as const satisfies WorkloadKind<PublicIpInputs>['outputDocs'];
 
-export const publicIpKind: WorkloadKind<PublicIpInputs> = {
+export const publicIpKind: WorkloadKind<PublicIpInputs, 'ip'> = {
   typeName: 'PublicIp',
   workloadType: 'ip',
   description:

@@ -54,7 +54,7 @@ export const qsfsOutputDocs = {
   metaKey: { type: 'string', description: 'The metadata encryption key in effect.', secret: true },
 } as const satisfies WorkloadKind<QsfsInputs>['outputDocs'];
 
-export const qsfsKind: WorkloadKind<QsfsInputs> = {
+export const qsfsKind: WorkloadKind<QsfsInputs, 'qsfs'> = {
   typeName: 'Qsfs',
   workloadType: 'qsfs',
   description: 'A quantum-safe file system stored across zdb namespaces, mountable into ZMachines of the same deployment.',
@@ -69,7 +69,7 @@ export const qsfsKind: WorkloadKind<QsfsInputs> = {
     };
   },
   toWire: (i, p) => ({
-    cache: parseSize(i.cache, 'cache'),
+    cache: BigInt(parseSize(i.cache, 'cache')),
     config: {
       minimal_shards: i.minimalShards,
       expected_shards: i.expectedShards,

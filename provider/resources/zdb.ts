@@ -31,7 +31,7 @@ export const zdbOutputDocs = {
   generatedPassword: { type: 'string', description: 'The password in effect (given or generated).', secret: true },
 } as const satisfies WorkloadKind<ZdbInputs>['outputDocs'];
 
-export const zdbKind: WorkloadKind<ZdbInputs> = {
+export const zdbKind: WorkloadKind<ZdbInputs, 'zdb'> = {
   typeName: 'Zdb',
   workloadType: 'zdb',
   description: 'A 0-db namespace (key-value or sequential store) on a node.',
@@ -49,7 +49,7 @@ export const zdbKind: WorkloadKind<ZdbInputs> = {
     const kept = typeof ctx.olds?.generatedPassword === 'string' ? ctx.olds.generatedPassword : undefined;
     return { generatedPassword: i.password ?? kept ?? randomBytes(16).toString('hex') };
   },
-  toWire: (i, p) => ({ size: parseSize(i.size, 'size'), mode: i.mode, password: String(p.generatedPassword ?? i.password ?? ''), public: i.public }),
+  toWire: (i, p) => ({ size: BigInt(parseSize(i.size, 'size')), mode: i.mode, password: String(p.generatedPassword ?? i.password ?? ''), public: i.public }),
   resultOutputs: (data) => {
     const d = (data ?? {}) as { Namespace?: string; IPs?: string[]; Port?: number };
     const ips = d.IPs ?? [];

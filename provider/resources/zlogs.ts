@@ -25,7 +25,7 @@ export type ZLogsInputs = z.infer<typeof zlogsInputsSchema>;
 /** Outputs besides the inputs and the common ones (for schema.json and the SDK class, which declares each one). */
 export const zlogsOutputDocs = {} as const satisfies WorkloadKind<ZLogsInputs>['outputDocs'];
 
-export const zlogsKind: WorkloadKind<ZLogsInputs> = {
+export const zlogsKind: WorkloadKind<ZLogsInputs, 'zlogs'> = {
   typeName: 'ZLogs',
   workloadType: 'zlogs',
   description: 'Streams the logs of a ZMachine of the same deployment to a redis/ws/wss endpoint.',

@@ -31,11 +31,10 @@ import { InputError } from '../../protocol/common/errors';
 import { groupSchema, nodeIdSchema, parseSize, sizeAtLeast, sizeSchema, workloadNameSchema, type CheckFailure } from '../inputs';
 import { parseV4 } from '../ip-allocator';
 import { isNetworkType, nodeKind, zmachineWireType, type NodeKind } from '../node-kind';
+import { MIN_MEMORY, RESERVED_NETWORK_NAMES, type ZMachineData, type ZMachineLightData } from '../../protocol/zos/types';
 import { commonInputShape, type PrepareContext, type WorkloadKind } from '../workload-resource';
 import { DEFAULT_NETWORK_RANGE, networkGroup } from './network';
 
-const MIN_MEMORY = 250 * 1024 * 1024;
-const RESERVED_NETWORKS = ['ygg', 'pub', 'mycelium'];
 
 /** A workload of the same deployment, referenced by object in the SDK. */
 const sameDeploymentRef = z.object({ name: workloadNameSchema, node: nodeIdSchema, deployment: groupSchema });
@@ -47,7 +46,7 @@ export const zmachineInputsSchema = z
     flist: z.string().min(1, 'an flist URL is required'),
     /** The private network (the SDK passes what the Network's args say, known at preview). */
     network: z.object({
-      name: workloadNameSchema.refine((n) => !RESERVED_NETWORKS.includes(n), "'ygg', 'pub' and 'mycelium' are reserved network names"),
+      name: workloadNameSchema.refine((n) => !(RESERVED_NETWORK_NAMES as readonly string[]).includes(n), "'ygg', 'pub' and 'mycelium' are reserved network names"),
       /** The network's /16 (its `ipRange`): part of its identity, a new range is a new network. */
       ipRange: z.string().optional(),
       mycelium: z.boolean().default(false),
@@ -212,7 +211,29 @@ export const zmachineOutputDocs = {
   machineId: { type: 'string', description: 'The machine id on the node.' },
 } as const satisfies WorkloadKind<ZMachineInputs>['outputDocs'];
 
-export const zmachineKind: WorkloadKind<ZMachineInputs> = {
+/**
+ * The machine's wire data: `zmachine`, or `zmachine-light` on a light node, whose network has only interfaces and
+ * mycelium (zos-protocol.md §1.5). Typed by protocol/zos: a field the schema adds fails the build here.
+ */
+export function zmachineData(i: ZMachineInputs, p: Record<string, unknown>): ZMachineData | ZMachineLightData {
+  const links = {
+    interfaces: [{ network: i.network.name, ip: String(p.privateIp) }],
+    ...(i.mycelium ? { mycelium: { network: i.network.name, hex_seed: String(p.myceliumSeed) } } : {}),
+  };
+  const body = {
+    size: BigInt(parseSize(i.rootfsSize, 'rootfsSize')),
+    compute_capacity: { cpu: i.cpu, memory: BigInt(parseSize(i.memory, 'memory')) },
+    mounts: i.mounts.map((m) => ({ name: m.name, mountpoint: m.mountpoint })),
+    entrypoint: i.entrypoint,
+    env: i.env,
+    corex: i.corex,
+    gpu: i.gpus,
+  };
+  if (p.workloadType === 'zmachine-light') return { flist: i.flist, network: links, ...body };
+  return { flist: i.flist, network: { public_ip: i.publicIp?.name ?? '', planetary: i.planetary, ...links }, ...body };
+}
+
+export const zmachineKind: WorkloadKind<ZMachineInputs, 'zmachine' | 'zmachine-light'> = {
   typeName: 'ZMachine',
   workloadType: 'zmachine',
   description: 'A virtual machine or container on a node, in a private network, with optional disks and public IP.',
@@ -232,22 +253,7 @@ export const zmachineKind: WorkloadKind<ZMachineInputs> = {
     if (typeof o.privateIp === 'string' && net) runtime.ips.release(Number(o.node), net, o.privateIp, ownerOf({ deployment: String(o.deployment), name: String(o.name) }));
   },
   compareView: (i) => ({ ...i, network: networkIdentity(i.network, i.node) }),
-  toWire: (i, p) => ({
-    flist: i.flist,
-    network: {
-      // zmachine-light's network has only interfaces and mycelium (zos-protocol.md §1.5)
-      ...(p.workloadType === 'zmachine-light' ? {} : { public_ip: i.publicIp?.name ?? '', planetary: i.planetary }),
-      interfaces: [{ network: i.network.name, ip: String(p.privateIp) }],
-      ...(i.mycelium ? { mycelium: { network: i.network.name, hex_seed: String(p.myceliumSeed) } } : {}),
-    },
-    size: parseSize(i.rootfsSize, 'rootfsSize'),
-    compute_capacity: { cpu: i.cpu, memory: parseSize(i.memory, 'memory') },
-    mounts: i.mounts.map((m) => ({ name: m.name, mountpoint: m.mountpoint })),
-    entrypoint: i.entrypoint,
-    env: i.env,
-    corex: i.corex,
-    gpu: i.gpus,
-  }),
+  toWire: zmachineData,
   resultOutputs: (data, _i, p) => {
     const d = (data ?? {}) as { id?: string; ip?: string; planetary_ip?: string; ygg_ip?: string; mycelium_ip?: string; console_url?: string };
     return { privateIp: d.ip || String(p.privateIp ?? ''), planetaryIp: d.planetary_ip ?? d.ygg_ip ?? '', myceliumIp: d.mycelium_ip ?? '', consoleUrl: d.console_url ?? '', machineId: d.id ?? '' };

@@ -19,7 +19,7 @@ export type ZMountInputs = z.infer<typeof zmountInputsSchema>;
 /** Outputs besides the inputs and the common ones (for schema.json and the SDK class, which declares each one). */
 export const zmountOutputDocs = { volumeId: { type: 'string', description: 'The disk id on the node.' } } as const satisfies WorkloadKind<ZMountInputs>['outputDocs'];
 
-export const zmountKind: WorkloadKind<ZMountInputs> = {
+export const zmountKind: WorkloadKind<ZMountInputs, 'zmount'> = {
   typeName: 'ZMount',
   workloadType: 'zmount',
   description: 'A virtual disk on a node, mounted into a ZMachine of the same deployment.',
@@ -56,6 +56,6 @@ export const zmountKind: WorkloadKind<ZMountInputs> = {
       reason: `ZMount "${news.name}": cannot grow from ${formatSize(before)} to ${formatSize(after)} while ${by.join(', ') || 'a machine'} of deployment ${d.contract_id} on node ${news.node} mounts it (ZOS: ${verdict.message}). Fix: remove the mount (or the machine) and up, then grow the disk and mount it again in the next up; or mount a new, larger disk`,
     }];
   },
-  toWire: (i) => ({ size: parseSize(i.size, 'size') }),
+  toWire: (i) => ({ size: BigInt(parseSize(i.size, 'size')) }),
   resultOutputs: (data) => ({ volumeId: (data as { volume_id?: string } | null)?.volume_id ?? '' }),
 };
