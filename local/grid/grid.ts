@@ -23,7 +23,8 @@ import { tcpOpen } from './readiness';
 import { createFundedUser } from './bootstrap';
 import { daemonLogFile, RELAY_DOMAIN } from './services';
 import { chainAlive, deadDaemons, healGrid, keepStacksAside, resolveDaemonName, restartDaemon, STACK_STATE_DIRS } from './heal';
-import { startNodeDaemon, writeNodeConfig } from './node-daemon';
+import { writeNodeConfig } from './node-daemon';
+import { nodeGroups, startNodeGroup } from './node-hosts';
 import { LOCAL_CHAIN_PORT, LOCAL_GRID_PROXY_PORT, LOCAL_RELAY_PORT } from '../../protocol/chain/networks';
 import { nodePrefix } from './grid-names';
 import { gridAddressing, recordRegistration, startChain, startGridProxy, startServicesAndRegister, startTopology, type UpContext } from './up-steps';
@@ -324,8 +325,7 @@ async function startUnlocked(dir: string, opts: LocalGridOptions): Promise<GridS
     // The grid proxy's own twin (it asks the nodes for their reports over RMB), funded while the nodes start.
     const proxyUser = createFundedUser(chain.url, RELAY_DOMAIN);
     proxyUser.catch(() => undefined);
-    let ready = 0;
-    const started = await Promise.allSettled(
+    await Promise.all(
       state.nodes.map(async (n) => {
         const farmerTwinId = boot.farms.find((f) => f.farmId === n.farmId)?.twinId;
         writeNodeConfig(n, {
@@ -339,10 +339,16 @@ async function startUnlocked(dir: string, opts: LocalGridOptions): Promise<GridS
           dns: state.dns ? `${state.dns.address}:${state.dns.port}` : undefined,
           ca: state.ca,
         });
-        const rec = await startNodeDaemon(n, { logFile: path.join(dir, 'logs', `node${n.index}.log`) });
-        n.process = rec.process;
+      }),
+    );
+    // Linux nodes one process each; sim nodes share a few (node-hosts.ts, issue 16).
+    let ready = 0;
+    const started = await Promise.allSettled(
+      nodeGroups(state.nodes, backend).map(async (group) => {
+        const rec = await startNodeGroup(dir, group);
         await rec.ready;
-        progress.update(`nodes: ${++ready} of ${nodes} serving RMB`);
+        ready += group.length;
+        progress.update(`nodes: ${ready} of ${nodes} serving RMB`);
       }),
     );
     writeState(state);
@@ -384,7 +390,9 @@ export interface DownReport {
  * first, as they hold connections to the relay and the chain; then relay, hub and DNS; the chain last.
  */
 export function stopWaves(state: GridState): ProcessRecord[][] {
-  const nodes = state.nodes.flatMap((n) => (n.process ? [n.process] : []));
+  // Sim nodes sharing a process hold the same record: stop it once.
+  const seen = new Set<number>();
+  const nodes = state.nodes.flatMap((n) => (n.process && !seen.has(n.process.pid) && seen.add(n.process.pid) ? [n.process] : []));
   const services = [state.gridProxy, state.dns, state.hub, state.relay].flatMap((s) => (s?.process ? [s.process] : []));
   const waves = [[...(state.watchdog ? [state.watchdog] : []), ...nodes.reverse()], services, state.chain?.process ? [state.chain.process] : []];
   return waves.filter((w) => w.length > 0);

@@ -11,7 +11,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { errorText, InputError, TfgridError } from '../../protocol/common/errors';
 import { silentProgress, type Progress } from '../../protocol/common/log';
-import { startNodeDaemon } from './node-daemon';
+import { startNodeAgain } from './node-hosts';
 import { daemonLogFile, dnsOptions, gridProxyOptions, hubOptions, relayOptions, startDnsDaemon, startGridProxyDaemon, startHubDaemon, startRelayDaemon } from './services';
 import { writeState, type GridState, type NodeState } from './state';
 import { isRunning, processStartTime, stopProcess, type ProcessRecord } from './supervisor';
@@ -117,11 +117,9 @@ async function startAgain(state: GridState, name: string, progress: Progress): P
   }
   const n = findNode(state, name);
   // Its own config file and data dir: the runtime finds its deployments there and adopts the machines that
-  // still run (node/runtime), so the workloads come back without the deployer doing anything.
-  const r = await startNodeDaemon(n, { logFile: daemonLogFile(dir, `node${n.index}`) });
-  n.process = next(n.process, r.process);
-  await r.ready;
-  return n.process;
+  // still run (node/runtime), so the workloads come back without the deployer doing anything. A sim node
+  // sharing its process with others comes back with them (node-hosts.ts).
+  return startNodeAgain(state, n);
 }
 
 function recordOf(state: GridState, name: string): ProcessRecord | undefined {

@@ -19,7 +19,7 @@ import { loadNodeConfig, type NodeConfig } from '../../node/config';
 import { createLinuxNodeBackends, createNodeRuntime, createSimBackends, engineChainFrom, type NodeServices } from '../../node/runtime';
 import { createSimNetwork } from '../../node/backends/network/sim';
 import type { Backends } from '../../node/engine/deps';
-import { createChainClient } from '../../protocol/chain';
+import { createChainClient, type ChainClient } from '../../protocol/chain';
 import { exposeZdbInNetns } from '../../node/backends/zdb/netns-listener';
 import { ZDB_DEFAULT_PORT } from '../../node/backends/zdb/zdb';
 import { createNetnsBridge } from '../../node/backends/gateway/netns-bridge';
@@ -78,21 +78,32 @@ async function linuxBackends(
  * The sim backends as node/runtime builds them, except that the network has an uplink when the node has a
  * public config: the grid registers a public config for every sim node too (its address on the planned
  * grid internet, which sim nodes only record), so public IPs are accepted rather than refused with
- * "public ipv4 is requested, but not supported on this node" as `createSimBackends` alone would.
+ * "public ipv4 is requested, but not supported on this node" as `createSimBackends` alone would. They read the
+ * chain through `chain`, the connection the node runtime signs on too (one connection per process: each
+ * polkadot API instance holds its own decoded metadata, tens of MB).
  */
-async function simBackends(config: NodeConfig, log: Logger): Promise<{ backends: Backends; close: () => Promise<void> }> {
+export function simBackendsOn(config: NodeConfig, chain: ChainClient): Backends {
   if (config.node.id === undefined) throw new Error('the local grid writes node.id into every node config');
-  const chain = await createChainClient({ urls: config.chain.urls, log });
   const backends = createSimBackends(config, engineChainFrom(chain, config.node.id));
   if (config.publicConfig) backends.network = createSimNetwork({ prefix: 'sim', uplink: 'uplink' });
-  return { backends, close: () => chain.close() };
+  return backends;
+}
+
+async function simBackends(config: NodeConfig, log: Logger): Promise<{ backends: Backends; chain: ChainClient; close: () => Promise<void> }> {
+  const chain = await createChainClient({ urls: config.chain.urls, log });
+  try {
+    return { backends: simBackendsOn(config, chain), chain, close: () => chain.close() };
+  } catch (err) {
+    await chain.close().catch(() => undefined);
+    throw err;
+  }
 }
 
 export async function main(configFile: string): Promise<void> {
   const config = loadNodeConfig(configFile);
   const log = createLineLogger((line) => process.stderr.write(line + '\n'), { level: config.logLevel });
-  const extra = config.backend === 'linux' ? await linuxBackends(config, log) : { ...(await simBackends(config, log)), qsfs: undefined };
-  const node = await createNodeRuntime(config, { log, backends: extra.backends });
+  const extra = config.backend === 'linux' ? { ...(await linuxBackends(config, log)), chain: undefined } : { ...(await simBackends(config, log)), qsfs: undefined };
+  const node = await createNodeRuntime(config, { log, backends: extra.backends, chain: extra.chain });
   const qsfs = extra.qsfs;
   if (qsfs) process.on('SIGUSR2', () => void qsfs.dropCaches());
   await node.ready();

@@ -24,6 +24,12 @@ export const processRecordSchema = z.object({
   restarts: z.number().int().nonnegative().optional(),
   /** Set when `up` found the daemon started by hand and adopted it: its output is not in `logFile`. */
   adopted: z.boolean().optional(),
+  /**
+   * Set when this node shares one process with other sim nodes (local/grid/node-hosts.ts, issue 16): that
+   * process's own log (its stderr). `logFile` is still this node's log; the nodes whose records hold the same
+   * pid and start time are that process's other nodes, stopped and started with it.
+   */
+  hostLogFile: z.string().optional(),
 });
 export type ProcessRecord = z.infer<typeof processRecordSchema>;
 
