@@ -10,7 +10,8 @@ import { mnemonicGenerate } from '@polkadot/util-crypto';
 import { createChainClient } from '../../protocol/chain';
 import { cryptoReady, identityFromSecret, type KeyType } from '../../protocol/common/identity';
 import { silentProgress, type Progress } from '../../protocol/common/log';
-import { bootstrapGrid } from '../chain';
+import { bootstrapGrid, TFT } from '../chain';
+import { registerNodesBatched } from '../chain/register-batched';
 
 const GiB = 1024n ** 3n;
 export const DEFAULT_NODE_RESOURCES = { cru: 8n, mru: 16n * GiB, sru: 512n * GiB, hru: 2048n * GiB };
@@ -58,6 +59,9 @@ export function newNodeSeed(): string {
   return randomBytes(32).toString('hex');
 }
 
+/** What each node account is topped up to (it pays its own twin and node registration). */
+const NODE_BALANCE = 10_000n * TFT;
+
 /** The farmer of every local farm, funded in the local genesis. */
 const FARMER = { uri: '//Alice', type: 'sr25519' } as const;
 
@@ -71,18 +75,30 @@ export async function bootstrapLocalGrid(spec: BootstrapSpec): Promise<Bootstrap
     progress.update(`chain: registering ${spec.farms.length} farm(s), ${spec.nodes.length} nodes and a user`);
     const grid = await bootstrapGrid(chain, {
       farms: spec.farms.map((f) => ({ name: f.name, farmer: FARMER, publicIps: f.publicIps })),
-      // public configs below, in one block per farm: chopsticks builds a block per extrinsic (~0.5 s each)
-      nodes: spec.nodes.map((n, i) => ({
-        farm: n.farmName,
-        signer: identityFromSecret(n.seed, 'ed25519', `node ${i + 1} seed`),
-        resources: DEFAULT_NODE_RESOURCES,
-        relay: spec.relay,
-      })),
+      nodes: [],
       users: [{ signer: identityFromSecret(mnemonic, keyType), relay: spec.relay }],
     });
+    // The nodes: funded in one transfer batch, then every twin in one block and every node in the next
+    // (local/chain/register-batched.ts; one by one, chopsticks builds a block per extrinsic, ~0.5 s each).
+    const signers = spec.nodes.map((n, i) => identityFromSecret(n.seed, 'ed25519', `node ${i + 1} seed`));
+    progress.update(`chain: funding ${signers.length} node accounts`);
     const farmer = await chain.withSigner(FARMER);
+    const balances = await Promise.all(signers.map((s) => chain.getBalance(s.address)));
+    await farmer.transferMany(signers.flatMap((s, i) => (balances[i] < NODE_BALANCE ? [{ to: s.address, amount: NODE_BALANCE - balances[i] }] : [])));
+    const farmIdOf = (name: string) => {
+      const f = grid.farms.find((x) => x.name === name);
+      if (!f) throw new Error(`farm "${name}" is not in the grid spec`);
+      return f.id;
+    };
+    progress.update(`chain: registering ${signers.length} node twins, then nodes, a block each`);
+    const registered = await registerNodesBatched(
+      chain,
+      spec.nodes.map((n, i) => ({ signer: signers[i], farmId: farmIdOf(n.farmName), resources: DEFAULT_NODE_RESOURCES, relay: spec.relay })),
+    );
+    const nodes = registered.map((r, i) => ({ id: r.nodeId, twinId: r.twinId, farmId: farmIdOf(spec.nodes[i].farmName) }));
+    progress.update(`chain: public configs of ${nodes.length} nodes`);
     for (const farm of grid.farms) {
-      const configs = grid.nodes.flatMap((n, i) => {
+      const configs = nodes.flatMap((n, i) => {
         const config = spec.nodes[i].publicConfig;
         return n.farmId === farm.id && config ? [{ nodeId: n.id, config }] : [];
       });
@@ -91,7 +107,7 @@ export async function bootstrapLocalGrid(spec: BootstrapSpec): Promise<Bootstrap
     const farmById = new Map(grid.farms.map((f) => [f.id, f]));
     return {
       farms: grid.farms.map((f) => ({ name: f.name, farmId: f.id, twinId: f.twinId })),
-      nodes: grid.nodes.map((n, i) => ({ seed: spec.nodes[i].seed, nodeId: n.id, twinId: n.twinId, farmId: farmById.get(n.farmId)?.id ?? n.farmId })),
+      nodes: nodes.map((n, i) => ({ seed: spec.nodes[i].seed, nodeId: n.id, twinId: n.twinId, farmId: farmById.get(n.farmId)?.id ?? n.farmId })),
       user: { mnemonic, keyType, twinId: grid.users[0].twinId, address: grid.users[0].address },
     };
   } finally {
