@@ -6,13 +6,14 @@
  * @module
  */
 import { existsSync } from 'fs';
+import { ZosError } from '../../../protocol/common/errors';
 import type { Logger } from '../../../protocol/common/log';
 import { inNetns, ipIn, isAlive, runCommand, tryCommand } from '../machine/host-command';
 import { myceliumPrefix, parseCidr4 } from './addressing';
 import type { NetworkNames } from './linux-names';
 import type { overlayRouting } from './linux-overlay';
 import type { wireguardProcesses } from './linux-wireguard';
-import { gatewayFor, wgIpFor } from './network';
+import { NETWORK_ERRORS, gatewayFor, networkConfigSchema, wgIpFor } from './network';
 import type { NetworkConfig, NetworkInfo } from './network';
 
 /** One NR this node runs. */
@@ -20,6 +21,19 @@ export interface NrRecord {
   config: NetworkConfig;
   info: NetworkInfo;
   wgPid: number;
+}
+
+/** Parses an NR config and refuses what cannot be built here: a bad subnet or IP range, a port another NR listens on. */
+export function checkNrConfig(config: unknown, nrs: Map<string, NrRecord>): NetworkConfig {
+  const cfg = networkConfigSchema.parse(config);
+  if (!parseCidr4(cfg.subnet)) throw new ZosError(`invalid network resource subnet '${cfg.subnet}'`);
+  if (!parseCidr4(cfg.ipRange)) throw new ZosError(`invalid network IP range '${cfg.ipRange}'`);
+  for (const [id, r] of nrs) {
+    if (id !== cfg.netId && r.config.wgListenPort === cfg.wgListenPort) {
+      throw new ZosError(NETWORK_ERRORS.portInUse, { nodeMessage: NETWORK_ERRORS.portInUse });
+    }
+  }
+  return cfg;
 }
 
 /** What callers see of an NR built from `cfg`. */

@@ -27,12 +27,11 @@ import { InputError, ZosError } from '../../../protocol/common/errors';
 import type { Logger } from '../../../protocol/common/log';
 import { silentLogger } from '../../../protocol/common/log';
 import { isAlive, tryCommand } from '../machine/host-command';
-import { checkMachineIp, parseCidr4 } from './addressing';
-import { NETWORK_ERRORS, networkConfigSchema } from './network';
+import { checkMachineIp } from './addressing';
 import { containerPublicWiring } from './linux-public-ip';
 import { machineNics } from './linux-machine-nic';
 import { networkNames } from './linux-names';
-import { networkResources } from './linux-nr';
+import { checkNrConfig, networkResources } from './linux-nr';
 import type { NrRecord } from './linux-nr';
 import { OVERLAY_RANGES, overlayRouting } from './linux-overlay';
 import { vmPublicWiring } from './linux-vm-public';
@@ -105,14 +104,7 @@ export function createLinuxNetwork(opts: LinuxNetworkOptions): NetworkBackend {
   const backend: NetworkBackend = {
     apply: (config) =>
       serial(async () => {
-        const cfg = networkConfigSchema.parse(config);
-        if (!parseCidr4(cfg.subnet)) throw new ZosError(`invalid network resource subnet '${cfg.subnet}'`);
-        if (!parseCidr4(cfg.ipRange)) throw new ZosError(`invalid network IP range '${cfg.ipRange}'`);
-        for (const [id, r] of nrs) {
-          if (id !== cfg.netId && r.config.wgListenPort === cfg.wgListenPort) {
-            throw new ZosError(NETWORK_ERRORS.portInUse, { nodeMessage: NETWORK_ERRORS.portInUse });
-          }
-        }
+        const cfg = checkNrConfig(config, nrs);
         if (!nrs.has(cfg.netId)) {
           const adopted = await adoptNr(cfg);
           if (adopted) {
