@@ -10,6 +10,7 @@ import { createLineLogger } from '../../protocol/common/log';
 import { LOCAL_CHAIN_PORT } from '../../protocol/chain';
 import { resolveChainSpec, startLocalChain } from '../../local/chain';
 import { registerGridVerbs } from '../../local/grid/cli';
+import { registerLocalChainFetch } from './local-chain-fetch';
 import { registerLocalCurl } from './local-curl';
 import { registerLocalDns } from './local-dns';
 import { registerRestartVerb } from '../../local/grid/restart-cli';
@@ -24,11 +25,11 @@ function parsePort(v: string): number {
 
 /** `tfgrid local chain [--port N] [--spec FILE] [--log-file FILE]` */
 export function registerLocalChain(local: Command): void {
-  local
+  const chain = local
     .command('chain')
     .description('run a local TFChain (chopsticks, runtime spec 144) on 127.0.0.1 until Ctrl-C; prints its ws URL when ready')
     .option('--port <n>', `RPC port (0 = any free port)`, parsePort, LOCAL_CHAIN_PORT)
-    .option('--spec <file>', 'raw chain spec (default: ../shared patched spec, else download + patch the pinned upstream files)')
+    .option('--spec <file>', 'raw chain spec (default: ../shared patched spec, else patch the pinned upstream files from the cache, downloading them if absent: `local chain fetch`)')
     .option('--log-file <file>', "append chopsticks' own output to this file")
     .action(async (o: { port: number; spec?: string; logFile?: string }) => {
       const log = createLineLogger((line) => process.stderr.write(line + '\n'), { level: 'info' });
@@ -45,6 +46,7 @@ export function registerLocalChain(local: Command): void {
       process.stderr.write(`tfchain stopped: ${why}\n`);
       if (why.startsWith('chopsticks exited')) process.exitCode = 1;
     });
+  registerLocalChainFetch(chain);
 }
 
 /** Registers `tfgrid local` and the verbs of this file. */

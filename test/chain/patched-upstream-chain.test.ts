@@ -1,7 +1,7 @@
 /**
- * Our own genesis patch, end to end (rmb-tfchain.md §C4, §C7): the upstream dev spec patched by
- * `writePatchedSpec` (runtime from the team spec's `:code`, as a user's machine would get from the pinned
- * download) boots under chopsticks with runtime spec 144, and the fixes hold: a node registers (farming
+ * Our own genesis patch, end to end (rmb-tfchain.md §C4, §C7): the pinned upstream dev spec patched by
+ * `writePatchedSpec` with the pinned runtime (both from the chain cache, as `tfgrid local chain fetch` leaves
+ * them; `../shared` may stand in for the cache) boots under chopsticks with runtime spec 144, and the fixes hold: a node registers (farming
  * policy), a contract with a public IP is created and cancelled (billing: pricing policy layout, TFT price),
  * a broke twin's contract goes into grace period (locked) and out again (unlocked). This file runs its own
  * chain because it moves chain time. Then the chain stops by PID.
@@ -11,12 +11,12 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { randomBytes } from 'crypto';
-import { hexToU8a } from '@polkadot/util';
 import { bootstrapGrid, isAlive, startLocalChain, writePatchedSpec, TFT, type LocalChain } from '../../local/chain';
-import { CODE_KEY, rawChainSpecSchema } from '../../local/chain/genesis-patch';
+import { loadPinnedArtefacts } from '../../local/chain/artefact-cache';
+import { defaultCacheDir } from '../../local/chain/artefacts';
 import { createChainClient, type ChainClient, type ContractEvent } from '../../protocol/chain';
 import { cryptoReady, identityFromSeed } from '../../protocol/common/identity';
-import { readSharedJson } from '../helpers/shared';
+import { SHARED_DIR } from '../helpers/shared';
 import { waitFor } from '../helpers/wait-for';
 
 describe('a chain from our patched upstream genesis', () => {
@@ -28,8 +28,8 @@ describe('a chain from our patched upstream genesis', () => {
   beforeAll(async () => {
     await cryptoReady();
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tfgrid-chain-'));
-    const runtime = hexToU8a(rawChainSpecSchema.parse(readSharedJson('tfchain-local-spec144.chainspec.json')).genesis.raw.top[CODE_KEY]);
-    const spec = await writePatchedSpec(readSharedJson('upstream', 'tfchain', 'dev-chainSpecRaw.json'), runtime, path.join(dir, 'spec.json'));
+    const pinned = loadPinnedArtefacts({ cacheDir: defaultCacheDir(), from: [SHARED_DIR] });
+    const spec = await writePatchedSpec(JSON.parse(pinned.devSpec.toString('utf8')), pinned.runtime, path.join(dir, 'spec.json'));
     chain = await startLocalChain({ spec, logFile: path.join(dir, 'chopsticks.log') });
     client = await createChainClient({ urls: [chain.url] });
   });
