@@ -75,23 +75,31 @@ export async function runJob(ctx: EngineContext, job: StoredJob, healthDue: () =
   }
 }
 
+/** Workload types another deployment of the same twin refers to by name (machines and gateways name networks). */
+const SHARED_TYPES = new Set(['network', 'network-light']);
+
 /**
  * Boot recovery (§3.8), before the worker starts: purges deleted deployments, rebuilds the capacity ledger, and
  * queues a provision without chain validation for every deployment that has no job pending (pending jobs run as
- * they are). Returns the counts for the log.
+ * they are). The deployments holding a network are queued first: a machine or name proxy may use a network of
+ * another deployment of its twin, and one provisioned before that network exists fails ("network … not found"),
+ * turning a healthy workload into an error on a mere node restart (the provider adds a machine to an existing
+ * deployment by an update, so the network's deployment is often the younger). Returns the counts for the log.
  */
 export function requeueAtBoot(ctx: EngineContext): { purged: number; requeued: number; pending: number } {
   const { storage } = ctx;
   const purged = storage.cleanDeleted();
   const pending = new Set(storage.pendingJobs().map((j) => `${j.twinId}:${j.contractId}`));
-  let requeued = 0;
+  const queue: { twinId: number; contractId: bigint; shared: boolean }[] = [];
   for (const { twinId, contractId } of storage.all()) {
     const dl = storage.get(twinId, contractId);
     if (!dl) continue;
     for (const [i, v] of ctx.views(dl).entries()) ctx.ledger.recount(twinId, contractId, dl.workloads[i], v.data);
     if (pending.has(`${twinId}:${contractId}`)) continue;
-    storage.enqueue({ op: 'provision', twinId, contractId, payload: jobPayload({ noValidation: true }) });
-    requeued++;
+    queue.push({ twinId, contractId, shared: dl.workloads.some((w) => SHARED_TYPES.has(w.type)) });
   }
-  return { purged, requeued, pending: pending.size };
+  // A stable sort: otherwise the stored order (oldest first).
+  queue.sort((a, b) => Number(b.shared) - Number(a.shared));
+  for (const { twinId, contractId } of queue) storage.enqueue({ op: 'provision', twinId, contractId, payload: jobPayload({ noValidation: true }) });
+  return { purged, requeued: queue.length, pending: pending.size };
 }
