@@ -17,6 +17,7 @@ import { DEFAULT_TERMS } from '../../protocol/chain';
 import type { Identity } from '../../protocol/common/identity';
 import { cryptoReady } from '../../protocol/common/identity';
 import { InternalError } from '../../protocol/common/errors';
+import { stringToHex } from '@polkadot/util';
 
 export interface BatchedNodeSpec {
   signer: Identity;
@@ -56,39 +57,117 @@ async function oneBlock(chain: ChainClient, txs: string[], done: () => Promise<b
   if (!(await done())) throw new InternalError(`${what}: not on chain after the block that carried it (see the chain log)`);
 }
 
-/** Registers the twins and nodes that are missing; returns each node's twin and node id, in order. */
-export async function registerNodesBatched(chain: ChainClient, nodes: readonly BatchedNodeSpec[]): Promise<{ twinId: number; nodeId: number }[]> {
-  await cryptoReady();
+/** One node's registration as its own signed extrinsic (terms and twin too, when it has no twin yet). */
+async function signedRegistration(chain: ChainClient, keyring: Record<'ed25519' | 'sr25519', Keyring>, n: BatchedNodeSpec, hasTwin: boolean): Promise<string> {
   const api = chain.api;
   const t = api.tx.tfgridModule;
+  const r = n.resources;
+  const createNode = t.createNode(n.farmId, { hru: r.hru, sru: r.sru, cru: r.cru, mru: r.mru }, LOCATION, [], false, false, null);
+  const tx = hasTwin ? createNode : api.tx.utility.batchAll([t.userAcceptTc(DEFAULT_TERMS.link, DEFAULT_TERMS.hash), t.createTwin(n.relay, null), createNode]);
+  const pair = pairOf(keyring, n.signer);
+  // The nonce from storage: `system_accountNextIndex` is a runtime call, which chopsticks runs in wasm.
+  const nonce = accountSchema.parse((await api.query.system.account(pair.address)).toJSON()).nonce;
+  return (await tx.signAsync(pair, { nonce })).toHex();
+}
+
+const recordSchema = z.record(z.string(), z.unknown());
+const counterSchema = z.coerce.number().int().nonnegative();
+const idListSchema = z.array(z.number().int());
+
+/**
+ * Writes the registrations of `rest` straight into storage (`dev_setStorage`), each a copy of what the chain
+ * itself stored for the node `template` registered: its twin, accepted terms and node records with the ids,
+ * account, relay, farm and resources changed, the farm's node list and the id counters. Public configs are
+ * left to the farmer's batch as for any node. Nodes in `rest` that already have a twin keep it.
+ */
+async function cloneRegistrations(
+  chain: ChainClient,
+  template: { twinId: number; nodeId: number; address: string },
+  rest: readonly { spec: BatchedNodeSpec; twinId?: number }[],
+): Promise<void> {
+  const q = chain.api.query.tfgridModule;
+  const twinT = recordSchema.parse((await q.twins(template.twinId)).toJSON());
+  const termsT = z.array(recordSchema).parse((await q.usersTermsAndConditions(template.address)).toJSON());
+  const nodeT = recordSchema.parse((await q.nodes(template.nodeId)).toJSON());
+  let twinId = counterSchema.parse((await q.twinID()).toJSON());
+  let nodeId = counterSchema.parse((await q.nodeID()).toJSON());
+  const byFarm = new Map<number, number[]>();
+  for (const farmId of new Set(rest.map((r) => r.spec.farmId))) byFarm.set(farmId, idListSchema.parse((await q.nodesByFarmID(farmId)).toJSON() ?? []));
+  const twins: [[number], unknown][] = [];
+  const twinByAccount: [[string], number][] = [];
+  const terms: [[string], unknown][] = [];
+  const nodes: [[number], unknown][] = [];
+  const nodeByTwin: [[number], number][] = [];
+  for (const { spec, twinId: existing } of rest) {
+    const address = spec.signer.address;
+    const tid = existing ?? ++twinId;
+    if (existing === undefined) {
+      twins.push([[tid], { ...twinT, id: tid, accountId: address, relay: stringToHex(spec.relay) }]);
+      twinByAccount.push([[address], tid]);
+      terms.push([[address], termsT.map((t) => ({ ...t, accountId: address }))]);
+    }
+    const nid = ++nodeId;
+    const r = spec.resources;
+    nodes.push([[nid], { ...nodeT, id: nid, twinId: tid, farmId: spec.farmId, publicConfig: null, resources: { hru: Number(r.hru), sru: Number(r.sru), cru: Number(r.cru), mru: Number(r.mru) } }]);
+    nodeByTwin.push([[tid], nid]);
+    byFarm.get(spec.farmId)?.push(nid);
+  }
+  await chain.api.rpc('dev_setStorage', {
+    TfgridModule: {
+      Twins: twins,
+      TwinIdByAccountID: twinByAccount,
+      UsersTermsAndConditions: terms,
+      Nodes: nodes,
+      NodeIdByTwinID: nodeByTwin,
+      NodesByFarmID: [...byFarm.entries()].map(([farm, ids]) => [[farm], ids]),
+      TwinID: twinId,
+      NodeID: nodeId,
+    },
+  });
+}
+
+/**
+ * Tops the accounts up to `free` by writing their balances (`dev_setStorage`, no transfer, no block): what the
+ * funder's transfer batch did for them, for throw-away accounts of a local chain. Their nonces are kept.
+ */
+export async function fundByStorage(chain: ChainClient, addresses: readonly string[], free: bigint): Promise<void> {
+  const have = await Promise.all(addresses.map((a) => chain.getBalance(a)));
+  const low = addresses.filter((_, i) => have[i] < free);
+  if (low.length === 0) return;
+  const nonces = await Promise.all(low.map(async (a) => accountSchema.parse((await chain.api.query.system.account(a)).toJSON()).nonce));
+  await chain.api.rpc('dev_setStorage', { System: { Account: low.map((a, i) => [[a], { nonce: nonces[i], providers: 1, data: { free: '0x' + free.toString(16) } }]) } });
+}
+
+/**
+ * Registers the twins and nodes that are missing; returns each node's twin and node id, in the order of
+ * `nodes` (node ids ascending with it).
+ */
+export async function registerNodesBatched(chain: ChainClient, nodes: readonly BatchedNodeSpec[]): Promise<{ twinId: number; nodeId: number }[]> {
+  await cryptoReady();
   const keyring = { ed25519: new Keyring({ type: 'ed25519' }), sr25519: new Keyring({ type: 'sr25519' }) };
-  // The nonce from storage: `system_accountNextIndex` is a runtime call, which chopsticks runs in wasm (~0.5 s).
-  const nonce = async (address: string) => accountSchema.parse((await api.query.system.account(address)).toJSON()).nonce;
   const twinIds = () => Promise.all(nodes.map((n) => chain.getTwinIdByAccount(n.signer.address)));
-  const nodeIds = async (twins: (number | undefined)[]) => Promise.all(twins.map((id) => (id === undefined ? undefined : chain.getNodeIdByTwin(id))));
+  const nodeIds = (twins: (number | undefined)[]) => Promise.all(twins.map((id) => (id === undefined ? undefined : chain.getNodeIdByTwin(id))));
   let twins = await twinIds();
   let ids = await nodeIds(twins);
+  const missing = nodes.flatMap((_, i) => (ids[i] === undefined ? [i] : []));
+  if (missing.length === 0) return nodes.map((_, i) => ({ twinId: twins[i] as number, nodeId: ids[i] as number }));
 
-  // One extrinsic per node (terms, twin and node in one batchAll where the twin is missing): chopsticks runs
-  // every extrinsic of a block as a wasm call of its own, so their count is what a block of them costs.
-  const txs: string[] = [];
-  for (const [i, n] of nodes.entries()) {
-    if (ids[i] !== undefined) continue;
-    const r = n.resources;
-    const createNode = t.createNode(n.farmId, { hru: r.hru, sru: r.sru, cru: r.cru, mru: r.mru }, LOCATION, [], false, false, null);
-    const tx = twins[i] === undefined ? api.tx.utility.batchAll([t.userAcceptTc(DEFAULT_TERMS.link, DEFAULT_TERMS.hash), t.createTwin(n.relay, null), createNode]) : createNode;
-    const pair = pairOf(keyring, n.signer);
-    txs.push((await tx.signAsync(pair, { nonce: await nonce(pair.address) })).toHex());
+  // The first through the chain's own logic, the rest copied from what it stored.
+  const first = missing[0];
+  const check = async (which: number[]) => {
+    twins = await twinIds();
+    ids = await nodeIds(twins);
+    return which.every((i) => ids[i] !== undefined);
+  };
+  await oneBlock(chain, [await signedRegistration(chain, keyring, nodes[first], twins[first] !== undefined)], () => check([first]), `node ${first + 1} registration`);
+  const rest = missing.slice(1);
+  if (rest.length > 0) {
+    await cloneRegistrations(
+      chain,
+      { twinId: twins[first] as number, nodeId: ids[first] as number, address: nodes[first].signer.address },
+      rest.map((i) => ({ spec: nodes[i], twinId: twins[i] })),
+    );
+    if (!(await check(rest))) throw new InternalError(`registrations of ${rest.length} nodes written to storage but not found there`);
   }
-  await oneBlock(
-    chain,
-    txs,
-    async () => {
-      twins = await twinIds();
-      ids = await nodeIds(twins);
-      return ids.every((id) => id !== undefined);
-    },
-    `${txs.length} node registrations`,
-  );
   return nodes.map((_, i) => ({ twinId: twins[i] as number, nodeId: ids[i] as number }));
 }

@@ -11,7 +11,7 @@ import { createChainClient } from '../../protocol/chain';
 import { cryptoReady, identityFromSecret, type KeyType } from '../../protocol/common/identity';
 import { silentProgress, type Progress } from '../../protocol/common/log';
 import { bootstrapGrid, TFT } from '../chain';
-import { registerNodesBatched } from '../chain/register-batched';
+import { fundByStorage, registerNodesBatched } from '../chain/register-batched';
 
 const GiB = 1024n ** 3n;
 export const DEFAULT_NODE_RESOURCES = { cru: 8n, mru: 16n * GiB, sru: 512n * GiB, hru: 2048n * GiB };
@@ -82,9 +82,7 @@ export async function bootstrapLocalGrid(spec: BootstrapSpec): Promise<Bootstrap
     // (local/chain/register-batched.ts; one by one, chopsticks builds a block per extrinsic, ~0.5 s each).
     const signers = spec.nodes.map((n, i) => identityFromSecret(n.seed, 'ed25519', `node ${i + 1} seed`));
     progress.update(`chain: funding ${signers.length} node accounts`);
-    const farmer = await chain.withSigner(FARMER);
-    const balances = await Promise.all(signers.map((s) => chain.getBalance(s.address)));
-    await farmer.transferMany(signers.flatMap((s, i) => (balances[i] < NODE_BALANCE ? [{ to: s.address, amount: NODE_BALANCE - balances[i] }] : [])));
+    await fundByStorage(chain, signers.map((s) => s.address), NODE_BALANCE);
     const farmIdOf = (name: string) => {
       const f = grid.farms.find((x) => x.name === name);
       if (!f) throw new Error(`farm "${name}" is not in the grid spec`);
@@ -97,6 +95,7 @@ export async function bootstrapLocalGrid(spec: BootstrapSpec): Promise<Bootstrap
     );
     const nodes = registered.map((r, i) => ({ id: r.nodeId, twinId: r.twinId, farmId: farmIdOf(spec.nodes[i].farmName) }));
     progress.update(`chain: public configs of ${nodes.length} nodes`);
+    const farmer = await chain.withSigner(FARMER);
     for (const farm of grid.farms) {
       const configs = nodes.flatMap((n, i) => {
         const config = spec.nodes[i].publicConfig;
