@@ -229,8 +229,9 @@ export function zmachineData(i: ZMachineInputs, p: Record<string, unknown>): ZMa
     corex: i.corex,
     gpu: i.gpus,
   };
-  if (p.workloadType === 'zmachine-light') return { flist: i.flist, network: links, ...body };
-  return { flist: i.flist, network: { public_ip: i.publicIp?.name ?? '', planetary: i.planetary, ...links }, ...body };
+  // Each branch checked against its own type: against the union, a full machine would pass as a light one.
+  if (p.workloadType === 'zmachine-light') return { flist: i.flist, network: links, ...body } satisfies ZMachineLightData;
+  return { flist: i.flist, network: { public_ip: i.publicIp?.name ?? '', planetary: i.planetary, ...links }, ...body } satisfies ZMachineData;
 }
 
 export const zmachineKind: WorkloadKind<ZMachineInputs, 'zmachine' | 'zmachine-light'> = {

@@ -72,6 +72,16 @@ export interface Manager<T extends WorkloadType | undefined = undefined> {
   restart?: (ctx: ManagerContext, data: ManagerData<T>) => Promise<void>;
 }
 
+/** Every key of each member of `D` (`keyof` of a union keeps only the common ones). */
+type KeysOf<D> = D extends unknown ? keyof D : never;
+
+/**
+ * What a manager does with each field of its types' data, one line per field: a map that `satisfies` this names
+ * every field, so a field added to the protocol's schema fails the build in the manager until it says (and does)
+ * what the node does with it; a field the schema drops fails it too.
+ */
+export type FieldHandling<D> = { readonly [K in KeysOf<D>]: string };
+
 /** A manager as the engine calls it (same as `Manager` without a type). */
 export type WorkloadManager = Manager;
 

@@ -7,10 +7,26 @@
 import type { MachineMount } from '../../backends/machine/machine';
 import { rootSize, type ZMachineData, type ZMachineLightData } from '../../../protocol/zos/types';
 import { consoleTail } from '../../backends/machine/console-tail';
-import type { Manager, ManagerContext, WorkloadFailure } from './manager';
+import type { FieldHandling, Manager, ManagerContext, WorkloadFailure } from './manager';
 
 /** A full or a light machine: the light one has no public IP and no planetary (zos-protocol.md §1.5). */
 type MachineData = ZMachineData | ZMachineLightData;
+
+/**
+ * What this manager does with each field of a machine's data (`FieldHandling`): a field the zmachine schema adds
+ * fails the build here until the node handles it.
+ */
+export const MACHINE_DATA_HANDLING = {
+  flist: 'resolved through backends.flist; its kind picks container or VM mode',
+  network: 'the private interface, mycelium seed and planetary through backends.network; the public IP workload attached as a second NIC',
+  size: 'the root filesystem size (rootSize: at least the ZOS minimum)',
+  compute_capacity: 'cpu (checked against the node) and memory of the machine',
+  mounts: 'disks (zmount, volume) and qsfs mounted at their mountpoints; the boot disk in VM-image mode',
+  entrypoint: 'the command the machine runs',
+  env: 'the environment of the machine',
+  corex: 'runs corex in the machine',
+  gpu: 'refused unless the node is rented (ZOS); the machine backends have no GPUs to pass through',
+} as const satisfies FieldHandling<MachineData>;
 
 /** The public IP workload's name and the planetary flag, which only a full machine's network has. */
 function fullNetwork(d: MachineData): { public_ip: string; planetary: boolean } {

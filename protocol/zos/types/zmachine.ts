@@ -38,11 +38,13 @@ export const machineBodyShape = {
   gpu: goSlice(goString('zos.GPU'), '[]zos.GPU'),
 };
 
-export const zmachineDataSchema = goStruct('zos.ZMachine', {
+/** The fields of `zos.ZMachine`, in Go field order (exported so that tests can build a variant of the schema). */
+export const zmachineDataShape = {
   flist: goString(),
   network: goStruct('zos.MachineNetwork', { public_ip: goString('gridtypes.Name'), planetary: goBool(), ...machineNetworkLinksShape }),
   ...machineBodyShape,
-});
+};
+export const zmachineDataSchema = goStruct('zos.ZMachine', zmachineDataShape);
 export type ZMachineData = ReturnType<typeof zmachineDataSchema.parse>;
 
 /** Old nodes wrote `ygg_ip`; it wins over `planetary_ip` when set, as in Go's `ZMachineResult.UnmarshalJSON`. */
