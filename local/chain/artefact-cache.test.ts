@@ -8,9 +8,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { u8aToHex } from '@polkadot/util';
-import { SHARED_DIR } from '../../test/helpers/shared';
+import { pinnedChainArtefacts } from '../../test/helpers/chain-artefacts';
 import { cachedArtefactPath, fillCacheFrom, loadPinnedArtefacts, readCachedArtefact, sha256, UPSTREAM, type PinnedArtefacts } from './artefact-cache';
-import { defaultCacheDir } from './artefacts';
 
 describe('chain artefact cache', () => {
   let pinned: PinnedArtefacts;
@@ -22,7 +21,7 @@ describe('chain artefact cache', () => {
   };
 
   beforeAll(() => {
-    pinned = loadPinnedArtefacts({ cacheDir: defaultCacheDir(), from: [SHARED_DIR] });
+    pinned = pinnedChainArtefacts();
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tfgrid-artefacts-'));
   });
   afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));

@@ -6,9 +6,10 @@
  */
 import { hexToU8a, u8aToHex } from '@polkadot/util';
 import { cryptoReady } from '../../protocol/common/identity';
-import { describeWithSharedFile, readSharedJson, SHARED_DIR } from '../../test/helpers/shared';
-import { loadPinnedArtefacts, sha256, UPSTREAM } from './artefact-cache';
-import { defaultCacheDir, devAccountIds, SHARED_SPEC_NAME } from './artefacts';
+import { pinnedChainArtefacts } from '../../test/helpers/chain-artefacts';
+import { describeWithSharedFile, readSharedJson } from '../../test/helpers/shared';
+import { sha256, UPSTREAM } from './artefact-cache';
+import { devAccountIds, SHARED_SPEC_NAME } from './artefacts';
 import { accountKey, CODE_KEY, DEV_ACCOUNT_BALANCE, KEYS, patchGenesis, rawChainSpecSchema, storageValueKey, type RawChainSpec } from './genesis-patch';
 
 const u32 = (hex: string) => new DataView(hexToU8a(hex).buffer).getUint32(0, true);
@@ -23,7 +24,7 @@ describe('patchGenesis', () => {
 
   beforeAll(async () => {
     await cryptoReady();
-    const pinned = loadPinnedArtefacts({ cacheDir: defaultCacheDir(), from: [SHARED_DIR] });
+    const pinned = pinnedChainArtefacts();
     upstream = rawChainSpecSchema.parse(JSON.parse(pinned.devSpec.toString('utf8')));
     runtimeCode = u8aToHex(pinned.runtime);
     devIds = await devAccountIds();
@@ -119,7 +120,7 @@ describeWithSharedFile([SHARED_SPEC_NAME], "patchGenesis against the team's patc
 
   beforeAll(async () => {
     shared = rawChainSpecSchema.parse(readSharedJson(SHARED_SPEC_NAME));
-    const pinned = loadPinnedArtefacts({ cacheDir: defaultCacheDir(), from: [SHARED_DIR] });
+    const pinned = pinnedChainArtefacts();
     ({ spec: patched } = patchGenesis(JSON.parse(pinned.devSpec.toString('utf8')), { runtimeCode: u8aToHex(pinned.runtime), fundedAccounts: await devAccountIds() }));
   });
 

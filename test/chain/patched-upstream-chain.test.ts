@@ -12,11 +12,9 @@ import * as os from 'os';
 import * as path from 'path';
 import { randomBytes } from 'crypto';
 import { bootstrapGrid, isAlive, startLocalChain, writePatchedSpec, TFT, type LocalChain } from '../../local/chain';
-import { loadPinnedArtefacts } from '../../local/chain/artefact-cache';
-import { defaultCacheDir } from '../../local/chain/artefacts';
 import { createChainClient, type ChainClient, type ContractEvent } from '../../protocol/chain';
 import { cryptoReady, identityFromSeed } from '../../protocol/common/identity';
-import { SHARED_DIR } from '../helpers/shared';
+import { pinnedChainArtefacts } from '../helpers/chain-artefacts';
 import { waitFor } from '../helpers/wait-for';
 
 describe('a chain from our patched upstream genesis', () => {
@@ -28,7 +26,7 @@ describe('a chain from our patched upstream genesis', () => {
   beforeAll(async () => {
     await cryptoReady();
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tfgrid-chain-'));
-    const pinned = loadPinnedArtefacts({ cacheDir: defaultCacheDir(), from: [SHARED_DIR] });
+    const pinned = pinnedChainArtefacts();
     const spec = await writePatchedSpec(JSON.parse(pinned.devSpec.toString('utf8')), pinned.runtime, path.join(dir, 'spec.json'));
     chain = await startLocalChain({ spec, logFile: path.join(dir, 'chopsticks.log') });
     client = await createChainClient({ urls: [chain.url] });
