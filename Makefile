@@ -1,8 +1,9 @@
 # pulumi-tfgrid — the commands the README documents. `make help` lists them.
 SHELL := /bin/bash
 JEST_ARGS ?=
+SCALE_NODES ?= 10,50
 
-.PHONY: help setup pulumi build package typecheck test quickstart schema docs bench clean grid-up grid-down grid-status grid-logs grid-reset
+.PHONY: help setup pulumi build package typecheck test quickstart schema docs bench bench-scale clean grid-up grid-down grid-status grid-logs grid-reset
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -54,6 +55,9 @@ docs: ## regenerate docs/resources.md (the resource reference) from schema.json
 
 bench: ## run the benchmarks in bench/ and print their reports
 	@for b in bench/*.bench.ts; do echo "== $$b"; node -r @swc-node/register $$b || exit 1; done
+
+bench-scale: ## local grid scale table: up time, blocks, total RSS, down time for N sim nodes (SCALE_NODES=10,50)
+	node -r @swc-node/register bench/grid-scale.bench.ts $(SCALE_NODES)
 
 clean:
 	rm -rf dist build .jest-results.json
