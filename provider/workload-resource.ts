@@ -17,7 +17,7 @@ import type { ContractOp, WireWorkload } from './deps';
 import { groupSchema, nodeIdSchema, validateInputs, workloadNameSchema, containsUnknown, type CheckFailure } from './inputs';
 import { warnOnce } from './notices';
 import { getRuntime, type ProviderRuntime } from './runtime';
-import type { WorkloadDataOf, WorkloadType } from '../protocol/zos/types';
+import { kindOf, type WorkloadDataOf, type WorkloadType } from '../protocol/zos/types';
 import { timeoutMsFor, timeoutSchema, timeoutSource, type TimeoutInput, type TimeoutOp } from './timeouts';
 
 /** Inputs every workload resource has. */
@@ -83,8 +83,6 @@ export interface WorkloadKind<I extends CommonInputs, T extends WorkloadType = W
   inputs: z.ZodType<I, z.ZodTypeDef, unknown>;
   /** Output names besides inputs and CommonOutputs, with descriptions (for schema.json). */
   outputDocs: Record<string, { type: 'string' | 'integer' | 'boolean' | 'array' | 'object'; description: string; secret?: boolean }>;
-  /** Can ZOS update this type in place (zos-protocol.md §3.5)? */
-  updatable: boolean;
   /** Input keys whose change forces a replacement even for updatable types. */
   replaceOn?: string[];
   /** The new workload must free something first (a domain, a public IP): always delete before replace. */
@@ -136,6 +134,11 @@ export interface DiffResult {
   changes: boolean;
   replaces: string[];
   deleteBeforeReplace: boolean;
+}
+
+/** Can ZOS update this type in place (zos-protocol.md §3.5)? The protocol's update rule says. */
+export function isUpdatable(type: WorkloadType): boolean {
+  return kindOf(type).update.supported;
 }
 
 /** Keys of CommonInputs that pin the workload's place: changing them moves it to another deployment. */
@@ -250,7 +253,7 @@ export function diffWorkload<I extends CommonInputs>(kind: WorkloadKind<I>, olds
   const changed = keys.filter((k) => k !== 'adoptContractId' && stableJson(before[k] ?? null) !== stableJson(after[k] ?? null));
   if (changed.length === 0) return { changes: false, replaces: [], deleteBeforeReplace: false };
   const forcing = new Set([...PLACEMENT, ...(kind.replaceOn ?? [])]);
-  const replaces = (kind.updatable ? changed.filter((k) => forcing.has(k)) : changed).filter((k) => !PROVIDER_ONLY.includes(k));
+  const replaces = (isUpdatable(kind.workloadType) ? changed.filter((k) => forcing.has(k)) : changed).filter((k) => !PROVIDER_ONLY.includes(k));
   const moved = changed.some((k) => PLACEMENT.includes(k));
   return { changes: true, replaces, deleteBeforeReplace: replaces.length > 0 && (kind.alwaysDeleteBeforeReplace === true || !moved) };
 }

@@ -1,5 +1,6 @@
 /** The node's update planner (zos-protocol.md §3.4–§3.6): every rule, with the node's strings. */
 import { planUpgrade, type Deployment, type UpgradePlan } from './index';
+import { zmount } from './types';
 import { makeDeployment, NET1, vmData, type RawWorkload } from './test-fixtures';
 
 const disk = (name: string, size: number, version = 0): RawWorkload => ({ name, type: 'zmount', data: { size }, version });
@@ -102,5 +103,13 @@ describe('update predictions (§3.5)', () => {
     // The same disk under a VM that is not running may grow.
     current.workloads[2].result = { created: 1, state: 'error', message: 'x', data: null };
     expect(predict(current, next)).toEqual([{ outcome: 'apply' }]);
+  });
+
+  it('refuses to grow a zmount a running zmachine-light mounts, as the node does (one rule: machinesMounting)', () => {
+    const light = { name: 'vm', type: 'zmachine-light', data: { mounts: [{ name: 'd', mountpoint: '/d' }] } };
+    const grow = (state: string) => (zmount.update.supported ? zmount.update.predict({ size: 5n }, { size: 6n }, { name: 'd', current: [{ ...light, state }] }) : undefined);
+    expect(grow('ok')).toEqual({ outcome: 'unchanged', message: 'disk is mounted, please delete the VM first' });
+    expect(grow('paused')).toEqual({ outcome: 'unchanged', message: 'disk is mounted, please delete the VM first' });
+    expect(grow('error')).toEqual({ outcome: 'apply' });
   });
 });

@@ -26,7 +26,6 @@ export const fqdnProxyKind: WorkloadKind<FqdnProxyInputs, 'gateway-fqdn-proxy'> 
   description: 'A web gateway for your own domain name (its DNS must point to the gateway node).',
   inputs: fqdnProxyInputsSchema,
   outputDocs: fqdnProxyOutputDocs,
-  updatable: false,
   alwaysDeleteBeforeReplace: true,
   async prepare(i, ctx) {
     if (!ctx.olds) await requireNetworkOnNode(i, 'FqdnProxy', ctx.runtime);

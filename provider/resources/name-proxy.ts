@@ -44,7 +44,6 @@ export const nameProxyKind: WorkloadKind<NameProxyInputs, 'gateway-name-proxy'> 
   description: 'A web gateway at <subdomain>.<gateway node domain>, backed by a TFChain name contract.',
   inputs: nameProxyInputsSchema,
   outputDocs: nameProxyOutputDocs,
-  updatable: false,
   alwaysDeleteBeforeReplace: true,
   async prepare(i, ctx) {
     if (ctx.olds) return { nameContractId: ctx.olds.nameContractId ?? 0, ownsNameContract: ctx.olds.ownsNameContract ?? false };

@@ -33,7 +33,6 @@ export const publicIpKind: WorkloadKind<PublicIpInputs, 'ip'> = {
     'A public IPv4/IPv6 for a ZMachine in the same deployment. The IPv4 is reserved on the node contract at creation: create it together with the first workloads of its deployment group (TFChain cannot add public IPs to an existing contract).',
   inputs: publicIpInputsSchema,
   outputDocs: publicIpOutputDocs,
-  updatable: false,
   alwaysDeleteBeforeReplace: true,
   publicIps: (i) => (i.v4 ? 1 : 0),
   // Preview says it when the group's contract exists already with no free reserved IPv4 (rmb-tfchain.md §B2).

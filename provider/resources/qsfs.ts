@@ -60,7 +60,6 @@ export const qsfsKind: WorkloadKind<QsfsInputs, 'qsfs'> = {
   description: 'A quantum-safe file system stored across zdb namespaces, mountable into ZMachines of the same deployment.',
   inputs: qsfsInputsSchema,
   outputDocs: qsfsOutputDocs,
-  updatable: true,
   async prepare(i, ctx) {
     const keep = (k: string) => (typeof ctx.olds?.[k] === 'string' ? (ctx.olds[k] as string) : undefined);
     return {

@@ -37,7 +37,6 @@ export const zdbKind: WorkloadKind<ZdbInputs, 'zdb'> = {
   description: 'A 0-db namespace (key-value or sequential store) on a node.',
   inputs: zdbInputsSchema,
   outputDocs: zdbOutputDocs,
-  updatable: true,
   replaceOn: ['mode'],
   checkTransition(olds, news, resource): CheckFailure[] {
     const before = parseSize(olds.size, 'size');

@@ -31,7 +31,6 @@ export const zlogsKind: WorkloadKind<ZLogsInputs, 'zlogs'> = {
   description: 'Streams the logs of a ZMachine of the same deployment to a redis/ws/wss endpoint.',
   inputs: zlogsInputsSchema,
   outputDocs: zlogsOutputDocs,
-  updatable: false,
   toWire: (i) => ({ zmachine: i.zmachine, output: i.output }),
   resultOutputs: () => ({}),
 };

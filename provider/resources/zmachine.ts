@@ -240,7 +240,6 @@ export const zmachineKind: WorkloadKind<ZMachineInputs, 'zmachine' | 'zmachine-l
   description: 'A virtual machine or container on a node, in a private network, with optional disks and public IP.',
   inputs: zmachineInputsSchema,
   outputDocs: zmachineOutputDocs,
-  updatable: false,
   // The node downloads the flist, then boots; a silent flist server shows here, not as minutes of nothing.
   waitingFor: (i) => `the node to fetch flist ${i.flist} and start the machine`,
   // Preview says it when the node is a light one and the machine asks what light nodes lack.

@@ -5,9 +5,8 @@
  */
 import { z } from 'zod';
 import { formatSize, parseSize, sizeAtLeast, type CheckFailure } from '../inputs';
-import { zmount } from '../../protocol/zos/types/zmount';
+import { machinesMounting, zmount } from '../../protocol/zos/types/zmount';
 import { commonInputShape, type WorkloadKind } from '../workload-resource';
-import { isMachineType } from '../node-kind';
 
 export const zmountInputsSchema = z.object({
   ...commonInputShape,
@@ -25,7 +24,6 @@ export const zmountKind: WorkloadKind<ZMountInputs, 'zmount'> = {
   description: 'A virtual disk on a node, mounted into a ZMachine of the same deployment.',
   inputs: zmountInputsSchema,
   outputDocs: zmountOutputDocs,
-  updatable: true,
   checkTransition(olds, news, resource): CheckFailure[] {
     const before = parseSize(olds.size, 'size');
     const after = parseSize(news.size, 'size');
@@ -50,7 +48,7 @@ export const zmountKind: WorkloadKind<ZMountInputs, 'zmount'> = {
     const current = d.workloads.map((w) => ({ name: w.name, type: w.type, data: w.data, state: w.result?.state ?? 'init' }));
     const verdict = zmount.update.predict({ size: BigInt(before) }, { size: BigInt(after) }, { name: news.name, current });
     if (verdict.outcome !== 'unchanged') return [];
-    const by = current.filter((w) => isMachineType(w.type) && (w.state === 'ok' || w.state === 'paused') && ((w.data.mounts as { name?: string }[] | undefined) ?? []).some((m) => m.name === news.name)).map((w) => `ZMachine "${w.name}"`).sort();
+    const by = machinesMounting(news.name, current).map((w) => `ZMachine "${w.name}"`).sort();
     return [{
       property: 'size',
       reason: `ZMount "${news.name}": cannot grow from ${formatSize(before)} to ${formatSize(after)} while ${by.join(', ') || 'a machine'} of deployment ${d.contract_id} on node ${news.node} mounts it (ZOS: ${verdict.message}). Fix: remove the mount (or the machine) and up, then grow the disk and mount it again in the next up; or mount a new, larger disk`,

@@ -13,11 +13,15 @@ export type ZMountData = ReturnType<typeof zmountDataSchema.parse>;
 export const zmountResultSchema = goStruct('zos.ZMountResult', { volume_id: goString() });
 export type ZMountResult = ReturnType<typeof zmountResultSchema.parse>;
 
-/** An ok/paused zmachine of the same deployment that mounts `name` blocks growing it. */
-function isMountedByRunningVm(name: string, current: UpdateContext['current']): boolean {
-  return current.some((w) => {
-    if (w.type !== 'zmachine' || (w.state !== 'ok' && w.state !== 'paused')) return false;
-    const mounts = (w.data as { mounts?: readonly { name: string }[] }).mounts ?? [];
+/**
+ * The running (ok or paused) machines, full or light, of a deployment that mount disk `name`: while there is one,
+ * the disk is not grown (primitives/zmount). The one home of this rule: the node's zmount manager and the
+ * provider's preview read it here. A machine's data is its decoded zmachine(-light) data.
+ */
+export function machinesMounting(name: string, current: UpdateContext['current']): UpdateContext['current'] {
+  return current.filter((w) => {
+    if ((w.type !== 'zmachine' && w.type !== 'zmachine-light') || (w.state !== 'ok' && w.state !== 'paused')) return false;
+    const mounts = (w.data as { mounts?: readonly { name: string }[] } | undefined)?.mounts ?? [];
     return mounts.some((m) => m.name === name);
   });
 }
@@ -37,7 +41,7 @@ export const zmount = {
       if (next.size === old.size) return { outcome: 'noop' };
       if (next.size < old.size) return { outcome: 'unchanged', message: 'not safe to shrink a disk' };
       // primitives/zmount: a disk is grown only while no running VM of the deployment mounts it.
-      if (isMountedByRunningVm(ctx.name, ctx.current)) {
+      if (machinesMounting(ctx.name, ctx.current).length > 0) {
         return { outcome: 'unchanged', message: 'disk is mounted, please delete the VM first' };
       }
       return { outcome: 'apply' };
