@@ -105,7 +105,12 @@ export async function startNodeAgain(state: GridState, n: NodeState): Promise<Pr
     await pending;
   } else {
     const group = hostSiblings(state, n);
-    const started = startNodeGroup(state.dir, group, { restart: true }).then((r) => r.ready);
+    // The records change only after a turn of the event loop: callers restarting several nodes at once
+    // (`healGrid`) read every node's old record first, then find this start in `flights`.
+    const started = (async () => {
+      await Promise.resolve();
+      await (await startNodeGroup(state.dir, group, { restart: true })).ready;
+    })();
     const map = flights;
     for (const g of group) map.set(g.index, started);
     try {
