@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { formatSize, notASize, parseSize as parseSizeBytes } from '../protocol/zos/units';
+import { MAX_NAME_LENGTH, NAME_CHARS } from '../protocol/zos/validate';
 
 /** What the engine sends for a value not known yet during preview (`@pulumi/pulumi/runtime/rpc.js`). */
 export const UNKNOWN = '04da6b54-80e4-46f7-96ec-b56ff0331ba9';
@@ -56,17 +57,17 @@ export function sizeAtLeast(min: number | bigint, zosRule: string): z.ZodType<nu
   }) as unknown as z.ZodType<number | string, z.ZodTypeDef, unknown>;
 }
 
-/** Workload names (gridtypes/id.go): `^[a-zA-Z0-9_]+$`, 1..36 characters, not `ygg`. */
+/** Workload names (gridtypes/id.go, protocol/zos/validate.ts): `^[a-zA-Z0-9_]+$`, 1..36 characters, not `ygg`. */
 export const workloadNameSchema = z
   .string()
   .min(1, 'name cannot be empty')
-  .max(36, 'name cannot exceed 36 characters (ZOS limit)')
-  .regex(/^[a-zA-Z0-9_]+$/, 'only letters, digits and _ are allowed in ZOS workload names (no "-")')
+  .max(MAX_NAME_LENGTH, `name cannot exceed ${MAX_NAME_LENGTH} characters (ZOS limit)`)
+  .regex(NAME_CHARS, 'only letters, digits and _ are allowed in ZOS workload names (no "-")')
   .refine((n) => n !== 'ygg', "'ygg' is a reserved name");
 
 /** Turns a Pulumi resource name into a valid workload name: `web-1` → `web_1`, cut to 36 characters. */
 export function toWorkloadName(resourceName: string): string {
-  const n = resourceName.replace(/[^a-zA-Z0-9_]/g, '_').slice(0, 36);
+  const n = resourceName.replace(/[^a-zA-Z0-9_]/g, '_').slice(0, MAX_NAME_LENGTH);
   return n === '' || n === 'ygg' ? `w_${n}` : n;
 }
 

@@ -8,7 +8,8 @@ import type { Deployment, DataDecode } from './deployment';
 import { isWorkloadType, kindOf, type WorkloadGetter, type WorkloadRef } from './types';
 
 export const MAX_NAME_LENGTH = 36;
-const NAME_CHARS = /^[a-zA-Z0-9_]+$/;
+/** The characters of a workload name (Go `IsValidName`). */
+export const NAME_CHARS = /^[a-zA-Z0-9_]+$/;
 
 /** Go `IsValidName`: the error text, or undefined for a valid workload name. */
 export function nameError(name: string): string | undefined {
