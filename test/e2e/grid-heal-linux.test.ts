@@ -53,10 +53,29 @@ async function runCli(args: string[]) {
 
 const deploy = (...extra: string[]) => runCli(['local', 'deploy', project ?? '', '--dir', dir ?? '', '--stack', 'heal', '--json', ...extra]);
 
-async function contracts(): Promise<number[]> {
+async function listContracts(): Promise<{ contractId: number; type: string; nodeId?: number }[]> {
   const r = await runCli(['contracts', 'list', '--twin', String(state().user?.twinId), '--dir', dir ?? '', '--json']);
   expect(r.code).toBe(0);
-  return (JSON.parse(r.out) as { contracts: { contractId: number }[] }).contracts.map((c) => c.contractId).sort((x, y) => x - y);
+  return (JSON.parse(r.out) as { contracts: { contractId: number; type: string; nodeId?: number }[] }).contracts;
+}
+
+async function contracts(): Promise<number[]> {
+  return (await listContracts()).map((c) => c.contractId).sort((x, y) => x - y);
+}
+
+/**
+ * Every workload of the stack's deployments as node 1 has them: all `ok`. A `pulumi up` without refresh does not
+ * look at results, so a workload the node's boot recovery failed would pass the no-op check unseen.
+ */
+async function expectWorkloadsOk(): Promise<void> {
+  const bad: string[] = [];
+  for (const c of (await listContracts()).filter((x) => x.type === 'node')) {
+    const r = await runCli(['zos', 'deployment', 'get', '--node', String(c.nodeId), '--contract', String(c.contractId), '--dir', dir ?? '']);
+    expect({ code: r.code, err: r.code === 0 ? '' : r.err }).toEqual({ code: 0, err: '' });
+    const dl = JSON.parse(r.out) as { workloads: { name: string; result: { state: string; message: string } }[] };
+    for (const w of dl.workloads) if (w.result.state !== 'ok') bad.push(`contract ${c.contractId} ${w.name}: ${w.result.state} ${w.result.message}`);
+  }
+  expect(bad).toEqual([]);
 }
 
 /** The stack's next preview and up: nothing to do. */
@@ -122,6 +141,7 @@ beforeAll(async () => {
   url = String((JSON.parse(up.out) as { outputs: Record<string, unknown> }).outputs.url);
   expect(url).toMatch(/^http:\/\/[a-z0-9_-]+\.node1\.tfgrid\.test$/);
   await expectPage();
+  await expectWorkloadsOk();
 });
 
 afterAll(async () => {
@@ -150,8 +170,10 @@ describe('a linux local grid serving a page, with a dead daemon', () => {
     expect(s1.chain?.process?.pid).toBe(s0.chain?.process?.pid);
     expect(record(s1, kind)?.pid).not.toBe(record(s0, kind)?.pid);
 
-    // Right after `up` said so: the restarted daemon serves (a restarted node has its routes back).
+    // Right after `up` said so: the restarted daemon serves (a restarted node has its routes back) and every
+    // workload is still ok (a node's boot recovery provisions networks before the machines that use them).
     await expectPage();
+    await expectWorkloadsOk();
     await expectNoChange();
     expect(await contracts()).toEqual(before);
     await expectPage();
