@@ -59,8 +59,7 @@ interface GridClientModules {
 function loadGridClient(): GridClientModules {
   if (!fs.existsSync(path.join(gridClientDir, 'package.json'))) {
     process.stderr.write(
-      `gen-test-vectors: no @threefold/grid_client under ${prefix}\n` +
-        `  fix: npm install --prefix ${path.relative(root, prefix) || '.'} --no-audit --no-fund @threefold/grid_client@2.9.2\n`,
+      `gen-test-vectors: no @threefold/grid_client under ${prefix}\n` + `  fix: npm install --prefix ${path.relative(root, prefix) || '.'} --no-audit --no-fund @threefold/grid_client@2.9.2\n`,
     );
     process.exit(2);
   }
@@ -80,8 +79,7 @@ function loadGridClient(): GridClientModules {
     version,
     keyringVersion,
     // grid_client picks each workload's data class by a `__type` discriminator that its own builders set.
-    toDeployment: (raw) =>
-      plainToInstance(Deployment, { ...raw, workloads: raw.workloads.map((w) => ({ ...w, data: { ...w.data, __type: w.type } })) }) as GcDeployment,
+    toDeployment: (raw) => plainToInstance(Deployment, { ...raw, workloads: raw.workloads.map((w) => ({ ...w, data: { ...w.data, __type: w.type } })) }) as GcDeployment,
     pair: (uri, type) => new Keyring({ type, ss58Format: 42 }).addFromUri(uri),
     wrapBytes: u8aWrapBytes,
     miniSecret: mnemonicToMiniSecret,
@@ -147,6 +145,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`gen-test-vectors: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  process.stderr.write(`gen-test-vectors: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.exit(1);
 });

@@ -140,10 +140,9 @@ export function fillCacheFrom(dir: string, cacheDir: string, log: Logger = silen
   }
   const missing = ARTEFACT_NAMES.filter((n) => !out[n]);
   if (missing.length) {
-    throw new ChainError(
-      `${dir} holds no ${missing.map((n) => `${UPSTREAM[n].file} (sha256 ${UPSTREAM[n].sha256})`).join(' and no ')}`,
-      { fix: `put the pinned file there (${missing.map((n) => UPSTREAM[n].url).join(', ')})` },
-    );
+    throw new ChainError(`${dir} holds no ${missing.map((n) => `${UPSTREAM[n].file} (sha256 ${UPSTREAM[n].sha256})`).join(' and no ')}`, {
+      fix: `put the pinned file there (${missing.map((n) => UPSTREAM[n].url).join(', ')})`,
+    });
   }
   return out;
 }

@@ -6,16 +6,7 @@
 import { cryptoReady, identityFromSecret, identityFromSeed } from '../common/identity';
 import { describeWithSharedFile } from '../../test/helpers/shared';
 import { loadVectorFile, ownVectors, SHARED_VECTORS_PARTS, type VectorFile } from '../../test/helpers/zos-vectors';
-import {
-  deploymentChallenge,
-  deploymentDigest,
-  deploymentToJson,
-  hashDeployment,
-  parseDeployment,
-  signDeployment,
-  signingMessage,
-  type Deployment,
-} from './index';
+import { deploymentChallenge, deploymentDigest, deploymentToJson, hashDeployment, parseDeployment, signDeployment, signingMessage, type Deployment } from './index';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
@@ -23,7 +14,11 @@ const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 function reverseKeys(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(reverseKeys);
   if (v && typeof v === 'object' && !('isLosslessNumber' in v)) {
-    return Object.fromEntries(Object.entries(v).reverse().map(([k, x]) => [k, reverseKeys(x)]));
+    return Object.fromEntries(
+      Object.entries(v)
+        .reverse()
+        .map(([k, x]) => [k, reverseKeys(x)]),
+    );
   }
   return v;
 }
@@ -59,9 +54,7 @@ function checkVectorFile(load: () => VectorFile): void {
         const signed = signDeployment(d, d.twin_id, id);
         if (d.signature_requirement.signature_style === 'polka-wallet') {
           expect(hex(signingMessage(d))).toBe(hex(msg));
-          expect(signed.signature_requirement.signatures).toEqual([
-            { twin_id: d.twin_id, signature: vec.expected.ed25519_signature_polka_hex, signature_type: 'ed25519' },
-          ]);
+          expect(signed.signature_requirement.signatures).toEqual([{ twin_id: d.twin_id, signature: vec.expected.ed25519_signature_polka_hex, signature_type: 'ed25519' }]);
         } else {
           expect(signed.signature_requirement.signatures[0].signature).toBe(vec.expected.ed25519_signature_default_hex);
         }
@@ -113,9 +106,7 @@ describe('own vectors (test/fixtures/zos, computed by grid_client)', () => {
   checkVectorFile(ownVectors);
   it('cover every workload kind grid_client hashes', () => {
     const kinds = new Set(ownVectors().vectors.flatMap((v) => parseDeployment(v.deployment).workloads.map((w) => w.type)));
-    expect([...kinds].sort()).toEqual(
-      ['gateway-fqdn-proxy', 'gateway-name-proxy', 'ip', 'network', 'network-light', 'qsfs', 'volume', 'zdb', 'zlogs', 'zmachine', 'zmachine-light', 'zmount'],
-    );
+    expect([...kinds].sort()).toEqual(['gateway-fqdn-proxy', 'gateway-name-proxy', 'ip', 'network', 'network-light', 'qsfs', 'volume', 'zdb', 'zlogs', 'zmachine', 'zmachine-light', 'zmount']);
   });
 });
 
