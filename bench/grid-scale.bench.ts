@@ -13,12 +13,15 @@ import { gridProcesses, startLocalGrid, stopLocalGrid } from '../local/grid/grid
 import { createChainClient } from '../protocol/chain';
 
 /**
- * This bench on the tree before the issue 16 work (commit 19b5760: one Node.js process per sim node, one
- * block per node registration), load 2–5 on the 2-core machine.
+ * This bench on the tree before the issue 16 work (commit 19b5760: one Node.js process per sim node, two
+ * blocks per node registration), N = 10 at load 25.6 on the 2-core machine (146.4 s and 3184 MiB at load
+ * 30.6). N = 50 did not come up there at load 21–25 (nodes timed out connecting to the chain, 50 processes
+ * loading its metadata at once); its row is issue 16's own measurement (103–110 s, 10–11 GB), with the
+ * blocks from the 10-node count (9 + 2 per node) and its 55 processes.
  */
-const BEFORE: Record<number, { upS: number; blocks: number; procs: number; rssMiB: number; downS: number }> = {
-  10: { upS: 0, blocks: 0, procs: 0, rssMiB: 0, downS: 0 },
-  50: { upS: 0, blocks: 0, procs: 0, rssMiB: 0, downS: 0 },
+const BEFORE: Record<number, { upS: number; blocks: number; procs: number; rssMiB: number; downS?: number; note: string }> = {
+  10: { upS: 118.9, blocks: 29, procs: 15, rssMiB: 3146, downS: 0.7, note: 'measured, load 25.6' },
+  50: { upS: 106, blocks: 109, procs: 55, rssMiB: 10_500, note: 'issue 16: 103–110 s, 10–11 GB' },
 };
 
 /** VmRSS of a live process in KiB (0 when it is gone or /proc has no such field). */
@@ -62,9 +65,9 @@ async function main(): Promise<void> {
     const r = await row(n);
     console.log(`| ${n} | ${r.backend} | ${s(r.upMs)} | ${r.blocks} | ${r.procs} | ${r.rssMiB} | ${(r.rssMiB / n).toFixed(0)} | ${s(r.downMs)} | ${os.loadavg()[0].toFixed(1)} |`);
     const b = BEFORE[n];
-    if (b && b.upS > 0) {
-      console.log(`|   before (19b5760) | sim | ${b.upS} | ${b.blocks} | ${b.procs} | ${b.rssMiB} | ${(b.rssMiB / n).toFixed(0)} | ${b.downS} | |`);
-      console.log(`|   ratio before/now | | ${(b.upS / (r.upMs / 1000)).toFixed(1)}× | | | ${(b.rssMiB / Math.max(1, r.rssMiB)).toFixed(1)}× | | | |`);
+    if (b) {
+      console.log(`|   before (19b5760; ${b.note}) | sim | ${b.upS} | ${b.blocks} | ${b.procs} | ${b.rssMiB} | ${(b.rssMiB / n).toFixed(0)} | ${b.downS ?? '-'} | |`);
+      console.log(`|   ratio before/now | | ${(b.upS / (r.upMs / 1000)).toFixed(1)}× | ${(b.blocks / Math.max(1, r.blocks)).toFixed(1)}× | | ${(b.rssMiB / Math.max(1, r.rssMiB)).toFixed(1)}× | | | |`);
     }
   }
 }
