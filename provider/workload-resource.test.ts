@@ -159,6 +159,12 @@ describe('wire mapping', () => {
     expect(data.network).toEqual({ interfaces: [{ network: 'net1', ip: '10.20.2.5' }], mycelium: { network: 'net1', hex_seed: 'a1b2c3d4e5f6' } });
   });
 
+  it('reads a machine result by the protocol type: ygg_ip of older nodes is the planetary IP; none yet keeps the allocated IP', () => {
+    const outs = WORKLOAD_KINDS.ZMachine.resultOutputs({ id: '7-3-vm', ip: '10.20.2.5', ygg_ip: '300::1', mycelium_ip: '', console_url: '10.20.2.0:20005' }, {} as never, {});
+    expect(outs).toEqual({ privateIp: '10.20.2.5', planetaryIp: '300::1', myceliumIp: '', consoleUrl: '10.20.2.0:20005', machineId: '7-3-vm' });
+    expect(WORKLOAD_KINDS.ZMachine.resultOutputs(null, {} as never, { privateIp: '10.20.2.9' })).toEqual({ privateIp: '10.20.2.9', planetaryIp: '', myceliumIp: '', consoleUrl: '', machineId: '' });
+  });
+
   it('maps zdb results with their capitalised keys to outputs', () => {
     expect(WORKLOAD_KINDS.Zdb.resultOutputs({ Namespace: '7-3-db', IPs: ['2a02::5'], Port: 9900 }, {} as never, {})).toEqual({ namespace: '7-3-db', ips: ['2a02::5'], port: 9900, endpoint: '[2a02::5]:9900' });
   });

@@ -31,7 +31,8 @@ import { InputError } from '../../protocol/common/errors';
 import { groupSchema, nodeIdSchema, parseSize, sizeAtLeast, sizeSchema, workloadNameSchema, type CheckFailure } from '../inputs';
 import { parseV4 } from '../ip-allocator';
 import { isNetworkType, nodeKind, zmachineWireType, type NodeKind } from '../node-kind';
-import { MIN_MEMORY, RESERVED_NETWORK_NAMES, type ZMachineData, type ZMachineLightData } from '../../protocol/zos/types';
+import { goParse } from '../../protocol/zos/go-json';
+import { MIN_MEMORY, RESERVED_NETWORK_NAMES, zmachineResultSchema, type ZMachineData, type ZMachineLightData } from '../../protocol/zos/types';
 import { commonInputShape, type PrepareContext, type WorkloadKind } from '../workload-resource';
 import { DEFAULT_NETWORK_RANGE, networkGroup } from './network';
 
@@ -255,7 +256,9 @@ export const zmachineKind: WorkloadKind<ZMachineInputs, 'zmachine' | 'zmachine-l
   compareView: (i) => ({ ...i, network: networkIdentity(i.network, i.node) }),
   toWire: zmachineData,
   resultOutputs: (data, _i, p) => {
-    const d = (data ?? {}) as { id?: string; ip?: string; planetary_ip?: string; ygg_ip?: string; mycelium_ip?: string; console_url?: string };
-    return { privateIp: d.ip || String(p.privateIp ?? ''), planetaryIp: d.planetary_ip ?? d.ygg_ip ?? '', myceliumIp: d.mycelium_ip ?? '', consoleUrl: d.console_url ?? '', machineId: d.id ?? '' };
+    // The protocol's result type (a light machine's result lacks planetary_ip: ''); older nodes' ygg_ip is folded in.
+    const r = goParse(zmachineResultSchema, data ?? {});
+    const d = r.success ? r.data : zmachineResultSchema.parse({});
+    return { privateIp: d.ip || String(p.privateIp ?? ''), planetaryIp: d.planetary_ip, myceliumIp: d.mycelium_ip, consoleUrl: d.console_url, machineId: d.id };
   },
 };
