@@ -30,7 +30,6 @@ export const ns2 = b.namespace;
 
 let dir: string;
 let project: string;
-let grid: GridState;
 
 function state(): GridState {
   const s = readState(dir);
@@ -80,7 +79,7 @@ async function expectNoChange(): Promise<void> {
 
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tfg-heal-grid-'));
-  grid = await startLocalGrid({ dir, nodes: 2, backend: 'sim', chainPort: 0, relayPort: 0, hubPort: 0, gridProxyPort: 0, stopWhenPidExits: process.pid });
+  await startLocalGrid({ dir, nodes: 2, backend: 'sim', chainPort: 0, relayPort: 0, hubPort: 0, gridProxyPort: 0, stopWhenPidExits: process.pid });
   project = fs.mkdtempSync(path.join(os.tmpdir(), 'tfg-heal-project-'));
   fs.writeFileSync(path.join(project, 'Pulumi.yaml'), 'name: heal\nruntime: nodejs\n');
   fs.writeFileSync(path.join(project, 'index.ts'), PROGRAM);

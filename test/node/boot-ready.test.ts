@@ -42,12 +42,17 @@ describe('a restarted gateway node', () => {
 
   async function start(delayMs: number): Promise<{ node: NodeRuntime; backends: Backends }> {
     const n = grid.nodes[0];
-    const config: NodeConfig = chainNodeConfig(tmp.dir, n.identity, { chainUrl: await testChainUrl(), relayUrl: relay.url }, {
-      node: { id: n.id, farmId: grid.farmId },
-      resources: { cru: 8, mru: '32GiB', sru: '1TiB', hru: '2TiB' },
-      publicConfig: { ipv4: '185.69.0.50/24', gw4: '185.69.0.1', domain: `n1-${grid.tag}.grid.local` },
-      sim: { delayMs },
-    });
+    const config: NodeConfig = chainNodeConfig(
+      tmp.dir,
+      n.identity,
+      { chainUrl: await testChainUrl(), relayUrl: relay.url },
+      {
+        node: { id: n.id, farmId: grid.farmId },
+        resources: { cru: 8, mru: '32GiB', sru: '1TiB', hru: '2TiB' },
+        publicConfig: { ipv4: '185.69.0.50/24', gw4: '185.69.0.1', domain: `n1-${grid.tag}.grid.local` },
+        sim: { delayMs },
+      },
+    );
     // Built here so that the test can read the gateway's route table.
     const backends = createSimBackends(config, engineChainFrom(chain, n.id));
     running = await createNodeRuntime(config, { chain, log: silentLogger, backends });
