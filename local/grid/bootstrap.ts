@@ -59,8 +59,8 @@ export function newNodeSeed(): string {
   return randomBytes(32).toString('hex');
 }
 
-/** What each node account is topped up to (it pays its own twin and node registration). */
-const NODE_BALANCE = 10_000n * TFT;
+/** What the user and each node account are topped up to (node 1 pays its own twin and node registration). */
+const ACCOUNT_BALANCE = 10_000n * TFT;
 
 /** The farmer of every local farm, funded in the local genesis. */
 const FARMER = { uri: '//Alice', type: 'sr25519' } as const;
@@ -72,23 +72,25 @@ export async function bootstrapLocalGrid(spec: BootstrapSpec): Promise<Bootstrap
   const mnemonic = spec.user?.mnemonic ?? mnemonicGenerate(12);
   const chain = await createChainClient({ urls: [spec.chainUrl] });
   try {
-    progress.update(`chain: registering ${spec.farms.length} farm(s), ${spec.nodes.length} nodes and a user`);
+    // Node and user accounts funded by a storage write (no transfer block); the user's is then enough for
+    // `bootstrapGrid`, which transfers only to accounts below its minimum.
+    const user = identityFromSecret(mnemonic, keyType);
+    const signers = spec.nodes.map((n, i) => identityFromSecret(n.seed, 'ed25519', `node ${i + 1} seed`));
+    progress.update(`chain: funding ${signers.length} node accounts and a user`);
+    await fundByStorage(chain, [user.address, ...signers.map((s) => s.address)], ACCOUNT_BALANCE);
+    progress.update(`chain: registering ${spec.farms.length} farm(s) and a user`);
     const grid = await bootstrapGrid(chain, {
       farms: spec.farms.map((f) => ({ name: f.name, farmer: FARMER, publicIps: f.publicIps })),
       nodes: [],
-      users: [{ signer: identityFromSecret(mnemonic, keyType), relay: spec.relay }],
+      users: [{ signer: user, relay: spec.relay }],
+      balance: ACCOUNT_BALANCE,
     });
-    // The nodes: funded in one transfer batch, then every twin in one block and every node in the next
-    // (local/chain/register-batched.ts; one by one, chopsticks builds a block per extrinsic, ~0.5 s each).
-    const signers = spec.nodes.map((n, i) => identityFromSecret(n.seed, 'ed25519', `node ${i + 1} seed`));
-    progress.update(`chain: funding ${signers.length} node accounts`);
-    await fundByStorage(chain, signers.map((s) => s.address), NODE_BALANCE);
     const farmIdOf = (name: string) => {
       const f = grid.farms.find((x) => x.name === name);
       if (!f) throw new Error(`farm "${name}" is not in the grid spec`);
       return f.id;
     };
-    progress.update(`chain: registering ${signers.length} node twins, then nodes, a block each`);
+    progress.update(`chain: registering ${signers.length} nodes`);
     const registered = await registerNodesBatched(
       chain,
       spec.nodes.map((n, i) => ({ signer: signers[i], farmId: farmIdOf(n.farmName), resources: DEFAULT_NODE_RESOURCES, relay: spec.relay })),
@@ -123,7 +125,9 @@ export async function createFundedUser(chainUrl: string, relay: string, keyType:
   const mnemonic = mnemonicGenerate(12);
   const chain = await createChainClient({ urls: [chainUrl] });
   try {
-    const grid = await bootstrapGrid(chain, { farms: [], nodes: [], users: [{ signer: identityFromSecret(mnemonic, keyType), relay }] });
+    const signer = identityFromSecret(mnemonic, keyType);
+    await fundByStorage(chain, [signer.address], ACCOUNT_BALANCE);
+    const grid = await bootstrapGrid(chain, { farms: [], nodes: [], users: [{ signer, relay }], balance: ACCOUNT_BALANCE });
     return { mnemonic, keyType, twinId: grid.users[0].twinId, address: grid.users[0].address };
   } finally {
     await chain.close();
