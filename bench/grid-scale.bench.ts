@@ -13,15 +13,14 @@ import { gridProcesses, startLocalGrid, stopLocalGrid } from '../local/grid/grid
 import { createChainClient } from '../protocol/chain';
 
 /**
- * This bench on the tree before the issue 16 work (commit 19b5760: one Node.js process per sim node, two
- * blocks per node registration), N = 10 at load 25.6 on the 2-core machine (146.4 s and 3184 MiB at load
- * 30.6). N = 50 did not come up there at load 21–25 (nodes timed out connecting to the chain, 50 processes
- * loading its metadata at once); its row is issue 16's own measurement (103–110 s, 10–11 GB), with the
- * blocks from the 10-node count (9 + 2 per node) and its 55 processes.
+ * This bench on the tree before the issue 16 work (commit 19b5760: one Node.js process per sim node, a transfer
+ * batch and two blocks per node registration) on the 2-core machine. N = 10 at load 25.6 (146.4 s, 3184 MiB at
+ * load 30.6); N = 50 from load 5 (its own 55 processes took it to 21); at load 21–25 it did not come up at all
+ * (nodes timed out connecting to the chain, 50 processes loading its metadata at once).
  */
-const BEFORE: Record<number, { upS: number; blocks: number; procs: number; rssMiB: number; downS?: number; note: string }> = {
-  10: { upS: 118.9, blocks: 29, procs: 15, rssMiB: 3146, downS: 0.7, note: 'measured, load 25.6' },
-  50: { upS: 106, blocks: 109, procs: 55, rssMiB: 10_500, note: 'issue 16: 103–110 s, 10–11 GB' },
+const BEFORE: Record<number, { upS: number; blocks: number; procs: number; rssMiB: number; downS: number; note: string }> = {
+  10: { upS: 118.9, blocks: 29, procs: 15, rssMiB: 3146, downS: 0.7, note: 'load 25.6' },
+  50: { upS: 106.9, blocks: 109, procs: 55, rssMiB: 11_296, downS: 1.0, note: 'load 5 → 21' },
 };
 
 /** VmRSS of a live process in KiB (0 when it is gone or /proc has no such field). */
@@ -66,7 +65,7 @@ async function main(): Promise<void> {
     console.log(`| ${n} | ${r.backend} | ${s(r.upMs)} | ${r.blocks} | ${r.procs} | ${r.rssMiB} | ${(r.rssMiB / n).toFixed(0)} | ${s(r.downMs)} | ${os.loadavg()[0].toFixed(1)} |`);
     const b = BEFORE[n];
     if (b) {
-      console.log(`|   before (19b5760; ${b.note}) | sim | ${b.upS} | ${b.blocks} | ${b.procs} | ${b.rssMiB} | ${(b.rssMiB / n).toFixed(0)} | ${b.downS ?? '-'} | |`);
+      console.log(`|   before (19b5760; ${b.note}) | sim | ${b.upS} | ${b.blocks} | ${b.procs} | ${b.rssMiB} | ${(b.rssMiB / n).toFixed(0)} | ${b.downS} | |`);
       console.log(`|   ratio before/now | | ${(b.upS / (r.upMs / 1000)).toFixed(1)}× | ${(b.blocks / Math.max(1, r.blocks)).toFixed(1)}× | | ${(b.rssMiB / Math.max(1, r.rssMiB)).toFixed(1)}× | | | |`);
     }
   }
