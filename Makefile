@@ -3,7 +3,7 @@ SHELL := /bin/bash
 JEST_ARGS ?=
 SCALE_NODES ?= 10,50
 
-.PHONY: help setup pulumi build package typecheck test quickstart schema docs bench bench-scale clean grid-up grid-down grid-status grid-logs grid-reset
+.PHONY: help setup pulumi build package typecheck lint format test quickstart schema docs bench bench-scale clean grid-up grid-down grid-status grid-logs grid-reset
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -43,7 +43,13 @@ package: ## build the publishable SDK package (build/package) and pack it; print
 typecheck: ## strict type check of the whole tree
 	npx tsc -p tsconfig.json --noEmit
 
-test: typecheck ## type check, then every jest test (root/Linux tests need `make setup` as root)
+lint: ## lint and format check (Biome, biome.jsonc); `make format` fixes the formatting
+	npx biome ci --error-on-warnings .
+
+format: ## rewrite the tree in the house format (Biome)
+	npx biome format --write .
+
+test: typecheck lint ## type check, lint, then every jest test (root/Linux tests need `make setup` as root)
 	npx jest --ci $(JEST_ARGS)
 
 schema: ## regenerate schema.json from the provider's zod schemas, then docs/resources.md from it

@@ -13,7 +13,7 @@ describe('tfgrid', () => {
   it('--help ends with every exit code, and they are the ones the CLI uses', async () => {
     const r = await runCli(['--help']);
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/Exit codes:\n  0  done\n  1  failed: .*\n  2  bad input or usage: .*\n  3  `tfgrid local status`: .*\n\n?$/);
+    expect(r.out).toMatch(/Exit codes:\n {2}0 {2}done\n {2}1 {2}failed: .*\n {2}2 {2}bad input or usage: .*\n {2}3 {2}`tfgrid local status`: .*\n\n?$/);
     expect(Object.keys(EXIT_CODES)).toEqual(['0', '1', '2', '3']);
     expect((await runCli(['no-such-verb'])).code).toBe(2);
   });

@@ -8,7 +8,7 @@
 import { checkRentContract, diffRentContract } from './resources/rent-contract';
 import { INPUTS_KEY } from './checked-inputs';
 import { RESOURCE_TYPES, WORKLOAD_KINDS, type ResourceTypeName } from './kinds';
-import { checkHubFlist, diffHubFlist, updateHubFlist, type HubFlistDeps } from './resources/hub-flist';
+import { checkHubFlist, diffHubFlist, type HubFlistDeps } from './resources/hub-flist';
 import { checkNetwork, diffNetwork, planNetwork, networkInputsSchema } from './resources/network';
 import { checkNodePicker, diffNodePicker, pickerOutputs, updateNodePicker, nodePickerInputsSchema, type PickerLookup } from './resources/node-picker';
 import { withCheckedInputs } from './checked-inputs';

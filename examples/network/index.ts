@@ -2,8 +2,6 @@ import * as pulumi from "@pulumi/pulumi";
 import * as tfgrid from "pulumi-tfgrid";
 
 const cfg = new pulumi.Config();
-// The local grid's hub serves a busybox flist (`tfgrid local up` builds it); any flist URL works.
-const flist = cfg.get("flist") ?? "http://127.0.0.1:8090/tf/base.flist";
 const node = cfg.getNumber("node") ?? 1;
 const node2 = cfg.getNumber("node2") ?? 2;
 

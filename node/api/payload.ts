@@ -4,7 +4,7 @@
  * case-insensitive keys, unknown keys ignored, Go's decode error texts.
  * @module
  */
-import { z } from 'zod';
+import type { z } from 'zod';
 import { goDecodeMessage, goString, goStruct, goUint, goUint64, parseJsonLossless } from '../../protocol/zos/go-json';
 import { ZosError } from '../../protocol/common/errors';
 

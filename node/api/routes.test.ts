@@ -12,7 +12,7 @@ const BOB = 8;
 const ADMIN = 4;
 
 /** Every command of §5.2 a full node serves. */
-export const FULL_NODE_COMMANDS = [
+const FULL_NODE_COMMANDS = [
   'zos.deployment.deploy', 'zos.deployment.update', 'zos.deployment.get', 'zos.deployment.list', 'zos.deployment.changes',
   'zos.deployment.delete', 'zos.statistics.get', 'zos.storage.pools', 'zos.gpu.list', 'zos.network.list_wg_ports',
   'zos.network.public_config_get', 'zos.network.interfaces', 'zos.network.has_ipv6', 'zos.network.list_public_ips',

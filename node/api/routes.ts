@@ -242,7 +242,7 @@ export async function dispatch(
   sourceTwin: number,
   payload: string,
 ): Promise<{ ok: true; body: string } | { ok: false; error: string }> {
-  const h = Object.prototype.hasOwnProperty.call(routes, command) ? routes[command] : undefined;
+  const h = Object.hasOwn(routes, command) ? routes[command] : undefined;
   if (!h) return { ok: false, error: API_ERRORS.notFound };
   try {
     return { ok: true, body: await h(sourceTwin, payload) };

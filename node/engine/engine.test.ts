@@ -3,7 +3,7 @@
  * asynchronous (§3.3) error text, versioning (§3.4/§3.5), ownership, events (§3.7), capacity (§6.1).
  */
 import { ZosError } from '../../protocol/common/errors';
-import { buildDeployment, FARMER_TWIN, GIB, MemoryChain, MIB, NODE_ID, SAMPLE, signedPayload, startSimNode, testIdentity, type WorkloadSpec } from '../../test/node/fixtures';
+import { buildDeployment, FARMER_TWIN, GIB, type MemoryChain, MIB, NODE_ID, SAMPLE, signedPayload, startSimNode, testIdentity, type WorkloadSpec } from '../../test/node/fixtures';
 import type { Engine } from './engine';
 import type { Storage } from './storage';
 

@@ -16,7 +16,7 @@ const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !
 
 /** Go's field lookup: the last key equal to `name`, or failing that the last case-insensitive match. */
 function goField(o: Obj, name: string): unknown {
-  if (Object.prototype.hasOwnProperty.call(o, name)) return o[name];
+  if (Object.hasOwn(o, name)) return o[name];
   let found: unknown;
   for (const k of Object.keys(o)) if (k.toLowerCase() === name.toLowerCase()) found = o[k];
   return found;

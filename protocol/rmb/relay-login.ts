@@ -44,7 +44,7 @@ export function loginHandler(opts: LoginOptions): (req: http.IncomingMessage, so
     } catch (err) {
       return refuse(socket, 401, errorText(err));
     }
-    let twin;
+    let twin: Awaited<ReturnType<typeof opts.directory.getTwin>>;
     try {
       twin = await opts.directory.getTwin(claims.sub);
     } catch (err) {

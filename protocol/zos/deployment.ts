@@ -23,7 +23,7 @@ import {
   parseJsonExact,
   stringifyJson,
 } from './go-json';
-import { isWorkloadType, kindOf, WORKLOAD_KINDS, type WorkloadDataOf, type WorkloadType } from './types';
+import { isWorkloadType, kindOf, type WORKLOAD_KINDS, type WorkloadDataOf, type WorkloadType } from './types';
 import { walkDeploymentValidity } from './validate';
 
 export const RESULT_STATES = ['init', 'ok', 'error', 'paused', 'deleted', 'unchanged'] as const;

@@ -21,7 +21,7 @@ import { createLinuxNetwork, networkNames } from '../../node/backends/network/li
 import { networkId, type NetworkBackend, type NetworkConfig } from '../../node/backends/network/network';
 import { wgKeyPair } from '../../node/backends/network/network.suite';
 import { describeWithTools } from '../helpers/require-tools';
-import { fetchInNs, sleep } from '../helpers/netns-http';
+import { fetchInNs } from '../helpers/netns-http';
 
 jest.setTimeout(180_000);
 

@@ -70,7 +70,7 @@ describe('tfgrid local deploy of a project outside the repository', () => {
       expect(up.code).toBe(0);
       expect(up.out).toContain('sizeUsed: "2GiB"');
       const file = fs.readFileSync(path.join(dir, 'Pulumi.e2e.yaml'), 'utf8');
-      expect(file).toMatch(/^config:\n(  .*\n)*  cfg:size: 2GiB\n/m);
+      expect(file).toMatch(/^config:\n( {2}.*\n)* {2}cfg:size: 2GiB\n/m);
       // a secret is only ever there encrypted by the CLI's secrets provider (`secure: v1:…`), never in plain text
       expect(file).not.toContain(mnemonic.split(' ').slice(0, 3).join(' '));
 

@@ -67,6 +67,7 @@ describe('examples/private-network on the local grid', () => {
     const confFile = () => path.join(grid.dir, 'laptops', 'e2e-access.conf');
     /** `local/topology/laptop-main.ts <verb> --dir <grid> --slot 20 …`, as the README tells people to run it. */
     const laptopScript = async (...args: string[]) => (await execFileAsync('node', ['-r', '@swc-node/register', LAPTOP_MAIN, ...args, '--dir', grid.dir, '--slot', String(LAPTOP_SLOT)], { cwd: REPO_ROOT, encoding: 'utf8' })).stdout;
+    // biome-ignore lint/suspicious/noDuplicateTestHooks: describeWithTools opens its own describe block
     afterAll(async () => {
       await fs.rm(confFile(), { force: true });
       if (laptop) await laptopDown({ dir: grid.dir, slot: LAPTOP_SLOT });

@@ -8,7 +8,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { ensureE2eGrid } from './shared-grid';
-import { newUser, OPTIONS_PROGRAM, pulumiCli, requireCli, runOk, type FileUser } from './real-engine';
+import { newUser, OPTIONS_PROGRAM, pulumiCli, requireCli, type FileUser } from './real-engine';
 import type { GridState } from '../../local/grid/state';
 
 jest.setTimeout(1_200_000);
@@ -81,6 +81,8 @@ describe('no secret in clear in the checkpoint, the backend, the stack file or t
       if (!r.ok) throw new Error(`${mode} ${dir}: ${r.errors.join('\n')}\n${r.log.slice(-2000)}`);
       return r;
     };
+    // the stack is destroyed whatever happened; a failed scan is reported before a failed destroy
+    let failure: unknown;
     try {
       await step('preview');
       await step('up');
@@ -104,10 +106,11 @@ describe('no secret in clear in the checkpoint, the backend, the stack file or t
       places['Pulumi.secrets.yaml'] = fs.readFileSync(path.join(dir, `Pulumi.${STACK}.yaml`), 'utf8');
       expect(Object.keys(places).length).toBeGreaterThan(3);
       expect(hits(secrets, places)).toEqual([]);
-    } finally {
-      const { runExample: again } = await import('../../local/grid/example-runner');
-      const down = await again({ programDir: dir, grid, mode: 'destroy', stack: STACK, config: cfg });
-      if (!down.ok) throw new Error(`destroy ${dir}: ${down.errors.join('\n')}`);
+    } catch (err) {
+      failure = err;
     }
+    const down = await runExample({ programDir: dir, grid, mode: 'destroy', stack: STACK, config: cfg });
+    if (failure) throw failure;
+    if (!down.ok) throw new Error(`destroy ${dir}: ${down.errors.join('\n')}`);
   });
 });

@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import type { Engine } from '../../node/engine/engine';
 import type { Backends } from '../../node/engine/deps';
 import { describeWithTools } from '../helpers/require-tools';
-import { buildDeployment, MemoryChain, NODE_ID, SAMPLE, signedPayload, startLinuxNode, testIdentity, type LinuxNodeHarness } from './fixtures';
+import { buildDeployment, type MemoryChain, NODE_ID, SAMPLE, signedPayload, startLinuxNode, testIdentity, type LinuxNodeHarness } from './fixtures';
 
 const alice = testIdentity(1);
 const ALICE = 7;
@@ -18,13 +18,10 @@ describeWithTools(['ip', 'wireguard-go', 'mkfs.ext4', 'losetup'], { root: true }
   let engine: Engine;
   let backends: Backends;
   let chain: MemoryChain;
-  let tmp: { dir: string; remove(): void };
-  let prefix: string;
-  let hostNetns: string;
 
   beforeAll(async () => {
     node = await startLinuxNode('t', 'tfg-linux-node-', { [ALICE]: alice });
-    ({ engine, backends, chain, tmp, prefix, hostNetns } = node);
+    ({ engine, backends, chain } = node);
   });
 
   afterAll(async () => {

@@ -12,7 +12,7 @@ import { machineNames } from '../../node/backends/machine/linux';
 import type { Engine } from '../../node/engine/engine';
 import type { Backends } from '../../node/engine/deps';
 import { describeWithTools } from '../helpers/require-tools';
-import { buildDeployment, MemoryChain, NODE_ID, SAMPLE, signedPayload, startLinuxNode, testIdentity, type LinuxNodeHarness } from './fixtures';
+import { buildDeployment, type MemoryChain, NODE_ID, SAMPLE, signedPayload, startLinuxNode, testIdentity, type LinuxNodeHarness } from './fixtures';
 
 jest.setTimeout(60_000);
 

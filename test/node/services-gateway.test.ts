@@ -36,7 +36,7 @@ import { netIdOf } from '../../node/engine/wire';
 import { startGridDns, type GridDns } from '../../local/dns/grid-dns';
 import { describeWithTools } from '../helpers/require-tools';
 import { bootstrapTestGrid, connectTestChain, freshAccount, testChainUrl, type TestAccount, type TestGrid } from '../helpers/chain';
-import { buildDeployment, MemoryChain, NODE_ID, SAMPLE, signedPayload, simConfig, tempDir, type WorkloadSpec } from './fixtures';
+import { buildDeployment, MemoryChain, SAMPLE, signedPayload, simConfig, tempDir, type WorkloadSpec } from './fixtures';
 
 const NODE_IP = '185.69.0.50';
 const execFileAsync = promisify(execFile);

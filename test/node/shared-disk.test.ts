@@ -11,7 +11,7 @@ import { buildBaseRootfs } from '../../local/hub/base-flist';
 import type { Engine } from '../../node/engine/engine';
 import type { Backends } from '../../node/engine/deps';
 import { describeWithTools } from '../helpers/require-tools';
-import { buildDeployment, MemoryChain, NODE_ID, SAMPLE, signedPayload, startLinuxNode, testIdentity, type LinuxNodeHarness, type WorkloadSpec } from './fixtures';
+import { buildDeployment, type MemoryChain, NODE_ID, SAMPLE, signedPayload, startLinuxNode, testIdentity, type LinuxNodeHarness, type WorkloadSpec } from './fixtures';
 
 jest.setTimeout(120_000);
 

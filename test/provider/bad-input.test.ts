@@ -8,7 +8,7 @@
  */
 import { createServer, type Server } from 'http';
 import { randomBytes } from 'crypto';
-import { AddressInfo } from 'net';
+import type { AddressInfo } from 'net';
 import { ChainError, RmbError, ZosError } from '../../protocol/common/errors';
 import * as entry from '../../provider/dynamic-entry';
 import { UNKNOWN } from '../../provider/inputs';

@@ -194,7 +194,7 @@ describe('deployment coordinator on the local chain, relay and nodes', () => {
     const co = coordinator();
     const [ip] = await Promise.all([co.apply({ node: n1, group: 'web', op: pip('ip') }), co.apply({ node: n1, group: 'web', op: disk('a') })]);
     expect((await conn.deps.chain.getContract(ip.contractId))?.publicIps).toBe(1);
-    expect(g.testGrid.farmIps.map((f) => f.ip)).toContain((ip.workload?.result?.data as { ip: string }).ip);
+    expect(g.testGrid.farmIps.map((f) => f.ip)).toContain((ip.workload?.result?.data as { ip: string } | undefined)?.ip);
 
     const late = (await co.apply({ node: n1, group: 'basic2', op: disk('a') }).then(() => co.apply({ node: n1, group: 'basic2', op: pip('ip') })).catch((e: unknown) => e)) as ZosError;
     expect(late.message).toMatch(/cannot add public IPs to an existing node contract/);

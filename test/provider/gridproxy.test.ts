@@ -108,7 +108,7 @@ describe('the grid proxy on the provider grid', () => {
     const write = process.stderr.write.bind(process.stderr);
     process.stderr.write = ((s: string) => (lines.push(String(s)), true)) as typeof process.stderr.write;
     const f = nodePickerInputsSchema.parse({ farmId, domain: true });
-    let found;
+    let found: Awaited<ReturnType<typeof findNodes>>;
     try {
       found = await findNodes(conn.deps, f);
     } finally {

@@ -7,7 +7,7 @@
  * test serves TLS (a throwaway self-signed certificate) on a loopback address of its own, which needs root.
  */
 import type { ChainClient } from '../../protocol/chain';
-import { RmbError } from '../../protocol/common/errors';
+import type { RmbError } from '../../protocol/common/errors';
 import { createRmbPeer, type RmbPeer } from '../../protocol/rmb/peer';
 import { createRelay, type Relay } from '../../protocol/rmb/relay';
 import { createChainTwinDirectory } from '../../protocol/rmb/twin-directory';

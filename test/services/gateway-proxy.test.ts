@@ -11,7 +11,7 @@
 import * as http from 'http';
 import * as https from 'https';
 import * as net from 'net';
-import * as tls from 'tls';
+import type * as tls from 'tls';
 import { silentLogger } from '../../protocol/common/log';
 import type { NameContractStatus } from '../../node/backends/gateway/gateway';
 import { createGridCa } from '../../node/backends/gateway/grid-ca';

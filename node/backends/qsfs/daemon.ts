@@ -24,7 +24,7 @@
  */
 import * as fs from 'fs';
 import * as http from 'http';
-import * as net from 'net';
+import type * as net from 'net';
 import * as path from 'path';
 import { ZosError } from '../../../protocol/common/errors';
 import type { Logger } from '../../../protocol/common/log';
@@ -83,7 +83,6 @@ class Mount {
   private readonly cache = new Map<string, CacheEntry>(); // LRU: Map order, oldest first
   private cacheBytes = 0;
   private syncing: Promise<void> | undefined;
-  private dirty = false;
   syncErrors = 0;
   lastSync = 0;
   lastError = '';
@@ -181,7 +180,6 @@ class Mount {
 
   sync(): Promise<void> {
     if (this.syncing) {
-      this.dirty = true;
       return this.syncing.then(() => this.sync());
     }
     this.syncing = this.syncOnce()
@@ -198,7 +196,6 @@ class Mount {
   }
 
   private async syncOnce(): Promise<void> {
-    this.dirty = false;
     if (this.pending.size > 0) await this.restore().catch(() => undefined);
     const seen = new Set<string>();
     const stale: BlockRef[] = [];
