@@ -166,7 +166,12 @@ describe('wire mapping', () => {
   });
 
   it('maps zdb results with their capitalised keys to outputs', () => {
-    expect(WORKLOAD_KINDS.Zdb.resultOutputs({ Namespace: '7-3-db', IPs: ['2a02::5'], Port: 9900 }, {} as never, {})).toEqual({ namespace: '7-3-db', ips: ['2a02::5'], port: 9900, endpoint: '[2a02::5]:9900' });
+    expect(WORKLOAD_KINDS.Zdb.resultOutputs({ Namespace: '7-3-db', IPs: ['2a02::5'], Port: 9900 }, {} as never, {})).toEqual({
+      namespace: '7-3-db',
+      ips: ['2a02::5'],
+      port: 9900,
+      endpoint: '[2a02::5]:9900',
+    });
   });
 
   it('maps a name proxy with and without network', () => {

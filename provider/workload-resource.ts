@@ -166,7 +166,11 @@ export function objectShape(schema: unknown): Record<string, z.ZodTypeAny> | und
 }
 
 /** check: validate and default inputs, refuse transitions ZOS refuses (shrinks). */
-export function checkWorkload<I extends CommonInputs>(kind: WorkloadKind<I>, olds: Record<string, unknown> | undefined, news: Record<string, unknown>): { inputs: Record<string, unknown>; failures: CheckFailure[] } {
+export function checkWorkload<I extends CommonInputs>(
+  kind: WorkloadKind<I>,
+  olds: Record<string, unknown> | undefined,
+  news: Record<string, unknown>,
+): { inputs: Record<string, unknown>; failures: CheckFailure[] } {
   const { __provider: provider, ...raw } = news;
   const { value, failures } = validateInputs(kind.inputs, raw, kind.typeName, String(raw.name ?? '?'));
   if (failures.length > 0 || !value) return { inputs: news, failures };
@@ -207,7 +211,12 @@ export async function liveCheckWorkload<I extends CommonInputs>(kind: WorkloadKi
 }
 
 /** The kind's live check of a change (`olds` the previous inputs), bounded like `liveCheckWorkload`. */
-export async function liveCheckUpdateWorkload<I extends CommonInputs>(kind: WorkloadKind<I>, olds: Record<string, unknown>, news: Record<string, unknown>, timeoutMs = 10_000): Promise<CheckFailure[]> {
+export async function liveCheckUpdateWorkload<I extends CommonInputs>(
+  kind: WorkloadKind<I>,
+  olds: Record<string, unknown>,
+  news: Record<string, unknown>,
+  timeoutMs = 10_000,
+): Promise<CheckFailure[]> {
   if (!kind.liveCheckUpdate || containsUnknown(news)) return [];
   const before = kind.inputs.safeParse(stripOutputs(kind, olds));
   const after = kind.inputs.safeParse(stripOutputs(kind, news));
@@ -289,19 +298,27 @@ export function resourceId(inputs: CommonInputs): string {
 }
 
 /** Pure: the outputs of a created or updated workload (its inputs, allocations, result, and `__inputs`). */
-export function workloadOutputs<I extends CommonInputs>(kind: WorkloadKind<I>, inputs: I, prepared: Record<string, unknown>, res: Pick<ApplyResult, 'twinId' | 'contractId' | 'version' | 'workload'>): Outputs<I> {
+export function workloadOutputs<I extends CommonInputs>(
+  kind: WorkloadKind<I>,
+  inputs: I,
+  prepared: Record<string, unknown>,
+  res: Pick<ApplyResult, 'twinId' | 'contractId' | 'version' | 'workload'>,
+): Outputs<I> {
   const w: WireWorkload | undefined = res.workload;
-  return withCheckedInputs({
-    ...inputs,
-    ...prepared,
-    ...kind.resultOutputs(w?.result?.data ?? null, inputs, prepared),
-    twinId: res.twinId,
-    contractId: res.contractId,
-    version: w?.version ?? res.version,
-    state: w?.result?.state ?? 'init',
-    message: w?.result?.message ?? '',
-    workloadId: `${res.twinId}-${res.contractId}-${inputs.name}`,
-  } as Outputs<I>, inputs as Record<string, unknown>);
+  return withCheckedInputs(
+    {
+      ...inputs,
+      ...prepared,
+      ...kind.resultOutputs(w?.result?.data ?? null, inputs, prepared),
+      twinId: res.twinId,
+      contractId: res.contractId,
+      version: w?.version ?? res.version,
+      state: w?.result?.state ?? 'init',
+      message: w?.result?.message ?? '',
+      workloadId: `${res.twinId}-${res.contractId}-${inputs.name}`,
+    } as Outputs<I>,
+    inputs as Record<string, unknown>,
+  );
 }
 
 function parseInputs<I extends CommonInputs>(kind: WorkloadKind<I>, raw: Record<string, unknown>): I {
@@ -363,16 +380,35 @@ export async function createWorkload<I extends CommonInputs>(kind: WorkloadKind<
     const leftExtras = (ctx.partialExtraIds as number[] | undefined) ?? [];
     if (partial || leftExtras.length > 0) {
       prepared = { ...prepared, ...(kind.afterCreateOps?.(leftExtras) ?? {}) };
-      throw new PartialCreateError(errorText(err), resourceId(inputs), { ...withCheckedInputs(inputs as Record<string, unknown>, inputs as Record<string, unknown>), ...prepared, contractId: partial ?? 0, state: 'error', message: errorText(err) }, [errorText(err)], { cause: err });
+      throw new PartialCreateError(
+        errorText(err),
+        resourceId(inputs),
+        { ...withCheckedInputs(inputs as Record<string, unknown>, inputs as Record<string, unknown>), ...prepared, contractId: partial ?? 0, state: 'error', message: errorText(err) },
+        [errorText(err)],
+        { cause: err },
+      );
     }
     // A workload the node put in `error`: remove it again so no paid contract keeps a broken workload.
     if (err instanceof ZosError && err.context.workloadState) {
       try {
-        await runtime.coordinator.apply({ node: inputs.node, group: inputs.deployment, op: { kind: 'remove', name: inputs.name }, contractId: err.context.contract as number, extraChainOps: extrasIn(err).map((id) => ({ kind: 'cancel', contractId: id })), label: label(kind, inputs) });
+        await runtime.coordinator.apply({
+          node: inputs.node,
+          group: inputs.deployment,
+          op: { kind: 'remove', name: inputs.name },
+          contractId: err.context.contract as number,
+          extraChainOps: extrasIn(err).map((id) => ({ kind: 'cancel', contractId: id })),
+          label: label(kind, inputs),
+        });
       } catch (rollbackErr) {
         prepared = { ...prepared, ...(kind.afterCreateOps?.(extrasIn(err)) ?? {}) };
         const msg = `${errorText(err)}; removing it again failed (${errorText(rollbackErr)}): it is recorded so the next up or destroy can finish`;
-        throw new PartialCreateError(msg, resourceId(inputs), { ...withCheckedInputs(inputs as Record<string, unknown>, inputs as Record<string, unknown>), ...prepared, contractId: err.context.contract, state: 'error', message: msg }, [msg], { cause: err });
+        throw new PartialCreateError(
+          msg,
+          resourceId(inputs),
+          { ...withCheckedInputs(inputs as Record<string, unknown>, inputs as Record<string, unknown>), ...prepared, contractId: err.context.contract, state: 'error', message: msg },
+          [msg],
+          { cause: err },
+        );
       }
     }
     throw err;

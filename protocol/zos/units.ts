@@ -47,7 +47,12 @@ export function notASize(input: unknown, field: string): InputError {
 /** The largest exact binary unit: `10737418240n` → `"10GiB"`, `1000n` → `"1000B"`. */
 export function formatSize(bytes: bigint | number): string {
   const b = BigInt(bytes);
-  for (const [unit, size] of [['TiB', TIB], ['GiB', GIB], ['MiB', MIB], ['KiB', KIB]] as const) {
+  for (const [unit, size] of [
+    ['TiB', TIB],
+    ['GiB', GIB],
+    ['MiB', MIB],
+    ['KiB', KIB],
+  ] as const) {
     if (b !== 0n && b % size === 0n) return `${b / size}${unit}`;
   }
   return `${b}B`;

@@ -29,7 +29,12 @@ describe('planUpgrade refusals', () => {
     ['a workload changes type', v(0, [disk('a', 1)]), v(1, [{ name: 'a', type: 'volume', data: { size: 1 }, version: 1 }]), "cannot change workload type 'a'"],
     ['a zmachine is bumped', v(0, [net(), vm('vm')]), v(1, [net(), vm('vm', 1)]), "workload 'zmachine' does not support upgrade"],
     ['an ip is bumped', v(0, [{ name: 'p', type: 'ip', data: { v4: true } }]), v(1, [{ name: 'p', type: 'ip', data: { v4: true, v6: true }, version: 1 }]), "workload 'ip' does not support upgrade"],
-    ['a gateway is bumped', v(0, [{ name: 'g', type: 'gateway-fqdn-proxy', data: { fqdn: 'a.bc', tls_passthrough: true, backends: ['1.2.3.4:1'] } }]), v(1, [{ name: 'g', type: 'gateway-fqdn-proxy', data: { fqdn: 'a.bc', tls_passthrough: true, backends: ['1.2.3.4:2'] }, version: 1 }]), "workload 'gateway-fqdn-proxy' does not support upgrade"],
+    [
+      'a gateway is bumped',
+      v(0, [{ name: 'g', type: 'gateway-fqdn-proxy', data: { fqdn: 'a.bc', tls_passthrough: true, backends: ['1.2.3.4:1'] } }]),
+      v(1, [{ name: 'g', type: 'gateway-fqdn-proxy', data: { fqdn: 'a.bc', tls_passthrough: true, backends: ['1.2.3.4:2'] }, version: 1 }]),
+      "workload 'gateway-fqdn-proxy' does not support upgrade",
+    ],
   ])('refuses when %s', (_rule, current, next, cause) => {
     const r = refusal(planUpgrade(current, next));
     expect(r.error).toBe(cause);

@@ -44,13 +44,8 @@ export function workloadGetter(workloads: readonly WorkloadRef[]): WorkloadGette
  * Walks `Deployment.Valid()` and returns the first failure with the path of the field at fault.
  * `decoded[i]` is the outcome of decoding workload i's data.
  */
-export function walkDeploymentValidity(
-  d: WalkDeployment,
-  decoded: readonly DataDecode[],
-): { message: string; path: (string | number)[] } | undefined {
-  const getter = workloadGetter(
-    d.workloads.map((w, i) => ({ name: w.name, type: w.type, data: decoded[i]?.ok ? (decoded[i] as { data: unknown }).data : undefined })),
-  );
+export function walkDeploymentValidity(d: WalkDeployment, decoded: readonly DataDecode[]): { message: string; path: (string | number)[] } | undefined {
+  const getter = workloadGetter(d.workloads.map((w, i) => ({ name: w.name, type: w.type, data: decoded[i]?.ok ? (decoded[i] as { data: unknown }).data : undefined })));
   const seen = new Set<string>();
   for (let i = 0; i < d.workloads.length; i++) {
     const wl = d.workloads[i];

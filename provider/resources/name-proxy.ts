@@ -15,7 +15,7 @@
  */
 import { z } from 'zod';
 import { InputError, errorText } from '../../protocol/common/errors';
-import type { ContractOp } from '../deps';
+import type { ContractOp, WireDeployment } from '../deps';
 import type { ProviderRuntime } from '../runtime';
 import { GridProxyUnreachable, twinGatewayNodes } from '../grid-proxy';
 import { commonInputShape, type WorkloadKind } from '../workload-resource';
@@ -70,7 +70,12 @@ export const nameProxyKind: WorkloadKind<NameProxyInputs, 'gateway-name-proxy'> 
   async liveCheck(i, runtime) {
     const cfg = await (await runtime.deps.node(i.node)).publicConfig();
     if (cfg?.domain) return [];
-    return [{ property: 'node', reason: `NameProxy "${i.name}": node ${i.node} is not a gateway (it has no public config with a domain); fix: put the NameProxy on a gateway node (a NodePicker with \`domain: true\` finds one)` }];
+    return [
+      {
+        property: 'node',
+        reason: `NameProxy "${i.name}": node ${i.node} is not a gateway (it has no public config with a domain); fix: put the NameProxy on a gateway node (a NodePicker with \`domain: true\` finds one)`,
+      },
+    ];
   },
   async chainOpsOnCreate(i, prepared) {
     return prepared.ownsNameContract && !Number(prepared.nameContractId) ? [{ kind: 'createName', name: i.subdomain }] : [];
@@ -155,7 +160,7 @@ async function otherNameUser(o: Record<string, unknown>, runtime: ProviderRuntim
   const self = { node: Number(o.node), contract: Number(o.contractId), workload: String(o.name ?? '') };
   const gateways = await twinGateways(runtime);
   for (const n of gateways) {
-    let deployments;
+    let deployments: WireDeployment[];
     try {
       deployments = await (await runtime.deps.node(n.nodeId)).list();
     } catch (err) {

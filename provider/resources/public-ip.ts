@@ -44,10 +44,12 @@ export const publicIpKind: WorkloadKind<PublicIpInputs, 'ip'> = {
     const reserved = contract?.publicIps ?? 0;
     const used = d.workloads.filter((w) => w.type === 'ip' && (w.data as { v4?: boolean }).v4 && w.name !== i.name).length;
     if (used < reserved) return [];
-    return [{
-      property: 'deployment',
-      reason: `PublicIp "${i.name}": deployment group "${i.deployment}" on node ${i.node} already has contract ${d.contract_id} with ${reserved} public IPv4 reserved and ${used} in use; TFChain cannot add public IPs to an existing contract. Fix: set \`deployment\` to a new group for this PublicIp and its ZMachine (and its disks), so they are created together`,
-    }];
+    return [
+      {
+        property: 'deployment',
+        reason: `PublicIp "${i.name}": deployment group "${i.deployment}" on node ${i.node} already has contract ${d.contract_id} with ${reserved} public IPv4 reserved and ${used} in use; TFChain cannot add public IPs to an existing contract. Fix: set \`deployment\` to a new group for this PublicIp and its ZMachine (and its disks), so they are created together`,
+      },
+    ];
   },
   toWire: (i) => ({ v4: i.v4, v6: i.v6 }),
   resultOutputs: (data) => {

@@ -36,7 +36,6 @@ import { MIN_MEMORY, RESERVED_NETWORK_NAMES, zmachineResultSchema, type ZMachine
 import { commonInputShape, type PrepareContext, type WorkloadKind } from '../workload-resource';
 import { DEFAULT_NETWORK_RANGE, networkGroup } from './network';
 
-
 /** A workload of the same deployment, referenced by object in the SDK. */
 const sameDeploymentRef = z.object({ name: workloadNameSchema, node: nodeIdSchema, deployment: groupSchema });
 
@@ -79,7 +78,7 @@ export const zmachineInputsSchema = z
       .regex(/^[0-9a-fA-F]{12}$/, 'a mycelium seed is 6 bytes of hex (12 characters)')
       .refine((v) => !/^(0{12}|[fF]{12})$/.test(v), 'a mycelium seed of all 00 or all ff is refused by ZOS (invalid seed)')
       .optional()
-      .describe('6-byte mycelium seed (12 hex), the last 48 bits of myceliumIp; derived from the network key and the machine\'s node, deployment and name when omitted (stable across replacement).'),
+      .describe("6-byte mycelium seed (12 hex), the last 48 bits of myceliumIp; derived from the network key and the machine's node, deployment and name when omitted (stable across replacement)."),
     corex: z.boolean().default(false),
     gpus: z.array(z.string().regex(/^[0-9a-fA-F:.]+\/[0-9a-fA-F]{4}\/[0-9a-fA-F]{4}$/, 'a GPU id is <pci slot>/<vendor>/<device> from zos.gpu.list')).default([]),
   })
@@ -139,7 +138,10 @@ async function networkOnNode(i: ZMachineInputs, ctx: PrepareContext): Promise<{ 
   if (!subnet) throw notMember();
   const range = i.network.ipRange ?? DEFAULT_NETWORK_RANGE;
   if (range16Of(subnet) !== range) {
-    throw new InputError(`ZMachine "${i.name}": network "${i.network.name}" on node ${i.node} uses ${subnet}, outside its ipRange ${range}`, { path: 'network', fix: 'give the machine the Network object it joins' });
+    throw new InputError(`ZMachine "${i.name}": network "${i.network.name}" on node ${i.node} uses ${subnet}, outside its ipRange ${range}`, {
+      path: 'network',
+      fix: 'give the machine the Network object it joins',
+    });
   }
   return { subnet, myceliumKey };
 }
@@ -190,7 +192,10 @@ async function allocate(i: ZMachineInputs, ctx: PrepareContext): Promise<Record<
   let myceliumSeed = i.myceliumSeed?.toLowerCase() ?? seedKept;
   if (i.mycelium && !myceliumSeed) {
     if (!net?.myceliumKey) {
-      throw new InputError(`ZMachine "${i.name}": network "${i.network.name}" has no mycelium key on node ${i.node} (ZOS: mycelium is not configured for this network resource)`, { path: 'mycelium', fix: 'set mycelium: true on the Network and up it first' });
+      throw new InputError(`ZMachine "${i.name}": network "${i.network.name}" has no mycelium key on node ${i.node} (ZOS: mycelium is not configured for this network resource)`, {
+        path: 'mycelium',
+        fix: 'set mycelium: true on the Network and up it first',
+      });
     }
     myceliumSeed = derivedMyceliumSeed(net.myceliumKey, i);
   }
@@ -206,8 +211,11 @@ export const zmachineOutputDocs = {
   privateIp: { type: 'string', description: 'IPv4 in the private network.' },
   planetaryIp: { type: 'string', description: 'Yggdrasil IPv6, when planetary.' },
   myceliumIp: { type: 'string', description: 'Mycelium IPv6, when mycelium.' },
-  myceliumSeed: { type: 'string', description: 'The 6-byte mycelium seed (hex): the given one, or derived from the network key and the machine\'s place, so it survives replacement: the last 48 bits of myceliumIp.' },
-  workloadType: { type: 'string', description: 'zmachine, or zmachine-light on a light node (found from the node\'s features).' },
+  myceliumSeed: {
+    type: 'string',
+    description: "The 6-byte mycelium seed (hex): the given one, or derived from the network key and the machine's place, so it survives replacement: the last 48 bits of myceliumIp.",
+  },
+  workloadType: { type: 'string', description: "zmachine, or zmachine-light on a light node (found from the node's features)." },
   consoleUrl: { type: 'string', description: 'Console address inside the private network.' },
   machineId: { type: 'string', description: 'The machine id on the node.' },
 } as const satisfies WorkloadKind<ZMachineInputs>['outputDocs'];

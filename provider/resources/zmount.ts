@@ -28,10 +28,12 @@ export const zmountKind: WorkloadKind<ZMountInputs, 'zmount'> = {
     const before = parseSize(olds.size, 'size');
     const after = parseSize(news.size, 'size');
     if (after >= before) return [];
-    return [{
-      property: 'size',
-      reason: `${resource}: size cannot shrink from ${formatSize(before)} to ${formatSize(after)} (ZOS: not safe to shrink a disk); keep ${formatSize(before)} or more, or give the disk a new name to replace it`,
-    }];
+    return [
+      {
+        property: 'size',
+        reason: `${resource}: size cannot shrink from ${formatSize(before)} to ${formatSize(after)} (ZOS: not safe to shrink a disk); keep ${formatSize(before)} or more, or give the disk a new name to replace it`,
+      },
+    ];
   },
   // ZOS refuses to grow a disk a running machine of the same deployment mounts (zosbase primitives/zmount
   // `zMountUpdateImpl`: `unchanged`, "disk is mounted, please delete the VM first"); preview says it, by the node's
@@ -48,11 +50,15 @@ export const zmountKind: WorkloadKind<ZMountInputs, 'zmount'> = {
     const current = d.workloads.map((w) => ({ name: w.name, type: w.type, data: w.data, state: w.result?.state ?? 'init' }));
     const verdict = zmount.update.predict({ size: BigInt(before) }, { size: BigInt(after) }, { name: news.name, current });
     if (verdict.outcome !== 'unchanged') return [];
-    const by = machinesMounting(news.name, current).map((w) => `ZMachine "${w.name}"`).sort();
-    return [{
-      property: 'size',
-      reason: `ZMount "${news.name}": cannot grow from ${formatSize(before)} to ${formatSize(after)} while ${by.join(', ') || 'a machine'} of deployment ${d.contract_id} on node ${news.node} mounts it (ZOS: ${verdict.message}). Fix: remove the mount (or the machine) and up, then grow the disk and mount it again in the next up; or mount a new, larger disk`,
-    }];
+    const by = machinesMounting(news.name, current)
+      .map((w) => `ZMachine "${w.name}"`)
+      .sort();
+    return [
+      {
+        property: 'size',
+        reason: `ZMount "${news.name}": cannot grow from ${formatSize(before)} to ${formatSize(after)} while ${by.join(', ') || 'a machine'} of deployment ${d.contract_id} on node ${news.node} mounts it (ZOS: ${verdict.message}). Fix: remove the mount (or the machine) and up, then grow the disk and mount it again in the next up; or mount a new, larger disk`,
+      },
+    ];
   },
   toWire: (i) => ({ size: BigInt(parseSize(i.size, 'size')) }),
   resultOutputs: (data) => ({ volumeId: (data as { volume_id?: string } | null)?.volume_id ?? '' }),

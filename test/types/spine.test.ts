@@ -11,7 +11,7 @@ import { MACHINE_DATA_HANDLING } from '../../node/engine/managers/zmachine';
 import type { FieldHandling, Manager } from '../../node/engine/managers/manager';
 import { TYPED_MANAGERS } from '../../node/engine/managers';
 import { zmachineData, zmachineKind, type ZMachineInputs } from '../../provider/resources/zmachine';
-import { WORKLOAD_KINDS as PROVIDER_KINDS } from '../../provider/kinds';
+import type { WORKLOAD_KINDS as PROVIDER_KINDS } from '../../provider/kinds';
 import { checkWorkload } from '../../provider/workload-resource';
 
 /** The zmachine data schema with one more required field, as a newcomer would add it. */
@@ -23,27 +23,27 @@ type ExtendedLight = ZMachineLightData & { new_field: string };
 type Mapping<D> = (inputs: ZMachineInputs, prepared: Record<string, unknown>) => D;
 
 // ---- provider: the resource's mapping returns the protocol's type ----
-export const providerToday: Mapping<ZMachineData | ZMachineLightData> = zmachineData;
+const providerToday: Mapping<ZMachineData | ZMachineLightData> = zmachineData;
 // @ts-expect-error the provider's mapping does not produce new_field: adding it to the schema fails the build there
-export const providerExtended: Mapping<Extended | ExtendedLight> = zmachineData;
+const providerExtended: Mapping<Extended | ExtendedLight> = zmachineData;
 // The same through the resource table the provider serves.
-export const kindToday: Mapping<ZMachineData | ZMachineLightData> = zmachineKind.toWire;
+const kindToday: Mapping<ZMachineData | ZMachineLightData> = zmachineKind.toWire;
 // @ts-expect-error the ZMachine resource's toWire is the same mapping
-export const kindExtended: Mapping<Extended | ExtendedLight> = zmachineKind.toWire;
+const kindExtended: Mapping<Extended | ExtendedLight> = zmachineKind.toWire;
 
 // ---- node: the manager is typed by the same data, and says what it does with every field ----
-export const nodeToday: FieldHandling<ZMachineData> = MACHINE_DATA_HANDLING;
+const nodeToday: FieldHandling<ZMachineData> = MACHINE_DATA_HANDLING;
 // @ts-expect-error the zmachine manager does not handle new_field: adding it to the schema fails the build there
-export const nodeExtended: FieldHandling<Extended> = MACHINE_DATA_HANDLING;
+const nodeExtended: FieldHandling<Extended> = MACHINE_DATA_HANDLING;
 // The manager in the table takes the protocol's ZMachineData (not a re-declared copy) ...
-export const managerData: Parameters<(typeof TYPED_MANAGERS)['zmachine']['provision']>[1] extends ZMachineData ? true : false = true;
+const managerData: Parameters<(typeof TYPED_MANAGERS)['zmachine']['provision']>[1] extends ZMachineData ? true : false = true;
 // ... and a typed manager is not what the engine calls: only typedDispatch (the table) makes one of it.
 // @ts-expect-error Manager<'zmount'> takes ZMountData, the engine's Manager takes data of any type
-export const untypedCall: Manager = TYPED_MANAGERS.zmount;
+const untypedCall: Manager = TYPED_MANAGERS.zmount;
 
 // ---- every provider resource names its wire type, so its toWire is checked against that type's data ----
 type Narrow<K> = K extends { workloadType: infer T } ? (WorkloadType extends T ? false : true) : false;
-export const everyKindNarrow: { [K in keyof typeof PROVIDER_KINDS]: Narrow<(typeof PROVIDER_KINDS)[K]> } = {
+const everyKindNarrow: { [K in keyof typeof PROVIDER_KINDS]: Narrow<(typeof PROVIDER_KINDS)[K]> } = {
   ZMount: true,
   PublicIp: true,
   ZMachine: true,
@@ -75,6 +75,11 @@ describe('typed spine: zmachine data from the protocol to the provider and the n
     const data = zmachineData(inputs as ZMachineInputs, { privateIp: '10.20.2.5' });
     expect(Object.keys(data).sort()).toEqual(decodedKeys);
     expect(PROTOCOL_KINDS.zmachine.data.parse(data)).toEqual(data);
+  });
+
+  it('holds the type-level checks above (tsc checks them; here they are values)', () => {
+    const checked = [providerToday, providerExtended, kindToday, kindExtended, nodeToday, nodeExtended, managerData, untypedCall, everyKindNarrow];
+    expect(checked.every((c) => c !== undefined)).toBe(true);
   });
 
   it('a schema with one more required field decodes data the provider does not produce', () => {

@@ -39,9 +39,9 @@ export const TYPED_MANAGERS: { readonly [T in WorkloadType]: Manager<T> } = {
 };
 
 /** `TYPED_MANAGERS` as the engine calls it: by type string, each entry decoding its data first. */
-export const MANAGERS = Object.fromEntries(
-  (Object.keys(TYPED_MANAGERS) as WorkloadType[]).map(<T extends WorkloadType>(t: T) => [t, typedDispatch(t, TYPED_MANAGERS[t])]),
-) as { readonly [T in WorkloadType]: WorkloadManager };
+export const MANAGERS = Object.fromEntries((Object.keys(TYPED_MANAGERS) as WorkloadType[]).map(<T extends WorkloadType>(t: T) => [t, typedDispatch(t, TYPED_MANAGERS[t])])) as {
+  readonly [T in WorkloadType]: WorkloadManager;
+};
 
 /** Types a light node ("zos4") provisions (zos-protocol.md §1.4): no network, zmachine, ip/ipv4; gateways with a domain. */
 export const LIGHT_NODE_TYPES = ['zmachine-light', 'network-light', 'zdb', 'zmount', 'volume', 'qsfs', 'zlogs'] as const;

@@ -49,7 +49,7 @@ export function checkPrivateIp(ip: string, subnet: string): string | undefined {
   const base = ipv4Int(net) ?? 0;
   const len = Number(lenText ?? 24);
   const mask = len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0;
-  if (((v & mask) >>> 0) !== ((base & mask) >>> 0)) return `IP ${ip} is not part of local nr subnet ${subnet}`;
+  if ((v & mask) >>> 0 !== (base & mask) >>> 0) return `IP ${ip} is not part of local nr subnet ${subnet}`;
   if ((v & 0xff) === 1) return `ip ${ip} is reserved`;
   return undefined;
 }

@@ -79,6 +79,7 @@ export function minRootSize(cpu: number, memory: bigint): bigint {
 /** The root filesystem size the node allocates: max(size, minRootSize). */
 export function rootSize(m: Pick<MachineCommon, 'size' | 'compute_capacity'>): bigint {
   const min = minRootSize(m.compute_capacity.cpu, m.compute_capacity.memory);
+  // biome-ignore lint/complexity/useMathMinMax: bigints (Math.max takes numbers only)
   return m.size > min ? m.size : min;
 }
 

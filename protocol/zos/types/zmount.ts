@@ -48,4 +48,3 @@ export const zmount = {
     },
   },
 } satisfies WorkloadKind<ZMountData, ZMountResult>;
-
