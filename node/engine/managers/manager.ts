@@ -8,7 +8,7 @@ import type { Logger } from '../../../protocol/common/log';
 import { ZosError } from '../../../protocol/common/errors';
 import type { Backends, ChainContract, EngineChain, NodeFacts } from '../deps';
 import type { ResultState } from '../storage';
-import type { WorkloadDataOf, WorkloadType } from '../../../protocol/zos/types';
+import type { WorkloadDataOf, WorkloadResultDataOf, WorkloadType } from '../../../protocol/zos/types';
 
 /** A workload of the deployment being worked on, with its current state (for references: mounts, public ip, zlogs). */
 export interface WorkloadView {
@@ -43,6 +43,9 @@ export interface ManagerContext {
 /** The `data` a `Manager<T>` receives: its types' decoded data, or `unknown` for the engine's untyped view. */
 export type ManagerData<T extends WorkloadType | undefined> = [T] extends [WorkloadType] ? WorkloadDataOf<T> : unknown;
 
+/** The result data a `Manager<T>` returns: its types' result data as protocol/zos declares it (or the null of a type without one). */
+export type ManagerResult<T extends WorkloadType | undefined> = [T] extends [WorkloadType] ? WorkloadResultDataOf<T> | null : unknown;
+
 /**
  * The manager of the workload types `T`: every method receives the workload's `data` as protocol/zos decodes it
  * (`WorkloadDataOf<T>`: the zod schema in `protocol/zos/types/<type>.ts`, sizes bigint), so a field added to a
@@ -53,11 +56,11 @@ export type ManagerData<T extends WorkloadType | undefined> = [T] extends [Workl
  */
 export interface Manager<T extends WorkloadType | undefined = undefined> {
   /** Brings the workload up (or finds it up) and returns its result data (§4), JSON-serialisable. */
-  provision: (ctx: ManagerContext, data: ManagerData<T>) => Promise<unknown>;
+  provision: (ctx: ManagerContext, data: ManagerData<T>) => Promise<ManagerResult<T>>;
   /** Removes everything the workload owns; idempotent. */
   deprovision: (ctx: ManagerContext, data: ManagerData<T>) => Promise<void>;
   /** In-place update (§3.5). Throw `unchanged(...)` to keep the old workload running. */
-  update?: (ctx: ManagerContext, data: ManagerData<T>, previous: ManagerData<T>) => Promise<unknown>;
+  update?: (ctx: ManagerContext, data: ManagerData<T>, previous: ManagerData<T>) => Promise<ManagerResult<T>>;
   pause?: (ctx: ManagerContext, data: ManagerData<T>) => Promise<void>;
   resume?: (ctx: ManagerContext, data: ManagerData<T>) => Promise<void>;
   /**
