@@ -58,26 +58,31 @@ describe('findNodes config', () => {
 describe('findNodes errors', () => {
   it('a bad tfgrid:network rejects with a RunError naming the key and the fix', async () => {
     pulumi.runtime.setAllConfig({ 'tfgrid:network': 'moon' });
-    const err = await findNodes({}).then(() => undefined, (e: unknown) => e);
-    expect(pulumi.RunError.isInstance(err)).toBe(true);
-    expect((err as Error).message).toBe(
-      'findNodes: tfgrid:network "moon" is not a grid; use one of local, dev, qa, test, main; fix: pulumi config set tfgrid:network local',
+    const err = await findNodes({}).then(
+      () => undefined,
+      (e: unknown) => e,
     );
+    expect(pulumi.RunError.isInstance(err)).toBe(true);
+    expect((err as Error).message).toBe('findNodes: tfgrid:network "moon" is not a grid; use one of local, dev, qa, test, main; fix: pulumi config set tfgrid:network local');
   });
 
   it('as a resource input, the user reads our text, not "error serializing property" (rpc.js)', async () => {
     pulumi.runtime.setAllConfig({});
-    fail = new InputError('no mnemonic: tfgrid needs the deploying twin\'s mnemonic', { path: 'tfgrid:mnemonic', fix: 'pulumi config set --secret tfgrid:mnemonic "<words>"' });
+    fail = new InputError("no mnemonic: tfgrid needs the deploying twin's mnemonic", { path: 'tfgrid:mnemonic', fix: 'pulumi config set --secret tfgrid:mnemonic "<words>"' });
     const network = findNodes({}).then((n) => n.length);
-    const err = await serializeProperties('test', { network }).then(() => undefined, (e: unknown) => e);
-    expect(pulumi.RunError.isInstance(err)).toBe(true);
-    expect((err as Error).message).toBe(
-      'findNodes: no mnemonic: tfgrid needs the deploying twin\'s mnemonic (field tfgrid:mnemonic); fix: pulumi config set --secret tfgrid:mnemonic "<words>"',
+    const err = await serializeProperties('test', { network }).then(
+      () => undefined,
+      (e: unknown) => e,
     );
+    expect(pulumi.RunError.isInstance(err)).toBe(true);
+    expect((err as Error).message).toBe('findNodes: no mnemonic: tfgrid needs the deploying twin\'s mnemonic (field tfgrid:mnemonic); fix: pulumi config set --secret tfgrid:mnemonic "<words>"');
   });
 
   it('a bad filter names the field', async () => {
-    const err = await findNodes({ cpu: -1 }).then(() => undefined, (e: unknown) => e);
+    const err = await findNodes({ cpu: -1 }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(pulumi.RunError.isInstance(err)).toBe(true);
     expect((err as Error).message).toMatch(/^findNodes: cpu: /);
   });

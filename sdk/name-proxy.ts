@@ -4,9 +4,9 @@
  */
 import * as pulumi from '@pulumi/pulumi';
 import { nameProxyOutputDocs } from '../provider/resources/name-proxy';
-import { makeShim } from '../provider/shim';
 import type { Network } from './network';
-import { MODULE, placementInputs, secretOpts, secretOutputs, withOutputs, type ExpectNone, type PlacementArgs, type Undeclared, type WorkloadOutputs } from './placement';
+import { placementInputs, type ExpectNone, type PlacementArgs, type Undeclared, type WorkloadOutputs } from './placement';
+import { WorkloadResource } from './workload';
 
 export interface NameProxyArgs extends PlacementArgs {
   /** Subdomain (3..64 of a-z 0-9 _ -), reserved as a TFChain name contract. Default: the resource name in lowercase. */
@@ -24,45 +24,29 @@ export interface NameProxyArgs extends PlacementArgs {
  * const gw = new tfgrid.NameProxy("app", { node: 1, backends: [pulumi.interpolate`http://${vm.privateIp}:8080`], network: net });
  * export const url = pulumi.interpolate`https://${gw.fqdn}`;
  */
-export class NameProxy extends pulumi.dynamic.Resource {
-  declare readonly node: pulumi.Output<number>;
-  declare readonly name: pulumi.Output<string>;
+export class NameProxy extends WorkloadResource {
   /** The public domain name of the gateway. */
   declare readonly fqdn: pulumi.Output<string>;
   /** The name contract reserving the subdomain. */
   declare readonly nameContractId: pulumi.Output<number>;
   /** True when this resource reserved the name (and cancels it on delete). */
   declare readonly ownsNameContract: pulumi.Output<boolean>;
-  /** The deploying twin. */
-  declare readonly twinId: pulumi.Output<number>;
-  /** Node contract of the deployment holding the workload. */
-  declare readonly contractId: pulumi.Output<number>;
-  /** Version of the workload in its deployment. */
-  declare readonly version: pulumi.Output<number>;
-  /** Workload state on the node: `ok`, `error`, `paused`, `init`, `gone` or `unreachable`. */
-  declare readonly state: pulumi.Output<string>;
   /** The node's text for `state`, verbatim (why a proxy is in `error`, e.g. its name contract is gone). */
   declare readonly message: pulumi.Output<string>;
-  /** ZOS workload id, `<twin>-<contract>-<name>`. */
-  declare readonly workloadId: pulumi.Output<string>;
 
   constructor(name: string, args: NameProxyArgs, opts?: pulumi.CustomResourceOptions) {
     super(
-      makeShim('NameProxy'),
-      name,
-      withOutputs(
-        {
-          ...placementInputs(name, args),
-          subdomain: args.subdomain ?? name.toLowerCase().replace(/[^a-z0-9_-]/g, '-'),
-          backends: args.backends,
-          tlsPassthrough: args.tlsPassthrough,
-          network: args.network?.name,
-        },
-        Object.keys(nameProxyOutputDocs),
-      ),
-      secretOpts(opts, secretOutputs(nameProxyOutputDocs)),
-      MODULE,
       'NameProxy',
+      name,
+      {
+        ...placementInputs(name, args),
+        subdomain: args.subdomain ?? name.toLowerCase().replace(/[^a-z0-9_-]/g, '-'),
+        backends: args.backends,
+        tlsPassthrough: args.tlsPassthrough,
+        network: args.network?.name,
+      },
+      nameProxyOutputDocs,
+      opts,
     );
   }
 }

@@ -58,7 +58,22 @@ function instances(): Record<string, pulumi.Resource> {
   const ip = new tfgrid.PublicIp('PublicIp', { node: 1, deployment: 'web' }, opts);
   const zdb = new tfgrid.Zdb('Zdb', { node: 1, size: '1GiB', mode: 'seq' }, opts);
   const qsfs = new tfgrid.Qsfs('Qsfs', { node: 1, cache: '1GiB', minimalShards: 1, expectedShards: 1, metadata: { prefix: 'p', zdbs: [zdb] }, groups: [[zdb]] }, opts);
-  const vm = new tfgrid.ZMachine('ZMachine', { node: 1, network: net, flist: 'f', cpu: 1, memory: '1GiB', publicIp: ip, mounts: [{ disk, mountpoint: '/data' }, { disk: qsfs, mountpoint: '/qs' }] }, opts);
+  const vm = new tfgrid.ZMachine(
+    'ZMachine',
+    {
+      node: 1,
+      network: net,
+      flist: 'f',
+      cpu: 1,
+      memory: '1GiB',
+      publicIp: ip,
+      mounts: [
+        { disk, mountpoint: '/data' },
+        { disk: qsfs, mountpoint: '/qs' },
+      ],
+    },
+    opts,
+  );
   return {
     Network: net,
     ZMount: disk,
@@ -108,7 +123,10 @@ describe('sdk outputs', () => {
   });
 
   it('marks the secrets the provider keeps (a regression guard on the docs themselves)', () => {
-    const secret = (type: string) => Object.keys(spec(type).properties).filter((k) => spec(type).properties[k].secret === true).sort();
+    const secret = (type: string) =>
+      Object.keys(spec(type).properties)
+        .filter((k) => spec(type).properties[k].secret === true)
+        .sort();
     expect(secret('Zdb')).toEqual(['generatedPassword']);
     expect(secret('Qsfs')).toEqual(['dataKey', 'metaKey']);
     expect(secret('Network')).toEqual(['accessConfig', 'accessPrivateKey', 'myceliumKeys', 'wgPrivateKeys']);

@@ -4,8 +4,8 @@
  */
 import * as pulumi from '@pulumi/pulumi';
 import { publicIpOutputDocs } from '../provider/resources/public-ip';
-import { makeShim } from '../provider/shim';
-import { MODULE, placementInputs, secretOpts, secretOutputs, withOutputs, type ExpectNone, type PlacementArgs, type Undeclared, type WorkloadOutputs } from './placement';
+import { placementInputs, type ExpectNone, type PlacementArgs, type Undeclared, type WorkloadOutputs } from './placement';
+import { WorkloadResource } from './workload';
 
 export interface PublicIpArgs extends PlacementArgs {
   /** Reserve a public IPv4 from the farm (default true). */
@@ -23,38 +23,16 @@ export interface PublicIpArgs extends PlacementArgs {
  * const vm = new tfgrid.ZMachine("web", { node: 1, network: net, publicIp: ip, flist, cpu: 1, memory: "1GiB" });
  * export const address = ip.ip;
  */
-export class PublicIp extends pulumi.dynamic.Resource {
-  declare readonly node: pulumi.Output<number>;
-  declare readonly deployment: pulumi.Output<string>;
-  declare readonly name: pulumi.Output<string>;
+export class PublicIp extends WorkloadResource {
   /** Public IPv4 in CIDR form, or "". */
   declare readonly ip: pulumi.Output<string>;
   /** Public IPv6 in CIDR form, or "". */
   declare readonly ip6: pulumi.Output<string>;
   /** IPv4 gateway, or "". */
   declare readonly gateway: pulumi.Output<string>;
-  /** The deploying twin. */
-  declare readonly twinId: pulumi.Output<number>;
-  /** Node contract of the deployment holding the workload. */
-  declare readonly contractId: pulumi.Output<number>;
-  /** Version of the workload in its deployment. */
-  declare readonly version: pulumi.Output<number>;
-  /** Workload state on the node: `ok`, `error`, `paused`, `init`, `gone` or `unreachable`. */
-  declare readonly state: pulumi.Output<string>;
-  /** The node's text for `state`, verbatim (why the workload is in `error`). */
-  declare readonly message: pulumi.Output<string>;
-  /** ZOS workload id, `<twin>-<contract>-<name>`. */
-  declare readonly workloadId: pulumi.Output<string>;
 
   constructor(name: string, args: PublicIpArgs, opts?: pulumi.CustomResourceOptions) {
-    super(
-      makeShim('PublicIp'),
-      name,
-      withOutputs({ ...placementInputs(name, args), v4: args.v4, v6: args.v6 }, Object.keys(publicIpOutputDocs)),
-      secretOpts(opts, secretOutputs(publicIpOutputDocs)),
-      MODULE,
-      'PublicIp',
-    );
+    super('PublicIp', name, { ...placementInputs(name, args), v4: args.v4, v6: args.v6 }, publicIpOutputDocs, opts);
   }
 }
 

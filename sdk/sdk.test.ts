@@ -77,7 +77,10 @@ describe('sdk classes', () => {
     const missing = (r: object, keys: readonly string[]) => keys.filter((k) => !pulumi.Output.isInstance((r as Record<string, unknown>)[k]));
     expect(missing(net, Object.keys(networkOutputDocs))).toEqual([]);
     expect(missing(vm, [...Object.keys(zmachineOutputDocs), ...COMMON_OUTPUTS])).toEqual([]);
-    const secret = (docs: Record<string, { description: string; secret?: boolean }>) => Object.keys(docs).filter((k) => docs[k].secret).sort();
+    const secret = (docs: Record<string, { description: string; secret?: boolean }>) =>
+      Object.keys(docs)
+        .filter((k) => docs[k].secret)
+        .sort();
     expect(secret(networkOutputDocs)).toEqual(['accessConfig', 'accessPrivateKey', 'myceliumKeys', 'wgPrivateKeys']);
     expect([...secretsOf.mnet].sort()).toEqual([...secret(networkOutputDocs), '__inputs'].sort());
     expect(secretsOf.mvm).toEqual([...secret(zmachineOutputDocs), '__inputs']);

@@ -4,8 +4,8 @@
  */
 import * as pulumi from '@pulumi/pulumi';
 import { zdbOutputDocs } from '../provider/resources/zdb';
-import { makeShim } from '../provider/shim';
-import { MODULE, placementInputs, secretOpts, secretOutputs, withOutputs, type ExpectNone, type PlacementArgs, type Undeclared, type WorkloadOutputs } from './placement';
+import { placementInputs, type ExpectNone, type PlacementArgs, type Undeclared, type WorkloadOutputs } from './placement';
+import { WorkloadResource } from './workload';
 
 export interface ZdbArgs extends PlacementArgs {
   /** Size in bytes or `"10GiB"` (HDD). Grows in place; never shrinks. */
@@ -23,10 +23,7 @@ export interface ZdbArgs extends PlacementArgs {
  * const db = new tfgrid.Zdb("db", { node: 1, size: "10GiB", mode: "seq" });
  * export const endpoint = db.endpoint;
  */
-export class Zdb extends pulumi.dynamic.Resource {
-  declare readonly node: pulumi.Output<number>;
-  declare readonly deployment: pulumi.Output<string>;
-  declare readonly name: pulumi.Output<string>;
+export class Zdb extends WorkloadResource {
   /** Namespace name on the zdb server. */
   declare readonly namespace: pulumi.Output<string>;
   /** Addresses of the zdb server. */
@@ -37,28 +34,9 @@ export class Zdb extends pulumi.dynamic.Resource {
   declare readonly endpoint: pulumi.Output<string>;
   /** The password in effect, given or generated (secret). */
   declare readonly generatedPassword: pulumi.Output<string>;
-  /** The deploying twin. */
-  declare readonly twinId: pulumi.Output<number>;
-  /** Node contract of the deployment holding the workload. */
-  declare readonly contractId: pulumi.Output<number>;
-  /** Version of the workload in its deployment. */
-  declare readonly version: pulumi.Output<number>;
-  /** Workload state on the node: `ok`, `error`, `paused`, `init`, `gone` or `unreachable`. */
-  declare readonly state: pulumi.Output<string>;
-  /** The node's text for `state`, verbatim (why the workload is in `error`). */
-  declare readonly message: pulumi.Output<string>;
-  /** ZOS workload id, `<twin>-<contract>-<name>`. */
-  declare readonly workloadId: pulumi.Output<string>;
 
   constructor(name: string, args: ZdbArgs, opts?: pulumi.CustomResourceOptions) {
-    super(
-      makeShim('Zdb'),
-      name,
-      withOutputs({ ...placementInputs(name, args), size: args.size, mode: args.mode, password: args.password, public: args.public }, Object.keys(zdbOutputDocs)),
-      secretOpts(opts, secretOutputs(zdbOutputDocs)),
-      MODULE,
-      'Zdb',
-    );
+    super('Zdb', name, { ...placementInputs(name, args), size: args.size, mode: args.mode, password: args.password, public: args.public }, zdbOutputDocs, opts);
   }
 }
 

@@ -6,9 +6,9 @@
  */
 import * as pulumi from '@pulumi/pulumi';
 import { zmachineOutputDocs } from '../provider/resources/zmachine';
-import { makeShim } from '../provider/shim';
 import type { Network } from './network';
-import { MODULE, dependOn, placementInputs, secretOpts, secretOutputs, withOutputs, type ExpectNone, type PlacementArgs, type Undeclared, type WorkloadOutputs } from './placement';
+import { dependOn, placementInputs, type ExpectNone, type PlacementArgs, type Undeclared, type WorkloadOutputs } from './placement';
+import { WorkloadResource } from './workload';
 import type { PublicIp } from './public-ip';
 import type { Qsfs } from './qsfs';
 import type { ZMount } from './zmount';
@@ -62,10 +62,7 @@ const ref = (r: ZMount | Qsfs | PublicIp) => ({ name: r.name, node: r.node, depl
  * });
  * export const ip = vm.privateIp;
  */
-export class ZMachine extends pulumi.dynamic.Resource {
-  declare readonly node: pulumi.Output<number>;
-  declare readonly deployment: pulumi.Output<string>;
-  declare readonly name: pulumi.Output<string>;
+export class ZMachine extends WorkloadResource {
   /** IPv4 in the private network (allocated without collisions unless `ip` pins it). */
   declare readonly privateIp: pulumi.Output<string>;
   /** Yggdrasil IPv6, when `planetary`. */
@@ -86,50 +83,34 @@ export class ZMachine extends pulumi.dynamic.Resource {
   declare readonly consoleUrl: pulumi.Output<string>;
   /** The machine id on the node. */
   declare readonly machineId: pulumi.Output<string>;
-  /** The deploying twin. */
-  declare readonly twinId: pulumi.Output<number>;
-  /** Node contract of the deployment holding the workload. */
-  declare readonly contractId: pulumi.Output<number>;
-  /** Version of the workload in its deployment. */
-  declare readonly version: pulumi.Output<number>;
-  /** Workload state on the node: `ok`, `error`, `paused`, `init`, `gone` or `unreachable`. */
-  declare readonly state: pulumi.Output<string>;
-  /** The node's text for `state`, verbatim (why the workload is in `error`). */
-  declare readonly message: pulumi.Output<string>;
-  /** ZOS workload id, `<twin>-<contract>-<name>`. */
-  declare readonly workloadId: pulumi.Output<string>;
 
   constructor(name: string, args: ZMachineArgs, opts?: pulumi.CustomResourceOptions) {
     const inherited = args.publicIp?.deployment ?? args.mounts?.[0]?.disk.deployment;
     super(
-      makeShim('ZMachine'),
-      name,
-      withOutputs(
-        {
-          ...placementInputs(name, args, inherited),
-          flist: args.flist,
-          // The network's identity, known at preview; the machine's own /24 is found on its node at create.
-          network: { ...args.network.membership },
-          ip: args.ip,
-          cpu: args.cpu,
-          memory: args.memory,
-          rootfsSize: args.rootfsSize,
-          entrypoint: args.entrypoint,
-          env: args.env,
-          mounts: (args.mounts ?? []).map((m) => ({ ...ref(m.disk), mountpoint: m.mountpoint })),
-          publicIp: args.publicIp ? ref(args.publicIp) : undefined,
-          planetary: args.planetary,
-          mycelium: args.mycelium,
-          myceliumSeed: args.myceliumSeed,
-          corex: args.corex,
-          gpus: args.gpus,
-        },
-        Object.keys(zmachineOutputDocs),
-      ),
-      // The Network is a dependency by option, not through its outputs: created or updated before the machine.
-      secretOpts(dependOn(opts, args.network), secretOutputs(zmachineOutputDocs)),
-      MODULE,
       'ZMachine',
+      name,
+      {
+        ...placementInputs(name, args, inherited),
+        flist: args.flist,
+        // The network's identity, known at preview; the machine's own /24 is found on its node at create.
+        network: { ...args.network.membership },
+        ip: args.ip,
+        cpu: args.cpu,
+        memory: args.memory,
+        rootfsSize: args.rootfsSize,
+        entrypoint: args.entrypoint,
+        env: args.env,
+        mounts: (args.mounts ?? []).map((m) => ({ ...ref(m.disk), mountpoint: m.mountpoint })),
+        publicIp: args.publicIp ? ref(args.publicIp) : undefined,
+        planetary: args.planetary,
+        mycelium: args.mycelium,
+        myceliumSeed: args.myceliumSeed,
+        corex: args.corex,
+        gpus: args.gpus,
+      },
+      zmachineOutputDocs,
+      // The Network is a dependency by option, not through its outputs: created or updated before the machine.
+      dependOn(opts, args.network),
     );
   }
 }
