@@ -71,7 +71,6 @@ async function main(): Promise<void> {
     fs.rmSync(dir, { recursive: true, force: true });
   }
   const width = Math.max(...out.map((o) => o[0].length));
-  // eslint-disable-next-line no-console
   for (const [k, v] of out) console.log(`${k.padEnd(width)}  ${v}`);
 }
 

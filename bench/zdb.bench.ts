@@ -108,16 +108,13 @@ async function main(): Promise<void> {
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
   const w = Math.max(...rows.map((r) => r[0].length));
-  // eslint-disable-next-line no-console
   for (const [name, ops] of rows) console.log(`${name.padEnd(w)}  ${Math.round(ops).toString().padStart(8)} ops/s`);
   const get1 = rows.find((r) => r[0] === 'in-process client GET  P=1')?.[1] ?? 0;
   const get16 = rows.find((r) => r[0] === 'in-process client GET  P=16')?.[1] ?? 0;
-  // eslint-disable-next-line no-console
   console.log(`pipelining gain (GET, P=16 / P=1): ${(get16 / get1).toFixed(2)}x`);
   for (const depth of [1, 16]) {
     const direct = rows.find((r) => r[0] === `redis-benchmark  GET  P=${depth} (default ns)`)?.[1];
     const relayed = rows.find((r) => r[0] === `redis-benchmark  GET  P=${depth} (node address, netns relay)`)?.[1];
-    // eslint-disable-next-line no-console
     if (direct && relayed) console.log(`node-address relay (GET, P=${depth}, relayed / direct): ${(relayed / direct).toFixed(2)}x`);
   }
 }

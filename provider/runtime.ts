@@ -57,11 +57,9 @@ export function setGridFactory(f: GridFactory | undefined): void {
 function defaultFactory(): GridFactory {
   const path = process.env.TFGRID_GRID_FACTORY;
   if (path) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const mod = require(path) as { createGrid: GridFactory };
     return mod.createGrid;
   }
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const mod = require('./grid-connection') as { createGridConnection: GridFactory };
   return mod.createGridConnection;
 }

@@ -2,7 +2,7 @@
  * `FqdnProxy`: a web gateway for your own domain (zos-protocol.md §1.5, §6.5).
  * @module
  */
-import * as pulumi from '@pulumi/pulumi';
+import type * as pulumi from '@pulumi/pulumi';
 import { fqdnProxyOutputDocs } from '../provider/resources/fqdn-proxy';
 import type { Network } from './network';
 import { placementInputs, type ExpectNone, type PlacementArgs, type Undeclared, type WorkloadOutputs } from './placement';

@@ -2,7 +2,7 @@
  * `NameProxy`: a web gateway at `<subdomain>.<gateway node domain>` (zos-protocol.md §1.5, §6.5).
  * @module
  */
-import * as pulumi from '@pulumi/pulumi';
+import type * as pulumi from '@pulumi/pulumi';
 import { nameProxyOutputDocs } from '../provider/resources/name-proxy';
 import type { Network } from './network';
 import { placementInputs, type ExpectNone, type PlacementArgs, type Undeclared, type WorkloadOutputs } from './placement';

@@ -2,7 +2,7 @@
  * `PublicIp`: a public IPv4/IPv6 for one machine of the same deployment (zos-protocol.md §1.5 ip).
  * @module
  */
-import * as pulumi from '@pulumi/pulumi';
+import type * as pulumi from '@pulumi/pulumi';
 import { publicIpOutputDocs } from '../provider/resources/public-ip';
 import { placementInputs, type ExpectNone, type PlacementArgs, type Undeclared, type WorkloadOutputs } from './placement';
 import { WorkloadResource } from './workload';

@@ -3,7 +3,7 @@
  * omitted and are secret outputs.
  * @module
  */
-import * as pulumi from '@pulumi/pulumi';
+import type * as pulumi from '@pulumi/pulumi';
 import { qsfsOutputDocs } from '../provider/resources/qsfs';
 import { placementInputs, type ExpectNone, type PlacementArgs, type Undeclared, type WorkloadOutputs } from './placement';
 import { WorkloadResource } from './workload';

@@ -2,7 +2,7 @@
  * `Zdb`: a 0-db namespace (zos-protocol.md §1.5 zdb). The password is generated when omitted (secret output).
  * @module
  */
-import * as pulumi from '@pulumi/pulumi';
+import type * as pulumi from '@pulumi/pulumi';
 import { zdbOutputDocs } from '../provider/resources/zdb';
 import { placementInputs, type ExpectNone, type PlacementArgs, type Undeclared, type WorkloadOutputs } from './placement';
 import { WorkloadResource } from './workload';

@@ -2,7 +2,7 @@
  * `ZLogs`: stream a machine's logs (zos-protocol.md §1.5 zlogs).
  * @module
  */
-import * as pulumi from '@pulumi/pulumi';
+import type * as pulumi from '@pulumi/pulumi';
 import { zlogsOutputDocs } from '../provider/resources/zlogs';
 import { placementInputs, type ExpectNone, type PlacementArgs, type Undeclared, type WorkloadOutputs } from './placement';
 import { WorkloadResource } from './workload';

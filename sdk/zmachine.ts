@@ -4,7 +4,7 @@
  * node added to or removed from the network leaves it untouched.
  * @module
  */
-import * as pulumi from '@pulumi/pulumi';
+import type * as pulumi from '@pulumi/pulumi';
 import { zmachineOutputDocs } from '../provider/resources/zmachine';
 import type { Network } from './network';
 import { dependOn, placementInputs, type ExpectNone, type PlacementArgs, type Undeclared, type WorkloadOutputs } from './placement';

@@ -2,7 +2,7 @@
  * `ZMount`: a virtual disk (zos-protocol.md §1.5 zmount). Grows in place; never shrinks.
  * @module
  */
-import * as pulumi from '@pulumi/pulumi';
+import type * as pulumi from '@pulumi/pulumi';
 import { zmountOutputDocs } from '../provider/resources/zmount';
 import { placementInputs, type ExpectNone, type PlacementArgs, type Undeclared, type WorkloadOutputs } from './placement';
 import { WorkloadResource } from './workload';

@@ -22,7 +22,6 @@ export async function setupChain(): Promise<void> {
  */
 export async function setupEscapeGuard(): Promise<void> {
   if (!canGuard()) {
-    // eslint-disable-next-line no-console
     console.warn('escape guard off: not root on Linux (grids run the sim backend)');
     return;
   }

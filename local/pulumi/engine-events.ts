@@ -73,7 +73,6 @@ export function errorsOf(events: EngineEventLike[]): string[] {
     const d = e.diagnosticEvent;
     if (!d || d.severity !== 'error') continue;
     const text = d.message
-      // eslint-disable-next-line no-control-regex
       .replace(/\x1b\[[0-9;]*m|<\{%[^%]*%\}>/g, '')
       .split('\n')
       .filter((l) => !STACK_LINE.test(l))

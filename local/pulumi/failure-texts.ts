@@ -14,7 +14,6 @@ const PROGRAM_TAIL_LINES = 20;
  */
 export function failureTexts(errors: string[], programLog: string): string[] {
   const lines = programLog
-    // eslint-disable-next-line no-control-regex
     .replace(/\x1b\[[0-9;]*m/g, '') // node colours its stack traces when it thinks a terminal reads them
     .split('\n')
     .map((l) => l.trimEnd())

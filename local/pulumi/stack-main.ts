@@ -52,7 +52,6 @@ function send(msg: StackMessage): void {
 
 /** What Pulumi's Node.js language host does with a program's module: its exports (or default function's result). */
 async function loadProgram(dir: string): Promise<Record<string, unknown>> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const mod = require(programEntry(dir)) as Record<string, unknown> | undefined;
   if (mod && typeof mod.default === 'function') return ((await (mod.default as () => unknown)()) ?? {}) as Record<string, unknown>;
   const out: Record<string, unknown> = {};
@@ -63,9 +62,7 @@ async function loadProgram(dir: string): Promise<Record<string, unknown>> {
 async function run(req: RunRequest): Promise<void> {
   // The program and the automation server must share one @pulumi/pulumi: the project's.
   const fromProject = (id: string): string => require.resolve(id, { paths: [req.programDir] });
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const auto = require(fromProject('@pulumi/pulumi/automation')) as typeof automation;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const runtime = require(fromProject('@pulumi/pulumi/runtime')) as typeof pulumiRuntime;
 
   const program = async () => {

@@ -38,7 +38,6 @@ function isIntervalProvider(v: unknown): v is RxIntervalProvider {
 function loadRxIntervalProvider(): RxIntervalProvider | null {
   try {
     // A subpath the rxjs 7 package exports ("./internal/*"); types are not reachable under node10 resolution.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const mod = require('rxjs/internal/scheduler/intervalProvider') as { intervalProvider?: unknown };
     return isIntervalProvider(mod.intervalProvider) ? mod.intervalProvider : null;
   } catch {

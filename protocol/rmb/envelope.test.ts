@@ -22,14 +22,12 @@ import { e2eDecrypt, e2eEncrypt, e2ePublicKey } from './e2e';
 
 // ThreeFold's own TS client (dev dependency) is the reference for the wire and the challenge.
 const officialDir = path.dirname(require.resolve('@threefold/rmb_direct_client'));
-/* eslint-disable @typescript-eslint/no-require-imports */
 const official = require(path.join(officialDir, 'types/lib/types')) as {
   Envelope: { deserializeBinary(b: Uint8Array): OfficialEnvelope };
 };
 const OfficialClientEnvelope = (require(path.join(officialDir, 'envelope')) as { default: new (...a: unknown[]) => OfficialEnvelope & { challenge(): Buffer; encrypt(d: string, m: string, pk: string): Promise<Uint8Array>; decrypt(m: string): Promise<Uint8Array>; twin: unknown } }).default;
 const officialClient = require(path.join(officialDir, 'client')) as { Client: { prototype: { newJWT(this: unknown, sid: string): string } } };
 const officialUtil = require(path.join(officialDir, 'util')) as { generatePublicKey(secret: string): string };
-/* eslint-enable @typescript-eslint/no-require-imports */
 interface OfficialEnvelope {
   uid: string;
   serializeBinary(): Uint8Array;

@@ -54,7 +54,6 @@ export function parseGoUrl(raw: string): GoUrl {
   const fail = (cause: string): never => {
     throw new Error(`parse ${goQuote(u)}: ${cause}`);
   };
-  // eslint-disable-next-line no-control-regex
   if (/[\x00-\x1f\x7f]/.test(u)) fail('net/url: invalid control character in URL');
   if (u === '*') return { scheme: '', host: '' };
   let scheme = '';

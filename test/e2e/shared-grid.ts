@@ -30,7 +30,6 @@ export async function ensureE2eGrid(): Promise<GridState> {
     relayPort: 0,
     hubPort: 0,
     stopWhenPidExits: runPid(),
-    // eslint-disable-next-line no-console
     announce: (line) => console.warn(line),
   });
 }

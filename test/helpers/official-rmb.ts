@@ -42,7 +42,6 @@ export function selfSigned(host: string): { key: string; cert: string } {
  */
 export function trustCertificateFor(host: string, cert: string): () => void {
   // the real module object (an `import * as` namespace is a copy under swc's interop)
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const realTls = require('tls') as typeof tls;
   const originalConnect = realTls.connect;
   const patched = (...args: unknown[]) => {
@@ -83,7 +82,6 @@ export interface OfficialClient {
 /** The official client for `acc` (sr25519 seed as hex) on `wss://<host>/`, not yet connected. */
 export function officialClient(chainUrl: string, host: string, acc: TestAccount, session: string): OfficialClient {
   const dir = path.dirname(require.resolve('@threefold/rmb_direct_client'));
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { Client } = require(path.join(dir, 'client')) as {
     Client: new (chainUrl: string, relayUrl: string, mnemonic: string, session: string, keyType: string, retries: number) => OfficialClient;
   };

@@ -30,7 +30,6 @@ export function describeWithTools(tools: string[], opts: { root?: boolean } = {}
   if (missing.length === 0) return describe;
   const reason = `needs ${missing.join(', ')}`;
   if (process.env.CI) throw new Error(`CI is missing required tools: ${reason} (install them in .ci/run)`);
-  // eslint-disable-next-line no-console
   console.warn(`skipping: ${reason}`);
   return describe.skip;
 }

@@ -92,7 +92,7 @@ async function createFailing(type: string, raw: Props, arm: () => void = () => {
   } catch (err) {
     const e = err as Error & { id?: string; properties?: Props };
     if (e.id && e.properties) await entry.delete(type, e.id, e.properties);
-    if (process.env.BAD_INPUT_DEBUG) console.log(e.message, e.properties); // eslint-disable-line no-console
+    if (process.env.BAD_INPUT_DEBUG) console.log(e.message, e.properties);
     return { step: 'up', text: e.message, partial: Boolean(e.id) };
   }
 }
@@ -409,7 +409,6 @@ describe('bad input: refused at preview where it can be, named and explained, ne
   }, 120_000);
 
   afterAll(async () => {
-    // eslint-disable-next-line no-console
     console.log(`time to refuse, per row:\n${times.join('\n')}`);
     await resetRuntime();
     setGridFactory(undefined);

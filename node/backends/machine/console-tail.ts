@@ -17,7 +17,6 @@ export const CONSOLE_TAIL_CHARS = 600;
  */
 export function consoleTail(text: string, lines = CONSOLE_TAIL_LINES): string {
   const all = text
-    // eslint-disable-next-line no-control-regex
     .replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '')
     .split(/\r?\n|\r/)
     .map((l) => l.trim())

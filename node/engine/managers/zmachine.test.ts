@@ -5,7 +5,7 @@
  * mounts the one disk, and it stays mounted until the last machine using it is gone (a machine leaving must not
  * unmount it under the others, nor let the next machine mount the image a second time). Sim backends.
  */
-import { buildDeployment, MemoryChain, NODE_ID, SAMPLE, signedPayload, startSimNode, testIdentity, type SimNodeHarness, type WorkloadSpec } from '../../../test/node/fixtures';
+import { buildDeployment, type MemoryChain, NODE_ID, SAMPLE, signedPayload, startSimNode, testIdentity, type SimNodeHarness, type WorkloadSpec } from '../../../test/node/fixtures';
 
 const alice = testIdentity(3);
 const ALICE = 9;

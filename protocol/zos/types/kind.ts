@@ -88,5 +88,5 @@ export const GIB = 1024n * MIB;
 export const TIB = 1024n * GIB;
 
 /** Any kind, for the `satisfies` check of `WORKLOAD_KINDS` only (data types differ per kind). */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: the data type differs per kind; only the satisfies check uses this
 export type AnyWorkloadKind = WorkloadKind<any, unknown>;
