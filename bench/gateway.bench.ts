@@ -38,10 +38,12 @@ function serve(argv: string[]): Promise<ChildProcess> {
 
 function get(port: number, host: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    http.get({ host: '127.0.0.1', port, path: '/', headers: { host }, agent: false }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    }).on('error', reject);
+    http
+      .get({ host: '127.0.0.1', port, path: '/', headers: { host }, agent: false }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      })
+      .on('error', reject);
   });
 }
 
@@ -88,7 +90,10 @@ async function main(): Promise<void> {
     const firstMs = Number(process.hrtime.bigint() - firstStart) / 1e6;
 
     const rows: [string, number][] = [];
-    for (const [label, c] of [['sequential', 1], ['20 at a time', 20]] as const) {
+    for (const [label, c] of [
+      ['sequential', 1],
+      ['20 at a time', 20],
+    ] as const) {
       await load(gw.httpPort, 'local.gw.bench', 100, c); // warm up
       const direct = await load(gw.httpPort, 'local.gw.bench', 1000, c);
       const bridged = await load(gw.httpPort, 'inet.gw.bench', 1000, c);
@@ -109,7 +114,12 @@ async function main(): Promise<void> {
     rows.push(['forwarders running at the end', bridge.forwarders().length]);
     await gw.close();
     for (const [k, v] of rows) process.stdout.write(`${k.padEnd(70)} ${v.toFixed(2)}\n`);
-    process.stdout.write(`load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} on ${os.cpus().length} cpus\n`);
+    process.stdout.write(
+      `load average ${os
+        .loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')} on ${os.cpus().length} cpus\n`,
+    );
   } finally {
     await bridge.close();
     for (const s of servers) s.kill('SIGKILL');

@@ -53,12 +53,18 @@ async function main(): Promise<void> {
   for (let i = 0; i < runs; i++) {
     const r = await run(backend);
     all.push(r);
-    process.stdout.write(`run ${i + 1}: ${Object.entries(r).map(([k, v]) => `${k} ${s(v)} s`).join(', ')}  (load ${os.loadavg()[0].toFixed(1)})\n`);
+    process.stdout.write(
+      `run ${i + 1}: ${Object.entries(r)
+        .map(([k, v]) => `${k} ${s(v)} s`)
+        .join(', ')}  (load ${os.loadavg()[0].toFixed(1)})\n`,
+    );
   }
   const keys = Object.keys(all[0]);
   const med = Object.fromEntries(keys.map((k) => [k, median(all.map((r) => r[k]))]));
   process.stdout.write(`median (${backend}, 2 nodes): ${keys.map((k) => `${k} ${s(med[k])} s`).join(', ')}\n`);
-  process.stdout.write(`new grid / node heal: ${(med['restart chain (new grid)'] / med.healNode).toFixed(1)}×; new grid / restart node1: ${(med['restart chain (new grid)'] / med['restart node1']).toFixed(1)}×\n`);
+  process.stdout.write(
+    `new grid / node heal: ${(med['restart chain (new grid)'] / med.healNode).toFixed(1)}×; new grid / restart node1: ${(med['restart chain (new grid)'] / med['restart node1']).toFixed(1)}×\n`,
+  );
 }
 
 main().then(

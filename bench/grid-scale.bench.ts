@@ -66,7 +66,9 @@ async function main(): Promise<void> {
     const b = BEFORE[n];
     if (b) {
       console.log(`|   before (19b5760; ${b.note}) | sim | ${b.upS} | ${b.blocks} | ${b.procs} | ${b.rssMiB} | ${(b.rssMiB / n).toFixed(0)} | ${b.downS} | |`);
-      console.log(`|   ratio before/now | | ${(b.upS / (r.upMs / 1000)).toFixed(1)}× | ${(b.blocks / Math.max(1, r.blocks)).toFixed(1)}× | | ${(b.rssMiB / Math.max(1, r.rssMiB)).toFixed(1)}× | | | |`);
+      console.log(
+        `|   ratio before/now | | ${(b.upS / (r.upMs / 1000)).toFixed(1)}× | ${(b.blocks / Math.max(1, r.blocks)).toFixed(1)}× | | ${(b.rssMiB / Math.max(1, r.rssMiB)).toFixed(1)}× | | | |`,
+      );
     }
   }
 }

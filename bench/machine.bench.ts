@@ -48,7 +48,14 @@ async function main(): Promise<void> {
   execFileSync('ip', ['netns', 'add', hostNetns]);
   const b = createLinuxBackends({ prefix, dataDir: path.join(dir, 'node'), hostNetns });
   try {
-    const nr = await b.network.apply({ netId: networkId(1, 'bench'), ipRange: '10.40.0.0/16', subnet: '10.40.2.0/24', wgPrivateKey: wgKeyPair().privateKey, wgListenPort: 24000 + (process.pid % 1000), peers: [] });
+    const nr = await b.network.apply({
+      netId: networkId(1, 'bench'),
+      ipRange: '10.40.0.0/16',
+      subnet: '10.40.2.0/24',
+      wgPrivateKey: wgKeyPair().privateKey,
+      wgListenPort: 24000 + (process.pid % 1000),
+      peers: [],
+    });
     const flist = await b.flists.resolve(await buildBaseRootfs(path.join(dir, 'base')));
     const times: number[] = [];
     const names = machineNames(prefix);

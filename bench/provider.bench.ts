@@ -69,7 +69,9 @@ async function main(): Promise<void> {
       const line = (mode: string, r: Row) =>
         `${pad(n, 9)} | ${mode.padEnd(16)} | ${pad(r.tx, 8)} | ${pad(r.contracts, 9)} | ${pad(r.rmb, 9)} | ${pad(r.ms.toFixed(0), 7)} | ${pad((r.ms / n).toFixed(0), 11)}`;
       rows.push(line('coalesced', co), line('one-per-workload', base));
-      rows.push(`${' '.repeat(9)} | ratio base/co    | ${pad((base.tx / co.tx).toFixed(1), 8)} | ${pad((base.contracts / co.contracts).toFixed(1), 9)} | ${pad((base.rmb / co.rmb).toFixed(1), 9)} | ${pad((base.ms / co.ms).toFixed(1), 7)} |`);
+      rows.push(
+        `${' '.repeat(9)} | ratio base/co    | ${pad((base.tx / co.tx).toFixed(1), 8)} | ${pad((base.contracts / co.contracts).toFixed(1), 9)} | ${pad((base.rmb / co.rmb).toFixed(1), 9)} | ${pad((base.ms / co.ms).toFixed(1), 7)} |`,
+      );
       process.stdout.write(`${rows.slice(-3).join('\n')}\n`);
     }
     process.stdout.write(`\n${rows.join('\n')}\n(network on 3 nodes included; machines spread over 3 nodes; grid = local TFChain + our relay + 3 sim node runtimes)\n`);

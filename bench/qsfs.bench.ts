@@ -43,9 +43,14 @@ async function main(): Promise<void> {
       await z.create({ name: 'qs-meta', size: 1n << 28n, mode: 'user', password: 'qs-pass', public: false });
       zdbs.push(z);
     }
-    const config = testQsfsConfig(zdbs.slice(0, 4).map((z) => `127.0.0.1:${z.server.port}`), {
-      minimal: 2, expected: 4, metaAddresses: [`127.0.0.1:${zdbs[4].server.port}`],
-    });
+    const config = testQsfsConfig(
+      zdbs.slice(0, 4).map((z) => `127.0.0.1:${z.server.port}`),
+      {
+        minimal: 2,
+        expected: 4,
+        metaAddresses: [`127.0.0.1:${zdbs[4].server.port}`],
+      },
+    );
     const qsfs = await createQsfsDaemon({ log: silentLogger }, { rootDir: path.join(dir, 'node'), metricsPort: 0, syncIntervalMs: 3_600_000 });
     const res = await qsfs.create({ workloadId: 'bench', cache: BigInt(8 * MB), config });
     const FILES = 16;

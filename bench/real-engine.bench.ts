@@ -60,8 +60,7 @@ async function main(): Promise<void> {
         const address = identityFromSecret(user.mnemonic, 'sr25519').address;
         const stack = `w${w}-${v.label.replace(/[^a-z0-9]+/gi, '-')}`.toLowerCase();
         const config = { count: String(w), nodes: String(NODES), ...v.config, 'tfgrid:mnemonic': user.mnemonic };
-        const run = (mode: 'up' | 'preview' | 'destroy') =>
-          runExample({ programDir: PROGRAM, grid, mode, stack, config, stackOptions: v.parallel ? { parallel: v.parallel } : {} });
+        const run = (mode: 'up' | 'preview' | 'destroy') => runExample({ programDir: PROGRAM, grid, mode, stack, config, stackOptions: v.parallel ? { parallel: v.parallel } : {} });
         const n0 = await nonce(grid, address);
         const s = Date.now();
         const up = await run('up');

@@ -65,7 +65,30 @@ async function throughNamespace(zdb: Awaited<ReturnType<typeof createLinuxZdbBac
     const exposed = await exposeZdbInNetns({ log: silentLogger }, { ...zdb, close: async () => {} }, { netns: ns, host: addr, port: 0 });
     try {
       for (const depth of [1, 16]) {
-        const out = await run('ip', ['netns', 'exec', ns, 'redis-benchmark', '-h', addr, '-p', String(exposed.endpoint().Port), '-t', 'set,get', '-n', '50000', '-c', '50', '-d', '100', '-r', '1000', '-P', String(depth), '-q', '--csv']);
+        const out = await run('ip', [
+          'netns',
+          'exec',
+          ns,
+          'redis-benchmark',
+          '-h',
+          addr,
+          '-p',
+          String(exposed.endpoint().Port),
+          '-t',
+          'set,get',
+          '-n',
+          '50000',
+          '-c',
+          '50',
+          '-d',
+          '100',
+          '-r',
+          '1000',
+          '-P',
+          String(depth),
+          '-q',
+          '--csv',
+        ]);
         for (const line of out.split('\n')) {
           const m = /^"(SET|GET)","([\d.]+)"/.exec(line);
           if (m) rows.push([`redis-benchmark  ${m[1]}  P=${depth} (node address, netns relay)`, Number(m[2])]);

@@ -35,7 +35,12 @@ export function buildProgram(): Command {
     .description('pulumi-tfgrid: local ThreeFold grid, node runtime and protocol tools')
     .version(cliVersion(), '-V, --version', 'print the version and exit')
     .option('--debug', 'print stack traces on errors')
-    .addHelpText('after', `\nExit codes:\n${Object.entries(EXIT_CODES).map(([c, what]) => `  ${c}  ${what}`).join('\n')}\n`)
+    .addHelpText(
+      'after',
+      `\nExit codes:\n${Object.entries(EXIT_CODES)
+        .map(([c, what]) => `  ${c}  ${what}`)
+        .join('\n')}\n`,
+    )
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   for (const register of COMMANDS) register(program);

@@ -11,8 +11,20 @@ import { z } from 'zod';
 import { InputError } from '../protocol/common/errors';
 
 const UNITS: Record<string, bigint> = {
-  '': 1n, B: 1n, K: 1n << 10n, KB: 1n << 10n, KIB: 1n << 10n, M: 1n << 20n, MB: 1n << 20n, MIB: 1n << 20n,
-  G: 1n << 30n, GB: 1n << 30n, GIB: 1n << 30n, T: 1n << 40n, TB: 1n << 40n, TIB: 1n << 40n,
+  '': 1n,
+  B: 1n,
+  K: 1n << 10n,
+  KB: 1n << 10n,
+  KIB: 1n << 10n,
+  M: 1n << 20n,
+  MB: 1n << 20n,
+  MIB: 1n << 20n,
+  G: 1n << 30n,
+  GB: 1n << 30n,
+  GIB: 1n << 30n,
+  T: 1n << 40n,
+  TB: 1n << 40n,
+  TIB: 1n << 40n,
 };
 
 /** A byte size: an integer, or a string such as `"16GiB"` (binary units, as ZOS counts). */
@@ -44,7 +56,10 @@ export const nodeConfigSchema = z
     identity: z
       .object({
         mnemonic: z.string().optional(),
-        seed: z.string().regex(/^(0x)?[0-9a-fA-F]{64}$/, 'seed must be 32 bytes of hex').optional(),
+        seed: z
+          .string()
+          .regex(/^(0x)?[0-9a-fA-F]{64}$/, 'seed must be 32 bytes of hex')
+          .optional(),
         keyType: z.enum(['ed25519', 'sr25519']).default('sr25519'),
       })
       .refine((i) => !!i.mnemonic !== !!i.seed, { message: 'give exactly one of identity.mnemonic or identity.seed' }),

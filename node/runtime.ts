@@ -119,8 +119,22 @@ export function engineChainFrom(chain: ChainClient, nodeId: number): EngineChain
 
 /** Backend calls that change state (the ones a real backend spends time in). */
 const SLOW_METHODS = new Set([
-  'create', 'update', 'remove', 'grow', 'mount', 'unmount', 'apply', 'attach', 'attachPublicIp', 'detach',
-  'run', 'pause', 'resume', 'resolve', 'addNameProxy', 'addFqdnProxy',
+  'create',
+  'update',
+  'remove',
+  'grow',
+  'mount',
+  'unmount',
+  'apply',
+  'attach',
+  'attachPublicIp',
+  'detach',
+  'run',
+  'pause',
+  'resume',
+  'resolve',
+  'addNameProxy',
+  'addFqdnProxy',
 ]);
 
 /** Each state-changing call of `backend` first waits `ms` (the sim's `delayMs`: slow provisioning on purpose). */
@@ -254,8 +268,7 @@ export async function createNodeServices(config: NodeConfig, chain: EngineChain,
     let httpsPort = proxy.httpsPort;
     const listenNetns = g.listenNetns;
     if (listenNetns) {
-      const relay = (port: number, toPort: number) =>
-        relayFromNetns({ log }, { netns: listenNetns, host: publicHost, port, to: { host: '127.0.0.1', port: toPort }, what: 'public listener' });
+      const relay = (port: number, toPort: number) => relayFromNetns({ log }, { netns: listenNetns, host: publicHost, port, to: { host: '127.0.0.1', port: toPort }, what: 'public listener' });
       const http = await relay(g.httpPort, proxy.httpPort);
       closers.push(() => http.close());
       const https = await relay(g.httpsPort, proxy.httpsPort);

@@ -65,7 +65,10 @@ export const CONFIG_DOCS: Record<keyof typeof CONFIG_KEYS, { type: 'string' | 'i
 const urlList = (v: string): string[] => {
   const t = v.trim();
   if (t.startsWith('[')) return z.array(z.string()).parse(JSON.parse(t));
-  return t.split(',').map((s) => s.trim()).filter(Boolean);
+  return t
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 };
 
 /**
@@ -119,7 +122,7 @@ function gridProxyUrl(v: string): string {
 /** Throws the error a user sees when deploying without credentials. */
 export function requireMnemonic(config: ProviderConfig): string {
   if (!config.mnemonic) {
-    throw new InputError('no mnemonic: tfgrid needs the deploying twin\'s mnemonic', {
+    throw new InputError("no mnemonic: tfgrid needs the deploying twin's mnemonic", {
       path: 'tfgrid:mnemonic',
       fix: 'pulumi config set --secret tfgrid:mnemonic "<12 or 24 words>" (or export TFGRID_MNEMONIC)',
     });

@@ -53,13 +53,23 @@ const SAMPLES: Record<ResourceTypeName, Sample> = {
     result: { id: 'm1', ip: '10.20.2.2', planetary_ip: '300::1', console_url: '10.20.2.1:20002' },
     prepared: { privateIp: '10.20.2.2' },
   },
-  Zdb: { required: { ...place, size: '1GiB' }, optional: { mode: 'seq', password: 'secret', public: true }, result: { Namespace: 'ns', IPs: ['2a02::1'], Port: 9900 }, prepared: { generatedPassword: 'g' } },
+  Zdb: {
+    required: { ...place, size: '1GiB' },
+    optional: { mode: 'seq', password: 'secret', public: true },
+    result: { Namespace: 'ns', IPs: ['2a02::1'], Port: 9900 },
+    prepared: { generatedPassword: 'g' },
+  },
   Qsfs: {
     required: { ...place, cache: '1GiB', minimalShards: 1, expectedShards: 1, metadata: { prefix: 'p', backends: [backend] }, groups: [{ backends: [backend] }] },
     optional: { redundantGroups: 1, redundantNodes: 1, maxZdbDataDirSize: 16, encryptionKey: 'ab'.repeat(32) },
     result: { path: '/mnt/q', metrics_endpoint: 'http://x:9100/metrics' },
   },
-  NameProxy: { required: { ...place, subdomain: 'app', backends: ['http://185.69.0.9:80'] }, optional: { network: 'net', description: 'gw' }, result: { fqdn: 'app.n1.grid' }, prepared: { nameContractId: 5, ownsNameContract: true } },
+  NameProxy: {
+    required: { ...place, subdomain: 'app', backends: ['http://185.69.0.9:80'] },
+    optional: { network: 'net', description: 'gw' },
+    result: { fqdn: 'app.n1.grid' },
+    prepared: { nameContractId: 5, ownsNameContract: true },
+  },
   FqdnProxy: { required: { ...place, fqdn: 'app.example.com', backends: ['http://185.69.0.9:80'] }, optional: { network: 'net', description: 'gw' } },
   ZLogs: { required: { ...place, zmachine: 'vm', output: 'redis://10.20.2.9:6379' }, optional: { description: 'logs' } },
   Network: { required: { name: 'net', nodes: [1, 2] }, optional: { ipRange: '10.30.0.0/16', addWgAccess: true, accessNode: 1, mycelium: true, description: 'n' } },
@@ -69,7 +79,14 @@ const SAMPLES: Record<ResourceTypeName, Sample> = {
 };
 
 /** The node a picker chose: farm 1, with a domain and IPv6, in Belgium (so every sample filter fits). */
-const CHOSEN = { nodeId: 1, twinId: 9, farmId: 1, resources: { cru: 8, mru: 2 ** 35, sru: 2 ** 40, hru: 2 ** 41 }, country: 'Belgium', publicConfig: { ip4: '185.69.0.50/24', ip6: '2a02::50/64', domain: 'n1.grid' } };
+const CHOSEN = {
+  nodeId: 1,
+  twinId: 9,
+  farmId: 1,
+  resources: { cru: 8, mru: 2 ** 35, sru: 2 ** 40, hru: 2 ** 41 },
+  country: 'Belgium',
+  publicConfig: { ip4: '185.69.0.50/24', ip6: '2a02::50/64', domain: 'n1.grid' },
+};
 const noGrid = async (): Promise<PickerLookup> => {
   throw new Error('the diff of unchanged inputs must not need the grid');
 };
@@ -78,7 +95,15 @@ const kind = (t: string) => (WORKLOAD_KINDS as Record<string, WorkloadKind<Commo
 
 async function check(type: ResourceTypeName, raw: Props): Promise<Props> {
   const r =
-    type === 'Network' ? checkNetwork({}, raw) : type === 'NodePicker' ? checkNodePicker(raw) : type === 'HubFlist' ? await checkHubFlist(raw, docker) : type === 'RentContract' ? checkRentContract(raw) : checkWorkload(kind(type), {}, raw);
+    type === 'Network'
+      ? checkNetwork({}, raw)
+      : type === 'NodePicker'
+        ? checkNodePicker(raw)
+        : type === 'HubFlist'
+          ? await checkHubFlist(raw, docker)
+          : type === 'RentContract'
+            ? checkRentContract(raw)
+            : checkWorkload(kind(type), {}, raw);
   expect(r.failures).toEqual([]);
   return r.inputs;
 }
@@ -95,7 +120,12 @@ function created(type: ResourceTypeName, inputs: Props): Props {
   const s = SAMPLES[type];
   const k = kind(type);
   const i = k.inputs.parse(inputs);
-  return workloadOutputs(k, i, s.prepared ?? {}, { twinId: 9, contractId: 3, version: 1, workload: { version: 1, name: i.name, type: k.workloadType, data: {}, metadata: '', description: '', result: { state: 'ok', data: s.result ?? null } } });
+  return workloadOutputs(k, i, s.prepared ?? {}, {
+    twinId: 9,
+    contractId: 3,
+    version: 1,
+    workload: { version: 1, name: i.name, type: k.workloadType, data: {}, metadata: '', description: '', result: { state: 'ok', data: s.result ?? null } },
+  });
 }
 
 async function diff(type: ResourceTypeName, olds: Props, news: Props): Promise<DiffResult> {

@@ -68,7 +68,8 @@ export async function check(type: string, olds: Props, news: Props): Promise<pul
     const conn = await previewRuntime(label);
     r.failures.push(...conn.failures);
     if (conn.runtime && r.failures.length === 0) r.failures.push(...(await previewNodeCheck(label, r.inputs, conn.runtime)));
-    if (conn.runtime && r.failures.length === 0) r.failures.push(...(await previewCapacityCheck(label, kind.typeName, `${String(r.inputs.node)}/${String(r.inputs.deployment)}/${String(r.inputs.name)}`, r.inputs, conn.runtime)));
+    if (conn.runtime && r.failures.length === 0)
+      r.failures.push(...(await previewCapacityCheck(label, kind.typeName, `${String(r.inputs.node)}/${String(r.inputs.deployment)}/${String(r.inputs.name)}`, r.inputs, conn.runtime)));
     if (conn.runtime && r.failures.length === 0) r.failures.push(...(await liveCheckWorkload(kind, r.inputs)));
   } else if (r.failures.length === 0) {
     r.failures.push(...(await liveCheckUpdateWorkload(kind, olds, r.inputs)));

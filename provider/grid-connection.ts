@@ -80,7 +80,8 @@ export function nodeApiOf(nodeId: number, client: NodeClient): NodeApi {
         throw nodeError(nodeId, err);
       }
     },
-    statistics: () => wrap(async () => plain<{ total: { cru: number; mru: number; sru: number; hru: number }; used: { cru: number; mru: number; sru: number; hru: number } }>(await client.statistics.get())),
+    statistics: () =>
+      wrap(async () => plain<{ total: { cru: number; mru: number; sru: number; hru: number }; used: { cru: number; mru: number; sru: number; hru: number } }>(await client.statistics.get())),
     features: () => wrap(async () => [...(await client.system.nodeFeaturesGet())]),
   };
 }

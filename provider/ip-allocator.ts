@@ -52,10 +52,14 @@ export function createIpAllocator(): IpAllocator {
       if (pinned) {
         const p = parseV4(pinned);
         if (!p || p.slice(0, 3).join('.') !== prefix.join('.')) {
-          throw new InputError(`ip ${pinned} is not part of node ${node}'s subnet ${subnet} of network "${network}"`, { path: 'ip', fix: `pick an address in ${prefix.join('.')}.2–${prefix.join('.')}.254 or leave ip unset` });
+          throw new InputError(`ip ${pinned} is not part of node ${node}'s subnet ${subnet} of network "${network}"`, {
+            path: 'ip',
+            fix: `pick an address in ${prefix.join('.')}.2–${prefix.join('.')}.254 or leave ip unset`,
+          });
         }
         if (p[3] < 2 || p[3] > 254) throw new InputError(`ip ${pinned} is reserved (.0, .1 and .255 are not for machines)`, { path: 'ip', fix: 'use .2–.254' });
-        if (used.includes(pinned) || taken.has(pinned)) throw new InputError(`ip ${pinned} is already used on network "${network}" on node ${node}`, { path: 'ip', fix: 'pick another address or leave ip unset' });
+        if (used.includes(pinned) || taken.has(pinned))
+          throw new InputError(`ip ${pinned} is already used on network "${network}" on node ${node}`, { path: 'ip', fix: 'pick another address or leave ip unset' });
         taken.add(pinned);
         return pinned;
       }

@@ -37,7 +37,7 @@ const FIELD_DOCS: Record<string, string> = {
   'ZMachineNetwork.mycelium': 'Whether the network has mycelium.',
   'ZMachineNetwork.subnets': "Legacy (older SDKs): node id to the network's /24 on that node.",
   'ZMachineMounts.name': 'Workload name of the disk or Qsfs.',
-  'ZMachineMounts.node': 'Node of the disk or Qsfs (the machine\'s node).',
+  'ZMachineMounts.node': "Node of the disk or Qsfs (the machine's node).",
   'ZMachineMounts.deployment': "Deployment group of the disk or Qsfs (the machine's group).",
   'ZMachineMounts.mountpoint': 'Absolute path in the machine, other than /.',
   'ZMachinePublicIp.name': 'Workload name of the PublicIp.',
@@ -76,7 +76,7 @@ const FIELD_DOCS: Record<string, string> = {
   'NodePicker.farmId': 'Only nodes of this farm.',
   'NodePicker.country': 'Country name or code as registered on the chain.',
   'NodePicker.exclude': 'Node ids never to pick.',
-  address: '[ip]:port of a zdb (a Zdb\'s endpoint output).',
+  address: "[ip]:port of a zdb (a Zdb's endpoint output).",
   namespace: "Name of the zdb namespace (a Zdb's namespace output).",
   password: 'Password of the zdb namespace.',
   node: 'Node id the workload runs on.',
@@ -170,7 +170,13 @@ function propertiesOf(shape: Record<string, z.ZodTypeAny>, owner: string, types:
   return { properties, required };
 }
 
-function resourceSpec(typeName: string, description: string, inputShape: Record<string, z.ZodTypeAny>, outputs: Record<string, { type: string; description: string; secret?: boolean }>, types: Json): Json {
+function resourceSpec(
+  typeName: string,
+  description: string,
+  inputShape: Record<string, z.ZodTypeAny>,
+  outputs: Record<string, { type: string; description: string; secret?: boolean }>,
+  types: Json,
+): Json {
   const { properties: inputProperties, required: requiredInputs } = propertiesOf(inputShape, typeName, types);
   const properties: Json = { ...inputProperties };
   for (const [k, o] of Object.entries(outputs)) {
@@ -201,9 +207,27 @@ export function buildSchema(version: string): Json {
     props.myceliumKeys = { ...(props.myceliumKeys as Json), secret: true };
   }
   resources['tfgrid:index:Network'] = network;
-  resources['tfgrid:index:NodePicker'] = resourceSpec('NodePicker', 'Picks a node by free capacity, public IPs, domain, farm and country; the choice is kept in state.', nodePickerInputsSchema.shape, nodePickerOutputDocs, types);
-  resources['tfgrid:index:RentContract'] = resourceSpec('RentContract', 'Rents a whole node (TFChain rent contract): only the renter may deploy there; cancelled on delete, which the chain refuses while node contracts remain on the node.', rentContractInputsSchema.shape, rentContractOutputDocs, types);
-  resources['tfgrid:index:HubFlist'] = resourceSpec('HubFlist', 'A local docker image converted to a flist on a hub (docker save, then the hub\'s image→flist conversion); a new image id replaces it.', hubFlistInputsSchema.shape, hubFlistOutputDocs, types);
+  resources['tfgrid:index:NodePicker'] = resourceSpec(
+    'NodePicker',
+    'Picks a node by free capacity, public IPs, domain, farm and country; the choice is kept in state.',
+    nodePickerInputsSchema.shape,
+    nodePickerOutputDocs,
+    types,
+  );
+  resources['tfgrid:index:RentContract'] = resourceSpec(
+    'RentContract',
+    'Rents a whole node (TFChain rent contract): only the renter may deploy there; cancelled on delete, which the chain refuses while node contracts remain on the node.',
+    rentContractInputsSchema.shape,
+    rentContractOutputDocs,
+    types,
+  );
+  resources['tfgrid:index:HubFlist'] = resourceSpec(
+    'HubFlist',
+    "A local docker image converted to a flist on a hub (docker save, then the hub's image→flist conversion); a new image id replaces it.",
+    hubFlistInputsSchema.shape,
+    hubFlistOutputDocs,
+    types,
+  );
   const variables: Json = {};
   for (const [k, doc] of Object.entries(CONFIG_DOCS)) {
     const env = CONFIG_KEYS[k as keyof typeof CONFIG_KEYS].env;

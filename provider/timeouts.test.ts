@@ -14,7 +14,7 @@ describe('per-resource timeouts', () => {
     for (const bad of ['ten minutes', '10 days', '', 0, -5, '0s', null]) expect(durationMs(bad)).toBeUndefined();
   });
 
-  it('takes the operation\'s own limit, then one for all, then tfgrid:deployTimeout', () => {
+  it("takes the operation's own limit, then one for all, then tfgrid:deployTimeout", () => {
     expect(timeoutMsFor({ create: '20m' }, 'create', 300)).toBe(1_200_000);
     expect(timeoutMsFor({ create: '20m' }, 'delete', 300)).toBe(300_000);
     expect(timeoutMsFor('2m', 'update', 300)).toBe(120_000);

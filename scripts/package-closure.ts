@@ -43,7 +43,9 @@ const layerOf = (rel: string): string => rel.split(/[\\/]/)[0];
  * lives in or requires a forbidden layer, or requires a path that is not an emitted file.
  */
 export function computeClosure(distDir: string): Closure {
-  const files = walk(distDir).map((f) => path.relative(distDir, f)).sort();
+  const files = walk(distDir)
+    .map((f) => path.relative(distDir, f))
+    .sort();
   const problems: string[] = [];
   const packages = new Set<string>();
   for (const rel of files) {

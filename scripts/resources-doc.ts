@@ -58,7 +58,7 @@ export function renderResourcesDoc(schema: PackageSchema): string {
     '',
     'Every resource the `pulumi-tfgrid` package exports (`import * as tfgrid from "pulumi-tfgrid"`), with its inputs',
     'and outputs as schema.json describes them. Schema token `tfgrid:index:<Type>`; at run time Pulumi records the',
-    'type `pulumi-nodejs:dynamic/tfgrid:<Type>` (the SDK\'s classes are dynamic resources).',
+    "type `pulumi-nodejs:dynamic/tfgrid:<Type>` (the SDK's classes are dynamic resources).",
     '',
   ];
   for (const [token, r] of Object.entries(schema.resources).sort(([a], [b]) => a.localeCompare(b))) {

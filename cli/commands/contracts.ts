@@ -18,12 +18,7 @@ interface ListFlags extends AccountFlags {
 
 /** One line per contract: id, type, where, state, and what it holds. */
 export function formatContract(c: Contract): string {
-  const what =
-    c.type === 'node'
-      ? `node ${c.nodeId}  public IPs ${c.publicIps}  deployment ${c.deploymentHash}`
-      : c.type === 'name'
-        ? `name ${c.name}`
-        : `node ${c.nodeId} (rented)`;
+  const what = c.type === 'node' ? `node ${c.nodeId}  public IPs ${c.publicIps}  deployment ${c.deploymentHash}` : c.type === 'name' ? `name ${c.name}` : `node ${c.nodeId} (rented)`;
   return `  ${String(c.contractId).padStart(6)}  ${c.type.padEnd(4)}  ${c.state.padEnd(11)}  ${what}`;
 }
 

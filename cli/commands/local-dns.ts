@@ -78,10 +78,7 @@ export function registerLocalDns(local: Command): void {
         process.stdout.write(JSON.stringify(records, null, 2) + '\n');
         return;
       }
-      const lines = [
-        ...Object.entries(records.domains).map(([d, ips]) => `*.${d}  ${ips.join(', ')}`),
-        ...Object.entries(records.hosts).map(([h, ips]) => `${h}  ${ips.join(', ')}`),
-      ];
+      const lines = [...Object.entries(records.domains).map(([d, ips]) => `*.${d}  ${ips.join(', ')}`), ...Object.entries(records.hosts).map(([h, ips]) => `${h}  ${ips.join(', ')}`)];
       process.stdout.write(lines.length ? lines.join('\n') + '\n' : '(no names)\n');
     });
 }

@@ -19,7 +19,7 @@ const vector = (name: string) => ({ deployment: plainDeployment(ownVectors(), na
  */
 function tfgrid(args: string[], input?: string) {
   const r = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'tfgrid'), ...args], { cwd: ROOT, input, encoding: 'utf8', timeout: 60000 });
-  const ours = r.stderr.split('\n').filter((l) => l.startsWith('tfgrid:') || l.startsWith('  ') && !l.startsWith('\t') && /^\s+(fix:|at )/.test(l));
+  const ours = r.stderr.split('\n').filter((l) => l.startsWith('tfgrid:') || (l.startsWith('  ') && !l.startsWith('\t') && /^\s+(fix:|at )/.test(l)));
   return { code: r.status, out: r.stdout, err: ours.length ? `${ours.join('\n')}\n` : '' };
 }
 
@@ -75,7 +75,11 @@ describe('tfgrid zos', () => {
 
   it.each<[string, string, RegExp]>([
     ['not JSON', '{"version": 0,', /^tfgrid: .*: invalid JSON: /],
-    ['a bad IP', JSON.stringify({ workloads: [{ name: 'a', type: 'zmachine', data: { network: { interfaces: [{ network: 'n', ip: '1.2.3' }] } } }] }), /workloads\[0\]\.data\.network\.interfaces\[0\]\.ip: failed to load data into object of type '\*zos\.ZMachine': invalid IP address: 1\.2\.3\n$/],
+    [
+      'a bad IP',
+      JSON.stringify({ workloads: [{ name: 'a', type: 'zmachine', data: { network: { interfaces: [{ network: 'n', ip: '1.2.3' }] } } }] }),
+      /workloads\[0\]\.data\.network\.interfaces\[0\]\.ip: failed to load data into object of type '\*zos\.ZMachine': invalid IP address: 1\.2\.3\n$/,
+    ],
   ])('refuses %s with one line naming the field and exit 2', (_what, content, line) => {
     const r = tfgrid(['zos', 'hash', '-'], content);
     expect(r.code).toBe(2);

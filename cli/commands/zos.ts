@@ -143,7 +143,10 @@ export function registerZos(program: Command): void {
         process.stdout.write(`ok: ${d.workloads.length} workload(s) valid\n`);
         return;
       }
-      const where = err.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`)).join('').replace(/^\./, '');
+      const where = err.path
+        .map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`))
+        .join('')
+        .replace(/^\./, '');
       throw new ZosError(`${file}: ${where}: ${err.message}`, { nodeMessage: err.message, path: where });
     });
 }

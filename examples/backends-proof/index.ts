@@ -1,33 +1,41 @@
-import * as pulumi from "@pulumi/pulumi";
-import * as tfgrid from "pulumi-tfgrid";
+import * as pulumi from '@pulumi/pulumi';
+import * as tfgrid from 'pulumi-tfgrid';
 
 // Proves the node's real backends in one program: a private network over nodes 1 and 2 with a container on
 // each, a disk on node 1 that keeps its files when the machine using it is replaced, and a container that
 // allocates more than its memory limit.
 const cfg = new pulumi.Config();
 // The local grid's hub serves a busybox flist (`tfgrid local up` builds it); any flist URL works.
-const flist = cfg.get("flist") ?? "http://127.0.0.1:8090/tf/base.flist";
+const flist = cfg.get('flist') ?? 'http://127.0.0.1:8090/tf/base.flist';
 // Changing the generation changes the writer's env, which replaces its machine; the disk stays.
-const generation = cfg.get("generation") ?? "1";
-const hogSize = cfg.get("hogSize") ?? "600M";
+const generation = cfg.get('generation') ?? '1';
+const hogSize = cfg.get('hogSize') ?? '600M';
 
-const net = new tfgrid.Network("net", { networkName: "backends_proof", nodes: [1, 2], ipRange: "10.40.0.0/16" });
-const a = new tfgrid.ZMachine("a", { node: 1, network: net, flist, cpu: 1, memory: "256MiB", entrypoint: "/bin/sleep 100000" });
-const b = new tfgrid.ZMachine("b", { node: 2, network: net, flist, cpu: 1, memory: "256MiB", entrypoint: "/bin/sleep 100000" });
+const net = new tfgrid.Network('net', { networkName: 'backends_proof', nodes: [1, 2], ipRange: '10.40.0.0/16' });
+const a = new tfgrid.ZMachine('a', { node: 1, network: net, flist, cpu: 1, memory: '256MiB', entrypoint: '/bin/sleep 100000' });
+const b = new tfgrid.ZMachine('b', { node: 2, network: net, flist, cpu: 1, memory: '256MiB', entrypoint: '/bin/sleep 100000' });
 
-const disk = new tfgrid.ZMount("keep", { node: 1, size: "1GiB" });
+const disk = new tfgrid.ZMount('keep', { node: 1, size: '1GiB' });
 // The first generation writes the note; every later one only appends its generation, so the note's first line
 // can only come from the first machine.
-const writer = new tfgrid.ZMachine("writer", {
-  node: 1, network: net, flist, cpu: 1, memory: "256MiB",
+const writer = new tfgrid.ZMachine('writer', {
+  node: 1,
+  network: net,
+  flist,
+  cpu: 1,
+  memory: '256MiB',
   env: { GENERATION: generation },
   entrypoint: '/bin/sh -c "[ -f /data/note ] || echo written-by-generation-$GENERATION > /data/note; echo seen-by-generation-$GENERATION >> /data/note; sync; exec sleep 100000"',
-  mounts: [{ disk, mountpoint: "/data" }],
+  mounts: [{ disk, mountpoint: '/data' }],
 });
 
 // busybox dd allocates one buffer of `bs` bytes: far over the 256MiB limit.
-const hog = new tfgrid.ZMachine("hog", {
-  node: 2, network: net, flist, cpu: 1, memory: "256MiB",
+const hog = new tfgrid.ZMachine('hog', {
+  node: 2,
+  network: net,
+  flist,
+  cpu: 1,
+  memory: '256MiB',
   entrypoint: `/bin/sh -c "sleep 2; dd if=/dev/zero of=/dev/null bs=${hogSize} count=1; exec sleep 100000"`,
 });
 

@@ -1,19 +1,25 @@
-import * as pulumi from "@pulumi/pulumi";
-import * as tfgrid from "pulumi-tfgrid";
+import * as pulumi from '@pulumi/pulumi';
+import * as tfgrid from 'pulumi-tfgrid';
 
 const cfg = new pulumi.Config();
 // The local grid's hub serves a busybox flist (`tfgrid local up` builds it); any flist URL works.
-const flist = cfg.get("flist") ?? "http://127.0.0.1:8090/tf/base.flist";
-const node = cfg.getNumber("node") ?? 1;
-const net = new tfgrid.Network("net", { networkName: "name_proxy_net", nodes: [node] });
-const vm = new tfgrid.ZMachine("app", {
-  node, network: net, flist, cpu: 1, memory: "256MiB",
-  entrypoint: "/usr/sbin/httpd -f -p 8080 -h /var/www",
+const flist = cfg.get('flist') ?? 'http://127.0.0.1:8090/tf/base.flist';
+const node = cfg.getNumber('node') ?? 1;
+const net = new tfgrid.Network('net', { networkName: 'name_proxy_net', nodes: [node] });
+const vm = new tfgrid.ZMachine('app', {
+  node,
+  network: net,
+  flist,
+  cpu: 1,
+  memory: '256MiB',
+  entrypoint: '/usr/sbin/httpd -f -p 8080 -h /var/www',
 });
 // The gateway node reaches the machine over the private network; the name is a TFChain name contract.
-const gw = new tfgrid.NameProxy("gw", {
-  node, subdomain: cfg.get("subdomain") ?? "app",
-  backends: [pulumi.interpolate`http://${vm.privateIp}:8080`], network: net,
+const gw = new tfgrid.NameProxy('gw', {
+  node,
+  subdomain: cfg.get('subdomain') ?? 'app',
+  backends: [pulumi.interpolate`http://${vm.privateIp}:8080`],
+  network: net,
 });
 
 export const fqdn = gw.fqdn;

@@ -1,21 +1,29 @@
-import * as pulumi from "@pulumi/pulumi";
-import * as tfgrid from "pulumi-tfgrid";
+import * as pulumi from '@pulumi/pulumi';
+import * as tfgrid from 'pulumi-tfgrid';
 
 const cfg = new pulumi.Config();
 // The local grid's hub serves a busybox flist (`tfgrid local up` builds it); any flist URL works.
-const flist = cfg.get("flist") ?? "http://127.0.0.1:8090/tf/base.flist";
-const node = cfg.getNumber("node") ?? 1;
-const zdbNode = cfg.getNumber("zdbNode") ?? 2;
-const data = [1, 2, 3, 4].map((i) => new tfgrid.Zdb(`data${i}`, { node: zdbNode, size: "1GiB", mode: "seq" }));
-const meta = [1, 2, 3, 4].map((i) => new tfgrid.Zdb(`meta${i}`, { node: zdbNode, size: "1GiB", mode: "user" }));
-const qsfs = new tfgrid.Qsfs("qsfs", {
-  node, cache: "256MiB", minimalShards: 2, expectedShards: 4,
-  metadata: { prefix: "qsfs", zdbs: meta }, groups: [data],
+const flist = cfg.get('flist') ?? 'http://127.0.0.1:8090/tf/base.flist';
+const node = cfg.getNumber('node') ?? 1;
+const zdbNode = cfg.getNumber('zdbNode') ?? 2;
+const data = [1, 2, 3, 4].map((i) => new tfgrid.Zdb(`data${i}`, { node: zdbNode, size: '1GiB', mode: 'seq' }));
+const meta = [1, 2, 3, 4].map((i) => new tfgrid.Zdb(`meta${i}`, { node: zdbNode, size: '1GiB', mode: 'user' }));
+const qsfs = new tfgrid.Qsfs('qsfs', {
+  node,
+  cache: '256MiB',
+  minimalShards: 2,
+  expectedShards: 4,
+  metadata: { prefix: 'qsfs', zdbs: meta },
+  groups: [data],
 });
-const net = new tfgrid.Network("net", { networkName: "qsfs_net", nodes: [node] });
-const vm = new tfgrid.ZMachine("vm", {
-  node, network: net, flist, cpu: 1, memory: "256MiB",
-  mounts: [{ disk: qsfs, mountpoint: "/qsfs" }],
+const net = new tfgrid.Network('net', { networkName: 'qsfs_net', nodes: [node] });
+const vm = new tfgrid.ZMachine('vm', {
+  node,
+  network: net,
+  flist,
+  cpu: 1,
+  memory: '256MiB',
+  mounts: [{ disk: qsfs, mountpoint: '/qsfs' }],
 });
 
 export const metricsEndpoint = qsfs.metricsEndpoint;

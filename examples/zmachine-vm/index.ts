@@ -1,21 +1,21 @@
-import * as pulumi from "@pulumi/pulumi";
-import * as tfgrid from "pulumi-tfgrid";
+import * as pulumi from '@pulumi/pulumi';
+import * as tfgrid from 'pulumi-tfgrid';
 
 const cfg = new pulumi.Config();
-const node = cfg.getNumber("node") ?? 1;
+const node = cfg.getNumber('node') ?? 1;
 // A VM flist holds /image.raw (full disk) or /boot/vmlinuz (+ /boot/initrd.img); it boots under qemu on the node.
 // The local grid's hub serves one (`tfgrid local up` builds it): a Debian kernel and a busybox initramfs that
 // takes the machine's private IP from the kernel command line and serves "vm <name>" on port 80.
-const vmFlist = cfg.get("vmFlist") ?? "http://127.0.0.1:8090/tf/vm.flist";
+const vmFlist = cfg.get('vmFlist') ?? 'http://127.0.0.1:8090/tf/vm.flist';
 // `pulumi config set publicIp true`: the VM also takes a farm IPv4 (a second NIC; the guest routes through it).
-const withPublicIp = cfg.getBoolean("publicIp") ?? false;
-const networkName = "zmachine_vm_net";
-const net = new tfgrid.Network("net", { networkName, nodes: [node] });
-const ip = withPublicIp ? new tfgrid.PublicIp("ip", { node, v4: true }) : undefined;
-const vm = new tfgrid.ZMachine("vm", { node, network: net, flist: vmFlist, cpu: 1, memory: "256MiB", ...(ip ? { publicIp: ip } : {}) });
+const withPublicIp = cfg.getBoolean('publicIp') ?? false;
+const networkName = 'zmachine_vm_net';
+const net = new tfgrid.Network('net', { networkName, nodes: [node] });
+const ip = withPublicIp ? new tfgrid.PublicIp('ip', { node, v4: true }) : undefined;
+const vm = new tfgrid.ZMachine('vm', { node, network: net, flist: vmFlist, cpu: 1, memory: '256MiB', ...(ip ? { publicIp: ip } : {}) });
 
 export const privateIp = vm.privateIp;
 export const consoleUrl = vm.consoleUrl;
 export const machineId = vm.machineId;
 export const network = networkName;
-export const publicIp = ip ? ip.ip : "";
+export const publicIp = ip ? ip.ip : '';

@@ -1,15 +1,19 @@
-import * as pulumi from "@pulumi/pulumi";
-import * as tfgrid from "pulumi-tfgrid";
+import * as pulumi from '@pulumi/pulumi';
+import * as tfgrid from 'pulumi-tfgrid';
 
 const cfg = new pulumi.Config();
 // The local grid's hub serves a busybox flist (`tfgrid local up` builds it); any flist URL works.
-const flist = cfg.get("flist") ?? "http://127.0.0.1:8090/tf/base.flist";
-const node = cfg.getNumber("node") ?? 1;
-const net = new tfgrid.Network("net", { networkName: "zmount_net", nodes: [node] });
-const disk = new tfgrid.ZMount("data", { node, size: cfg.get("size") ?? "1GiB" });
-const vm = new tfgrid.ZMachine("vm", {
-  node, network: net, flist, cpu: 1, memory: "256MiB",
-  mounts: [{ disk, mountpoint: "/data" }],
+const flist = cfg.get('flist') ?? 'http://127.0.0.1:8090/tf/base.flist';
+const node = cfg.getNumber('node') ?? 1;
+const net = new tfgrid.Network('net', { networkName: 'zmount_net', nodes: [node] });
+const disk = new tfgrid.ZMount('data', { node, size: cfg.get('size') ?? '1GiB' });
+const vm = new tfgrid.ZMachine('vm', {
+  node,
+  network: net,
+  flist,
+  cpu: 1,
+  memory: '256MiB',
+  mounts: [{ disk, mountpoint: '/data' }],
 });
 
 export const diskSize = disk.size;

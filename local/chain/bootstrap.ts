@@ -62,13 +62,7 @@ async function topUp(funder: ChainClient, accounts: readonly string[], min: bigi
 function samePublicConfig(node: Node, cfg: NodePublicConfigInput): boolean {
   const pc = node.publicConfig;
   if (!pc) return false;
-  return (
-    pc.ip4.ip === cfg.ip4.ip &&
-    pc.ip4.gw === cfg.ip4.gw &&
-    (pc.ip6?.ip ?? undefined) === cfg.ip6?.ip &&
-    (pc.ip6?.gw ?? undefined) === cfg.ip6?.gw &&
-    (pc.domain ?? undefined) === cfg.domain
-  );
+  return pc.ip4.ip === cfg.ip4.ip && pc.ip4.gw === cfg.ip4.gw && (pc.ip6?.ip ?? undefined) === cfg.ip6?.ip && (pc.ip6?.gw ?? undefined) === cfg.ip6?.gw && (pc.domain ?? undefined) === cfg.domain;
 }
 
 /**

@@ -80,11 +80,7 @@ const idListSchema = z.array(z.number().int());
  * account, relay, farm and resources changed, the farm's node list and the id counters. Public configs are
  * left to the farmer's batch as for any node. Nodes in `rest` that already have a twin keep it.
  */
-async function cloneRegistrations(
-  chain: ChainClient,
-  template: { twinId: number; nodeId: number; address: string },
-  rest: readonly { spec: BatchedNodeSpec; twinId?: number }[],
-): Promise<void> {
+async function cloneRegistrations(chain: ChainClient, template: { twinId: number; nodeId: number; address: string }, rest: readonly { spec: BatchedNodeSpec; twinId?: number }[]): Promise<void> {
   const q = chain.api.query.tfgridModule;
   const twinT = recordSchema.parse((await q.twins(template.twinId)).toJSON());
   const termsT = z.array(recordSchema).parse((await q.usersTermsAndConditions(template.address)).toJSON());

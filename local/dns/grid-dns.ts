@@ -129,10 +129,7 @@ export async function startGridDns(deps: { log: Logger }, opts: GridDnsOptions =
     removeHost: (h) => void hosts.delete(norm(h)),
     lookup,
     async close() {
-      await Promise.all([
-        new Promise<void>((r) => udp.close(() => r())),
-        new Promise<void>((r) => tcp.close(() => r())),
-      ]);
+      await Promise.all([new Promise<void>((r) => udp.close(() => r())), new Promise<void>((r) => tcp.close(() => r()))]);
     },
   };
 }

@@ -38,7 +38,7 @@ export function registerGridVerbs(local: Command): void {
   local
     .command('up')
     .description('start chain, relay, flist hub, DNS and N nodes, then print what runs where; on a running grid, start again only the daemons that died')
-    .option('--nodes <n>', 'number of nodes (default: the existing grid\'s, else 3)', parseIntOption('--nodes', 1, 200))
+    .option('--nodes <n>', "number of nodes (default: the existing grid's, else 3)", parseIntOption('--nodes', 1, 200))
     .option('--backend <kind>', 'sim | linux | auto (linux when root with the tools)', parseBackend, 'auto' as BackendChoice)
     .option('--chain-port <port>', 'chain RPC port (default 8000 when free)', parseIntOption('--chain-port', 0, 65535))
     .option('--relay-port <port>', 'relay port (default 8080 when free)', parseIntOption('--relay-port', 0, 65535))
@@ -164,6 +164,6 @@ export function deployFailureFix(errors: string[], dir: string): string {
   if (/Cannot find module/.test(text)) {
     return `the program's modules resolve from ${dir}: run \`npm install\` there (@pulumi/pulumi; TypeScript runs through this checkout's @swc-node/register)`;
   }
-  if (/^program output/m.test(text)) return "fix the program: its own output is above";
-  return 'the node\'s text is at the end of each error; `tfgrid local logs node<i>` shows what the node did';
+  if (/^program output/m.test(text)) return 'fix the program: its own output is above';
+  return "the node's text is at the end of each error; `tfgrid local logs node<i>` shows what the node did";
 }

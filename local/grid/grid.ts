@@ -254,7 +254,13 @@ async function healOrReplace(
   const old = existingPorts(existing);
   return {
     replaced,
-    opts: { ...opts, chainPort: opts.chainPort ?? old.chainPort, relayPort: opts.relayPort ?? old.relayPort, hubPort: opts.hubPort ?? old.hubPort, gridProxyPort: opts.gridProxyPort ?? old.gridProxyPort },
+    opts: {
+      ...opts,
+      chainPort: opts.chainPort ?? old.chainPort,
+      relayPort: opts.relayPort ?? old.relayPort,
+      hubPort: opts.hubPort ?? old.hubPort,
+      gridProxyPort: opts.gridProxyPort ?? old.gridProxyPort,
+    },
   };
 }
 

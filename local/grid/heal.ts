@@ -63,7 +63,13 @@ export function chainAlive(state: GridState): boolean {
 function findNode(state: GridState, name: string): NodeState {
   const m = /^node(\d+)$/.exec(name);
   const n = m ? state.nodes.find((x) => x.index === Number(m[1])) : state.nodes.find((x) => String(x.nodeId) === name);
-  if (!n) throw new InputError(`no daemon named "${name}"; known: ${daemonRecords(state).map((d) => d.name).join(', ')}`, { path: 'daemon' });
+  if (!n)
+    throw new InputError(
+      `no daemon named "${name}"; known: ${daemonRecords(state)
+        .map((d) => d.name)
+        .join(', ')}`,
+      { path: 'daemon' },
+    );
   return n;
 }
 

@@ -6,12 +6,28 @@ import { nodeConfigFor, type NodeWiring } from './node-daemon';
 import type { NodeState } from './state';
 
 const node: NodeState = {
-  index: 1, nodeId: 11, twinId: 21, farmId: 1, netns: 'gabc-n1', uplink: 'uplink', address: '198.18.0.11/16',
-  domain: 'node1.tfgrid.test', publicIps: [], configFile: '/x/config.json', dataDir: '/x/data', seed: '11'.repeat(32),
+  index: 1,
+  nodeId: 11,
+  twinId: 21,
+  farmId: 1,
+  netns: 'gabc-n1',
+  uplink: 'uplink',
+  address: '198.18.0.11/16',
+  domain: 'node1.tfgrid.test',
+  publicIps: [],
+  configFile: '/x/config.json',
+  dataDir: '/x/data',
+  seed: '11'.repeat(32),
 };
 const wiring: NodeWiring = {
-  backend: 'linux', chainUrl: 'ws://127.0.0.1:8000', relayUrl: 'ws://127.0.0.1:8080', publicAddress: '198.18.0.11/16',
-  prefix: 'gabc1', zdbPort: 9901, dns: '127.0.0.1:5353', ca: { certFile: '/x/grid-ca.crt', keyFile: '/x/grid-ca.key' },
+  backend: 'linux',
+  chainUrl: 'ws://127.0.0.1:8000',
+  relayUrl: 'ws://127.0.0.1:8080',
+  publicAddress: '198.18.0.11/16',
+  prefix: 'gabc1',
+  zdbPort: 9901,
+  dns: '127.0.0.1:5353',
+  ca: { certFile: '/x/grid-ca.crt', keyFile: '/x/grid-ca.key' },
 };
 
 describe('nodeConfigFor', () => {
@@ -32,4 +48,3 @@ describe('nodeConfigFor', () => {
     expect(cfg.gateway.dns).toBeUndefined();
   });
 });
-

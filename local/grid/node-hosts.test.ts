@@ -31,8 +31,19 @@ describe('nodeGroups', () => {
 describe('hostSiblings', () => {
   const rec = (pid: number, host?: string): ProcessRecord => ({ name: 'x', pid, startTime: '7', logFile: '/l', command: [], ...(host ? { hostLogFile: host } : {}) });
   const node = (index: number, process?: ProcessRecord): NodeState => ({
-    index, nodeId: index, twinId: index, farmId: 1, netns: '', uplink: '', address: '', domain: '', publicIps: [],
-    configFile: `/c${index}`, dataDir: `/d${index}`, seed: '00'.repeat(32), process,
+    index,
+    nodeId: index,
+    twinId: index,
+    farmId: 1,
+    netns: '',
+    uplink: '',
+    address: '',
+    domain: '',
+    publicIps: [],
+    configFile: `/c${index}`,
+    dataDir: `/d${index}`,
+    seed: '00'.repeat(32),
+    process,
   });
 
   it('a hosted node comes back with every node of its process, and only those', () => {

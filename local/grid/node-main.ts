@@ -37,10 +37,7 @@ const HOST_NS_KEY = { twinId: 0, network: 'node-host' };
  * address, and the qsfs daemon dials its zdb backends inside the host namespace (`LinuxNodeOptions.dial`,
  * through a namespace bridge), so that it reaches the zdbs of other nodes at the addresses their results list.
  */
-async function linuxBackends(
-  config: NodeConfig,
-  log: Logger,
-): Promise<{ backends: Backends; close: () => Promise<void>; qsfs: QsfsDaemon }> {
+async function linuxBackends(config: NodeConfig, log: Logger): Promise<{ backends: Backends; close: () => Promise<void>; qsfs: QsfsDaemon }> {
   if (!config.linux) throw new Error('backend linux needs the `linux` section (prefix, hostNetns, uplink)');
   if (config.node.id === undefined) throw new Error('the local grid writes node.id into every node config');
   const hostNetns = config.linux.hostNetns;

@@ -96,12 +96,8 @@ export async function runHub(opts: z.infer<typeof hubServiceSchema>, log: Logger
   const [base, vm, tlsServer] = await Promise.all([
     // base and tls-server: a second or two to build, rebuilt each start so changes to their builders reach the hub
     opts.baseFlist ? publishFlist(hub, opts.dir, 'base', (dest) => buildBaseRootfs(dest), { log, why: 'examples need it' }) : undefined,
-    opts.vmFlist
-      ? publishFlist(hub, opts.dir, VM_FLIST.name, (dest) => buildVmKernelRootfs(dest, { log }), { log, why: 'examples/zmachine-vm needs it', version: VM_FLIST.version })
-      : undefined,
-    opts.baseFlist
-      ? publishFlist(hub, opts.dir, TLS_SERVER_FLIST.name, (dest) => buildTlsServerRootfs(dest), { log, why: 'examples/*-proxy-passthrough need it' })
-      : undefined,
+    opts.vmFlist ? publishFlist(hub, opts.dir, VM_FLIST.name, (dest) => buildVmKernelRootfs(dest, { log }), { log, why: 'examples/zmachine-vm needs it', version: VM_FLIST.version }) : undefined,
+    opts.baseFlist ? publishFlist(hub, opts.dir, TLS_SERVER_FLIST.name, (dest) => buildTlsServerRootfs(dest), { log, why: 'examples/*-proxy-passthrough need it' }) : undefined,
   ]);
   return { ready: { url: hub.url, port: hub.port, baseFlist: base, vmFlist: vm, tlsServerFlist: tlsServer }, close: () => hub.close() };
 }

@@ -41,9 +41,7 @@ describe('stack config file', () => {
   it('creates Pulumi.<stack>.yaml with keys in the order set, quoting what YAML would not read as a string', () => {
     const file = setStackConfig(dir, 'dev', { 'p:size': '2GiB', 'tfgrid:network': 'local', 'p:count': '3', 'p:on': 'yes', 'p:flag': 'true', 'p:url': 'http://h:1/x' });
     expect(file).toBe(path.join(dir, 'Pulumi.dev.yaml'));
-    expect(fs.readFileSync(file, 'utf8')).toBe(
-      ['config:', '  p:size: 2GiB', '  tfgrid:network: local', '  p:count: "3"', '  p:on: "yes"', '  p:flag: "true"', '  p:url: http://h:1/x', ''].join('\n'),
-    );
+    expect(fs.readFileSync(file, 'utf8')).toBe(['config:', '  p:size: 2GiB', '  tfgrid:network: local', '  p:count: "3"', '  p:on: "yes"', '  p:flag: "true"', '  p:url: http://h:1/x', ''].join('\n'));
     expect(readStackConfig(dir, 'dev').values).toEqual({ 'p:size': '2GiB', 'tfgrid:network': 'local', 'p:count': '3', 'p:on': 'yes', 'p:flag': 'true', 'p:url': 'http://h:1/x' });
   });
 
@@ -51,13 +49,29 @@ describe('stack config file', () => {
     const file = stackConfigPath(dir, 'dev');
     fs.writeFileSync(file, `encryptionsalt: ${SALT}\n`);
     const sets: [string, string][] = [
-      ['cmp:size', '2GiB'], ['cmp:count', '3'], ['cmp:on', 'yes'], ['cmp:flag', 'true'], ['cmp:url', 'http://h:1/x'], ['tfgrid:network', 'local'],
-      ['cmp:sp', 'a b'], ['cmp:empty', ''], ['cmp:colon', 'a:b'], ['cmp:hash', ''], ['cmp:lead', 'x'], ['cmp:count', '4'],
+      ['cmp:size', '2GiB'],
+      ['cmp:count', '3'],
+      ['cmp:on', 'yes'],
+      ['cmp:flag', 'true'],
+      ['cmp:url', 'http://h:1/x'],
+      ['tfgrid:network', 'local'],
+      ['cmp:sp', 'a b'],
+      ['cmp:empty', ''],
+      ['cmp:colon', 'a:b'],
+      ['cmp:hash', ''],
+      ['cmp:lead', 'x'],
+      ['cmp:count', '4'],
     ];
     for (const [k, v] of sets) setStackConfig(dir, 'dev', { [k]: v });
     // `pulumi config set --secret cmp:tok …` came next: its line as the CLI wrote it
     fs.appendFileSync(file, `  cmp:tok:\n    secure: ${SECURE}\n`);
-    for (const [k, v] of [['cmp:hash', '#x'], ['cmp:multi', 'a\nb'], ['cmp:zero', '0x1f'], ['cmp:n', 'null']]) setStackConfig(dir, 'dev', { [k]: v });
+    for (const [k, v] of [
+      ['cmp:hash', '#x'],
+      ['cmp:multi', 'a\nb'],
+      ['cmp:zero', '0x1f'],
+      ['cmp:n', 'null'],
+    ])
+      setStackConfig(dir, 'dev', { [k]: v });
     expect(fs.readFileSync(file, 'utf8')).toBe(PULUMI_WRITTEN);
     expect(readStackConfig(dir, 'dev').values['cmp:multi']).toBe('a\nb');
   });

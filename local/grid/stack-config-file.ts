@@ -74,7 +74,8 @@ function plainScalar(v: string): Scalar {
       return false;
     }
   };
-  if (v.includes('\n')) node.type = Scalar.BLOCK_LITERAL; // `|-` as go-yaml writes a multi-line string
+  if (v.includes('\n'))
+    node.type = Scalar.BLOCK_LITERAL; // `|-` as go-yaml writes a multi-line string
   else if (!asIs('1.1') || !asIs('1.2') || v !== v.trim()) node.type = Scalar.QUOTE_DOUBLE;
   return node;
 }

@@ -85,10 +85,7 @@ export function describeGrid(state: GridState): GridStatus {
     userTwinId: state.user?.twinId,
     nodes,
   };
-  st.running =
-    state.phase === 'running' &&
-    [st.chain, st.relay, st.hub, st.dns, st.gridProxy].every((s) => !s || s.running) &&
-    nodes.every((n) => n.running);
+  st.running = state.phase === 'running' && [st.chain, st.relay, st.hub, st.dns, st.gridProxy].every((s) => !s || s.running) && nodes.every((n) => n.running);
   return st;
 }
 
@@ -118,9 +115,7 @@ export function formatStatus(st: GridStatus): string {
   if (st.internetNs) lines.push(`  net        internet namespace ${st.internetNs}, 198.18.0.0/16, gateway 198.18.0.1`);
   for (const n of st.nodes) {
     const where = n.netns ? `  host ${n.netns} ${n.address}` : '';
-    lines.push(
-      `  ${mark(n.running)} node ${n.id}  (node${n.index})  twin ${n.twinId}  farm ${n.farmId}  domain ${n.domain || '-'}  public IPs ${formatIps(n.publicIps)}${where}${times(n.restarts)}`,
-    );
+    lines.push(`  ${mark(n.running)} node ${n.id}  (node${n.index})  twin ${n.twinId}  farm ${n.farmId}  domain ${n.domain || '-'}  public IPs ${formatIps(n.publicIps)}${where}${times(n.restarts)}`);
   }
   const dead = st.daemons.filter((d) => d.state === 'dead');
   if (st.phase === 'running' && dead.length > 0) {
@@ -136,7 +131,13 @@ export function formatStatus(st: GridStatus): string {
 /** Log files by name: `chain`, `relay`, `hub`, `dns`, `node<i>` (`<i>` also accepts the node id). */
 export function logFiles(state: GridState): Map<string, string> {
   const out = new Map<string, string>();
-  for (const [name, s] of [['chain', state.chain], ['relay', state.relay], ['hub', state.hub], ['dns', state.dns], ['gridproxy', state.gridProxy]] as const) {
+  for (const [name, s] of [
+    ['chain', state.chain],
+    ['relay', state.relay],
+    ['hub', state.hub],
+    ['dns', state.dns],
+    ['gridproxy', state.gridProxy],
+  ] as const) {
     if (s?.process) out.set(name, s.process.logFile);
   }
   for (const n of state.nodes) if (n.process) out.set(`node${n.index}`, n.process.logFile);

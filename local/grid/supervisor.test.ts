@@ -55,8 +55,6 @@ describe('supervisor', () => {
   it('times out with the thing it waited for named', async () => {
     const port = await freePort();
     expect(await tcpOpen('127.0.0.1', port)).toBe(false);
-    await expect(waitUntil(() => tcpOpen('127.0.0.1', port), { what: `relay on port ${port}`, timeoutMs: 300 })).rejects.toThrow(
-      `relay on port ${port}: not ready after`,
-    );
+    await expect(waitUntil(() => tcpOpen('127.0.0.1', port), { what: `relay on port ${port}`, timeoutMs: 300 })).rejects.toThrow(`relay on port ${port}: not ready after`);
   });
 });

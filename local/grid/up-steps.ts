@@ -85,7 +85,12 @@ export async function startServicesAndRegister(
   args: { chainUrl: string; relayPort: number; hubPort: number; addressing: GridAddressing },
 ): Promise<{ relayUrl: string; boot: BootstrapResult }> {
   const { dir, state, nodes, backend, progress } = up;
-  const { chainUrl, relayPort, hubPort, addressing: { farmIps, hostAddress } } = args;
+  const {
+    chainUrl,
+    relayPort,
+    hubPort,
+    addressing: { farmIps, hostAddress },
+  } = args;
   const records: DnsRecords = { domains: {}, hosts: readDnsRecords(dir).hosts };
   for (let i = 1; i <= nodes; i++) records.domains[nodeDomain(i, state.gatewayDomain)] = [hostAddress(i).split('/')[0]];
   writeDnsRecords(dir, records);

@@ -51,10 +51,7 @@ export async function startGridProxy(opts: GridProxyOptions): Promise<GridProxy>
     closers.push(() => peer.close());
     await peer.ready(10_000);
     await chain.ensureTwin({ relay: relayHost, pk: peer.e2ePublicKey });
-    const indexer = await startIndexer(
-      { chain, log, call: async (twin, command, timeoutMs) => JSON.parse(await peer.callRaw(twin, command, undefined, { timeoutMs })) as unknown },
-      opts,
-    );
+    const indexer = await startIndexer({ chain, log, call: async (twin, command, timeoutMs) => JSON.parse(await peer.callRaw(twin, command, undefined, { timeoutMs })) as unknown }, opts);
     closers.push(() => indexer.close());
     const server = await startGridProxyServer(indexer, { port: opts.port ?? 0 });
     closers.push(() => server.close());

@@ -21,7 +21,14 @@ const FULL_NODE_FEATURES = ['zmount', 'network', 'zdb', 'zmachine', 'volume', 'i
 const n = z.union([z.number(), z.string(), z.bigint()]).transform((v) => Number(v));
 const cap = z.object({ cru: n.default(0), sru: n.default(0), hru: n.default(0), mru: n.default(0) }).passthrough();
 export const nodeStatisticsSchema = z
-  .object({ total: cap, used: cap, users: z.object({ deployments: n.default(0), workloads: n.default(0) }).passthrough().optional() })
+  .object({
+    total: cap,
+    used: cap,
+    users: z
+      .object({ deployments: n.default(0), workloads: n.default(0) })
+      .passthrough()
+      .optional(),
+  })
   .passthrough();
 
 export interface IndexerDeps {
@@ -183,7 +190,13 @@ export async function startIndexer(deps: IndexerDeps, opts: IndexerOptions = {})
           const t = now();
           // a gap longer than `downAfterS` means the node went away: its uptime starts again
           const since = prev && prev.at >= t - downAfterS ? prev.since : t;
-          const r: NodeReport = { at: t, since, used: { cru: s.used.cru, sru: s.used.sru, hru: s.used.hru, mru: s.used.mru }, deployments: s.users?.deployments ?? 0, workloads: s.users?.workloads ?? 0 };
+          const r: NodeReport = {
+            at: t,
+            since,
+            used: { cru: s.used.cru, sru: s.used.sru, hru: s.used.hru, mru: s.used.mru },
+            deployments: s.users?.deployments ?? 0,
+            workloads: s.users?.workloads ?? 0,
+          };
           reports.set(node.nodeId, r);
           node.report = r;
         } catch (err) {

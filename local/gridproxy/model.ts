@@ -204,7 +204,17 @@ function nodeFields(v: NodeView) {
 export function nodeJson(v: NodeView): Record<string, unknown> {
   const { id, nodeId, farmId, twinId, country, gridVersion, city, uptime, created, farmingPolicyId, updatedAt, ...rest } = nodeFields(v);
   return {
-    id, nodeId, farmId, twinId, country, gridVersion, city, uptime, created, farmingPolicyId, updatedAt,
+    id,
+    nodeId,
+    farmId,
+    twinId,
+    country,
+    gridVersion,
+    city,
+    uptime,
+    created,
+    farmingPolicyId,
+    updatedAt,
     total_resources: v.node.total,
     used_resources: v.used,
     ...rest,
@@ -215,7 +225,17 @@ export function nodeJson(v: NodeView): Record<string, unknown> {
 export function nodeDetailJson(v: NodeView): Record<string, unknown> {
   const { id, nodeId, farmId, twinId, country, gridVersion, city, uptime, created, farmingPolicyId, updatedAt, ...rest } = nodeFields(v);
   return {
-    id, nodeId, farmId, twinId, country, gridVersion, city, uptime, created, farmingPolicyId, updatedAt,
+    id,
+    nodeId,
+    farmId,
+    twinId,
+    country,
+    gridVersion,
+    city,
+    uptime,
+    created,
+    farmingPolicyId,
+    updatedAt,
     capacity: { total_resources: v.node.total, used_resources: v.used },
     ...rest,
   };

@@ -25,12 +25,12 @@ describe('params: decoded as upstream (gorilla/schema)', () => {
 
 describe('/nodes filters', () => {
   const ix = fixtureIndex();
-  it('status from the nodes\' reports: a node silent past the window is down', () => {
+  it("status from the nodes' reports: a node silent past the window is down", () => {
     expect(ids(queryNodes(ix, q('status=up')))).toEqual([1, 2, 4]);
     expect(ids(queryNodes(ix, q('status=down')))).toEqual([3]);
     expect((queryNodes(ix, q('node_id=3')).body as { status: string }[])[0].status).toBe('down');
   });
-  it('free capacity = total − the node\'s reported used', () => {
+  it("free capacity = total − the node's reported used", () => {
     expect(ids(queryNodes(ix, q(`free_mru=${8 * GIB}`)))).toEqual([1, 3, 4]);
     expect(ids(queryNodes(ix, q(`free_sru=${200 * GIB}&status=up`)))).toEqual([1, 4]);
     const n = (queryNodes(ix, q('node_id=2')).body as Record<string, Record<string, number>>[])[0];
@@ -67,9 +67,22 @@ describe('/nodes filters', () => {
     expect(ids(queryNodes(ix, q('size=2&page=0')))).toEqual([1, 2]);
     expect(queryNodes(ix, q('')).headers).toEqual({});
   });
-  it('node JSON has upstream\'s fields; by id nests capacity', () => {
+  it("node JSON has upstream's fields; by id nests capacity", () => {
     const [n] = queryNodes(ix, q('node_id=1')).body as Record<string, unknown>[];
-    expect(n).toMatchObject({ nodeId: 1, farmId: 1, twinId: 101, farmName: 'Freefarm', status: 'up', uptime: 495, updatedAt: 1_700_000_000 - 5, farm_free_ips: 1, rented: false, rentable: true, num_gpu: 0, healthy: true });
+    expect(n).toMatchObject({
+      nodeId: 1,
+      farmId: 1,
+      twinId: 101,
+      farmName: 'Freefarm',
+      status: 'up',
+      uptime: 495,
+      updatedAt: 1_700_000_000 - 5,
+      farm_free_ips: 1,
+      rented: false,
+      rentable: true,
+      num_gpu: 0,
+      healthy: true,
+    });
     expect(n.publicConfig).toEqual({ domain: 'gw1.example.com', gw4: '185.69.166.1', gw6: '2a02:1802:5e::1', ipv4: '185.69.166.2/24', ipv6: '2a02:1802:5e::2/64' });
     const d = nodeById(ix, 1, false).body as Record<string, unknown>;
     expect(d).not.toHaveProperty('total_resources');
@@ -101,7 +114,11 @@ describe('/farms, /contracts, /twins, /public_ips, /stats', () => {
     expect(ids(queryContracts(ix, q('node_id=2&number_of_public_ips=1')), 'contract_id')).toEqual([7]);
     expect(ids(queryContracts(ix, q('farm_name=freefarm')), 'contract_id')).toEqual([7, 10]);
     expect(contractById(ix, 7).body).toEqual({
-      contract_id: 7, twin_id: 42, state: 'Created', created_at: 1_700_000_000 - 50, type: 'node',
+      contract_id: 7,
+      twin_id: 42,
+      state: 'Created',
+      created_at: 1_700_000_000 - 50,
+      type: 'node',
       details: { nodeId: 2, deployment_data: '{}', deployment_hash: 'abc', number_of_public_ips: 1, farm_name: 'Freefarm', farm_id: 1 },
     });
     expect(contractById(ix, 99)).toEqual({ status: 500, body: { error: 'contract not found' } });

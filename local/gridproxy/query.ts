@@ -8,30 +8,8 @@
  *   // → { status: 200, body: [ {nodeId: 1, …} ], headers: { Count: '1', Size: '50', Pages: '1' } }
  * @module
  */
-import {
-  CONTRACT_KEYS,
-  FARM_KEYS,
-  NODE_KEYS,
-  PUBLIC_IP_KEYS,
-  STATS_KEYS,
-  TWIN_KEYS,
-  parseQuery,
-  type ParamSpec,
-  type ParsedParams,
-} from './params';
-import {
-  contractJson,
-  farmJson,
-  nodeDetailJson,
-  nodeJson,
-  nodeViews,
-  twinJson,
-  type GridIndex,
-  type IndexedContract,
-  type IndexedFarm,
-  type IndexedTwin,
-  type NodeView,
-} from './model';
+import { CONTRACT_KEYS, FARM_KEYS, NODE_KEYS, PUBLIC_IP_KEYS, STATS_KEYS, TWIN_KEYS, parseQuery, type ParamSpec, type ParsedParams } from './params';
+import { contractJson, farmJson, nodeDetailJson, nodeJson, nodeViews, twinJson, type GridIndex, type IndexedContract, type IndexedFarm, type IndexedTwin, type NodeView } from './model';
 
 export interface ApiResponse {
   status: number;
@@ -43,8 +21,22 @@ const error = (status: number, text: string): ApiResponse => ({ status, body: { 
 
 /** ZOS feature names a `features` filter may name (anything else is a 400). */
 export const NODE_FEATURES = [
-  'zmount', 'zdb', 'volume', 'ipv4', 'ip', 'gateway-name-proxy', 'gateway-fqdn-proxy', 'qsfs', 'zlogs', 'network',
-  'zmachine', 'zmachine-light', 'network-light', 'wireguard', 'yggdrasil', 'mycelium',
+  'zmount',
+  'zdb',
+  'volume',
+  'ipv4',
+  'ip',
+  'gateway-name-proxy',
+  'gateway-fqdn-proxy',
+  'qsfs',
+  'zlogs',
+  'network',
+  'zmachine',
+  'zmachine-light',
+  'network-light',
+  'wireguard',
+  'yggdrasil',
+  'mycelium',
 ] as const;
 
 const NODE_STATUSES = ['up', 'down', 'standby'];
@@ -271,9 +263,7 @@ export function queryFarms(ix: GridIndex, query: URLSearchParams): ApiResponse {
     if (p.free_ips !== undefined && freeIps(f) < (p.free_ips as number)) return false;
     if (p.total_ips !== undefined && f.publicIps.length < (p.total_ips as number)) return false;
     if (nodeLevel) {
-      const ok = (byFarm.get(f.farmId) ?? []).some(
-        (v) => nodeMatches(v, nodeFilter) && (p.node_certified === undefined || (v.node.certificationType === 'Certified') === p.node_certified),
-      );
+      const ok = (byFarm.get(f.farmId) ?? []).some((v) => nodeMatches(v, nodeFilter) && (p.node_certified === undefined || (v.node.certificationType === 'Certified') === p.node_certified));
       if (!ok) return false;
     }
     return true;

@@ -34,9 +34,28 @@ export interface GridProxyServer {
 
 export const GRID_PROXY_VERSION = 'tfgrid-local-gridproxy';
 
-const ROUTES = ['/', '/ping', '/version', '/health', '/nodes', '/gateways', '/nodes/{id}', '/gateways/{id}', '/nodes/{id}/status',
-  '/gateways/{id}/status', '/nodes/{id}/statistics', '/nodes/{id}/gpu', '/farms', '/twins', '/twins/{id}/consumption', '/contracts',
-  '/contracts/{id}', '/contracts/{id}/bills', '/public_ips', '/stats'];
+const ROUTES = [
+  '/',
+  '/ping',
+  '/version',
+  '/health',
+  '/nodes',
+  '/gateways',
+  '/nodes/{id}',
+  '/gateways/{id}',
+  '/nodes/{id}/status',
+  '/gateways/{id}/status',
+  '/nodes/{id}/statistics',
+  '/nodes/{id}/gpu',
+  '/farms',
+  '/twins',
+  '/twins/{id}/consumption',
+  '/contracts',
+  '/contracts/{id}',
+  '/contracts/{id}/bills',
+  '/public_ips',
+  '/stats',
+];
 
 const ok = (body: unknown): ApiResponse => ({ status: 200, body });
 

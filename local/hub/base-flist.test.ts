@@ -61,7 +61,10 @@ describeWithTools(['runc', 'busybox', 'ip', 'mount'], { root: true })('base flis
     await ip('link', 'set', `${tag}a`, 'netns', NS.machine);
     await ip('link', 'set', `${tag}b`, 'netns', NS.server);
     await ip('-n', NS.machine, 'link', 'set', `${tag}a`, 'name', 'eth0');
-    for (const [ns, dev, v4, v6] of [[NS.machine, 'eth0', V4.machine, V6.machine], [NS.server, `${tag}b`, V4.server, V6.server]]) {
+    for (const [ns, dev, v4, v6] of [
+      [NS.machine, 'eth0', V4.machine, V6.machine],
+      [NS.server, `${tag}b`, V4.server, V6.server],
+    ]) {
       await ip('-n', ns, 'addr', 'add', `${v4}/24`, 'dev', dev);
       await ip('-n', ns, 'addr', 'add', `${v6}/64`, 'dev', dev, 'nodad');
       await ip('-n', ns, 'link', 'set', dev, 'up');
@@ -104,7 +107,7 @@ describeWithTools(['runc', 'busybox', 'ip', 'mount'], { root: true })('base flis
     expect(r.stdout).toBe(`${PAGE}\n`);
   });
 
-  it('gives up on a server that never answers after -T seconds, with wget\'s message and exit 1', () => {
+  it("gives up on a server that never answers after -T seconds, with wget's message and exit 1", () => {
     const r = wget('-q', '-T', '2', '-O', '-', `http://${V4.server}:${SILENT_PORT}/`);
     expect({ code: r.code, stderr: r.stderr, stdout: r.stdout }).toEqual({ code: 1, stderr: 'wget: download timed out\n', stdout: '' });
   });

@@ -76,7 +76,10 @@ export async function buildBaseRootfs(dest: string, opts: { busybox?: string } =
   await fs.copyFile(busybox, path.join(dest, 'bin/busybox'));
   await fs.chmod(path.join(dest, 'bin/busybox'), 0o755);
   await fs.chmod(path.join(dest, 'tmp'), 0o1777);
-  for (const applet of stdout.split('\n').map((l) => l.trim()).filter(Boolean)) {
+  for (const applet of stdout
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)) {
     if (applet === 'bin/busybox') continue;
     if (path.basename(applet) === 'wget') {
       await fs.mkdir(path.dirname(path.join(dest, applet)), { recursive: true });

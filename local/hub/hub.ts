@@ -142,7 +142,10 @@ export async function createHub(opts: HubOptions): Promise<Hub> {
     const parts = u.pathname.split('/').filter(Boolean).map(decodeURIComponent);
     if (req.method === 'GET' && parts[0] === 'api' && parts[1] === 'flist') {
       if (parts.length === 2) {
-        const repos = (await fs.readdir(dir, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+        const repos = (await fs.readdir(dir, { withFileTypes: true }))
+          .filter((d) => d.isDirectory())
+          .map((d) => d.name)
+          .sort();
         return send(res, 200, JSON.stringify(repos), 'application/json');
       }
       if (parts.length === 3) return send(res, 200, JSON.stringify(await list(parts[2])), 'application/json');

@@ -40,7 +40,10 @@ describe('guest kernel cache', () => {
       process.env.XDG_CACHE_HOME = '/xdg';
       expect(kernelCacheDir()).toBe('/xdg/tfgrid/kernel');
     } finally {
-      for (const [k, v] of [['TFGRID_KERNEL_CACHE', saved.c], ['XDG_CACHE_HOME', saved.x]] as const) {
+      for (const [k, v] of [
+        ['TFGRID_KERNEL_CACHE', saved.c],
+        ['XDG_CACHE_HOME', saved.x],
+      ] as const) {
         if (v === undefined) delete process.env[k];
         else process.env[k] = v;
       }

@@ -171,11 +171,9 @@ export async function guestKernel(opts: GuestKernelOptions = {}): Promise<GuestK
   await fs.mkdir(tmp, { recursive: true });
   try {
     // Only the two files we need: the full package unpacks to ~400 MB of modules.
-    await runCommand('sh', ['-c', 'dpkg --fsys-tarfile "$1" | tar -x -C "$2" --wildcards "./boot/vmlinuz-*" "*/e1000.ko*"', 'sh', deb, tmp], { timeoutMs: 120_000 }).catch(
-      (err: unknown) => {
-        throw new InputError(`VM flist: ${deb} is not a usable kernel package (${oneLine(err)}); delete it and retry`, { fix: `rm ${deb}` }, { cause: err });
-      },
-    );
+    await runCommand('sh', ['-c', 'dpkg --fsys-tarfile "$1" | tar -x -C "$2" --wildcards "./boot/vmlinuz-*" "*/e1000.ko*"', 'sh', deb, tmp], { timeoutMs: 120_000 }).catch((err: unknown) => {
+      throw new InputError(`VM flist: ${deb} is not a usable kernel package (${oneLine(err)}); delete it and retry`, { fix: `rm ${deb}` }, { cause: err });
+    });
     const out = path.join(tmp, 'kernel');
     await fs.mkdir(out);
     const vmlinuz = (await fs.readdir(path.join(tmp, 'boot'))).find((f) => f.startsWith('vmlinuz-'));

@@ -79,7 +79,7 @@ export function errorsOf(events: EngineEventLike[]): string[] {
       .join('\n')
       .trim();
     if (!text) continue;
-    const typeOf = d.urn ? d.urn.split('::')[2] ?? '' : '';
+    const typeOf = d.urn ? (d.urn.split('::')[2] ?? '') : '';
     if (!d.urn || isInternal(typeOf.split('$').pop() ?? typeOf)) {
       if (/^(update|preview|refresh|destroy) failed$/.test(text)) summaries.push(text);
       else out.push(text);

@@ -25,4 +25,3 @@ export function failureTexts(errors: string[], programLog: string): string[] {
   const cut = lines.length > tail.length ? `(last ${tail.length} of ${lines.length} lines)` : '';
   return [...shown, `program output${cut ? ' ' + cut : ''}:`, ...tail.map((l) => `  ${l}`)];
 }
-

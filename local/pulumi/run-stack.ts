@@ -61,7 +61,10 @@ function childArgs(): string[] {
 
 /** Lines of a failed CLI's text worth showing when the events named no error (the CLI itself failed). */
 function cliFailureLines(failure: string): string[] {
-  const lines = failure.split('\n').map((l) => l.trimEnd()).filter((l) => l.trim().length > 0 && !/^\s+at\s/.test(l));
+  const lines = failure
+    .split('\n')
+    .map((l) => l.trimEnd())
+    .filter((l) => l.trim().length > 0 && !/^\s+at\s/.test(l));
   return lines.slice(-20);
 }
 

@@ -14,9 +14,7 @@ import { displayType, urnName } from './engine-events';
 const exportSchema = z.object({
   deployment: z
     .object({
-      resources: z
-        .array(z.object({ urn: z.string(), type: z.string(), id: z.string().optional(), outputs: z.record(z.unknown()).optional() }).passthrough())
-        .optional(),
+      resources: z.array(z.object({ urn: z.string(), type: z.string(), id: z.string().optional(), outputs: z.record(z.unknown()).optional() }).passthrough()).optional(),
     })
     .passthrough(),
 });
@@ -53,11 +51,8 @@ export async function exportStack(opts: { programDir: string; stack: string; gri
   const cli = findPulumiCli();
   const args = ['stack', 'export', '--stack', opts.stack, '--non-interactive', ...(opts.showSecrets ? ['--show-secrets'] : [])];
   const text = await new Promise<string>((resolve, reject) =>
-    execFile(
-      path.join(cli.binDir, 'pulumi'),
-      args,
-      { cwd: opts.programDir, env: { ...process.env, ...pulumiEnv(cli, opts.gridDir) }, maxBuffer: 64 * 1024 * 1024 },
-      (err, stdout, stderr) => (err ? reject(new TfgridError(`pulumi ${args.join(' ')} failed: ${stderr || err.message}`)) : resolve(stdout)),
+    execFile(path.join(cli.binDir, 'pulumi'), args, { cwd: opts.programDir, env: { ...process.env, ...pulumiEnv(cli, opts.gridDir) }, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) =>
+      err ? reject(new TfgridError(`pulumi ${args.join(' ')} failed: ${stderr || err.message}`)) : resolve(stdout),
     ),
   );
   const parsed = exportSchema.parse(JSON.parse(text));
@@ -67,7 +62,7 @@ export async function exportStack(opts: { programDir: string; stack: string; gri
     name: urnName(r.urn),
     id: r.id,
     // with --show-secrets, values instead of envelopes; without, the envelopes (ciphertext) stay
-    outputs: (opts.showSecrets ? revealSecrets(r.outputs ?? {}) : r.outputs ?? {}) as Record<string, unknown>,
+    outputs: (opts.showSecrets ? revealSecrets(r.outputs ?? {}) : (r.outputs ?? {})) as Record<string, unknown>,
   }));
   return { text, resources };
 }

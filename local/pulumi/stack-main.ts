@@ -89,7 +89,10 @@ async function run(req: RunRequest): Promise<void> {
     ...(req.targetDependents ? { targetDependents: true } : {}),
     ...(req.parallel ? { parallel: req.parallel } : {}),
   };
-  const secretOutputsOf = (o: automation.OutputMap) => Object.entries(o).filter(([, v]) => v.secret).map(([k]) => k);
+  const secretOutputsOf = (o: automation.OutputMap) =>
+    Object.entries(o)
+      .filter(([, v]) => v.secret)
+      .map(([k]) => k);
   const valuesOf = (o: automation.OutputMap) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, v.value]));
   let outputs: automation.OutputMap = {};
   if (req.mode === 'up') outputs = (await stack.up({ ...stream, color: 'never' })).outputs;

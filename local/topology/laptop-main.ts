@@ -46,7 +46,8 @@ const recordFile = (dir: string, slot: number) => path.join(dir, 'laptops', `l${
 function gridPlan(dir: string) {
   const state = readState(dir);
   if (!state) throw new InputError(`no local grid in ${dir}`, { path: dir, fix: 'run `tfgrid local up` (or pass --dir)' });
-  if (state.backend !== 'linux') throw new InputError(`the local grid in ${dir} runs the ${state.backend} backend: it has no internet namespace for a laptop`, { fix: 'run `tfgrid local up --backend linux` as root' });
+  if (state.backend !== 'linux')
+    throw new InputError(`the local grid in ${dir} runs the ${state.backend} backend: it has no internet namespace for a laptop`, { fix: 'run `tfgrid local up --backend linux` as root' });
   return planTopology({ prefix: state.prefix, nodes: state.nodes.length, farms: [] });
 }
 

@@ -67,7 +67,11 @@ describe('parseWgQuick', () => {
     ['no peer', conf(...iface), 'wg-quick peers: needs a [Peer]'],
     ['a peer without AllowedIPs', conf(...iface, ...peer.slice(0, 2)), 'wg-quick peers.0.allowedIps: needs AllowedIPs'],
     ['an endpoint without a port', conf(...iface, ...peer, 'Endpoint = 198.18.0.11'), 'wg-quick peers.0.endpoint: is not host:port ([v6]:port for IPv6)'],
-    ['a default route', conf(...iface, '[Peer]', `PublicKey = ${B.publicKey}`, 'AllowedIPs = 0.0.0.0/0'), "wg-quick AllowedIPs 0.0.0.0/0: a default route needs wg-quick's policy routing, which the laptop helper does not do"],
+    [
+      'a default route',
+      conf(...iface, '[Peer]', `PublicKey = ${B.publicKey}`, 'AllowedIPs = 0.0.0.0/0'),
+      "wg-quick AllowedIPs 0.0.0.0/0: a default route needs wg-quick's policy routing, which the laptop helper does not do",
+    ],
   ])('refuses %s', (_rule, text, message) => {
     expect(() => parseWgQuick(text)).toThrow(message);
   });
@@ -105,9 +109,19 @@ describeWithTools(['ip', 'wireguard-go', 'wg', 'ping', 'nsenter'], { root: true 
   });
 
   it('brings two wg-quick files up in two namespaces that then ping over the tunnel, and close leaves no socket', async () => {
-    const a = await joinWgQuick(ns.a, `${tag}a`, conf('[Interface]', `PrivateKey = ${A.privateKey}`, 'Address = 10.99.0.1/32', 'ListenPort = 41001', 'MTU = 1400', '[Peer]', `PublicKey = ${B.publicKey}`, 'AllowedIPs = 10.99.0.2/32'), { dir });
+    const a = await joinWgQuick(
+      ns.a,
+      `${tag}a`,
+      conf('[Interface]', `PrivateKey = ${A.privateKey}`, 'Address = 10.99.0.1/32', 'ListenPort = 41001', 'MTU = 1400', '[Peer]', `PublicKey = ${B.publicKey}`, 'AllowedIPs = 10.99.0.2/32'),
+      { dir },
+    );
     links.push(a);
-    const b = await joinWgQuick(ns.b, `${tag}b`, conf('[Interface]', `PrivateKey = ${B.privateKey}`, 'Address = 10.99.0.2/32', '[Peer]', `PublicKey = ${A.publicKey}`, 'AllowedIPs = 10.99.0.1/32', 'Endpoint = 192.168.77.1:41001'), { dir });
+    const b = await joinWgQuick(
+      ns.b,
+      `${tag}b`,
+      conf('[Interface]', `PrivateKey = ${B.privateKey}`, 'Address = 10.99.0.2/32', '[Peer]', `PublicKey = ${A.publicKey}`, 'AllowedIPs = 10.99.0.1/32', 'Endpoint = 192.168.77.1:41001'),
+      { dir },
+    );
     links.push(b);
     expect(execFileSync('ip', ['-n', ns.b, 'route', 'get', '10.99.0.1'], { encoding: 'utf8' })).toContain(`dev ${tag}b`);
     expect(execFileSync('ip', ['-n', ns.a, 'link', 'show', `${tag}a`], { encoding: 'utf8' })).toContain('mtu 1400');
@@ -125,4 +139,3 @@ describeWithTools(['ip', 'wireguard-go', 'wg', 'ping', 'nsenter'], { root: true 
     await expect(joinWgQuick(ns.b, taken.ifname, taken.config, { dir })).rejects.toThrow(`wireguard interface ${taken.ifname} already exists on this machine`);
   });
 });
-

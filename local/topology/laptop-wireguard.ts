@@ -51,7 +51,11 @@ export const wgQuickSchema = z.object({
 export type WgQuickConfig = z.infer<typeof wgQuickSchema>;
 export type WgQuickPeer = z.infer<typeof wgQuickPeerSchema>;
 
-const list = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
+const list = (v: string) =>
+  v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 const UNSUPPORTED = ['PreUp', 'PostUp', 'PreDown', 'PostDown', 'Table', 'SaveConfig', 'FwMark'];
 
 /**

@@ -1,18 +1,17 @@
 /** The local grid's internet (DESIGN.md §4): plan rows, then real namespaces as root. */
 import { describeWithTools } from '../../test/helpers/require-tools';
-import {
-  applyTopology,
-  createLaptop,
-  destroyTopology,
-  execInNamespace,
-  listNamespaces,
-  planTopology,
-  removeLaptop,
-} from './topology';
+import { applyTopology, createLaptop, destroyTopology, execInNamespace, listNamespaces, planTopology, removeLaptop } from './topology';
 
 describe('planTopology', () => {
   it('gives each node a host namespace, an uplink address and the internet gateway', () => {
-    const plan = planTopology({ prefix: 'tfgt1', nodes: 3, farms: [{ id: 1, publicIps: 2 }, { id: 2, publicIps: 1 }] });
+    const plan = planTopology({
+      prefix: 'tfgt1',
+      nodes: 3,
+      farms: [
+        { id: 1, publicIps: 2 },
+        { id: 2, publicIps: 1 },
+      ],
+    });
     expect(plan.internetNs).toBe('tfgt1-inet');
     expect(plan.nodes.map((n) => [n.netns, n.uplink, n.address, n.gateway])).toEqual([
       ['tfgt1-n1', 'uplink', '198.18.0.11/16', '198.18.0.1'],
@@ -20,7 +19,13 @@ describe('planTopology', () => {
       ['tfgt1-n3', 'uplink', '198.18.0.13/16', '198.18.0.1'],
     ]);
     expect(plan.farms).toEqual([
-      { farm: 1, ips: [{ ip: '198.18.1.10/16', gateway: '198.18.0.1' }, { ip: '198.18.1.11/16', gateway: '198.18.0.1' }] },
+      {
+        farm: 1,
+        ips: [
+          { ip: '198.18.1.10/16', gateway: '198.18.0.1' },
+          { ip: '198.18.1.11/16', gateway: '198.18.0.1' },
+        ],
+      },
       { farm: 2, ips: [{ ip: '198.18.2.10/16', gateway: '198.18.0.1' }] },
     ]);
   });

@@ -144,14 +144,7 @@ async function ensureNamespace(run: CommandRunner, existing: Set<string>, netns:
  * Joins namespace `netns` to the internet bridge through a veth (`peerName` on the bridge side, `dev` inside
  * `netns`), with `address` and a default route via the gateway. Idempotent.
  */
-async function attachToInternet(
-  run: CommandRunner,
-  plan: TopologyPlan,
-  netns: string,
-  peerName: string,
-  dev: string,
-  address: string,
-): Promise<void> {
+async function attachToInternet(run: CommandRunner, plan: TopologyPlan, netns: string, peerName: string, dev: string, address: string): Promise<void> {
   assertIfName(peerName);
   assertIfName(dev);
   if (!(await hasLink(run, netns, dev))) {

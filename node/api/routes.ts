@@ -9,15 +9,7 @@ import { ZosError, errorText } from '../../protocol/common/errors';
 import { capJson } from '../engine/capacity';
 import type { Backends, NodeFacts } from '../engine/deps';
 import type { Engine } from '../engine/engine';
-import {
-  contractArgsSchema,
-  debugDeploymentArgsSchema,
-  debugListArgsSchema,
-  decodePayload,
-  ifaceArgSchema,
-  networkNameArgsSchema,
-  perfArgsSchema,
-} from './payload';
+import { contractArgsSchema, debugDeploymentArgsSchema, debugListArgsSchema, decodePayload, ifaceArgSchema, networkNameArgsSchema, perfArgsSchema } from './payload';
 
 export type Handler = (sourceTwin: number, payload: string) => Promise<string>;
 
@@ -32,8 +24,20 @@ export const API_ERRORS = {
 
 /** Full-node feature list (§1.4, pkg/monitord/system.go). */
 export const FULL_NODE_FEATURES = [
-  'zmount', 'network', 'zdb', 'zmachine', 'volume', 'ipv4', 'ip', 'gateway-name-proxy', 'gateway-fqdn-proxy',
-  'qsfs', 'zlogs', 'yggdrasil', 'mycelium', 'wireguard',
+  'zmount',
+  'network',
+  'zdb',
+  'zmachine',
+  'volume',
+  'ipv4',
+  'ip',
+  'gateway-name-proxy',
+  'gateway-fqdn-proxy',
+  'qsfs',
+  'zlogs',
+  'yggdrasil',
+  'mycelium',
+  'wireguard',
 ] as const;
 
 /** Light-node feature list (zosbase pkg/zos_api_light): gateway types only when the public config has a domain. */
@@ -96,10 +100,12 @@ export function createRoutes(deps: ApiDeps): Record<string, Handler> {
     },
     'zos.storage.pools': async () => {
       const used = engine.statistics().used;
-      return json([
-        { name: 'ssd0', type: 'ssd', size: Number(facts.total.sru), used: Number(used.sru) },
-        { name: 'hdd0', type: 'hdd', size: Number(facts.total.hru), used: Number(used.hru) },
-      ].filter((p) => p.size > 0));
+      return json(
+        [
+          { name: 'ssd0', type: 'ssd', size: Number(facts.total.sru), used: Number(used.sru) },
+          { name: 'hdd0', type: 'hdd', size: Number(facts.total.hru), used: Number(used.hru) },
+        ].filter((p) => p.size > 0),
+      );
     },
     'zos.gpu.list': async () => '[]',
 
@@ -236,12 +242,7 @@ function capError(text: string): string {
 }
 
 /** Runs a command: the JSON reply text, or `{ error }` with the node's text. Never throws. */
-export async function dispatch(
-  routes: Record<string, Handler>,
-  command: string,
-  sourceTwin: number,
-  payload: string,
-): Promise<{ ok: true; body: string } | { ok: false; error: string }> {
+export async function dispatch(routes: Record<string, Handler>, command: string, sourceTwin: number, payload: string): Promise<{ ok: true; body: string } | { ok: false; error: string }> {
   const h = Object.hasOwn(routes, command) ? routes[command] : undefined;
   if (!h) return { ok: false, error: API_ERRORS.notFound };
   try {
@@ -250,4 +251,3 @@ export async function dispatch(
     return { ok: false, error: capError(errorText(err)) };
   }
 }
-

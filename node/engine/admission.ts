@@ -13,25 +13,10 @@ import { jobPayload } from './jobs';
 import { rawWorkloadData } from './raw-json';
 import { StorageError, type StoredDeployment } from './storage';
 import type { TwinKeyLookup } from './twin-keys';
-import {
-  type PlanOp,
-  type WireDeployment,
-  decodeDeployment,
-  planDeploymentUpgrade,
-  renderDeployment,
-  signatureRequirementJson,
-  storedWorkloadOf,
-  validateWire,
-  verifyWire,
-} from './wire';
+import { type PlanOp, type WireDeployment, decodeDeployment, planDeploymentUpgrade, renderDeployment, signatureRequirementJson, storedWorkloadOf, validateWire, verifyWire } from './wire';
 
 /** decode → valid → twin match → signatures (§3.2 steps 1–5); also the workloads' raw `data` texts, kept verbatim. */
-export async function checkDeployment(
-  ctx: EngineContext,
-  twinKey: TwinKeyLookup,
-  sourceTwin: number,
-  payload: string,
-): Promise<{ dl: WireDeployment; raw: (string | undefined)[] }> {
+export async function checkDeployment(ctx: EngineContext, twinKey: TwinKeyLookup, sourceTwin: number, payload: string): Promise<{ dl: WireDeployment; raw: (string | undefined)[] }> {
   let dl: WireDeployment;
   try {
     dl = decodeDeployment(payload);

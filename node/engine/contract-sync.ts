@@ -49,7 +49,11 @@ export async function reportResources(ctx: EngineContext, twin: number, contract
   const { chain } = ctx.deps;
   if (!chain.reportResources) return;
   const dl = ctx.storage.get(twin, contract);
-  const used = ctx.ledger.usedBy(twin, contract, (dl?.workloads ?? []).map((w) => w.name));
+  const used = ctx.ledger.usedBy(
+    twin,
+    contract,
+    (dl?.workloads ?? []).map((w) => w.name),
+  );
   try {
     await chain.reportResources([{ contractId: contract, used: { cru: used.cru, sru: used.sru, hru: used.hru, mru: used.mru } }]);
   } catch (err) {

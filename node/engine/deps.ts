@@ -32,10 +32,7 @@ export type ChainContract =
   | { type: 'name' | 'rent'; contractId: bigint; twinId: number; state: 'created' | 'grace' | 'deleted' };
 
 /** Contract state changes the node reacts to (§3.7). */
-export type ContractEvent =
-  | { kind: 'cancelled'; contractId: bigint }
-  | { kind: 'locked'; contractId: bigint }
-  | { kind: 'unlocked'; contractId: bigint };
+export type ContractEvent = { kind: 'cancelled'; contractId: bigint } | { kind: 'locked'; contractId: bigint } | { kind: 'unlocked'; contractId: bigint };
 
 /** Resource usage of one contract, reported after each job (§3.7, `report_contract_resources`). */
 export interface ContractResources {

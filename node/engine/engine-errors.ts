@@ -14,8 +14,7 @@ export const ENGINE_ERRORS = {
   contractType: 'invalid contract type, expecting node contract',
   nodeAddress: 'invalid node address in contract',
   hash: 'contract hash does not match deployment hash',
-  memory: (need: bigint, usable: bigint) =>
-    `failed to satisfy required capacity: cannot fulfil required memory size ${need} bytes out of usable ${usable} bytes`,
+  memory: (need: bigint, usable: bigint) => `failed to satisfy required capacity: cannot fulfil required memory size ${need} bytes out of usable ${usable} bytes`,
   deletedByUpdate: 'deleted by an update',
   cancelled: 'contract canceled event received',
   notOnChain: 'contract not active on chain',

@@ -70,7 +70,15 @@ describe('node engine: synchronous checks (zos-protocol.md §3.2)', () => {
   const rows: [string, () => string, string][] = [
     ['workload version above deployment', () => raw({}, [{ version: 1, name: 'disk', type: 'zmount', data: { size: 1 } }]), "workload 'disk' version '1' cannot be higher than deployment version '0'"],
     ['invalid name', () => raw({}, [{ version: 0, name: 'my-disk', type: 'zmount', data: { size: 1 } }]), "name 'my-disk' is invalid: unsupported character in workload name"],
-    ['duplicate names', () => raw({}, [{ version: 0, name: 'a', type: 'zmount', data: { size: 1 } }, { version: 0, name: 'a', type: 'zmount', data: { size: 1 } }]), "multiple workloads with the same name 'a'"],
+    [
+      'duplicate names',
+      () =>
+        raw({}, [
+          { version: 0, name: 'a', type: 'zmount', data: { size: 1 } },
+          { version: 0, name: 'a', type: 'zmount', data: { size: 1 } },
+        ]),
+      "multiple workloads with the same name 'a'",
+    ],
     ['unknown type', () => raw({}, [{ version: 0, name: 'a', type: 'vm', data: {} }]), "invalid reservation type 'vm'"],
     ['invalid size', () => raw({}, [{ version: 0, name: 'a', type: 'zmount', data: { size: 0 } }]), 'invalid size'],
     ['twin mismatch', () => raw({ twin_id: BOB }), `twin id mismatch (deployment: ${BOB}, message: ${ALICE})`],
@@ -137,20 +145,25 @@ describe('node engine: asynchronous chain validation (zos-protocol.md §3.3)', (
     arrange(ctx.chain, d);
     await ctx.engine.deploy(ALICE, signedPayload(d, alice));
     await ctx.engine.idle();
-    expect(states(ctx.engine, ALICE, d.contract_id)).toEqual({ disk: `error: ${text.replace('contract 11', `contract ${d.contract_id}`)}`, vol: `error: ${text.replace('contract 11', `contract ${d.contract_id}`)}` });
+    expect(states(ctx.engine, ALICE, d.contract_id)).toEqual({
+      disk: `error: ${text.replace('contract 11', `contract ${d.contract_id}`)}`,
+      vol: `error: ${text.replace('contract 11', `contract ${d.contract_id}`)}`,
+    });
     // the contract id stays used on this node (§3.3)
     expect(await errorOf(ctx.engine.deploy(ALICE, signedPayload(d, alice)))).toBe('exists');
   });
 
   it('refuses memory beyond the node with the §6.1 text', async () => {
     const big: WorkloadSpec = { ...SAMPLE.vm, data: { ...SAMPLE.vm.data, mounts: [], compute_capacity: { cpu: 1, memory: Number(8n * GIB) } } };
-    const d = buildDeployment(ALICE, 20n, [SAMPLE.net, big].map((w) => (w.name === 'net' ? { ...w, name: 'net' } : w)));
+    const d = buildDeployment(
+      ALICE,
+      20n,
+      [SAMPLE.net, big].map((w) => (w.name === 'net' ? { ...w, name: 'net' } : w)),
+    );
     await deployOk(ctx, buildDeployment(ALICE, 19n, []));
     await deployOk(ctx, d);
     const used = 1n * GIB; // reserved
-    expect(states(ctx.engine, ALICE, 20n).vm).toBe(
-      `error: failed to satisfy required capacity: cannot fulfil required memory size ${8n * GIB} bytes out of usable ${8n * GIB - used} bytes`,
-    );
+    expect(states(ctx.engine, ALICE, 20n).vm).toBe(`error: failed to satisfy required capacity: cannot fulfil required memory size ${8n * GIB} bytes out of usable ${8n * GIB - used} bytes`);
   });
 });
 
@@ -185,9 +198,23 @@ describe('node engine: versions, ownership, events', () => {
   });
 
   it('rejects update versions and non-updatable types with the node texts', async () => {
-    const skip = buildDeployment(ALICE, 30n, [SAMPLE.disk, SAMPLE.net, SAMPLE.vm].map((w) => ({ ...w, version: 0 })), { version: 2 });
+    const skip = buildDeployment(
+      ALICE,
+      30n,
+      [SAMPLE.disk, SAMPLE.net, SAMPLE.vm].map((w) => ({ ...w, version: 0 })),
+      { version: 2 },
+    );
     expect(await errorOf(ctx.engine.update(ALICE, signedPayload(skip, alice)))).toBe('expecting deployment version 1, got 2: upgrade validation error');
-    const vm = buildDeployment(ALICE, 30n, [{ ...SAMPLE.disk, version: 0 }, { ...SAMPLE.net, version: 0 }, { ...SAMPLE.vm, version: 1 }], { version: 1 });
+    const vm = buildDeployment(
+      ALICE,
+      30n,
+      [
+        { ...SAMPLE.disk, version: 0 },
+        { ...SAMPLE.net, version: 0 },
+        { ...SAMPLE.vm, version: 1 },
+      ],
+      { version: 1 },
+    );
     expect(await errorOf(ctx.engine.update(ALICE, signedPayload(vm, alice)))).toBe("workload 'zmachine' does not support upgrade: upgrade validation error");
     const other = buildDeployment(ALICE, 31n, [SAMPLE.disk], { version: 1 });
     expect(await errorOf(ctx.engine.update(ALICE, signedPayload(other, alice)))).toBe('deployment not found: deployment does not exist');
@@ -197,7 +224,12 @@ describe('node engine: versions, ownership, events', () => {
     const v1 = buildDeployment(
       ALICE,
       30n,
-      [{ ...SAMPLE.disk, version: 1, data: { size: Number(2n * GIB) } }, { ...SAMPLE.net, version: 0 }, { ...SAMPLE.vm, version: 0 }, { ...SAMPLE.db, version: 1 }],
+      [
+        { ...SAMPLE.disk, version: 1, data: { size: Number(2n * GIB) } },
+        { ...SAMPLE.net, version: 0 },
+        { ...SAMPLE.vm, version: 0 },
+        { ...SAMPLE.db, version: 1 },
+      ],
       { version: 1 },
     );
     await update(v1);
@@ -207,7 +239,16 @@ describe('node engine: versions, ownership, events', () => {
     const ch = JSON.parse(ctx.engine.changes(ALICE, 30n)) as { name: string; result: { state: string; message: string } }[];
     expect(ch.filter((c) => c.name === 'disk').pop()?.result).toMatchObject({ state: 'unchanged', message: 'disk is mounted, please delete the VM first' });
 
-    const v2 = buildDeployment(ALICE, 30n, [{ ...SAMPLE.disk, version: 2, data: { size: Number(2n * GIB) } }, { ...SAMPLE.net, version: 0 }, { ...SAMPLE.db, version: 1 }], { version: 2 });
+    const v2 = buildDeployment(
+      ALICE,
+      30n,
+      [
+        { ...SAMPLE.disk, version: 2, data: { size: Number(2n * GIB) } },
+        { ...SAMPLE.net, version: 0 },
+        { ...SAMPLE.db, version: 1 },
+      ],
+      { version: 2 },
+    );
     await update(v2);
     expect(states(ctx.engine, ALICE, 30n)).toEqual({ disk: 'ok', net: 'ok', db: 'ok' });
     const ch2 = JSON.parse(ctx.engine.changes(ALICE, 30n)) as { name: string; result: { state: string; message: string } }[];
@@ -215,7 +256,16 @@ describe('node engine: versions, ownership, events', () => {
     const grown = (JSON.parse(ctx.engine.get(ALICE, 30n)) as { workloads: { name: string; version: number; data: { size: number } }[] }).workloads.find((w) => w.name === 'disk');
     expect(grown).toMatchObject({ version: 2, data: { size: Number(2n * GIB) } });
 
-    const v3 = buildDeployment(ALICE, 30n, [{ ...SAMPLE.disk, version: 3, data: { size: Number(GIB) } }, { ...SAMPLE.net, version: 0 }, { ...SAMPLE.db, version: 1 }], { version: 3 });
+    const v3 = buildDeployment(
+      ALICE,
+      30n,
+      [
+        { ...SAMPLE.disk, version: 3, data: { size: Number(GIB) } },
+        { ...SAMPLE.net, version: 0 },
+        { ...SAMPLE.db, version: 1 },
+      ],
+      { version: 3 },
+    );
     await update(v3);
     const ch3 = JSON.parse(ctx.engine.changes(ALICE, 30n)) as { name: string; result: { state: string; message: string } }[];
     expect(ch3.filter((c) => c.name === 'disk').pop()?.result).toMatchObject({ state: 'unchanged', message: 'not safe to shrink a disk' });

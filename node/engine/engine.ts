@@ -88,11 +88,7 @@ export function createEngine(deps: EngineDeps, opts: EngineOptions): Engine {
   const { storage, facts, log } = ctx;
   const twinKey = createTwinKeys(deps.chain, deps.clock, opts.twinKeyTtlMs ?? 60 * 60 * 1000);
   const supervisor = createSupervisor(ctx, opts.restart);
-  const worker = createWorker(
-    ctx,
-    { runJob: (job) => runJob(ctx, job, () => worker.healthDue()), healthPass: () => supervisor.healthPass() },
-    opts.healthIntervalMs ?? 2000,
-  );
+  const worker = createWorker(ctx, { runJob: (job) => runJob(ctx, job, () => worker.healthDue()), healthPass: () => supervisor.healthPass() }, opts.healthIntervalMs ?? 2000);
   let lastDeployment = 0;
 
   return {

@@ -106,7 +106,11 @@ export async function uninstallAll(ctx: EngineContext, twin: number, contract: b
       ctx.write(twin, contract, { ...w, result: { created: ctx.nowSec(), state: 'error', message: errorText(err), data: null } }, v.data);
     }
   }
-  ctx.ledger.forget(twin, contract, dl.workloads.map((w) => w.name));
+  ctx.ledger.forget(
+    twin,
+    contract,
+    dl.workloads.map((w) => w.name),
+  );
   ctx.storage.delete(twin, contract);
 }
 
@@ -126,12 +130,7 @@ export async function setPaused(ctx: EngineContext, twin: number, contract: bigi
     } catch (err) {
       ctx.log.warn(pause ? 'pause failed' : 'resume failed', { twin, workload: w.name, err: errorText(err) });
     }
-    ctx.write(
-      twin,
-      contract,
-      { ...w, result: { created: ctx.nowSec(), state: pause ? 'paused' : 'ok', message: pause ? 'paused' : '', data: w.result.data } },
-      v.data,
-    );
+    ctx.write(twin, contract, { ...w, result: { created: ctx.nowSec(), state: pause ? 'paused' : 'ok', message: pause ? 'paused' : '', data: w.result.data } }, v.data);
   }
 }
 

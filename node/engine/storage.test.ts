@@ -28,7 +28,10 @@ describe('node storage', () => {
   it('creates a deployment with init transactions and its job in one go', () => {
     const s = openStorage(':memory:');
     s.create(dl(7, 12n, [wl('a'), wl('b')]), job(7, 12n), 100);
-    expect(s.get(7, 12n)?.workloads.map((w) => [w.name, w.result.state])).toEqual([['a', 'init'], ['b', 'init']]);
+    expect(s.get(7, 12n)?.workloads.map((w) => [w.name, w.result.state])).toEqual([
+      ['a', 'init'],
+      ['b', 'init'],
+    ]);
     expect(s.peekJob()).toMatchObject({ op: 'provision', twinId: 7, contractId: 12n });
     expect(s.ownerOf(12n)).toBe(7);
   });
@@ -66,13 +69,9 @@ describe('node storage', () => {
 
   it('updates version and requirement with the job, or says which lookup failed', () => {
     const s = openStorage(':memory:');
-    expect(() => s.updateDeployment(7, 1n, { version: 1, signatureRequirement: '{}', metadata: '', description: '' }, job(7, 1n))).toThrow(
-      'twin not found: deployment does not exist',
-    );
+    expect(() => s.updateDeployment(7, 1n, { version: 1, signatureRequirement: '{}', metadata: '', description: '' }, job(7, 1n))).toThrow('twin not found: deployment does not exist');
     s.create(dl(7, 1n, [wl('a')]), job(7, 1n), 1);
-    expect(() => s.updateDeployment(7, 2n, { version: 1, signatureRequirement: '{}', metadata: '', description: '' }, job(7, 2n))).toThrow(
-      'deployment not found: deployment does not exist',
-    );
+    expect(() => s.updateDeployment(7, 2n, { version: 1, signatureRequirement: '{}', metadata: '', description: '' }, job(7, 2n))).toThrow('deployment not found: deployment does not exist');
     s.updateDeployment(7, 1n, { version: 1, signatureRequirement: '{"x":1}', metadata: 'M', description: 'D' }, job(7, 1n));
     expect(s.get(7, 1n)).toMatchObject({ version: 1, signatureRequirement: '{"x":1}', metadata: 'M', description: 'D' });
     expect(s.pendingJobs()).toHaveLength(2);

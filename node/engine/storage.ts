@@ -55,7 +55,10 @@ export interface StoredJob {
 
 /** A storage failure with the node's text (`exists`, `... : conflict`, `deployment does not exist`). */
 export class StorageError extends Error {
-  constructor(message: string, readonly kind: 'exists' | 'conflict' | 'not-found') {
+  constructor(
+    message: string,
+    readonly kind: 'exists' | 'conflict' | 'not-found',
+  ) {
     super(message);
     this.name = 'StorageError';
   }
@@ -134,12 +137,7 @@ export interface Storage {
   /** Every (twin, contract) stored. */
   all(): { twinId: number; contractId: bigint }[];
   /** The update's synchronous part: new version + signature requirement (+ description/metadata) and its job. */
-  updateDeployment(
-    twinId: number,
-    contractId: bigint,
-    fields: { version: number; signatureRequirement: string; metadata: string; description: string },
-    job: Omit<StoredJob, 'id'>,
-  ): void;
+  updateDeployment(twinId: number, contractId: bigint, fields: { version: number; signatureRequirement: string; metadata: string; description: string }, job: Omit<StoredJob, 'id'>): void;
   /** Adds a workload to the active set with an `init` transaction (update "add"). */
   add(twinId: number, contractId: bigint, wl: StoredWorkload): void;
   /** Appends a transaction. `deleted` drops the workload from the active set (and the sharable index). */
@@ -169,30 +167,22 @@ export function openStorage(location: string): Storage {
   db.exec(SCHEMA);
 
   const st = {
-    insertDl: db.prepare(
-      'INSERT INTO deployments (twin_id, contract_id, version, metadata, description, signature_requirement, created) VALUES (?,?,?,?,?,?,?)',
-    ),
+    insertDl: db.prepare('INSERT INTO deployments (twin_id, contract_id, version, metadata, description, signature_requirement, created) VALUES (?,?,?,?,?,?,?)'),
     getDl: db.prepare('SELECT * FROM deployments WHERE twin_id = ? AND contract_id = ?'),
     dlByContract: db.prepare('SELECT twin_id FROM deployments WHERE contract_id = ?'),
     twinExists: db.prepare('SELECT 1 FROM deployments WHERE twin_id = ? LIMIT 1'),
     contracts: db.prepare('SELECT contract_id FROM deployments WHERE twin_id = ? ORDER BY created, rowid'),
     twins: db.prepare('SELECT DISTINCT twin_id FROM deployments ORDER BY twin_id'),
     all: db.prepare('SELECT twin_id, contract_id FROM deployments ORDER BY created, rowid'),
-    updateDl: db.prepare(
-      'UPDATE deployments SET version = ?, signature_requirement = ?, metadata = ?, description = ? WHERE twin_id = ? AND contract_id = ?',
-    ),
+    updateDl: db.prepare('UPDATE deployments SET version = ?, signature_requirement = ?, metadata = ?, description = ? WHERE twin_id = ? AND contract_id = ?'),
     insertActive: db.prepare(
       'INSERT INTO active_workloads (twin_id, contract_id, name, type, seq) VALUES (?,?,?,?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM active_workloads WHERE twin_id = ? AND contract_id = ?))',
     ),
     getActive: db.prepare('SELECT name, type FROM active_workloads WHERE twin_id = ? AND contract_id = ? ORDER BY seq'),
     activeOne: db.prepare('SELECT type FROM active_workloads WHERE twin_id = ? AND contract_id = ? AND name = ?'),
     deleteActive: db.prepare('DELETE FROM active_workloads WHERE twin_id = ? AND contract_id = ? AND name = ?'),
-    insertTx: db.prepare(
-      'INSERT INTO transactions (twin_id, contract_id, name, type, version, data, metadata, description, created, state, message, result_data) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)',
-    ),
-    currentTx: db.prepare(
-      "SELECT * FROM transactions WHERE twin_id = ? AND contract_id = ? AND name = ? AND state != 'unchanged' ORDER BY id DESC LIMIT 1",
-    ),
+    insertTx: db.prepare('INSERT INTO transactions (twin_id, contract_id, name, type, version, data, metadata, description, created, state, message, result_data) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)'),
+    currentTx: db.prepare("SELECT * FROM transactions WHERE twin_id = ? AND contract_id = ? AND name = ? AND state != 'unchanged' ORDER BY id DESC LIMIT 1"),
     allTx: db.prepare('SELECT * FROM transactions WHERE twin_id = ? AND contract_id = ? ORDER BY id'),
     getSharable: db.prepare('SELECT contract_id FROM sharable WHERE twin_id = ? AND name = ?'),
     insertSharable: db.prepare('INSERT INTO sharable (twin_id, name, contract_id) VALUES (?,?,?)'),
@@ -211,13 +201,9 @@ export function openStorage(location: string): Storage {
   const c = (id: bigint) => id.toString();
 
   const writeTx = (twinId: number, contractId: bigint, wl: StoredWorkload) =>
-    st.insertTx.run(
-      twinId, c(contractId), wl.name, wl.type, wl.version, wl.data, wl.metadata, wl.description,
-      wl.result.created, wl.result.state, wl.result.message, wl.result.data,
-    );
+    st.insertTx.run(twinId, c(contractId), wl.name, wl.type, wl.version, wl.data, wl.metadata, wl.description, wl.result.created, wl.result.state, wl.result.message, wl.result.data);
 
-  const enqueue = (job: Omit<StoredJob, 'id'>, now = Date.now()) =>
-    Number(st.insertJob.run(job.op, job.twinId, c(job.contractId), job.payload, now).lastInsertRowid);
+  const enqueue = (job: Omit<StoredJob, 'id'>, now = Date.now()) => Number(st.insertJob.run(job.op, job.twinId, c(job.contractId), job.payload, now).lastInsertRowid);
 
   const addWorkload = (twinId: number, contractId: bigint, wl: StoredWorkload) => {
     if (st.activeOne.get(twinId, c(contractId), wl.name)) {
@@ -280,19 +266,12 @@ export function openStorage(location: string): Storage {
         twinId: r.twin_id,
         contractId: BigInt(r.contract_id),
       })),
-    updateDeployment: db.transaction(
-      (
-        twinId: number,
-        contractId: bigint,
-        f: { version: number; signatureRequirement: string; metadata: string; description: string },
-        job: Omit<StoredJob, 'id'>,
-      ) => {
-        if (!st.twinExists.get(twinId)) throw new StorageError('twin not found: deployment does not exist', 'not-found');
-        const res = st.updateDl.run(f.version, f.signatureRequirement, f.metadata, f.description, twinId, c(contractId));
-        if (res.changes === 0) throw new StorageError('deployment not found: deployment does not exist', 'not-found');
-        enqueue(job);
-      },
-    ),
+    updateDeployment: db.transaction((twinId: number, contractId: bigint, f: { version: number; signatureRequirement: string; metadata: string; description: string }, job: Omit<StoredJob, 'id'>) => {
+      if (!st.twinExists.get(twinId)) throw new StorageError('twin not found: deployment does not exist', 'not-found');
+      const res = st.updateDl.run(f.version, f.signatureRequirement, f.metadata, f.description, twinId, c(contractId));
+      if (res.changes === 0) throw new StorageError('deployment not found: deployment does not exist', 'not-found');
+      enqueue(job);
+    }),
     add: db.transaction((twinId: number, contractId: bigint, wl: StoredWorkload) => addWorkload(twinId, contractId, wl)),
     transaction: db.transaction((twinId: number, contractId: bigint, wl: StoredWorkload) => {
       writeTx(twinId, contractId, wl);

@@ -56,7 +56,11 @@ export function createSupervisor(ctx: EngineContext, restart?: { max?: number; w
     const where = { twin: mctx.twinId, contract: mctx.contractId.toString(), workload: mctx.name };
     if (recent.length > restartMax) {
       deaths.delete(mctx.wid);
-      return gaveUpMessage(failed, recent.map((d) => d.reason), restartWindow);
+      return gaveUpMessage(
+        failed,
+        recent.map((d) => d.reason),
+        restartWindow,
+      );
     }
     try {
       await mgr.restart(mctx, data);

@@ -46,9 +46,7 @@ export function hashDeployment(dl: WireDeployment): string {
 export function planDeploymentUpgrade(current: WireDeployment, next: WireDeployment): PlanOp[] {
   const plan = zos.planUpgrade(current, next);
   if (!plan.ok) throw new Error(plan.nodeMessage);
-  return plan.ops
-    .filter((o) => o.op !== 'untouched')
-    .map((o) => ({ op: o.op as PlanOp['op'], name: o.workload.name, type: o.workload.type }));
+  return plan.ops.filter((o) => o.op !== 'untouched').map((o) => ({ op: o.op as PlanOp['op'], name: o.workload.name, type: o.workload.type }));
 }
 
 /** Capacity of a stored workload; zero for an unknown type or data the kind cannot size. */

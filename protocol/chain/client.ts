@@ -341,7 +341,11 @@ async function disconnectAndWait(provider: WsProvider, api: ApiPromise, teardown
 }
 
 class PolkadotChainClient implements ChainClient {
-  constructor(private readonly s: Shared, private readonly pair: KeyringPair | undefined, private readonly flags: { owner: boolean }) {}
+  constructor(
+    private readonly s: Shared,
+    private readonly pair: KeyringPair | undefined,
+    private readonly flags: { owner: boolean },
+  ) {}
 
   get address(): string | undefined {
     return this.pair?.address;
@@ -400,20 +404,14 @@ class PolkadotChainClient implements ChainClient {
   }
 
   async createTwin(o: { relay?: string; pk?: Uint8Array } = {}): Promise<Twin> {
-    const events = await this.send(
-      this.tx.tfgridModule.createTwin(o.relay ?? null, o.pk ? u8aToHex(o.pk) : null),
-      `create twin for ${this.signer('create twin').address}`,
-    );
+    const events = await this.send(this.tx.tfgridModule.createTwin(o.relay ?? null, o.pk ? u8aToHex(o.pk) : null), `create twin for ${this.signer('create twin').address}`);
     const ev = events.find((e) => e.event.section === 'tfgridModule' && e.event.method === 'TwinStored');
     if (!ev) throw new InternalError('createTwin succeeded without a TwinStored event');
     return parseWith(twinSchema, ev.event.data[0].toJSON(), 'TwinStored event');
   }
 
   async updateTwin(o: { relay?: string; pk?: Uint8Array }): Promise<Twin> {
-    const events = await this.send(
-      this.tx.tfgridModule.updateTwin(o.relay ?? null, o.pk ? u8aToHex(o.pk) : null),
-      `update twin of ${this.signer('update twin').address}`,
-    );
+    const events = await this.send(this.tx.tfgridModule.updateTwin(o.relay ?? null, o.pk ? u8aToHex(o.pk) : null), `update twin of ${this.signer('update twin').address}`);
     const ev = events.find((e) => e.event.section === 'tfgridModule' && e.event.method === 'TwinUpdated');
     if (!ev) throw new InternalError('updateTwin succeeded without a TwinUpdated event');
     return parseWith(twinSchema, ev.event.data[0].toJSON(), 'TwinUpdated event');
@@ -427,10 +425,7 @@ class PolkadotChainClient implements ChainClient {
       if (Array.isArray(accepted) && accepted.length > 0) return this.createTwin(o);
       // Terms and twin in one batchAll: one block instead of two.
       const events = await this.send(
-        this.tx.utility.batchAll([
-          this.tx.tfgridModule.userAcceptTc(DEFAULT_TERMS.link, DEFAULT_TERMS.hash),
-          this.tx.tfgridModule.createTwin(o.relay ?? null, o.pk ? u8aToHex(o.pk) : null),
-        ]),
+        this.tx.utility.batchAll([this.tx.tfgridModule.userAcceptTc(DEFAULT_TERMS.link, DEFAULT_TERMS.hash), this.tx.tfgridModule.createTwin(o.relay ?? null, o.pk ? u8aToHex(o.pk) : null)]),
         `accept terms and create twin for ${address}`,
       );
       const ev = events.find((e) => e.event.section === 'tfgridModule' && e.event.method === 'TwinStored');
@@ -611,7 +606,10 @@ class PolkadotChainClient implements ChainClient {
 
   async createFarm(name: string, publicIps: { ip: string; gw: string }[] = []): Promise<Farm> {
     const events = await this.send(
-      this.tx.tfgridModule.createFarm(name, publicIps.map((p) => ({ ip: p.ip, gw: p.gw }))),
+      this.tx.tfgridModule.createFarm(
+        name,
+        publicIps.map((p) => ({ ip: p.ip, gw: p.gw })),
+      ),
       `create farm "${name}"`,
     );
     const ev = events.find((e) => e.event.section === 'tfgridModule' && e.event.method === 'FarmStored');
@@ -649,11 +647,7 @@ class PolkadotChainClient implements ChainClient {
     if (configs.length === 0) return;
     if (configs.length === 1) return this.addNodePublicConfig(farmId, configs[0].nodeId, configs[0].config);
     const ids = configs.map((c) => c.nodeId);
-    await this.send(
-      this.tx.utility.batchAll(configs.map((c) => this.publicConfigTx(farmId, c.nodeId, c.config))),
-      `set public configs of nodes ${ids.join(', ')} on farm ${farmId}`,
-      { nodes: ids },
-    );
+    await this.send(this.tx.utility.batchAll(configs.map((c) => this.publicConfigTx(farmId, c.nodeId, c.config))), `set public configs of nodes ${ids.join(', ')} on farm ${farmId}`, { nodes: ids });
   }
   private publicConfigTx(farmId: number, nodeId: number, cfg: NodePublicConfigInput): Extrinsic {
     return this.tx.tfgridModule.addNodePublicConfig(farmId, nodeId, { ip4: cfg.ip4, ip6: cfg.ip6 ?? null, domain: cfg.domain ?? null });

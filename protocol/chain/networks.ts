@@ -48,7 +48,7 @@ export const NETWORKS: Readonly<Record<NetworkName, NetworkEndpoints>> = {
 };
 
 export function isNetworkName(name: string): name is NetworkName {
-  return  Object.hasOwn(NETWORKS, name);
+  return Object.hasOwn(NETWORKS, name);
 }
 
 /**

@@ -47,12 +47,17 @@ export function probeEndpoint(url: string, ms: number): Promise<ProbeResult> {
     ws.on('open', () => done({ url, kind: 'open' }));
     ws.on('unexpected-response', (_req, res) => {
       const server = res.headers.server ? ` (${String(res.headers.server)})` : '';
-      done({ url, kind: 'refused', reason: `an HTTP server answered${server} with ${res.statusCode} ${res.statusMessage ?? ''}`.trim() + ' instead of a websocket upgrade; give the websocket endpoint (ws:// or wss://)' });
+      done({
+        url,
+        kind: 'refused',
+        reason: `an HTTP server answered${server} with ${res.statusCode} ${res.statusMessage ?? ''}`.trim() + ' instead of a websocket upgrade; give the websocket endpoint (ws:// or wss://)',
+      });
     });
     ws.on('error', (err: Error & { code?: string }) => {
       const known = err.code ? DEFINITE_CODES[err.code] : undefined;
       if (known) done({ url, kind: 'refused', reason: known });
-      else if (/Invalid WebSocket frame|Unexpected server response|Invalid Sec-WebSocket|HPE_|Parse Error/i.test(err.message)) done({ url, kind: 'refused', reason: `answered, but not as a websocket (${err.message})` });
+      else if (/Invalid WebSocket frame|Unexpected server response|Invalid Sec-WebSocket|HPE_|Parse Error/i.test(err.message))
+        done({ url, kind: 'refused', reason: `answered, but not as a websocket (${err.message})` });
       // other errors: wait for the deadline, the endpoint may still come up
     });
   });
@@ -67,12 +72,13 @@ export async function probeEndpoints(urls: string[], ms: number): Promise<ProbeR
   await new Promise<void>((resolve) => {
     let left = urls.length;
     if (left === 0) resolve();
-    urls.forEach((u, i) =>
-      void probeEndpoint(u, ms).then((r) => {
-        results[i] = r;
-        if (r.kind === 'open') resolve();
-        if (--left === 0) resolve();
-      }),
+    urls.forEach(
+      (u, i) =>
+        void probeEndpoint(u, ms).then((r) => {
+          results[i] = r;
+          if (r.kind === 'open') resolve();
+          if (--left === 0) resolve();
+        }),
     );
   });
   return results.map((r, i) => r ?? { url: urls[i], kind: 'silent' });

@@ -147,12 +147,16 @@ export class TxSubmitter {
           const fix = `fund account ${signer.address}`;
           throw new ChainError(`${what}: the account cannot pay the transaction fee (${text}); ${fix}`, { ...ctx, error: 'Payment', fix }, { cause: err });
         }
-        throw new ChainError(`${what}: the chain refused the transaction: ${text}`, {
-          ...ctx,
-          error: text,
-          retryable: isNonceRace(err),
-          fix: 'check the account balance and arguments',
-        }, { cause: err });
+        throw new ChainError(
+          `${what}: the chain refused the transaction: ${text}`,
+          {
+            ...ctx,
+            error: text,
+            retryable: isNonceRace(err),
+            fix: 'check the account balance and arguments',
+          },
+          { cause: err },
+        );
       });
     return included;
   }

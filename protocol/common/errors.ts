@@ -23,7 +23,11 @@ export interface ErrorContext {
 }
 
 export class TfgridError extends Error {
-  constructor(message: string, readonly context: ErrorContext = {}, options?: { cause?: unknown }) {
+  constructor(
+    message: string,
+    readonly context: ErrorContext = {},
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
     this.name = new.target.name;
   }

@@ -32,6 +32,10 @@ describe('identity', () => {
     const b = identityFromSecret('11'.repeat(32), 'ed25519');
     expect(a.address).toBe(b.address);
     expect(() => identityFromSecret('not a secret phrase', 'ed25519')).toThrow(/neither a valid BIP39 mnemonic/);
-    try { identityFromSecret('not a secret phrase', 'ed25519'); } catch (e) { expect(String(e)).not.toContain('not a secret phrase'); }
+    try {
+      identityFromSecret('not a secret phrase', 'ed25519');
+    } catch (e) {
+      expect(String(e)).not.toContain('not a secret phrase');
+    }
   });
 });

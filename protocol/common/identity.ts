@@ -7,19 +7,8 @@
  * @module
  */
 import { createPrivateKey, createPublicKey, sign as nodeSign, verify as nodeVerify, type KeyObject } from 'crypto';
-import {
-  cryptoWaitReady,
-  encodeAddress,
-  ed25519PairFromSeed,
-  mnemonicToMiniSecret,
-  mnemonicValidate,
-} from '@polkadot/util-crypto';
-import {
-  sr25519KeypairFromSeed as wasmSr25519KeypairFromSeed,
-  sr25519Sign as wasmSr25519Sign,
-  sr25519Verify as wasmSr25519Verify,
-  waitReady as wasmWaitReady,
-} from '@polkadot/wasm-crypto';
+import { cryptoWaitReady, encodeAddress, ed25519PairFromSeed, mnemonicToMiniSecret, mnemonicValidate } from '@polkadot/util-crypto';
+import { sr25519KeypairFromSeed as wasmSr25519KeypairFromSeed, sr25519Sign as wasmSr25519Sign, sr25519Verify as wasmSr25519Verify, waitReady as wasmWaitReady } from '@polkadot/wasm-crypto';
 import { InputError } from './errors';
 
 export type KeyType = 'ed25519' | 'sr25519';
@@ -68,9 +57,7 @@ export function sr25519VerifySignature(message: Uint8Array, signature: Uint8Arra
 
 /** Verifies a signature of either type. */
 export function verifySignature(type: KeyType, message: Uint8Array, signature: Uint8Array, publicKey: Uint8Array): boolean {
-  return type === 'sr25519'
-    ? sr25519VerifySignature(message, signature, publicKey)
-    : ed25519Verify(message, signature, publicKey);
+  return type === 'sr25519' ? sr25519VerifySignature(message, signature, publicKey) : ed25519Verify(message, signature, publicKey);
 }
 
 /** Builds an identity from a 32-byte seed. sr25519 needs `await cryptoReady()` first. */

@@ -2,12 +2,12 @@
 import { createLineLogger, redact } from './log';
 
 describe('redact', () => {
-  it.each([
-    'mnemonic', 'seed', 'myceliumSeed', 'wgPrivateKey', 'privateKey', 'secret', 'password', 'token', 'jwt',
-    'hex_key', 'key', 'keyPair', 'myceliumKeys', 'accessPrivateKey',
-  ])('hides %s', (field) => {
-    expect(redact({ [field]: 'x' })).toEqual({ [field]: '[redacted]' });
-  });
+  it.each(['mnemonic', 'seed', 'myceliumSeed', 'wgPrivateKey', 'privateKey', 'secret', 'password', 'token', 'jwt', 'hex_key', 'key', 'keyPair', 'myceliumKeys', 'accessPrivateKey'])(
+    'hides %s',
+    (field) => {
+      expect(redact({ [field]: 'x' })).toEqual({ [field]: '[redacted]' });
+    },
+  );
 
   it.each(['machine', 'contractId', 'ip', 'monkeys_count', 'publicIp'])('keeps %s', (field) => {
     expect(redact({ [field]: 'x' })).toEqual({ [field]: 'x' });

@@ -5,18 +5,7 @@
 import * as path from 'path';
 import { Keyring } from '@polkadot/keyring';
 import { cryptoReady, identityFromSecret } from '../common/identity';
-import {
-  buildErrorEnvelope,
-  challengeDigest,
-  decodeEnvelope,
-  encodeEnvelope,
-  isExpired,
-  JSON_SCHEMA,
-  signEnvelope,
-  stampEnvelope,
-  verifyEnvelope,
-  type Envelope,
-} from './envelope';
+import { buildErrorEnvelope, challengeDigest, decodeEnvelope, encodeEnvelope, isExpired, JSON_SCHEMA, signEnvelope, stampEnvelope, verifyEnvelope, type Envelope } from './envelope';
 import { createRelayJwt, parseRelayJwt, verifyRelayJwt } from './jwt';
 import { e2eDecrypt, e2eEncrypt, e2ePublicKey } from './e2e';
 
@@ -25,7 +14,13 @@ const officialDir = path.dirname(require.resolve('@threefold/rmb_direct_client')
 const official = require(path.join(officialDir, 'types/lib/types')) as {
   Envelope: { deserializeBinary(b: Uint8Array): OfficialEnvelope };
 };
-const OfficialClientEnvelope = (require(path.join(officialDir, 'envelope')) as { default: new (...a: unknown[]) => OfficialEnvelope & { challenge(): Buffer; encrypt(d: string, m: string, pk: string): Promise<Uint8Array>; decrypt(m: string): Promise<Uint8Array>; twin: unknown } }).default;
+const OfficialClientEnvelope = (
+  require(path.join(officialDir, 'envelope')) as {
+    default: new (
+      ...a: unknown[]
+    ) => OfficialEnvelope & { challenge(): Buffer; encrypt(d: string, m: string, pk: string): Promise<Uint8Array>; decrypt(m: string): Promise<Uint8Array>; twin: unknown };
+  }
+).default;
 const officialClient = require(path.join(officialDir, 'client')) as { Client: { prototype: { newJWT(this: unknown, sid: string): string } } };
 const officialUtil = require(path.join(officialDir, 'util')) as { generatePublicKey(secret: string): string };
 interface OfficialEnvelope {

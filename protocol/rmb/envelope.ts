@@ -79,10 +79,7 @@ let envelopeType: protobuf.Type | undefined;
 
 /** Finds types.proto beside this file, or in the source tree when running from a compiled `dist/`. */
 function protoPath(): string {
-  const candidates = [
-    path.join(__dirname, 'types.proto'),
-    path.resolve(__dirname, '..', '..', '..', 'protocol', 'rmb', 'types.proto'),
-  ];
+  const candidates = [path.join(__dirname, 'types.proto'), path.resolve(__dirname, '..', '..', '..', 'protocol', 'rmb', 'types.proto')];
   const found = candidates.find((p) => fs.existsSync(p));
   if (!found) throw new InternalError(`rmb: types.proto not found (looked in ${candidates.join(', ')})`);
   return found;

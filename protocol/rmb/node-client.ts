@@ -70,10 +70,7 @@ export type StoragePool = z.output<typeof storagePoolSchema>;
 export const gpuSchema = z.object({ id: z.string(), vendor: z.string(), device: z.string(), vram: u64.optional(), contract: u64 }).passthrough();
 export type NodeGpu = z.output<typeof gpuSchema>;
 
-export const publicConfigSchema = z
-  .object({ type: z.string(), ipv4: z.string(), ipv6: z.string(), gw4: z.string(), gw6: z.string(), domain: z.string() })
-  .partial()
-  .passthrough();
+export const publicConfigSchema = z.object({ type: z.string(), ipv4: z.string(), ipv6: z.string(), gw4: z.string(), gw6: z.string(), domain: z.string() }).partial().passthrough();
 export type NodePublicConfig = z.output<typeof publicConfigSchema>;
 
 export const versionSchema = z.object({ zos: z.string(), zinit: z.string() }).passthrough();
@@ -91,10 +88,7 @@ export type NodeDiagnostics = z.output<typeof diagnosticsSchema>;
 export const taskResultSchema = z.object({ name: z.string(), description: z.string().optional(), timestamp: u64.optional(), result: z.unknown() }).passthrough();
 export type PerfTaskResult = z.output<typeof taskResultSchema>;
 
-export const locationSchema = z
-  .object({ longitude: num, latitude: num, continent: z.string(), country_name: z.string(), country_code: z.string(), city_name: z.string() })
-  .partial()
-  .passthrough();
+export const locationSchema = z.object({ longitude: num, latitude: num, continent: z.string(), country_name: z.string(), country_code: z.string(), city_name: z.string() }).partial().passthrough();
 export type NodeLocation = z.output<typeof locationSchema>;
 
 export const publicNicSchema = z.object({ is_single: z.boolean(), is_dual: z.boolean(), dual_interface: z.string() }).partial().passthrough();

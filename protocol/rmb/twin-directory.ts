@@ -25,7 +25,10 @@ export interface TwinDirectory {
 
 /** The hosts of a twin's relay field (`a.example_b.example` → both). */
 export function relayHosts(relay: string | undefined): string[] {
-  return (relay ?? '').split('_').map((h) => h.trim()).filter((h) => h.length > 0);
+  return (relay ?? '')
+    .split('_')
+    .map((h) => h.trim())
+    .filter((h) => h.length > 0);
 }
 
 /** A fixed set of twins; `set`/`delete` let a composition root keep it current. */

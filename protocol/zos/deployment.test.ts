@@ -55,16 +55,18 @@ describe('parseDeployment', () => {
     ['an exponent', '1e3', "failed to load data into object of type '*zos.ZMount': json: cannot unmarshal number 1e3 into Go struct field ZMount.size of type gridtypes.Unit"],
     ['a negative', '-1', "failed to load data into object of type '*zos.ZMount': json: cannot unmarshal number -1 into Go struct field ZMount.size of type gridtypes.Unit"],
     ['a string', '"10"', "failed to load data into object of type '*zos.ZMount': json: cannot unmarshal string into Go struct field ZMount.size of type gridtypes.Unit"],
-    ['above uint64', '18446744073709551616', "failed to load data into object of type '*zos.ZMount': json: cannot unmarshal number 18446744073709551616 into Go struct field ZMount.size of type gridtypes.Unit"],
+    [
+      'above uint64',
+      '18446744073709551616',
+      "failed to load data into object of type '*zos.ZMount': json: cannot unmarshal number 18446744073709551616 into Go struct field ZMount.size of type gridtypes.Unit",
+    ],
   ])('refuses %s as a size with the node text', (_what, literal, text) => {
     expect(decodeError(JSON.stringify(zm({ size: 1 })).replace('"size":1', `"size":${literal}`))).toBe(text);
   });
 
   it('refuses a cpu above 255 (uint8)', () => {
     const raw = rawDeployment([{ name: 'vm', type: 'zmachine', data: { compute_capacity: { cpu: 256, memory: 1 } } }]);
-    expect(decodeError(raw)).toBe(
-      "failed to load data into object of type '*zos.ZMachine': json: cannot unmarshal number 256 into Go struct field MachineCapacity.compute_capacity.cpu of type uint8",
-    );
+    expect(decodeError(raw)).toBe("failed to load data into object of type '*zos.ZMachine': json: cannot unmarshal number 256 into Go struct field MachineCapacity.compute_capacity.cpu of type uint8");
   });
 
   it.each([
@@ -110,9 +112,7 @@ describe('parseDeployment', () => {
   it('refuses invalid JSON text and a non-object', () => {
     expect(decodeError('{"version": }')).toMatch(/^invalid JSON: /);
     expect(decodeError('[]')).toBe('json: cannot unmarshal array into Go value of type gridtypes.Deployment');
-    expect(decodeError({ version: '1' })).toBe(
-      'json: cannot unmarshal string into Go struct field Deployment.version of type uint32',
-    );
+    expect(decodeError({ version: '1' })).toBe('json: cannot unmarshal string into Go struct field Deployment.version of type uint32');
   });
 
   it('refuses an unknown result state', () => {
@@ -126,9 +126,7 @@ const NET_OK = { name: 'n', type: 'network', data: { ip_range: '10.0.0.0/16', su
 
 describe('deploymentToJson', () => {
   it('writes Go field order with exact integers and canonical IPs, and parses back to the same hash', () => {
-    const d = makeDeployment([
-      { name: 'vm', type: 'zmachine', data: { network: { interfaces: [{ network: 'n', ip: '::ffff:10.0.1.2' }] }, compute_capacity: { cpu: 1, memory: 1073741824 } } },
-    ]);
+    const d = makeDeployment([{ name: 'vm', type: 'zmachine', data: { network: { interfaces: [{ network: 'n', ip: '::ffff:10.0.1.2' }] }, compute_capacity: { cpu: 1, memory: 1073741824 } } }]);
     const json = deploymentToJson(d);
     expect(json.startsWith('{"version":0,"twin_id":7,"contract_id":1234,"metadata":"","description":"","expiration":0,"signature_requirement":')).toBe(true);
     expect(json).toContain('"ip":"10.0.1.2"');
@@ -161,7 +159,6 @@ describe('parseResultData', () => {
 });
 
 describe('parseJsonExact', () => {
-
   it('keeps integers past 2^53 exact and refuses nothing JSON.parse would accept', () => {
     const v = parseJsonExact('{"a":"x\\"1.5e3","b":9007199254740993,"c":[1,2]}') as { a: string; b: { value: string }; c: unknown[] };
     expect(v.a).toBe('x"1.5e3');
@@ -190,7 +187,10 @@ describe('zod schemas', () => {
     if (!bad.success) expect(bad.error.issues[0]).toMatchObject({ message: "invalid reservation type 'vm'", path: ['type'] });
   });
   it('re-reads an already typed deployment (bigints included) unchanged', () => {
-    const d = makeDeployment([{ name: 'd', type: 'zmount', data: { size: 5 } }, { name: 'z', type: 'zdb', data: { size: 1, mode: 'seq' } }]);
+    const d = makeDeployment([
+      { name: 'd', type: 'zmount', data: { size: 5 } },
+      { name: 'z', type: 'zdb', data: { size: 1, mode: 'seq' } },
+    ]);
     const again = parseDeployment(d);
     expect(again).toEqual(d);
     expect(hashDeployment(again)).toBe(hashDeployment(d));

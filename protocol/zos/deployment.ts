@@ -221,4 +221,3 @@ export function deploymentToJson(d: Deployment, space?: number): string {
 export function parseResultData<T extends WorkloadType>(type: T, data: unknown): ReturnType<(typeof WORKLOAD_KINDS)[T]['result']['parse']> {
   return kindOf(type).result.parse(data) as ReturnType<(typeof WORKLOAD_KINDS)[T]['result']['parse']>;
 }
-

@@ -36,7 +36,8 @@ function hasOnlySmallUints(text: string): boolean {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped character
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
       else if (c === 0x22) inString = false;
       continue;
     }
@@ -130,8 +131,7 @@ function fastOf<T>(schema: z.ZodType<T, z.ZodTypeDef, unknown>): Fast<T> | undef
   return (schema as unknown as { [FAST]?: Fast<T> })[FAST];
 }
 
-const isPlainObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v) && !isLosslessNumber(v);
+const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v) && !isLosslessNumber(v);
 
 const UINT_TEXT = /^(0|[1-9][0-9]*)$/;
 
@@ -145,15 +145,18 @@ export function goUint64(goType = 'uint64', bits = 64) {
     const n = BigInt(text);
     return n > max ? FAIL : n;
   };
-  return withFast(z.unknown().transform((v, ctx): bigint => {
-    if (isAbsent(v)) return 0n;
-    const text = numberText(v);
-    if (text === undefined) return typeIssue(ctx, v, goType);
-    if (!/^(0|[1-9][0-9]*)$/.test(text)) return typeIssue(ctx, v, goType, `number ${text}`);
-    const n = BigInt(text);
-    if (n > max) return typeIssue(ctx, v, goType, `number ${text}`);
-    return n;
-  }), fast);
+  return withFast(
+    z.unknown().transform((v, ctx): bigint => {
+      if (isAbsent(v)) return 0n;
+      const text = numberText(v);
+      if (text === undefined) return typeIssue(ctx, v, goType);
+      if (!/^(0|[1-9][0-9]*)$/.test(text)) return typeIssue(ctx, v, goType, `number ${text}`);
+      const n = BigInt(text);
+      if (n > max) return typeIssue(ctx, v, goType, `number ${text}`);
+      return n;
+    }),
+    fast,
+  );
 }
 
 /** Go unsigned integer up to 32 bits as a JS number. `null`/missing → 0. */
@@ -172,16 +175,19 @@ export function goUintNumber(goType = 'uint', max = Number.MAX_SAFE_INTEGER) {
     return n <= max ? n : FAIL;
   };
   const slow = goUint64(goType);
-  return withFast(z.unknown().transform((v, ctx): number => {
-    const r = fast(v);
-    if (r !== FAIL) return r;
-    const big = slow.safeParse(v);
-    if (!big.success) {
-      for (const issue of big.error.issues) ctx.addIssue({ ...(issue as z.IssueData), path: issue.path });
-      return z.NEVER;
-    }
-    return typeIssue(ctx, v, goType, `number ${big.data}`);
-  }), fast);
+  return withFast(
+    z.unknown().transform((v, ctx): number => {
+      const r = fast(v);
+      if (r !== FAIL) return r;
+      const big = slow.safeParse(v);
+      if (!big.success) {
+        for (const issue of big.error.issues) ctx.addIssue({ ...(issue as z.IssueData), path: issue.path });
+        return z.NEVER;
+      }
+      return typeIssue(ctx, v, goType, `number ${big.data}`);
+    }),
+    fast,
+  );
 }
 
 // RFC 3339 as Go's time.Time UnmarshalJSON accepts it.
@@ -197,36 +203,42 @@ export function goTimestamp() {
     if (text !== undefined && /^-?(0|[1-9][0-9]*)$/.test(text) && Number.isSafeInteger(Number(text))) return Number(text);
     return FAIL; // strings and odd numbers take the full path
   };
-  return withFast(z.unknown().transform((v, ctx): number => {
-    if (isAbsent(v)) return 0;
-    const text = numberText(v);
-    if (text !== undefined) {
-      if (/^-?(0|[1-9][0-9]*)$/.test(text) && Number.isSafeInteger(Number(text))) return Number(text);
-      return textIssue(ctx, message);
-    }
-    if (typeof v === 'string') {
-      const m = RFC3339.exec(v);
-      if (m) {
-        const [, y, mo, d, h, mi, s, , zone] = m;
-        let secs = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s)) / 1000;
-        if (zone !== 'Z' && zone !== 'z') {
-          const sign = zone[0] === '-' ? -1 : 1;
-          secs -= sign * (Number(zone.slice(1, 3)) * 3600 + Number(zone.slice(4, 6)) * 60);
-        }
-        if (Number.isFinite(secs)) return secs;
+  return withFast(
+    z.unknown().transform((v, ctx): number => {
+      if (isAbsent(v)) return 0;
+      const text = numberText(v);
+      if (text !== undefined) {
+        if (/^-?(0|[1-9][0-9]*)$/.test(text) && Number.isSafeInteger(Number(text))) return Number(text);
+        return textIssue(ctx, message);
       }
-    }
-    return textIssue(ctx, message);
-  }), fast);
+      if (typeof v === 'string') {
+        const m = RFC3339.exec(v);
+        if (m) {
+          const [, y, mo, d, h, mi, s, , zone] = m;
+          let secs = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s)) / 1000;
+          if (zone !== 'Z' && zone !== 'z') {
+            const sign = zone[0] === '-' ? -1 : 1;
+            secs -= sign * (Number(zone.slice(1, 3)) * 3600 + Number(zone.slice(4, 6)) * 60);
+          }
+          if (Number.isFinite(secs)) return secs;
+        }
+      }
+      return textIssue(ctx, message);
+    }),
+    fast,
+  );
 }
 
 /** Go string (also gridtypes.Name and other string types). `null`/missing → `''`. */
 export function goString(goType = 'string') {
   const fast: Fast<string> = (v) => (typeof v === 'string' ? v : isAbsent(v) ? '' : FAIL);
-  return withFast(z.unknown().transform((v, ctx): string => {
-    const r = fast(v);
-    return r !== FAIL ? r : typeIssue(ctx, v, goType);
-  }), fast);
+  return withFast(
+    z.unknown().transform((v, ctx): string => {
+      const r = fast(v);
+      return r !== FAIL ? r : typeIssue(ctx, v, goType);
+    }),
+    fast,
+  );
 }
 
 /** A Go string type limited to `values` (or `''`); anything else fails with `message` verbatim. */
@@ -235,26 +247,35 @@ export function goEnumString<T extends string>(values: readonly T[], goType: str
     if (isAbsent(v) || v === '') return '';
     return typeof v === 'string' && (values as readonly string[]).includes(v) ? (v as T) : FAIL;
   };
-  return withFast(z.unknown().transform((v, ctx): T | '' => {
-    const r = fast(v);
-    if (r !== FAIL) return r;
-    return typeof v === 'string' ? textIssue(ctx, message) : typeIssue(ctx, v, goType);
-  }), fast);
+  return withFast(
+    z.unknown().transform((v, ctx): T | '' => {
+      const r = fast(v);
+      if (r !== FAIL) return r;
+      return typeof v === 'string' ? textIssue(ctx, message) : typeIssue(ctx, v, goType);
+    }),
+    fast,
+  );
 }
 
 /** A `json.RawMessage`: the value as parsed (lossless numbers kept); missing stays undefined unless `orElse`. */
 export function goRawJson(orElse?: null) {
   const fast: Fast<unknown> = (v) => (v === undefined ? orElse : v);
-  return withFast(z.unknown().transform((v) => fast(v)), fast);
+  return withFast(
+    z.unknown().transform((v) => fast(v)),
+    fast,
+  );
 }
 
 /** Go bool. `null`/missing → false. */
 export function goBool() {
   const fast: Fast<boolean> = (v) => (typeof v === 'boolean' ? v : isAbsent(v) ? false : FAIL);
-  return withFast(z.unknown().transform((v, ctx): boolean => {
-    const r = fast(v);
-    return r !== FAIL ? r : typeIssue(ctx, v, 'bool');
-  }), fast);
+  return withFast(
+    z.unknown().transform((v, ctx): boolean => {
+      const r = fast(v);
+      return r !== FAIL ? r : typeIssue(ctx, v, 'bool');
+    }),
+    fast,
+  );
 }
 
 /** `net.IP` kept as its canonical Go text (`''` for a nil IP). */
@@ -268,15 +289,18 @@ export function goIP() {
       return FAIL;
     }
   };
-  return withFast(z.unknown().transform((v, ctx): string => {
-    if (isAbsent(v)) return '';
-    if (typeof v !== 'string') return typeIssue(ctx, v, 'net.IP');
-    try {
-      return canonicalIP(v);
-    } catch (err) {
-      return textIssue(ctx, (err as Error).message);
-    }
-  }), fast);
+  return withFast(
+    z.unknown().transform((v, ctx): string => {
+      if (isAbsent(v)) return '';
+      if (typeof v !== 'string') return typeIssue(ctx, v, 'net.IP');
+      try {
+        return canonicalIP(v);
+      } catch (err) {
+        return textIssue(ctx, (err as Error).message);
+      }
+    }),
+    fast,
+  );
 }
 
 /** gridtypes.IPNet kept as its canonical Go text, host bits kept (`''` for an empty network, hashed as `<nil>`). */
@@ -290,15 +314,18 @@ export function goIPNet() {
       return FAIL;
     }
   };
-  return withFast(z.unknown().transform((v, ctx): string => {
-    if (isAbsent(v)) return '';
-    if (typeof v !== 'string') return typeIssue(ctx, v, 'gridtypes.IPNet');
-    try {
-      return canonicalCIDR(v);
-    } catch (err) {
-      return textIssue(ctx, (err as Error).message);
-    }
-  }), fast);
+  return withFast(
+    z.unknown().transform((v, ctx): string => {
+      if (isAbsent(v)) return '';
+      if (typeof v !== 'string') return typeIssue(ctx, v, 'gridtypes.IPNet');
+      try {
+        return canonicalCIDR(v);
+      } catch (err) {
+        return textIssue(ctx, (err as Error).message);
+      }
+    }),
+    fast,
+  );
 }
 
 /** Go `hex.DecodeString` error text for `s`, or undefined when it is valid hex. */
@@ -324,12 +351,15 @@ export function goHexBytes(goType = 'zos.Bytes') {
     if (isAbsent(v)) return '';
     return typeof v === 'string' && v.length % 2 === 0 && /^[0-9a-fA-F]*$/.test(v) ? v.toLowerCase() : FAIL;
   };
-  return withFast(z.unknown().transform((v, ctx): string => {
-    const r = fast(v);
-    if (r !== FAIL) return r;
-    if (typeof v !== 'string') return typeIssue(ctx, v, goType);
-    return textIssue(ctx, goHexError(v) ?? 'encoding/hex: invalid input');
-  }), fast);
+  return withFast(
+    z.unknown().transform((v, ctx): string => {
+      const r = fast(v);
+      if (r !== FAIL) return r;
+      if (typeof v !== 'string') return typeIssue(ctx, v, goType);
+      return textIssue(ctx, goHexError(v) ?? 'encoding/hex: invalid input');
+    }),
+    fast,
+  );
 }
 
 /** Go slice: `null`/missing → `[]` (a nil slice hashes and counts like an empty one). */
@@ -376,26 +406,29 @@ export function goStringMap(goType = 'map[string]string') {
     for (const k in v) if (typeof v[k] !== 'string') return FAIL;
     return { ...(v as Record<string, string>) };
   };
-  return withFast(z.unknown().transform((v, ctx): Record<string, string> => {
-    const quick = fast(v);
-    if (quick !== FAIL) return quick;
-    if (isAbsent(v)) return {};
-    if (typeof v !== 'object' || Array.isArray(v) || isLosslessNumber(v)) return typeIssue(ctx, v, goType);
-    const out: Record<string, string> = {};
-    for (const [k, val] of Object.entries(v as Record<string, unknown>)) {
-      if (typeof val !== 'string') {
-        ctx.addIssue({
-          code: z.ZodIssueCode.custom,
-          message: `cannot unmarshal ${jsonKind(val)} into a Go value of type string`,
-          params: { goValue: jsonKind(val), goType: 'string' } satisfies GoIssueParams,
-          path: [k],
-        });
-        return z.NEVER;
+  return withFast(
+    z.unknown().transform((v, ctx): Record<string, string> => {
+      const quick = fast(v);
+      if (quick !== FAIL) return quick;
+      if (isAbsent(v)) return {};
+      if (typeof v !== 'object' || Array.isArray(v) || isLosslessNumber(v)) return typeIssue(ctx, v, goType);
+      const out: Record<string, string> = {};
+      for (const [k, val] of Object.entries(v as Record<string, unknown>)) {
+        if (typeof val !== 'string') {
+          ctx.addIssue({
+            code: z.ZodIssueCode.custom,
+            message: `cannot unmarshal ${jsonKind(val)} into a Go value of type string`,
+            params: { goValue: jsonKind(val), goType: 'string' } satisfies GoIssueParams,
+            path: [k],
+          });
+          return z.NEVER;
+        }
+        out[k] = val;
       }
-      out[k] = val;
-    }
-    return out;
-  }), fast);
+      return out;
+    }),
+    fast,
+  );
 }
 
 /**
@@ -461,9 +494,7 @@ export function goStruct<S extends z.ZodRawShape>(goName: string, shape: S) {
 export function goOptionalStruct<S extends z.ZodRawShape>(goName: string, shape: S) {
   const struct = goStruct(goName, shape);
   const structFast = fastOf(struct);
-  const fast: Fast<z.output<typeof struct> | undefined> | undefined = structFast
-    ? (v) => (isAbsent(v) ? undefined : structFast(v))
-    : undefined;
+  const fast: Fast<z.output<typeof struct> | undefined> | undefined = structFast ? (v) => (isAbsent(v) ? undefined : structFast(v)) : undefined;
   const schema = z.unknown().transform((v, ctx): z.output<typeof struct> | undefined => {
     if (isAbsent(v)) return undefined;
     const r = struct.safeParse(v);
@@ -478,13 +509,16 @@ export function goOptionalStruct<S extends z.ZodRawShape>(goName: string, shape:
 export function goOptionalString(goType = 'string') {
   const s = goString(goType);
   const fast: Fast<string | undefined> = (v) => (isAbsent(v) ? undefined : typeof v === 'string' ? v : FAIL);
-  return withFast(z.unknown().transform((v, ctx): string | undefined => {
-    if (isAbsent(v)) return undefined;
-    const r = s.safeParse(v);
-    if (r.success) return r.data;
-    for (const issue of r.error.issues) ctx.addIssue({ ...(issue as z.IssueData), path: issue.path });
-    return z.NEVER;
-  }), fast);
+  return withFast(
+    z.unknown().transform((v, ctx): string | undefined => {
+      if (isAbsent(v)) return undefined;
+      const r = s.safeParse(v);
+      if (r.success) return r.data;
+      for (const issue of r.error.issues) ctx.addIssue({ ...(issue as z.IssueData), path: issue.path });
+      return z.NEVER;
+    }),
+    fast,
+  );
 }
 
 /**

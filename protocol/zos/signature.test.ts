@@ -77,42 +77,106 @@ describe('verifyDeployment', () => {
     await expect(verifyDeployment(signDeployment(polka, 7, alice), keys({ 7: alice }))).resolves.toBeUndefined();
   });
   it('accepts several signers whose weights reach the requirement', async () => {
-    let d = dl([{ twin_id: 7, required: false, weight: 1 }, { twin_id: 8, required: false, weight: 2 }], 3);
+    let d = dl(
+      [
+        { twin_id: 7, required: false, weight: 1 },
+        { twin_id: 8, required: false, weight: 2 },
+      ],
+      3,
+    );
     d = signDeployment(signDeployment(d, 7, alice), 8, bob);
     await expect(verifyDeployment(d, keys({ 7: alice, 8: bob }))).resolves.toBeUndefined();
   });
 
   it.each<[string, () => Promise<string>, string]>([
     ['the originator did not sign (forced required)', () => verifyError(dl([{ twin_id: 7, required: false, weight: 1 }]), keys({ 7: alice })), "missing required signature for twin '7'"],
-    ['a required co-signer did not sign', () => verifyError(signDeployment(dl([{ twin_id: 7, required: false, weight: 1 }, { twin_id: 8, required: true, weight: 1 }]), 7, alice), keys({ 7: alice, 8: bob })), "missing required signature for twin '8'"],
-    ['a non-required co-signer did not sign (node quirk: still verified)', () => verifyError(signDeployment(dl([{ twin_id: 7, required: false, weight: 1 }, { twin_id: 8, required: false, weight: 1 }]), 7, alice), keys({ 7: alice, 8: bob })), 'failed to verify signature'],
+    [
+      'a required co-signer did not sign',
+      () =>
+        verifyError(
+          signDeployment(
+            dl([
+              { twin_id: 7, required: false, weight: 1 },
+              { twin_id: 8, required: true, weight: 1 },
+            ]),
+            7,
+            alice,
+          ),
+          keys({ 7: alice, 8: bob }),
+        ),
+      "missing required signature for twin '8'",
+    ],
+    [
+      'a non-required co-signer did not sign (node quirk: still verified)',
+      () =>
+        verifyError(
+          signDeployment(
+            dl([
+              { twin_id: 7, required: false, weight: 1 },
+              { twin_id: 8, required: false, weight: 1 },
+            ]),
+            7,
+            alice,
+          ),
+          keys({ 7: alice, 8: bob }),
+        ),
+      'failed to verify signature',
+    ],
     ['the twin key lookup fails', () => verifyError(signDeployment(dl([{ twin_id: 7, required: false, weight: 1 }]), 7, alice), keys({})), "failed to get public key for twin '7': twin 7 not found"],
     ['the signature is by another key', () => verifyError(signDeployment(dl([{ twin_id: 7, required: false, weight: 1 }]), 7, bob), keys({ 7: alice })), 'failed to verify signature'],
-    ['the deployment changed after signing', async () => {
-      const d = signDeployment(dl([{ twin_id: 7, required: false, weight: 1 }]), 7, alice);
-      return verifyError({ ...d, description: 'changed' }, keys({ 7: alice }));
-    }, 'failed to verify signature'],
-    ['an sr25519 signature is labelled ed25519', async () => {
-      const d = signDeployment(dl([{ twin_id: 7, required: false, weight: 1 }]), 7, carolSr);
-      d.signature_requirement.signatures[0].signature_type = '';
-      return verifyError(d, keys({ 7: carolSr }));
-    }, 'failed to verify signature'],
-    ['the signature is odd-length hex', async () => {
-      const d = signDeployment(dl([{ twin_id: 7, required: false, weight: 1 }]), 7, alice);
-      d.signature_requirement.signatures[0].signature = 'abc';
-      return verifyError(d, keys({ 7: alice }));
-    }, 'invalid signature: encoding/hex: odd length hex string'],
-    ['the signature is not hex', async () => {
-      const d = signDeployment(dl([{ twin_id: 7, required: false, weight: 1 }]), 7, alice);
-      d.signature_requirement.signatures[0].signature = '0xab';
-      return verifyError(d, keys({ 7: alice }));
-    }, "invalid signature: encoding/hex: invalid byte: U+0078 'x'"],
-    ['the originator is not among the requests', () => verifyError(signDeployment(dl([{ twin_id: 8, required: false, weight: 1 }]), 8, bob), keys({ 8: bob })), 'originator twin id must be in the signature requests'],
-    ['the weights do not reach weight_required', () => verifyError(signDeployment(dl([{ twin_id: 7, required: false, weight: 1 }], 2), 7, alice), keys({ 7: alice })), 'required signature weight is not reached'],
-    ['the polka style is declared but the raw digest was signed', async () => {
-      const d = signDeployment(dl([{ twin_id: 7, required: false, weight: 1 }]), 7, alice);
-      return verifyError({ ...d, signature_requirement: { ...d.signature_requirement, signature_style: 'polka-wallet' } }, keys({ 7: alice }));
-    }, 'failed to verify signature'],
+    [
+      'the deployment changed after signing',
+      async () => {
+        const d = signDeployment(dl([{ twin_id: 7, required: false, weight: 1 }]), 7, alice);
+        return verifyError({ ...d, description: 'changed' }, keys({ 7: alice }));
+      },
+      'failed to verify signature',
+    ],
+    [
+      'an sr25519 signature is labelled ed25519',
+      async () => {
+        const d = signDeployment(dl([{ twin_id: 7, required: false, weight: 1 }]), 7, carolSr);
+        d.signature_requirement.signatures[0].signature_type = '';
+        return verifyError(d, keys({ 7: carolSr }));
+      },
+      'failed to verify signature',
+    ],
+    [
+      'the signature is odd-length hex',
+      async () => {
+        const d = signDeployment(dl([{ twin_id: 7, required: false, weight: 1 }]), 7, alice);
+        d.signature_requirement.signatures[0].signature = 'abc';
+        return verifyError(d, keys({ 7: alice }));
+      },
+      'invalid signature: encoding/hex: odd length hex string',
+    ],
+    [
+      'the signature is not hex',
+      async () => {
+        const d = signDeployment(dl([{ twin_id: 7, required: false, weight: 1 }]), 7, alice);
+        d.signature_requirement.signatures[0].signature = '0xab';
+        return verifyError(d, keys({ 7: alice }));
+      },
+      "invalid signature: encoding/hex: invalid byte: U+0078 'x'",
+    ],
+    [
+      'the originator is not among the requests',
+      () => verifyError(signDeployment(dl([{ twin_id: 8, required: false, weight: 1 }]), 8, bob), keys({ 8: bob })),
+      'originator twin id must be in the signature requests',
+    ],
+    [
+      'the weights do not reach weight_required',
+      () => verifyError(signDeployment(dl([{ twin_id: 7, required: false, weight: 1 }], 2), 7, alice), keys({ 7: alice })),
+      'required signature weight is not reached',
+    ],
+    [
+      'the polka style is declared but the raw digest was signed',
+      async () => {
+        const d = signDeployment(dl([{ twin_id: 7, required: false, weight: 1 }]), 7, alice);
+        return verifyError({ ...d, signature_requirement: { ...d.signature_requirement, signature_style: 'polka-wallet' } }, keys({ 7: alice }));
+      },
+      'failed to verify signature',
+    ],
   ])('refuses when %s', async (_rule, run, text) => {
     expect(await run()).toBe(text);
   });

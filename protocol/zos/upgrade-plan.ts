@@ -82,6 +82,9 @@ export function planUpgrade(current: Deployment, next: Deployment): UpgradePlan 
     }
   }
   const rank = (op: UpgradeOp) => (op.op === 'remove' ? -typeIndex(op.workload.type) : typeIndex(op.workload.type));
-  const ordered = changes.map((op, i) => ({ op, i })).sort((a, b) => rank(a.op) - rank(b.op) || a.i - b.i).map((x) => x.op);
+  const ordered = changes
+    .map((op, i) => ({ op, i }))
+    .sort((a, b) => rank(a.op) - rank(b.op) || a.i - b.i)
+    .map((x) => x.op);
   return { ok: true, ops: [...ordered, ...untouched] };
 }

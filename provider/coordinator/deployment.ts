@@ -34,12 +34,7 @@ export function isVersionConflict(text: string): boolean {
 
 /** True when the node's workload already is what the spec asks for (so its version is not bumped). */
 export function sameWorkload(a: WireWorkload, b: WorkloadSpec): boolean {
-  return (
-    a.type === b.type &&
-    (a.metadata ?? '') === (b.metadata ?? '') &&
-    (a.description ?? '') === (b.description ?? '') &&
-    stableJson(a.data) === stableJson(b.data)
-  );
+  return a.type === b.type && (a.metadata ?? '') === (b.metadata ?? '') && (a.description ?? '') === (b.description ?? '') && stableJson(a.data) === stableJson(b.data);
 }
 
 /** JSON with sorted object keys, for comparing workload data. */

@@ -27,7 +27,10 @@ export async function executeBatch(ctx: ExecContext, tw: number, batch: Pending[
       try {
         plans.push(await prepare(ctx, tw, items));
       } catch (err) {
-        const e = err instanceof TfgridError ? err : new RmbError(`node ${items[0].req.node}: reading deployment group "${items[0].req.group}" failed: ${errorText(err)}`, { node: items[0].req.node }, { cause: err });
+        const e =
+          err instanceof TfgridError
+            ? err
+            : new RmbError(`node ${items[0].req.node}: reading deployment group "${items[0].req.group}" failed: ${errorText(err)}`, { node: items[0].req.node }, { cause: err });
         items.forEach((x) => x.reject(e));
       }
     }),
@@ -116,29 +119,45 @@ async function sendToNode(ctx: ExecContext, p: Execution): Promise<void> {
         const rollback = `cancelling it${extrasText} failed too (${errorText(cancelErr)})`;
         throw new ZosError(`node ${p.node}: node contract ${contract} created, deploy failed (${text}); ${rollback}`, { node: p.node, contract, nodeMessage: text }, { cause: err });
       }
-      throw new ZosError(`node ${p.node}: node contract ${contract} created, deploy failed (${text}); contract cancelled${extrasText ? `,${extrasText.slice(4)} too` : ''}`, { node: p.node, contract, nodeMessage: text }, { cause: err });
+      throw new ZosError(
+        `node ${p.node}: node contract ${contract} created, deploy failed (${text}); contract cancelled${extrasText ? `,${extrasText.slice(4)} too` : ''}`,
+        { node: p.node, contract, nodeMessage: text },
+        { cause: err },
+      );
     }
     // The contract already carries the new hash: put the old one back so the running deployment stays valid.
     try {
       const old = deploymentOf(p.next!.twin_id, p.group, p.before!.version, contract, p.before!.workloads);
-      await submit(ctx, [{ kind: 'updateNode', contractId: contract, hash: deps.codec.hashDeployment(old), data: groupMetadata(p.group) }, ...extras.map((id) => ({ kind: 'cancel' as const, contractId: id }))]);
+      await submit(ctx, [
+        { kind: 'updateNode', contractId: contract, hash: deps.codec.hashDeployment(old), data: groupMetadata(p.group) },
+        ...extras.map((id) => ({ kind: 'cancel' as const, contractId: id })),
+      ]);
       p.rolledBack = true;
     } catch {
       ctx.store.cache.delete(p.key);
     }
-    throw new ZosError(`node ${p.node} rejected deployment ${contract} v${p.next!.version}: ${text}${p.rolledBack && extrasText ? `; cancelled${extrasText.slice(4)}` : ''}`, { node: p.node, contract, version: p.next!.version, nodeMessage: text }, { cause: err });
+    throw new ZosError(
+      `node ${p.node} rejected deployment ${contract} v${p.next!.version}: ${text}${p.rolledBack && extrasText ? `; cancelled${extrasText.slice(4)}` : ''}`,
+      { node: p.node, contract, version: p.next!.version, nodeMessage: text },
+      { cause: err },
+    );
   }
 }
 
 /** Records the new version in the cache and answers each request: its workload, or the node's error/unchanged text. */
 function settle(ctx: ExecContext, p: Execution, tw: number, finals: Map<string, WireWorkload>): void {
   const { cache } = ctx.store;
-  const contractId = p.action === 'cancel' ? 0 : p.next?.contract_id ?? p.before?.contractId ?? 0;
+  const contractId = p.action === 'cancel' ? 0 : (p.next?.contract_id ?? p.before?.contractId ?? 0);
   const version = p.next?.version ?? p.before?.version ?? 0;
   if (p.action === 'cancel') cache.delete(p.key);
   else if (p.next) {
     const prevIps = p.before?.publicIps ?? p.publicIps;
-    cache.set(p.key, { contractId, version, workloads: p.next.workloads.map((w) => ({ ...w, result: finals.get(w.name)?.result ?? p.before?.workloads.find((x) => x.name === w.name)?.result })), publicIps: prevIps });
+    cache.set(p.key, {
+      contractId,
+      version,
+      workloads: p.next.workloads.map((w) => ({ ...w, result: finals.get(w.name)?.result ?? p.before?.workloads.find((x) => x.name === w.name)?.result })),
+      publicIps: prevIps,
+    });
     // A refused update leaves the node with the old workload (and the contract with our hash): re-read next time.
     if ([...finals.values()].some((w) => w.result?.state === 'unchanged')) cache.delete(p.key);
   }

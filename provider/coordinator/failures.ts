@@ -38,5 +38,9 @@ export function withLeftovers(p: Execution, item: Pending, err: unknown): unknow
   const ctx = err instanceof TfgridError ? err.context : {};
   const Kind = err instanceof TfgridError ? (err.constructor as typeof TfgridError) : RmbError;
   const kept = [node ? `node contract ${node}` : '', extras.length ? `name contract ${extras.join(', ')}` : ''].filter(Boolean).join(' and ');
-  return new Kind(`${errorText(err)}; ${kept} recorded so destroy cancels ${node && extras.length ? 'them' : 'it'}`, { ...ctx, ...(node ? { partialContractId: node } : {}), partialExtraIds: extras }, { cause: err });
+  return new Kind(
+    `${errorText(err)}; ${kept} recorded so destroy cancels ${node && extras.length ? 'them' : 'it'}`,
+    { ...ctx, ...(node ? { partialContractId: node } : {}), partialExtraIds: extras },
+    { cause: err },
+  );
 }

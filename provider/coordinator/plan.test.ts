@@ -14,7 +14,10 @@ const GIB = 1024 ** 3;
 const NODE = 11;
 const GROUP = 'g';
 const disk = (name: string, size = GIB): WorkloadOp => ({ kind: 'upsert', workload: { name, type: 'zmount', data: { size } } });
-const vm = (name: string, mounts: string[] = []): WorkloadOp => ({ kind: 'upsert', workload: { name, type: 'zmachine', data: { flist: 'f', mounts: mounts.map((m) => ({ name: m, mountpoint: `/${m}` })) } } });
+const vm = (name: string, mounts: string[] = []): WorkloadOp => ({
+  kind: 'upsert',
+  workload: { name, type: 'zmachine', data: { flist: 'f', mounts: mounts.map((m) => ({ name: m, mountpoint: `/${m}` })) } },
+});
 const pip = (name: string): WorkloadOp => ({ kind: 'upsert', workload: { name, type: 'ip', data: { v4: true, v6: false } }, publicIps: 1 });
 const remove = (name: string): WorkloadOp => ({ kind: 'remove', name });
 const request = (op: WorkloadOp, more: Partial<ApplyRequest> = {}): Pending => ({ req: { node: NODE, group: GROUP, op, ...more }, resolve: () => undefined, reject: () => undefined, attempts: 0 });
@@ -33,7 +36,10 @@ describe('coordinator planner', () => {
     const p = plan(undefined, [request(disk('d')), request(pip('ip'))]);
     expect(p.action).toBe('create');
     expect(p.next?.version).toBe(0);
-    expect(p.next?.workloads.map((w) => [w.name, w.version])).toEqual([['d', 0], ['ip', 0]]);
+    expect(p.next?.workloads.map((w) => [w.name, w.version])).toEqual([
+      ['d', 0],
+      ['ip', 0],
+    ]);
     expect(p.chainOps).toEqual([{ kind: 'createNode', nodeId: NODE, hash: 'hash-v0-2', data: expect.stringContaining('"name":"g"'), publicIps: 1 }]);
     expect(p.publicIps).toBe(1);
   });
@@ -108,7 +114,7 @@ describe('coordinator planner', () => {
     expect(plan(deployment(1, [held(disk('d'), 0), held(disk('e'), 0)]), [request(remove('d')), taken]).refused).toEqual([]);
   });
 
-  it('refuses an upsert that would change a workload\'s type', () => {
+  it("refuses an upsert that would change a workload's type", () => {
     const item = request({ kind: 'upsert', workload: { name: 'd', type: 'zdb', data: {} } }, { label: 'ZDB "d"' });
     const p = plan(deployment(1, [held(disk('d'), 0)]), [item]);
     expect(p.refused.map((r) => r.error.message)).toEqual(['ZDB "d": node 11 deployment 42 already has a zmount named "d"']);
@@ -141,7 +147,7 @@ describe('coordinator planner', () => {
     expect(plan(undefined, [item]).action).toBe('none');
   });
 
-  it('puts a removal\'s name-contract cancel in the same transaction, so the gateway\'s refusal on the way out is no failure', () => {
+  it("puts a removal's name-contract cancel in the same transaction, so the gateway's refusal on the way out is no failure", () => {
     const gw: WorkloadOp = { kind: 'upsert', workload: { name: 'gw', type: 'gateway-name-proxy', data: { name: 'web' } } };
     const before = deployment(1, [held(gw, 0), held(disk('d'), 0)]);
     const item = request(remove('gw'), { extraChainOps: [{ kind: 'cancel', contractId: 10 }] });

@@ -123,7 +123,13 @@ export function planDeployment(input: PlanInput): Plan {
     refused.add(item);
   };
   refuseDuplicateNames(p, workloads, refuse);
-  const publicIpsWanted = applyOps(p, pending.filter((x) => !refused.has(x)), version, workloads, refuse);
+  const publicIpsWanted = applyOps(
+    p,
+    pending.filter((x) => !refused.has(x)),
+    version,
+    workloads,
+    refuse,
+  );
   p.pending = pending.filter((x) => !refused.has(x) && !p.deferred.includes(x));
   if (p.before) refuseMountedDiskGrowth(p, workloads, refuse);
   return chooseAction(p, input, version, workloads, publicIpsWanted);
@@ -271,10 +277,12 @@ function refuseMountedDiskGrowth(p: Plan, workloads: WireWorkload[], refuse: (it
       (w) => isMachineType(w.type) && (w.state === 'ok' || w.state === 'paused') && ((w.data.mounts as { name: string }[] | undefined) ?? []).some((m) => m.name === name),
     ) ?? { name: '?' };
     const text = verdict.message;
-    const err = new ZosError(
-      `ZMount "${name}": node ${p.node} deployment ${before.contractId} cannot grow the disk while ZMachine "${mountedBy.name}" mounts it (ZOS: ${text})`,
-      { node: p.node, contract: before.contractId, nodeMessage: text, fix: `create a new, larger disk, or remove the mount from "${mountedBy.name}" in one up, grow the disk, then mount it again` },
-    );
+    const err = new ZosError(`ZMount "${name}": node ${p.node} deployment ${before.contractId} cannot grow the disk while ZMachine "${mountedBy.name}" mounts it (ZOS: ${text})`, {
+      node: p.node,
+      contract: before.contractId,
+      nodeMessage: text,
+      fix: `create a new, larger disk, or remove the mount from "${mountedBy.name}" in one up, grow the disk, then mount it again`,
+    });
     const refusedNow = new Set<Pending>();
     for (const item of p.pending) {
       if (item.req.op.kind === 'upsert' && item.req.op.workload.name === name) {

@@ -49,7 +49,9 @@ export async function waitFinal(ctx: WaitContext, p: Execution): Promise<Map<str
     const waiting = [...open, ...openRemovals].filter((x) => !expired.has(ownerOf(p, x)!));
     if (waiting.length === 0) {
       const removed = [...p.removed].map((n) => `"${n}" removed`);
-      deps.progress.done(`node ${p.node} deployment ${contract}: v${p.next!.version} applied (${[...[...out.values()].map((w) => `${w.type} "${w.name}" ${w.result?.state}`), ...removed].join(', ')})`);
+      deps.progress.done(
+        `node ${p.node} deployment ${contract}: v${p.next!.version} applied (${[...[...out.values()].map((w) => `${w.type} "${w.name}" ${w.result?.state}`), ...removed].join(', ')})`,
+      );
       return out;
     }
     const elapsed = deps.clock.now() - started;
@@ -138,15 +140,12 @@ function timeoutError(ctx: WaitContext, p: Execution, item: Pending | undefined,
   const source = item?.req.timeoutSource ?? 'tfgrid:deployTimeout';
   const who = item?.req.label ? `${item.req.label}: ` : '';
   const op = source.startsWith('timeout.') ? source.slice('timeout.'.length) : p.action === 'create' ? 'create' : 'update';
-  return new RmbError(
-    `${who}node ${p.node} deployment ${contract} v${d?.version ?? p.next!.version}: workloads ${waiting.join(', ')} not done after ${Math.round(limit / 1000)}s (${source})`,
-    {
-      node: p.node,
-      contract,
-      path: source,
-      fix: `give the resource a longer timeout (timeout: { ${op}: "20m" }) or raise tfgrid:deployTimeout; see what the node has: \`tfgrid zos deployment get --node ${p.node} --contract ${contract}\``,
-    },
-  );
+  return new RmbError(`${who}node ${p.node} deployment ${contract} v${d?.version ?? p.next!.version}: workloads ${waiting.join(', ')} not done after ${Math.round(limit / 1000)}s (${source})`, {
+    node: p.node,
+    contract,
+    path: source,
+    fix: `give the resource a longer timeout (timeout: { ${op}: "20m" }) or raise tfgrid:deployTimeout; see what the node has: \`tfgrid zos deployment get --node ${p.node} --contract ${contract}\``,
+  });
 }
 
 /** A removed workload the node kept with a new `error` result: its deprovision failed (the node keeps it active). */

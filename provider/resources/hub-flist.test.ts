@@ -13,7 +13,19 @@ import { createHub, type Hub } from '../../local/hub/hub';
 import { startDockerEngine, type DockerEngine } from '../../test/helpers/docker-engine';
 import { describeWithTools } from '../../test/helpers/require-tools';
 import { UNKNOWN } from '../inputs';
-import { checkHubFlist, createHubFlist, defaultHubFlistDeps, deleteHubFlist, diffHubFlist, dockerRef, flistFileName, readHubFlist, updateHubFlist, type DockerCli, type HubFlistDeps } from './hub-flist';
+import {
+  checkHubFlist,
+  createHubFlist,
+  defaultHubFlistDeps,
+  deleteHubFlist,
+  diffHubFlist,
+  dockerRef,
+  flistFileName,
+  readHubFlist,
+  updateHubFlist,
+  type DockerCli,
+  type HubFlistDeps,
+} from './hub-flist';
 
 const ID_A = `sha256:${'a1'.repeat(32)}`;
 const ID_B = `sha256:${'b2'.repeat(32)}`;

@@ -32,13 +32,21 @@ import type { DiffResult } from '../workload-resource';
 
 /** The hub's path segment rule (local/hub/hub.ts `SEGMENT`, hub.grid.tf user and flist names). */
 const SEGMENT = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
-const segment = () => z.string().regex(SEGMENT, `must match ${SEGMENT.source}`).refine((s) => !s.includes('..'), 'cannot contain ".."');
+const segment = () =>
+  z
+    .string()
+    .regex(SEGMENT, `must match ${SEGMENT.source}`)
+    .refine((s) => !s.includes('..'), 'cannot contain ".."');
 
 export const hubFlistInputsSchema = z.object({
   /** A docker image reference on the docker engine: name[:tag], an image id, or @pulumi/docker's Image.imageName. */
   image: z.string().min(1, 'image cannot be empty').describe('Local docker image: name[:tag], image id, or a @pulumi/docker Image.imageName.'),
   /** The hub's base URL, e.g. `http://127.0.0.1:8090`. */
-  hubUrl: z.string().url('hubUrl must be a URL such as http://127.0.0.1:8090').refine((u) => /^https?:$/.test(new URL(u).protocol), 'hubUrl must be http or https').describe('Flist hub base URL, e.g. http://127.0.0.1:8090.'),
+  hubUrl: z
+    .string()
+    .url('hubUrl must be a URL such as http://127.0.0.1:8090')
+    .refine((u) => /^https?:$/.test(new URL(u).protocol), 'hubUrl must be http or https')
+    .describe('Flist hub base URL, e.g. http://127.0.0.1:8090.'),
   /** The hub repository (a user name on hub.grid.tf). */
   repo: segment().default('pulumi').describe('Hub repository (user) the flist is stored under.'),
   /** Flist base name; the file is `<baseName>-<12 hex of the image id>.flist`. */
@@ -46,7 +54,11 @@ export const hubFlistInputsSchema = z.object({
   /** The docker engine to read the image from (DOCKER_HOST syntax); default: the environment's DOCKER_HOST. */
   dockerHost: z.string().optional().describe('Docker engine (DOCKER_HOST syntax); default: the environment.'),
   /** Resolved by check from `image` (sha256:<hex>); the digest the diff compares. */
-  imageId: z.string().regex(/^sha256:[0-9a-f]{64}$/).optional().describe('Image id resolved by the provider (sha256:<hex>).'),
+  imageId: z
+    .string()
+    .regex(/^sha256:[0-9a-f]{64}$/)
+    .optional()
+    .describe('Image id resolved by the provider (sha256:<hex>).'),
 });
 export type HubFlistInputs = z.infer<typeof hubFlistInputsSchema>;
 
@@ -131,7 +143,9 @@ export async function checkHubFlist(news: Record<string, unknown>, deps: HubFlis
     } catch (err) {
       return {
         inputs: news,
-        failures: [{ property: 'image', reason: `${what(value)}: docker has no image "${value.image}" (${errorText(err)}); build it first, or point dockerHost/DOCKER_HOST at the engine that has it` }],
+        failures: [
+          { property: 'image', reason: `${what(value)}: docker has no image "${value.image}" (${errorText(err)}); build it first, or point dockerHost/DOCKER_HOST at the engine that has it` },
+        ],
       };
     }
   }

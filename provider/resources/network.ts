@@ -51,7 +51,7 @@ export const networkInputsSchema = z
     myceliumKeys: z
       .record(z.string().regex(MYCELIUM_KEY, 'a mycelium key is 32 bytes of hex (64 characters)'))
       .optional()
-      .describe('Node id → the network\'s mycelium key on that node (64 hex, secret); nodes left out get a random key, kept while the network keeps its name and ipRange.'),
+      .describe("Node id → the network's mycelium key on that node (64 hex, secret); nodes left out get a random key, kept while the network keeps its name and ipRange."),
     description: z.string().max(256).default(''),
   })
   .superRefine((i, ctx) => {
@@ -61,7 +61,8 @@ export const networkInputsSchema = z
     const dup = i.nodes.find((n, idx) => i.nodes.indexOf(n) !== idx);
     if (dup !== undefined) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['nodes'], message: `node ${dup} is listed twice` });
     for (const k of Object.keys(i.myceliumKeys ?? {})) {
-      if (!i.nodes.includes(Number(k))) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['myceliumKeys', k], message: `"${k}" is not one of the network's nodes (${i.nodes.join(', ')}); keys are by node id` });
+      if (!i.nodes.includes(Number(k)))
+        ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['myceliumKeys', k], message: `"${k}" is not one of the network's nodes (${i.nodes.join(', ')}); keys are by node id` });
     }
     if (i.myceliumKeys && !i.mycelium) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['myceliumKeys'], message: 'myceliumKeys given but mycelium is false; set mycelium: true' });
     if (i.accessNode !== undefined && !i.nodes.includes(i.accessNode)) {
@@ -76,7 +77,11 @@ export const networkOutputDocs = {
   wgPorts: { type: 'object', description: 'Node id → WireGuard listen port (kept stable).' },
   wgPublicKeys: { type: 'object', description: 'Node id → WireGuard public key.' },
   wgPrivateKeys: { type: 'object', description: 'Node id → WireGuard private key.', secret: true },
-  myceliumKeys: { type: 'object', description: 'Node id → the mycelium private key of the network on that node (32 bytes hex): the given ones, the others generated once and kept; also on light nodes, which require one.', secret: true },
+  myceliumKeys: {
+    type: 'object',
+    description: 'Node id → the mycelium private key of the network on that node (32 bytes hex): the given ones, the others generated once and kept; also on light nodes, which require one.',
+    secret: true,
+  },
   nodeTypes: { type: 'object', description: 'Node id → the workload type on that node: network, or network-light on a light node.' },
   endpoints: { type: 'object', description: 'Node id → public WireGuard endpoint, "" for hidden nodes.' },
   contractIds: { type: 'object', description: 'Node id → node contract of the network deployment.' },
@@ -261,11 +266,7 @@ export interface NetworkNodeFacts {
 }
 
 /** Pure: the network state for `inputs`, keeping what `prev` already had; node facts come in `facts`. */
-export function planNetwork(
-  inputs: NetworkInputs,
-  prev: Partial<NetworkOutputs> | undefined,
-  facts: Record<string, NetworkNodeFacts>,
-): NetworkPlan {
+export function planNetwork(inputs: NetworkInputs, prev: Partial<NetworkOutputs> | undefined, facts: Record<string, NetworkNodeFacts>): NetworkPlan {
   const keep = <T>(m: Record<string, T> | undefined) => Object.fromEntries(Object.entries(m ?? {}).filter(([k]) => inputs.nodes.includes(Number(k))));
   const samePlace = prev && prev.ipRange === inputs.ipRange;
   const accessSubnetPrev = samePlace && inputs.addWgAccess ? prev?.accessSubnet : undefined;
@@ -315,10 +316,30 @@ export function planNetwork(
     accessSubnet = accessSubnetPrev ?? allocateSubnets(inputs.ipRange, [-1], {}, Object.values(nodeSubnets))['-1'];
     accessPrivateKey = (samePlace && prev?.accessPrivateKey) || wgKeyPair().privateKey;
     const k = String(accessNodeId);
-    accessConfig = wgQuickConfig({ accessSubnet, privateKey: accessPrivateKey, nodePublicKey: wgPublicKeys[k], endpoint: `${endpoints[k].includes(':') ? `[${endpoints[k]}]` : endpoints[k]}:${wgPorts[k]}`, ipRange: inputs.ipRange });
+    accessConfig = wgQuickConfig({
+      accessSubnet,
+      privateKey: accessPrivateKey,
+      nodePublicKey: wgPublicKeys[k],
+      endpoint: `${endpoints[k].includes(':') ? `[${endpoints[k]}]` : endpoints[k]}:${wgPorts[k]}`,
+      ipRange: inputs.ipRange,
+    });
   }
   const noWg = inputs.nodes.filter((n) => facts[String(n)]?.wireguard === false).map(String);
-  return { ...inputs, nodeSubnets, wgPorts, wgPublicKeys, wgPrivateKeys, myceliumKeys, nodeTypes, endpoints, accessSubnet, accessNodeId, accessPrivateKey, accessConfig, ...(noWg.length > 0 ? { noWireguard: noWg } : {}) };
+  return {
+    ...inputs,
+    nodeSubnets,
+    wgPorts,
+    wgPublicKeys,
+    wgPrivateKeys,
+    myceliumKeys,
+    nodeTypes,
+    endpoints,
+    accessSubnet,
+    accessNodeId,
+    accessPrivateKey,
+    accessConfig,
+    ...(noWg.length > 0 ? { noWireguard: noWg } : {}),
+  };
 }
 
 /**
@@ -397,7 +418,12 @@ function pickInputs(raw: Record<string, unknown>): Record<string, unknown> {
 }
 
 /** Applies the plan on every node (one coalesced chain transaction) and removes the network from `dropped` nodes. */
-async function applyPlan(rt: ProviderRuntime, plan: ReturnType<typeof planNetwork>, prev: Partial<NetworkOutputs> | undefined, dropped: number[]): Promise<{ results: Map<number, ApplyResult>; errors: Map<number, unknown> }> {
+async function applyPlan(
+  rt: ProviderRuntime,
+  plan: ReturnType<typeof planNetwork>,
+  prev: Partial<NetworkOutputs> | undefined,
+  dropped: number[],
+): Promise<{ results: Map<number, ApplyResult>; errors: Map<number, unknown> }> {
   const group = networkGroup(plan.name);
   const results = new Map<number, ApplyResult>();
   const errors = new Map<number, unknown>();
@@ -452,7 +478,12 @@ export async function createNetwork(raw: Record<string, unknown>): Promise<{ id:
     const rollback = await applyPlan(rt, { ...plan, nodes: [] }, outputs(plan, results, inputs), [...results.keys()]);
     if (rollback.errors.size > 0) {
       const left = outputs({ ...plan, nodes: [...results.keys()] }, results, inputs);
-      throw new PartialCreateError(`Network "${inputs.name}": ${reasons.join('; ')}; rolling back failed on nodes ${[...rollback.errors.keys()].join(', ')}`, `network/${inputs.name}`, { ...left, state: 'error' }, reasons);
+      throw new PartialCreateError(
+        `Network "${inputs.name}": ${reasons.join('; ')}; rolling back failed on nodes ${[...rollback.errors.keys()].join(', ')}`,
+        `network/${inputs.name}`,
+        { ...left, state: 'error' },
+        reasons,
+      );
     }
     throw new InputError(`Network "${inputs.name}" could not be created: ${reasons.join('; ')}; the other nodes were rolled back`);
   }
@@ -484,7 +515,9 @@ export async function deleteNetwork(olds: Record<string, unknown>): Promise<void
   const errors: string[] = [];
   await Promise.all(
     nodes.map((n) =>
-      rt.coordinator.apply({ node: n, group: networkGroup(name), op: { kind: 'remove', name }, contractId: prev.contractIds?.[String(n)], label: `Network "${name}"` }).catch((e) => errors.push(`node ${n}: ${errorText(e)}`)),
+      rt.coordinator
+        .apply({ node: n, group: networkGroup(name), op: { kind: 'remove', name }, contractId: prev.contractIds?.[String(n)], label: `Network "${name}"` })
+        .catch((e) => errors.push(`node ${n}: ${errorText(e)}`)),
     ),
   );
   if (errors.length > 0) throw new InputError(`Network "${name}": removing it failed on ${errors.join('; ')}`);

@@ -199,7 +199,8 @@ export function misfits(chosen: ChosenNode, prev: NodePickerInputs, next: NodePi
     const have: Record<(typeof CAPACITY)[number], number> = { cpu: free.cru, memory: free.mru, ssd: free.sru, hdd: free.hru, publicIpv4: free.farmIps };
     for (const k of CAPACITY) {
       const more = need(k, next) - need(k, prev);
-      if (more > 0 && have[k] < more) out.push({ property: k, why: `node ${chosen.nodeId} has ${have[k]} free ${k === 'publicIpv4' ? 'public IPv4 in its farm' : k}, the filter asks for ${more} more` });
+      if (more > 0 && have[k] < more)
+        out.push({ property: k, why: `node ${chosen.nodeId} has ${have[k]} free ${k === 'publicIpv4' ? 'public IPv4 in its farm' : k}, the filter asks for ${more} more` });
     }
   }
   return out;
@@ -242,7 +243,13 @@ async function liveLookup(): Promise<PickerLookup> {
     node: async (id) => (await rt.deps.chain.listNodes()).find((n) => n.nodeId === id),
     free: async (node) => {
       const s = await (await rt.deps.node(node.nodeId)).statistics();
-      return { cru: s.total.cru - s.used.cru, mru: s.total.mru - s.used.mru, sru: s.total.sru - s.used.sru, hru: s.total.hru - s.used.hru, farmIps: await rt.deps.chain.farmFreePublicIps(node.farmId) };
+      return {
+        cru: s.total.cru - s.used.cru,
+        mru: s.total.mru - s.used.mru,
+        sru: s.total.sru - s.used.sru,
+        hru: s.total.hru - s.used.hru,
+        farmIps: await rt.deps.chain.farmFreePublicIps(node.farmId),
+      };
     },
   };
 }

@@ -27,7 +27,7 @@ export type RentContractInputs = z.infer<typeof rentContractInputsSchema>;
 export const rentContractOutputDocs = {
   contractId: { type: 'integer', description: 'The rent contract id on TFChain.' },
   twinId: { type: 'integer', description: 'The renting twin.' },
-  state: { type: 'string', description: 'created, grace (out of funds: the node\'s node contracts follow) or gone after a refresh.' },
+  state: { type: 'string', description: "created, grace (out of funds: the node's node contracts follow) or gone after a refresh." },
 } as const;
 
 const KEYS = Object.keys(rentContractInputsSchema.shape);

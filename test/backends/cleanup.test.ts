@@ -29,11 +29,20 @@ interface Leftovers {
 function leftovers(prefix: string, dataDir: string, hostNetns: string, pids: number[]): Leftovers {
   const sh = (cmd: string, ...args: string[]) => execFileSync(cmd, args, { encoding: 'utf8' });
   return {
-    netns: sh('ip', 'netns', 'list').split('\n').map((l) => l.split(' ')[0]).filter((n) => n.startsWith(`${prefix}-`)),
-    hostLinks: sh('ip', '-n', hostNetns, '-o', 'link').split('\n').filter((l) => l.includes(`${prefix}p`) || l.includes(`${prefix}o`)),
+    netns: sh('ip', 'netns', 'list')
+      .split('\n')
+      .map((l) => l.split(' ')[0])
+      .filter((n) => n.startsWith(`${prefix}-`)),
+    hostLinks: sh('ip', '-n', hostNetns, '-o', 'link')
+      .split('\n')
+      .filter((l) => l.includes(`${prefix}p`) || l.includes(`${prefix}o`)),
     hostRoutes: [...sh('ip', '-n', hostNetns, '-6', 'route').split('\n'), ...sh('ip', '-n', hostNetns, '-6', 'neigh', 'show', 'proxy').split('\n')].filter((l) => /^[2-5][0-9a-f]{0,2}:/.test(l)),
-    mounts: readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes(dataDir)),
-    loops: sh('losetup', '-l', '-n', '-O', 'NAME,BACK-FILE').split('\n').filter((l) => l.includes(dataDir)),
+    mounts: readFileSync('/proc/self/mountinfo', 'utf8')
+      .split('\n')
+      .filter((l) => l.includes(dataDir)),
+    loops: sh('losetup', '-l', '-n', '-O', 'NAME,BACK-FILE')
+      .split('\n')
+      .filter((l) => l.includes(dataDir)),
     cgroups: ['memory', 'cpu', 'freezer', 'pids'].filter((c) => existsSync(`/sys/fs/cgroup/${c}/tfgrid-${prefix}`)),
     sockets: (existsSync('/var/run/wireguard') ? sh('ls', '/var/run/wireguard').split('\n') : []).filter((s) => s.startsWith(`${prefix}w`)),
     processes: pids.filter(isAlive),
@@ -61,7 +70,15 @@ describeWithTools(['runc', 'ip', 'wireguard-go', 'wg', 'busybox', 'losetup', 'mk
   /** A network, a machine with a disk and a public IP; returns the pids that must be gone afterwards. */
   async function deploy(b: LinuxBackends, port: number): Promise<number[]> {
     const netId = networkId(7, 'net1');
-    const nr = await b.network.apply({ netId, ipRange: '10.20.0.0/16', subnet: '10.20.2.0/24', wgPrivateKey: wgKeyPair().privateKey, wgListenPort: port, peers: [], mycelium: { hexKey: 'c'.repeat(64) } });
+    const nr = await b.network.apply({
+      netId,
+      ipRange: '10.20.0.0/16',
+      subnet: '10.20.2.0/24',
+      wgPrivateKey: wgKeyPair().privateKey,
+      wgListenPort: port,
+      peers: [],
+      mycelium: { hexKey: 'c'.repeat(64) },
+    });
     const flist = await b.flists.resolve(await buildBaseRootfs(path.join(dir, `base-${port}`)));
     const disk = await b.storage.create({ id: '7-1-d', kind: 'zmount', size: 32n << 20n });
     const mp = await b.storage.mount(disk.id);

@@ -29,10 +29,7 @@ export async function makeDockerArchive(dir: string): Promise<string> {
   await fs.mkdir(path.join(out, 'bbb'), { recursive: true });
   execFileSync('tar', ['-cf', path.join(out, 'aaa/layer.tar'), '-C', l1, '.']);
   execFileSync('tar', ['-czf', path.join(out, 'bbb/layer.tar'), '-C', l2, '.']); // compressed layers occur in OCI exports
-  await fs.writeFile(
-    path.join(out, 'cfg.json'),
-    JSON.stringify({ config: { Entrypoint: ['/bin/echo'], Cmd: ['hello world'], Env: ['FOO=bar', 'PATH=/bin'], WorkingDir: '' } }),
-  );
+  await fs.writeFile(path.join(out, 'cfg.json'), JSON.stringify({ config: { Entrypoint: ['/bin/echo'], Cmd: ['hello world'], Env: ['FOO=bar', 'PATH=/bin'], WorkingDir: '' } }));
   await fs.writeFile(path.join(out, 'manifest.json'), JSON.stringify([{ Config: 'cfg.json', RepoTags: ['t:latest'], Layers: ['aaa/layer.tar', 'bbb/layer.tar'] }]));
   const tarball = path.join(dir, 'image.tar');
   execFileSync('tar', ['-cf', tarball, '-C', out, 'manifest.json', 'cfg.json', 'aaa', 'bbb']);

@@ -40,7 +40,14 @@ describeWithTools(['runc', 'ip', 'wireguard-go', 'wg', 'busybox', 'curl'], { roo
   it('adopts the running network and container after a restart, then cleans up', async () => {
     const dataDir = path.join(dir, 'node');
     const first = createLinuxBackends({ prefix, dataDir, hostNetns });
-    const cfg: NetworkConfig = { netId: networkId(7, 'n'), ipRange: '10.60.0.0/16', subnet: '10.60.2.0/24', wgPrivateKey: wgKeyPair().privateKey, wgListenPort: 26000 + (process.pid % 1000), peers: [] };
+    const cfg: NetworkConfig = {
+      netId: networkId(7, 'n'),
+      ipRange: '10.60.0.0/16',
+      subnet: '10.60.2.0/24',
+      wgPrivateKey: wgKeyPair().privateKey,
+      wgListenPort: 26000 + (process.pid % 1000),
+      peers: [],
+    };
     const flist = await first.flists.resolve(await buildBaseRootfs(path.join(dir, 'base')));
     const spec = { id: '7-1-web', name: 'web', flist, cpu: 1, memory: 256n << 20n, entrypoint: '', env: {}, mounts: [] };
     const one = await provision(first, cfg, spec);
@@ -55,7 +62,11 @@ describeWithTools(['runc', 'ip', 'wireguard-go', 'wg', 'busybox', 'curl'], { roo
 
     await second.machines.remove('7-1-web');
     await second.close();
-    expect(execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).split('\n').filter((l) => l.startsWith(`${prefix}-`) && !l.startsWith(hostNetns))).toEqual([]);
+    expect(
+      execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })
+        .split('\n')
+        .filter((l) => l.startsWith(`${prefix}-`) && !l.startsWith(hostNetns)),
+    ).toEqual([]);
     expect(existsSync(`/sys/fs/cgroup/memory/tfgrid-${prefix}`)).toBe(false);
     // the first incarnation's watcher timer is unref'd; closing it now finds nothing to remove
     await first.machines.close();

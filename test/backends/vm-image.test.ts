@@ -18,10 +18,29 @@ describeWithTools(['qemu-system-x86_64', 'timeout', 'ip', 'wireguard-go', 'busyb
   it('writes a vm-image flist onto its first disk, boots it and answers on its IP', async () => {
     const flist = await node.backends.flists.resolve(await buildVmImageRootfs(path.join(node.dir, 'img-flist'), { ip: '10.50.2.8', gateway: '10.50.2.1', mask: '255.255.255.0' }));
     expect(flist.mode).toBe('vm-image');
-    const nr = (await node.backends.network.get(networkId(7, 'vmnet'))) ?? (await node.backends.network.apply({ netId: networkId(7, 'vmnet'), ipRange: '10.50.0.0/16', subnet: '10.50.2.0/24', wgPrivateKey: wgKeyPair().privateKey, wgListenPort: 27000 + (process.pid % 1000), peers: [] }));
+    const nr =
+      (await node.backends.network.get(networkId(7, 'vmnet'))) ??
+      (await node.backends.network.apply({
+        netId: networkId(7, 'vmnet'),
+        ipRange: '10.50.0.0/16',
+        subnet: '10.50.2.0/24',
+        wgPrivateKey: wgKeyPair().privateKey,
+        wgListenPort: 27000 + (process.pid % 1000),
+        peers: [],
+      }));
     const disk = await node.backends.storage.create({ id: '7-1-boot', kind: 'zmount', size: 128n << 20n });
     const nic = await node.backends.network.attach({ netId: nr.netId, machine: '7-1-img', ip: '10.50.2.8', kind: 'tap' });
-    await node.backends.machines.run({ id: '7-1-img', name: 'img', flist, cpu: 1, memory: 256n << 20n, entrypoint: '', env: {}, mounts: [{ source: disk.image, target: '/boot-disk', disk: true }], nic });
+    await node.backends.machines.run({
+      id: '7-1-img',
+      name: 'img',
+      flist,
+      cpu: 1,
+      memory: 256n << 20n,
+      entrypoint: '',
+      env: {},
+      mounts: [{ source: disk.image, target: '/boot-disk', disk: true }],
+      nic,
+    });
     let page = '';
     for (let i = 0; i < 150 && !page; i++) {
       try {

@@ -28,7 +28,11 @@ jest.setTimeout(180_000);
 const ip = (...args: string[]) => execFileSync('ip', args, { encoding: 'utf8', stdio: 'pipe' });
 
 /** Interface names in a namespace. */
-const linksIn = (ns: string) => ip('-n', ns, '-o', 'link', 'show').split('\n').map((l) => l.split(': ')[1]?.split('@')[0]).filter(Boolean);
+const linksIn = (ns: string) =>
+  ip('-n', ns, '-o', 'link', 'show')
+    .split('\n')
+    .map((l) => l.split(': ')[1]?.split('@')[0])
+    .filter(Boolean);
 
 describeWithTools(['qemu-system-x86_64', 'timeout', 'ip', 'tc', 'wireguard-go', 'busybox', 'apt-get', 'dpkg', 'curl', 'nsenter'], { root: true })('VM-mode machine with a public IP', () => {
   const prefix = `u${(process.pid % 1296).toString(36)}`;
@@ -62,7 +66,10 @@ describeWithTools(['qemu-system-x86_64', 'timeout', 'ip', 'tc', 'wireguard-go', 
     ip('-n', inet, 'link', 'add', 'br0', 'type', 'bridge');
     ip('-n', inet, 'addr', 'add', '203.0.113.1/24', 'dev', 'br0');
     ip('-n', inet, 'link', 'set', 'br0', 'up');
-    for (const [ns, addr, h] of [[host, '203.0.113.2', 'h1'], [hostB, '203.0.113.3', 'h2']]) {
+    for (const [ns, addr, h] of [
+      [host, '203.0.113.2', 'h1'],
+      [hostB, '203.0.113.3', 'h2'],
+    ]) {
       ip('netns', 'add', ns);
       ip('-n', inet, 'link', 'add', h, 'type', 'veth', 'peer', 'name', 'uplink', 'netns', ns);
       ip('-n', inet, 'link', 'set', h, 'master', 'br0', 'up');

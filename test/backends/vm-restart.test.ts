@@ -83,7 +83,14 @@ describeWithTools(['qemu-system-x86_64', 'timeout', 'ip', 'tc', 'wireguard-go', 
   it('adopts the running qemu and its taps; a qemu that died meanwhile or runs another spec is started again; remove leaves nothing', async () => {
     const first = boot();
     const flist = await first.flists.resolve(await buildVmKernelRootfs(path.join(dir, 'vm-flist')));
-    const cfg: NetworkConfig = { netId: networkId(7, 'vmr'), ipRange: '10.54.0.0/16', subnet: '10.54.2.0/24', wgPrivateKey: wgKeyPair().privateKey, wgListenPort: 23000 + (process.pid % 1000), peers: [] };
+    const cfg: NetworkConfig = {
+      netId: networkId(7, 'vmr'),
+      ipRange: '10.54.0.0/16',
+      subnet: '10.54.2.0/24',
+      wgPrivateKey: wgKeyPair().privateKey,
+      wgListenPort: 23000 + (process.pid % 1000),
+      peers: [],
+    };
     const spec = { id: '7-1-vmr', name: 'survivor', flist, cpu: 1, memory: 256n << 20n, entrypoint: '', env: {}, mounts: [] };
     const machineDir = path.join(dir, 'node', 'machines', machineNames(prefix).dirName(spec.id));
 
@@ -118,7 +125,6 @@ describeWithTools(['qemu-system-x86_64', 'timeout', 'ip', 'tc', 'wireguard-go', 
     expect(await fetchInNs(three.nr.netns, '10.54.2.9', 90_000)).toBe('vm survivor\n');
     expect(await third.machines.list()).toEqual([expect.objectContaining({ id: spec.id, state: 'running', pid: three.st.pid })]);
 
-
     // restart 3: the stored spec differs from what runs (more memory) → the old qemu is stopped, the new spec started
     const fourth = boot();
     const four = await provision(fourth, cfg, { ...spec, memory: 320n << 20n }, '10.54.2.9', PUB);
@@ -142,7 +148,14 @@ describeWithTools(['qemu-system-x86_64', 'timeout', 'ip', 'tc', 'wireguard-go', 
   it('removes a VM no call has touched since the restart (a boot that failed before run): qemu, tap and dir', async () => {
     const first = boot();
     const flist = await first.flists.resolve(await buildVmKernelRootfs(path.join(dir, 'vm-flist-2')));
-    const cfg: NetworkConfig = { netId: networkId(7, 'vmr2'), ipRange: '10.55.0.0/16', subnet: '10.55.2.0/24', wgPrivateKey: wgKeyPair().privateKey, wgListenPort: 22000 + (process.pid % 1000), peers: [] };
+    const cfg: NetworkConfig = {
+      netId: networkId(7, 'vmr2'),
+      ipRange: '10.55.0.0/16',
+      subnet: '10.55.2.0/24',
+      wgPrivateKey: wgKeyPair().privateKey,
+      wgListenPort: 22000 + (process.pid % 1000),
+      peers: [],
+    };
     const spec = { id: '7-2-vmr', name: 'orphan', flist, cpu: 1, memory: 256n << 20n, entrypoint: '', env: {}, mounts: [] };
     const one = await provision(first, cfg, spec, '10.55.2.4');
     expect(one.st.state).toBe('running');

@@ -22,7 +22,14 @@ describeWithTools(['qemu-system-x86_64', 'timeout', 'ip', 'wireguard-go', 'busyb
   it('boots a vm-kernel flist that answers on its private IP, pauses, and leaves nothing when removed', async () => {
     const flist = await node.backends.flists.resolve(await buildVmKernelRootfs(path.join(node.dir, 'vm-flist')));
     expect(flist.mode).toBe('vm-kernel');
-    const nr = await node.backends.network.apply({ netId: networkId(7, 'vmnet'), ipRange: '10.50.0.0/16', subnet: '10.50.2.0/24', wgPrivateKey: wgKeyPair().privateKey, wgListenPort: 25000 + (process.pid % 1000), peers: [] });
+    const nr = await node.backends.network.apply({
+      netId: networkId(7, 'vmnet'),
+      ipRange: '10.50.0.0/16',
+      subnet: '10.50.2.0/24',
+      wgPrivateKey: wgKeyPair().privateKey,
+      wgListenPort: 25000 + (process.pid % 1000),
+      peers: [],
+    });
     const nic = await node.backends.network.attach({ netId: nr.netId, machine: '7-1-vm', ip: '10.50.2.7', kind: 'tap' });
     const st = await node.backends.machines.run({ id: '7-1-vm', name: 'vm', flist, cpu: 1, memory: 256n << 20n, entrypoint: '', env: {}, mounts: [], nic });
     expect(st.state).toBe('running');
@@ -49,7 +56,14 @@ describeWithTools(['qemu-system-x86_64', 'timeout', 'ip', 'wireguard-go', 'busyb
 
   it('restarts a VM whose qemu was killed: same tap and IP, a new qemu, and it answers again', async () => {
     const flist = await node.backends.flists.resolve(await buildVmKernelRootfs(path.join(node.dir, 'vm-flist-2')));
-    const nr = await node.backends.network.apply({ netId: networkId(7, 'vmnet2'), ipRange: '10.52.0.0/16', subnet: '10.52.2.0/24', wgPrivateKey: wgKeyPair().privateKey, wgListenPort: 24000 + (process.pid % 1000), peers: [] });
+    const nr = await node.backends.network.apply({
+      netId: networkId(7, 'vmnet2'),
+      ipRange: '10.52.0.0/16',
+      subnet: '10.52.2.0/24',
+      wgPrivateKey: wgKeyPair().privateKey,
+      wgListenPort: 24000 + (process.pid % 1000),
+      peers: [],
+    });
     const nic = await node.backends.network.attach({ netId: nr.netId, machine: '7-2-vm', ip: '10.52.2.8', kind: 'tap' });
     const machines = node.backends.machines;
     try {

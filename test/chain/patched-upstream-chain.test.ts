@@ -75,8 +75,7 @@ describe('a chain from our patched upstream genesis', () => {
       const u = await client.withSigner(user);
       const c = await u.createNodeContract({ nodeId: grid.nodes[0].id, hash: 'c81e728d9d4c2f636f067f89cc14862c', publicIps: 1 });
       const nonce = (await client.api.rpc.system.accountNextIndex(user.address)).toNumber();
-      const setFree = (free: bigint) =>
-        client.api.rpc('dev_setStorage', { System: { Account: [[[user.address], { nonce, providers: 1, data: { free } }]] } });
+      const setFree = (free: bigint) => client.api.rpc('dev_setStorage', { System: { Account: [[[user.address], { nonce, providers: 1, data: { free } }]] } });
       const biller = await client.withSigner({ uri: '//Bob', type: 'sr25519' });
 
       await setFree(1n); // the twin is broke
@@ -85,14 +84,10 @@ describe('a chain from our patched upstream genesis', () => {
       expect((await client.getContract(c.contractId))?.state).toBe('gracePeriod');
       const locked = await waitFor('a contract event', () => events.find((e) => e.kind === 'locked' && e.contractId === c.contractId));
       expect(locked).toMatchObject({ kind: 'locked', nodeId: grid.nodes[0].id });
-      await expect(u.updateNodeContract({ contractId: c.contractId, hash: 'eccbc87e4b5ce2fe28308fd9f2a7baf3' })).rejects.toThrow(
-        /cannot pay the transaction fee.*fund account/,
-      );
+      await expect(u.updateNodeContract({ contractId: c.contractId, hash: 'eccbc87e4b5ce2fe28308fd9f2a7baf3' })).rejects.toThrow(/cannot pay the transaction fee.*fund account/);
 
       await setFree(1000n * TFT); // funded again; the next billing cycle lifts the grace period
-      await expect(u.updateNodeContract({ contractId: c.contractId, hash: 'eccbc87e4b5ce2fe28308fd9f2a7baf3' })).rejects.toThrow(
-        /CannotUpdateContractInGraceState.*fund the twin account/,
-      );
+      await expect(u.updateNodeContract({ contractId: c.contractId, hash: 'eccbc87e4b5ce2fe28308fd9f2a7baf3' })).rejects.toThrow(/CannotUpdateContractInGraceState.*fund the twin account/);
       const now = Number((await client.api.query.timestamp.now()).toJSON());
       await client.api.rpc('dev_timeTravel', now + 2 * 3600_000);
       await client.api.rpc('dev_newBlock', { count: 2 });

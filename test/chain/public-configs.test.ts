@@ -30,7 +30,12 @@ describe('ChainClient.addNodePublicConfigs', () => {
     const [, n2, n3] = grid.nodes;
     // 198.18/15 is not a public address: TFChain refuses it as a public config
     const bad = { ip4: { ip: '198.18.0.12/16', gw: '198.18.0.1' } };
-    await expect(farmer.addNodePublicConfigs(grid.farmId, [{ nodeId: n2.id, config: config(20) }, { nodeId: n3.id, config: bad }])).rejects.toBeInstanceOf(ChainError);
+    await expect(
+      farmer.addNodePublicConfigs(grid.farmId, [
+        { nodeId: n2.id, config: config(20) },
+        { nodeId: n3.id, config: bad },
+      ]),
+    ).rejects.toBeInstanceOf(ChainError);
     expect((await chain.getNode(n2.id))?.publicConfig ?? undefined).toBeUndefined();
     expect((await chain.getNode(n3.id))?.publicConfig ?? undefined).toBeUndefined();
   });

@@ -91,7 +91,10 @@ describeWithTools(['runc', 'ip', 'wireguard-go', 'wg', 'losetup', 'mkfs.ext4'], 
       .filter((r) => r.dev.startsWith(`${prefix1}w`));
     expect(viaWg).toHaveLength(1);
     const transfer = execFileSync('ip', ['netns', 'exec', viaWg[0].ns, 'wg', 'show', viaWg[0].dev, 'transfer'], { encoding: 'utf8' });
-    const rx = transfer.trim().split('\n').map((l) => Number(l.split('\t')[1] ?? 0));
+    const rx = transfer
+      .trim()
+      .split('\n')
+      .map((l) => Number(l.split('\t')[1] ?? 0));
     expect(Math.max(...rx)).toBeGreaterThan(0);
   });
 

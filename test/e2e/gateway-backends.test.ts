@@ -70,7 +70,21 @@ async function curlFrom(from: Laptop, url: string, address: string, cacert?: str
   const { runCommand } = await import('../../local/topology');
   const u = new URL(url);
   const port = u.port || (u.protocol === 'https:' ? '443' : '80');
-  const args = ['--net=/run/netns/' + from.netns, 'curl', '-sS', '--fail', '--max-time', '10', '--retry', '5', '--retry-delay', '1', '--retry-connrefused', '--resolve', `${u.hostname}:${port}:${address}`];
+  const args = [
+    '--net=/run/netns/' + from.netns,
+    'curl',
+    '-sS',
+    '--fail',
+    '--max-time',
+    '10',
+    '--retry',
+    '5',
+    '--retry-delay',
+    '1',
+    '--retry-connrefused',
+    '--resolve',
+    `${u.hostname}:${port}:${address}`,
+  ];
   if (cacert) args.push('--cacert', cacert);
   return runCommand('nsenter', [...args, url]);
 }

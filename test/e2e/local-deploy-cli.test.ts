@@ -108,7 +108,9 @@ export const message = vm.message;
         outputs = (JSON.parse(r.out) as { outputs: Record<string, unknown> }).outputs;
       }
       expect(outputs.state).toBe('error');
-      expect(String(outputs.message)).toMatch(/^vm is not running: machine exited with code 1 \(gave up after 3 restarts within 120s; failures: .*\); console: .*stat \/sbin\/zinit: no such file or directory/);
+      expect(String(outputs.message)).toMatch(
+        /^vm is not running: machine exited with code 1 \(gave up after 3 restarts within 120s; failures: .*\); console: .*stat \/sbin\/zinit: no such file or directory/,
+      );
     } finally {
       expect((await runCli(['local', 'deploy', dir, ...me, '--destroy'])).code).toBe(0);
     }

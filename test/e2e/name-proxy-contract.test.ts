@@ -121,4 +121,3 @@ describe('examples/name-proxy: a name contract cancelled outside Pulumi', () => 
     expect(await userChain.getContractIdByName(SUBDOMAIN)).toBeUndefined();
   });
 });
-

@@ -18,9 +18,7 @@ import { e2eGridDir, ensureE2eGrid } from './shared-grid';
 jest.setTimeout(900_000);
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const rootPkg = z
-  .object({ dependencies: z.record(z.string()), devDependencies: z.record(z.string()) })
-  .parse(JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')));
+const rootPkg = z.object({ dependencies: z.record(z.string()), devDependencies: z.record(z.string()) }).parse(JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')));
 
 /** What the local grid, the node runtime and the checkout's tooling need, and a user's install never must. */
 const NEVER_INSTALLED = ['@acala-network/chopsticks', 'better-sqlite3', 'sqlite3', 'typeorm', 'node-forge', 'dns-packet', 'snappyjs', 'commander', '@swc-node/register', '@swc/core', 'jest'];
@@ -66,12 +64,20 @@ describe('the published package in a fresh project outside the checkout', () => 
     expect(path.relative(ROOT, project).startsWith('..')).toBe(true);
     fs.writeFileSync(path.join(project, 'Pulumi.yaml'), 'name: tfgrid-user-project\nruntime:\n  name: nodejs\n  options:\n    typescript: true\n');
     fs.writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'tfgrid-user-project', private: true, main: 'index.ts' }, null, 2));
-    fs.writeFileSync(path.join(project, 'tsconfig.json'), JSON.stringify({ compilerOptions: { strict: true, target: 'ES2022', module: 'commonjs', moduleResolution: 'node', esModuleInterop: true, skipLibCheck: true }, files: ['index.ts'] }, null, 2));
+    fs.writeFileSync(
+      path.join(project, 'tsconfig.json'),
+      JSON.stringify({ compilerOptions: { strict: true, target: 'ES2022', module: 'commonjs', moduleResolution: 'node', esModuleInterop: true, skipLibCheck: true }, files: ['index.ts'] }, null, 2),
+    );
     fs.writeFileSync(path.join(project, 'index.ts'), PROGRAM);
     // A copy of the tarball, so nothing the project records (package.json, lock) names the checkout.
     const copy = path.join(project, path.basename(tarball));
     fs.copyFileSync(tarball, copy);
-    const pkgs = [`./${path.basename(copy)}`, `@pulumi/pulumi@${rootPkg.dependencies['@pulumi/pulumi']}`, `typescript@${rootPkg.devDependencies.typescript}`, `@types/node@${rootPkg.devDependencies['@types/node']}`];
+    const pkgs = [
+      `./${path.basename(copy)}`,
+      `@pulumi/pulumi@${rootPkg.dependencies['@pulumi/pulumi']}`,
+      `typescript@${rootPkg.devDependencies.typescript}`,
+      `@types/node@${rootPkg.devDependencies['@types/node']}`,
+    ];
     const r = spawnSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', ...pkgs], { cwd: project, encoding: 'utf8', env: { ...process.env, npm_config_loglevel: 'warn' } });
     npmOutput = `${r.stdout}\n${r.stderr}`;
     if (r.status !== 0) throw new Error(`npm install in ${project} failed:\n${npmOutput}`);
@@ -83,13 +89,18 @@ describe('the published package in a fresh project outside the checkout', () => 
   });
 
   it('packs compiled code, types, schema, README and licence only', () => {
-    const entries = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).trim().split('\n').map((e) => e.replace(/^package\//, ''));
-    expect(entries).toEqual(expect.arrayContaining(['package.json', 'README.md', 'LICENSE', 'schema.json', 'dist/sdk/index.js', 'dist/sdk/index.d.ts', 'dist/provider/dynamic-entry.js', 'dist/protocol/rmb/types.proto']));
+    const entries = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .map((e) => e.replace(/^package\//, ''));
+    expect(entries).toEqual(
+      expect.arrayContaining(['package.json', 'README.md', 'LICENSE', 'schema.json', 'dist/sdk/index.js', 'dist/sdk/index.d.ts', 'dist/provider/dynamic-entry.js', 'dist/protocol/rmb/types.proto']),
+    );
     expect(entries.filter((e) => /\.test\.|\.bench\.|\.ts$/.test(e) && !e.endsWith('.d.ts'))).toEqual([]);
     expect(entries.filter((e) => /^(dist\/)?(node|local|cli|test|bench|examples|scripts|tools|\.ci)\//.test(e))).toEqual([]);
   });
 
-  it('installs none of the local grid\'s or node runtime\'s dependencies, and nothing that points to the checkout', () => {
+  it("installs none of the local grid's or node runtime's dependencies, and nothing that points to the checkout", () => {
     const nm = path.join(project, 'node_modules');
     expect(NEVER_INSTALLED.filter((p) => fs.existsSync(path.join(nm, p)))).toEqual([]);
     expect(symlinks(nm).filter((l) => !path.relative(ROOT, l.target).startsWith('..'))).toEqual([]);
@@ -104,10 +115,14 @@ describe('the published package in a fresh project outside the checkout', () => 
   });
 
   it('is required by name from the project', () => {
-    const r = spawnSync(process.execPath, ['-e', 'const t = require("pulumi-tfgrid"); const p = require.resolve("pulumi-tfgrid/dist/provider/dynamic-entry"); console.log(JSON.stringify({ exports: Object.keys(t), entry: p }))'], {
-      cwd: project,
-      encoding: 'utf8',
-    });
+    const r = spawnSync(
+      process.execPath,
+      ['-e', 'const t = require("pulumi-tfgrid"); const p = require.resolve("pulumi-tfgrid/dist/provider/dynamic-entry"); console.log(JSON.stringify({ exports: Object.keys(t), entry: p }))'],
+      {
+        cwd: project,
+        encoding: 'utf8',
+      },
+    );
     expect(r.stderr).toBe('');
     const out = z.object({ exports: z.array(z.string()), entry: z.string() }).parse(JSON.parse(r.stdout));
     expect(out.exports).toEqual(expect.arrayContaining(['Network', 'ZMachine', 'ZMount', 'PublicIp', 'Zdb', 'NameProxy', 'findNodes']));

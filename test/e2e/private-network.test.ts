@@ -66,7 +66,8 @@ describe('examples/private-network on the local grid', () => {
     let laptop: LaptopRecord | undefined;
     const confFile = () => path.join(grid.dir, 'laptops', 'e2e-access.conf');
     /** `local/topology/laptop-main.ts <verb> --dir <grid> --slot 20 …`, as the README tells people to run it. */
-    const laptopScript = async (...args: string[]) => (await execFileAsync('node', ['-r', '@swc-node/register', LAPTOP_MAIN, ...args, '--dir', grid.dir, '--slot', String(LAPTOP_SLOT)], { cwd: REPO_ROOT, encoding: 'utf8' })).stdout;
+    const laptopScript = async (...args: string[]) =>
+      (await execFileAsync('node', ['-r', '@swc-node/register', LAPTOP_MAIN, ...args, '--dir', grid.dir, '--slot', String(LAPTOP_SLOT)], { cwd: REPO_ROOT, encoding: 'utf8' })).stdout;
     // biome-ignore lint/suspicious/noDuplicateTestHooks: describeWithTools opens its own describe block
     afterAll(async () => {
       await fs.rm(confFile(), { force: true });
@@ -98,7 +99,22 @@ describe('examples/private-network on the local grid', () => {
         expect(route).toContain(`dev ${ifname} `);
         // The first packets wait for the handshake and the httpd start: curl retries those.
         const get = (p: string) =>
-          runCommand('nsenter', [`--net=/run/netns/${laptop!.netns}`, 'curl', '-sS', '--fail', '--connect-timeout', '5', '--max-time', '20', '--retry', '8', '--retry-delay', '1', '--retry-connrefused', `http://${ip}:8080/${p}`]);
+          runCommand('nsenter', [
+            `--net=/run/netns/${laptop!.netns}`,
+            'curl',
+            '-sS',
+            '--fail',
+            '--connect-timeout',
+            '5',
+            '--max-time',
+            '20',
+            '--retry',
+            '8',
+            '--retry-delay',
+            '1',
+            '--retry-connrefused',
+            `http://${ip}:8080/${p}`,
+          ]);
         expect(await get('')).toContain(PAGE);
         expect((await get('who.txt')).trim()).toBe(`served by m${i + 1}`);
       }

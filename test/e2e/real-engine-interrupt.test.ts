@@ -52,7 +52,8 @@ interface Checkpoint {
   pending: { type: string; resource: { urn: string } }[];
 }
 async function checkpoint(stack: string): Promise<Checkpoint> {
-  const d = (JSON.parse(await pulumiCli(grid, ['stack', 'export', '--stack', stack])) as { deployment: { resources?: Checkpoint['resources']; pending_operations?: Checkpoint['pending'] } }).deployment;
+  const d = (JSON.parse(await pulumiCli(grid, ['stack', 'export', '--stack', stack])) as { deployment: { resources?: Checkpoint['resources']; pending_operations?: Checkpoint['pending'] } })
+    .deployment;
   return { resources: d.resources ?? [], pending: d.pending_operations ?? [] };
 }
 
@@ -62,7 +63,6 @@ async function expectContractsOwned(stack: string): Promise<void> {
   const activeIds = (await twinContracts(grid, user.twinId)).map((c) => c.contractId);
   expect(activeIds.sort()).toEqual([...owned].sort());
 }
-
 
 async function upInterrupted(stack: string, signal: 'SIGINT' | 'SIGKILL') {
   const { runExample } = await import('../../local/grid/example-runner');
@@ -127,7 +127,11 @@ describe('an interrupted pulumi up, and the recovery', () => {
     expect(r.ok).toBe(false);
     console.warn(`SIGKILL: left processes ${JSON.stringify(leftOver)}; errors ${r.errors.join(' | ').slice(0, 500)}`);
     const stacksDir = path.join(grid.dir, 'pulumi-state', '.pulumi', 'stacks', PROJECT);
-    const listing = () => fs.readdirSync(stacksDir).filter((f) => f.startsWith('sigkill')).map((f) => `${f} ${fs.statSync(path.join(stacksDir, f)).size}`);
+    const listing = () =>
+      fs
+        .readdirSync(stacksDir)
+        .filter((f) => f.startsWith('sigkill'))
+        .map((f) => `${f} ${fs.statSync(path.join(stacksDir, f)).size}`);
     console.warn(`backend files after SIGKILL: ${JSON.stringify(listing())}`);
     const cp = await checkpoint('sigkill').catch((e: Error) => e);
     if (cp instanceof Error) {

@@ -40,8 +40,7 @@ function machineOn(g: GridState, index: number, machineId: string) {
   const node = g.nodes[index - 1];
   const root = path.join(node.dataDir, 'machines', 'runc');
   const container = machineNames(nodePrefix(g.prefix, node.index)).container(machineId);
-  return (cmd: string[], input?: Buffer): Buffer =>
-    execFileSync('runc', ['--root', root, 'exec', container, ...cmd], { input, stdio: 'pipe', timeout: 60_000, maxBuffer: 64 << 20 });
+  return (cmd: string[], input?: Buffer): Buffer => execFileSync('runc', ['--root', root, 'exec', container, ...cmd], { input, stdio: 'pipe', timeout: 60_000, maxBuffer: 64 << 20 });
 }
 
 async function metrics(url: string): Promise<string> {
@@ -83,7 +82,7 @@ async function operatorOf(g: GridState, index: number): Promise<{ lock(ns: strin
 }
 
 describe('services: qsfs through examples/qsfs-shards', () => {
-  it("the machine reads its files back through its own mount after a cache drop with 2 of 4 data backends offline", async () => {
+  it('the machine reads its files back through its own mount after a cache drop with 2 of 4 data backends offline', async () => {
     const up = await runE2eExample(grid, 'qsfs-shards', 'up', CONFIG);
     let operator: Awaited<ReturnType<typeof operatorOf>> | undefined;
     const locked = new Set<string>();
@@ -145,7 +144,11 @@ describe('services: qsfs through examples/qsfs-shards', () => {
       await operator.lock(data[1].namespace, true);
       locked.add(data[1].namespace);
       process.kill(nodePid, 'SIGUSR2');
-      const lost = await metricsUntil(metricsUrl, 'a second cache drop with every file pending', (t) => gauge(t, 'qsfs_cache_drops_total') === 2 && gauge(t, 'qsfs_restore_pending_files') === files.size);
+      const lost = await metricsUntil(
+        metricsUrl,
+        'a second cache drop with every file pending',
+        (t) => gauge(t, 'qsfs_cache_drops_total') === 2 && gauge(t, 'qsfs_restore_pending_files') === files.size,
+      );
       expect(gauge(lost, 'qsfs_files')).toBe(files.size); // still indexed: nothing is forgotten
       for (const f of files.keys()) expect(() => exec(['/bin/cat', `/qsfs/${f}`])).toThrow(/No such file or directory/);
 

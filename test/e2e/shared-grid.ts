@@ -72,7 +72,21 @@ export async function fetchFromLaptop(grid: GridState, url: string, address: str
   try {
     const u = new URL(url);
     const port = u.port || (u.protocol === 'https:' ? '443' : '80');
-    const args = ['--net=/run/netns/' + laptop.netns, 'curl', '-sS', '--fail', '--max-time', '20', '--retry', '5', '--retry-delay', '1', '--retry-connrefused', '--resolve', `${u.hostname}:${port}:${address}`];
+    const args = [
+      '--net=/run/netns/' + laptop.netns,
+      'curl',
+      '-sS',
+      '--fail',
+      '--max-time',
+      '20',
+      '--retry',
+      '5',
+      '--retry-delay',
+      '1',
+      '--retry-connrefused',
+      '--resolve',
+      `${u.hostname}:${port}:${address}`,
+    ];
     if (grid.ca) args.push('--cacert', grid.ca.certFile);
     return await runCommand('nsenter', [...args, url]);
   } finally {

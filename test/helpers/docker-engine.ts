@@ -106,11 +106,9 @@ export async function startDockerEngine(): Promise<DockerEngine> {
 
   try {
     const log = openSync(path.join(dir, 'dockerd.log'), 'a');
-    const child = spawn(
-      'nsenter',
-      [`--net=/run/netns/${netns}`, 'setsid', 'dockerd', '--data-root', path.join(dir, 'data'), '--exec-root', path.join(dir, 'exec'), '--pidfile', pidfile, '-H', host],
-      { stdio: ['ignore', log, log] },
-    );
+    const child = spawn('nsenter', [`--net=/run/netns/${netns}`, 'setsid', 'dockerd', '--data-root', path.join(dir, 'data'), '--exec-root', path.join(dir, 'exec'), '--pidfile', pidfile, '-H', host], {
+      stdio: ['ignore', log, log],
+    });
     closeSync(log);
     child.unref();
     pid = child.pid ?? 0;

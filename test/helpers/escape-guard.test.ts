@@ -10,7 +10,11 @@ import { describeWithTools } from './require-tools';
 /** The jest process of this run (global setup exports it to the workers). */
 const testRunPid = () => Number(process.env.TFGRID_TEST_RUN_PID);
 
-const rangesOf = (owner: number) => guardRoutes().filter((r) => r.owner === owner).map((r) => r.range).sort();
+const rangesOf = (owner: number) =>
+  guardRoutes()
+    .filter((r) => r.owner === owner)
+    .map((r) => r.range)
+    .sort();
 const ALL = GUARDED_RANGES.map((r) => r.range).sort();
 
 /** A process that lives until killed; its pid owns routes in these tests. */

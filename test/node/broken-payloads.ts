@@ -36,7 +36,7 @@ export function brokenPayloads(twin = 7, identity: Identity = testIdentity(1)): 
     ['workloads[0].name', (o, v) => ((o.workloads as Record<string, unknown>[])[0].name = v)],
     ['workloads[0].type', (o, v) => ((o.workloads as Record<string, unknown>[])[0].type = v)],
     ['workloads[1].data.subnet', (o, v) => (((o.workloads as Record<string, unknown>[])[1].data as Record<string, unknown>).subnet = v)],
-    ['signatures[0].signature', (o, v) => ((((o.signature_requirement as Record<string, unknown>).signatures as Record<string, unknown>[])[0]).signature = v)],
+    ['signatures[0].signature', (o, v) => (((o.signature_requirement as Record<string, unknown>).signatures as Record<string, unknown>[])[0].signature = v)],
   ];
   for (const [field, set] of setters) {
     for (const v of badValues) {
@@ -66,7 +66,27 @@ export function brokenPayloads(twin = 7, identity: Identity = testIdentity(1)): 
   out.push({ label: '10MB workload name', text: JSON.stringify(longName), big: true });
   out.push({ label: '10MB bare string', text: JSON.stringify(MB10), big: true });
   // not a deployment at all
-  for (const t of ['', ' ', 'null', '[]', '{}', '""', '0', 'true', '{"a":', '}{', '[', '\u0000\u0001\u0002', '\ud800', 'NaN', 'undefined', '{"workloads":null}', '{"workloads":[null]}', '{"workloads":[{"type":"zmount","data":null}]}', '{"workloads":[{"type":"zmount"}]}']) {
+  for (const t of [
+    '',
+    ' ',
+    'null',
+    '[]',
+    '{}',
+    '""',
+    '0',
+    'true',
+    '{"a":',
+    '}{',
+    '[',
+    '\u0000\u0001\u0002',
+    '\ud800',
+    'NaN',
+    'undefined',
+    '{"workloads":null}',
+    '{"workloads":[null]}',
+    '{"workloads":[{"type":"zmount","data":null}]}',
+    '{"workloads":[{"type":"zmount"}]}',
+  ]) {
     out.push({ label: `literal ${JSON.stringify(t)}`, text: t });
   }
   // deep nesting
@@ -76,4 +96,3 @@ export function brokenPayloads(twin = 7, identity: Identity = testIdentity(1)): 
   for (let i = 0; i < 10; i++) out.push({ label: `random bytes ${i}`, text: Buffer.from(Array.from({ length: 64 + i * 50 }, (_, j) => (j * 7919 + i * 104729) % 256)).toString('latin1') });
   return out;
 }
-

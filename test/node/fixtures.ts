@@ -267,10 +267,7 @@ export async function startLinuxNode(
   });
   const backends = await createLinuxNodeBackends(config, chain, silentLogger);
   const storage = openStorage(tmp.dir);
-  const eng = createEngine(
-    { chain, backends, clock: systemClock, log: silentLogger },
-    { ...engine, storage, facts: factsFrom(config, { nodeId: NODE_ID, twinId: 2, farmerTwinId: FARMER_TWIN }) },
-  );
+  const eng = createEngine({ chain, backends, clock: systemClock, log: silentLogger }, { ...engine, storage, facts: factsFrom(config, { nodeId: NODE_ID, twinId: 2, farmerTwinId: FARMER_TWIN }) });
   await eng.start();
   return {
     hostNetns,

@@ -129,8 +129,7 @@ const results = (engine: Engine, c: bigint) =>
     ]),
   );
 
-const changesOf = (engine: Engine, c: bigint) =>
-  (JSON.parse(engine.changes(ALICE, c)) as { name: string; result: { state: string } }[]).map((w) => `${w.name}:${w.result.state}`);
+const changesOf = (engine: Engine, c: bigint) => (JSON.parse(engine.changes(ALICE, c)) as { name: string; result: { state: string } }[]).map((w) => `${w.name}:${w.result.state}`);
 
 async function deploy(node: Node, c: bigint, net = 'net'): Promise<string> {
   const vm = { ...SAMPLE.vm, data: { ...SAMPLE.vm.data, network: { ...SAMPLE.vm.data.network, interfaces: [{ network: net, ip: '10.20.2.5' }] } } };
@@ -342,7 +341,7 @@ describe('machine supervision: bounded restarts (zosbase vm monitor)', () => {
   it('fails the workload with the restart error when the machine cannot be started again', async () => {
     node = await startNode(0);
     const wid = await deploy(node, 5n);
-    node.machines.failRestart('failed to start machine \'vm\': no such file');
+    node.machines.failRestart("failed to start machine 'vm': no such file");
     node.machines.end(wid, EXIT1);
     await node.engine.checkHealth();
     expect(results(node.engine, 5n).vm).toBe("error: vm is not running: machine exited with code 1; restart failed: failed to start machine 'vm': no such file");
@@ -379,7 +378,15 @@ describe('machine supervision: bounded restarts (zosbase vm monitor)', () => {
 });
 
 describe('node config: machine supervision fields', () => {
-  const base = { dataDir: path.join(os.tmpdir(), 'x'), backend: 'sim', identity: { seed: '11'.repeat(32) }, chain: { urls: ['ws://127.0.0.1:9944'] }, relay: { urls: ['ws://127.0.0.1:8080'] }, node: { id: 1, farmId: 1 }, resources: {} };
+  const base = {
+    dataDir: path.join(os.tmpdir(), 'x'),
+    backend: 'sim',
+    identity: { seed: '11'.repeat(32) },
+    chain: { urls: ['ws://127.0.0.1:9944'] },
+    relay: { urls: ['ws://127.0.0.1:8080'] },
+    node: { id: 1, farmId: 1 },
+    resources: {},
+  };
 
   it.each([
     ['defaults to ZOS-like supervision', {}, { healthIntervalMs: 2000, maxRestarts: 3, restartWindowSeconds: 120 }],

@@ -13,8 +13,14 @@ const ALICE = 7;
 
 /** Commands whose reply depends on the payload (the others ignore it, as ZOS does). */
 const READS_PAYLOAD = new Set([
-  'zos.deployment.deploy', 'zos.deployment.update', 'zos.deployment.get', 'zos.deployment.changes',
-  'zos.network.list_private_ips', 'zos.perf.get', 'zos.debug.deployment.get', 'zos.debug.deployment.history',
+  'zos.deployment.deploy',
+  'zos.deployment.update',
+  'zos.deployment.get',
+  'zos.deployment.changes',
+  'zos.network.list_private_ips',
+  'zos.perf.get',
+  'zos.debug.deployment.get',
+  'zos.debug.deployment.history',
 ]);
 
 /**

@@ -51,11 +51,16 @@ describe('node over RMB and the local chain', () => {
     relay = await createRelay({ port: 0, host: '127.0.0.1', directory: createChainTwinDirectory(chain), domain: 'localhost', log: debugLog });
     tmp = tempDir('tfg-node-rmb-');
     const n = grid.nodes[0];
-    const config = chainNodeConfig(tmp.dir, n.identity, { chainUrl: await testChainUrl(), relayUrl: relay.url }, {
-      node: { id: n.id, farmId: grid.farmId },
-      resources: { cru: 8, mru: '32GiB', sru: '1TiB', hru: '2TiB' },
-      publicConfig: { ipv4: '185.69.0.50/24', gw4: '185.69.0.1', domain: `n1-${grid.tag}.grid.local` },
-    });
+    const config = chainNodeConfig(
+      tmp.dir,
+      n.identity,
+      { chainUrl: await testChainUrl(), relayUrl: relay.url },
+      {
+        node: { id: n.id, farmId: grid.farmId },
+        resources: { cru: 8, mru: '32GiB', sru: '1TiB', hru: '2TiB' },
+        publicConfig: { ipv4: '185.69.0.50/24', gw4: '185.69.0.1', domain: `n1-${grid.tag}.grid.local` },
+      },
+    );
     node = await createNodeRuntime(config, { chain, log: debugLog });
     await node.peer.ready();
     alice = await makeUser();
@@ -83,7 +88,10 @@ describe('node over RMB and the local chain', () => {
     for (let i = 0; i < 200; i++) {
       const got = await user.node.deployment.get(contractId);
       const states = got.workloads.map((w) => w.result.state);
-      const have = got.workloads.map((w) => w.name).sort().join(',');
+      const have = got.workloads
+        .map((w) => w.name)
+        .sort()
+        .join(',');
       const complete = want === undefined ? got.workloads.length === names : have === want;
       if (complete && states.every((s) => TERMINAL.has(s))) {
         return Object.fromEntries(got.workloads.map((w) => [w.name, w.result.message ? `${w.result.state}: ${w.result.message}` : w.result.state]));
@@ -163,9 +171,7 @@ describe('node over RMB and the local chain', () => {
 
   it('answers synchronous errors with the node texts and keeps other twins out', async () => {
     const d = await contracted(alice, [SAMPLE.disk]);
-    expect(await rejection(bob.node.deployment.deploy(signDeployment(d, alice.twinId, alice.account.identity)))).toBe(
-      `twin id mismatch (deployment: ${alice.twinId}, message: ${bob.twinId})`,
-    );
+    expect(await rejection(bob.node.deployment.deploy(signDeployment(d, alice.twinId, alice.account.identity)))).toBe(`twin id mismatch (deployment: ${alice.twinId}, message: ${bob.twinId})`);
     expect(await rejection(alice.node.deployment.deploy(signDeployment(d, alice.twinId, bob.account.identity)))).toBe('failed to verify signature');
     await alice.node.deployment.deploy(signDeployment(d, alice.twinId, alice.account.identity));
     expect(await settled(alice, d.contract_id, 1)).toEqual({ disk: 'ok' });
@@ -204,12 +210,17 @@ describe('node over RMB and the local chain', () => {
     const account = await freshAccount(chain, { type: 'ed25519' });
     const t = tempDir('tfg-node-reg-');
     const registered = await createNodeRuntime(
-      chainNodeConfig(t.dir, account.identity, { chainUrl: await testChainUrl(), relayUrl: relay.url }, {
-        relay: { urls: [relay.url], host: 'localhost' },
-        node: { farmId: grid.farmId },
-        register: true,
-        resources: { cru: 4, mru: '8GiB', sru: '100GiB', hru: '1TiB' },
-      }),
+      chainNodeConfig(
+        t.dir,
+        account.identity,
+        { chainUrl: await testChainUrl(), relayUrl: relay.url },
+        {
+          relay: { urls: [relay.url], host: 'localhost' },
+          node: { farmId: grid.farmId },
+          register: true,
+          resources: { cru: 4, mru: '8GiB', sru: '100GiB', hru: '1TiB' },
+        },
+      ),
       { chain },
     );
     try {

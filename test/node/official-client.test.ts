@@ -42,7 +42,8 @@ describeWithTools([], { root: true })('node with the official rmb_direct_client'
     const signature = Buffer.from(pair.sign(signingMessage(d))).toString('hex');
     return { ...d, signature_requirement: { ...d.signature_requirement, signatures: [{ twin_id: userTwin, signature, signature_type: 'sr25519' }] } };
   };
-  const call = async (cmd: string, data: unknown): Promise<unknown> => official.read(await official.send(cmd, data === undefined ? '' : typeof data === 'string' ? data : JSON.stringify(data), node.twinId, 1));
+  const call = async (cmd: string, data: unknown): Promise<unknown> =>
+    official.read(await official.send(cmd, data === undefined ? '' : typeof data === 'string' ? data : JSON.stringify(data), node.twinId, 1));
 
   beforeAll(async () => {
     tlsHost = officialRelayTls(30);
@@ -54,10 +55,15 @@ describeWithTools([], { root: true })('node with the official rmb_direct_client'
     tmp = tempDir('tfg-official-');
     const n = grid.nodes[0];
     node = await createNodeRuntime(
-      chainNodeConfig(tmp.dir, n.identity, { chainUrl: await testChainUrl(), relayUrl: relay.url }, {
-        node: { id: n.id, farmId: grid.farmId },
-        resources: { cru: 8, mru: '32GiB', sru: '1TiB', hru: '2TiB' },
-      }),
+      chainNodeConfig(
+        tmp.dir,
+        n.identity,
+        { chainUrl: await testChainUrl(), relayUrl: relay.url },
+        {
+          node: { id: n.id, farmId: grid.farmId },
+          resources: { cru: 8, mru: '32GiB', sru: '1TiB', hru: '2TiB' },
+        },
+      ),
       { chain },
     );
     await node.peer.ready();
@@ -80,7 +86,10 @@ describeWithTools([], { root: true })('node with the official rmb_direct_client'
   async function okStates(contract: bigint, names: string[]): Promise<Record<string, string>> {
     for (let i = 0; i < 30; i++) {
       const got = (await call('zos.deployment.get', { contract_id: Number(contract) })) as { workloads: WireWorkload[] };
-      const have = got.workloads.map((w) => w.name).sort().join(',');
+      const have = got.workloads
+        .map((w) => w.name)
+        .sort()
+        .join(',');
       if (have === [...names].sort().join(',') && got.workloads.every((w) => w.result.state === 'ok' || w.result.state === 'error')) {
         return Object.fromEntries(got.workloads.map((w) => [w.name, w.result.state]));
       }
@@ -98,7 +107,15 @@ describeWithTools([], { root: true })('node with the official rmb_direct_client'
 
     // grid_client builds the update from `get`: bump, change the zdb, drop the network
     const v1 = {
-      ...buildDeployment(userTwin, d.contract_id, [{ ...SAMPLE.disk, version: 0 }, { ...SAMPLE.db, version: 1, data: { ...SAMPLE.db.data, size: Number(2n * GIB) } }], { version: 1, metadata: d.metadata }),
+      ...buildDeployment(
+        userTwin,
+        d.contract_id,
+        [
+          { ...SAMPLE.disk, version: 0 },
+          { ...SAMPLE.db, version: 1, data: { ...SAMPLE.db.data, size: Number(2n * GIB) } },
+        ],
+        { version: 1, metadata: d.metadata },
+      ),
       contract_id: d.contract_id,
     };
     await user.chain.updateNodeContract({ contractId: c.contractId, hash: hashDeployment(v1) });

@@ -306,7 +306,10 @@ describeWithTools(['ip'], { root: true })('gateway public listeners in another n
       // async: the relay runs in this process, a sync exec would block it
       const probe = async (host: string) =>
         (
-          await execFileAsync('nsenter', [`--net=/run/netns/${ns}`, process.execPath, '-e',
+          await execFileAsync('nsenter', [
+            `--net=/run/netns/${ns}`,
+            process.execPath,
+            '-e',
             `require('http').get({ host: '10.99.0.2', port: 80, headers: { host: '${host}' } }, (r) => { let b = ''; r.on('data', (c) => (b += c)); r.on('end', () => process.stdout.write(r.statusCode + ' ' + b)); })`,
           ])
         ).stdout;

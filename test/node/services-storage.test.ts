@@ -55,7 +55,11 @@ function respSink(): Promise<{ port: number; published: { channel: string; messa
       resolve({
         port: (srv.address() as net.AddressInfo).port,
         published,
-        close: () => new Promise<void>((r) => { for (const s of socks) s.destroy(); srv.close(() => r()); }),
+        close: () =>
+          new Promise<void>((r) => {
+            for (const s of socks) s.destroy();
+            srv.close(() => r());
+          }),
       }),
     ),
   );

@@ -37,7 +37,8 @@ describeWithTools(['qemu-system-x86_64', 'timeout', 'ip', 'wireguard-go', 'busyb
     if (after) {
       await after.engine.close();
       after.storage.close();
-      for (const b of [after.backends.machine, after.backends.gateway, after.backends.qsfs, after.backends.zdb, after.backends.network, after.backends.storage, after.backends.flist]) await b.close().catch(() => undefined);
+      for (const b of [after.backends.machine, after.backends.gateway, after.backends.qsfs, after.backends.zdb, after.backends.network, after.backends.storage, after.backends.flist])
+        await b.close().catch(() => undefined);
     }
     await node?.close();
   });

@@ -196,7 +196,10 @@ describe('deployment coordinator on the local chain, relay and nodes', () => {
     expect((await conn.deps.chain.getContract(ip.contractId))?.publicIps).toBe(1);
     expect(g.testGrid.farmIps.map((f) => f.ip)).toContain((ip.workload?.result?.data as { ip: string } | undefined)?.ip);
 
-    const late = (await co.apply({ node: n1, group: 'basic2', op: disk('a') }).then(() => co.apply({ node: n1, group: 'basic2', op: pip('ip') })).catch((e: unknown) => e)) as ZosError;
+    const late = (await co
+      .apply({ node: n1, group: 'basic2', op: disk('a') })
+      .then(() => co.apply({ node: n1, group: 'basic2', op: pip('ip') }))
+      .catch((e: unknown) => e)) as ZosError;
     expect(late.message).toMatch(/cannot add public IPs to an existing node contract/);
     expect(late.context.fix).toMatch(/new deployment group/);
     await co.apply({ node: n1, group: 'web', op: { kind: 'remove', name: 'ip' } });
@@ -254,7 +257,12 @@ describe('deployment coordinator on the local chain, relay and nodes', () => {
             const d = await api.get(contract);
             if (d.version <= addedAt || d.workloads.some((w) => w.name === 'gw') || shownFlagged.has(`${contract}`)) return d;
             shownFlagged.add(`${contract}`);
-            const refusal = { state: 'error' as const, message: 'failed to verify name contract: a name contract with the given name must be reserved first', created: Math.floor(Date.now() / 1000), data: null };
+            const refusal = {
+              state: 'error' as const,
+              message: 'failed to verify name contract: a name contract with the given name must be reserved first',
+              created: Math.floor(Date.now() / 1000),
+              data: null,
+            };
             return { ...d, workloads: [...d.workloads, { version: 1, name: 'gw', type: 'zmount', data: { size: GIB }, metadata: '', description: '', result: refusal }] };
           },
         };

@@ -13,7 +13,6 @@ import { up, type Props } from './entry-steps';
 import type { InstrumentedConnection } from './grid-faults';
 import { startProviderGrid, uniqueTag, type GridUser, type ProviderGrid } from './provider-grid';
 
-
 describe('provider lifecycle (methods called directly) on the local chain, relay and nodes', () => {
   let g: ProviderGrid;
   let user: GridUser;
@@ -188,9 +187,7 @@ describe('provider lifecycle (methods called directly) on the local chain, relay
   it('says in check (preview) that a public IP cannot join an existing contract, with the fix', async () => {
     await up('ZMount', { node: n1, deployment: 'web', name: 'data', size: '1GiB' });
     const late = await entry.check('PublicIp', {}, { node: n1, deployment: 'web', name: 'ip' });
-    expect(late.failures).toEqual([
-      { property: 'deployment', reason: expect.stringMatching(/TFChain cannot add public IPs to an existing contract\. Fix: set `deployment` to a new group/) },
-    ]);
+    expect(late.failures).toEqual([{ property: 'deployment', reason: expect.stringMatching(/TFChain cannot add public IPs to an existing contract\. Fix: set `deployment` to a new group/) }]);
     expect((await entry.check('PublicIp', {}, { node: n1, deployment: 'web2', name: 'ip' })).failures).toEqual([]);
   });
 

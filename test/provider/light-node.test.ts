@@ -81,7 +81,10 @@ describe('light nodes, through the provider on the local grid', () => {
     expect(Object.keys(wLight.data.network as object).sort()).toEqual(['interfaces', 'mycelium']);
 
     // a second run of the same program changes nothing on either node
-    for (const [m, node] of [[onFull, full], [onLight, light]] as const) {
+    for (const [m, node] of [
+      [onFull, full],
+      [onLight, light],
+    ] as const) {
       const c = await entry.check('ZMachine', {}, machine(node));
       expect(await entry.diff('ZMachine', m.id, m.outs, c.inputs as Props)).toMatchObject({ changes: false });
     }

@@ -98,7 +98,17 @@ describe('mycelium addresses that stay put, through the provider on the local gr
   it('a given myceliumSeed sets the address; changing it replaces the machine and moves the address', async () => {
     const name = `seed_${uniqueTag()}`;
     await up('Network', { name, nodes: [n1], mycelium: true });
-    const machine = (seed: string) => ({ node: n1, deployment: `s_${name}`, name: 'vm', flist: FLIST, network: { name, ipRange: '10.20.0.0/16', mycelium: true, nodes: [n1] }, mycelium: true, myceliumSeed: seed, cpu: 1, memory: '256MiB' });
+    const machine = (seed: string) => ({
+      node: n1,
+      deployment: `s_${name}`,
+      name: 'vm',
+      flist: FLIST,
+      network: { name, ipRange: '10.20.0.0/16', mycelium: true, nodes: [n1] },
+      mycelium: true,
+      myceliumSeed: seed,
+      cpu: 1,
+      memory: '256MiB',
+    });
     const m = await up('ZMachine', machine('A1B2C3D4E5F6'));
     expect(m.outs.myceliumSeed).toBe('a1b2c3d4e5f6'); // lowercase on the wire (zos-protocol.md §2.9)
     expect(String(m.outs.myceliumIp)).toMatch(/:ff0f:a1b2:c3d4:e5f6$/);
@@ -125,7 +135,9 @@ describe('mycelium addresses that stay put, through the provider on the local gr
     expect(keys[String(n1)]).toBe(key);
     expect(keys[String(n2)]).toMatch(/^[0-9a-f]{64}$/); // generated for the node left out
     const rt = g.runtimes[g.nodeIds.indexOf(n1)];
-    const onNode = JSON.parse(rt.engine.get(Number(net.outs.twinId), BigInt((net.outs.contractIds as Record<string, number>)[String(n1)]))) as { workloads: { data: { mycelium?: { hex_key: string } } }[] };
+    const onNode = JSON.parse(rt.engine.get(Number(net.outs.twinId), BigInt((net.outs.contractIds as Record<string, number>)[String(n1)]))) as {
+      workloads: { data: { mycelium?: { hex_key: string } } }[];
+    };
     expect(onNode.workloads[0].data.mycelium?.hex_key).toBe(key);
 
     const inputs = (await entry.check('Network', {}, raw)).inputs as Props;

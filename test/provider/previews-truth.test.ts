@@ -82,7 +82,10 @@ describe('previews that tell the truth, through the provider on the local grid',
 
     let netOuts = net.outs;
     let netInputs = (await entry.check('Network', {}, netRaw([n1, n2]))).inputs as Props;
-    for (const nodes of [[n1, n2, n3], [n1, n2]]) {
+    for (const nodes of [
+      [n1, n2, n3],
+      [n1, n2],
+    ]) {
       const step = await rerun('Network', netInputs, netOuts, netRaw(nodes));
       expect(step.diff).toMatchObject({ changes: true, replaces: [] });
       const updated = (await entry.update('Network', String(net.id), netOuts, step.inputs)).outs as Props;
@@ -108,7 +111,16 @@ describe('previews that tell the truth, through the provider on the local grid',
   it('a replaced machine keeps its private IP (delete before replace), unless ip is pinned to another', async () => {
     const name = `keep_${uniqueTag()}`;
     await up('Network', { name, nodes: [n2] });
-    const raw = (vm: string, extra: Props = {}) => ({ node: n2, deployment: `k_${name}`, name: vm, flist: FLIST, network: { name, ipRange: '10.20.0.0/16', nodes: [n2] }, cpu: 1, memory: '256MiB', ...extra });
+    const raw = (vm: string, extra: Props = {}) => ({
+      node: n2,
+      deployment: `k_${name}`,
+      name: vm,
+      flist: FLIST,
+      network: { name, ipRange: '10.20.0.0/16', nodes: [n2] },
+      cpu: 1,
+      memory: '256MiB',
+      ...extra,
+    });
     const a = await up('ZMachine', raw('a'));
     const b = await up('ZMachine', raw('b'));
     expect(a.outs.privateIp).not.toBe(b.outs.privateIp);

@@ -63,7 +63,7 @@ export interface ProviderGrid {
  * Starts relay + 3 (or `nodes`) sim node runtimes on a fresh farm of the shared chain. About 5 s. `simDelayMs` makes
  * every backend call of the nodes take that long (provisioning and removal as slow as on a real node).
  */
-export async function startProviderGrid(opts: { nodes?: number; simDelayMs?: number; /** Indexes of nodes that run as ZOS light nodes. */ light?: number[] } = {}): Promise<ProviderGrid> {
+export async function startProviderGrid(opts: { nodes?: number; simDelayMs?: number /** Indexes of nodes that run as ZOS light nodes. */; light?: number[] } = {}): Promise<ProviderGrid> {
   const chain = await connectTestChain();
   const closers: (() => Promise<void> | void)[] = [() => chain.close()];
   const close = async () => {

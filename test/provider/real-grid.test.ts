@@ -12,7 +12,6 @@ import { up, type Props } from './entry-steps';
 import type { InstrumentedConnection } from './grid-faults';
 import { startProviderGrid, type GridUser, type ProviderGrid } from './provider-grid';
 
-
 describe('provider on the local chain, relay and node runtimes', () => {
   let g: ProviderGrid;
   let user: GridUser;
@@ -33,7 +32,6 @@ describe('provider on the local chain, relay and node runtimes', () => {
     setGridFactory(undefined);
     await g?.close();
   });
-
 
   it('brings up 30 machines on 3 nodes with unique IPs in one chain transaction for the machines', async () => {
     const ids = g.nodeIds;
@@ -116,10 +114,7 @@ describe('provider on the local chain, relay and node runtimes', () => {
     twinId = Number(net.outs.twinId);
 
     const group = 'g';
-    const [ip, disk] = await Promise.all([
-      up('PublicIp', { node: n1, deployment: group, name: 'ip1' }),
-      up('ZMount', { node: n1, deployment: group, name: 'data', size: '1GiB' }),
-    ]);
+    const [ip, disk] = await Promise.all([up('PublicIp', { node: n1, deployment: group, name: 'ip1' }), up('ZMount', { node: n1, deployment: group, name: 'data', size: '1GiB' })]);
     expect(ip.outs.contractId).toBe(disk.outs.contractId);
     expect(g.testGrid.farmIps.map((f) => f.ip)).toContain(String(ip.outs.ip));
     const vm = await up('ZMachine', {

@@ -72,49 +72,53 @@ describe('replacing all machines of one deployment group', () => {
     [10, true],
   ];
 
-  it.each(cases)('%i machine(s), shared disk: %s, replaced %#', async (count, withDisk) => {
-    const tag = `r${count}${withDisk ? 'd' : ''}`;
-    const group = `grp-${tag}`;
-    const net = await up('Network', { name: `net_${tag}`, nodes: [n1] });
-    const disk = withDisk ? await up('ZMount', { node: n1, deployment: group, name: 'data', size: '1GiB' }) : undefined;
-    const machineIn = (i: number, memoryMiB: number): Props => ({
-      node: n1,
-      deployment: group,
-      name: `vm${i}`,
-      flist: 'https://hub.grid.tf/tf-official-apps/base:latest.flist',
-      network: { name: `net_${tag}`, subnets: net.outs.nodeSubnets },
-      cpu: 1,
-      memory: `${memoryMiB}MiB`,
-      mounts: withDisk ? [{ name: 'data', node: n1, deployment: group, mountpoint: '/data' }] : [],
-    });
-    const names = Array.from({ length: count }, (_, i) => i);
-    // created in parallel, as Pulumi creates independent resources
-    let machines = await Promise.all(names.map((i) => up('ZMachine', machineIn(i, 256))));
+  it.each(cases)(
+    '%i machine(s), shared disk: %s, replaced %#',
+    async (count, withDisk) => {
+      const tag = `r${count}${withDisk ? 'd' : ''}`;
+      const group = `grp-${tag}`;
+      const net = await up('Network', { name: `net_${tag}`, nodes: [n1] });
+      const disk = withDisk ? await up('ZMount', { node: n1, deployment: group, name: 'data', size: '1GiB' }) : undefined;
+      const machineIn = (i: number, memoryMiB: number): Props => ({
+        node: n1,
+        deployment: group,
+        name: `vm${i}`,
+        flist: 'https://hub.grid.tf/tf-official-apps/base:latest.flist',
+        network: { name: `net_${tag}`, subnets: net.outs.nodeSubnets },
+        cpu: 1,
+        memory: `${memoryMiB}MiB`,
+        mounts: withDisk ? [{ name: 'data', node: n1, deployment: group, mountpoint: '/data' }] : [],
+      });
+      const names = Array.from({ length: count }, (_, i) => i);
+      // created in parallel, as Pulumi creates independent resources
+      let machines = await Promise.all(names.map((i) => up('ZMachine', machineIn(i, 256))));
 
-    for (let round = 1; round <= ROUNDS; round++) {
-      const memory = 256 + 32 * round;
-      machines = await Promise.all(
-        machines.map(async (old, i) => {
-          const c = await entry.check('ZMachine', old.outs, machineIn(i, memory));
-          expect(c.failures ?? []).toEqual([]);
-          const news = c.inputs as Props;
-          expect(await entry.diff('ZMachine', old.id, old.outs, news)).toMatchObject({ replaces: ['memory'], deleteBeforeReplace: true });
-          await entry.delete('ZMachine', old.id, old.outs);
-          const r = await entry.create('ZMachine', news);
-          return { id: r.id, outs: r.outs as Props };
-        }),
-      );
-      // without a disk the group is empty in between: its contract is cancelled and the new machines get a new one
-      const contractId = Number(machines[0].outs.contractId);
-      if (disk) expect(contractId).toBe(disk.outs.contractId);
-      for (const m of machines) expect(m.outs).toMatchObject({ state: 'ok', contractId });
-      const expected = [...(withDisk ? [{ name: 'data', type: 'zmount', state: 'ok' }] : []), ...names.map((i) => ({ name: `vm${i}`, type: 'zmachine', state: 'ok' }))];
-      expect(await onNode(contractId)).toEqual(expected.sort((a, b) => a.name.localeCompare(b.name)));
-    }
+      for (let round = 1; round <= ROUNDS; round++) {
+        const memory = 256 + 32 * round;
+        machines = await Promise.all(
+          machines.map(async (old, i) => {
+            const c = await entry.check('ZMachine', old.outs, machineIn(i, memory));
+            expect(c.failures ?? []).toEqual([]);
+            const news = c.inputs as Props;
+            expect(await entry.diff('ZMachine', old.id, old.outs, news)).toMatchObject({ replaces: ['memory'], deleteBeforeReplace: true });
+            await entry.delete('ZMachine', old.id, old.outs);
+            const r = await entry.create('ZMachine', news);
+            return { id: r.id, outs: r.outs as Props };
+          }),
+        );
+        // without a disk the group is empty in between: its contract is cancelled and the new machines get a new one
+        const contractId = Number(machines[0].outs.contractId);
+        if (disk) expect(contractId).toBe(disk.outs.contractId);
+        for (const m of machines) expect(m.outs).toMatchObject({ state: 'ok', contractId });
+        const expected = [...(withDisk ? [{ name: 'data', type: 'zmount', state: 'ok' }] : []), ...names.map((i) => ({ name: `vm${i}`, type: 'zmachine', state: 'ok' }))];
+        expect(await onNode(contractId)).toEqual(expected.sort((a, b) => a.name.localeCompare(b.name)));
+      }
 
-    await Promise.all(machines.map((m) => entry.delete('ZMachine', m.id, m.outs)));
-    if (disk) await entry.delete('ZMount', disk.id, disk.outs);
-    await entry.delete('Network', net.id, net.outs);
-    expect(await g.activeContracts(user)).toEqual([]);
-  }, 300_000);
+      await Promise.all(machines.map((m) => entry.delete('ZMachine', m.id, m.outs)));
+      if (disk) await entry.delete('ZMount', disk.id, disk.outs);
+      await entry.delete('Network', net.id, net.outs);
+      expect(await g.activeContracts(user)).toEqual([]);
+    },
+    300_000,
+  );
 });

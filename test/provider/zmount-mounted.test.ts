@@ -60,7 +60,9 @@ describe('a ZMount mounted by machines', () => {
     expect(refused.failures).toEqual([
       {
         property: 'size',
-        reason: expect.stringMatching(/^ZMount "data": cannot grow from 1GiB to 2GiB while ZMachine "vm" of deployment \d+ on node \d+ mounts it \(ZOS: disk is mounted, please delete the VM first\)\. Fix: /),
+        reason: expect.stringMatching(
+          /^ZMount "data": cannot grow from 1GiB to 2GiB while ZMachine "vm" of deployment \d+ on node \d+ mounts it \(ZOS: disk is mounted, please delete the VM first\)\. Fix: /,
+        ),
       },
     ]);
 

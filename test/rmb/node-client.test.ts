@@ -37,12 +37,21 @@ describe('node client', () => {
       return new RawJson(deploymentToJson(d));
     });
     node.handle(ZOS_COMMANDS.deploymentList, () => new RawJson(`[${[...stored.values()].map((d) => deploymentToJson(d)).join(',')}]`));
-    node.handle(ZOS_COMMANDS.deploymentChanges, () => new RawJson(`[${[...stored.values()].flatMap((d) => d.workloads.map((w) => JSON.stringify({ ...w, data: {} }).replace('{}', `{"size":${BIG}}`))).join(',')}]`));
+    node.handle(
+      ZOS_COMMANDS.deploymentChanges,
+      () => new RawJson(`[${[...stored.values()].flatMap((d) => d.workloads.map((w) => JSON.stringify({ ...w, data: {} }).replace('{}', `{"size":${BIG}}`))).join(',')}]`),
+    );
     node.handle(ZOS_COMMANDS.deploymentDelete, () => {
       throw new Error('deletion over the api is disabled, please cancel your contract instead');
     });
     node.handle(ZOS_COMMANDS.systemVersion, () => ({ zos: 'v3.10.0', zinit: 'v0.2.14' }));
-    node.handle(ZOS_COMMANDS.statisticsGet, () => new RawJson(`{"total":{"cru":8,"sru":${BIG},"hru":0,"mru":17179869184,"ipv4u":0},"used":{"cru":1,"sru":0,"hru":0,"mru":0,"ipv4u":0},"system":{"cru":0,"sru":0,"hru":0,"mru":0,"ipv4u":0},"users":{"deployments":1,"workloads":1,"last_deployment_timestamp":0},"open_connections":0}`));
+    node.handle(
+      ZOS_COMMANDS.statisticsGet,
+      () =>
+        new RawJson(
+          `{"total":{"cru":8,"sru":${BIG},"hru":0,"mru":17179869184,"ipv4u":0},"used":{"cru":1,"sru":0,"hru":0,"mru":0,"ipv4u":0},"system":{"cru":0,"sru":0,"hru":0,"mru":0,"ipv4u":0},"users":{"deployments":1,"workloads":1,"last_deployment_timestamp":0},"open_connections":0}`,
+        ),
+    );
     node.handle(ZOS_COMMANDS.networkListPrivateIps, (p, ctx) => {
       record(ctx.command)(p, ctx);
       return ['10.20.2.2'];

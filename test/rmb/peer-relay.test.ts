@@ -257,7 +257,12 @@ describe('rmb peers through the relay', () => {
       await new Promise((r) => setTimeout(r, 400));
       return p;
     });
-    const calls = Array.from({ length: 50 }, (_, i) => a.call<number>(2, 'test.delayed', i, { timeoutMs: 15_000 }).then((v) => ({ ok: v === i }), (e: unknown) => ({ ok: false, e })));
+    const calls = Array.from({ length: 50 }, (_, i) =>
+      a.call<number>(2, 'test.delayed', i, { timeoutMs: 15_000 }).then(
+        (v) => ({ ok: v === i }),
+        (e: unknown) => ({ ok: false, e }),
+      ),
+    );
     await new Promise((r) => setTimeout(r, 150));
     await relay.close();
     await new Promise((r) => setTimeout(r, 300));

@@ -23,8 +23,12 @@ const HOST_ADDR = '198.18.79.2';
 
 /** Runs a node http server in `netns` on `addr:port` answering `<text> host=<Host header>`; resolves when it listens. */
 async function serveIn(netns: string, addr: string, port: number, text: string): Promise<ChildProcess> {
-  const child = spawn('nsenter', [`--net=/run/netns/${netns}`, process.execPath, '-e',
-    `require('http').createServer((q, s) => s.end(${JSON.stringify(text)} + ', host=' + q.headers.host)).listen(${port}, '${addr}', () => console.log('ready'))`]);
+  const child = spawn('nsenter', [
+    `--net=/run/netns/${netns}`,
+    process.execPath,
+    '-e',
+    `require('http').createServer((q, s) => s.end(${JSON.stringify(text)} + ', host=' + q.headers.host)).listen(${port}, '${addr}', () => console.log('ready'))`,
+  ]);
   await new Promise<void>((resolve, reject) => {
     child.stdout?.on('data', (c: Buffer) => c.toString().includes('ready') && resolve());
     child.once('exit', (code) => reject(new Error(`server in ${netns} exited ${code}`)));
@@ -90,11 +94,14 @@ describeWithTools(['ip', 'nsenter'], { root: true })('gateway over a private net
     execFileSync('ip', ['-n', HOST_NS, 'addr', 'add', `${HOST_ADDR}/32`, 'dev', 'lo']);
     hostServer = await serveIn(HOST_NS, HOST_ADDR, 8081, 'page from the grid internet');
     runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tfg-gw-'));
-    bridge = createNetnsBridge({ log: silentLogger }, {
-      runDir,
-      hostNetns: HOST_NS,
-      netnsFor: async (twin, network) => (twin === 7 && network === 'net1' && fs.existsSync(`/run/netns/${NS}`) ? NS : undefined),
-    });
+    bridge = createNetnsBridge(
+      { log: silentLogger },
+      {
+        runDir,
+        hostNetns: HOST_NS,
+        netnsFor: async (twin, network) => (twin === 7 && network === 'net1' && fs.existsSync(`/run/netns/${NS}`) ? NS : undefined),
+      },
+    );
     gw = await createGatewayProxy(
       {
         log: silentLogger,
@@ -157,8 +164,8 @@ describeWithTools(['ip', 'nsenter'], { root: true })('gateway over a private net
   });
 
   it('refuses a network the twin does not have on this node', async () => {
-    await expect(
-      gw.addNameProxy({ workloadId: '7-12-x', twinId: 7, name: 'x', tlsPassthrough: false, backends: ['http://10.20.2.2:8080'], network: 'nope' }),
-    ).rejects.toThrow(/^failed to get user network: network nope of twin 7 not found on this node$/);
+    await expect(gw.addNameProxy({ workloadId: '7-12-x', twinId: 7, name: 'x', tlsPassthrough: false, backends: ['http://10.20.2.2:8080'], network: 'nope' })).rejects.toThrow(
+      /^failed to get user network: network nope of twin 7 not found on this node$/,
+    );
   });
 });

@@ -98,9 +98,7 @@ describe('gateway proxy serving machines', () => {
 
   it('refuses a name proxy before its name contract exists, then serves the page over HTTP and HTTPS', async () => {
     const spec = { workloadId: '7-12-web', twinId: 7, name: 'web', tlsPassthrough: false, backends: ['http://10.20.2.2'] };
-    await expect(gw.addNameProxy(spec)).rejects.toThrow(
-      'failed to verify name contract: a name contract with the given name must be reserved first',
-    );
+    await expect(gw.addNameProxy(spec)).rejects.toThrow('failed to verify name contract: a name contract with the given name must be reserved first');
     expect((await get(gw.httpPort, 'web.gw1.grid.local')).status).toBe(404);
     contracts.set('web', { exists: true, twinId: 7, state: 'Created' });
     expect(await gw.addNameProxy(spec)).toEqual({ fqdn: 'web.gw1.grid.local' });

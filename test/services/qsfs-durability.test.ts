@@ -35,7 +35,9 @@ describe('qsfs durability', () => {
     }
     const data = zdbs.slice(0, EXPECTED).map((z) => `127.0.0.1:${z.server.port}`);
     config = testQsfsConfig(data, {
-      minimal: MINIMAL, expected: EXPECTED, metaAddresses: zdbs.slice(EXPECTED).map((z) => `127.0.0.1:${z.server.port}`),
+      minimal: MINIMAL,
+      expected: EXPECTED,
+      metaAddresses: zdbs.slice(EXPECTED).map((z) => `127.0.0.1:${z.server.port}`),
     });
     // qs-data-<i> lives on zdb i
     qsfs = await createQsfsDaemon({ log: silentLogger }, { rootDir: path.join(dir, 'node'), metricsPort: 0, syncIntervalMs: 60_000, blockSize: 256 * 1024 });

@@ -9,12 +9,7 @@ import * as path from 'path';
 import type { FlistBackend } from './flist';
 import { suiteIt, type SuiteOptions } from '../suite-options';
 
-export function describeFlistBackend(
-  name: string,
-  make: (dir: string) => FlistBackend,
-  opts: SuiteOptions = {},
-  describeFn: jest.Describe = describe,
-): void {
+export function describeFlistBackend(name: string, make: (dir: string) => FlistBackend, opts: SuiteOptions = {}, describeFn: jest.Describe = describe): void {
   const it_ = suiteIt(opts.differs);
 
   describeFn(`FlistBackend: ${name}`, () => {

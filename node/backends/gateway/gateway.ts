@@ -66,9 +66,7 @@ export interface GatewayRoute {
 }
 
 /** What the chain says about a name contract (the engine's chain client answers this). */
-export type NameContractStatus =
-  | { exists: false }
-  | { exists: true; twinId: number; state: 'Created' | 'GracePeriod' | 'Deleted' | string };
+export type NameContractStatus = { exists: false } | { exists: true; twinId: number; state: 'Created' | 'GracePeriod' | 'Deleted' | string };
 
 /** A backend to connect to: in the twin's private network `network` when set, else on the node's own networks. */
 export interface DialTarget {
@@ -213,12 +211,7 @@ function validateBackends(backends: string[], tlsPassthrough: boolean): string |
  * the host is already served by another workload (any twin). Same workload id again is not a conflict,
  * so managers stay idempotent.
  */
-async function planNameProxy(
-  deps: GatewayDeps,
-  node: GatewayNodeConfig,
-  spec: NameProxySpec,
-  taken: (fqdn: string, workloadId: string) => boolean,
-): Promise<GatewayRoute> {
+async function planNameProxy(deps: GatewayDeps, node: GatewayNodeConfig, spec: NameProxySpec, taken: (fqdn: string, workloadId: string) => boolean): Promise<GatewayRoute> {
   const invalid = validateNameProxy(spec);
   if (invalid) throw gatewayError(invalid, { workload: spec.workloadId });
   if (!node.domain) throw gatewayError(GATEWAY_ERRORS.noDomain, { workload: spec.workloadId });
@@ -233,12 +226,7 @@ async function planNameProxy(
   return toRoute(spec, 'name', fqdn);
 }
 
-async function planFqdnProxy(
-  deps: GatewayDeps,
-  node: GatewayNodeConfig,
-  spec: FqdnProxySpec,
-  taken: (fqdn: string, workloadId: string) => boolean,
-): Promise<GatewayRoute> {
+async function planFqdnProxy(deps: GatewayDeps, node: GatewayNodeConfig, spec: FqdnProxySpec, taken: (fqdn: string, workloadId: string) => boolean): Promise<GatewayRoute> {
   const invalid = validateFqdnProxy(spec);
   if (invalid) throw gatewayError(invalid, { workload: spec.workloadId });
   const fqdn = spec.fqdn;
@@ -263,13 +251,7 @@ function toRoute(spec: ProxySpecBase, kind: GatewayRoute['kind'], fqdn: string):
   return { workloadId: spec.workloadId, twinId: spec.twinId, kind, fqdn, tlsPassthrough: spec.tlsPassthrough, backends: [...spec.backends], network: spec.network };
 }
 
-async function checkCommon(
-  deps: GatewayDeps,
-  node: GatewayNodeConfig,
-  spec: ProxySpecBase,
-  fqdn: string,
-  taken: (fqdn: string, workloadId: string) => boolean,
-): Promise<void> {
+async function checkCommon(deps: GatewayDeps, node: GatewayNodeConfig, spec: ProxySpecBase, fqdn: string, taken: (fqdn: string, workloadId: string) => boolean): Promise<void> {
   const mine = new Set(node.publicIPs.map(normalizeIP));
   for (const b of spec.backends) {
     const t = parseBackend(b, spec.tlsPassthrough);

@@ -40,14 +40,13 @@ export function createGridCa(opts: { commonName?: string; existing?: { certPem: 
     caCert.serialNumber = serial();
     caCert.validity.notBefore = new Date(Date.now() - 60_000);
     caCert.validity.notAfter = new Date(Date.now() + 3650 * 86400_000);
-    const subject = [{ name: 'commonName', value: opts.commonName ?? 'tfgrid local CA' }, { name: 'organizationName', value: 'pulumi-tfgrid' }];
+    const subject = [
+      { name: 'commonName', value: opts.commonName ?? 'tfgrid local CA' },
+      { name: 'organizationName', value: 'pulumi-tfgrid' },
+    ];
     caCert.setSubject(subject);
     caCert.setIssuer(subject);
-    caCert.setExtensions([
-      { name: 'basicConstraints', cA: true, critical: true },
-      { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },
-      { name: 'subjectKeyIdentifier' },
-    ]);
+    caCert.setExtensions([{ name: 'basicConstraints', cA: true, critical: true }, { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true }, { name: 'subjectKeyIdentifier' }]);
     caCert.sign(caKey, forge.md.sha256.create());
   }
   const certPem = forge.pki.certificateToPem(caCert);

@@ -158,7 +158,10 @@ export function createNetnsBridge(deps: { log: Logger }, opts: NetnsBridgeOption
     });
     f.ready.catch(() => undefined); // a failed start is reported to whoever awaits it
     forwarders.set(netns, f);
-    f.ready.then(() => log.info('network forwarder up', { netns, identity }), () => {});
+    f.ready.then(
+      () => log.info('network forwarder up', { netns, identity }),
+      () => {},
+    );
     return f;
   };
 

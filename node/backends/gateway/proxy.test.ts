@@ -5,9 +5,7 @@ import { createGridCa } from './grid-ca';
 import { createGatewayProxy, readSni } from './proxy';
 
 const ca = createGridCa();
-describeGatewayBackend('proxy', async (deps, node) =>
-  createGatewayProxy({ ...deps, log: silentLogger }, { node, ca, listen: { host: '127.0.0.1', httpPort: 0, httpsPort: 0 } }),
-);
+describeGatewayBackend('proxy', async (deps, node) => createGatewayProxy({ ...deps, log: silentLogger }, { node, ca, listen: { host: '127.0.0.1', httpPort: 0, httpsPort: 0 } }));
 
 describe('readSni', () => {
   it('needs more bytes for a partial record and ignores non-TLS traffic', () => {

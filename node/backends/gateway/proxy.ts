@@ -14,15 +14,7 @@ import * as net from 'net';
 import { Duplex } from 'stream';
 import * as tls from 'tls';
 import type { Logger } from '../../../protocol/common/log';
-import {
-  parseBackend,
-  proxyAdders,
-  type BackendTarget,
-  type GatewayBackend,
-  type GatewayDeps,
-  type GatewayNodeConfig,
-  type GatewayRoute,
-} from './gateway';
+import { parseBackend, proxyAdders, type BackendTarget, type GatewayBackend, type GatewayDeps, type GatewayNodeConfig, type GatewayRoute } from './gateway';
 import type { GridCa, IssuedCert } from './grid-ca';
 
 export interface GatewayProxyOptions {
@@ -68,8 +60,7 @@ export async function createGatewayProxy(deps: GatewayDeps & { log: Logger }, op
   };
   const pick = (r: ActiveRoute) => r.targets[r.next++ % r.targets.length];
   /** A socket to one of the route's backends; the dialer may need to start a forwarder first. */
-  const connect = (r: ActiveRoute, t: BackendTarget = pick(r)): Promise<net.Socket> =>
-    Promise.resolve().then(() => dial({ host: t.host, port: t.port, twinId: r.twinId, network: r.network }));
+  const connect = (r: ActiveRoute, t: BackendTarget = pick(r)): Promise<net.Socket> => Promise.resolve().then(() => dial({ host: t.host, port: t.port, twinId: r.twinId, network: r.network }));
   const dialFailed = (r: ActiveRoute, t: BackendTarget | undefined, e: unknown) =>
     log.warn('backend dial failed', { workload: r.workloadId, backend: t ? `${t.host}:${t.port}` : undefined, err: e instanceof Error ? e.message : String(e) });
 
@@ -151,13 +142,16 @@ export async function createGatewayProxy(deps: GatewayDeps & { log: Logger }, op
 
   const httpServer = http.createServer(proxyRequest('http'));
   httpServer.on('upgrade', proxyUpgrade);
-  const httpsServer = https.createServer({
-    SNICallback: (servername, cb) => {
-      const ctx = contextFor(servername.toLowerCase());
-      if (ctx) cb(null, ctx);
-      else cb(new Error(`no certificate for ${servername}`));
+  const httpsServer = https.createServer(
+    {
+      SNICallback: (servername, cb) => {
+        const ctx = contextFor(servername.toLowerCase());
+        if (ctx) cb(null, ctx);
+        else cb(new Error(`no certificate for ${servername}`));
+      },
     },
-  }, proxyRequest('https'));
+    proxyRequest('https'),
+  );
   httpsServer.on('upgrade', proxyUpgrade);
   httpsServer.on('tlsClientError', () => {});
 
@@ -232,10 +226,7 @@ export async function createGatewayProxy(deps: GatewayDeps & { log: Logger }, op
       byHost.clear();
       httpServer.closeAllConnections();
       for (const sock of open) sock.destroy();
-      await Promise.all([
-        new Promise<void>((r) => httpServer.close(() => r())),
-        new Promise<void>((r) => tlsFront.close(() => r())),
-      ]);
+      await Promise.all([new Promise<void>((r) => httpServer.close(() => r())), new Promise<void>((r) => tlsFront.close(() => r()))]);
       httpsServer.closeAllConnections();
     },
   };

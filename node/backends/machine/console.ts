@@ -61,7 +61,10 @@ export async function startConsole(t: ConsoleTarget, cgroupRoot = '/sys/fs/cgrou
 export async function stopConsole(t: Pick<ConsoleTarget, 'cgroupParent' | 'cgroupName' | 'dir'>, cgroupRoot = '/sys/fs/cgroup'): Promise<void> {
   const procs = (): number[] => {
     try {
-      return readFileSync(path.join(cgroupRoot, 'memory', t.cgroupParent, t.cgroupName, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map(Number);
+      return readFileSync(path.join(cgroupRoot, 'memory', t.cgroupParent, t.cgroupName, 'cgroup.procs'), 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map(Number);
     } catch {
       return [];
     }

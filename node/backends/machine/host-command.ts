@@ -15,20 +15,15 @@ export interface CommandResult {
 /** Runs `cmd args…`; rejects with ZosError `<cmd> <args>: exit <n>: <stderr>` on failure. */
 export function runCommand(cmd: string, args: string[], opts: { input?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<CommandResult> {
   return new Promise((resolve, reject) => {
-    const child = execFile(
-      cmd,
-      args,
-      { timeout: opts.timeoutMs ?? 60_000, maxBuffer: 64 << 20, env: opts.env ?? process.env, encoding: 'utf8' },
-      (err, stdout, stderr) => {
-        if (err) {
-          const code = (err as NodeJS.ErrnoException & { code?: unknown }).code;
-          const text = String(stderr || err.message).trim();
-          reject(new ZosError(`${cmd} ${args.join(' ')}: exit ${String(code)}: ${text}`, { command: cmd, args }, { cause: err }));
-          return;
-        }
-        resolve({ stdout, stderr });
-      },
-    );
+    const child = execFile(cmd, args, { timeout: opts.timeoutMs ?? 60_000, maxBuffer: 64 << 20, env: opts.env ?? process.env, encoding: 'utf8' }, (err, stdout, stderr) => {
+      if (err) {
+        const code = (err as NodeJS.ErrnoException & { code?: unknown }).code;
+        const text = String(stderr || err.message).trim();
+        reject(new ZosError(`${cmd} ${args.join(' ')}: exit ${String(code)}: ${text}`, { command: cmd, args }, { cause: err }));
+        return;
+      }
+      resolve({ stdout, stderr });
+    });
     if (opts.input !== undefined) child.stdin?.end(opts.input);
   });
 }

@@ -129,7 +129,10 @@ export async function cleanupAll(opts: { prefix: string; dataDir?: string; hostN
     }
   }
   const { stdout } = await runCommand('ip', ['netns', 'list']);
-  for (const ns of stdout.split('\n').map((l) => l.trim().split(/\s+/)[0]).filter(Boolean)) {
+  for (const ns of stdout
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/)[0])
+    .filter(Boolean)) {
     if (!nnames.isOurs(ns)) continue;
     const pids = await runCommand('ip', ['netns', 'pids', ns]).catch(() => ({ stdout: '' }));
     for (const pid of pids.stdout.split('\n').filter(Boolean).map(Number)) {
@@ -177,9 +180,22 @@ export async function cleanupAll(opts: { prefix: string; dataDir?: string; hostN
   for (const c of CGROUP_CONTROLLERS) {
     const p = path.join(CGROUP_ROOT, c, mnames.cgroupParent);
     for (const child of await fs.readdir(p, { withFileTypes: true }).catch(() => [])) {
-      if (child.isDirectory() && (await fs.rmdir(path.join(p, child.name)).then(() => true, () => false))) report.cgroups.push(`${c}/${mnames.cgroupParent}/${child.name}`);
+      if (
+        child.isDirectory() &&
+        (await fs.rmdir(path.join(p, child.name)).then(
+          () => true,
+          () => false,
+        ))
+      )
+        report.cgroups.push(`${c}/${mnames.cgroupParent}/${child.name}`);
     }
-    if (await fs.rmdir(p).then(() => true, () => false)) report.cgroups.push(`${c}/${mnames.cgroupParent}`);
+    if (
+      await fs.rmdir(p).then(
+        () => true,
+        () => false,
+      )
+    )
+      report.cgroups.push(`${c}/${mnames.cgroupParent}`);
   }
   return report;
 }

@@ -56,7 +56,15 @@ describeWithTools(['runc', 'busybox', 'mount', 'losetup', 'mkfs.ext4'], { root: 
   let m: MachineBackend;
   const prefix = `q${(process.pid % 46656).toString(36)}`;
   const spec = (id: string, over: Partial<MachineSpec> = {}): MachineSpec => ({
-    id, name: id.split('-').pop() as string, flist, cpu: 1, memory: 128n * MiB, entrypoint: '', env: {}, mounts: [], ...over,
+    id,
+    name: id.split('-').pop() as string,
+    flist,
+    cpu: 1,
+    memory: 128n * MiB,
+    entrypoint: '',
+    env: {},
+    mounts: [],
+    ...over,
   });
   const eventually = async (fn: () => Promise<boolean>) => {
     for (let i = 0; i < 150; i++) {

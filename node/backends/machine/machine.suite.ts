@@ -16,12 +16,7 @@ export interface MachineFixture {
 
 const MiB = 1n << 20n;
 
-export function describeMachineBackend(
-  name: string,
-  make: () => Promise<MachineFixture>,
-  opts: SuiteOptions = {},
-  describeFn: jest.Describe = describe,
-): void {
+export function describeMachineBackend(name: string, make: () => Promise<MachineFixture>, opts: SuiteOptions = {}, describeFn: jest.Describe = describe): void {
   const it_ = suiteIt(opts.differs);
 
   describeFn(`MachineBackend: ${name}`, () => {

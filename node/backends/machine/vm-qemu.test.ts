@@ -16,7 +16,18 @@ const spec: MachineSpec = {
   entrypoint: '',
   env: {},
   mounts: [],
-  nic: { machine: '7-1-web', netId: 'n', netns: 'ns', ifname: 'tap1', kind: 'tap', ip: '10.20.2.7', prefixLength: 24, gateway: '10.20.2.1', mac: '02:00:00:00:00:01', routes: privateRoutes('10.20.0.0/16') },
+  nic: {
+    machine: '7-1-web',
+    netId: 'n',
+    netns: 'ns',
+    ifname: 'tap1',
+    kind: 'tap',
+    ip: '10.20.2.7',
+    prefixLength: 24,
+    gateway: '10.20.2.1',
+    mac: '02:00:00:00:00:01',
+    routes: privateRoutes('10.20.0.0/16'),
+  },
 };
 const appendOf = (args: string[]) => args[args.indexOf('-append') + 1].split(' ');
 const pub: VmPublicNic = { ifname: 'ptap1', mac: '02:00:00:00:00:02', ip: '198.18.1.10/16', gateway: '198.18.0.1' };

@@ -34,7 +34,7 @@ export function parseCidr4(cidr: string): Cidr4 | undefined {
 
 export function inCidr4(ip: number, c: Cidr4): boolean {
   const mask = c.bits === 0 ? 0 : (0xffffffff << (32 - c.bits)) >>> 0;
-  return ((ip & mask) >>> 0) === c.base;
+  return (ip & mask) >>> 0 === c.base;
 }
 
 /** The checks of primitives/vm/utils.go `newPrivNetworkInterface`, with ZOS's texts. */

@@ -50,12 +50,7 @@ function nrInfo(cfg: NetworkConfig, ns: string): NetworkInfo {
   };
 }
 
-export function networkResources(
-  names: NetworkNames,
-  wireguard: ReturnType<typeof wireguardProcesses>,
-  connectOverlay: ReturnType<typeof overlayRouting>['connectOverlay'],
-  log: Logger,
-) {
+export function networkResources(names: NetworkNames, wireguard: ReturnType<typeof wireguardProcesses>, connectOverlay: ReturnType<typeof overlayRouting>['connectOverlay'], log: Logger) {
   const { writeWgConf, startWireguard, readPid, stopWireguard } = wireguard;
 
   /** After a node restart: take over an NR this node built before (namespace + live wireguard-go), if intact. */

@@ -44,7 +44,10 @@ export function vmPublicWiring(host: NetworkHost, names: VmPublicNames, log: Log
       await ipIn(host.hostNetns, 'link', 'set', mv, 'netns', nrNs);
       await ipIn(nrNs, 'tuntap', 'add', tap, 'mode', 'tap');
       for (const dev of [mv, tap]) await ipIn(nrNs, 'link', 'set', dev, 'up');
-      for (const [from, to] of [[mv, tap], [tap, mv]]) {
+      for (const [from, to] of [
+        [mv, tap],
+        [tap, mv],
+      ]) {
         await tc('qdisc', 'add', 'dev', from, 'ingress');
         await tc('filter', 'add', 'dev', from, 'parent', 'ffff:', 'protocol', 'all', 'u32', 'match', 'u32', '0', '0', 'action', 'mirred', 'egress', 'redirect', 'dev', to);
       }

@@ -18,7 +18,9 @@ describeNetworkBackend(
     return {
       backend: createLinuxNetwork({ host: { prefix, hostNetns }, dir }),
       async teardown() {
-        const left = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).split('\n').filter((l) => l.startsWith(`${prefix}-`) && !l.startsWith(hostNetns));
+        const left = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })
+          .split('\n')
+          .filter((l) => l.startsWith(`${prefix}-`) && !l.startsWith(hostNetns));
         execFileSync('ip', ['netns', 'del', hostNetns]);
         await fs.rm(dir, { recursive: true, force: true });
         expect(left).toEqual([]);

@@ -134,7 +134,11 @@ export function createLinuxNetwork(opts: LinuxNetworkOptions): NetworkBackend {
     list: async () => [...nrs.values()].map((r) => ({ ...r.info })),
     remove: (netId) => serial(() => removeNr(netId)),
     listWgPorts: async () => [...nrs.values()].map((r) => r.config.wgListenPort).sort((a, b) => a - b),
-    listPrivateIps: async (netId) => [...nics.values()].filter((n) => n.netId === netId).map((n) => n.ip).sort(),
+    listPrivateIps: async (netId) =>
+      [...nics.values()]
+        .filter((n) => n.netId === netId)
+        .map((n) => n.ip)
+        .sort(),
 
     attach: (req: AttachRequest) =>
       serial(async () => {

@@ -20,12 +20,7 @@ export function wgKeyPair(): { privateKey: string; publicKey: string } {
   return { privateKey: Buffer.from(kp.secretKey).toString('base64'), publicKey: Buffer.from(kp.publicKey).toString('base64') };
 }
 
-export function describeNetworkBackend(
-  name: string,
-  make: () => Promise<NetworkFixture>,
-  opts: SuiteOptions = {},
-  describeFn: jest.Describe = describe,
-): void {
+export function describeNetworkBackend(name: string, make: () => Promise<NetworkFixture>, opts: SuiteOptions = {}, describeFn: jest.Describe = describe): void {
   const it_ = suiteIt(opts.differs);
 
   describeFn(`NetworkBackend: ${name}`, () => {
@@ -79,7 +74,11 @@ export function describeNetworkBackend(
     it_('rejects machine IPs the way ZOS does', async () => {
       const c = cfg('net1', '10.20.2.0/24', port);
       await net.apply(c);
-      const msg = (ip: string) => net.attach({ netId: c.netId, machine: '7-1-x', ip }).then(() => 'ok', (e: Error) => e.message);
+      const msg = (ip: string) =>
+        net.attach({ netId: c.netId, machine: '7-1-x', ip }).then(
+          () => 'ok',
+          (e: Error) => e.message,
+        );
       expect(await msg('fe80::1')).toBe('invalid IPv4 supplied to wg interface');
       expect(await msg('10.20.3.4')).toBe('IP 10.20.3.4 is not part of local nr subnet 10.20.2.0/24');
       expect(await msg('10.20.2.1')).toBe('ip 10.20.2.1 is reserved');

@@ -60,7 +60,11 @@ export function createSimNetwork(opts: SimNetworkOptions): NetworkBackend & { pu
       nrs.delete(netId);
     },
     listWgPorts: async () => [...nrs.values()].map((r) => r.config.wgListenPort).sort((a, b) => a - b),
-    listPrivateIps: async (netId) => [...nics.values()].filter((n) => n.netId === netId).map((n) => n.ip).sort(),
+    listPrivateIps: async (netId) =>
+      [...nics.values()]
+        .filter((n) => n.netId === netId)
+        .map((n) => n.ip)
+        .sort(),
     async attach(req) {
       const r = nrs.get(req.netId);
       if (!r) throw new ZosError(`could not get network resource subnet: network ${req.netId} not found`);

@@ -107,11 +107,13 @@ describe('qsfs daemon', () => {
     fs.writeFileSync(path.join(res.path, 'x'), Buffer.alloc(100 * 1024, 7));
     await qsfs.flush('7-12-qs');
     const text = await new Promise<string>((resolve, reject) => {
-      http.get(res.metrics_endpoint, (r) => {
-        let body = '';
-        r.on('data', (c: Buffer) => (body += c.toString()));
-        r.on('end', () => resolve(body));
-      }).on('error', reject);
+      http
+        .get(res.metrics_endpoint, (r) => {
+          let body = '';
+          r.on('data', (c: Buffer) => (body += c.toString()));
+          r.on('end', () => resolve(body));
+        })
+        .on('error', reject);
     });
     expect(text).toContain('qsfs_files{workload="7-12-qs"} 1\n');
     expect(text).toContain('qsfs_stored_bytes{workload="7-12-qs"} 102400\n');

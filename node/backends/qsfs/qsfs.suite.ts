@@ -6,11 +6,7 @@
 import type { QsfsBackend, QsfsConfig, QsfsSpec } from './qsfs';
 import { suiteIt, type SuiteOptions } from '../suite-options';
 
-export function describeQsfsBackend(
-  name: string,
-  make: () => Promise<{ backend: QsfsBackend; config: QsfsConfig; cleanup?: () => Promise<void> }>,
-  opts: SuiteOptions = {},
-): void {
+export function describeQsfsBackend(name: string, make: () => Promise<{ backend: QsfsBackend; config: QsfsConfig; cleanup?: () => Promise<void> }>, opts: SuiteOptions = {}): void {
   const t = suiteIt(opts.differs);
 
   describe(`qsfs backend: ${name}`, () => {

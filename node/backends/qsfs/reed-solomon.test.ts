@@ -11,7 +11,12 @@ function choose(n: number, k: number): number[][] {
 
 describe('reed-solomon', () => {
   it.each([
-    [1, 1], [1, 3], [2, 4], [3, 5], [4, 6], [10, 14],
+    [1, 1],
+    [1, 3],
+    [2, 4],
+    [3, 5],
+    [4, 6],
+    [10, 14],
   ])('rebuilds %i-of-%i blocks from every subset of shards', (k, n) => {
     const rs = createReedSolomon(k, n);
     const data = randomBytes(1000 + k * 7 + 3);

@@ -57,9 +57,7 @@ function invert(m: Matrix): Matrix {
 }
 
 function multiply(x: Matrix, y: Matrix): Matrix {
-  return x.map((row) =>
-    y[0].map((_, j) => row.reduce((acc, v, k) => acc ^ mul(v, y[k][j]), 0)),
-  );
+  return x.map((row) => y[0].map((_, j) => row.reduce((acc, v, k) => acc ^ mul(v, y[k][j]), 0)));
 }
 
 /** out ^= coef * src, byte by byte, with a per-coefficient lookup table. */

@@ -18,12 +18,18 @@ describe('QsfsStore errors', () => {
     const a = `127.0.0.1:${await closedPort()}`;
     const b = `127.0.0.1:${await closedPort()}`;
     const store = new QsfsStore(testQsfsConfig([a, a, a, a], { metaAddresses: [a, b] }), silentLogger, { timeoutMs: 500 });
-    const err = await store.loadIndex().then(() => undefined, (e: Error) => e);
+    const err = await store.loadIndex().then(
+      () => undefined,
+      (e: Error) => e,
+    );
     expect(err?.message).toMatch(/^qsfs: no meta backend reachable \(tried /);
     expect(err?.message).toContain(`${a}/qs-meta: `);
     expect(err?.message).toContain(`${b}/qs-meta: `);
     expect(err?.message).toMatch(/ECONNREFUSED|refused/);
-    const w = await store.saveIndex({ version: 1, files: {} }).then(() => undefined, (e: Error) => e);
+    const w = await store.saveIndex({ version: 1, files: {} }).then(
+      () => undefined,
+      (e: Error) => e,
+    );
     expect(w?.message).toMatch(/^qsfs: no meta backend accepted the index \(tried .*qs-meta: /);
     await (store as unknown as { close?: () => Promise<void> }).close?.();
   });

@@ -58,7 +58,14 @@ const GCM_TAG = 16;
 
 export class QsfsStore {
   readonly stats: StoreStats = {
-    blocksWritten: 0, blocksRead: 0, bytesWritten: 0, bytesRead: 0, shardWriteErrors: 0, shardReadErrors: 0, degradedReads: 0, metaWrites: 0,
+    blocksWritten: 0,
+    blocksRead: 0,
+    bytesWritten: 0,
+    bytesRead: 0,
+    shardWriteErrors: 0,
+    shardReadErrors: 0,
+    degradedReads: 0,
+    metaWrites: 0,
   };
   private readonly rs: ReedSolomon;
   private readonly key: Buffer;
@@ -75,7 +82,11 @@ export class QsfsStore {
   private readonly dial: ZdbDialer | undefined;
 
   /** `opts.dial` opens the backend connections (default `net.connect`; the node's namespace in the local grid). */
-  constructor(private readonly config: QsfsConfig, private readonly log: Logger, opts: { timeoutMs?: number; dial?: ZdbDialer } = {}) {
+  constructor(
+    private readonly config: QsfsConfig,
+    private readonly log: Logger,
+    opts: { timeoutMs?: number; dial?: ZdbDialer } = {},
+  ) {
     this.timeoutMs = opts.timeoutMs ?? 2000;
     this.dial = opts.dial;
     this.rs = createReedSolomon(config.minimal_shards, config.expected_shards);
@@ -222,7 +233,11 @@ export class QsfsStore {
   }
 
   close(): void {
-    for (const p of this.clients.values()) p.then((c) => c.close(), () => {});
+    for (const p of this.clients.values())
+      p.then(
+        (c) => c.close(),
+        () => {},
+      );
     this.clients.clear();
   }
 
@@ -263,9 +278,12 @@ export class QsfsStore {
       this.clients.set(id, p);
       p.catch(() => this.clients.delete(id));
     } else {
-      p.then((c) => {
-        if (c.closed) this.clients.delete(id);
-      }, () => {});
+      p.then(
+        (c) => {
+          if (c.closed) this.clients.delete(id);
+        },
+        () => {},
+      );
     }
     return p;
   }
@@ -276,7 +294,10 @@ export class QsfsStore {
     const p = this.clients.get(id);
     this.clients.delete(id);
     this.up.set(id, false);
-    p?.then((c) => c.close(), () => {});
+    p?.then(
+      (c) => c.close(),
+      () => {},
+    );
   }
 }
 

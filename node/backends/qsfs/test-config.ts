@@ -5,10 +5,7 @@
  */
 import type { QsfsConfig } from './qsfs';
 
-export function testQsfsConfig(
-  dataAddresses: string[],
-  opts: { minimal?: number; expected?: number; metaAddresses?: string[]; password?: string } = {},
-): QsfsConfig {
+export function testQsfsConfig(dataAddresses: string[], opts: { minimal?: number; expected?: number; metaAddresses?: string[]; password?: string } = {}): QsfsConfig {
   const password = opts.password ?? 'qs-pass';
   const meta = opts.metaAddresses ?? [dataAddresses[0]];
   return {

@@ -82,7 +82,10 @@ export function createLinuxStorage(opts: LinuxStorageOptions): StorageBackend {
   const locked = <T>(id: string, fn: () => Promise<T>): Promise<T> => {
     const prev = locks.get(id) ?? Promise.resolve();
     const next = prev.then(fn, fn);
-    locks.set(id, next.catch(() => undefined));
+    locks.set(
+      id,
+      next.catch(() => undefined),
+    );
     return next;
   };
 

@@ -12,12 +12,7 @@ import { suiteIt, type SuiteOptions } from '../suite-options';
 
 const MiB = 1n << 20n;
 
-export function describeStorageBackend(
-  name: string,
-  make: (dir: string) => StorageBackend,
-  opts: SuiteOptions = {},
-  describeFn: jest.Describe = describe,
-): void {
+export function describeStorageBackend(name: string, make: (dir: string) => StorageBackend, opts: SuiteOptions = {}, describeFn: jest.Describe = describe): void {
   const it_ = suiteIt(opts.differs);
 
   describeFn(`StorageBackend: ${name}`, () => {

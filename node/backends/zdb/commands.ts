@@ -36,8 +36,13 @@ export type CommandHandler = (call: CommandCall) => Reply;
 function info({ server }: CommandCall): Reply {
   return bulk(
     [
-      '# server', 'server_name: 0-db (zdb)', 'server_revision: tfgrid-node', `server_mode: per-namespace`,
-      `namespaces: ${server.namespaces.stores.size}`, `clients: ${server.namespaces.clients.size}`, '',
+      '# server',
+      'server_name: 0-db (zdb)',
+      'server_revision: tfgrid-node',
+      `server_mode: per-namespace`,
+      `namespaces: ${server.namespaces.stores.size}`,
+      `clients: ${server.namespaces.clients.size}`,
+      '',
     ].join('\n'),
   );
 }
@@ -110,10 +115,7 @@ function scan({ ns, argv, cmd }: CommandCall): Reply {
   if (cmd === 'RSCAN') items = items.reverse().slice(0, SCAN_BATCH);
   if (items.length === 0) return err('No more data');
   const last = items[items.length - 1];
-  return array([
-    bulk(last.cursor),
-    array(items.map((it) => array([bulk(it.key), `:${it.length}\r\n`, `:${it.timestamp}\r\n`]))),
-  ]);
+  return array([bulk(last.cursor), array(items.map((it) => array([bulk(it.key), `:${it.length}\r\n`, `:${it.timestamp}\r\n`])))]);
 }
 
 function flush({ ns }: CommandCall): Reply {
@@ -124,10 +126,13 @@ function flush({ ns }: CommandCall): Reply {
 
 const COMMANDS = new Map<string, CommandHandler>([
   ['PING', ({ argv }) => (argv.length > 1 ? bulk(argv[1]) : '+PONG\r\n')],
-  ['TIME', () => {
-    const now = Date.now();
-    return array([bulk(String(Math.floor(now / 1000))), bulk(String((now % 1000) * 1000))]);
-  }],
+  [
+    'TIME',
+    () => {
+      const now = Date.now();
+      return array([bulk(String(Math.floor(now / 1000))), bulk(String((now % 1000) * 1000))]);
+    },
+  ],
   ['INFO', info],
   ['SET', set],
   ['SETX', set],

@@ -12,16 +12,7 @@ import { ZosError } from '../../../protocol/common/errors';
 import type { Logger } from '../../../protocol/common/log';
 import { startZdbServer, type ZdbServer } from './resp-server';
 import type { NamespaceStore } from './namespace-store';
-import {
-  ZDB_DEFAULT_PORT,
-  ZDB_ERRORS,
-  checkZdbUpdate,
-  unchangedError,
-  validateZdbSpec,
-  type ZdbBackend,
-  type ZdbNamespaceInfo,
-  type ZdbResult,
-} from './zdb';
+import { ZDB_DEFAULT_PORT, ZDB_ERRORS, checkZdbUpdate, unchangedError, validateZdbSpec, type ZdbBackend, type ZdbNamespaceInfo, type ZdbResult } from './zdb';
 
 /** File under the zdb data dir that holds the admin password when none is given. */
 export const ZDB_ADMIN_PASSWORD_FILE = 'admin-password';
@@ -62,7 +53,9 @@ export async function createLinuxZdbBackend(deps: { log: Logger }, opts: ZdbBack
   const tenants = () => server.namespaces().filter((n) => n.settings.name !== 'default');
   const free = (except?: string) => {
     if (opts.capacity === undefined) return 1n << 62n;
-    const used = tenants().filter((n) => n.settings.name !== except).reduce((a, n) => a + BigInt(n.settings.maxsize), 0n);
+    const used = tenants()
+      .filter((n) => n.settings.name !== except)
+      .reduce((a, n) => a + BigInt(n.settings.maxsize), 0n);
     return opts.capacity - used;
   };
 
@@ -75,7 +68,12 @@ export async function createLinuxZdbBackend(deps: { log: Logger }, opts: ZdbBack
       if (server.namespace(spec.name)) return result(spec.name);
       if (spec.size > free()) throw new ZosError(ZDB_ERRORS.allocate, { nodeMessage: ZDB_ERRORS.allocate, namespace: spec.name });
       server.createNamespace({
-        name: spec.name, mode: spec.mode, password: spec.password, public: spec.public, maxsize: Number(spec.size), locked: false,
+        name: spec.name,
+        mode: spec.mode,
+        password: spec.password,
+        public: spec.public,
+        maxsize: Number(spec.size),
+        locked: false,
       });
       log.info('zdb namespace created', { namespace: spec.name, size: spec.size, mode: spec.mode });
       return result(spec.name);
@@ -88,7 +86,9 @@ export async function createLinuxZdbBackend(deps: { log: Logger }, opts: ZdbBack
       if (refusal) throw unchangedError(refusal, spec.name);
       // ZOS sets the password only when non-empty; an empty one leaves the old password in place.
       server.updateNamespace(spec.name, {
-        maxsize: Number(spec.size), public: spec.public, ...(spec.password ? { password: spec.password } : {}),
+        maxsize: Number(spec.size),
+        public: spec.public,
+        ...(spec.password ? { password: spec.password } : {}),
       });
       return result(spec.name);
     },
@@ -132,7 +132,13 @@ function operatorPassword(dataDir: string): string {
 function info(n: NamespaceStore): ZdbNamespaceInfo {
   const s = n.settings;
   return {
-    name: s.name, size: BigInt(s.maxsize), mode: s.mode, public: s.public, hasPassword: s.password !== '',
-    usedBytes: BigInt(n.dataSize), entries: n.entries, locked: s.locked,
+    name: s.name,
+    size: BigInt(s.maxsize),
+    mode: s.mode,
+    public: s.public,
+    hasPassword: s.password !== '',
+    usedBytes: BigInt(n.dataSize),
+    entries: n.entries,
+    locked: s.locked,
   };
 }

@@ -40,7 +40,12 @@ export function openNamespaces(dataDir: string): ZdbNamespaces {
     stores.set(
       DEFAULT_NAMESPACE,
       NamespaceStore.create(path.join(nsDir, encodeName(DEFAULT_NAMESPACE)), {
-        name: DEFAULT_NAMESPACE, mode: 'user', password: '', public: true, maxsize: 0, locked: false,
+        name: DEFAULT_NAMESPACE,
+        mode: 'user',
+        password: '',
+        public: true,
+        maxsize: 0,
+        locked: false,
       }),
     );
   }

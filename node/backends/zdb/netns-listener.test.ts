@@ -68,9 +68,7 @@ describeWithTools(['ip', 'nsenter', 'redis-cli'], { root: true })('zdb on the no
     dirs.push(dataDir);
     const inner = await createLinuxZdbBackend({ log: silentLogger }, { dataDir, addresses: ['127.0.0.1'], port: 0 });
     try {
-      await expect(exposeZdbInNetns({ log: silentLogger }, inner, { netns: NS, host: '198.18.77.3' })).rejects.toThrow(
-        new RegExp(`^listen on 198\\.18\\.77\\.3:9900 in ${NS}: .*EADDRNOTAVAIL`),
-      );
+      await expect(exposeZdbInNetns({ log: silentLogger }, inner, { netns: NS, host: '198.18.77.3' })).rejects.toThrow(new RegExp(`^listen on 198\\.18\\.77\\.3:9900 in ${NS}: .*EADDRNOTAVAIL`));
     } finally {
       await inner.close();
     }

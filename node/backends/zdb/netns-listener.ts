@@ -34,10 +34,7 @@ export interface ExposeZdbOptions {
 export async function exposeZdbInNetns(deps: { log: Logger }, inner: ZdbBackend, opts: ExposeZdbOptions): Promise<ZdbBackend> {
   const log = deps.log.child({ component: 'zdb-netns' });
   const target = inner.endpoint();
-  const relay = await relayFromNetns(
-    { log },
-    { netns: opts.netns, host: opts.host, port: opts.port ?? ZDB_DEFAULT_PORT, to: { host: target.IPs[0], port: target.Port }, what: 'zdb listener' },
-  );
+  const relay = await relayFromNetns({ log }, { netns: opts.netns, host: opts.host, port: opts.port ?? ZDB_DEFAULT_PORT, to: { host: target.IPs[0], port: target.Port }, what: 'zdb listener' });
   const port = relay.port;
   log.info('zdb listening on the node address', { netns: opts.netns, host: opts.host, port });
   const IPs = [opts.host];

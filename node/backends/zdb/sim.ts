@@ -4,17 +4,7 @@
  * @module
  */
 import { ZosError } from '../../../protocol/common/errors';
-import {
-  ZDB_DEFAULT_PORT,
-  ZDB_ERRORS,
-  checkZdbUpdate,
-  unchangedError,
-  validateZdbSpec,
-  type ZdbBackend,
-  type ZdbNamespaceInfo,
-  type ZdbNamespaceSpec,
-  type ZdbResult,
-} from './zdb';
+import { ZDB_DEFAULT_PORT, ZDB_ERRORS, checkZdbUpdate, unchangedError, validateZdbSpec, type ZdbBackend, type ZdbNamespaceInfo, type ZdbNamespaceSpec, type ZdbResult } from './zdb';
 
 export interface SimZdbOptions {
   addresses?: string[];

@@ -11,7 +11,12 @@ export function describeZdbBackend(name: string, make: (capacity: bigint) => Pro
   const t = suiteIt(opts.differs);
   const GiB = 1n << 30n;
   const spec = (over: Partial<ZdbNamespaceSpec> = {}): ZdbNamespaceSpec => ({
-    name: '7-12-db', size: GiB, mode: 'user', password: 'pw', public: false, ...over,
+    name: '7-12-db',
+    size: GiB,
+    mode: 'user',
+    password: 'pw',
+    public: false,
+    ...over,
   });
 
   describe(`zdb backend: ${name}`, () => {

@@ -104,11 +104,7 @@ export function isUnchanged(err: unknown): boolean {
  * The pure part of an update: which refusal applies, or undefined when the update may proceed.
  * `freeBytes` is what the node could still give (capacity minus every other namespace's size).
  */
-export function checkZdbUpdate(
-  current: { size: bigint; mode: ZdbMode },
-  next: ZdbNamespaceSpec,
-  freeBytes: bigint,
-): string | undefined {
+export function checkZdbUpdate(current: { size: bigint; mode: ZdbMode }, next: ZdbNamespaceSpec, freeBytes: bigint): string | undefined {
   if (current.mode !== next.mode) return ZDB_ERRORS.changeMode;
   if (next.size < current.size) return ZDB_ERRORS.shrink;
   if (next.size - current.size > freeBytes) return ZDB_ERRORS.noSpace;

@@ -78,7 +78,11 @@ describe('gateway-name-proxy: the name contract is checked again while the proxy
 
   it.each([
     ['cancelled (no name contract any more)', () => chain.names.delete('web'), 'failed to verify name contract: a name contract with the given name must be reserved first'],
-    ['no longer Created or GracePeriod', () => chain.names.set('web', { twinId: ALICE, state: 'Deleted' }), 'failed to verify name contract: the name contract must be in Created or GracePeriod state'],
+    [
+      'no longer Created or GracePeriod',
+      () => chain.names.set('web', { twinId: ALICE, state: 'Deleted' }),
+      'failed to verify name contract: the name contract must be in Created or GracePeriod state',
+    ],
     ['now held by another twin', () => chain.names.set('web', { twinId: 99, state: 'Created' }), 'failed to verify name contract: twin id mismatch'],
   ])('stops serving and fails the workload when the contract is %s', async (_what, change, text) => {
     change();

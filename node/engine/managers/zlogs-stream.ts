@@ -177,7 +177,10 @@ function resp(args: string[]): Buffer {
 
 /** `redis://[user][:password@]host[:port][/db]/<channel>` → connection facts; the channel is required. */
 export function parseRedisOutput(url: URL): { host: string; port: number; username?: string; password?: string; db?: number; channel: string } {
-  const segs = url.pathname.split('/').filter((s) => s !== '').map(decodeURIComponent);
+  const segs = url.pathname
+    .split('/')
+    .filter((s) => s !== '')
+    .map(decodeURIComponent);
   if (segs.length === 0 || segs.length > 2) throw new Error(`redis output ${redactUrl(url)}: expected /[<db>/]<channel>`);
   const channel = segs[segs.length - 1];
   const db = segs.length === 2 ? Number(segs[0]) : undefined;

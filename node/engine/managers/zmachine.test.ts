@@ -41,7 +41,10 @@ describe('a disk mounted by several machines', () => {
     expect(await diskMounted()).toBe(true);
 
     // one machine goes (a delete-before-replace): the others still use the disk
-    await apply(1, [...base, machine('b', 6), machine('c', 7)].map((w) => ({ ...w, version: 0 })));
+    await apply(
+      1,
+      [...base, machine('b', 6), machine('c', 7)].map((w) => ({ ...w, version: 0 })),
+    );
     expect(states()).toEqual({ disk: 'ok', net: 'ok', b: 'ok', c: 'ok' });
     expect(await diskMounted()).toBe(true);
 
@@ -51,7 +54,10 @@ describe('a disk mounted by several machines', () => {
     expect(await diskMounted()).toBe(true);
 
     // all machines gone: the disk is free again (and can grow)
-    await apply(3, [SAMPLE.disk, SAMPLE.net].map((w) => ({ ...w, version: 0 })));
+    await apply(
+      3,
+      [SAMPLE.disk, SAMPLE.net].map((w) => ({ ...w, version: 0 })),
+    );
     expect(states()).toEqual({ disk: 'ok', net: 'ok' });
     expect(await diskMounted()).toBe(false);
   });

@@ -46,7 +46,7 @@ export const WORKLOAD_TYPES = Object.keys(WORKLOAD_KINDS) as WorkloadType[];
 
 /** True for a type string the node knows. */
 export function isWorkloadType(t: string): t is WorkloadType {
-  return  Object.hasOwn(WORKLOAD_KINDS, t);
+  return Object.hasOwn(WORKLOAD_KINDS, t);
 }
 
 /**

@@ -53,9 +53,7 @@ export interface UpdateContext {
   readonly current: readonly WorkloadRef[];
 }
 
-export type UpdateRule<D> =
-  | { readonly supported: false }
-  | { readonly supported: true; predict(old: D, next: D, ctx: UpdateContext): UpdatePrediction };
+export type UpdateRule<D> = { readonly supported: false } | { readonly supported: true; predict(old: D, next: D, ctx: UpdateContext): UpdatePrediction };
 
 /** One workload type. `D` is the decoded data, `R` the decoded result data. */
 export interface WorkloadKind<D, R> {

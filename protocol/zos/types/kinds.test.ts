@@ -28,9 +28,7 @@ describe('WORKLOAD_KINDS', () => {
     expect(WORKLOAD_TYPES.filter((t) => WORKLOAD_KINDS[t].sharable).sort()).toEqual(['network', 'network-light']);
   });
   it('allows in-place updates only for zmount, volume, network, network-light, zdb, qsfs', () => {
-    expect(WORKLOAD_TYPES.filter((t) => WORKLOAD_KINDS[t].update.supported).sort()).toEqual(
-      ['network', 'network-light', 'qsfs', 'volume', 'zdb', 'zmount'].sort(),
-    );
+    expect(WORKLOAD_TYPES.filter((t) => WORKLOAD_KINDS[t].update.supported).sort()).toEqual(['network', 'network-light', 'qsfs', 'volume', 'zdb', 'zmount'].sort());
   });
 });
 
@@ -46,14 +44,44 @@ describe('data streams', () => {
     ['network without mycelium writes no key', 'network', { ip_range: '10.0.0.0/16', subnet: '10.0.1.0/24', wireguard_private_key: 'k', wireguard_listen_port: 1 }, '10.0.0.0/1610.0.1.0/24k1'],
     ['network with mycelium: lowercase %x key', 'network', { ip_range: '10.0.0.0/16', subnet: '10.0.1.0/24', wireguard_private_key: 'k', mycelium }, `10.0.0.0/1610.0.1.0/24k0${'ab'.repeat(32)}`],
     ['network with empty ip_range writes <nil>', 'network', { subnet: '10.0.1.0/24', wireguard_private_key: 'k' }, '<nil>10.0.1.0/24k0'],
-    ['network peer: key endpoint subnet allowed_ips', 'network', { ip_range: '10.0.0.0/16', subnet: '10.0.1.0/24', wireguard_private_key: 'k', peers: [{ subnet: '10.0.2.0/24', wireguard_public_key: 'P', allowed_ips: ['10.0.2.0/24', '100.64.0.2/32'], endpoint: '[2A02::1]:5' }] }, '10.0.0.0/1610.0.1.0/24k0P[2A02::1]:510.0.2.0/2410.0.2.0/24100.64.0.2/32'],
+    [
+      'network peer: key endpoint subnet allowed_ips',
+      'network',
+      {
+        ip_range: '10.0.0.0/16',
+        subnet: '10.0.1.0/24',
+        wireguard_private_key: 'k',
+        peers: [{ subnet: '10.0.2.0/24', wireguard_public_key: 'P', allowed_ips: ['10.0.2.0/24', '100.64.0.2/32'], endpoint: '[2A02::1]:5' }],
+      },
+      '10.0.0.0/1610.0.1.0/24k0P[2A02::1]:510.0.2.0/2410.0.2.0/24100.64.0.2/32',
+    ],
     ['network-light: mycelium always, <nil> ip_range', 'network-light', { subnet: '10.0.1.0/24', mycelium: { hex_key: '0A' } }, '<nil>10.0.1.0/2400a'],
     ['network-light without mycelium writes nothing for it', 'network-light', { subnet: '10.0.1.0/24' }, '<nil>10.0.1.0/240'],
-    ['gateway-name-proxy: name passthrough backends network', 'gateway-name-proxy', { name: 'app', tls_passthrough: false, backends: ['http://1.2.3.4:80'], network: 'net1' }, 'appfalsehttp://1.2.3.4:80net1'],
+    [
+      'gateway-name-proxy: name passthrough backends network',
+      'gateway-name-proxy',
+      { name: 'app', tls_passthrough: false, backends: ['http://1.2.3.4:80'], network: 'net1' },
+      'appfalsehttp://1.2.3.4:80net1',
+    ],
     ['gateway-name-proxy: absent network writes nothing', 'gateway-name-proxy', { name: 'app', backends: ['http://1.2.3.4'] }, 'appfalsehttp://1.2.3.4'],
     ['gateway-name-proxy: present empty network writes nothing', 'gateway-name-proxy', { name: 'app', backends: ['a'], network: '' }, 'appfalsea'],
     ['gateway-fqdn-proxy: fqdn passthrough backends', 'gateway-fqdn-proxy', { fqdn: 'a.b.com', tls_passthrough: true, backends: ['1.2.3.4:443'] }, 'a.b.comtrue1.2.3.4:443'],
-    ['qsfs: cache, shards, keys lowercase', 'qsfs', { cache: 1, config: { minimal_shards: 2, expected_shards: 4, encryption: { algorithm: 'AES', key: 'ABCD' }, meta: { type: 'zdb', config: { prefix: 'p', encryption: { algorithm: 'AES', key: 'EF' }, backends: [{ address: 'a', namespace: 'n', password: 'w' }] } }, groups: [{ backends: [{ address: 'b', namespace: 'm', password: 'x' }] }], compression: { algorithm: 'snappy' } } }, '124000AESabcdzdbpAESefanwbmxsnappy'],
+    [
+      'qsfs: cache, shards, keys lowercase',
+      'qsfs',
+      {
+        cache: 1,
+        config: {
+          minimal_shards: 2,
+          expected_shards: 4,
+          encryption: { algorithm: 'AES', key: 'ABCD' },
+          meta: { type: 'zdb', config: { prefix: 'p', encryption: { algorithm: 'AES', key: 'EF' }, backends: [{ address: 'a', namespace: 'n', password: 'w' }] } },
+          groups: [{ backends: [{ address: 'b', namespace: 'm', password: 'x' }] }],
+          compression: { algorithm: 'snappy' },
+        },
+      },
+      '124000AESabcdzdbpAESefanwbmxsnappy',
+    ],
   ])('%s', (_rule, type, data, expected) => {
     expect(stream(type, data)).toBe(expected);
   });
@@ -81,7 +109,17 @@ describe('zmachine stream rules', () => {
     expect(stream('zmachine', vmData({ env: null, gpu: null }))).toBe(stream('zmachine', vmData({ env: {}, gpu: [] })));
   });
   it('writes mounts name + mountpoint in order', () => {
-    expect(stream('zmachine', vmData({ mounts: [{ name: 'a', mountpoint: '/x' }, { name: 'b', mountpoint: '/y' }] }))).toMatch(/a\/xb\/y$/);
+    expect(
+      stream(
+        'zmachine',
+        vmData({
+          mounts: [
+            { name: 'a', mountpoint: '/x' },
+            { name: 'b', mountpoint: '/y' },
+          ],
+        }),
+      ),
+    ).toMatch(/a\/xb\/y$/);
   });
   it('zmachine-light writes no public_ip or planetary', () => {
     expect(stream('zmachine-light', { flist: 'f', network: { interfaces: [{ network: 'n', ip: '10.0.0.2' }] }, compute_capacity: { cpu: 1, memory: 5 } })).toBe('fn10.0.0.2015');

@@ -24,7 +24,10 @@ export const networkLight = {
   goType: '*zos.NetworkLight',
   sharable: true,
   data: networkLightDataSchema,
-  result: z.null().or(z.undefined()).transform(() => null),
+  result: z
+    .null()
+    .or(z.undefined())
+    .transform(() => null),
   challenge: (d, w) => {
     w.ipnet(d.ip_range).ipnet(d.subnet).str(d.wireguard_private_key).uint(d.wireguard_listen_port);
     for (const p of d.peers) peerChallenge(p, w);

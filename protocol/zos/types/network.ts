@@ -71,7 +71,10 @@ export const network = {
   goType: '*zos.Network',
   sharable: true,
   data: networkDataSchema,
-  result: z.null().or(z.undefined()).transform(() => null),
+  result: z
+    .null()
+    .or(z.undefined())
+    .transform(() => null),
   challenge: (d, w) => {
     w.ipnet(d.ip_range).ipnet(d.subnet).str(d.wireguard_private_key).uint(d.wireguard_listen_port);
     for (const p of d.peers) peerChallenge(p, w);

@@ -61,8 +61,7 @@ export const qsfs = {
     for (const g of c.groups) for (const b of g.backends) backendChallenge(b, w);
     w.str(c.compression.algorithm);
   },
-  validate: (d) =>
-    d.config.minimal_shards > d.config.expected_shards ? "minimal shards can't be greater than expected shards" : undefined,
+  validate: (d) => (d.config.minimal_shards > d.config.expected_shards ? "minimal shards can't be greater than expected shards" : undefined),
   // The zstor container: 1 CPU and 1 GiB of memory, plus the cache on SSD.
   capacity: (d) => capacity({ cru: 1n, mru: GIB, sru: d.cache }),
   update: UPSERT,

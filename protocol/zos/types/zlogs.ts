@@ -15,7 +15,10 @@ export const zlogs = {
   goType: '*zos.ZLogs',
   sharable: false,
   data: zlogsDataSchema,
-  result: z.null().or(z.undefined()).transform(() => null),
+  result: z
+    .null()
+    .or(z.undefined())
+    .transform(() => null),
   challenge: (d, w) => void w.str(d.zmachine).str(d.output),
   validate: (d, deployment) => {
     const vm = deployment.get(d.zmachine);

@@ -4,15 +4,7 @@
  */
 import { goString, goStruct } from '../go-json';
 import { capacity, NOT_UPDATABLE, type WorkloadKind } from './kind';
-import {
-  machineBodyShape,
-  machineInterfacesChallenge,
-  machineNetworkLinksShape,
-  machineTailChallenge,
-  rootSize,
-  validateMachineNetworkNames,
-  validateMachineResources,
-} from './zmachine';
+import { machineBodyShape, machineInterfacesChallenge, machineNetworkLinksShape, machineTailChallenge, rootSize, validateMachineNetworkNames, validateMachineResources } from './zmachine';
 
 export const ZMACHINE_LIGHT = 'zmachine-light';
 
