@@ -6,7 +6,8 @@
  */
 import { createHash } from 'crypto';
 import { ZosError } from '../../../protocol/common/errors';
-import { NETWORK_ERRORS } from './network';
+import { NETWORK_ERRORS, privateRoutes } from './network';
+import type { AttachRequest, MachineNic, NetworkConfig, NetworkInfo } from './network';
 
 /** Parses dotted IPv4 to a 32-bit number, or undefined. */
 export function parseIpv4(ip: string): number | undefined {
@@ -90,4 +91,30 @@ export function planetaryIp(machine: string): string {
   const b = createHash('sha256').update(`ygg:${machine}`).digest().subarray(0, 16);
   b[0] = 0x02 | (b[0] & 0x01);
   return v6(Buffer.from(b));
+}
+
+/**
+ * The NIC `req` asks for on network resource `nr` (private address, gateway, routes, mycelium and planetary
+ * addresses), placed in `place.netns` as `place.ifname`: what the Linux and sim backends both attach.
+ */
+export function describeNic(req: AttachRequest, nr: { config: NetworkConfig; info: NetworkInfo }, kind: MachineNic['kind'], place: { netns: string; ifname: string }): MachineNic {
+  const nic: MachineNic = {
+    machine: req.machine,
+    netId: req.netId,
+    netns: place.netns,
+    nrNetns: nr.info.netns,
+    ifname: place.ifname,
+    kind,
+    ip: req.ip,
+    prefixLength: parseCidr4(nr.config.subnet)?.bits ?? 24,
+    gateway: nr.info.gateway,
+    mac: macFor(req.machine),
+    routes: privateRoutes(nr.config.ipRange),
+  };
+  if (req.myceliumSeed) {
+    if (!nr.info.myceliumPrefix) throw new ZosError(`network ${req.netId} has no mycelium configuration`);
+    nic.myceliumIp = myceliumIp(nr.info.myceliumPrefix, req.myceliumSeed);
+  }
+  if (req.planetary) nic.planetaryIp = planetaryIp(req.machine);
+  return nic;
 }

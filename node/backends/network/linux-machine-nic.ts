@@ -6,39 +6,19 @@
  * @module
  */
 import { existsSync } from 'fs';
-import { ZosError } from '../../../protocol/common/errors';
 import type { Logger } from '../../../protocol/common/log';
 import { ipIn, runCommand, tryCommand } from '../machine/host-command';
-import { macFor, myceliumIp, parseCidr4, planetaryIp } from './addressing';
+import { describeNic as describeNicOn } from './addressing';
 import type { NetworkNames } from './linux-names';
 import type { NrRecord } from './linux-nr';
 import { OVERLAY_RANGES } from './linux-overlay';
 import type { overlayRouting } from './linux-overlay';
-import { privateRoutes } from './network';
 import type { AttachRequest, MachineNic } from './network';
 
 export function machineNics(names: NetworkNames, announce: ReturnType<typeof overlayRouting>['announce'], log: Logger) {
   /** The NIC `req` asks for on NR `r` (names, addresses, routes), before anything is made. */
   function describeNic(req: AttachRequest, r: NrRecord, kind: MachineNic['kind']): MachineNic {
-    const nic: MachineNic = {
-      machine: req.machine,
-      netId: req.netId,
-      netns: names.machineNetns(req.machine),
-      nrNetns: r.info.netns,
-      ifname: 'eth0',
-      kind,
-      ip: req.ip,
-      prefixLength: parseCidr4(r.config.subnet)?.bits ?? 24,
-      gateway: r.info.gateway,
-      mac: macFor(req.machine),
-      routes: privateRoutes(r.config.ipRange),
-    };
-    if (req.myceliumSeed) {
-      if (!r.info.myceliumPrefix) throw new ZosError(`network ${req.netId} has no mycelium configuration`);
-      nic.myceliumIp = myceliumIp(r.info.myceliumPrefix, req.myceliumSeed);
-    }
-    if (req.planetary) nic.planetaryIp = planetaryIp(req.machine);
-    return nic;
+    return describeNicOn(req, r, kind, { netns: names.machineNetns(req.machine), ifname: 'eth0' });
   }
 
   /**

@@ -10,8 +10,8 @@
  * @module
  */
 import { ZosError } from '../../../protocol/common/errors';
-import { checkMachineIp, macFor, myceliumIp, myceliumPrefix, parseCidr4, planetaryIp } from './addressing';
-import { NETWORK_ERRORS, gatewayFor, networkConfigSchema, privateRoutes, wgIpFor } from './network';
+import { checkMachineIp, describeNic, macFor, myceliumPrefix, parseCidr4 } from './addressing';
+import { NETWORK_ERRORS, gatewayFor, networkConfigSchema, wgIpFor } from './network';
 import type { MachineNic, NetworkBackend, NetworkConfig, NetworkInfo, PublicIpRequest } from './network';
 
 export interface SimNetworkOptions {
@@ -76,24 +76,7 @@ export function createSimNetwork(opts: SimNetworkOptions): NetworkBackend & { pu
       for (const n of nics.values()) {
         if (n.netId === req.netId && n.ip === req.ip) throw new ZosError(`ip ${req.ip} is already used by another machine in network ${req.netId}`);
       }
-      const nic: MachineNic = {
-        machine: req.machine,
-        netId: req.netId,
-        netns: kind === 'tap' ? r.info.netns : `${opts.prefix}-m-${req.machine}`,
-        nrNetns: r.info.netns,
-        ifname: kind === 'tap' ? `t-${req.machine}` : 'eth0',
-        kind,
-        ip: req.ip,
-        prefixLength: parseCidr4(r.config.subnet)?.bits ?? 24,
-        gateway: r.info.gateway,
-        mac: macFor(req.machine),
-        routes: privateRoutes(r.config.ipRange),
-      };
-      if (req.myceliumSeed) {
-        if (!r.info.myceliumPrefix) throw new ZosError(`network ${req.netId} has no mycelium configuration`);
-        nic.myceliumIp = myceliumIp(r.info.myceliumPrefix, req.myceliumSeed);
-      }
-      if (req.planetary) nic.planetaryIp = planetaryIp(req.machine);
+      const nic = describeNic(req, r, kind, { netns: kind === 'tap' ? r.info.netns : `${opts.prefix}-m-${req.machine}`, ifname: kind === 'tap' ? `t-${req.machine}` : 'eth0' });
       nics.set(req.machine, nic);
       return { ...nic };
     },
