@@ -200,45 +200,20 @@ function nodeFields(v: NodeView) {
   };
 }
 
+/** The node's fields with its resources where the proxy puts them: after the identity fields, before the rest. */
+function withResources(v: NodeView, resources: Record<string, unknown>): Record<string, unknown> {
+  const { id, nodeId, farmId, twinId, country, gridVersion, city, uptime, created, farmingPolicyId, updatedAt, ...rest } = nodeFields(v);
+  return { id, nodeId, farmId, twinId, country, gridVersion, city, uptime, created, farmingPolicyId, updatedAt, ...resources, ...rest };
+}
+
 /** An item of `/nodes` and `/gateways`. */
 export function nodeJson(v: NodeView): Record<string, unknown> {
-  const { id, nodeId, farmId, twinId, country, gridVersion, city, uptime, created, farmingPolicyId, updatedAt, ...rest } = nodeFields(v);
-  return {
-    id,
-    nodeId,
-    farmId,
-    twinId,
-    country,
-    gridVersion,
-    city,
-    uptime,
-    created,
-    farmingPolicyId,
-    updatedAt,
-    total_resources: v.node.total,
-    used_resources: v.used,
-    ...rest,
-  };
+  return withResources(v, { total_resources: v.node.total, used_resources: v.used });
 }
 
 /** `/nodes/{id}`, `/gateways/{id}`: resources nested under `capacity`. */
 export function nodeDetailJson(v: NodeView): Record<string, unknown> {
-  const { id, nodeId, farmId, twinId, country, gridVersion, city, uptime, created, farmingPolicyId, updatedAt, ...rest } = nodeFields(v);
-  return {
-    id,
-    nodeId,
-    farmId,
-    twinId,
-    country,
-    gridVersion,
-    city,
-    uptime,
-    created,
-    farmingPolicyId,
-    updatedAt,
-    capacity: { total_resources: v.node.total, used_resources: v.used },
-    ...rest,
-  };
+  return withResources(v, { capacity: { total_resources: v.node.total, used_resources: v.used } });
 }
 
 export function farmJson(f: IndexedFarm): Record<string, unknown> {
