@@ -17,9 +17,8 @@
  * @module
  */
 import { InputError, ZosError, type TfgridError } from '../../protocol/common/errors';
-import { zmount } from '../../protocol/zos/types/zmount';
+import { machinesMounting, zmount } from '../../protocol/zos/types/zmount';
 import type { ContractOp, WireDeployment, WireWorkload } from '../deps';
-import { isMachineType } from '../node-kind';
 import { deploymentOf, groupMetadata, keyOf, sameWorkload } from './deployment';
 import type { ApplyRequest, ApplyResult } from './types';
 
@@ -273,9 +272,7 @@ function refuseMountedDiskGrowth(p: Plan, workloads: WireWorkload[], refuse: (it
     const current = before.workloads.map((w) => ({ name: w.name, type: w.type, data: w.data, state: w.result?.state ?? 'init' }));
     const verdict = zmount.update.predict({ size: BigInt(Number(was.data.size)) }, { size: BigInt(Number(now.data.size)) }, { name, current });
     if (verdict.outcome !== 'unchanged') continue;
-    const mountedBy = current.find(
-      (w) => isMachineType(w.type) && (w.state === 'ok' || w.state === 'paused') && ((w.data.mounts as { name: string }[] | undefined) ?? []).some((m) => m.name === name),
-    ) ?? { name: '?' };
+    const mountedBy = machinesMounting(name, current)[0] ?? { name: '?' };
     const text = verdict.message;
     const err = new ZosError(`ZMount "${name}": node ${p.node} deployment ${before.contractId} cannot grow the disk while ZMachine "${mountedBy.name}" mounts it (ZOS: ${text})`, {
       node: p.node,
