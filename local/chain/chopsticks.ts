@@ -6,7 +6,7 @@
  */
 import { spawn, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
-import * as net from 'net';
+import { freePort } from '../../protocol/common/processes';
 import * as path from 'path';
 import WebSocket from 'ws';
 import { ChainError, InputError } from '../../protocol/common/errors';
@@ -37,18 +37,6 @@ export interface LocalChain {
   /** Resolves when the process exits (code or signal). */
   readonly exited: Promise<number | null>;
   stop(): Promise<void>;
-}
-
-/** A free TCP port on 127.0.0.1. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
-    });
-  });
 }
 
 export function chopsticksBin(): string {
@@ -103,37 +91,6 @@ process.on('SIGINT', stop);
 setInterval(() => { try { process.kill(Number(watch), 0); } catch { stop(); } }, 1000).unref();
 child.on('exit', (code) => process.exit(code === null ? 1 : code));
 `;
-
-/** Whether a process exists. */
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** Stops a process we started, by PID: SIGTERM, then SIGKILL after `graceMs`; resolves when it is gone. */
-export async function stopPid(pid: number, graceMs = 8000): Promise<void> {
-  if (!isAlive(pid)) return;
-  try {
-    process.kill(pid, 'SIGTERM');
-  } catch {
-    return;
-  }
-  const end = Date.now() + graceMs;
-  while (isAlive(pid)) {
-    if (Date.now() > end) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        return;
-      }
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /**
  * Ready also means block #1 exists. Until then the chain reports a genesis hash computed from the header,

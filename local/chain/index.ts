@@ -1,5 +1,6 @@
 /** The local chain: spec resolution + genesis patching, chopsticks launcher, grid bootstrap (issue 3). Re-exports only. @module */
-export { startLocalChain, freePort, rpcCall, hasFirstBlock, chopsticksBin, isAlive, stopPid } from './chopsticks';
+export { startLocalChain, rpcCall, hasFirstBlock, chopsticksBin } from './chopsticks';
+export { freePort, isAlive, stopPid } from '../../protocol/common/processes';
 export type { LocalChain, LocalChainOptions } from './chopsticks';
 export { resolveChainSpec, writePatchedSpec, devAccountIds } from './artefacts';
 export { patchGenesis, storageValueKey, accountKey, KEYS, DEV_ACCOUNT_BALANCE } from './genesis-patch';

@@ -7,7 +7,10 @@
  */
 import { spawn } from 'child_process';
 import * as fs from 'fs';
-import * as net from 'net';
+import { freePort, processStartTime } from '../../protocol/common/processes';
+
+// the grid's callers get process handling from here too
+export { freePort, processStartTime };
 import * as path from 'path';
 import { z } from 'zod';
 import { InputError, InternalError } from '../../protocol/common/errors';
@@ -40,25 +43,6 @@ export interface SpawnDaemonOptions {
   logFile: string;
   env?: NodeJS.ProcessEnv;
   cwd?: string;
-}
-
-/** The start time of a live process, or undefined when there is no such process. */
-export function processStartTime(pid: number): string | undefined {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name (field 2) may hold spaces and parentheses: fields start after the last ')'.
-    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (rest[0] === 'Z') return undefined; // a zombie is gone for our purposes
-    return rest[19];
-  } catch {
-    if (process.platform === 'linux') return undefined;
-    try {
-      process.kill(pid, 0);
-      return '';
-    } catch {
-      return undefined;
-    }
-  }
 }
 
 /** Starts a daemon in its own session with stdout+stderr appended to `logFile`. */
@@ -133,19 +117,6 @@ export function tailFile(file: string, lines = 20): string {
   } catch {
     return '';
   }
-}
-
-/** A TCP port on 127.0.0.1 that was free a moment ago. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (addr && typeof addr === 'object' ? resolve(addr.port) : reject(new InternalError('no port'))));
-    });
-  });
 }
 
 /** How to run one of our TypeScript entry files as a separate node process (source checkout or dist/). */

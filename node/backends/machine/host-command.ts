@@ -4,8 +4,10 @@
  * @module
  */
 import { execFile, spawn } from 'child_process';
-import { readFileSync } from 'fs';
 import { ZosError } from '../../../protocol/common/errors';
+import { isAlive, sleep, stopPid } from '../../../protocol/common/processes';
+
+export { isAlive, sleep };
 
 export interface CommandResult {
   stdout: string;
@@ -56,42 +58,7 @@ export function spawnDaemon(cmd: string, args: string[], opts: { logFd: number; 
   return child.pid;
 }
 
-/** True while a process with this pid exists (and is not a zombie). */
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
-}
-
-/** Sends SIGTERM, waits up to `graceMs`, then SIGKILL. */
-export async function killPid(pid: number, graceMs = 2000): Promise<void> {
-  if (!isAlive(pid)) return;
-  try {
-    process.kill(pid, 'SIGTERM');
-  } catch {
-    return;
-  }
-  const until = Date.now() + graceMs;
-  while (Date.now() < until) {
-    if (!isAlive(pid)) return;
-    await sleep(25);
-  }
-  try {
-    process.kill(pid, 'SIGKILL');
-  } catch {
-    /* gone */
-  }
-  for (let i = 0; i < 40 && isAlive(pid); i++) await sleep(25);
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
+/** Sends SIGTERM, waits up to `graceMs`, then SIGKILL (protocol/common/processes.ts). */
+export function killPid(pid: number, graceMs = 2000): Promise<void> {
+  return stopPid(pid, graceMs);
 }
