@@ -113,6 +113,18 @@ function stopChild(child: ChildProcess, exited: Promise<number | null>, graceMs 
 }
 
 /**
+ * How chopsticks runs everywhere (tests, `tfgrid local chain`, the grid's chain daemon): the node binary, its
+ * arguments (the spec, 127.0.0.1:`port`, a block per extrinsic) and its environment.
+ */
+export function chopsticksCommand(spec: string, port: number): { command: string; args: string[]; env: NodeJS.ProcessEnv } {
+  return {
+    command: process.execPath,
+    args: [chopsticksBin(), '--genesis', spec, '--host', '127.0.0.1', '--port', String(port), '--build-block-mode', 'Instant'],
+    env: { ...process.env, LOG_LEVEL: process.env.CHOPSTICKS_LOG_LEVEL ?? process.env.LOG_LEVEL ?? 'warn' },
+  };
+}
+
+/**
  * Starts chopsticks and resolves once its RPC answers.
  * @example const chain = await startLocalChain({}); … await chain.stop();
  */
@@ -121,9 +133,8 @@ export async function startLocalChain(opts: LocalChainOptions = {}): Promise<Loc
   const spec = opts.spec ?? (await resolveChainSpec({ log }));
   const port = opts.port && opts.port > 0 ? opts.port : await freePort();
   const url = `ws://127.0.0.1:${port}`;
-  const args = [chopsticksBin(), '--genesis', spec, '--host', '127.0.0.1', '--port', String(port), '--build-block-mode', 'Instant'];
+  const { args, env } = chopsticksCommand(spec, port);
   const out = opts.logFile ? fs.openSync(opts.logFile, 'a') : opts.exitWith !== undefined ? 'ignore' : 'pipe';
-  const env = { ...process.env, LOG_LEVEL: process.env.CHOPSTICKS_LOG_LEVEL ?? 'warn' };
   const child =
     opts.exitWith === undefined
       ? spawn(process.execPath, args, { stdio: ['ignore', out, out], env })

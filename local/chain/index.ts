@@ -1,5 +1,5 @@
 /** The local chain: spec resolution + genesis patching, chopsticks launcher, grid bootstrap (issue 3). Re-exports only. @module */
-export { startLocalChain, rpcCall, hasFirstBlock, chopsticksBin } from './chopsticks';
+export { startLocalChain, rpcCall, hasFirstBlock, chopsticksBin, chopsticksCommand } from './chopsticks';
 export { freePort, isAlive, stopPid } from '../../protocol/common/processes';
 export type { LocalChain, LocalChainOptions } from './chopsticks';
 export { resolveChainSpec, writePatchedSpec, devAccountIds } from './artefacts';

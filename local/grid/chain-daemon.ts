@@ -5,7 +5,7 @@
  * @module
  */
 import type { Progress } from '../../protocol/common/log';
-import { chopsticksBin, hasFirstBlock, resolveChainSpec, rpcCall } from '../chain';
+import { chopsticksCommand, hasFirstBlock, resolveChainSpec, rpcCall } from '../chain';
 import { waitUntil } from './readiness';
 import { spawnDaemon, type ProcessRecord } from './supervisor';
 
@@ -19,13 +19,7 @@ export async function startChainDaemon(opts: { port: number; logFile: string; sp
   // The shared patched spec when present, else upstream artefacts downloaded and patched (local/chain).
   const spec = opts.spec ?? (await resolveChainSpec({}));
   const url = `ws://127.0.0.1:${opts.port}`;
-  const rec = spawnDaemon({
-    name: 'chain',
-    command: process.execPath,
-    args: [chopsticksBin(), '--genesis', spec, '--host', '127.0.0.1', '--port', String(opts.port), '--build-block-mode', 'Instant'],
-    logFile: opts.logFile,
-    env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' },
-  });
+  const rec = spawnDaemon({ name: 'chain', ...chopsticksCommand(spec, opts.port), logFile: opts.logFile });
   await waitUntil(async () => typeof (await rpcCall(url, 'system_chain', [], 2000)) === 'string' && (await hasFirstBlock(url)), {
     what: `chain RPC on ${url} with block #1`,
     timeoutMs: opts.timeoutMs ?? 90_000,
