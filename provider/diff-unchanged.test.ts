@@ -12,7 +12,7 @@ import { checkHubFlist, diffHubFlist, type HubFlistDeps } from './resources/hub-
 import { checkNetwork, diffNetwork, planNetwork, networkInputsSchema } from './resources/network';
 import { checkNodePicker, diffNodePicker, pickerOutputs, updateNodePicker, nodePickerInputsSchema, type PickerLookup } from './resources/node-picker';
 import { withCheckedInputs } from './checked-inputs';
-import { checkWorkload, diffWorkload, workloadOutputs, type CommonInputs, type DiffResult, type WorkloadKind } from './workload-resource';
+import { checkWorkload, diffWorkload, workloadOutputs, type CommonInputs, type DiffResult, type ResourceKind } from './workload-resource';
 
 type Props = Record<string, unknown>;
 
@@ -91,7 +91,7 @@ const noGrid = async (): Promise<PickerLookup> => {
   throw new Error('the diff of unchanged inputs must not need the grid');
 };
 
-const kind = (t: string) => (WORKLOAD_KINDS as Record<string, WorkloadKind<CommonInputs>>)[t];
+const kind = (t: string) => (WORKLOAD_KINDS as Record<string, ResourceKind<CommonInputs>>)[t];
 
 async function check(type: ResourceTypeName, raw: Props): Promise<Props> {
   const r =
@@ -174,7 +174,7 @@ describe('unchanged inputs, no change: every resource type', () => {
 describe('no output can shadow an input', () => {
   it('a kind whose output is named like an input, with another value, still diffs as no change', () => {
     const zmount = kind('ZMount');
-    const shadowing: WorkloadKind<CommonInputs> = { ...zmount, resultOutputs: () => ({ size: 'what the node reports', description: 'node text' }) };
+    const shadowing: ResourceKind<CommonInputs> = { ...zmount, resultOutputs: () => ({ size: 'what the node reports', description: 'node text' }) };
     const inputs = checkWorkload(shadowing, {}, SAMPLES.ZMount.required).inputs;
     const outs = workloadOutputs(shadowing, shadowing.inputs.parse(inputs), {}, { twinId: 9, contractId: 3, version: 1 });
     expect(outs.size).toBe('what the node reports');

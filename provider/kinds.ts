@@ -11,7 +11,7 @@ import { zdbKind } from './resources/zdb';
 import { zlogsKind } from './resources/zlogs';
 import { zmachineKind } from './resources/zmachine';
 import { zmountKind } from './resources/zmount';
-import type { CommonInputs, WorkloadKind } from './workload-resource';
+import type { CommonInputs, ResourceKind } from './workload-resource';
 
 export const WORKLOAD_KINDS = {
   ZMount: zmountKind,
@@ -29,12 +29,12 @@ export type WorkloadTypeName = keyof typeof WORKLOAD_KINDS;
 export type ResourceTypeName = WorkloadTypeName | 'Network' | 'NodePicker' | 'HubFlist' | 'RentContract';
 export const RESOURCE_TYPES: readonly ResourceTypeName[] = [...(Object.keys(WORKLOAD_KINDS) as WorkloadTypeName[]), 'Network', 'NodePicker', 'HubFlist', 'RentContract'];
 
-export function workloadKind(name: string): WorkloadKind<CommonInputs> | undefined {
-  return (WORKLOAD_KINDS as Record<string, unknown>)[name] as WorkloadKind<CommonInputs> | undefined;
+export function workloadKind(name: string): ResourceKind<CommonInputs> | undefined {
+  return (WORKLOAD_KINDS as Record<string, unknown>)[name] as ResourceKind<CommonInputs> | undefined;
 }
 
 /** Output names that hold secrets, per type (the SDK passes them as additionalSecretOutputs). */
-export function secretOutputsOf(kind: WorkloadKind<CommonInputs>): string[] {
+export function secretOutputsOf(kind: ResourceKind<CommonInputs>): string[] {
   return Object.entries(kind.outputDocs)
     .filter(([, d]) => d.secret)
     .map(([k]) => k);

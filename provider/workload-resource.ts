@@ -3,7 +3,7 @@
  * the common inputs (node, deployment group, workload name, description, adopt), `check` with field paths,
  * `diff` by the ZOS update rules (replace where ZOS cannot update in place, delete-before-replace when the
  * new workload would collide with the old one), and thin CRUD that hands off to the deployment coordinator.
- * A resource file (`provider/resources/<type>.ts`) only declares a `WorkloadKind`.
+ * A resource file (`provider/resources/<type>.ts`) only declares a `ResourceKind`.
  *
  * Pulumi state written here: add fields, never rename.
  * @module
@@ -70,7 +70,7 @@ export interface PrepareContext {
  * light node); `toWire` returns that type's data as protocol/zos declares it (`WorkloadDataOf<T>`, from the zod
  * schema in `protocol/zos/types/<type>.ts`), so a field the protocol adds fails the build in the resource's mapping.
  */
-export interface WorkloadKind<I extends CommonInputs, T extends WorkloadType = WorkloadType> {
+export interface ResourceKind<I extends CommonInputs, T extends WorkloadType = WorkloadType> {
   /** Pulumi type name, e.g. `ZMount`. */
   typeName: string;
   /** Wire type, e.g. `zmount`. */
@@ -151,7 +151,7 @@ function label(kind: { typeName: string }, inputs: { name?: unknown }): string {
   return `${kind.typeName} "${String(inputs.name ?? '?')}"`;
 }
 
-export function inputKeys(kind: WorkloadKind<CommonInputs>): string[] {
+export function inputKeys(kind: ResourceKind<CommonInputs>): string[] {
   return Object.keys(objectShape(kind.inputs) ?? {});
 }
 
@@ -167,7 +167,7 @@ export function objectShape(schema: unknown): Record<string, z.ZodTypeAny> | und
 
 /** check: validate and default inputs, refuse transitions ZOS refuses (shrinks). */
 export function checkWorkload<I extends CommonInputs>(
-  kind: WorkloadKind<I>,
+  kind: ResourceKind<I>,
   olds: Record<string, unknown> | undefined,
   news: Record<string, unknown>,
 ): { inputs: Record<string, unknown>; failures: CheckFailure[] } {
@@ -175,7 +175,7 @@ export function checkWorkload<I extends CommonInputs>(
   const { value, failures } = validateInputs(kind.inputs, raw, kind.typeName, String(raw.name ?? '?'));
   if (failures.length > 0 || !value) return { inputs: news, failures };
   if (olds && kind.checkTransition && Object.keys(olds).length > 0 && !containsUnknown(value)) {
-    const prev = kind.inputs.safeParse(stripOutputs(kind, previousInputs(olds, inputKeys(kind as unknown as WorkloadKind<CommonInputs>), kind.outputsBefore).inputs));
+    const prev = kind.inputs.safeParse(stripOutputs(kind, previousInputs(olds, inputKeys(kind as unknown as ResourceKind<CommonInputs>), kind.outputsBefore).inputs));
     if (prev.success) failures.push(...kind.checkTransition(prev.data as I, value as I, label(kind, value as I)));
   }
   const inputs: Record<string, unknown> = { ...(value as Record<string, unknown>) };
@@ -183,15 +183,15 @@ export function checkWorkload<I extends CommonInputs>(
   return { inputs, failures };
 }
 
-function stripOutputs<I extends CommonInputs>(kind: WorkloadKind<I>, props: Record<string, unknown>): Record<string, unknown> {
-  const keys = inputKeys(kind as unknown as WorkloadKind<CommonInputs>);
+function stripOutputs<I extends CommonInputs>(kind: ResourceKind<I>, props: Record<string, unknown>): Record<string, unknown> {
+  const keys = inputKeys(kind as unknown as ResourceKind<CommonInputs>);
   const out: Record<string, unknown> = {};
   for (const k of keys) if (props[k] !== undefined) out[k] = props[k];
   return out;
 }
 
 /** The kind's live check for a new resource, bounded by `timeoutMs`; failures of the grid itself are ignored. */
-export async function liveCheckWorkload<I extends CommonInputs>(kind: WorkloadKind<I>, inputs: Record<string, unknown>, timeoutMs = 10_000): Promise<CheckFailure[]> {
+export async function liveCheckWorkload<I extends CommonInputs>(kind: ResourceKind<I>, inputs: Record<string, unknown>, timeoutMs = 10_000): Promise<CheckFailure[]> {
   if (!kind.liveCheck || containsUnknown(inputs)) return [];
   const parsed = kind.inputs.safeParse(stripOutputs(kind, inputs));
   if (!parsed.success) return [];
@@ -212,7 +212,7 @@ export async function liveCheckWorkload<I extends CommonInputs>(kind: WorkloadKi
 
 /** The kind's live check of a change (`olds` the previous inputs), bounded like `liveCheckWorkload`. */
 export async function liveCheckUpdateWorkload<I extends CommonInputs>(
-  kind: WorkloadKind<I>,
+  kind: ResourceKind<I>,
   olds: Record<string, unknown>,
   news: Record<string, unknown>,
   timeoutMs = 10_000,
@@ -253,8 +253,8 @@ export function withDefaults(shape: Record<string, z.ZodTypeAny>, inputs: Record
  * in them (`__inputs`, provider/checked-inputs.ts), never an output. `news` are the new checked inputs; an
  * unknown value in them (preview) differs from every known one, so the diff reports the possible change.
  */
-export function diffWorkload<I extends CommonInputs>(kind: WorkloadKind<I>, olds: Record<string, unknown>, news: Record<string, unknown>): DiffResult {
-  const keys = inputKeys(kind as unknown as WorkloadKind<CommonInputs>);
+export function diffWorkload<I extends CommonInputs>(kind: ResourceKind<I>, olds: Record<string, unknown>, news: Record<string, unknown>): DiffResult {
+  const keys = inputKeys(kind as unknown as ResourceKind<CommonInputs>);
   const shape = objectShape(kind.inputs) ?? {};
   const view = (i: Record<string, unknown>) => (kind.compareView ? kind.compareView(withDefaults(shape, i)) : withDefaults(shape, i));
   const before = view(previousInputs(olds, keys, kind.outputsBefore).inputs);
@@ -268,7 +268,7 @@ export function diffWorkload<I extends CommonInputs>(kind: WorkloadKind<I>, olds
 }
 
 /** `diffWorkload`, then, when nothing forces a replacement, the kind's `driftReplaces` against the live grid. */
-export async function diffWorkloadLive<I extends CommonInputs>(kind: WorkloadKind<I>, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<DiffResult> {
+export async function diffWorkloadLive<I extends CommonInputs>(kind: ResourceKind<I>, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<DiffResult> {
   const d = diffWorkload(kind, olds, news);
   if (d.replaces.length > 0 || !kind.driftReplaces || containsUnknown(news)) return d;
   let drift: string[];
@@ -299,7 +299,7 @@ export function resourceId(inputs: CommonInputs): string {
 
 /** Pure: the outputs of a created or updated workload (its inputs, allocations, result, and `__inputs`). */
 export function workloadOutputs<I extends CommonInputs>(
-  kind: WorkloadKind<I>,
+  kind: ResourceKind<I>,
   inputs: I,
   prepared: Record<string, unknown>,
   res: Pick<ApplyResult, 'twinId' | 'contractId' | 'version' | 'workload'>,
@@ -321,7 +321,7 @@ export function workloadOutputs<I extends CommonInputs>(
   );
 }
 
-function parseInputs<I extends CommonInputs>(kind: WorkloadKind<I>, raw: Record<string, unknown>): I {
+function parseInputs<I extends CommonInputs>(kind: ResourceKind<I>, raw: Record<string, unknown>): I {
   const { __provider: _p, ...rest } = raw;
   void _p;
   const r = kind.inputs.safeParse(stripOutputs(kind, rest));
@@ -352,7 +352,7 @@ export function wireData(data: object): Record<string, unknown> {
 }
 
 /** create: allocate, add the workload to its group's deployment, wait for ok; roll back on failure. */
-export async function createWorkload<I extends CommonInputs>(kind: WorkloadKind<I>, raw: Record<string, unknown>): Promise<{ id: string; outs: Outputs<I> }> {
+export async function createWorkload<I extends CommonInputs>(kind: ResourceKind<I>, raw: Record<string, unknown>): Promise<{ id: string; outs: Outputs<I> }> {
   const inputs = parseInputs(kind, raw);
   const runtime = await getRuntime();
   let prepared = kind.prepare ? await kind.prepare(inputs, { runtime }) : {};
@@ -418,7 +418,7 @@ export async function createWorkload<I extends CommonInputs>(kind: WorkloadKind<
 }
 
 /** update: new data in place (the coordinator bumps the version only when the wire data changed). */
-export async function updateWorkload<I extends CommonInputs>(kind: WorkloadKind<I>, olds: Record<string, unknown>, raw: Record<string, unknown>): Promise<{ outs: Outputs<I> }> {
+export async function updateWorkload<I extends CommonInputs>(kind: ResourceKind<I>, olds: Record<string, unknown>, raw: Record<string, unknown>): Promise<{ outs: Outputs<I> }> {
   const inputs = parseInputs(kind, raw);
   const runtime = await getRuntime();
   const carried = kind.prepare ? await kind.prepare(inputs, { runtime, olds }) : {};
@@ -436,7 +436,7 @@ export async function updateWorkload<I extends CommonInputs>(kind: WorkloadKind<
 }
 
 /** delete: remove the workload (the last one of a group cancels the contract), plus its extra contracts. */
-export async function deleteWorkload<I extends CommonInputs>(kind: WorkloadKind<I>, olds: Record<string, unknown>): Promise<void> {
+export async function deleteWorkload<I extends CommonInputs>(kind: ResourceKind<I>, olds: Record<string, unknown>): Promise<void> {
   const runtime = await getRuntime();
   const node = Number(olds.node);
   const group = String(olds.deployment);
@@ -454,7 +454,7 @@ export async function deleteWorkload<I extends CommonInputs>(kind: WorkloadKind<
 }
 
 /** read (refresh): report drift; `id: ""` when the workload or contract is gone; never fails the refresh. */
-export async function readWorkload<I extends CommonInputs>(kind: WorkloadKind<I>, id: string, props: Record<string, unknown>): Promise<{ id: string; props: Record<string, unknown> }> {
+export async function readWorkload<I extends CommonInputs>(kind: ResourceKind<I>, id: string, props: Record<string, unknown>): Promise<{ id: string; props: Record<string, unknown> }> {
   const runtime = await getRuntime();
   const contractId = Number(props.contractId) || 0;
   if (!contractId) return { id: '', props };

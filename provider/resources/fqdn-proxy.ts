@@ -4,7 +4,7 @@
  * @module
  */
 import { z } from 'zod';
-import { commonInputShape, type WorkloadKind } from '../workload-resource';
+import { commonInputShape, type ResourceKind } from '../workload-resource';
 import { gatewayShape, refineBackends, requireNetworkOnNode } from './gateway-backends';
 
 export const fqdnProxyInputsSchema = z
@@ -18,9 +18,9 @@ export const fqdnProxyInputsSchema = z
 export type FqdnProxyInputs = z.infer<typeof fqdnProxyInputsSchema>;
 
 /** Outputs besides the inputs and the common ones (for schema.json and the SDK class, which declares each one). */
-export const fqdnProxyOutputDocs = {} as const satisfies WorkloadKind<FqdnProxyInputs>['outputDocs'];
+export const fqdnProxyOutputDocs = {} as const satisfies ResourceKind<FqdnProxyInputs>['outputDocs'];
 
-export const fqdnProxyKind: WorkloadKind<FqdnProxyInputs, 'gateway-fqdn-proxy'> = {
+export const fqdnProxyKind: ResourceKind<FqdnProxyInputs, 'gateway-fqdn-proxy'> = {
   typeName: 'FqdnProxy',
   workloadType: 'gateway-fqdn-proxy',
   description: 'A web gateway for your own domain name (its DNS must point to the gateway node).',

@@ -18,7 +18,7 @@ import { InputError, errorText } from '../../protocol/common/errors';
 import type { ContractOp, WireDeployment } from '../deps';
 import type { ProviderRuntime } from '../runtime';
 import { GridProxyUnreachable, twinGatewayNodes } from '../grid-proxy';
-import { commonInputShape, type WorkloadKind } from '../workload-resource';
+import { commonInputShape, type ResourceKind } from '../workload-resource';
 import { gatewayShape, refineBackends, requireNetworkOnNode } from './gateway-backends';
 
 export const nameProxyInputsSchema = z
@@ -36,9 +36,9 @@ export const nameProxyOutputDocs = {
   fqdn: { type: 'string', description: 'The public domain name of the gateway.' },
   nameContractId: { type: 'integer', description: 'The name contract reserving the subdomain.' },
   ownsNameContract: { type: 'boolean', description: 'True when this resource reserved the name (and cancels it on delete).' },
-} as const satisfies WorkloadKind<NameProxyInputs>['outputDocs'];
+} as const satisfies ResourceKind<NameProxyInputs>['outputDocs'];
 
-export const nameProxyKind: WorkloadKind<NameProxyInputs, 'gateway-name-proxy'> = {
+export const nameProxyKind: ResourceKind<NameProxyInputs, 'gateway-name-proxy'> = {
   typeName: 'NameProxy',
   workloadType: 'gateway-name-proxy',
   description: 'A web gateway at <subdomain>.<gateway node domain>, backed by a TFChain name contract.',

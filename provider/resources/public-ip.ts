@@ -6,7 +6,7 @@
  * @module
  */
 import { z } from 'zod';
-import { commonInputShape, type WorkloadKind } from '../workload-resource';
+import { commonInputShape, type ResourceKind } from '../workload-resource';
 
 export const publicIpInputsSchema = z
   .object({
@@ -24,9 +24,9 @@ export const publicIpOutputDocs = {
   ip: { type: 'string', description: 'Public IPv4 in CIDR form, or "".' },
   ip6: { type: 'string', description: 'Public IPv6 in CIDR form, or "".' },
   gateway: { type: 'string', description: 'IPv4 gateway, or "".' },
-} as const satisfies WorkloadKind<PublicIpInputs>['outputDocs'];
+} as const satisfies ResourceKind<PublicIpInputs>['outputDocs'];
 
-export const publicIpKind: WorkloadKind<PublicIpInputs, 'ip'> = {
+export const publicIpKind: ResourceKind<PublicIpInputs, 'ip'> = {
   typeName: 'PublicIp',
   workloadType: 'ip',
   description:

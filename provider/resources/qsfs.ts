@@ -7,7 +7,7 @@
 import { randomBytes } from 'crypto';
 import { z } from 'zod';
 import { sizeSchema, parseSize } from '../inputs';
-import { commonInputShape, type WorkloadKind } from '../workload-resource';
+import { commonInputShape, type ResourceKind } from '../workload-resource';
 
 const hexKey = z.string().regex(/^[0-9a-fA-F]{64}$/, 'must be 32 bytes as 64 hex characters');
 
@@ -52,9 +52,9 @@ export const qsfsOutputDocs = {
   metricsEndpoint: { type: 'string', description: 'Prometheus metrics endpoint.' },
   dataKey: { type: 'string', description: 'The data encryption key in effect.', secret: true },
   metaKey: { type: 'string', description: 'The metadata encryption key in effect.', secret: true },
-} as const satisfies WorkloadKind<QsfsInputs>['outputDocs'];
+} as const satisfies ResourceKind<QsfsInputs>['outputDocs'];
 
-export const qsfsKind: WorkloadKind<QsfsInputs, 'qsfs'> = {
+export const qsfsKind: ResourceKind<QsfsInputs, 'qsfs'> = {
   typeName: 'Qsfs',
   workloadType: 'qsfs',
   description: 'A quantum-safe file system stored across zdb namespaces, mountable into ZMachines of the same deployment.',

@@ -7,7 +7,7 @@
 import { randomBytes } from 'crypto';
 import { z } from 'zod';
 import { formatSize, parseSize, sizeAtLeast, type CheckFailure } from '../inputs';
-import { commonInputShape, type WorkloadKind } from '../workload-resource';
+import { commonInputShape, type ResourceKind } from '../workload-resource';
 
 export const zdbInputsSchema = z.object({
   ...commonInputShape,
@@ -29,9 +29,9 @@ export const zdbOutputDocs = {
   port: { type: 'integer', description: 'Port of the zdb server (9900).' },
   endpoint: { type: 'string', description: '`[ip]:port` of the first address, as qsfs backends want it.' },
   generatedPassword: { type: 'string', description: 'The password in effect (given or generated).', secret: true },
-} as const satisfies WorkloadKind<ZdbInputs>['outputDocs'];
+} as const satisfies ResourceKind<ZdbInputs>['outputDocs'];
 
-export const zdbKind: WorkloadKind<ZdbInputs, 'zdb'> = {
+export const zdbKind: ResourceKind<ZdbInputs, 'zdb'> = {
   typeName: 'Zdb',
   workloadType: 'zdb',
   description: 'A 0-db namespace (key-value or sequential store) on a node.',

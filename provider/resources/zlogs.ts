@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { workloadNameSchema } from '../inputs';
-import { commonInputShape, type WorkloadKind } from '../workload-resource';
+import { commonInputShape, type ResourceKind } from '../workload-resource';
 
 export const zlogsInputsSchema = z.object({
   ...commonInputShape,
@@ -23,9 +23,9 @@ export const zlogsInputsSchema = z.object({
 export type ZLogsInputs = z.infer<typeof zlogsInputsSchema>;
 
 /** Outputs besides the inputs and the common ones (for schema.json and the SDK class, which declares each one). */
-export const zlogsOutputDocs = {} as const satisfies WorkloadKind<ZLogsInputs>['outputDocs'];
+export const zlogsOutputDocs = {} as const satisfies ResourceKind<ZLogsInputs>['outputDocs'];
 
-export const zlogsKind: WorkloadKind<ZLogsInputs, 'zlogs'> = {
+export const zlogsKind: ResourceKind<ZLogsInputs, 'zlogs'> = {
   typeName: 'ZLogs',
   workloadType: 'zlogs',
   description: 'Streams the logs of a ZMachine of the same deployment to a redis/ws/wss endpoint.',

@@ -33,7 +33,7 @@ import { parseV4 } from '../ip-allocator';
 import { isNetworkType, nodeKind, zmachineWireType, type NodeKind } from '../node-kind';
 import { goParse } from '../../protocol/zos/go-json';
 import { MIN_MEMORY, RESERVED_NETWORK_NAMES, zmachineResultSchema, type ZMachineData, type ZMachineLightData } from '../../protocol/zos/types';
-import { commonInputShape, type PrepareContext, type WorkloadKind } from '../workload-resource';
+import { commonInputShape, type PrepareContext, type ResourceKind } from '../workload-resource';
 import { DEFAULT_NETWORK_RANGE, networkGroup } from './network';
 
 /** A workload of the same deployment, referenced by object in the SDK. */
@@ -218,7 +218,7 @@ export const zmachineOutputDocs = {
   workloadType: { type: 'string', description: "zmachine, or zmachine-light on a light node (found from the node's features)." },
   consoleUrl: { type: 'string', description: 'Console address inside the private network.' },
   machineId: { type: 'string', description: 'The machine id on the node.' },
-} as const satisfies WorkloadKind<ZMachineInputs>['outputDocs'];
+} as const satisfies ResourceKind<ZMachineInputs>['outputDocs'];
 
 /**
  * The machine's wire data: `zmachine`, or `zmachine-light` on a light node, whose network has only interfaces and
@@ -243,7 +243,7 @@ export function zmachineData(i: ZMachineInputs, p: Record<string, unknown>): ZMa
   return { flist: i.flist, network: { public_ip: i.publicIp?.name ?? '', planetary: i.planetary, ...links }, ...body } satisfies ZMachineData;
 }
 
-export const zmachineKind: WorkloadKind<ZMachineInputs, 'zmachine' | 'zmachine-light'> = {
+export const zmachineKind: ResourceKind<ZMachineInputs, 'zmachine' | 'zmachine-light'> = {
   typeName: 'ZMachine',
   workloadType: 'zmachine',
   description: 'A virtual machine or container on a node, in a private network, with optional disks and public IP.',

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { formatSize, parseSize, sizeAtLeast, type CheckFailure } from '../inputs';
 import { machinesMounting, zmount } from '../../protocol/zos/types/zmount';
-import { commonInputShape, type WorkloadKind } from '../workload-resource';
+import { commonInputShape, type ResourceKind } from '../workload-resource';
 
 export const zmountInputsSchema = z.object({
   ...commonInputShape,
@@ -16,9 +16,9 @@ export const zmountInputsSchema = z.object({
 export type ZMountInputs = z.infer<typeof zmountInputsSchema>;
 
 /** Outputs besides the inputs and the common ones (for schema.json and the SDK class, which declares each one). */
-export const zmountOutputDocs = { volumeId: { type: 'string', description: 'The disk id on the node.' } } as const satisfies WorkloadKind<ZMountInputs>['outputDocs'];
+export const zmountOutputDocs = { volumeId: { type: 'string', description: 'The disk id on the node.' } } as const satisfies ResourceKind<ZMountInputs>['outputDocs'];
 
-export const zmountKind: WorkloadKind<ZMountInputs, 'zmount'> = {
+export const zmountKind: ResourceKind<ZMountInputs, 'zmount'> = {
   typeName: 'ZMount',
   workloadType: 'zmount',
   description: 'A virtual disk on a node, mounted into a ZMachine of the same deployment.',
