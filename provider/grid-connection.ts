@@ -24,11 +24,13 @@ function plain<T>(v: unknown): T {
   return JSON.parse(JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? Number(x) : x))) as T;
 }
 
-export function toWire(d: Deployment): WireDeployment {
+/** The protocol's deployment as the coordinator's JSON (`WireDeployment`). */
+export function deploymentJson(d: Deployment): WireDeployment {
   return plain<WireDeployment>(deploymentToWire(d));
 }
 
-export function fromWire(d: WireDeployment): Deployment {
+/** The coordinator's JSON back into the protocol's deployment (validated). */
+export function deploymentFromJson(d: WireDeployment): Deployment {
   return parseDeployment(d);
 }
 
@@ -64,10 +66,10 @@ export function nodeApiOf(nodeId: number, client: NodeClient): NodeApi {
     }
   };
   return {
-    deploy: (d) => wrap(() => client.deployment.deploy(fromWire(d))),
-    update: (d) => wrap(() => client.deployment.update(fromWire(d))),
-    get: (id) => wrap(async () => toWire(await client.deployment.get(id))),
-    list: () => wrap(async () => (await client.deployment.list()).map(toWire)),
+    deploy: (d) => wrap(() => client.deployment.deploy(deploymentFromJson(d))),
+    update: (d) => wrap(() => client.deployment.update(deploymentFromJson(d))),
+    get: (id) => wrap(async () => deploymentJson(await client.deployment.get(id))),
+    list: () => wrap(async () => (await client.deployment.list()).map(deploymentJson)),
     changes: (id) => wrap(async () => plain<WireWorkload[]>(await client.deployment.changes(id))),
     listPrivateIps: (name) => wrap(() => client.network.listPrivateIps(name)),
     listWgPorts: () => wrap(() => client.network.listWgPorts()),
@@ -190,8 +192,8 @@ export async function createGridConnection(config: ProviderConfig): Promise<Grid
       return api;
     },
     codec: {
-      hashDeployment: (d) => hashDeployment(fromWire(d)),
-      signDeployment: (d) => toWire(signDeployment(fromWire(d), twinId, identity)),
+      hashDeployment: (d) => hashDeployment(deploymentFromJson(d)),
+      signDeployment: (d) => deploymentJson(signDeployment(deploymentFromJson(d), twinId, identity)),
     },
   };
   return {
