@@ -8,7 +8,7 @@ import { performance } from 'perf_hooks';
 import nacl from 'tweetnacl';
 import { cryptoReady, identityFromSeed } from '../protocol/common/identity';
 import { deploymentToJson, hashDeployment, parseDeployment, signDeployment, verifyDeployment, type Deployment } from '../protocol/zos';
-import { makeDeployment, NET1, vmData, type RawWorkload } from '../protocol/zos/test-fixtures';
+import { makeDeployment, NET1, vmData, type RawWorkload } from '../test/fixtures/zos/deployments';
 
 /** 20 workloads: a network, 8 disks, 4 VMs, 3 zdbs, 2 ips, a gateway, a volume. */
 function twentyWorkloads(): Deployment {

@@ -1,7 +1,7 @@
 /** The JSON codec read with Go's rules (zos-protocol.md §0.1, §1.1–§1.3). */
 import { DeploymentDecodeError, deploymentToJson, hashDeployment, parseDeployment, parseResultData } from './index';
 import { parseJsonExact } from './go-json';
-import { makeDeployment, rawDeployment } from './test-fixtures';
+import { makeDeployment, rawDeployment } from '../../test/fixtures/zos/deployments';
 
 const zm = (data: unknown) => rawDeployment([{ name: 'd', type: 'zmount', data }]);
 const decodeError = (input: unknown): string => {

@@ -2,7 +2,7 @@
 import { ZosError } from '../common/errors';
 import { cryptoReady, identityFromSeed, type Identity } from '../common/identity';
 import { signDeployment, verifyDeployment, type Deployment } from './index';
-import { makeDeployment } from './test-fixtures';
+import { makeDeployment } from '../../test/fixtures/zos/deployments';
 
 const seed = (n: number) => new Uint8Array(32).fill(n);
 let alice: Identity;

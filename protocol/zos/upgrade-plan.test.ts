@@ -1,7 +1,7 @@
 /** The node's update planner (zos-protocol.md §3.4–§3.6): every rule, with the node's strings. */
 import { planUpgrade, type Deployment, type UpgradePlan } from './index';
 import { zmount } from './types';
-import { makeDeployment, NET1, vmData, type RawWorkload } from './test-fixtures';
+import { makeDeployment, NET1, vmData, type RawWorkload } from '../../test/fixtures/zos/deployments';
 
 const disk = (name: string, size: number, version = 0): RawWorkload => ({ name, type: 'zmount', data: { size }, version });
 const db = (name: string, data: Record<string, unknown>, version = 0): RawWorkload => ({ name, type: 'zdb', data: { size: 10, mode: 'user', ...data }, version });

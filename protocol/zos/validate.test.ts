@@ -1,6 +1,6 @@
 /** The node's synchronous validation (zos-protocol.md §1.2, §1.5, §3.2): one row per error, the node's exact text. */
 import { isValidName, nameError, validateDeployment, validateDeploymentAt } from './index';
-import { makeDeployment, NET1, vmData, type RawWorkload } from './test-fixtures';
+import { makeDeployment, NET1, vmData, type RawWorkload } from '../../test/fixtures/zos/deployments';
 
 const NET_DATA = NET1.data;
 const vm = (over: Record<string, unknown> = {}, network: Record<string, unknown> = {}): RawWorkload => ({
@@ -190,7 +190,7 @@ describe('type rules', () => {
 describe('walk order with undecodable data', () => {
   it('does not trip over a later VM whose data fails to decode, and reports that decode error', async () => {
     const { parseDeployment } = await import('./index');
-    const { rawDeployment } = await import('./test-fixtures');
+    const { rawDeployment } = await import('../../test/fixtures/zos/deployments');
     const raw = rawDeployment([{ name: 'pub', type: 'ip', data: { v4: true } }, vm({}, { public_ip: 'pub' }), { name: 'vm2', type: 'zmachine', data: { compute_capacity: { cpu: 'one' } } }]);
     expect(() => parseDeployment(raw)).toThrow(
       "failed to load data into object of type '*zos.ZMachine': json: cannot unmarshal string into Go struct field MachineCapacity.compute_capacity.cpu of type uint8",

@@ -4,7 +4,7 @@
  */
 import { ChallengeWriter } from '../challenge-writer';
 import { deploymentCapacity, hashDeployment, kindOf, minRootSize, WORKLOAD_KINDS, WORKLOAD_TYPES, type Deployment, type WorkloadType } from '../index';
-import { makeDeployment, vmData } from '../test-fixtures';
+import { makeDeployment, vmData } from '../../../test/fixtures/zos/deployments';
 
 /** The data stream of one workload of `type` with raw `data`. */
 function stream(type: WorkloadType, data: unknown): string {
