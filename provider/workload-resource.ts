@@ -144,7 +144,7 @@ export function isUpdatable(type: WorkloadType): boolean {
 /** Keys of CommonInputs that pin the workload's place: changing them moves it to another deployment. */
 const PLACEMENT = ['node', 'deployment', 'name'];
 /** Inputs only the provider uses (never the workload): a change is an update of the state, never a replacement. */
-const PROVIDER_ONLY = ['timeout'];
+const PROVIDER_ONLY = ['timeout', 'flistChecksum'];
 
 /** A resource name for messages; the workload name is the best one available inside the provider. */
 function label(kind: { typeName: string }, inputs: { name?: unknown }): string {

@@ -24,6 +24,13 @@ export interface ZMachineArgs extends Omit<PlacementArgs, 'node'> {
   node: pulumi.Input<number>;
   /** Flist URL (container rootfs, or VM image / kernel flist). */
   flist: pulumi.Input<string>;
+  /**
+   * md5 of the flist file (32 hex). The provider fetches `<flist>.md5` from the hub at preview and before deploying
+   * and refuses the machine when it differs, as terraform-provider-grid's `flist_checksum` does; ZOS never sees it.
+   * @example
+   * flistChecksum: "c87cf57e1067d21a3e74332a64ef9723", // curl <flist>.md5
+   */
+  flistChecksum?: pulumi.Input<string>;
   network: Network;
   /** Pin the private IP; allocated without collisions when omitted. */
   ip?: pulumi.Input<string>;
@@ -92,6 +99,7 @@ export class ZMachine extends WorkloadResource {
       {
         ...placementInputs(name, args, inherited),
         flist: args.flist,
+        flistChecksum: args.flistChecksum,
         // The network's identity, known at preview; the machine's own /24 is found on its node at create.
         network: { ...args.network.membership },
         ip: args.ip,

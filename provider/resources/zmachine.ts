@@ -23,6 +23,9 @@
  * `myceliumSeed` wins (peers' `mycelium_ip_seed`); machines created with a random seed before keep it while they
  * stay and get the derived one when next replaced. On a light node the machine is `zmachine-light`: no public IP,
  * no planetary (refused, not dropped as grid_client does).
+ *
+ * `flistChecksum` is the clients' check, not a ZOS field (flist-checksum.ts): never on the wire, so changing it
+ * alone replaces nothing (the update sends the same workload, which the coordinator skips).
  * @module
  */
 import { createHmac } from 'crypto';
@@ -34,6 +37,7 @@ import { isNetworkType, nodeKind, zmachineWireType, type NodeKind } from '../nod
 import { goParse } from '../../protocol/zos/go-json';
 import { MIN_MEMORY, RESERVED_NETWORK_NAMES, zmachineResultSchema, type ZMachineData, type ZMachineLightData } from '../../protocol/zos/types';
 import { commonInputShape, type PrepareContext, type ResourceKind } from '../workload-resource';
+import { flistChecksumRefusal, MD5_HEX } from './flist-checksum';
 import { DEFAULT_NETWORK_RANGE, networkGroup } from './network';
 
 /** A workload of the same deployment, referenced by object in the SDK. */
@@ -44,6 +48,12 @@ export const zmachineInputsSchema = z
     ...commonInputShape,
     /** Flist URL: a container rootfs, or a VM image (`/image.raw`) or kernel (`/boot/vmlinuz`). */
     flist: z.string().min(1, 'an flist URL is required'),
+    /** md5 of the flist file, checked against `<flist>.md5` on the hub before deploying (flist-checksum.ts); never sent. */
+    flistChecksum: z
+      .string()
+      .regex(MD5_HEX, 'an flist checksum is the md5 of the flist file, 32 hex characters (the hub serves it at <flist>.md5)')
+      .optional()
+      .describe('md5 of the flist file (32 hex); the provider refuses the machine when <flist>.md5 on the hub differs. Not sent to the node.'),
     /** The private network (the SDK passes what the Network's args say, known at preview). */
     network: z.object({
       name: workloadNameSchema.refine((n) => !(RESERVED_NETWORK_NAMES as readonly string[]).includes(n), "'ygg', 'pub' and 'mycelium' are reserved network names"),
@@ -174,7 +184,15 @@ export function nodeKindRefusals(i: ZMachineInputs, kind: NodeKind): CheckFailur
   return [...(i.publicIp ? [refuse('public IPs', 'publicIp')] : []), ...(i.planetary ? [refuse('planetary (yggdrasil) network', 'planetary')] : [])];
 }
 
+/** The flist checksum refusal, if any, as check failures (preview of a new machine or of a change). */
+async function checksumFailures(i: ZMachineInputs): Promise<CheckFailure[]> {
+  const r = await flistChecksumRefusal(i.name, i.flist, i.flistChecksum);
+  return r ? [r] : [];
+}
+
 async function allocate(i: ZMachineInputs, ctx: PrepareContext): Promise<Record<string, unknown>> {
+  const badChecksum = await flistChecksumRefusal(i.name, i.flist, i.flistChecksum);
+  if (badChecksum) throw new InputError(badChecksum.reason, { path: badChecksum.property });
   const kind = await nodeKind(ctx.runtime, i.node);
   const refused = nodeKindRefusals(i, kind)[0];
   if (refused) throw new InputError(refused.reason, { path: refused.property });
@@ -252,7 +270,8 @@ export const zmachineKind: ResourceKind<ZMachineInputs, 'zmachine' | 'zmachine-l
   // The node downloads the flist, then boots; a silent flist server shows here, not as minutes of nothing.
   waitingFor: (i) => `the node to fetch flist ${i.flist} and start the machine`,
   // Preview says it when the node is a light one and the machine asks what light nodes lack.
-  liveCheck: async (i, runtime) => nodeKindRefusals(i, await nodeKind(runtime, i.node)),
+  liveCheck: async (i, runtime) => [...(await checksumFailures(i)), ...nodeKindRefusals(i, await nodeKind(runtime, i.node))],
+  liveCheckUpdate: async (_olds, i) => checksumFailures(i),
   prepare: allocate,
   wireType: (p) => (p.workloadType === 'zmachine-light' ? 'zmachine-light' : 'zmachine'),
   // Before `__inputs`, a state's `myceliumSeed` was the drawn seed (an output), not an input.
