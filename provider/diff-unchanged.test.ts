@@ -35,6 +35,7 @@ interface Sample {
 /** One sample per resource type; a type without one fails the coverage test below. */
 const SAMPLES: Record<ResourceTypeName, Sample> = {
   ZMount: { required: { ...place, size: '1GiB' }, optional: { description: 'disk', adoptContractId: 7 }, result: { volume_id: 'v1' } },
+  Volume: { required: { ...place, size: '1GiB' }, optional: { description: 'volume', adoptContractId: 7 }, result: { id: 'v1' } },
   PublicIp: { required: { ...place }, optional: { v6: true, description: 'ip' }, result: { ip: '185.69.0.9/24', ip6: '', gateway: '185.69.0.1' } },
   ZMachine: {
     required: { ...place, flist: 'https://hub/f.flist', network: { name: 'net', ipRange: '10.20.0.0/16', nodes: [1, 2] }, cpu: 1, memory: '1GiB' },

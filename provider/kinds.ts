@@ -8,6 +8,7 @@ import { nameProxyKind } from './resources/name-proxy';
 import { publicIpKind } from './resources/public-ip';
 import { qsfsKind } from './resources/qsfs';
 import { zdbKind } from './resources/zdb';
+import { volumeKind } from './resources/volume';
 import { zlogsKind } from './resources/zlogs';
 import { zmachineKind } from './resources/zmachine';
 import { zmountKind } from './resources/zmount';
@@ -15,6 +16,7 @@ import type { CommonInputs, ResourceKind } from './workload-resource';
 
 export const WORKLOAD_KINDS = {
   ZMount: zmountKind,
+  Volume: volumeKind,
   PublicIp: publicIpKind,
   ZMachine: zmachineKind,
   Zdb: zdbKind,

@@ -113,6 +113,7 @@ export function capacityAsked(typeName: string, inputs: Record<string, unknown>)
     case 'ZMachine':
       return { mru: size(inputs.memory, 'memory'), sru: size(inputs.rootfsSize, 'rootfsSize'), ipv4: 0 };
     case 'ZMount':
+    case 'Volume':
       return { mru: 0, sru: size(inputs.size, 'size'), ipv4: 0 };
     case 'Qsfs':
       return { mru: 0, sru: size(inputs.cache, 'cache'), ipv4: 0 };

@@ -27,7 +27,7 @@ const FIELD_DOCS: Record<string, string> = {
   'ZMachine.ip': "Pin the private IP (in the node's /24, .2 to .254); allocated when omitted.",
   'ZMachine.entrypoint': 'Command run as the machine starts; empty for the image default (VMs boot their init).',
   'ZMachine.env': 'Environment variables of the entrypoint.',
-  'ZMachine.mounts': 'Disks (ZMount) and Qsfs of the same deployment, each at an absolute mountpoint.',
+  'ZMachine.mounts': 'Disks (ZMount), Volumes and Qsfs of the same deployment, each at an absolute mountpoint.',
   'ZMachine.publicIp': 'A PublicIp of the same deployment to attach.',
   'ZMachine.planetary': 'Give the machine a Yggdrasil (planetary network) IPv6; not on light nodes.',
   'ZMachine.mycelium': 'Give the machine a mycelium IP (the network must have mycelium).',

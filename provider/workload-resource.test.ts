@@ -10,6 +10,7 @@ const net = { name: 'net1', subnets: { '1': '10.20.2.0/24' } };
 const zdbBackend = { address: '[2a02::1]:9900', namespace: 'ns', password: 'p' };
 const valid: Record<keyof typeof WORKLOAD_KINDS, Record<string, unknown>> = {
   ZMount: { ...base, size: '10GiB' },
+  Volume: { ...base, size: '10GiB' },
   PublicIp: { ...base },
   ZMachine: { ...base, flist: 'https://hub.grid.tf/tf-official-apps/base:latest.flist', network: net, cpu: 1, memory: '1GiB' },
   Zdb: { ...base, size: '1GiB' },
@@ -85,6 +86,7 @@ describe('check', () => {
   it.each([
     ['ZMount', 'size', '10GiB', '5GiB', /size cannot shrink from 10GiB to 5GiB \(ZOS: not safe to shrink a disk\)/],
     ['Zdb', 'size', '2GiB', '1GiB', /size cannot shrink from 2GiB to 1GiB \(ZOS: cannot shrink zdb namespace\)/],
+    ['Volume', 'size', '10GiB', '5GiB', /size cannot shrink from 10GiB to 5GiB \(ZOS: cannot shrink volume to be less than provisioned space\)/],
   ] as const)('%s refuses to shrink %s', (t, field, from, to, reason) => {
     const olds = { ...valid[t], [field]: from };
     const r = checkWorkload(WORKLOAD_KINDS[t] as never, olds, { ...valid[t], [field]: to });
@@ -99,6 +101,7 @@ describe('diff follows the ZOS update rules', () => {
     ['ZMount', { size: '20GiB' }, [], false],
     ['ZMount', { node: 2 }, ['node'], false],
     ['ZMount', { deployment: 'other' }, ['deployment'], false],
+    ['Volume', { size: '20GiB' }, [], false],
     ['Zdb', { size: '2GiB' }, [], false],
     ['Zdb', { password: 'new' }, [], false],
     ['Zdb', { mode: 'seq' }, ['mode'], true],

@@ -5,6 +5,7 @@
 export { Network, type NetworkArgs } from './network';
 export { PublicIp, type PublicIpArgs } from './public-ip';
 export { ZMount, type ZMountArgs } from './zmount';
+export { Volume, type VolumeArgs } from './volume';
 export { ZMachine, type ZMachineArgs, type ZMachineMount } from './zmachine';
 export { Zdb, type ZdbArgs } from './zdb';
 export { Qsfs, type QsfsArgs } from './qsfs';

@@ -55,6 +55,7 @@ const opts = { transformations: [seeOpts] };
 function instances(): Record<string, pulumi.Resource> {
   const net = new tfgrid.Network('Network', { nodes: [1], mycelium: true, addWgAccess: true }, opts);
   const disk = new tfgrid.ZMount('ZMount', { node: 1, size: '1GiB' }, opts);
+  const vol = new tfgrid.Volume('Volume', { node: 1, size: '1GiB' }, opts);
   const ip = new tfgrid.PublicIp('PublicIp', { node: 1, deployment: 'web' }, opts);
   const zdb = new tfgrid.Zdb('Zdb', { node: 1, size: '1GiB', mode: 'seq' }, opts);
   const qsfs = new tfgrid.Qsfs('Qsfs', { node: 1, cache: '1GiB', minimalShards: 1, expectedShards: 1, metadata: { prefix: 'p', zdbs: [zdb] }, groups: [[zdb]] }, opts);
@@ -69,6 +70,7 @@ function instances(): Record<string, pulumi.Resource> {
       publicIp: ip,
       mounts: [
         { disk, mountpoint: '/data' },
+        { disk: vol, mountpoint: '/vol' },
         { disk: qsfs, mountpoint: '/qs' },
       ],
     },
@@ -77,6 +79,7 @@ function instances(): Record<string, pulumi.Resource> {
   return {
     Network: net,
     ZMount: disk,
+    Volume: vol,
     PublicIp: ip,
     Zdb: zdb,
     Qsfs: qsfs,
@@ -130,7 +133,7 @@ describe('sdk outputs', () => {
     expect(secret('Zdb')).toEqual(['generatedPassword']);
     expect(secret('Qsfs')).toEqual(['dataKey', 'metaKey']);
     expect(secret('Network')).toEqual(['accessConfig', 'accessPrivateKey', 'myceliumKeys', 'wgPrivateKeys']);
-    for (const t of ['ZMount', 'PublicIp', 'ZMachine', 'NameProxy', 'FqdnProxy', 'ZLogs', 'HubFlist', 'NodePicker', 'RentContract']) expect(secret(t)).toEqual([]);
+    for (const t of ['ZMount', 'Volume', 'PublicIp', 'ZMachine', 'NameProxy', 'FqdnProxy', 'ZLogs', 'HubFlist', 'NodePicker', 'RentContract']) expect(secret(t)).toEqual([]);
   });
 
   it('sees a registered output the provider does not document, and a documented one left out', async () => {

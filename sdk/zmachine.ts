@@ -11,11 +11,12 @@ import { dependOn, placementInputs, type ExpectNone, type PlacementArgs, type Un
 import { WorkloadResource } from './workload';
 import type { PublicIp } from './public-ip';
 import type { Qsfs } from './qsfs';
+import type { Volume } from './volume';
 import type { ZMount } from './zmount';
 
 export interface ZMachineMount {
-  /** A ZMount (or Qsfs) on the same node and deployment. */
-  disk: ZMount | Qsfs;
+  /** A ZMount, Volume or Qsfs on the same node and deployment. */
+  disk: ZMount | Volume | Qsfs;
   /** Absolute path inside the machine, not `/`. */
   mountpoint: pulumi.Input<string>;
 }
@@ -58,7 +59,7 @@ export interface ZMachineArgs extends Omit<PlacementArgs, 'node'> {
   gpus?: pulumi.Input<pulumi.Input<string>[]>;
 }
 
-const ref = (r: ZMount | Qsfs | PublicIp) => ({ name: r.name, node: r.node, deployment: r.deployment });
+const ref = (r: ZMount | Volume | Qsfs | PublicIp) => ({ name: r.name, node: r.node, deployment: r.deployment });
 
 /**
  * A virtual machine or container. Its deployment defaults to its public IP's or first disk's deployment.

@@ -43,7 +43,7 @@ describe('schema.json', () => {
       config: { variables: Record<string, { secret?: boolean }> };
     };
     expect(Object.keys(s.resources).sort()).toEqual(
-      ['FqdnProxy', 'HubFlist', 'NameProxy', 'Network', 'NodePicker', 'PublicIp', 'Qsfs', 'RentContract', 'ZLogs', 'ZMachine', 'ZMount', 'Zdb'].map((t) => `tfgrid:index:${t}`),
+      ['FqdnProxy', 'HubFlist', 'NameProxy', 'Network', 'NodePicker', 'PublicIp', 'Qsfs', 'RentContract', 'Volume', 'ZLogs', 'ZMachine', 'ZMount', 'Zdb'].map((t) => `tfgrid:index:${t}`),
     );
     expect(s.config.variables.mnemonic.secret).toBe(true);
     expect(s.resources['tfgrid:index:Zdb'].properties.generatedPassword.secret).toBe(true);
@@ -51,6 +51,7 @@ describe('schema.json', () => {
     expect(s.resources['tfgrid:index:Network'].properties.wgPrivateKeys.secret).toBe(true);
     expect(s.resources['tfgrid:index:Qsfs'].properties.dataKey.secret).toBe(true);
     expect(s.resources['tfgrid:index:ZMount'].requiredInputs.sort()).toEqual(['deployment', 'name', 'node', 'size']);
+    expect(s.resources['tfgrid:index:Volume'].requiredInputs.sort()).toEqual(['deployment', 'name', 'node', 'size']);
   });
 
   it('describes every input, output and nested field (names the ones without a description)', () => {

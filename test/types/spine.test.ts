@@ -45,6 +45,7 @@ const untypedCall: Manager = TYPED_MANAGERS.zmount;
 type Narrow<K> = K extends { workloadType: infer T } ? (WorkloadType extends T ? false : true) : false;
 const everyKindNarrow: { [K in keyof typeof PROVIDER_KINDS]: Narrow<(typeof PROVIDER_KINDS)[K]> } = {
   ZMount: true,
+  Volume: true,
   PublicIp: true,
   ZMachine: true,
   Zdb: true,
