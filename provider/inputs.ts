@@ -122,3 +122,21 @@ export function validateInputs<T>(schema: z.ZodType<T, z.ZodTypeDef, unknown>, r
   }
   return { failures };
 }
+
+/**
+ * The `checkTransition` of a size that grows in place and never shrinks (ZMount, Volume): a smaller size is refused
+ * at check with ZOS's reason and the way out, instead of failing on the node. `noun` names the thing in the fix.
+ */
+export function refuseShrink(noun: string, zosText: string) {
+  return (olds: { size: number | string }, news: { size: number | string }, resource: string): CheckFailure[] => {
+    const before = parseSize(olds.size, 'size');
+    const after = parseSize(news.size, 'size');
+    if (after >= before) return [];
+    return [
+      {
+        property: 'size',
+        reason: `${resource}: size cannot shrink from ${formatSize(before)} to ${formatSize(after)} (ZOS: ${zosText}); keep ${formatSize(before)} or more, or give the ${noun} a new name to replace it`,
+      },
+    ];
+  };
+}

@@ -4,7 +4,7 @@
  * @module
  */
 import { z } from 'zod';
-import { formatSize, parseSize, sizeAtLeast, type CheckFailure } from '../inputs';
+import { parseSize, refuseShrink, sizeAtLeast } from '../inputs';
 import { commonInputShape, type ResourceKind } from '../workload-resource';
 
 export const volumeInputsSchema = z.object({
@@ -25,17 +25,7 @@ export const volumeKind: ResourceKind<VolumeInputs, 'volume'> = {
   outputDocs: volumeOutputDocs,
   // ZOS refuses a quota below the current one (zosbase primitives/volume: "cannot shrink volume to be less than
   // provisioned space") and marks the workload error; refused at check instead, with the way out.
-  checkTransition(olds, news, resource): CheckFailure[] {
-    const before = parseSize(olds.size, 'size');
-    const after = parseSize(news.size, 'size');
-    if (after >= before) return [];
-    return [
-      {
-        property: 'size',
-        reason: `${resource}: size cannot shrink from ${formatSize(before)} to ${formatSize(after)} (ZOS: cannot shrink volume to be less than provisioned space); keep ${formatSize(before)} or more, or give the volume a new name to replace it`,
-      },
-    ];
-  },
+  checkTransition: refuseShrink('volume', 'cannot shrink volume to be less than provisioned space'),
   toWire: (i) => ({ size: BigInt(parseSize(i.size, 'size')) }),
   resultOutputs: (data) => ({ volumeId: (data as { id?: string } | null)?.id ?? '' }),
 };

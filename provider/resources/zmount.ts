@@ -4,7 +4,7 @@
  * @module
  */
 import { z } from 'zod';
-import { formatSize, parseSize, sizeAtLeast, type CheckFailure } from '../inputs';
+import { formatSize, parseSize, refuseShrink, sizeAtLeast, type CheckFailure } from '../inputs';
 import { machinesMounting, zmount } from '../../protocol/zos/types/zmount';
 import { commonInputShape, type ResourceKind } from '../workload-resource';
 
@@ -24,17 +24,7 @@ export const zmountKind: ResourceKind<ZMountInputs, 'zmount'> = {
   description: 'A virtual disk on a node, mounted into a ZMachine of the same deployment.',
   inputs: zmountInputsSchema,
   outputDocs: zmountOutputDocs,
-  checkTransition(olds, news, resource): CheckFailure[] {
-    const before = parseSize(olds.size, 'size');
-    const after = parseSize(news.size, 'size');
-    if (after >= before) return [];
-    return [
-      {
-        property: 'size',
-        reason: `${resource}: size cannot shrink from ${formatSize(before)} to ${formatSize(after)} (ZOS: not safe to shrink a disk); keep ${formatSize(before)} or more, or give the disk a new name to replace it`,
-      },
-    ];
-  },
+  checkTransition: refuseShrink('disk', 'not safe to shrink a disk'),
   // ZOS refuses to grow a disk a running machine of the same deployment mounts (zosbase primitives/zmount
   // `zMountUpdateImpl`: `unchanged`, "disk is mounted, please delete the VM first"); preview says it, by the node's
   // own rule (protocol/zos) on the live deployment. In one up the disk's update always runs before its machine's
