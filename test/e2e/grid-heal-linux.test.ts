@@ -15,9 +15,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { startLocalGrid, resetLocalGrid } from '../../local/grid/grid';
 import { readState, type GridState } from '../../local/grid/state';
-import { isRunning, type ProcessRecord } from '../../local/grid/supervisor';
 import { isRoot, missingTools } from '../helpers/require-tools';
-import { runCli as runCliOnce } from '../helpers/run-cli';
+import { killHard, runCli } from './heal-helpers';
 
 jest.setTimeout(900_000);
 const REPO = path.resolve(__dirname, '..', '..');
@@ -32,23 +31,6 @@ function state(): GridState {
   const s = dir ? readState(dir) : undefined;
   if (!s) throw new Error(`no state in ${dir}`);
   return s;
-}
-
-async function killHard(p: ProcessRecord | undefined): Promise<void> {
-  if (!p) throw new Error('no process recorded');
-  process.kill(p.pid, 'SIGKILL');
-  for (let i = 0; i < 200 && isRunning(p); i++) await new Promise((r) => setTimeout(r, 25));
-  expect(isRunning(p)).toBe(false);
-}
-
-/** The CLI in process; `process.exitCode` set by one verb must not leak into the next. */
-async function runCli(args: string[]) {
-  process.exitCode = undefined;
-  try {
-    return await runCliOnce(args);
-  } finally {
-    process.exitCode = undefined;
-  }
 }
 
 const deploy = (...extra: string[]) => runCli(['local', 'deploy', project ?? '', '--dir', dir ?? '', '--stack', 'heal', '--json', ...extra]);

@@ -14,9 +14,9 @@ import * as os from 'os';
 import * as path from 'path';
 import { startLocalGrid, resetLocalGrid } from '../../local/grid/grid';
 import { readState, type GridState } from '../../local/grid/state';
-import { isRunning, type ProcessRecord } from '../../local/grid/supervisor';
+import { isRunning } from '../../local/grid/supervisor';
 import { STACK_STATE_DIRS } from '../../local/grid/heal';
-import { runCli as runCliOnce } from '../helpers/run-cli';
+import { killHard, runCli } from './heal-helpers';
 
 jest.setTimeout(600_000);
 const REPO_NODE_MODULES = path.resolve(__dirname, '..', '..', 'node_modules');
@@ -35,23 +35,6 @@ function state(): GridState {
   const s = readState(dir);
   if (!s) throw new Error(`no state in ${dir}`);
   return s;
-}
-
-async function killHard(p: ProcessRecord | undefined): Promise<void> {
-  if (!p) throw new Error('no process recorded');
-  process.kill(p.pid, 'SIGKILL');
-  for (let i = 0; i < 200 && isRunning(p); i++) await new Promise((r) => setTimeout(r, 25));
-  expect(isRunning(p)).toBe(false);
-}
-
-/** The CLI in process; `process.exitCode` set by one verb (status: 3) must not leak into the next. */
-async function runCli(args: string[]) {
-  process.exitCode = undefined;
-  try {
-    return await runCliOnce(args);
-  } finally {
-    process.exitCode = undefined;
-  }
 }
 
 /** The grid's stack state dirs that hold something (the test engine's `stacks/`, the Pulumi CLI's `pulumi-state/`). */
