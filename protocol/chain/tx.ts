@@ -27,7 +27,7 @@ export interface TxOutcome {
 }
 
 /** How many times a transaction is sent when the pool rejects it for a nonce race. */
-export const NONCE_RACE_ATTEMPTS = 4;
+export const NONCE_RACE_ATTEMPTS = 8;
 
 /** Per-account nonce allocator; `next` undefined means "ask the chain". */
 class NonceTracker {
@@ -97,13 +97,14 @@ export class TxSubmitter {
   async submit(tx: Extrinsic, signer: KeyringPair, what: string, ctx: ErrorContext = {}): Promise<TxOutcome> {
     // A pool rejection for a nonce race, or a transaction the pool later marks invalid/usurped/dropped, was never
     // included, so resending is safe. Another client of the same account can win the race again before its
-    // transaction is in a block: resync and resend a few times, pausing a little longer each time.
+    // transaction is in a block: resync and resend a few times, pausing a little longer each time. The pause is
+    // jittered: two clients that collided and waited equally long would collide again.
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.submitOnce(tx, signer, what, ctx);
       } catch (err) {
         if (!(err instanceof ChainError && err.context.retryable === true) || attempt >= NONCE_RACE_ATTEMPTS) throw err;
-        await new Promise((r) => setTimeout(r, 200 * attempt));
+        await new Promise((r) => setTimeout(r, (100 + Math.random() * 200) * attempt));
       }
     }
   }
