@@ -9,34 +9,16 @@ import * as path from 'path';
 import YAML from 'yaml';
 import { z } from 'zod';
 import { InputError } from '../protocol/common/errors';
+import { parseSize } from '../protocol/zos/units';
 
-const UNITS: Record<string, bigint> = {
-  '': 1n,
-  B: 1n,
-  K: 1n << 10n,
-  KB: 1n << 10n,
-  KIB: 1n << 10n,
-  M: 1n << 20n,
-  MB: 1n << 20n,
-  MIB: 1n << 20n,
-  G: 1n << 30n,
-  GB: 1n << 30n,
-  GIB: 1n << 30n,
-  T: 1n << 40n,
-  TB: 1n << 40n,
-  TIB: 1n << 40n,
-};
-
-/** A byte size: an integer, or a string such as `"16GiB"` (binary units, as ZOS counts). */
+/** A byte size: an integer, or a string such as `"16GiB"`, read by the one size parser (protocol/zos/units). */
 export const sizeSchema = z.union([z.number().int().nonnegative(), z.string()]).transform((v, ctx): bigint => {
-  if (typeof v === 'number') return BigInt(v);
-  const m = /^\s*(\d+)\s*([a-zA-Z]*)\s*$/.exec(v);
-  const unit = m ? UNITS[m[2].toUpperCase()] : undefined;
-  if (!m || unit === undefined) {
-    ctx.addIssue({ code: z.ZodIssueCode.custom, message: `"${v}" is not a size; use bytes or a binary unit such as "16GiB"` });
+  try {
+    return parseSize(v);
+  } catch {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message: `${JSON.stringify(v)} is not a size; use bytes or a binary unit such as "16GiB"` });
     return z.NEVER;
   }
-  return BigInt(m[1]) * unit;
 });
 
 const capacitySchema = z.object({

@@ -14,6 +14,8 @@ import { randomBytes, randomInt } from 'crypto';
 import nacl from 'tweetnacl';
 import { z } from 'zod';
 import { InputError, errorText } from '../../protocol/common/errors';
+import type { NetworkData } from '../../protocol/zos/types/network';
+import type { NetworkLightData } from '../../protocol/zos/types/network-light';
 import { previousInputs, withCheckedInputs } from '../checked-inputs';
 import type { ApplyResult } from '../deployment-coordinator';
 import { stableJson } from '../deployment-coordinator';
@@ -348,7 +350,11 @@ export function planNetwork(inputs: NetworkInputs, prev: Partial<NetworkOutputs>
  * has no WireGuard (light nodes before zosbase d32dcb7e) is `{subnet, mycelium}` only, the shape those nodes
  * know, and no other node peers with it: its machines are reached over mycelium.
  */
-export function networkWorkloadData(plan: NetworkPlan, node: number): Record<string, unknown> {
+/**
+ * The data of one node's network workload, typed by protocol/zos: a full node's `network`, or on a light node
+ * (no WireGuard) the `network-light` fields it sets; the others stay absent, Go's zero values.
+ */
+export function networkWorkloadData(plan: NetworkPlan, node: number): NetworkData | Partial<NetworkLightData> {
   const key = plan.myceliumKeys[String(node)];
   const mycelium = key ? { mycelium: { hex_key: key, peers: [] } } : {};
   const subnet = plan.nodeSubnets[String(node)];

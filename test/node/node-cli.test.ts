@@ -16,6 +16,8 @@ describe('tfgrid node run', () => {
 
   it.each([
     ['a size that is not a size', { resources: { cru: 1, mru: '10GB!' } }, /resources\.mru: "10GB!" is not a size/],
+    // the one size parser: binary units by their full names, as everywhere else (`GB` would be a guess)
+    ['a decimal unit', { resources: { cru: 1, mru: '16GB' } }, /resources\.mru: "16GB" is not a size/],
     ['an unknown backend', { backend: 'docker' }, /backend: Invalid enum value/],
     ['both mnemonic and seed', { identity: { mnemonic: 'a b c', seed: '11'.repeat(32) } }, /identity: give exactly one of identity.mnemonic or identity.seed/],
     ['an unknown key', { colour: 'blue' }, /Unrecognized key\(s\) in object: 'colour'/],
