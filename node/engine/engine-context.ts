@@ -10,7 +10,7 @@ import type { Logger } from '../../protocol/common/log';
 import { createCapacityLedger, type CapacityLedger } from './capacity-ledger';
 import type { ChainContract, EngineDeps, NodeFacts } from './deps';
 import { MANAGERS, type ManagerTable } from './managers';
-import type { ManagerContext, WorkloadView } from './managers/manager';
+import { workloadView, type ManagerContext, type WorkloadView } from './managers/manager';
 import type { Storage, StoredDeployment, StoredWorkload } from './storage';
 import { decodeDeployment, netIdOf, renderDeployment, workloadIdOf } from './wire';
 
@@ -60,14 +60,7 @@ export function createEngineContext(deps: EngineDeps, opts: EngineContextOptions
     },
     views(dl) {
       const typed = decodeDeployment(renderDeployment(dl));
-      return dl.workloads.map((w, i) => ({
-        name: w.name,
-        type: w.type,
-        version: w.version,
-        data: typed.workloads[i].data,
-        state: w.result.state,
-        resultData: w.result.data === null ? null : (JSON.parse(w.result.data) as unknown),
-      }));
+      return dl.workloads.map((w, i) => workloadView({ ...typed.workloads[i], version: w.version }, w.result.state, w.result.data === null ? null : (JSON.parse(w.result.data) as unknown)));
     },
     write(twin, contract, wl, data) {
       storage.transaction(twin, contract, wl);

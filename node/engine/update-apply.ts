@@ -9,7 +9,7 @@
 import { errorText } from '../../protocol/common/errors';
 import type { EngineContext } from './engine-context';
 import { ENGINE_ERRORS } from './engine-errors';
-import { NoActionNeeded, isUnchangedError, type WorkloadView } from './managers/manager';
+import { NoActionNeeded, isUnchangedError, workloadView } from './managers/manager';
 import { install } from './provisioning';
 import { rawWorkloadData } from './raw-json';
 import type { StoredWorkload } from './storage';
@@ -51,7 +51,7 @@ export async function applyUpdate(ctx: EngineContext, twin: number, contract: bi
         log.warn('cannot add workload', { twin, contract: contract.toString(), workload: op.name, err: errorText(err) });
         continue;
       }
-      const view: WorkloadView = { name: wl.name, type: wl.type, version: wl.version, data: n.w.data, state: 'init', resultData: null };
+      const view = workloadView({ ...n.w, name: wl.name, version: wl.version }, 'init', null);
       await install(ctx, twin, contract, wl, view, [...vs, view]);
       continue;
     }

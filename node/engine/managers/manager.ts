@@ -8,18 +8,33 @@ import type { Logger } from '../../../protocol/common/log';
 import { ZosError } from '../../../protocol/common/errors';
 import type { Backends, ChainContract, EngineChain, NodeFacts } from '../deps';
 import type { ResultState } from '../storage';
+import type { Workload } from '../../../protocol/zos/deployment';
 import type { WorkloadDataOf, WorkloadResultDataOf, WorkloadType } from '../../../protocol/zos/types';
 
-/** A workload of the deployment being worked on, with its current state (for references: mounts, public ip, zlogs). */
-export interface WorkloadView {
+/** A workload of type `T` of the deployment being worked on, with its current state. */
+export interface WorkloadViewOf<T extends WorkloadType> {
   name: string;
-  type: string;
+  type: T;
   version: number;
-  /** Typed data as decoded by protocol/zos (sizes are bigint). */
-  data: unknown;
+  /** The data as protocol/zos decoded it at admission (sizes are bigint). */
+  data: WorkloadDataOf<T>;
   state: ResultState;
-  /** Parsed current result data, or null. */
+  /** Parsed current result data as stored (JSON, not re-validated), or null. */
   resultData: unknown;
+}
+
+/**
+ * A workload of the deployment being worked on (for references: mounts, public ip, zlogs); narrow on `type` to
+ * read its `data` typed.
+ */
+export type WorkloadView = { [T in WorkloadType]: WorkloadViewOf<T> }[WorkloadType];
+
+/**
+ * The view of a decoded workload (its type and data from protocol/zos, which admitted it) with its state and
+ * raw result data. The one cast: TypeScript cannot carry the `type`/`data` correlation of a union through a spread.
+ */
+export function workloadView(w: Workload, state: ResultState, resultData: unknown): WorkloadView {
+  return { name: w.name, type: w.type, version: w.version, data: w.data, state, resultData } as WorkloadView;
 }
 
 export interface ManagerContext {

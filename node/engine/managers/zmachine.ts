@@ -98,11 +98,7 @@ function machineDiedReason(state: 'oom-killed' | 'exited', reason?: string, exit
  */
 function othersMounting(ctx: ManagerContext, name: string): boolean {
   return ctx.workloads.some(
-    (w) =>
-      w.name !== ctx.name &&
-      (w.type === 'zmachine' || w.type === 'zmachine-light') &&
-      (w.state === 'ok' || w.state === 'paused') &&
-      ((w.data as { mounts?: { name: string }[] }).mounts ?? []).some((m) => m.name === name),
+    (w) => w.name !== ctx.name && (w.type === 'zmachine' || w.type === 'zmachine-light') && (w.state === 'ok' || w.state === 'paused') && w.data.mounts.some((m) => m.name === name),
   );
 }
 
