@@ -9,71 +9,26 @@
 import type { Clock } from '../protocol/common/clock';
 import type { Logger, Progress } from '../protocol/common/log';
 import type { GridProxyApi } from './grid-proxy';
+import type { DeploymentJson, WorkloadJson } from '../protocol/zos/deployment-json';
 
-/** Workload result as the node reports it (zos-protocol.md §1.3). */
-export interface WireResult {
-  created?: number;
-  state: 'init' | 'ok' | 'error' | 'deleted' | 'paused' | 'unchanged' | string;
-  message?: string;
-  data?: unknown;
-}
-
-/** A workload on the wire (zos-protocol.md §1.2). `data` is the type-specific JSON object. */
-export interface WireWorkload {
-  version: number;
-  name: string;
-  type: string;
-  data: Record<string, unknown>;
-  metadata: string;
-  description: string;
-  result?: WireResult;
-}
-
-export interface WireSignatureRequest {
-  twin_id: number;
-  required: boolean;
-  weight: number;
-}
-
-export interface WireSignature {
-  twin_id: number;
-  signature: string;
-  signature_type: string;
-}
-
-/** A deployment on the wire (zos-protocol.md §1.1). */
-export interface WireDeployment {
-  version: number;
-  twin_id: number;
-  contract_id: number;
-  metadata: string;
-  description: string;
-  expiration: number;
-  signature_requirement: {
-    requests: WireSignatureRequest[];
-    weight_required: number;
-    signatures: WireSignature[];
-    signature_style: string;
-  };
-  workloads: WireWorkload[];
-}
+export type { DeploymentJson, WorkloadJson, WorkloadResultJson } from '../protocol/zos/deployment-json';
 
 /** The ZOS codec: challenge hash (lowercase hex md5, 32 chars) and signing with the twin's key. */
 export interface DeploymentCodec {
   /** `hex(md5(challenge(d)))`, zos-protocol.md §2.5: the string that goes on the node contract. */
-  hashDeployment(d: WireDeployment): string;
+  hashDeployment(d: DeploymentJson): string;
   /** Returns `d` with the twin's signature set (replacing an existing one from the same twin), §2.6. */
-  signDeployment(d: WireDeployment): WireDeployment;
+  signDeployment(d: DeploymentJson): DeploymentJson;
 }
 
 /** The node commands the provider calls (zos-protocol.md §5.2), for one node. */
 export interface NodeApi {
-  deploy(d: WireDeployment): Promise<void>;
-  update(d: WireDeployment): Promise<void>;
-  get(contractId: number): Promise<WireDeployment>;
-  list(): Promise<WireDeployment[]>;
+  deploy(d: DeploymentJson): Promise<void>;
+  update(d: DeploymentJson): Promise<void>;
+  get(contractId: number): Promise<DeploymentJson>;
+  list(): Promise<DeploymentJson[]>;
   /** `zos.deployment.changes`: every workload transaction in write order. */
-  changes(contractId: number): Promise<WireWorkload[]>;
+  changes(contractId: number): Promise<WorkloadJson[]>;
   listPrivateIps(networkName: string): Promise<string[]>;
   listWgPorts(): Promise<number[]>;
   /** `zos.network.public_config_get`; undefined when the node has none (`no public configuration`). */

@@ -14,7 +14,7 @@ import { createRmbPeer } from '../protocol/rmb/peer';
 import { createChainTwinDirectory } from '../protocol/rmb/twin-directory';
 import { hashDeployment, parseDeployment, signDeployment, deploymentToWire, type Deployment } from '../protocol/zos';
 import { NETWORK_URLS, requireMnemonic, type ProviderConfig } from './config';
-import type { ChainNodeInfo, ContractOp, CoordinatorDeps, NodeApi, WireDeployment, WireWorkload } from './deps';
+import type { ChainNodeInfo, ContractOp, CoordinatorDeps, NodeApi, DeploymentJson, WorkloadJson } from './deps';
 import { readLocalGrid } from './local-grid';
 import { createGridProxyClient, type GridProxyApi } from './grid-proxy';
 import { defaultDepsParts, type GridConnection } from './runtime';
@@ -24,13 +24,13 @@ function plain<T>(v: unknown): T {
   return JSON.parse(JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? Number(x) : x))) as T;
 }
 
-/** The protocol's deployment as the coordinator's JSON (`WireDeployment`). */
-export function deploymentJson(d: Deployment): WireDeployment {
-  return plain<WireDeployment>(deploymentToWire(d));
+/** The protocol's deployment as the coordinator's JSON (`DeploymentJson`). */
+export function deploymentJson(d: Deployment): DeploymentJson {
+  return plain<DeploymentJson>(deploymentToWire(d));
 }
 
 /** The coordinator's JSON back into the protocol's deployment (validated). */
-export function deploymentFromJson(d: WireDeployment): Deployment {
+export function deploymentFromJson(d: DeploymentJson): Deployment {
   return parseDeployment(d);
 }
 
@@ -70,7 +70,7 @@ export function nodeApiOf(nodeId: number, client: NodeClient): NodeApi {
     update: (d) => wrap(() => client.deployment.update(deploymentFromJson(d))),
     get: (id) => wrap(async () => deploymentJson(await client.deployment.get(id))),
     list: () => wrap(async () => (await client.deployment.list()).map(deploymentJson)),
-    changes: (id) => wrap(async () => plain<WireWorkload[]>(await client.deployment.changes(id))),
+    changes: (id) => wrap(async () => plain<WorkloadJson[]>(await client.deployment.changes(id))),
     listPrivateIps: (name) => wrap(() => client.network.listPrivateIps(name)),
     listWgPorts: () => wrap(() => client.network.listWgPorts()),
     publicConfig: async () => {

@@ -13,7 +13,7 @@ import { TfgridError, ZosError, errorText } from '../protocol/common/errors';
 import { previousInputs, withCheckedInputs } from './checked-inputs';
 import type { ApplyResult } from './deployment-coordinator';
 import { stableJson } from './deployment-coordinator';
-import type { ContractOp, WireWorkload } from './deps';
+import type { ContractOp, WorkloadJson } from './deps';
 import { groupSchema, nodeIdSchema, validateInputs, workloadNameSchema, containsUnknown, type CheckFailure } from './inputs';
 import { warnOnce } from './notices';
 import { getRuntime, type ProviderRuntime } from './runtime';
@@ -304,7 +304,7 @@ export function workloadOutputs<I extends CommonInputs>(
   prepared: Record<string, unknown>,
   res: Pick<ApplyResult, 'twinId' | 'contractId' | 'version' | 'workload'>,
 ): Outputs<I> {
-  const w: WireWorkload | undefined = res.workload;
+  const w: WorkloadJson | undefined = res.workload;
   return withCheckedInputs(
     {
       ...inputs,
@@ -343,7 +343,7 @@ function extrasIn(err: ZosError): number[] {
 }
 
 /**
- * A workload's typed data as the coordinator's wire JSON (`WireWorkload.data`, provider/deps.ts): bigints (sizes)
+ * A workload's typed data as the coordinator's wire JSON (`WorkloadJson.data`, provider/deps.ts): bigints (sizes)
  * become numbers, as in the deployments the nodes return (provider/grid-connection.ts); the provider's size inputs
  * stay below 2^53, so nothing is rounded. Keys whose value is undefined are dropped.
  */

@@ -4,7 +4,7 @@
  * conflict. Pure: no I/O.
  * @module
  */
-import type { WireDeployment, WireWorkload } from '../deps';
+import type { DeploymentJson, WorkloadJson } from '../deps';
 import type { WorkloadSpec } from './types';
 
 /** Metadata that identifies a group's deployment on a node (it is hashed, so groups never collide). */
@@ -13,7 +13,7 @@ export function groupMetadata(group: string): string {
 }
 
 /** The group a deployment belongs to, from its metadata; undefined for deployments this provider did not make. */
-export function groupOf(d: WireDeployment): string | undefined {
+export function groupOf(d: DeploymentJson): string | undefined {
   try {
     const m = JSON.parse(d.metadata) as { type?: string; name?: string };
     return m.type === 'pulumi-tfgrid' ? m.name : undefined;
@@ -33,7 +33,7 @@ export function isVersionConflict(text: string): boolean {
 }
 
 /** True when the node's workload already is what the spec asks for (so its version is not bumped). */
-export function sameWorkload(a: WireWorkload, b: WorkloadSpec): boolean {
+export function sameWorkload(a: WorkloadJson, b: WorkloadSpec): boolean {
   return a.type === b.type && (a.metadata ?? '') === (b.metadata ?? '') && (a.description ?? '') === (b.description ?? '') && stableJson(a.data) === stableJson(b.data);
 }
 
@@ -52,7 +52,7 @@ export function stableJson(v: unknown): string {
 }
 
 /** The unsigned deployment of `group` at `version` for twin `tw` (workloads without their results). */
-export function deploymentOf(tw: number, group: string, version: number, contractId: number, workloads: WireWorkload[]): WireDeployment {
+export function deploymentOf(tw: number, group: string, version: number, contractId: number, workloads: WorkloadJson[]): DeploymentJson {
   return {
     version,
     twin_id: tw,

@@ -5,7 +5,7 @@
  * @module
  */
 import { errorText } from '../../protocol/common/errors';
-import type { CoordinatorDeps, NodeApi, WireDeployment } from '../deps';
+import type { CoordinatorDeps, NodeApi, DeploymentJson } from '../deps';
 import { groupOf, keyOf } from './deployment';
 import type { DeploymentState } from './plan';
 import type { CoordinatorStats, ReadResult } from './types';
@@ -35,7 +35,7 @@ export function createDeploymentStore(deps: Pick<CoordinatorDeps, 'chain' | 'nod
     const key = keyOf(node, group);
     const cached = cache.get(key);
     if (cached) return cached;
-    let found: WireDeployment | undefined;
+    let found: DeploymentJson | undefined;
     if (contractId) {
       try {
         found = await nodeCall(node, (api) => api.get(contractId));
@@ -64,7 +64,7 @@ export function createDeploymentStore(deps: Pick<CoordinatorDeps, 'chain' | 'nod
     try {
       const contract = await deps.chain.getContract(contractId);
       if (!contract || contract.state === 'deleted') return { status: 'gone', contractId, message: `contract ${contractId} is not active on the chain` };
-      let d: WireDeployment;
+      let d: DeploymentJson;
       try {
         d = await nodeCall(node, (api) => api.get(contractId));
       } catch (err) {

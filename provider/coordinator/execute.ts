@@ -6,7 +6,7 @@
  * @module
  */
 import { ConflictError, RmbError, TfgridError, ZosError, errorText } from '../../protocol/common/errors';
-import type { WireWorkload } from '../deps';
+import type { WorkloadJson } from '../deps';
 import { deploymentOf, groupMetadata, isVersionConflict, keyOf } from './deployment';
 import type { ExecContext, Execution } from './execution';
 import { chainFailure, extraIds, withLeftovers } from './failures';
@@ -73,7 +73,7 @@ async function executePlan(ctx: ExecContext, tw: number, p: Execution): Promise<
       ctx.stats.cancels++;
       await waitCancelled(ctx, p);
     }
-    const finals = p.action === 'create' || p.action === 'update' ? await waitFinal(ctx, p) : new Map<string, WireWorkload>();
+    const finals = p.action === 'create' || p.action === 'update' ? await waitFinal(ctx, p) : new Map<string, WorkloadJson>();
     settle(ctx, p, tw, finals);
     if (p.stale) cache.delete(p.key);
   } catch (err) {
@@ -145,7 +145,7 @@ async function sendToNode(ctx: ExecContext, p: Execution): Promise<void> {
 }
 
 /** Records the new version in the cache and answers each request: its workload, or the node's error/unchanged text. */
-function settle(ctx: ExecContext, p: Execution, tw: number, finals: Map<string, WireWorkload>): void {
+function settle(ctx: ExecContext, p: Execution, tw: number, finals: Map<string, WorkloadJson>): void {
   const { cache } = ctx.store;
   const contractId = p.action === 'cancel' ? 0 : (p.next?.contract_id ?? p.before?.contractId ?? 0);
   const version = p.next?.version ?? p.before?.version ?? 0;

@@ -4,7 +4,7 @@
  * The end-to-end behaviour (node, chain, waits) is in test/provider/coordinator.test.ts.
  */
 import { InputError, ZosError } from '../../protocol/common/errors';
-import type { WireWorkload } from '../deps';
+import type { WorkloadJson } from '../deps';
 import type { Execution } from './execution';
 import { orphanContractId, planDeployment, type DeploymentState, type Pending, type PlanInput } from './plan';
 import type { ApplyRequest, WorkloadOp } from './types';
@@ -22,12 +22,12 @@ const pip = (name: string): WorkloadOp => ({ kind: 'upsert', workload: { name, t
 const remove = (name: string): WorkloadOp => ({ kind: 'remove', name });
 const request = (op: WorkloadOp, more: Partial<ApplyRequest> = {}): Pending => ({ req: { node: NODE, group: GROUP, op, ...more }, resolve: () => undefined, reject: () => undefined, attempts: 0 });
 /** A workload as the node holds it at `version`, `ok` unless told. */
-const held = (op: WorkloadOp, version: number, state = 'ok'): WireWorkload => {
+const held = (op: WorkloadOp, version: number, state = 'ok'): WorkloadJson => {
   if (op.kind !== 'upsert') throw new Error('held takes an upsert');
   const { name, type, data } = op.workload;
   return { version, name, type, data, metadata: '', description: '', result: { state, created: 1, message: '' } };
 };
-const deployment = (version: number, workloads: WireWorkload[], publicIps = 0): DeploymentState => ({ contractId: 42, version, workloads, publicIps });
+const deployment = (version: number, workloads: WorkloadJson[], publicIps = 0): DeploymentState => ({ contractId: 42, version, workloads, publicIps });
 const plan = (before: DeploymentState | undefined, pending: Pending[], more: Partial<PlanInput> = {}) =>
   planDeployment({ twinId: 7, node: NODE, group: GROUP, before, pending, hash: (d) => `hash-v${d.version}-${d.workloads.length}`, ...more });
 

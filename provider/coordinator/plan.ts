@@ -18,7 +18,7 @@
  */
 import { InputError, ZosError, type TfgridError } from '../../protocol/common/errors';
 import { machinesMounting, zmount } from '../../protocol/zos/types/zmount';
-import type { ContractOp, WireDeployment, WireWorkload } from '../deps';
+import type { ContractOp, DeploymentJson, WorkloadJson } from '../deps';
 import { deploymentOf, groupMetadata, keyOf, sameWorkload } from './deployment';
 import type { ApplyRequest, ApplyResult } from './types';
 
@@ -35,7 +35,7 @@ export interface Pending {
 export interface DeploymentState {
   contractId: number;
   version: number;
-  workloads: WireWorkload[];
+  workloads: WorkloadJson[];
   publicIps: number;
 }
 
@@ -54,7 +54,7 @@ export interface Plan {
   /** The requests this plan answers (refused and deferred ones left out). */
   pending: Pending[];
   before?: DeploymentState;
-  next?: WireDeployment;
+  next?: DeploymentJson;
   /** Workloads whose final state we wait for: name → version. */
   touched: Map<string, number>;
   /** Workloads of the deployment this version removes: we wait until the node has dropped them. */
@@ -83,7 +83,7 @@ export interface PlanInput {
    */
   orphan?: { contractId: number; publicIps: number };
   /** The contract hash of a deployment (`codec.hashDeployment`). */
-  hash: (d: WireDeployment) => string;
+  hash: (d: DeploymentJson) => string;
 }
 
 /**
@@ -148,7 +148,7 @@ function cancelOrphan(p: Plan, orphan: { contractId: number; publicIps: number }
  * Applies each request's op to `workloads` (the next version's, edited in place) and records what the version
  * touches and removes; returns the public IPs the upserts ask for.
  */
-function applyOps(p: Plan, items: Pending[], version: number, workloads: WireWorkload[], refuse: (item: Pending, error: TfgridError) => void): number {
+function applyOps(p: Plan, items: Pending[], version: number, workloads: WorkloadJson[], refuse: (item: Pending, error: TfgridError) => void): number {
   let publicIpsWanted = 0;
   const removedNow = new Set<string>();
   for (const item of items) {
@@ -184,7 +184,7 @@ function applyOps(p: Plan, items: Pending[], version: number, workloads: WireWor
       continue;
     }
     if (i >= 0 && sameWorkload(workloads[i], spec)) continue;
-    const w: WireWorkload = { version, name: spec.name, type: spec.type, data: spec.data, metadata: spec.metadata ?? '', description: spec.description ?? '' };
+    const w: WorkloadJson = { version, name: spec.name, type: spec.type, data: spec.data, metadata: spec.metadata ?? '', description: spec.description ?? '' };
     if (i >= 0) workloads[i] = w;
     else workloads.push(w);
     p.touched.set(spec.name, version);
@@ -193,7 +193,7 @@ function applyOps(p: Plan, items: Pending[], version: number, workloads: WireWor
 }
 
 /** Create, update, cancel or nothing, with the chain op; refuses an update that needs more public IPs than reserved. */
-function chooseAction(p: Plan, input: PlanInput, version: number, workloads: WireWorkload[], publicIpsWanted: number): Plan {
+function chooseAction(p: Plan, input: PlanInput, version: number, workloads: WorkloadJson[], publicIpsWanted: number): Plan {
   const { twinId: tw, node, group } = input;
   const changed = p.before ? workloads.length !== p.before.workloads.length || p.touched.size > 0 : workloads.length > 0;
   if (!changed) return p;
@@ -230,7 +230,7 @@ function chooseAction(p: Plan, input: PlanInput, version: number, workloads: Wir
  * already holds: ZOS refuses duplicate names in a deployment, and an upsert would silently merge them into one
  * workload that two resources then own. Refused before any chain transaction, naming both.
  */
-function refuseDuplicateNames(p: Plan, workloads: WireWorkload[], refuse: (item: Pending, error: TfgridError) => void): void {
+function refuseDuplicateNames(p: Plan, workloads: WorkloadJson[], refuse: (item: Pending, error: TfgridError) => void): void {
   const removed = new Set(p.pending.flatMap((x) => (x.req.op.kind === 'remove' ? [x.req.op.name] : [])));
   const creates = new Map<string, Pending[]>();
   for (const x of p.pending) {
@@ -261,7 +261,7 @@ function refuseDuplicateNames(p: Plan, workloads: WireWorkload[], refuse: (item:
  * ZOS refuses to grow a zmount while a zmachine of the same deployment mounts it (zos-protocol.md §3.5: `unchanged`,
  * "disk is mounted, please delete the VM first"). Say so before paying for a contract update.
  */
-function refuseMountedDiskGrowth(p: Plan, workloads: WireWorkload[], refuse: (item: Pending, error: TfgridError) => void): void {
+function refuseMountedDiskGrowth(p: Plan, workloads: WorkloadJson[], refuse: (item: Pending, error: TfgridError) => void): void {
   const before = p.before!;
   for (const [name, version] of [...p.touched]) {
     const now = workloads.find((w) => w.name === name);

@@ -4,7 +4,7 @@
  * re-exports them, so resources import from there.
  * @module
  */
-import type { ContractOp, WireDeployment, WireWorkload } from '../deps';
+import type { ContractOp, DeploymentJson, WorkloadJson } from '../deps';
 
 /** What a resource wants in a deployment: the workload without version/result. */
 export interface WorkloadSpec {
@@ -52,7 +52,7 @@ export interface ApplyResult {
   contractId: number;
   version: number;
   /** The workload as the node reports it (with `result`), for upserts. */
-  workload?: WireWorkload;
+  workload?: WorkloadJson;
   /** Contract ids for `extraChainOps`, in order. */
   extraContractIds: number[];
 }
@@ -61,7 +61,7 @@ export interface ReadResult {
   status: 'ok' | 'error' | 'paused' | 'init' | 'gone' | 'unreachable';
   contractId: number;
   version?: number;
-  workload?: WireWorkload;
+  workload?: WorkloadJson;
   message?: string;
 }
 
@@ -93,7 +93,7 @@ export interface Coordinator {
   apply(req: ApplyRequest): Promise<ApplyResult>;
   read(node: number, group: string, contractId: number, name: string): Promise<ReadResult>;
   /** The node's current deployment for a group (from cache or node), undefined when none. */
-  current(node: number, group: string, contractId?: number): Promise<WireDeployment | undefined>;
+  current(node: number, group: string, contractId?: number): Promise<DeploymentJson | undefined>;
   readonly stats: CoordinatorStats;
   close(): void;
 }

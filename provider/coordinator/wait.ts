@@ -5,7 +5,7 @@
  * @module
  */
 import { RmbError, ZosError, errorText } from '../../protocol/common/errors';
-import type { WireDeployment, WireWorkload } from '../deps';
+import type { DeploymentJson, WorkloadJson } from '../deps';
 import { DEPLOYMENT_NOT_FOUND } from './deployments';
 import { limitOf, type ExecContext, type Execution } from './execution';
 import { withLeftovers } from './failures';
@@ -30,9 +30,9 @@ interface Waited {
  * (zos-protocol.md §3.4), after the reply: until then the next version would see it, and an add of the same name
  * would be an update (refused for zmachines), so a removal is only done once `get` no longer shows it.
  */
-export async function waitFinal(ctx: WaitContext, p: Execution): Promise<Map<string, WireWorkload>> {
+export async function waitFinal(ctx: WaitContext, p: Execution): Promise<Map<string, WorkloadJson>> {
   const { deps } = ctx;
-  const out = new Map<string, WireWorkload>();
+  const out = new Map<string, WorkloadJson>();
   const gone = new Set<string>();
   if (p.touched.size === 0 && p.removed.size === 0) return out;
   const started = deps.clock.now();
@@ -73,7 +73,7 @@ export async function waitFinal(ctx: WaitContext, p: Execution): Promise<Map<str
 }
 
 /** Adds to `out` the touched workloads that reached a final state at their version (or were refused, per the log). */
-async function collectTouched(ctx: WaitContext, p: Execution, d: WireDeployment, out: Map<string, WireWorkload>): Promise<void> {
+async function collectTouched(ctx: WaitContext, p: Execution, d: DeploymentJson, out: Map<string, WorkloadJson>): Promise<void> {
   const contract = p.next!.contract_id;
   for (const [name, version] of p.touched) {
     if (out.has(name)) continue;
@@ -91,7 +91,7 @@ async function collectTouched(ctx: WaitContext, p: Execution, d: WireDeployment,
 }
 
 /** Adds to `gone` the removed workloads the node dropped; throws when the node failed to remove one. */
-function collectRemoved(p: Execution, d: WireDeployment, gone: Set<string>): void {
+function collectRemoved(p: Execution, d: DeploymentJson, gone: Set<string>): void {
   const contract = p.next!.contract_id;
   for (const name of p.removed) {
     const w = d.workloads.find((x) => x.name === name);
@@ -111,7 +111,7 @@ function collectRemoved(p: Execution, d: WireDeployment, gone: Set<string>): voi
  * Each request has its own limit (its resource's timeout): the ones past it fail alone (added to `expired`), the
  * others wait on. A waited-for workload no request owns fails the whole wait.
  */
-function expireLate(ctx: WaitContext, p: Execution, d: WireDeployment, waiting: Waited[], elapsed: number, expired: Set<Pending>): void {
+function expireLate(ctx: WaitContext, p: Execution, d: DeploymentJson, waiting: Waited[], elapsed: number, expired: Set<Pending>): void {
   const text = (x: Waited) => (x.removal ? `"${x.name}" (removal)` : `"${x.name}" (${stateText(d.workloads.find((w) => w.name === x.name))})`);
   const late = waiting.filter((x) => elapsed >= limitOf(ctx, ownerOf(p, x)));
   for (const owner of new Set(late.map((x) => ownerOf(p, x)))) {
@@ -128,13 +128,13 @@ function ownerOf(p: Execution, x: Waited): Pending | undefined {
 }
 
 /** `init: <message>` or `no result yet`: what the node says of a workload it is still working on. */
-function stateText(w: WireWorkload | undefined): string {
+function stateText(w: WorkloadJson | undefined): string {
   if (!w?.result) return 'no result yet';
   return w.result.message ? `${w.result.state}: ${w.result.message}` : w.result.state;
 }
 
 /** The expiry error of `item`: its resource, its limit and where that comes from, what the node still shows, the fix. */
-function timeoutError(ctx: WaitContext, p: Execution, item: Pending | undefined, waiting: string[], d: WireDeployment | undefined): RmbError {
+function timeoutError(ctx: WaitContext, p: Execution, item: Pending | undefined, waiting: string[], d: DeploymentJson | undefined): RmbError {
   const contract = p.next!.contract_id;
   const limit = limitOf(ctx, item);
   const source = item?.req.timeoutSource ?? 'tfgrid:deployTimeout';
@@ -149,7 +149,7 @@ function timeoutError(ctx: WaitContext, p: Execution, item: Pending | undefined,
 }
 
 /** A removed workload the node kept with a new `error` result: its deprovision failed (the node keeps it active). */
-export function removalFailed(p: Execution, w: WireWorkload): boolean {
+export function removalFailed(p: Execution, w: WorkloadJson): boolean {
   if (w.result?.state !== 'error') return false;
   if (NAME_CONTRACT_REFUSAL.test(w.result.message ?? '') && cancelsNameContractOf(p, w.name)) {
     // The same transaction cancelled its name contract: the gateway may notice that before its job removes the
@@ -175,7 +175,7 @@ export async function waitCancelled(ctx: WaitContext, p: Execution): Promise<voi
   const contract = p.before!.contractId;
   const deadline = deps.clock.now() + Math.max(...p.pending.map((item) => limitOf(ctx, item)));
   for (;;) {
-    let d: WireDeployment;
+    let d: DeploymentJson;
     try {
       ctx.stats.nodeCalls++;
       d = await p.api.get(contract);

@@ -15,7 +15,7 @@
  */
 import { z } from 'zod';
 import { InputError, errorText } from '../../protocol/common/errors';
-import type { ContractOp, WireDeployment } from '../deps';
+import type { ContractOp, DeploymentJson } from '../deps';
 import type { ProviderRuntime } from '../runtime';
 import { GridProxyUnreachable, twinGatewayNodes } from '../grid-proxy';
 import { commonInputShape, type ResourceKind } from '../workload-resource';
@@ -160,7 +160,7 @@ async function otherNameUser(o: Record<string, unknown>, runtime: ProviderRuntim
   const self = { node: Number(o.node), contract: Number(o.contractId), workload: String(o.name ?? '') };
   const gateways = await twinGateways(runtime);
   for (const n of gateways) {
-    let deployments: WireDeployment[];
+    let deployments: DeploymentJson[];
     try {
       deployments = await (await runtime.deps.node(n.nodeId)).list();
     } catch (err) {

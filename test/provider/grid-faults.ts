@@ -7,7 +7,7 @@
  * @module
  */
 import { ChainError, RmbError, ZosError } from '../../protocol/common/errors';
-import type { ContractOp, NodeApi, WireDeployment } from '../../provider/deps';
+import type { ContractOp, NodeApi, DeploymentJson } from '../../provider/deps';
 import type { GridConnection } from '../../provider/runtime';
 
 /** `submit`: any chain transaction; `cancel`: one that cancels a contract; the rest: node commands. */
@@ -108,7 +108,7 @@ export function instrument(conn: GridConnection, beforeCall: (c: InstrumentedCon
             if (f) throw f;
             const res = await fn(...args);
             if (key === 'get' && stalled.has(nodeId)) {
-              const d = res as WireDeployment;
+              const d = res as DeploymentJson;
               return { ...d, workloads: d.workloads.map((w) => ({ ...w, result: { state: 'init', message: 'injected: still provisioning' } })) };
             }
             return res;
