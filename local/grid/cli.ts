@@ -39,18 +39,20 @@ export function registerGridVerbs(local: Command): void {
     .command('up')
     .description('start chain, relay, flist hub, DNS and N nodes, then print what runs where; on a running grid, start again only the daemons that died')
     .option('--nodes <n>', "number of nodes (default: the existing grid's, else 3)", parseIntOption('--nodes', 1, 200))
+    .option('--light-nodes <n>', "how many of the nodes (the last ones) run as ZOS light nodes (default: the existing grid's, else 0)", parseIntOption('--light-nodes', 0, 200))
     .option('--backend <kind>', 'sim | linux | auto (linux when root with the tools)', parseBackend, 'auto' as BackendChoice)
     .option('--chain-port <port>', 'chain RPC port (default 8000 when free)', parseIntOption('--chain-port', 0, 65535))
     .option('--relay-port <port>', 'relay port (default 8080 when free)', parseIntOption('--relay-port', 0, 65535))
     .option('--hub-port <port>', 'flist hub port (default 8090 when free)', parseIntOption('--hub-port', 0, 65535))
     .option('--json', 'print the status as `tfgrid local status --json` does')
     .option(...dirOption)
-    .action(async (o: { nodes?: number; backend: BackendChoice; chainPort?: number; relayPort?: number; hubPort?: number; json?: boolean; dir?: string }) => {
+    .action(async (o: { nodes?: number; lightNodes?: number; backend: BackendChoice; chainPort?: number; relayPort?: number; hubPort?: number; json?: boolean; dir?: string }) => {
       const progress = createProgressSink(process.stderr);
       const log = createLineLogger((l) => process.stderr.write(l + '\n'), { level: 'warn' });
       const state = await startLocalGrid({
         dir: o.dir,
         nodes: o.nodes,
+        lightNodes: o.lightNodes,
         backend: o.backend,
         chainPort: o.chainPort,
         relayPort: o.relayPort,
@@ -64,7 +66,7 @@ export function registerGridVerbs(local: Command): void {
 
   local
     .command('status')
-    .description('chain URL, relay URL and each node (id, twin, farm, public IPs, domain)')
+    .description('chain URL, relay URL and each node (id, twin, farm, public IPs, domain, light or not)')
     .option('--json', 'machine-readable output')
     .option(...dirOption)
     .action((o: { json?: boolean; dir?: string }) => {

@@ -35,6 +35,11 @@ export interface LocalGridOptions {
   /** Where state, logs and node data live (default `~/.tfgrid/local`, or `$TFGRID_LOCAL_DIR`). */
   dir?: string;
   nodes?: number;
+  /**
+   * How many of the nodes (the last ones) run as ZOS light nodes (`network-light`, `zmachine-light`). Default: the
+   * existing grid's, else 0. Kept in the state: `up` again and a restarted node keep it.
+   */
+  lightNodes?: number;
   /** `auto` (default): linux with root and the tools, else sim. */
   backend?: BackendChoice;
   /** 0 picks a free port; default LOCAL_CHAIN_PORT when free (the provider's `local` network), else a free one. */
@@ -121,13 +126,20 @@ export function isHealthy(state: GridState): boolean {
  * Why an existing grid cannot be kept by `up` and a new one must start, or undefined when it can (every
  * daemon but the chain can be started again in place). Said to the user with what was kept aside.
  */
-export function replaceReason(existing: GridState, nodes: number): string | undefined {
+export function replaceReason(existing: GridState, nodes: number, lightNodes = lightNodeCount(existing)): string | undefined {
   if (existing.phase !== 'running') return `the previous \`tfgrid local up\` did not finish (phase "${existing.phase}")`;
   if (!chainAlive(existing)) {
     return `the chain${existing.chain?.process ? ` (pid ${existing.chain.process.pid})` : ''} is dead, and with it every twin, farm, node and contract it held`;
   }
   if (existing.nodes.length !== nodes) return `the grid runs ${existing.nodes.length} nodes and ${nodes} were asked`;
+  const light = lightNodeCount(existing);
+  if (light !== lightNodes) return `the grid runs ${light} light nodes and ${lightNodes} were asked`;
   return undefined;
+}
+
+/** How many of a grid's nodes are light. */
+export function lightNodeCount(state: Pick<GridState, 'nodes'>): number {
+  return state.nodes.filter((n) => n.light).length;
 }
 
 /** The ports an existing grid's services listen on: a new grid in its place takes them again when free. */
@@ -173,7 +185,7 @@ export async function restartGridDaemon(
     }
     const old = state.chain?.process;
     if (old) await stopProcess(old);
-    const next = await startUnlocked(dir, { ...opts, nodes: state.nodes.length, backend: state.backend, gatewayDomain: state.gatewayDomain });
+    const next = await startUnlocked(dir, { ...opts, nodes: state.nodes.length, lightNodes: lightNodeCount(state), backend: state.backend, gatewayDomain: state.gatewayDomain });
     return { name: 'chain', oldPid: old?.pid, pid: next.chain?.process?.pid ?? 0, restarts: 0, state: next };
   } finally {
     release();
@@ -224,12 +236,12 @@ async function lockGridDir(dir: string, progress: Progress): Promise<() => void>
 async function healOrReplace(
   dir: string,
   existing: GridState,
-  nodes: number,
+  size: { nodes: number; lightNodes: number },
   opts: LocalGridOptions,
 ): Promise<{ healed: GridState } | { replaced: { reason: string; keptIn?: string }; opts: LocalGridOptions }> {
   const log = opts.log ?? silentLogger;
   const progress = opts.progress ?? silentProgress;
-  const reason = replaceReason(existing, nodes);
+  const reason = replaceReason(existing, size.nodes, size.lightNodes);
   if (reason === undefined) {
     // The chain runs: start again only what died (issue 19); node data, stacks and contracts stay.
     const dead = deadDaemons(existing).map((d) => d.name);
@@ -271,10 +283,14 @@ async function startUnlocked(dir: string, opts: LocalGridOptions): Promise<GridS
   const existing = readState(dir);
   // Without --nodes, a grid that exists keeps its size: `up` after a crash must not replace it for a default.
   const nodes = opts.nodes ?? existing?.nodes.length ?? 3;
+  const lightNodes = opts.lightNodes ?? (existing ? lightNodeCount(existing) : 0);
+  if (lightNodes > nodes) {
+    throw new InputError(`--light-nodes ${lightNodes}: the grid has only ${nodes} nodes`, { path: '--light-nodes', fix: `ask at most ${nodes} light nodes, or more nodes with --nodes` });
+  }
 
   let replaced: { reason: string; keptIn?: string } | undefined;
   if (existing) {
-    const kept = await healOrReplace(dir, existing, nodes, opts);
+    const kept = await healOrReplace(dir, existing, { nodes, lightNodes }, opts);
     if ('healed' in kept) return kept.healed;
     ({ replaced, opts } = kept);
   }
@@ -317,7 +333,7 @@ async function startUnlocked(dir: string, opts: LocalGridOptions): Promise<GridS
   writeState(state);
 
   try {
-    const up: UpContext = { dir, state, nodes, backend, progress };
+    const up: UpContext = { dir, state, nodes, lightNodes, backend, progress };
     const plan = await startTopology(up);
     const chain = await startChain(up, await pickPort(opts.chainPort, DEFAULT_CHAIN_PORT));
     const relayPort = await pickPort(opts.relayPort, DEFAULT_RELAY_PORT);
@@ -359,7 +375,8 @@ async function startUnlocked(dir: string, opts: LocalGridOptions): Promise<GridS
     );
     writeState(state);
     for (const r of started) if (r.status === 'rejected') throw r.reason;
-    progress.done(`nodes: ${state.nodes.map((n) => n.nodeId).join(', ')} serving RMB (${backend} backend)`);
+    const light = state.nodes.filter((n) => n.light).map((n) => n.nodeId);
+    progress.done(`nodes: ${state.nodes.map((n) => n.nodeId).join(', ')} serving RMB (${backend} backend${light.length ? `; light: ${light.join(', ')}` : ''})`);
 
     progress.update('grid proxy: indexing the chain and the nodes');
     const secret = (await proxyUser).mnemonic;
@@ -369,7 +386,7 @@ async function startUnlocked(dir: string, opts: LocalGridOptions): Promise<GridS
     if (opts.stopWhenPidExits !== undefined) state.watchdog = spawnWatchdog(dir, opts.stopWhenPidExits);
     state.phase = 'running';
     writeState(state);
-    log.info('local grid up', { dir, prefix, backend, nodes });
+    log.info('local grid up', { dir, prefix, backend, nodes, lightNodes });
     return state;
   } catch (err) {
     state.phase = 'failed';

@@ -55,6 +55,8 @@ export function nodeConfigFor(n: NodeState, w: NodeWiring): NodeConfigInput {
     // A name contract cancelled on the local chain takes its proxy down within seconds (ZOS: within the hour).
     gateway: { nameContractCheckSeconds: LOCAL_NAME_CONTRACT_CHECK_SECONDS },
     logLevel: 'info',
+    // Kept in the grid state, so a node restarted by `up` or `restart` comes back light too.
+    ...(n.light ? { light: true } : {}),
   };
   if (w.backend === 'linux') {
     cfg.linux = { prefix: w.prefix, hostNetns: n.netns, uplink: n.uplink };

@@ -37,6 +37,11 @@ export const nodeStateSchema = z.object({
   dataDir: z.string(),
   /** The node's ed25519 seed (64 hex). A throw-away key of a throw-away chain; the file is mode 0600. */
   seed: z.string(),
+  /**
+   * A ZOS light node ("zos4": node config `light`), which takes `network-light`/`zmachine-light` and refuses
+   * `network`, `zmachine` and public IPs. Absent in grids started before light nodes existed: a full node.
+   */
+  light: z.boolean().optional(),
   process: processRecordSchema.optional(),
 });
 export type NodeState = z.infer<typeof nodeStateSchema>;

@@ -44,6 +44,8 @@ export interface GridStatus {
     domain: string;
     address: string;
     netns: string;
+    /** A ZOS light node (`tfgrid local up --light-nodes`): it takes network-light and zmachine-light. */
+    light: boolean;
     running: boolean;
     restarts: number;
   }[];
@@ -61,6 +63,7 @@ export function describeGrid(state: GridState): GridStatus {
     domain: n.domain,
     address: n.address,
     netns: n.netns,
+    light: !!n.light,
     running: alive(n.process),
     restarts: n.process?.restarts ?? 0,
   }));
@@ -115,7 +118,9 @@ export function formatStatus(st: GridStatus): string {
   if (st.internetNs) lines.push(`  net        internet namespace ${st.internetNs}, 198.18.0.0/16, gateway 198.18.0.1`);
   for (const n of st.nodes) {
     const where = n.netns ? `  host ${n.netns} ${n.address}` : '';
-    lines.push(`  ${mark(n.running)} node ${n.id}  (node${n.index})  twin ${n.twinId}  farm ${n.farmId}  domain ${n.domain || '-'}  public IPs ${formatIps(n.publicIps)}${where}${times(n.restarts)}`);
+    lines.push(
+      `  ${mark(n.running)} node ${n.id}  (node${n.index}${n.light ? ', light' : ''})  twin ${n.twinId}  farm ${n.farmId}  domain ${n.domain || '-'}  public IPs ${formatIps(n.publicIps)}${where}${times(n.restarts)}`,
+    );
   }
   const dead = st.daemons.filter((d) => d.state === 'dead');
   if (st.phase === 'running' && dead.length > 0) {

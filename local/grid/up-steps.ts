@@ -24,6 +24,8 @@ export interface UpContext {
   state: GridState;
   /** How many nodes the grid gets. */
   nodes: number;
+  /** How many of them (the last ones) are ZOS light nodes. */
+  lightNodes: number;
   backend: 'sim' | 'linux';
   progress: Progress;
 }
@@ -141,6 +143,11 @@ export async function startServicesAndRegister(
   return { relayUrl: relayR.value.info.url, boot: bootR.value };
 }
 
+/** The last `lightNodes` of the grid's nodes are light (`--light-nodes`): node1, the default of every example, stays full. */
+export function isLightNode(index: number, up: Pick<UpContext, 'nodes' | 'lightNodes'>): boolean {
+  return index > up.nodes - up.lightNodes;
+}
+
 /** Records the user, the farm and the nodes the chain registered (each node's host, domain and data paths). */
 export function recordRegistration(up: UpContext, boot: BootstrapResult, plan: TopologyPlan | undefined, farmIps: GridAddressing['farmIps']): void {
   const { dir, state, progress } = up;
@@ -162,6 +169,7 @@ export function recordRegistration(up: UpContext, boot: BootstrapResult, plan: T
       configFile: path.join(nodeDir, 'config.json'),
       dataDir: path.join(nodeDir, 'data'),
       seed: n.seed,
+      ...(isLightNode(i + 1, up) ? { light: true } : {}),
     };
   });
   writeState(state);
