@@ -12,6 +12,7 @@ export { Qsfs, type QsfsArgs } from './qsfs';
 export { NameProxy, type NameProxyArgs } from './name-proxy';
 export { FqdnProxy, type FqdnProxyArgs } from './fqdn-proxy';
 export { ZLogs, type ZLogsArgs } from './zlogs';
+export { Kubernetes, K3S_FLIST, type KubernetesArgs, type KubernetesNode, type KubernetesNodeArgs } from './kubernetes';
 export { HubFlist, type HubFlistArgs } from './hub-flist';
 export { RentContract, type RentContractArgs } from './rent-contract';
 export { NodePicker, findNodes, type NodeFilter } from './node-picker';
