@@ -1,7 +1,8 @@
 /**
  * Keeps the grid proxy's index current: every `pollMs` it reads the chain's farms, nodes, twins and contracts
  * (whole maps, as upstream's indexer follows every event) and asks every node for `zos.statistics.get` over RMB
- * (ZOS nodes report uptime and capacity; upstream polls its own indexers). A node that answers is `up` and its
+ * (ZOS nodes report uptime and capacity; upstream polls its own indexers), and once its
+ * `zos.system.node_features_get` (the full list until it answers). A node that answers is `up` and its
  * report gives used capacity; one silent for `downAfterS` is `down`. A contract that vanishes from the chain
  * (cancelled) stays listed as `Deleted`, as upstream's indexer keeps it. A created or cancelled contract, or a
  * stopped node, shows within one poll.
@@ -86,6 +87,8 @@ export async function startIndexer(deps: IndexerDeps, opts: IndexerOptions = {})
   const contracts = new Map<number, IndexedContract>();
   const firstSeen = new Map<string, number>();
   const reports = new Map<number, NodeReport>();
+  /** Each node's own feature list, asked once (a light node's differs from a full node's). */
+  const featureLists = new Map<number, string[]>();
   let chainAt = 0;
   let nodesAt = 0;
   /** Date.now() at the start of the last finished chain read. */
@@ -138,7 +141,7 @@ export async function startIndexer(deps: IndexerDeps, opts: IndexerOptions = {})
         certificationType: (v.certification === 'Certified' ? 'Certified' : 'Diy') as IndexedNode['certificationType'],
         total: { cru: Number(v.resources.cru), sru: Number(v.resources.sru), hru: Number(v.resources.hru), mru: Number(v.resources.mru) },
         serialNumber: '',
-        features: FULL_NODE_FEATURES,
+        features: featureLists.get(v.id) ?? FULL_NODE_FEATURES,
         report: reports.get(v.id),
       }))
       .sort((a, b) => a.nodeId - b.nodeId);
@@ -199,6 +202,12 @@ export async function startIndexer(deps: IndexerDeps, opts: IndexerOptions = {})
           };
           reports.set(node.nodeId, r);
           node.report = r;
+          if (!featureLists.has(node.nodeId)) {
+            // upstream's indexer asks it too: a light node lists network-light and zmachine-light instead
+            const f = z.array(z.string()).parse(await deps.call(node.twinId, 'zos.system.node_features_get', callTimeoutMs));
+            featureLists.set(node.nodeId, f);
+            node.features = f;
+          }
         } catch (err) {
           log.debug('node did not report', { node: node.nodeId, error: errorText(err) });
         }

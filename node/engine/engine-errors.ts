@@ -18,6 +18,6 @@ export const ENGINE_ERRORS = {
   deletedByUpdate: 'deleted by an update',
   cancelled: 'contract canceled event received',
   notOnChain: 'contract not active on chain',
-  unknownType: (t: string) => `unknown workload type '${t}'`,
+  unknownType: (t: string, wid: string) => `unknown workload type '${t}' for reservation id '${wid}'`,
   twinKey: (twin: number, cause: string) => `failed to get public key for twin '${twin}': ${cause}`,
 } as const;

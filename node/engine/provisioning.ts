@@ -49,7 +49,7 @@ export async function install(ctx: EngineContext, twin: number, contract: bigint
     result: { created: ctx.nowSec(), state, message, data },
   });
   if (!mgr) {
-    ctx.write(twin, contract, result('error', ENGINE_ERRORS.unknownType(wl.type), null), view.data);
+    ctx.write(twin, contract, result('error', ENGINE_ERRORS.unknownType(wl.type, mctx.wid), null), view.data);
     return;
   }
   if (wl.result.state === 'init') {
