@@ -91,6 +91,15 @@ describe('rmb envelope', () => {
     expect(verifyEnvelope(signed, identityFromSecret(DEV, 'sr25519').publicKey)).toBe(true);
   });
 
+  it("decodes the official client's keepalive ping: an empty destination Address is twin 0", () => {
+    // what rmb_direct_client's Client.ping() sends every 20 s: `destination = new Address()` (empty submessage)
+    const types = require(path.join(officialDir, 'types/lib/types')) as Record<string, new (init?: object) => OfficialEnvelope & Record<string, unknown>>;
+    const ping = new types.Envelope({ uid: base.uid, timestamp: 1_700_000_000, expiration: 40, source: new types.Address({ twin: 17, connection: 'abc' }), ping: new types.Ping() });
+    ping.destination = new types.Address();
+    const bytes = ping.serializeBinary();
+    expect(decodeEnvelope(bytes)).toEqual({ uid: base.uid, timestamp: 1_700_000_000, expiration: 40, source: { twin: 17, connection: 'abc' }, destination: { twin: 0 }, ping: {} });
+  });
+
   it('refuses bytes that are not an envelope', () => {
     expect(() => decodeEnvelope(Buffer.from('this is not protobuf at all'))).toThrow(/cannot decode envelope|invalid shape/);
   });

@@ -94,7 +94,9 @@ function getEnvelopeType(): protobuf.Type {
 }
 
 const bytesSchema = z.instanceof(Uint8Array);
-const addressSchema = z.object({ twin: z.number().int().nonnegative(), connection: z.string().optional() });
+// proto3: an Address sent empty (ThreeFold's rmb_direct_client pings with `destination = new Address()`) carries
+// no twin on the wire, which means twin 0, not a malformed envelope.
+const addressSchema = z.object({ twin: z.number().int().nonnegative().default(0), connection: z.string().optional() });
 const emptySchema = z.object({}).strip();
 /** Shape of protobufjs `toObject` output; the edge check after the protobuf decode. */
 const decodedSchema = z.object({

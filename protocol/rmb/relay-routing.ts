@@ -23,7 +23,7 @@ export interface RouterOptions {
   sessions: Sessions;
   held: HeldQueues;
   federate: Federate;
-  counters: { federated: number; rejected: number };
+  counters: { federated: number; rejected: number; pongs: number };
 }
 
 export interface Router {
@@ -50,6 +50,7 @@ export function createRouter(opts: RouterOptions): Router {
     if (env.ping) {
       const pong: Envelope = { ...env, ping: undefined, pong: {}, source: env.destination, destination: env.source, plain: Buffer.from('hello world'), cipher: undefined };
       from.ws.send(encodeEnvelope(pong));
+      counters.pongs++;
       return;
     }
     if (bytes.length > maxBytes) throw new RmbError(`${RELAY_ERRORS.TOO_LARGE}: ${bytes.length} bytes, limit ${maxBytes}`);

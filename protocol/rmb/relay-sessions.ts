@@ -35,7 +35,7 @@ export interface Sessions {
   close(): void;
 }
 
-export function createSessions(opts: { log: Logger; keepaliveMs?: number; counters: { routed: number } }): Sessions {
+export function createSessions(opts: { log: Logger; keepaliveMs?: number; counters: { routed: number; logins: number } }): Sessions {
   const { log, counters } = opts;
   const sessions = new Map<string, Conn>();
 
@@ -61,6 +61,7 @@ export function createSessions(opts: { log: Logger; keepaliveMs?: number; counte
       old.ws.close(RELAY_CLOSE.EVICTED, 'session replaced by a newer connection');
     }
     sessions.set(conn.key, conn);
+    counters.logins++;
     log.debug('peer connected', { session: formatAddress(address) });
     ws.on('message', (data: RawData, isBinary: boolean) => {
       conn.alive = true;

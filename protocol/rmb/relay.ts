@@ -64,7 +64,12 @@ export interface RelayOptions {
 }
 
 export interface RelayStats {
+  /** Live logged-in connections. */
   connections: number;
+  /** Logins accepted since start: a client that keeps its connection adds one. */
+  logins: number;
+  /** `ping` envelopes answered with `pong`. */
+  pongs: number;
   held: number;
   routed: number;
   federated: number;
@@ -89,7 +94,7 @@ export async function createRelay(opts: RelayOptions): Promise<Relay> {
   const domains = new Set((Array.isArray(opts.domain) ? opts.domain : [opts.domain]).map((d) => d.toLowerCase()));
   const maxBytes = opts.maxEnvelopeBytes ?? 1024 * 1024;
   const nowS = () => toUnixSeconds(clock.now());
-  const counters = { routed: 0, federated: 0, rejected: 0 };
+  const counters = { routed: 0, federated: 0, rejected: 0, logins: 0, pongs: 0 };
   let closing = false;
 
   const withinLimits = createRateLimiter(opts.limits, clock);

@@ -5,6 +5,10 @@
  * The official client derives the twin's on-chain relay field from the relay URL by stripping `wss://` and
  * `/`, and the chain accepts only a bare host there; so its relay must be `wss://<host>/` on port 443. The
  * test serves TLS (a throwaway self-signed certificate) on a loopback address of its own, which needs root.
+ *
+ * The official client pings the relay with an envelope right after it connects and then 20 s after each pong
+ * (`Client.__pingPong`, a fixed `20 * 1000` it offers no option for); a relay that refuses the ping closes the
+ * socket and the client's next call waits ~10 s for its reconnect.
  */
 import type { ChainClient } from '../../protocol/chain';
 import type { RmbError } from '../../protocol/common/errors';
@@ -14,7 +18,7 @@ import { createChainTwinDirectory } from '../../protocol/rmb/twin-directory';
 import { connectTestChain, freshAccount, testChainUrl, type TestAccount } from '../helpers/chain';
 import { closeOfficialClient, ensureTwinWithE2eKey, officialClient, officialRelayTls, type OfficialRelayTls } from '../helpers/official-rmb';
 import { describeWithTools } from '../helpers/require-tools';
-import { rawConnect } from './rmb-harness';
+import { rawConnect, waitFor } from './rmb-harness';
 
 describeWithTools([], { root: true })('rmb on the local chain', () => {
   let tlsHost: OfficialRelayTls;
@@ -84,4 +88,25 @@ describeWithTools([], { root: true })('rmb on the local chain', () => {
       await closeOfficialClient(official);
     }
   });
+
+  it("answers the official client's keepalive pings with pongs: one connection through the first call and past the ping interval", async () => {
+    // a twin of its own: the official client caches one Client per relay URL + mnemonic, the test above closed user's
+    const acc = await freshAccount(chain, { type: 'sr25519' });
+    await ensureTwinWithE2eKey(acc, HOST);
+    const official = officialClient(await testChainUrl(), HOST, acc, 'keepalive');
+    const closes: number[] = [];
+    const before = relay.stats();
+    try {
+      await official.connect();
+      (official as unknown as { con: { on(ev: 'close', cb: (code: number) => void): void } }).con.on('close', (code) => closes.push(code));
+      expect(await official.read(await official.send('zos.system.version', '', nodeTwin, 1))).toEqual({ zos: 'tfgrid-test', zinit: 'none' });
+      // the connect-time ping and the one 20 s after its pong; a refused ping never gets its pong
+      await waitFor(() => relay.stats().pongs >= before.pongs + 2, 40_000);
+      expect(await official.read(await official.send('zos.system.version', '', nodeTwin, 1))).toEqual({ zos: 'tfgrid-test', zinit: 'none' });
+      expect(closes).toEqual([]);
+      expect(relay.stats().logins - before.logins).toBe(1);
+    } finally {
+      await closeOfficialClient(official);
+    }
+  }, 90_000);
 });
