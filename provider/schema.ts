@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { CONFIG_DOCS, CONFIG_KEYS } from './config';
 import { WORKLOAD_KINDS } from './kinds';
 import { hubFlistInputsSchema, hubFlistOutputDocs } from './resources/hub-flist';
+import { k8sNodeSchema, KUBERNETES_DESCRIPTION, kubernetesInputsSchema, kubernetesOutputDocs } from './resources/kubernetes';
 import { rentContractInputsSchema, rentContractOutputDocs } from './resources/rent-contract';
 import { NETWORK_SECRET_OUTPUTS, networkInputsSchema, networkOutputDocs } from './resources/network';
 import { nodePickerInputsSchema, nodePickerOutputDocs } from './resources/node-picker';
@@ -66,6 +67,7 @@ const FIELD_DOCS: Record<string, string> = {
   'ZLogs.output': 'Where logs go: a redis://host:port/<channel>, ws:// or wss:// URL.',
   'Network.accessNode': 'Node that gives your machine WireGuard access (with addWgAccess); needs a public IPv4.',
   'Network.mycelium': 'Give the network mycelium (keys are generated and kept).',
+  'Kubernetes.master': 'The k3s server.',
   'NodePicker.cpu': 'Free logical CPUs needed.',
   'NodePicker.memory': 'Free memory needed: bytes or with a binary unit.',
   'NodePicker.ssd': 'Free SSD needed (disks, rootfs, qsfs cache).',
@@ -125,7 +127,10 @@ function unwrap(t: z.ZodTypeAny): { inner: z.ZodTypeAny; optional: boolean; dflt
 }
 
 /** Object schemas every resource shares: one named type each instead of one per resource. */
-const SHARED_TYPES = new Map<z.ZodTypeAny, string>([[timeoutPerOpSchema, 'Timeout']]);
+const SHARED_TYPES = new Map<z.ZodTypeAny, string>([
+  [timeoutPerOpSchema, 'Timeout'],
+  [k8sNodeSchema, 'KubernetesNode'],
+]);
 
 const pascal = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
 
@@ -228,6 +233,14 @@ export function buildSchema(version: string): Json {
     hubFlistOutputDocs,
     types,
   );
+  // A component of the SDK (sdk/kubernetes.ts): its children are the resources above.
+  const k8s = resourceSpec('Kubernetes', KUBERNETES_DESCRIPTION, kubernetesInputsSchema.shape, kubernetesOutputDocs, types);
+  for (const where of ['inputProperties', 'properties'] as const) {
+    const props = k8s[where] as Json;
+    props.token = { ...(props.token as Json), secret: true };
+    props.network = { $ref: '#/resources/tfgrid:index:Network', description: 'A Network for the machines; default a new one over the cluster nodes (<cluster>_net).' };
+  }
+  resources['tfgrid:index:Kubernetes'] = { ...k8s, isComponent: true };
   const variables: Json = {};
   for (const [k, doc] of Object.entries(CONFIG_DOCS)) {
     const env = CONFIG_KEYS[k as keyof typeof CONFIG_KEYS].env;

@@ -30,7 +30,7 @@ const short = (token: string): string => token.split(':').pop() ?? token;
 const anchor = (name: string): string => name.toLowerCase();
 
 function typeText(p: Prop): string {
-  if (p.$ref) return p.$ref.startsWith('#/types/') ? `[${short(p.$ref)}](#${anchor(short(p.$ref))})` : 'any';
+  if (p.$ref) return p.$ref.startsWith('#/types/') || p.$ref.startsWith('#/resources/') ? `[${short(p.$ref)}](#${anchor(short(p.$ref))})` : 'any';
   if (p.oneOf) return p.oneOf.map(typeText).join(' \\| ');
   if (p.type === 'array') return `${p.items ? typeText(p.items) : 'any'}[]`;
   if (p.type === 'object' && p.additionalProperties) return `map of ${typeText(p.additionalProperties)}`;

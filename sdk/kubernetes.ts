@@ -14,9 +14,9 @@
  * @module
  */
 import * as pulumi from '@pulumi/pulumi';
-import { z } from 'zod';
 import { MAX_NAME_LENGTH } from '../protocol/zos/validate';
 import { parseSize, toWorkloadName } from '../provider/inputs';
+import { k8sNodeNameSchema } from '../provider/resources/kubernetes';
 import { Network } from './network';
 import { defaultDeployment, type TimeoutArg } from './placement';
 import { PublicIp } from './public-ip';
@@ -72,17 +72,11 @@ export interface KubernetesArgs {
   timeout?: pulumi.Input<TimeoutArg>;
 }
 
-const NAME_ROOM = MAX_NAME_LENGTH - '_pubip'.length;
-const nodeNameSchema = z
-  .string()
-  .regex(/^[a-zA-Z0-9_]+$/, 'a cluster node name is letters, digits and _ (it is the ZOS workload name)')
-  .max(NAME_ROOM, `a cluster node name has at most ${NAME_ROOM} characters (its IP workload is <name>_pubip)`);
-
 /** Refuses names ZOS or k3s would refuse, before anything is registered (the names are resource names too). */
 function checkNames(args: KubernetesArgs): void {
   const names = [args.master.name, ...(args.workers ?? []).map((w) => w.name)];
   for (const n of names) {
-    const r = nodeNameSchema.safeParse(n);
+    const r = k8sNodeNameSchema.safeParse(n);
     if (!r.success) throw new Error(`Kubernetes: node "${n}": ${r.error.issues[0].message}`);
   }
   const dup = names.find((n, i) => names.indexOf(n) !== i);

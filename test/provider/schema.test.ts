@@ -43,7 +43,7 @@ describe('schema.json', () => {
       config: { variables: Record<string, { secret?: boolean }> };
     };
     expect(Object.keys(s.resources).sort()).toEqual(
-      ['FqdnProxy', 'HubFlist', 'NameProxy', 'Network', 'NodePicker', 'PublicIp', 'Qsfs', 'RentContract', 'Volume', 'ZLogs', 'ZMachine', 'ZMount', 'Zdb'].map((t) => `tfgrid:index:${t}`),
+      ['FqdnProxy', 'HubFlist', 'Kubernetes', 'NameProxy', 'Network', 'NodePicker', 'PublicIp', 'Qsfs', 'RentContract', 'Volume', 'ZLogs', 'ZMachine', 'ZMount', 'Zdb'].map((t) => `tfgrid:index:${t}`),
     );
     expect(s.config.variables.mnemonic.secret).toBe(true);
     expect(s.resources['tfgrid:index:Zdb'].properties.generatedPassword.secret).toBe(true);
