@@ -51,3 +51,30 @@ describeWithTools(['losetup', 'mkfs.ext4', 'resize2fs', 'e2fsck'], { root: true 
     await fs.rm(dir, { recursive: true, force: true });
   });
 });
+
+describeWithTools(['losetup', 'mkfs.ext4', 'mount', 'umount'], { root: true })('linux storage: a mount that outlives its unmount', () => {
+  it('mounts a disk again on the loop device a lingering mount still holds, so the data written there is seen', async () => {
+    const { promises: fs } = await import('fs');
+    const os = await import('os');
+    const path = await import('path');
+    const { execFileSync } = await import('child_process');
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'tfg-storage-'));
+    const lingering = path.join(dir, 'lingering');
+    await fs.mkdir(lingering);
+    const storage = createLinuxStorage({ dir });
+    const d = await storage.create({ id: '7-9-linger', kind: 'zmount', size: 64n << 20n });
+    try {
+      // a machine's mount namespace that has not gone yet when the disk is unmounted: a second mount of its ext4
+      execFileSync('mount', ['--bind', await storage.mount(d.id), lingering]);
+      await storage.unmount(d.id);
+      await fs.writeFile(path.join(lingering, 'note'), 'written-by-v1'); // the old machine's last write, not yet on the image
+      const mp = await storage.mount(d.id);
+      expect(await fs.readFile(path.join(mp, 'note'), 'utf8')).toBe('written-by-v1');
+      expect(execFileSync('losetup', ['-j', d.image], { encoding: 'utf8' }).trim().split('\n')).toHaveLength(1);
+    } finally {
+      execFileSync('umount', [lingering]);
+      await storage.remove(d.id);
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -170,6 +170,16 @@ export function createLinuxStorage(opts: LinuxStorageOptions): StorageBackend {
           // first use as a container disk: ext4 (lazy init keeps mkfs fast on big sparse files; nodiscard keeps it sparse)
           await runCommand('mkfs.ext4', ['-F', '-q', '-E', 'lazy_itable_init=1,lazy_journal_init=1,nodiscard', '-L', id.slice(0, 16), d.image]);
         }
+        // Still attached (a machine's mount namespace that outlived its unmount keeps the ext4 alive, and
+        // `losetup -d` only marked it for autoclear): mount that device again, so the kernel hands back the same
+        // superblock. A second loop device over the image would be a second ext4 on one file: neither sees the
+        // other's unwritten data, and the image ends up corrupt.
+        const [attached] = await loopsOf(d.image).catch(() => [] as string[]);
+        if (attached) {
+          await runCommand('mount', ['-t', 'ext4', attached, mp]);
+          log.info('disk mounted on its still attached loop device', { disk: id, dev: attached });
+          return mp;
+        }
         // another process may grab the same free loop device between find and attach: retry
         for (let attempt = 1; ; attempt++) {
           let dev = '';
