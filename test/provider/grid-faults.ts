@@ -22,6 +22,24 @@ export interface GridCounters {
   rmbCalls: number;
   deploys: number;
   updates: number;
+  /** Chain reads (every ProviderChain call but `submit`), per method. */
+  chainReads: Record<string, number>;
+  /** Grid proxy requests, per endpoint (`nodes`, `node`, `contracts`). */
+  proxyCalls: Record<string, number>;
+}
+
+/** Wraps every method of `target` but those in `skip` so that each call first counts in `into[method]`. */
+function counted<T extends object>(target: T, into: Record<string, number>, skip: string[] = []): T {
+  const out = { ...target } as Record<string, unknown>;
+  for (const key of Object.keys(target)) {
+    const fn = (target as Record<string, unknown>)[key];
+    if (typeof fn !== 'function' || skip.includes(key)) continue;
+    out[key] = (...args: unknown[]) => {
+      into[key] = (into[key] ?? 0) + 1;
+      return (fn as (...a: unknown[]) => unknown).apply(target, args);
+    };
+  }
+  return out as T;
 }
 
 export interface InstrumentedConnection extends GridConnection {
@@ -52,7 +70,7 @@ export function faultError(f: FaultSpec): Error {
  * @example const conn = instrument(await createGridConnection(cfg)); conn.failNext('cancel', new ChainError('chain unreachable'));
  */
 export function instrument(conn: GridConnection, beforeCall: (c: InstrumentedConnection) => void = () => {}): InstrumentedConnection {
-  const counters: GridCounters = { transactions: 0, chainOps: 0, rmbCalls: 0, deploys: 0, updates: 0 };
+  const counters: GridCounters = { transactions: 0, chainOps: 0, rmbCalls: 0, deploys: 0, updates: 0, chainReads: {}, proxyCalls: {} };
   const faults = new Map<FaultPoint, Error[]>();
   const down = new Set<number>();
   const stalled = new Set<number>();
@@ -80,8 +98,9 @@ export function instrument(conn: GridConnection, beforeCall: (c: InstrumentedCon
     close: () => conn.close(),
     deps: {
       ...inner,
+      gridProxy: inner.gridProxy && counted(inner.gridProxy, counters.proxyCalls),
       chain: {
-        ...inner.chain,
+        ...counted(inner.chain, counters.chainReads, ['submit']),
         submit: async (ops: ContractOp[]) => {
           beforeCall(self);
           counters.transactions++;
