@@ -15,6 +15,7 @@ import { createRelay } from '../../protocol/rmb/relay';
 import { createCachedTwinDirectory, type TwinDirectory } from '../../protocol/rmb/twin-directory';
 import { createHub, type Hub } from '../hub/hub';
 import { buildBaseRootfs } from '../hub/base-flist';
+import { buildK3sStandinRootfs, K3S_STANDIN_FLIST } from '../hub/k3s-flist';
 import { buildTlsServerRootfs, TLS_SERVER_FLIST } from '../hub/tls-flist';
 import { buildVmKernelRootfs, VM_FLIST } from '../hub/vm-flist';
 import { startGridDns } from '../dns/grid-dns';
@@ -90,7 +91,7 @@ async function publishFlist(hub: Hub, hubDir: string, name: string, build: (dest
   }
 }
 
-/** The flist hub service: serves `opts.dir`, publishing `tf/base`, `tf/vm` and `tf/tls-server` first (exported for its test). */
+/** The flist hub service: serves `opts.dir`, publishing `tf/base`, `tf/vm`, `tf/tls-server` and `tf/k3s-standin` first (exported for its test). */
 export async function runHub(opts: z.infer<typeof hubServiceSchema>, log: Logger): Promise<{ ready: Record<string, unknown>; close: Closer }> {
   const hub = await createHub({ dir: opts.dir, port: opts.port, log });
   const [base, vm, tlsServer] = await Promise.all([
@@ -98,6 +99,8 @@ export async function runHub(opts: z.infer<typeof hubServiceSchema>, log: Logger
     opts.baseFlist ? publishFlist(hub, opts.dir, 'base', (dest) => buildBaseRootfs(dest), { log, why: 'examples need it' }) : undefined,
     opts.vmFlist ? publishFlist(hub, opts.dir, VM_FLIST.name, (dest) => buildVmKernelRootfs(dest, { log }), { log, why: 'examples/zmachine-vm needs it', version: VM_FLIST.version }) : undefined,
     opts.baseFlist ? publishFlist(hub, opts.dir, TLS_SERVER_FLIST.name, (dest) => buildTlsServerRootfs(dest), { log, why: 'examples/*-proxy-passthrough need it' }) : undefined,
+    // Beside the base flist (same origin), so a program finds it from its `flist`; nothing in the state names it.
+    opts.baseFlist ? publishFlist(hub, opts.dir, K3S_STANDIN_FLIST.name, (dest) => buildK3sStandinRootfs(dest), { log, why: 'examples/kubernetes needs it' }) : undefined,
   ]);
   return { ready: { url: hub.url, port: hub.port, baseFlist: base, vmFlist: vm, tlsServerFlist: tlsServer }, close: () => hub.close() };
 }
