@@ -194,7 +194,7 @@ describe('the NodePicker keeps its node while it fits', () => {
     const outs = pickerOutputs(filterOf({ memory: '1GiB' }), CHOSEN);
     const next = checkNodePicker({ memory: '1GiB', farmId: 1, domain: true }).inputs;
     expect(await diffNodePicker(outs, next, noGrid)).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
-    const updated = updateNodePicker(outs, next).outs;
+    const updated = (await updateNodePicker(outs, next)).outs;
     expect(updated).toMatchObject({ nodeId: 1, farmId: 1 });
     expect(await diffNodePicker(updated, next, noGrid)).toMatchObject(NONE);
   });

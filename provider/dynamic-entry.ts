@@ -10,7 +10,7 @@ import { workloadKind } from './kinds';
 import { checkHubFlist, createHubFlist, deleteHubFlist, diffHubFlist, readHubFlist, updateHubFlist } from './resources/hub-flist';
 import { checkNetwork, createNetwork, deleteNetwork, diffNetwork, readNetwork, updateNetwork } from './resources/network';
 import { checkRentContract, createRentContract, deleteRentContract, diffRentContract, readRentContract } from './resources/rent-contract';
-import { checkNodePicker, createNodePicker, diffNodePicker, updateNodePicker } from './resources/node-picker';
+import { checkNodePicker, createNodePicker, diffNodePicker, previewNodePicker, updateNodePicker } from './resources/node-picker';
 import { previewCapacityCheck, previewNodeCheck, previewRuntime } from './preview-check';
 import { addConfigSource } from './runtime';
 import { PartialCreateError, checkWorkload, liveCheckWorkload, liveCheckUpdateWorkload, createWorkload, deleteWorkload, diffWorkloadLive, readWorkload, updateWorkload } from './workload-resource';
@@ -56,7 +56,14 @@ function edge(err: unknown): never {
 
 export async function check(type: string, olds: Props, news: Props): Promise<pulumi.dynamic.CheckResult> {
   if (type === 'Network') return checkNetwork(olds, news);
-  if (type === 'NodePicker') return checkNodePicker(news);
+  if (type === 'NodePicker') {
+    const r = checkNodePicker(news);
+    if (r.failures.length === 0 && (!olds || Object.keys(olds).length === 0)) {
+      const conn = await previewRuntime('NodePicker');
+      if (conn.runtime) await previewNodePicker(r.inputs, conn.runtime.deps);
+    }
+    return r;
+  }
   if (type === 'HubFlist') return checkHubFlist(news);
   if (type === 'RentContract') return checkRentContract(news);
   const kind = workloadKind(type) ?? unknownType(type);
@@ -116,7 +123,7 @@ export async function read(type: string, id: string, props: Props): Promise<pulu
 export async function update(type: string, _id: string, olds: Props, news: Props): Promise<pulumi.dynamic.UpdateResult> {
   try {
     if (type === 'Network') return await updateNetwork(olds, news);
-    if (type === 'NodePicker') return updateNodePicker(olds, news);
+    if (type === 'NodePicker') return await updateNodePicker(olds, news);
     if (type === 'HubFlist') return updateHubFlist(olds, news);
     if (type === 'RentContract') return { outs: olds }; // every change replaces: nothing to update in place
     const kind = workloadKind(type) ?? unknownType(type);

@@ -10,6 +10,7 @@
  */
 import { z } from 'zod';
 import { TfgridError, errorText } from '../protocol/common/errors';
+import type { Logger } from '../protocol/common/log';
 
 /** The proxy could not be reached or failed on its side: the caller may fall back to the chain. */
 export class GridProxyUnreachable extends TfgridError {}
@@ -29,6 +30,13 @@ export const proxyNodeSchema = z
     used_resources: capacity,
     publicConfig: z.object({ ipv4: z.string(), ipv6: z.string(), domain: z.string() }).passthrough(),
     farm_free_ips: num,
+    // rental, certification and GPU facts (defaults for proxies that predate a field)
+    inDedicatedFarm: z.boolean().default(false),
+    rentedByTwinId: num.default(0),
+    rentable: z.boolean().default(true),
+    extraFee: num.default(0),
+    certificationType: z.string().default(''),
+    num_gpu: num.default(0),
   })
   .passthrough();
 export type ProxyNode = z.output<typeof proxyNodeSchema>;
@@ -137,4 +145,11 @@ export async function twinGatewayNodes(proxy: GridProxyApi, twinId: number): Pro
   const ids = [...new Set(contracts.flatMap((c) => (c.details.nodeId !== undefined ? [c.details.nodeId] : [])))].sort((a, b) => a - b);
   if (ids.length === 0) return [];
   return allNodes(proxy, { node_ids: ids, domain: true });
+}
+
+/** Says once per process, on the plugin's stderr (the Pulumi CLI shows it) and in the log, that the proxy is skipped. */
+export function proxyFallback(deps: { log: Logger }, proxy: GridProxyApi, err: unknown): void {
+  const line = `${errorText(err)}: finding nodes from the chain and asking each node over RMB instead (slow on a large grid)`;
+  deps.log.warn(line, { gridProxy: proxy.url });
+  process.stderr.write(`tfgrid: ${line}\n`);
 }

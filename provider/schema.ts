@@ -179,13 +179,14 @@ function resourceSpec(
   typeName: string,
   description: string,
   inputShape: Record<string, z.ZodTypeAny>,
-  outputs: Record<string, { type: string; description: string; secret?: boolean }>,
+  outputs: Record<string, { type: string; items?: string; description: string; secret?: boolean }>,
   types: Json,
 ): Json {
   const { properties: inputProperties, required: requiredInputs } = propertiesOf(inputShape, typeName, types);
   const properties: Json = { ...inputProperties };
   for (const [k, o] of Object.entries(outputs)) {
-    const t = o.type === 'object' ? { type: 'object', additionalProperties: { $ref: 'pulumi.json#/Any' } } : o.type === 'array' ? { type: 'array', items: { type: 'string' } } : { type: o.type };
+    const t =
+      o.type === 'object' ? { type: 'object', additionalProperties: { $ref: 'pulumi.json#/Any' } } : o.type === 'array' ? { type: 'array', items: { type: o.items ?? 'string' } } : { type: o.type };
     properties[k] = { ...t, description: o.description, ...(o.secret ? { secret: true } : {}) };
   }
   return {

@@ -1,10 +1,11 @@
 /**
  * Choosing nodes: `NodePicker` (a sticky choice kept in state) and `findNodes` (a one-off lookup), by free
- * capacity, public IPs, gateway domain, farm and country (chain + `zos.statistics.get`).
+ * capacity, public IPs, gateway domain, farm, country, rental (dedicated, rentable, rented by me), certification
+ * and GPU, through the grid proxy (the chain and `zos.statistics.get` where there is none).
  * @module
  */
 import * as pulumi from '@pulumi/pulumi';
-import { findNodes as find, pickBest, nodePickerInputsSchema, nodePickerOutputDocs, type NodeCandidate, type NodePickerInputs } from '../provider/resources/node-picker';
+import { findRanked, nodePickerInputsSchema, nodePickerOutputDocs, type NodeCandidate, type NodePickerInputs } from '../provider/resources/node-picker';
 import { addConfigSource, getRuntime } from '../provider/runtime';
 import { makeShim } from '../provider/shim';
 import { MODULE, secretOpts, secretOutputs, type ExpectNone, type Undeclared } from './placement';
@@ -24,7 +25,18 @@ export interface NodeFilter {
   domain?: pulumi.Input<boolean>;
   farmId?: pulumi.Input<number>;
   country?: pulumi.Input<string>;
+  /** Node ids never to pick. */
   exclude?: pulumi.Input<pulumi.Input<number>[]>;
+  /** true: only nodes of a dedicated farm (rent one with a RentContract); false: only nodes of shared farms. */
+  dedicated?: pulumi.Input<boolean>;
+  /** Only nodes free to rent (for a RentContract); other filters offer only nodes you may deploy on. */
+  rentable?: pulumi.Input<boolean>;
+  /** Only nodes you rent (your twin's RentContract). */
+  rentedByMe?: pulumi.Input<boolean>;
+  certified?: pulumi.Input<boolean>;
+  hasGpu?: pulumi.Input<boolean>;
+  /** How many distinct nodes (`nodeIds`, best first; `nodeId` is the first). Default 1. */
+  count?: pulumi.Input<number>;
 }
 
 /**
@@ -35,8 +47,10 @@ export interface NodeFilter {
  * const vm = new tfgrid.ZMachine("web", { node, network: net, flist, cpu: 2, memory: "4GiB" });
  */
 export class NodePicker extends pulumi.dynamic.Resource {
-  /** The chosen node. */
+  /** The chosen node (the first of `nodeIds`). */
   declare readonly nodeId: pulumi.Output<number>;
+  /** The chosen nodes: `count` distinct ones, best first. */
+  declare readonly nodeIds: pulumi.Output<number[]>;
   /** The chosen node's farm. */
   declare readonly farmId: pulumi.Output<number>;
   /** The chosen node's gateway domain, or "". */
@@ -76,12 +90,5 @@ async function candidates(filter: Partial<NodePickerInputs>): Promise<NodeCandid
   // In the program's process no provider was configured: the stack's config comes from the program's own view.
   addConfigSource(programConfig);
   const rt = await getRuntime();
-  const all = await find(rt.deps, f);
-  const out: NodeCandidate[] = [];
-  let rest = all;
-  for (let best = pickBest(rest, f); best; best = pickBest(rest, f)) {
-    out.push(best);
-    rest = rest.filter((c) => c !== best);
-  }
-  return out;
+  return findRanked(rt.deps, f);
 }

@@ -1,0 +1,75 @@
+/**
+ * The node filter (issues 14, 15): its grid proxy query uses upstream's `NodeFilter` parameter names, and the same
+ * rule run here on each candidate agrees with what the local grid proxy answers for that query (fixture: farm 2 is
+ * dedicated and certified; its node 4 is rented by twin 42; node 2 has a node contract of twin 42).
+ */
+import { fixtureIndex } from '../../local/gridproxy/fixture';
+import { queryNodes } from '../../local/gridproxy/query';
+import { encodeQuery, proxyNodeSchema } from '../grid-proxy';
+import { candidateOf, filterConflicts, nodeFilterSchema, proxyOnlyFilters, proxyQuery, rankNodes, rejectReason } from './node-filter';
+
+const f = (raw: Record<string, unknown>) => nodeFilterSchema.parse(raw);
+/** The proxy's answer for a filter, as candidates. */
+const proxied = (raw: Record<string, unknown>, me?: number) => {
+  const q = proxyQuery(f(raw), me);
+  const r = queryNodes(fixtureIndex(), new URLSearchParams(encodeQuery({ ...q, status: undefined })));
+  expect(r.status).toBe(200);
+  return (r.body as unknown[]).map((n) => candidateOf(proxyNodeSchema.parse(n)));
+};
+const ids = (cs: { node: { nodeId: number } }[]) => cs.map((c) => c.node.nodeId).sort();
+/** Every fixture node, unfiltered. */
+const all = () => (queryNodes(fixtureIndex(), new URLSearchParams('')).body as unknown[]).map((n) => candidateOf(proxyNodeSchema.parse(n)));
+
+describe('the node filter as a grid proxy query', () => {
+  it("maps each filter to upstream's parameter", () => {
+    expect(proxyQuery(f({ dedicated: true, rentedByMe: true, certified: true, hasGpu: true, exclude: [3] }), 42)).toMatchObject({
+      in_dedicated_farm: true,
+      rented_by: 42,
+      available_for: 42,
+      certification_type: 'Certified',
+      has_gpu: true,
+      excluded: [3],
+    });
+    expect(encodeQuery(proxyQuery(f({ rentable: true, dedicated: false }), 42))).toBe('status=up&in_dedicated_farm=false&rentable=true');
+    // no filter asks nothing of rental but that the deploying twin may use the node
+    expect(encodeQuery(proxyQuery(f({}), 7))).toBe('status=up&available_for=7');
+    expect(encodeQuery(proxyQuery(f({}), undefined))).toBe('status=up');
+  });
+
+  it('refuses bad values with the field, and contradicting ones with the fix', () => {
+    const bad = nodeFilterSchema.safeParse({ count: 0, rentable: 'yes' });
+    expect(bad.success).toBe(false);
+    if (!bad.success) expect(bad.error.issues.map((i) => i.path.join('.')).sort()).toEqual(['count', 'rentable']);
+    expect(filterConflicts(f({ rentable: true, rentedByMe: true }), 'NodePicker', 'p')).toEqual([{ property: 'rentedByMe', reason: expect.stringContaining('fix: set only one of them') }]);
+    expect(proxyOnlyFilters(f({ dedicated: false, certified: true }))).toEqual(['dedicated', 'certified']);
+  });
+});
+
+describe('the same rule on the candidates agrees with the proxy', () => {
+  it.each([
+    [{ rentedByMe: true }, 42, [4]],
+    [{ rentedByMe: true }, 43, []],
+    [{}, 42, [1, 2, 3, 4]],
+    // another twin may not use node 4 (rented by 42) nor any node of the dedicated farm
+    [{}, 43, [1, 2, 3]],
+    [{ rentable: true }, 43, [1, 3]],
+    [{ dedicated: true }, 42, [4]],
+    [{ dedicated: true }, 43, []],
+    [{ dedicated: false }, 43, [1, 2, 3]],
+    [{ certified: true }, 42, [4]],
+    [{ hasGpu: true }, 42, []],
+    [{ exclude: [1, 4] }, 42, [2, 3]],
+  ])('%j for twin %i: nodes %j', (raw, me, want) => {
+    expect(ids(proxied(raw, me))).toEqual(want);
+    expect(ids(all().filter((c) => !rejectReason(c, f(raw), me)))).toEqual(want);
+  });
+
+  it('says why a node does not fit, and ranks the nodes the twin rents first', () => {
+    const n4 = all().find((c) => c.node.nodeId === 4)!;
+    expect(rejectReason(n4, f({}), 43)).toBe('rented by twin 42');
+    expect(rejectReason(n4, f({ rentable: true }), 43)).toBe('rented by twin 42');
+    expect(rejectReason(all().find((c) => c.node.nodeId === 1)!, f({ rentedByMe: true }), 42)).toBe('not rented');
+    expect(rankNodes(all(), f({}), 42)[0].node.nodeId).toBe(4);
+    expect(rankNodes(all(), f({}), 43).map((c) => c.node.nodeId)).not.toContain(4);
+  });
+});
