@@ -1,0 +1,84 @@
+/**
+ * The NodePicker keeps its nodes while they fit, for the rental, certification and GPU filters and `count`
+ * (issues 14, 15): the facts of a chosen node come from the lookup (the grid proxy), the deploying twin from it too.
+ */
+import type { ChainNodeInfo } from '../deps';
+import type { NodeCandidate, NodeFacts } from './node-filter';
+import { checkNodePicker, diffNodePicker, nodePickerInputsSchema, pickerOutputs, updateNodePicker, type PickerLookup } from './node-picker';
+
+const node = (nodeId: number): ChainNodeInfo => ({ nodeId, twinId: 100 + nodeId, farmId: 1, resources: { cru: 8, mru: 2 ** 35, sru: 2 ** 40, hru: 2 ** 41 }, country: 'Belgium' });
+const SHARED: NodeFacts = { inDedicatedFarm: false, rentedBy: 0, rentable: true, extraFee: 0, certified: false, gpus: 0 };
+const ME = 42;
+
+/** A grid whose nodes have `facts` (by id), deploying as twin 42. */
+const grid = (facts: Record<number, Partial<NodeFacts>>) => async (): Promise<PickerLookup> => ({
+  node: async (id) => node(id),
+  free: async () => ({ cru: 8, mru: 2 ** 34, sru: 2 ** 39, hru: 2 ** 40, farmIps: 1 }),
+  facts: async (id) => ({ ...SHARED, ...facts[id] }),
+  me: async () => ME,
+});
+const filter = (raw: Record<string, unknown>) => nodePickerInputsSchema.parse(raw);
+const next = (raw: Record<string, unknown>) => checkNodePicker(raw).inputs;
+
+describe('NodePicker: rental, certification and GPU filters keep a node that fits', () => {
+  const outs = pickerOutputs(filter({}), node(1));
+
+  it('a node rented by the deploying twin keeps rentedByMe and rentable; another renter moves it, naming the filter', async () => {
+    const mine = grid({ 1: { rentedBy: ME, rentable: false } });
+    expect(await diffNodePicker(outs, next({ rentedByMe: true }), mine)).toMatchObject({ changes: true, replaces: [] });
+    expect(await diffNodePicker(outs, next({ rentable: true }), mine)).toMatchObject({ changes: true, replaces: [] });
+    const theirs = grid({ 1: { rentedBy: 7, rentable: false } });
+    expect(await diffNodePicker(outs, next({ rentedByMe: true }), theirs)).toMatchObject({ replaces: ['rentedByMe'] });
+    expect(await diffNodePicker(outs, next({ rentable: true }), theirs)).toMatchObject({ replaces: ['rentable'] });
+  });
+
+  it('dedicated, certified and hasGpu are checked against the node', async () => {
+    const plain = grid({});
+    expect(await diffNodePicker(outs, next({ dedicated: true }), plain)).toMatchObject({ replaces: ['dedicated'] });
+    expect(await diffNodePicker(outs, next({ dedicated: false }), plain)).toMatchObject({ replaces: [] });
+    expect(await diffNodePicker(outs, next({ certified: true, hasGpu: true }), plain)).toMatchObject({ replaces: ['certified', 'hasGpu'] });
+    expect(await diffNodePicker(outs, next({ certified: true }), grid({ 1: { certified: true } }))).toMatchObject({ replaces: [] });
+  });
+
+  it('a grid that cannot be read keeps the node', async () => {
+    const down = async (): Promise<PickerLookup> => {
+      throw new Error('unreachable');
+    };
+    expect(await diffNodePicker(outs, next({ rentedByMe: true }), down)).toMatchObject({ changes: true, replaces: [] });
+  });
+});
+
+describe('NodePicker: count', () => {
+  const three = pickerOutputs(filter({ count: 3 }), node(1), [node(2), node(3)]);
+
+  it('outputs count distinct nodes, the first as nodeId', () => {
+    expect(three).toMatchObject({ nodeId: 1, nodeIds: [1, 2, 3], count: 3 });
+  });
+
+  it('a change of count alone is an update: fewer keeps the first nodes, more adds the best others', async () => {
+    expect(await diffNodePicker(three, next({ count: 2 }), grid({}))).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
+    expect((await updateNodePicker(three, next({ count: 2 }))).outs).toMatchObject({ nodeId: 1, nodeIds: [1, 2] });
+    const asked: number[][] = [];
+    const find = async (f: { exclude: number[] }): Promise<NodeCandidate[]> => {
+      asked.push(f.exclude);
+      return [5, 6].map((id) => ({ node: node(id), free: { cru: 8, mru: 1, sru: 1, hru: 1 }, farmFreeIps: 0 }));
+    };
+    expect((await updateNodePicker(three, next({ count: 4 }), find)).outs).toMatchObject({ nodeId: 1, nodeIds: [1, 2, 3, 5] });
+    expect(asked).toEqual([[1, 2, 3]]);
+    await expect(updateNodePicker(three, next({ count: 6 }), find)).rejects.toThrow(/asks for 3 more nodes, 2 others match the filter/);
+  });
+
+  it('every chosen node is checked: one that no longer fits moves the picker', async () => {
+    expect(await diffNodePicker(three, next({ count: 3, certified: true }), grid({ 1: { certified: true }, 2: { certified: true }, 3: { certified: true } }))).toMatchObject({ replaces: [] });
+    expect(await diffNodePicker(three, next({ count: 3, certified: true }), grid({ 1: { certified: true }, 2: { certified: true } }))).toMatchObject({ replaces: ['certified'] });
+  });
+
+  it('a state written before count (no nodeIds) is no change, and grows from its node', async () => {
+    const { nodeIds: _n, count: _c, ...old } = pickerOutputs(filter({}), node(1));
+    void _n;
+    void _c;
+    expect(await diffNodePicker(old, next({}), grid({}))).toMatchObject({ changes: false });
+    const find = async (): Promise<NodeCandidate[]> => [{ node: node(2), free: { cru: 8, mru: 1, sru: 1, hru: 1 }, farmFreeIps: 0 }];
+    expect((await updateNodePicker(old, next({ count: 2 }), find)).outs).toMatchObject({ nodeIds: [1, 2] });
+  });
+});
