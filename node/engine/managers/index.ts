@@ -47,8 +47,9 @@ export const MANAGERS = Object.fromEntries((Object.keys(TYPED_MANAGERS) as Workl
 export const LIGHT_NODE_TYPES = ['zmachine-light', 'network-light', 'zdb', 'zmount', 'volume', 'qsfs', 'zlogs'] as const;
 
 /**
- * `table` cut to what a light node runs: a full-node type sent to it fails as an unknown type, as on a light ZOS,
- * whose provisioner has no manager for it.
+ * `table` cut to what a light node runs: a full-node type sent to it fails at once with zosbase's text for a type
+ * without a manager. A real light node (zos4) registers every manager and fails such a workload inside it, whose
+ * daemon (networkd) does not run there, with no fixed text: the local node says it plainly instead.
  */
 export function lightManagers(table: ManagerTable, hasDomain: boolean): ManagerTable {
   const types: string[] = [...LIGHT_NODE_TYPES, ...(hasDomain ? ['gateway-name-proxy', 'gateway-fqdn-proxy'] : [])];
