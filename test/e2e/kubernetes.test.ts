@@ -2,8 +2,8 @@
  * examples/kubernetes on the shared local grid (issue 15): the Kubernetes component's master and worker run the
  * hub's k3s stand-in (local/hub/k3s-flist.ts), which records the env the machines were given and answers where k3s
  * would. A worker reaches the master's API port (6443) on the master's private IP from inside the network; growing
- * the cluster from 1 to 2 workers previews and applies creates for the new worker's disk and machine only; destroy
- * deletes every node contract the cluster held.
+ * the cluster from 1 to 2 workers previews and applies creates for the new worker's disk and machine only, and back
+ * to 1 deletes them only; destroy deletes every node contract the cluster held.
  */
 import { createChainClient, type ChainClient } from '../../protocol/chain';
 import type { GridState } from '../../local/grid/state';
@@ -79,11 +79,27 @@ describe('examples/kubernetes on the local grid', () => {
     }
   });
 
+  it('back to 1 worker deletes the second worker only, and its contract', async () => {
+    if (!grown) throw new Error('the cluster did not grow (see the previous test)');
+    const w2 = (grown.outputs.machines as Machines).worker2;
+    const w2Contract = (grown.outputs.contractIds as number[]).filter((id) => !(up.outputs.contractIds as number[]).includes(id));
+    expect(w2Contract).toHaveLength(1);
+    const shrunk = await runE2eExample(grid, EXAMPLE, 'up', { workers: '1' });
+    expect(
+      shrunk.steps
+        .filter((s) => s.op !== 'same')
+        .map((s) => `${s.op} ${s.type} ${s.name}`)
+        .sort(),
+    ).toEqual(['delete tfgrid:ZMachine k8s-worker2', 'delete tfgrid:ZMount k8s-worker2-disk']);
+    expect(shrunk.outputs.machines).toEqual(up.outputs.machines);
+    expect((await chain!.getContract(w2Contract[0]))?.state ?? 'deleted').toBe('deleted');
+    if (grid.backend === 'linux') expect(gridMachine(grid, w2.node, w2.id).status()).toBe('gone');
+  });
+
   it('destroy deletes every node contract of the cluster', async () => {
-    const last = grown ?? up;
-    const ids = last.outputs.contractIds as number[];
+    const ids = up.outputs.contractIds as number[];
     expect(ids.length).toBeGreaterThanOrEqual(3);
-    const down = await runE2eExample(grid, EXAMPLE, 'destroy', { workers: grown ? '2' : '1' });
+    const down = await runE2eExample(grid, EXAMPLE, 'destroy', { workers: '1' });
     expect(down.steps.every((s) => s.op === 'delete')).toBe(true);
     for (const id of ids) expect((await chain!.getContract(id))?.state ?? 'deleted').toBe('deleted');
   });
