@@ -5,20 +5,28 @@
  * @module
  */
 import { z } from 'zod';
-import { NETWORKS } from '../protocol/chain/networks';
+import { NETWORKS, type NetworkEndpoints, type NetworkName } from '../protocol/chain/networks';
 import { InputError } from '../protocol/common/errors';
 
 export const GRID_NETWORKS = ['local', 'dev', 'qa', 'test', 'main'] as const;
 export type GridNetwork = (typeof GRID_NETWORKS)[number];
 
-/** Public endpoints per network (protocol/chain `NETWORKS`, rmb-tfchain.md §A11); `local` is the embedded grid. */
-export const NETWORK_URLS: Record<GridNetwork, { chain: string[]; relay: string[]; gridProxy: string[] }> = {
-  local: { chain: [...NETWORKS.local.chain], relay: [...NETWORKS.local.relay], gridProxy: [...NETWORKS.local.gridProxy] },
-  dev: { chain: [...NETWORKS.devnet.chain], relay: [...NETWORKS.devnet.relay], gridProxy: [...NETWORKS.devnet.gridProxy] },
-  qa: { chain: [...NETWORKS.qanet.chain], relay: [...NETWORKS.qanet.relay], gridProxy: [...NETWORKS.qanet.gridProxy] },
-  test: { chain: [...NETWORKS.testnet.chain], relay: [...NETWORKS.testnet.relay], gridProxy: [...NETWORKS.testnet.gridProxy] },
-  main: { chain: [...NETWORKS.mainnet.chain], relay: [...NETWORKS.mainnet.relay], gridProxy: [...NETWORKS.mainnet.gridProxy] },
-};
+/** The provider's short network names (grid_client's) and the chain package's. */
+const NETWORK_NAMES: Record<GridNetwork, NetworkName> = { local: 'local', dev: 'devnet', qa: 'qanet', test: 'testnet', main: 'mainnet' };
+
+type Endpoints = { -readonly [K in keyof NetworkEndpoints]: string[] };
+
+/**
+ * The presets of protocol/chain `NETWORKS` (the one table, rmb-tfchain.md §A11) under the provider's names, as
+ * mutable copies; `local` is the embedded grid's default ports, replaced by the running grid's URLs at connect.
+ */
+export const NETWORK_URLS: Record<GridNetwork, Endpoints> = Object.fromEntries(
+  GRID_NETWORKS.map((n) => {
+    const e = NETWORKS[NETWORK_NAMES[n]];
+    const copy = Object.fromEntries(Object.entries(e).map(([k, v]) => [k, [...(v as readonly string[])]]));
+    return [n, copy as Endpoints];
+  }),
+) as Record<GridNetwork, Endpoints>;
 
 export interface ProviderConfig {
   network: GridNetwork;

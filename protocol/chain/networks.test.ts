@@ -4,10 +4,10 @@ import { NETWORKS, relayEndpoints, resolveChainEndpoints } from './networks';
 
 describe('resolveChainEndpoints', () => {
   it.each([
-    ['devnet', ['wss://tfchain.dev.grid.tf/ws', 'wss://tfchain.02.dev.grid.tf/ws']],
-    ['qanet', ['wss://tfchain.qa.grid.tf/ws', 'wss://tfchain.02.qa.grid.tf/ws']],
-    ['testnet', ['wss://tfchain.test.grid.tf/ws', 'wss://tfchain.02.test.grid.tf/ws']],
-    ['mainnet', ['wss://tfchain.grid.tf/ws', 'wss://tfchain.02.grid.tf/ws']],
+    ['devnet', ['wss://tfchain.dev.grid.tf/ws', 'wss://tfchain.dev.threefold.me/ws']],
+    ['qanet', ['wss://tfchain.qa.grid.tf/ws', 'wss://tfchain.qa.threefold.me/ws']],
+    ['testnet', ['wss://tfchain.test.grid.tf/ws', 'wss://tfchain.test.threefold.me/ws']],
+    ['mainnet', ['wss://tfchain.grid.tf/ws', 'wss://tfchain.grid.threefold.me/ws']],
     ['local', ['ws://127.0.0.1:8000']],
   ])('gives %s its chain endpoints in failover order', (network, urls) => {
     expect(resolveChainEndpoints({ network })).toEqual(urls);
@@ -39,7 +39,7 @@ describe('resolveChainEndpoints', () => {
   });
 
   it('knows the relays of each public network (relay.<net>.grid.tf, main: relay.grid.tf)', () => {
-    expect(relayEndpoints('mainnet')).toEqual(['wss://relay.grid.tf', 'wss://relay.02.grid.tf']);
+    expect(relayEndpoints('mainnet')).toEqual(['wss://relay.grid.tf', 'wss://relay.grid.threefold.me']);
     expect(relayEndpoints('devnet')[0]).toBe('wss://relay.dev.grid.tf');
     expect(Object.keys(NETWORKS).sort()).toEqual(['devnet', 'local', 'mainnet', 'qanet', 'testnet']);
   });

@@ -1,6 +1,11 @@
 /**
- * Named TFChain networks and their endpoints (rmb-tfchain.md §A11). Explicit URLs always win over a name.
- * Each list is tried in order; the client fails over to the next entry when one is down.
+ * Named grid networks and the endpoints of every service the provider and CLI talk to (rmb-tfchain.md §A11): one
+ * table. Explicit URLs always win over a name (provider config `tfgrid:*` / `TFGRID_*`, CLI flags). Each list
+ * is tried in order; the client fails over to the next entry when one is down. The public networks' values are
+ * ThreeFold's own clients' defaults (`@threefold/grid_client` 2.9.2 `getAvailableURLs` / `getDefaultUrls`):
+ * `test/chain/network-presets.test.ts` checks them against the installed official packages and a fixture.
+ * `local` lists the local grid's default ports; the provider takes the running grid's actual URLs from its
+ * state file (provider/local-grid.ts).
  * @module
  */
 import { InputError } from '../common/errors';
@@ -14,6 +19,14 @@ export interface NetworkEndpoints {
   readonly relay: readonly string[];
   /** Grid Proxy base URLs (ThreeFold's REST indexer of chain and nodes), in failover order. */
   readonly gridProxy: readonly string[];
+  /** GraphQL endpoints of the chain indexer (tfchain processor); the local grid has none. */
+  readonly graphql: readonly string[];
+  /** Flist hub base URLs (`<hub>/<repo>/<name>.flist`); one hub serves every public network. */
+  readonly hub: readonly string[];
+  /** Activation service (funds a new account's first transactions); the local grid funds its users itself. */
+  readonly activation: readonly string[];
+  /** KYC service (grid_client refuses deployments of unverified twins on public networks); none on local. */
+  readonly kyc: readonly string[];
 }
 
 /** Default port of `tfgrid local chain` (chopsticks' own default). */
@@ -22,29 +35,36 @@ export const LOCAL_CHAIN_PORT = 8000;
 export const LOCAL_RELAY_PORT = 8080;
 /** Default port of the local grid proxy (upstream's own default, 8080, is the relay's here). */
 export const LOCAL_GRID_PROXY_PORT = 8070;
+/** Default port of the local flist hub (local/grid uses it when free). */
+export const LOCAL_HUB_PORT = 8090;
+
+/** The public network's endpoints: `<service>.<base>` first, then the `threefold.me` mirror, as grid_client 2.9.2 lists them. */
+function publicNetwork(base: string, mirror: string): NetworkEndpoints {
+  return {
+    chain: [`wss://tfchain.${base}/ws`, `wss://tfchain.${mirror}/ws`],
+    relay: [`wss://relay.${base}`, `wss://relay.${mirror}`],
+    gridProxy: [`https://gridproxy.${base}`, `https://gridproxy.${mirror}`],
+    graphql: [`https://graphql.${base}/graphql`, `https://graphql.${mirror}/graphql`],
+    hub: ['https://hub.grid.tf'],
+    activation: [`https://activation.${base}/activation/activate`, `https://activation.${mirror}/activation/activate`],
+    kyc: [`https://kyc.${base}`],
+  };
+}
 
 export const NETWORKS: Readonly<Record<NetworkName, NetworkEndpoints>> = {
-  local: { chain: [`ws://127.0.0.1:${LOCAL_CHAIN_PORT}`], relay: [`ws://127.0.0.1:${LOCAL_RELAY_PORT}`], gridProxy: [`http://127.0.0.1:${LOCAL_GRID_PROXY_PORT}`] },
-  devnet: {
-    chain: ['wss://tfchain.dev.grid.tf/ws', 'wss://tfchain.02.dev.grid.tf/ws'],
-    relay: ['wss://relay.dev.grid.tf', 'wss://relay.02.dev.grid.tf'],
-    gridProxy: ['https://gridproxy.dev.grid.tf'],
+  local: {
+    chain: [`ws://127.0.0.1:${LOCAL_CHAIN_PORT}`],
+    relay: [`ws://127.0.0.1:${LOCAL_RELAY_PORT}`],
+    gridProxy: [`http://127.0.0.1:${LOCAL_GRID_PROXY_PORT}`],
+    graphql: [],
+    hub: [`http://127.0.0.1:${LOCAL_HUB_PORT}`],
+    activation: [],
+    kyc: [],
   },
-  qanet: {
-    chain: ['wss://tfchain.qa.grid.tf/ws', 'wss://tfchain.02.qa.grid.tf/ws'],
-    relay: ['wss://relay.qa.grid.tf', 'wss://relay.02.qa.grid.tf'],
-    gridProxy: ['https://gridproxy.qa.grid.tf'],
-  },
-  testnet: {
-    chain: ['wss://tfchain.test.grid.tf/ws', 'wss://tfchain.02.test.grid.tf/ws'],
-    relay: ['wss://relay.test.grid.tf', 'wss://relay.02.test.grid.tf'],
-    gridProxy: ['https://gridproxy.test.grid.tf'],
-  },
-  mainnet: {
-    chain: ['wss://tfchain.grid.tf/ws', 'wss://tfchain.02.grid.tf/ws'],
-    relay: ['wss://relay.grid.tf', 'wss://relay.02.grid.tf'],
-    gridProxy: ['https://gridproxy.grid.tf'],
-  },
+  devnet: publicNetwork('dev.grid.tf', 'dev.threefold.me'),
+  qanet: publicNetwork('qa.grid.tf', 'qa.threefold.me'),
+  testnet: publicNetwork('test.grid.tf', 'test.threefold.me'),
+  mainnet: publicNetwork('grid.tf', 'grid.threefold.me'),
 };
 
 export function isNetworkName(name: string): name is NetworkName {
