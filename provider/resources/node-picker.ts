@@ -141,7 +141,10 @@ function noMatch(cands: NodeCandidate[], f: NodePickerInputs, me: number | undef
     .map((c) => `node ${c.node.nodeId}: ${rejectReason(c, f, me)}`)
     .join('; ');
   const head = f.count > 1 && fit > 0 ? `only ${fit} of the ${f.count} nodes asked for match the filter` : 'no node matches the filter';
-  return `${head} (${cands.length} reachable${why ? `: ${why}` : ''})`;
+  // The proxy leaves out, unlisted, the nodes the twin may not use (`available_for`): say so.
+  const unusable =
+    me !== undefined && !f.rentable ? `; nodes twin ${me} may not deploy on (rented by another twin, or in a dedicated farm and not rented by it) are left out: rentable finds nodes to rent` : '';
+  return `${head} (${cands.length} reachable${why ? `: ${why}` : ''}${unusable})`;
 }
 
 export { diffNodePicker, misfits, type ChosenNode, type FreeNow, type PickerLookup } from './node-picker-diff';
