@@ -215,7 +215,7 @@ export function buildSchema(version: string): Json {
   resources['tfgrid:index:Network'] = network;
   resources['tfgrid:index:NodePicker'] = resourceSpec(
     'NodePicker',
-    'Picks a node by free capacity, public IPs, domain, farm and country; the choice is kept in state.',
+    'Picks count distinct nodes by free capacity, public IPs, domain, farm, country, rental (dedicated, rentable, rented by me), certification and GPU, through the grid proxy, among the nodes the deploying twin may use; the choice is kept in state and kept while it still fits.',
     nodePickerInputsSchema.shape,
     nodePickerOutputDocs,
     types,
