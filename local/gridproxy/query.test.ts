@@ -58,6 +58,23 @@ describe('/nodes filters', () => {
     expect(ids(queryNodes(ix, q('has_gpu=false&node_ids=1,2')))).toEqual([1, 2]);
     expect(ids(queryNodes(ix, q('features=zmachine,network&twin_id=101')))).toEqual([1]);
   });
+  it('rental as upstream (grid-proxy postgres.go): dedicated farm, renter, node contracts', () => {
+    expect(ids(queryNodes(ix, q('in_dedicated_farm=true')))).toEqual([4]);
+    expect(ids(queryNodes(ix, q('in_dedicated_farm=false')))).toEqual([1, 2, 3]);
+    expect(ids(queryNodes(ix, q('rented=false')))).toEqual([1, 2, 3]);
+    // node 2 has a node contract on a shared farm: not dedicated in upstream's sense
+    expect(ids(queryNodes(ix, q('dedicated=false')))).toEqual([2]);
+    // rented nodes first, as upstream orders `rentable_or_rented_by`
+    expect(ids(queryNodes(ix, q('rentable_or_rented_by=42')))).toEqual([4, 1, 3]);
+    expect(ids(queryNodes(ix, q('rentable_or_rented_by=43')))).toEqual([1, 3]);
+    expect(ids(queryNodes(ix, q('rented_by=43')))).toEqual([]);
+    expect(ids(queryNodes(ix, q('certification_type=DIY')))).toEqual([1, 2, 3]);
+    // a cancelled rent frees the node: rentable, usable by anyone but for its dedicated farm
+    const cancelled = fixtureIndex();
+    cancelled.contracts = cancelled.contracts.map((c) => (c.contractId === 9 ? { ...c, state: 'Deleted' } : c));
+    expect(ids(queryNodes(cancelled, q('rentable=true')))).toEqual([1, 3, 4]);
+    expect(ids(queryNodes(cancelled, q('available_for=42')))).toEqual([1, 2, 3]);
+  });
   it('sorts, pages and counts as upstream', () => {
     const r = queryNodes(ix, q('sort_by=free_cru&sort_order=desc&size=2&page=1&ret_count=true'));
     expect(ids(r)).toEqual([3, 1]);
