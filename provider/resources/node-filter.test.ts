@@ -6,6 +6,7 @@
 import { fixtureIndex } from '../../local/gridproxy/fixture';
 import { queryNodes } from '../../local/gridproxy/query';
 import { encodeQuery, proxyNodeSchema } from '../grid-proxy';
+import { checkNodePicker } from './node-picker';
 import { candidateOf, filterConflicts, nodeFilterSchema, proxyOnlyFilters, proxyQuery, rankNodes, rejectReason } from './node-filter';
 
 const f = (raw: Record<string, unknown>) => nodeFilterSchema.parse(raw);
@@ -40,6 +41,10 @@ describe('the node filter as a grid proxy query', () => {
     const bad = nodeFilterSchema.safeParse({ count: 0, rentable: 'yes' });
     expect(bad.success).toBe(false);
     if (!bad.success) expect(bad.error.issues.map((i) => i.path.join('.')).sort()).toEqual(['count', 'rentable']);
+    expect(checkNodePicker({ count: 0, rentedByMe: 'yes' }).failures.map((x) => x.reason)).toEqual([
+      'NodePicker "picker": rentedByMe must be true or false (fix: rentedByMe: true)',
+      'NodePicker "picker": count must be at least 1 (fix: leave it out for one node)',
+    ]);
     expect(filterConflicts(f({ rentable: true, rentedByMe: true }), 'NodePicker', 'p')).toEqual([{ property: 'rentedByMe', reason: expect.stringContaining('fix: set only one of them') }]);
     expect(proxyOnlyFilters(f({ dedicated: false, certified: true }))).toEqual(['dedicated', 'certified']);
   });

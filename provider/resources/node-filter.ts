@@ -17,6 +17,9 @@ import type { ChainNodeInfo } from '../deps';
 import type { ProxyNode, ProxyQuery } from '../grid-proxy';
 import { nodeIdSchema, parseSize, sizeSchema, type CheckFailure } from '../inputs';
 
+/** A yes/no filter whose wrong type says the fix. */
+const flag = (name: string) => z.boolean({ invalid_type_error: `must be true or false (fix: ${name}: true)` });
+
 export const nodeFilterSchema = z.object({
   /** Free logical CPUs needed. */
   cpu: z.number().int().min(0).default(0),
@@ -37,17 +40,23 @@ export const nodeFilterSchema = z.object({
   country: z.string().optional(),
   exclude: z.array(nodeIdSchema).default([]),
   /** true: only nodes of a dedicated farm (rented whole); false: only nodes of shared farms (`in_dedicated_farm`). */
-  dedicated: z.boolean().optional().describe('true: only nodes of a dedicated farm (rented whole, with a RentContract); false: only nodes of shared farms.'),
+  dedicated: flag('dedicated').optional().describe('true: only nodes of a dedicated farm (rented whole, with a RentContract); false: only nodes of shared farms.'),
   /** Only nodes free to rent (`rentable`); the usual next step is a RentContract on the picked node. */
-  rentable: z.boolean().default(false).describe('Only nodes free to rent (no renter; a dedicated farm or no node contracts), e.g. for a RentContract.'),
+  rentable: flag('rentable').default(false).describe('Only nodes free to rent (no renter; a dedicated farm or no node contracts), e.g. for a RentContract.'),
   /** Only nodes the deploying twin rents (`rented_by=<twin>`). */
-  rentedByMe: z.boolean().default(false).describe('Only nodes the deploying twin rents (RentContract).'),
+  rentedByMe: flag('rentedByMe').default(false).describe('Only nodes the deploying twin rents (RentContract).'),
   /** Only certified nodes (`certification_type=Certified`). */
-  certified: z.boolean().default(false).describe('Only certified nodes.'),
+  certified: flag('certified').default(false).describe('Only certified nodes.'),
   /** Only nodes with a GPU (`has_gpu`). */
-  hasGpu: z.boolean().default(false).describe('Only nodes with a GPU.'),
+  hasGpu: flag('hasGpu').default(false).describe('Only nodes with a GPU.'),
   /** How many distinct nodes to pick (`nodeIds`; `nodeId` is the first). */
-  count: z.number().int().min(1).max(100).default(1).describe('How many distinct nodes to pick (1 to 100): nodeIds, best first; nodeId is the first.'),
+  count: z
+    .number({ invalid_type_error: 'must be a number of nodes (fix: count: 2)' })
+    .int('must be a whole number of nodes (fix: count: 2)')
+    .min(1, 'must be at least 1 (fix: leave it out for one node)')
+    .max(100, 'is at most 100 (fix: ask for fewer nodes, or use more pickers)')
+    .default(1)
+    .describe('How many distinct nodes to pick (1 to 100): nodeIds, best first; nodeId is the first.'),
 });
 export type NodeFilterInputs = z.infer<typeof nodeFilterSchema>;
 

@@ -2,9 +2,14 @@
  * The NodePicker keeps its nodes while they fit, for the rental, certification and GPU filters and `count`
  * (issues 14, 15): the facts of a chosen node come from the lookup (the grid proxy), the deploying twin from it too.
  */
-import type { ChainNodeInfo } from '../deps';
+import { z } from 'zod';
+import { fixtureIndex } from '../../local/gridproxy/fixture';
+import { queryNodes } from '../../local/gridproxy/query';
+import { silentLogger } from '../../protocol/common/log';
+import type { ChainNodeInfo, CoordinatorDeps } from '../deps';
+import { encodeQuery, proxyNodeSchema, type GridProxyApi } from '../grid-proxy';
 import type { NodeCandidate, NodeFacts } from './node-filter';
-import { checkNodePicker, diffNodePicker, nodePickerInputsSchema, pickerOutputs, updateNodePicker, type PickerLookup } from './node-picker';
+import { checkNodePicker, diffNodePicker, nodePickerInputsSchema, pickerOutputs, previewNodePicker, updateNodePicker, type PickerLookup } from './node-picker';
 
 const node = (nodeId: number): ChainNodeInfo => ({ nodeId, twinId: 100 + nodeId, farmId: 1, resources: { cru: 8, mru: 2 ** 35, sru: 2 ** 40, hru: 2 ** 41 }, country: 'Belgium' });
 const SHARED: NodeFacts = { inDedicatedFarm: false, rentedBy: 0, rentable: true, extraFee: 0, certified: false, gpus: 0 };
@@ -80,5 +85,32 @@ describe('NodePicker: count', () => {
     expect(await diffNodePicker(old, next({}), grid({}))).toMatchObject({ changes: false });
     const find = async (): Promise<NodeCandidate[]> => [{ node: node(2), free: { cru: 8, mru: 1, sru: 1, hru: 1 }, farmFreeIps: 0 }];
     expect((await updateNodePicker(old, next({ count: 2 }), find)).outs).toMatchObject({ nodeIds: [1, 2] });
+  });
+});
+
+describe('NodePicker: a preview names the nodes it would pick', () => {
+  /** The provider's deps on the fixture grid proxy (local/gridproxy), deploying as twin `me`. */
+  const deps = (me: number) => {
+    const proxy: GridProxyApi = {
+      url: 'http://fixture',
+      nodes: async (q) => z.array(proxyNodeSchema).parse(queryNodes(fixtureIndex(), new URLSearchParams(encodeQuery(q))).body),
+      node: async () => undefined,
+      contracts: async () => [],
+    };
+    return { chain: { twinId: async () => me }, gridProxy: proxy, log: silentLogger, node: async () => undefined } as unknown as Pick<CoordinatorDeps, 'chain' | 'node' | 'gridProxy' | 'log'>;
+  };
+  const preview = async (raw: Record<string, unknown>, me: number) => {
+    const lines: string[] = [];
+    await previewNodePicker(checkNodePicker(raw).inputs, deps(me), (l) => lines.push(l));
+    return lines;
+  };
+
+  it('names the pick, or why none fits', async () => {
+    expect(await preview({ rentedByMe: true }, 42)).toEqual(['NodePicker: would pick node 4 (farm 2)']);
+    expect(await preview({ count: 2 }, 42)).toEqual(['NodePicker: would pick node 4 (farm 2), node 1 (farm 1)']);
+    const [none] = await preview({ rentedByMe: true }, 43);
+    expect(none).toMatch(/^NodePicker: no node matches the filter \(0 reachable; nodes twin 43 may not deploy on .* are left out: rentable finds nodes to rent\)$/);
+    // node 3 is down on the fixture grid (its report is old): status=up leaves it out
+    expect(await preview({ exclude: [1, 4] }, 42)).toEqual(['NodePicker: would pick node 2 (farm 1)']);
   });
 });
