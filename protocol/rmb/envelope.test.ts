@@ -100,6 +100,13 @@ describe('rmb envelope', () => {
     expect(decodeEnvelope(bytes)).toEqual({ uid: base.uid, timestamp: 1_700_000_000, expiration: 40, source: { twin: 17, connection: 'abc' }, destination: { twin: 0 }, ping: {} });
   });
 
+  it("ignores fields it does not know (a newer client's), as protobuf readers must", () => {
+    const env: Envelope = { ...base, request: { command: 'zos.system.version' }, plain: u8('') };
+    // field 30 (varint 7) and field 31 (bytes "x"), tags as two-byte varints, after the known fields
+    const extra = Uint8Array.from([0xf0, 0x01, 7, 0xfa, 0x01, 1, 0x78]);
+    expect(decodeEnvelope(Buffer.concat([encodeEnvelope(env), extra]))).toEqual(env);
+  });
+
   it('refuses bytes that are not an envelope', () => {
     expect(() => decodeEnvelope(Buffer.from('this is not protobuf at all'))).toThrow(/cannot decode envelope|invalid shape/);
   });
