@@ -25,7 +25,7 @@ import { daemonLogFile, RELAY_DOMAIN } from './services';
 import { chainAlive, deadDaemons, healGrid, keepStacksAside, resolveDaemonName, restartDaemon, STACK_STATE_DIRS } from './heal';
 import { writeNodeConfig } from './node-daemon';
 import { nodeGroups, startNodeGroup } from './node-hosts';
-import { LOCAL_CHAIN_PORT, LOCAL_GRID_PROXY_PORT, LOCAL_RELAY_PORT } from '../../protocol/chain/networks';
+import { LOCAL_CHAIN_PORT, LOCAL_GRID_PROXY_PORT, LOCAL_HUB_PORT, LOCAL_RELAY_PORT } from '../../protocol/chain/networks';
 import { nodePrefix } from './grid-names';
 import { gridAddressing, recordRegistration, startChain, startGridProxy, startServicesAndRegister, startTopology, type UpContext } from './up-steps';
 
@@ -66,7 +66,7 @@ export { RELAY_DOMAIN } from './services';
 export { writeGridCa } from './up-steps';
 export { FARM_NAME, nodeDomain, nodePrefix } from './grid-names';
 export const DEFAULT_RELAY_PORT = LOCAL_RELAY_PORT;
-export const DEFAULT_HUB_PORT = 8090;
+export const DEFAULT_HUB_PORT = LOCAL_HUB_PORT;
 /** The provider's `local` network asks the grid proxy here (protocol/chain/networks.ts); the grid takes it when free. */
 export const DEFAULT_GRID_PROXY_PORT = LOCAL_GRID_PROXY_PORT;
 const LINUX_TOOLS = ['ip', 'runc', 'wireguard-go', 'wg', 'losetup', 'mkfs.ext4'];
