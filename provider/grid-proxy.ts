@@ -37,6 +37,8 @@ export const proxyNodeSchema = z
     extraFee: num.default(0),
     certificationType: z.string().default(''),
     num_gpu: num.default(0),
+    farmName: z.string().default(''),
+    city: z.string().default(''),
   })
   .passthrough();
 export type ProxyNode = z.output<typeof proxyNodeSchema>;

@@ -24,7 +24,12 @@ export interface NodeFilter {
   /** Needs a gateway domain (for NameProxy). */
   domain?: pulumi.Input<boolean>;
   farmId?: pulumi.Input<number>;
+  /** Only nodes of one of these farms. */
+  farmIds?: pulumi.Input<pulumi.Input<number>[]>;
+  /** Only nodes of the farm with this name. */
+  farmName?: pulumi.Input<string>;
   country?: pulumi.Input<string>;
+  city?: pulumi.Input<string>;
   /** Node ids never to pick. */
   exclude?: pulumi.Input<pulumi.Input<number>[]>;
   /** true: only nodes of a dedicated farm (rent one with a RentContract); false: only nodes of shared farms. */

@@ -31,6 +31,7 @@ describe('the node filter as a grid proxy query', () => {
       has_gpu: true,
       excluded: [3],
     });
+    expect(proxyQuery(f({ farmIds: [1, 2], farmName: 'x', city: 'Ghent' }))).toMatchObject({ farm_ids: [1, 2], farm_name: 'x', city: 'Ghent' });
     expect(encodeQuery(proxyQuery(f({ rentable: true, dedicated: false }), 42))).toBe('status=up&in_dedicated_farm=false&rentable=true');
     // no filter asks nothing of rental but that the deploying twin may use the node
     expect(encodeQuery(proxyQuery(f({}), 7))).toBe('status=up&available_for=7');
@@ -46,7 +47,8 @@ describe('the node filter as a grid proxy query', () => {
       'NodePicker "picker": count must be at least 1 (fix: leave it out for one node)',
     ]);
     expect(filterConflicts(f({ rentable: true, rentedByMe: true }), 'NodePicker', 'p')).toEqual([{ property: 'rentedByMe', reason: expect.stringContaining('fix: set only one of them') }]);
-    expect(proxyOnlyFilters(f({ dedicated: false, certified: true }))).toEqual(['dedicated', 'certified']);
+    expect(proxyOnlyFilters(f({ dedicated: false, certified: true, city: 'Ghent' }))).toEqual(['dedicated', 'certified', 'city']);
+    expect(filterConflicts(f({ farmId: 1, farmIds: [2] }), 'NodePicker', 'p')).toEqual([{ property: 'farmIds', reason: expect.stringContaining('fix: list every farm in farmIds') }]);
   });
 });
 
@@ -64,6 +66,9 @@ describe('the same rule on the candidates agrees with the proxy', () => {
     [{ certified: true }, 42, [4]],
     [{ hasGpu: true }, 42, []],
     [{ exclude: [1, 4] }, 42, [2, 3]],
+    [{ farmIds: [2, 9] }, 42, [4]],
+    [{ farmName: 'DEDIFARM' }, 42, [4]],
+    [{ city: 'cairo' }, 42, [2]],
   ])('%j for twin %i: nodes %j', (raw, me, want) => {
     expect(ids(proxied(raw, me))).toEqual(want);
     expect(ids(all().filter((c) => !rejectReason(c, f(raw), me)))).toEqual(want);

@@ -36,8 +36,11 @@ export const nodeFilterSchema = z.object({
   /** The node must have a gateway domain (for NameProxy). */
   domain: z.boolean().default(false),
   farmId: z.number().int().positive().optional(),
+  farmIds: z.array(z.number().int().positive()).default([]).describe('Only nodes of one of these farms.'),
+  farmName: z.string().optional().describe('Only nodes of the farm with this name (as the chain has it, any case).'),
   /** Country name or code as registered on the chain. */
   country: z.string().optional(),
+  city: z.string().optional().describe('Only nodes in this city, as registered on the chain (any case).'),
   exclude: z.array(nodeIdSchema).default([]),
   /** true: only nodes of a dedicated farm (rented whole); false: only nodes of shared farms (`in_dedicated_farm`). */
   dedicated: flag('dedicated').optional().describe('true: only nodes of a dedicated farm (rented whole, with a RentContract); false: only nodes of shared farms.'),
@@ -68,6 +71,8 @@ export function filterConflicts(f: NodeFilterInputs, typeName: string, resourceN
       property: 'rentedByMe',
       reason: `${typeName} "${resourceName}": rentedByMe asks for a node you rent, rentable for a node nobody rents; fix: set only one of them (rentable finds a node to rent, rentedByMe one you rent)`,
     });
+  if (f.farmId !== undefined && f.farmIds.length > 0)
+    out.push({ property: 'farmIds', reason: `${typeName} "${resourceName}": farmId and farmIds both name farms; fix: list every farm in farmIds and leave farmId out` });
   return out;
 }
 
@@ -81,6 +86,8 @@ export interface NodeFacts {
   extraFee: number;
   certified: boolean;
   gpus: number;
+  farmName: string;
+  city: string;
 }
 
 export interface NodeCandidate {
@@ -92,7 +99,13 @@ export interface NodeCandidate {
 
 /** The filters only the grid proxy can answer (the chain path knows no rental, certification or GPU facts). */
 export function proxyOnlyFilters(f: NodeFilterInputs): string[] {
-  return (['dedicated', 'rentable', 'rentedByMe', 'certified', 'hasGpu'] as const).filter((k) => (k === 'dedicated' ? f.dedicated !== undefined : f[k]));
+  return (['dedicated', 'rentable', 'rentedByMe', 'certified', 'hasGpu', 'farmName', 'city'] as const).filter((k) => (k === 'dedicated' ? f.dedicated !== undefined : f[k]));
+}
+
+/** The farms a filter allows, or undefined for any. */
+export function farmsOf(f: NodeFilterInputs): number[] | undefined {
+  if (f.farmId !== undefined) return [f.farmId];
+  return f.farmIds.length > 0 ? f.farmIds : undefined;
 }
 
 /** Pure: may twin `me` deploy on a node with these facts? (The proxy's `available_for`.) */
@@ -108,13 +121,16 @@ function factsReason(x: NodeFacts, f: NodeFilterInputs, me: number | undefined):
   if (!f.rentable && me !== undefined && !usableBy(x, me)) return x.rentedBy ? `rented by twin ${x.rentedBy}` : 'dedicated: rent it first (a RentContract), or set rentable to find one to rent';
   if (f.certified && !x.certified) return 'not certified';
   if (f.hasGpu && x.gpus === 0) return 'no GPU';
+  if (f.farmName && x.farmName.toLowerCase() !== f.farmName.toLowerCase()) return `farm "${x.farmName}"`;
+  if (f.city && x.city.toLowerCase() !== f.city.toLowerCase()) return `city ${x.city}`;
   return undefined;
 }
 
 /** Pure: does a candidate satisfy the filter (for twin `me`, when known)? Returns the first reason it does not. */
 export function rejectReason(c: NodeCandidate, f: NodeFilterInputs, me?: number): string | undefined {
   if (f.exclude.includes(c.node.nodeId)) return 'excluded';
-  if (f.farmId !== undefined && c.node.farmId !== f.farmId) return `farm ${c.node.farmId}`;
+  const farms = farmsOf(f);
+  if (farms && !farms.includes(c.node.farmId)) return `farm ${c.node.farmId}`;
   if (f.country && (c.node.country ?? '').toLowerCase() !== f.country.toLowerCase()) return `country ${c.node.country}`;
   if (c.free.cru < f.cpu) return `${c.free.cru} free cpu`;
   if (c.free.mru < parseSize(f.memory, 'memory')) return 'not enough free memory';
@@ -155,8 +171,10 @@ export function proxyQuery(f: NodeFilterInputs, me?: number): ProxyQuery {
     free_ips: f.publicIpv4 || undefined,
     ipv6: f.publicIpv6 || undefined,
     domain: f.domain || undefined,
-    farm_ids: f.farmId !== undefined ? [f.farmId] : undefined,
+    farm_ids: farmsOf(f),
+    farm_name: f.farmName || undefined,
     country: f.country || undefined,
+    city: f.city || undefined,
     excluded: f.exclude.length > 0 ? f.exclude : undefined,
     in_dedicated_farm: f.dedicated,
     rentable: f.rentable || undefined,
@@ -190,6 +208,8 @@ export function candidateOf(n: ProxyNode): NodeCandidate {
       extraFee: n.extraFee,
       certified: n.certificationType.toLowerCase() === 'certified',
       gpus: n.num_gpu,
+      farmName: n.farmName,
+      city: n.city,
     },
   };
 }

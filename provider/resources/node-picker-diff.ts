@@ -27,7 +27,7 @@ export interface ChosenNode {
 }
 
 /** Filters checked against a chosen node's rental, certification and GPU facts. */
-const FACT_FILTERS = ['dedicated', 'rentable', 'rentedByMe', 'certified', 'hasGpu'] as const;
+const FACT_FILTERS = ['dedicated', 'rentable', 'rentedByMe', 'certified', 'hasGpu', 'farmName', 'city'] as const;
 
 /** Pure: the fact filters of `next` a node with `x` fails, for the deploying twin `me`. */
 function factMisfits(id: number, x: NodeFacts, next: NodePickerInputs, me: number | undefined): { property: string; why: string }[] {
@@ -38,6 +38,8 @@ function factMisfits(id: number, x: NodeFacts, next: NodePickerInputs, me: numbe
   if (next.rentedByMe && me !== undefined && x.rentedBy !== me) out.push({ property: 'rentedByMe', why: `node ${id} is ${x.rentedBy ? `rented by twin ${x.rentedBy}` : 'not rented'}` });
   if (next.certified && !x.certified) out.push({ property: 'certified', why: `node ${id} is not certified` });
   if (next.hasGpu && x.gpus === 0) out.push({ property: 'hasGpu', why: `node ${id} has no GPU` });
+  if (next.farmName && x.farmName.toLowerCase() !== next.farmName.toLowerCase()) out.push({ property: 'farmName', why: `node ${id} is in farm "${x.farmName}"` });
+  if (next.city && x.city.toLowerCase() !== next.city.toLowerCase()) out.push({ property: 'city', why: `node ${id} is in ${x.city}` });
   return out;
 }
 
@@ -56,6 +58,8 @@ export type FreeNow = { cru: number; mru: number; sru: number; hru: number; farm
 export function misfits(chosen: ChosenNode, prev: NodePickerInputs, next: NodePickerInputs, free?: FreeNow, me?: number): { property: string; why: string }[] {
   const out: { property: string; why: string }[] = chosen.facts ? factMisfits(chosen.nodeId, chosen.facts, next, me) : [];
   if (next.exclude.includes(chosen.nodeId)) out.push({ property: 'exclude', why: `node ${chosen.nodeId} is excluded` });
+  if (next.farmIds.length > 0 && !next.farmIds.includes(chosen.farmId))
+    out.push({ property: 'farmIds', why: `node ${chosen.nodeId} is in farm ${chosen.farmId}, not one of ${next.farmIds.join(', ')}` });
   if (next.farmId !== undefined && next.farmId !== chosen.farmId) out.push({ property: 'farmId', why: `node ${chosen.nodeId} is in farm ${chosen.farmId}, the filter asks for farm ${next.farmId}` });
   if (next.country && chosen.country !== undefined && chosen.country.toLowerCase() !== next.country.toLowerCase()) {
     out.push({ property: 'country', why: `node ${chosen.nodeId} is in "${chosen.country}", the filter asks for "${next.country}"` });

@@ -12,7 +12,7 @@ import type { NodeCandidate, NodeFacts } from './node-filter';
 import { checkNodePicker, diffNodePicker, nodePickerInputsSchema, pickerOutputs, previewNodePicker, updateNodePicker, type PickerLookup } from './node-picker';
 
 const node = (nodeId: number): ChainNodeInfo => ({ nodeId, twinId: 100 + nodeId, farmId: 1, resources: { cru: 8, mru: 2 ** 35, sru: 2 ** 40, hru: 2 ** 41 }, country: 'Belgium' });
-const SHARED: NodeFacts = { inDedicatedFarm: false, rentedBy: 0, rentable: true, extraFee: 0, certified: false, gpus: 0 };
+const SHARED: NodeFacts = { inDedicatedFarm: false, rentedBy: 0, rentable: true, extraFee: 0, certified: false, gpus: 0, farmName: 'Freefarm', city: 'Ghent' };
 const ME = 42;
 
 /** A grid whose nodes have `facts` (by id), deploying as twin 42. */
@@ -43,6 +43,8 @@ describe('NodePicker: rental, certification and GPU filters keep a node that fit
     expect(await diffNodePicker(outs, next({ dedicated: false }), plain)).toMatchObject({ replaces: [] });
     expect(await diffNodePicker(outs, next({ certified: true, hasGpu: true }), plain)).toMatchObject({ replaces: ['certified', 'hasGpu'] });
     expect(await diffNodePicker(outs, next({ certified: true }), grid({ 1: { certified: true } }))).toMatchObject({ replaces: [] });
+    expect(await diffNodePicker(outs, next({ farmName: 'freefarm', city: 'GHENT', farmIds: [1, 2] }), plain)).toMatchObject({ replaces: [] });
+    expect(await diffNodePicker(outs, next({ farmName: 'other', city: 'Cairo', farmIds: [2] }), plain)).toMatchObject({ replaces: ['farmName', 'city', 'farmIds'] });
   });
 
   it('a grid that cannot be read keeps the node', async () => {

@@ -21,7 +21,7 @@ import type { ChainNodeInfo, CoordinatorDeps } from '../deps';
 import { containsUnknown, validateInputs, type CheckFailure } from '../inputs';
 import { getRuntime } from '../runtime';
 import { allNodes, GridProxyUnreachable, proxyFallback } from '../grid-proxy';
-import { candidateOf, filterConflicts, nodeFilterSchema, proxyOnlyFilters, proxyQuery, rankNodes, rejectReason, type NodeCandidate, type NodeFilterInputs } from './node-filter';
+import { candidateOf, farmsOf, filterConflicts, nodeFilterSchema, proxyOnlyFilters, proxyQuery, rankNodes, rejectReason, type NodeCandidate, type NodeFilterInputs } from './node-filter';
 
 export { candidateOf, pickBest, proxyQuery, rankNodes, rejectReason, type NodeCandidate } from './node-filter';
 
@@ -68,12 +68,13 @@ export async function listCandidates(deps: Pick<CoordinatorDeps, 'chain' | 'node
       fix: 'set tfgrid:gridProxyUrl (or TFGRID_GRID_PROXY_URL) to a reachable grid proxy, or drop the filter',
     });
   }
+  const farms = farmsOf(f);
   const nodes = await deps.chain.listNodes();
   const farmIps = new Map<number, number>();
   const out: NodeCandidate[] = [];
   await Promise.all(
     nodes.map(async (node) => {
-      if (f.exclude.includes(node.nodeId) || (f.farmId !== undefined && node.farmId !== f.farmId)) return;
+      if (f.exclude.includes(node.nodeId) || (farms && !farms.includes(node.farmId))) return;
       try {
         const api = await deps.node(node.nodeId);
         const s = await api.statistics();
