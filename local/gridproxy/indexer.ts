@@ -101,12 +101,15 @@ export async function startIndexer(deps: IndexerDeps, opts: IndexerOptions = {})
 
   async function readChain(): Promise<void> {
     const started = Date.now();
-    const [farmEntries, nodeEntries, twinEntries, contractEntries] = await Promise.all([
+    const [farmEntries, nodeEntries, twinEntries, contractEntries, feeEntries] = await Promise.all([
       q.tfgridModule.farms.entries(),
       q.tfgridModule.nodes.entries(),
       q.tfgridModule.twins.entries(),
       q.smartContractModule.contracts.entries(),
+      // a node's extra fee makes it dedicated: only a renter may deploy there (upstream reads it as `extra_fee`)
+      q.smartContractModule.dedicatedNodesExtraFee.entries(),
     ]);
+    const extraFees = new Map(feeEntries.map(([k, v]) => [Number((k.args[0] as { toString(): string }).toString()), Number(v.toString())]));
     const parse = <T>(entries: [unknown, { toJSON(): unknown }][], schema: { safeParse(v: unknown): { success: true; data: T } | { success: false } }): { raw: Record<string, unknown>; v: T }[] =>
       entries.flatMap(([, c]) => {
         const raw = c.toJSON();
@@ -142,6 +145,7 @@ export async function startIndexer(deps: IndexerDeps, opts: IndexerOptions = {})
         total: { cru: Number(v.resources.cru), sru: Number(v.resources.sru), hru: Number(v.resources.hru), mru: Number(v.resources.mru) },
         serialNumber: '',
         features: featureLists.get(v.id) ?? FULL_NODE_FEATURES,
+        extraFee: extraFees.get(v.id) ?? 0,
         report: reports.get(v.id),
       }))
       .sort((a, b) => a.nodeId - b.nodeId);

@@ -52,6 +52,8 @@ export interface IndexedNode {
   total: Capacity;
   serialNumber: string;
   features: string[];
+  /** The chain's dedicated-node extra fee (`DedicatedNodesExtraFee`), 0 or absent for none. */
+  extraFee?: number;
   report?: NodeReport;
 }
 
@@ -145,7 +147,7 @@ export function nodeViews(ix: GridIndex): Map<number, NodeView> {
       dedicatedFilter: farmDedicated || !activeNode.has(n.nodeId) || r !== undefined,
       farmFreeIps: farm ? farm.publicIps.filter((p) => p.contractId === 0).length : 0,
       healthy: up,
-      extraFee: 0,
+      extraFee: n.extraFee ?? 0,
       priceUsd: 0,
     });
   }

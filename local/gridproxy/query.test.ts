@@ -74,6 +74,12 @@ describe('/nodes filters', () => {
     cancelled.contracts = cancelled.contracts.map((c) => (c.contractId === 9 ? { ...c, state: 'Deleted' } : c));
     expect(ids(queryNodes(cancelled, q('rentable=true')))).toEqual([1, 3, 4]);
     expect(ids(queryNodes(cancelled, q('available_for=42')))).toEqual([1, 2, 3]);
+    // a node with an extra fee is dedicated: rentable, but no one's to deploy on until rented
+    const fee = fixtureIndex();
+    fee.nodes = fee.nodes.map((n) => (n.nodeId === 1 ? { ...n, extraFee: 1000 } : n));
+    expect(ids(queryNodes(fee, q('available_for=43')))).toEqual([2, 3]);
+    expect(ids(queryNodes(fee, q('rentable=true')))).toEqual([1, 3]);
+    expect((queryNodes(fee, q('node_id=1')).body as Record<string, unknown>[])[0]).toMatchObject({ extraFee: 1000, dedicated: true, inDedicatedFarm: false });
   });
   it('sorts, pages and counts as upstream', () => {
     const r = queryNodes(ix, q('sort_by=free_cru&sort_order=desc&size=2&page=1&ret_count=true'));

@@ -2,8 +2,8 @@
  * Issues 14 and 15, node discovery by rental through the provider (`provider/dynamic-entry`) on the provider grid
  * (shared local chain, our relay, sim nodes, the grid proxy of local/gridproxy): a RentContract on a node makes
  * that node the one `rentedByMe` picks for its renter, first among its picks, and takes it out of every other
- * twin's picks (`available_for`) and of `rentable`; once the farm is dedicated, only its renter's node is usable
- * without renting, and `rentable` finds the others to rent.
+ * twin's picks (`available_for`) and of `rentable`; a node with an extra fee is offered only to rent; once the farm
+ * is dedicated, only its renter's node is usable without renting, and `rentable` finds the others to rent.
  */
 import * as entry from '../../provider/dynamic-entry';
 import { up } from './entry-steps';
@@ -33,7 +33,7 @@ describe('NodePicker rental filters on the local grid', () => {
     return entry.create('NodePicker', c.inputs as Record<string, unknown>);
   };
   /** The proxy's view of a node (`rentedByTwinId`, `inDedicatedFarm`). */
-  const proxyNode = async (id: number) => (await fetch(`${g.gridProxy.url}/nodes/${id}`)).json() as Promise<{ rentedByTwinId: number; inDedicatedFarm: boolean; status: string }>;
+  const proxyNode = async (id: number) => (await fetch(`${g.gridProxy.url}/nodes/${id}`)).json() as Promise<{ rentedByTwinId: number; inDedicatedFarm: boolean; extraFee: number; status: string }>;
 
   beforeAll(async () => {
     g = await startProviderGrid({ nodes: 2 });
@@ -62,6 +62,15 @@ describe('NodePicker rental filters on the local grid', () => {
     expect(await pick({ rentable: true })).toMatchObject({ nodeId: free });
     await expect(refused({ rentedByMe: true })).rejects.toThrow(/no node matches the filter/);
     await expect(refused({ count: 2 })).rejects.toThrow(/only 1 of the 2 nodes asked for match the filter/);
+
+    // An extra fee on a node (set in the chain's storage) makes it dedicated: it needs a rent first.
+    const setFee = (fee: number) => g.chain.api.rpc('dev_setStorage', { SmartContractModule: { DedicatedNodesExtraFee: [[[free], fee]] } });
+    await setFee(1000);
+    await waitFor('the proxy sees the extra fee', async () => (await proxyNode(free)).extraFee === 1000);
+    await expect(refused({})).rejects.toThrow(/are left out: rentable finds nodes to rent/);
+    expect(await pick({ rentable: true })).toMatchObject({ nodeId: free });
+    await setFee(0);
+    await waitFor('the proxy sees the fee gone', async () => (await proxyNode(free)).extraFee === 0);
 
     // A dedicated farm (set in the chain's storage, as a council vote would): its nodes need a rent first.
     const farm = (await g.chain.api.query.tfgridModule.farms(farmId)).toJSON() as Record<string, unknown>;
