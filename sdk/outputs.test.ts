@@ -25,6 +25,7 @@ interface ResourceSpec {
   properties: Record<string, { secret?: boolean }>;
   required: string[];
   inputProperties: Record<string, unknown>;
+  isComponent?: boolean;
 }
 const schema = buildSchema('0.0.0') as { resources: Record<string, ResourceSpec> };
 const spec = (type: string): ResourceSpec => schema.resources[`tfgrid:index:${type}`];
@@ -109,7 +110,18 @@ describe('sdk outputs', () => {
       .map(([k]) => k)
       .sort();
     expect(exported).toEqual(Object.keys(all).sort());
-    expect(Object.keys(schema.resources).sort()).toEqual(exported.map((t) => `tfgrid:index:${t}`));
+    const [components, custom] = [true, false].map((c) =>
+      Object.keys(schema.resources)
+        .filter((t) => (schema.resources[t].isComponent === true) === c)
+        .sort(),
+    );
+    expect(custom).toEqual(exported.map((t) => `tfgrid:index:${t}`));
+    // components (Kubernetes) are the SDK's own ComponentResource classes, built from the resources above
+    const exportedComponents = Object.entries(tfgrid)
+      .filter(([, v]) => typeof v === 'function' && v.prototype instanceof pulumi.ComponentResource && !(v.prototype instanceof pulumi.CustomResource))
+      .map(([k]) => `tfgrid:index:${k}`)
+      .sort();
+    expect(components).toEqual(exportedComponents);
   });
 
   it.each(Object.keys(all))('%s requests exactly the outputs the provider documents', (type) => {
