@@ -17,8 +17,9 @@ describe('the Pulumi CLI environment', () => {
     expect(pulumiPassphrase({}, file)).toBe(first);
   });
 
-  it("keeps the state in a file backend under the grid's directory", () => {
-    expect(backendUrl('/g/dir')).toBe('file:///g/dir/pulumi-state');
+  it("keeps the state in a file backend under the grid's directory, unless PULUMI_BACKEND_URL names one", () => {
+    expect(backendUrl('/g/dir', {})).toBe('file:///g/dir/pulumi-state');
+    expect(backendUrl('/g/dir', { PULUMI_BACKEND_URL: 'file:///srv/state' })).toBe('file:///srv/state');
   });
 });
 

@@ -78,9 +78,12 @@ export function pulumiPassphrase(env: NodeJS.ProcessEnv = process.env, file = pa
   }
 }
 
-/** The grid's file backend (`pulumi login file://…`). */
-export function backendUrl(gridDir: string): string {
-  return `file://${path.join(gridDir, 'pulumi-state')}`;
+/**
+ * The state backend: `PULUMI_BACKEND_URL` when set (a pipeline's state outlives the runner and the grid's
+ * directory: examples/gitops/pipeline.sh), else the grid's file backend (`pulumi login file://…`).
+ */
+export function backendUrl(gridDir: string, env: NodeJS.ProcessEnv = process.env): string {
+  return env.PULUMI_BACKEND_URL || `file://${path.join(gridDir, 'pulumi-state')}`;
 }
 
 /** The environment of every CLI run against the grid in `gridDir`. */

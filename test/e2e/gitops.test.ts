@@ -22,27 +22,69 @@ function tfgrid(args: string[]): Promise<{ code: number; stdout: string; stderr:
   });
 }
 
-interface Workflow {
-  on: { pull_request?: unknown; push?: { branches: string[] } };
-  jobs: { deploy: { steps: { name?: string; run?: string; if?: string }[] } };
+interface Step {
+  name?: string;
+  run?: string;
+  if?: string;
+  uses?: string;
 }
 
+interface Workflow {
+  on: { pull_request?: unknown; push?: { branches: string[] } };
+  concurrency?: { group?: string; 'cancel-in-progress'?: boolean };
+  jobs: { deploy: { env?: Record<string, string>; steps: Step[] } };
+}
+
+const workflow = (file: string) => YAML.parse(fs.readFileSync(path.join(ROOT, 'examples', 'gitops', '.github', 'workflows', file), 'utf8')) as Workflow;
+
 describe('examples/gitops', () => {
-  const wf = YAML.parse(fs.readFileSync(path.join(ROOT, 'examples', 'gitops', '.github', 'workflows', 'pulumi.yml'), 'utf8')) as Workflow;
+  const wf = workflow('pulumi.yml');
   const steps = wf.jobs.deploy.steps;
   const runOf = (cond: RegExp) => steps.find((s) => s.if && cond.test(s.if))?.run ?? '';
 
   it('previews on pull requests and applies on main between grid up and an always-run grid down', () => {
     expect(wf.on.pull_request).toBeDefined();
     expect(wf.on.push?.branches).toEqual(['main']);
-    expect(runOf(/pull_request/)).toMatch(/tfgrid local deploy "\$STACK_DIR" --preview/);
-    expect(runOf(/push/)).toMatch(/tfgrid local deploy "\$STACK_DIR" --stack ci$/);
+    expect(runOf(/pull_request/)).toMatch(/examples\/gitops\/pipeline\.sh preview "\$STACK_DIR"$/);
+    expect(runOf(/push/)).toMatch(/examples\/gitops\/pipeline\.sh up "\$STACK_DIR"$/);
+    expect(fs.statSync(path.join(ROOT, 'examples', 'gitops', 'pipeline.sh')).mode & 0o111).not.toBe(0);
     const names = steps.map((s) => s.run ?? '');
     const upAt = names.findIndex((r) => r.includes('tfgrid local up'));
     const downAt = names.findIndex((r) => r.includes('tfgrid local down'));
     expect(upAt).toBeGreaterThan(-1);
     expect(downAt).toBeGreaterThan(upAt);
     expect(steps[downAt].if).toBe('always()');
+  });
+
+  it('the real-network variant keeps its state in a durable backend, secrets from the repository, one run at a time', () => {
+    const real = workflow('pulumi-real-network.yml');
+    const job = real.jobs.deploy;
+    const runs = job.steps.map((st) => st.run ?? '');
+    const text = runs.join('\n');
+    expect(real.on.pull_request).toBeDefined();
+    expect(real.on.push?.branches).toEqual(['main']);
+    // never a state on the runner, nor a local grid
+    expect(text).not.toMatch(/--local\b|file:\/\/|tfgrid local/);
+    const login = runs.find((r) => /pulumi login /.test(r)) ?? '';
+    expect(login).toContain('pulumi login "$PULUMI_STATE_URL"');
+    expect(login).toMatch(/s3:\/\/\*/); // refuses anything but a durable backend
+    expect(job.env?.PULUMI_STATE_URL).toMatch(/^\$\{\{ vars\./);
+    // the passphrase, the mnemonic and the backend's keys come from secrets, never from the file
+    for (const key of ['PULUMI_CONFIG_PASSPHRASE', 'TFGRID_MNEMONIC', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY']) {
+      expect(job.env?.[key]).toMatch(/^\$\{\{ secrets\.\w+ \}\}$/);
+    }
+    expect(text).toContain('pulumi config set --secret tfgrid:mnemonic "$TFGRID_MNEMONIC"');
+    expect(text).toContain('pulumi config set tfgrid:network "$TFGRID_NETWORK"');
+    expect(text).toMatch(/pulumi stack select "\$STACK"/);
+    expect(text).not.toMatch(/stack select[^\n]*--create|stack init/); // a missing stack fails, never starts empty
+    const stepOf = (cond: RegExp) => job.steps.find((st) => st.if && cond.test(st.if) && /pulumi (preview|up)/.test(st.run ?? ''))?.run ?? '';
+    expect(stepOf(/pull_request/)).toMatch(/pulumi preview --diff/);
+    expect(stepOf(/push/)).toMatch(/pulumi up --yes/);
+    // the login comes before any stack command
+    expect(runs.findIndex((r) => r.includes('pulumi login'))).toBeLessThan(runs.findIndex((r) => r.includes('stack select')));
+    // two runs never overlap on the stack, and a running `up` is never cancelled half-way
+    expect(real.concurrency?.group).toBeTruthy();
+    expect(real.concurrency?.['cancel-in-progress']).toBe(false);
   });
 
   it('runs the pipeline on a grid: preview creates nothing, up deploys the web app reachable on its public IP', async () => {
