@@ -4,8 +4,9 @@
  * directory). What the run takes from the grid:
  * - the grid's user mnemonic (or this run's `-c tfgrid:mnemonic=…`) is set as a secret in the project's
  *   `Pulumi.<stack>.yaml`, encrypted by the passphrase secrets provider, as `pulumi config set --secret` does;
- * - the chain and relay URLs follow the running grid: they reach the provider through its environment
- *   (`TFGRID_CHAIN_URLS`, `TFGRID_RELAY_URLS`, `TFGRID_LOCAL_DIR`), never the stack's file (whose values win);
+ * - the chain, relay and grid proxy URLs follow the running grid: they reach the provider through its environment
+ *   (`TFGRID_CHAIN_URLS`, `TFGRID_RELAY_URLS`, `TFGRID_GRID_PROXY_URL`, `TFGRID_LOCAL_DIR`), never the stack's
+ *   file (whose values win);
  * - the hub's flists (`<project>:flist`, `vmFlist`, `tlsFlist`) are program defaults, used when the stack's
  *   config has none;
  * - this run's `config`: provider keys (`tfgrid:*`) are set in `Pulumi.<stack>.yaml` (the engine hands the plugin
@@ -97,7 +98,10 @@ export function gridRunConfig(grid: GridState, project: string, extra: Record<st
     if (key.startsWith('tfgrid:')) config[key] = { value: v, secret: isSecret(key) };
     else programOverrides[key] = v;
   }
-  const env = { TFGRID_LOCAL_DIR: grid.dir, TFGRID_CHAIN_URLS: grid.chain.url, TFGRID_RELAY_URLS: grid.relay.url };
+  // The proxy too: with chain URLs in the environment the provider no longer takes the local grid's proxy from the
+  // state file (grid-connection.ts), and NodePicker's rental filters need one.
+  const proxy: Record<string, string> = grid.gridProxy ? { TFGRID_GRID_PROXY_URL: grid.gridProxy.url } : {};
+  const env = { TFGRID_LOCAL_DIR: grid.dir, TFGRID_CHAIN_URLS: grid.chain.url, TFGRID_RELAY_URLS: grid.relay.url, ...proxy };
   return { config, programDefaults, programOverrides, env };
 }
 
