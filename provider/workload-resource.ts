@@ -95,6 +95,11 @@ export interface ResourceKind<I extends CommonInputs, T extends WorkloadType = W
    */
   liveCheck?(inputs: I, runtime: ProviderRuntime): Promise<CheckFailure[]>;
   /**
+   * The live checks that need only some inputs, run instead of `liveCheck` while others are unknown: a first
+   * preview, where the node comes from a resource not created yet (a RentContract's node). Raw inputs; best effort.
+   */
+  liveCheckPartial?(inputs: Record<string, unknown>): Promise<CheckFailure[]>;
+  /**
    * The same for a change of an existing resource (`olds` its previous inputs): refusals the node would only give at
    * `up` and that depend on the live deployment (a disk a running machine mounts). Best effort, like `liveCheck`.
    */
@@ -192,14 +197,16 @@ function stripOutputs<I extends CommonInputs>(kind: ResourceKind<I>, props: Reco
 
 /** The kind's live check for a new resource, bounded by `timeoutMs`; failures of the grid itself are ignored. */
 export async function liveCheckWorkload<I extends CommonInputs>(kind: ResourceKind<I>, inputs: Record<string, unknown>, timeoutMs = 10_000): Promise<CheckFailure[]> {
-  if (!kind.liveCheck || containsUnknown(inputs)) return [];
-  const parsed = kind.inputs.safeParse(stripOutputs(kind, inputs));
-  if (!parsed.success) return [];
+  if (!kind.liveCheck) return [];
+  const partial = containsUnknown(inputs);
+  if (partial && !kind.liveCheckPartial) return [];
+  const parsed = partial ? undefined : kind.inputs.safeParse(stripOutputs(kind, inputs));
+  if (parsed && !parsed.success) return [];
   let timer: NodeJS.Timeout | undefined;
   // Not checked is said (provider/notices.ts), never silent: the preview's output shows what it could not ask.
-  const what = `${label(kind, parsed.data)}: the preview could not make its ${kind.typeName} checks against the grid`;
+  const what = `${parsed ? label(kind, parsed.data) : `${kind.typeName} "${String(inputs.name)}"`}: the preview could not make its ${kind.typeName} checks against the grid`;
   try {
-    const run = (async () => kind.liveCheck!(parsed.data, await getRuntime()))();
+    const run = parsed ? (async () => kind.liveCheck!(parsed.data, await getRuntime()))() : kind.liveCheckPartial!(inputs);
     const timeout = new Promise<CheckFailure[]>((resolve) => (timer = setTimeout(() => (warnOnce(`${what} (no answer within ${timeoutMs / 1000}s)`), resolve([])), timeoutMs)));
     return await Promise.race([run, timeout]);
   } catch (err) {

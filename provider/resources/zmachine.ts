@@ -31,7 +31,7 @@
 import { createHmac } from 'crypto';
 import { z } from 'zod';
 import { InputError } from '../../protocol/common/errors';
-import { groupSchema, nodeIdSchema, parseSize, sizeAtLeast, sizeSchema, workloadNameSchema, type CheckFailure } from '../inputs';
+import { groupSchema, nodeIdSchema, containsUnknown, parseSize, sizeAtLeast, sizeSchema, workloadNameSchema, type CheckFailure } from '../inputs';
 import { parseV4 } from '../ip-allocator';
 import { isNetworkType, nodeKind, zmachineWireType, type NodeKind } from '../node-kind';
 import { goParse } from '../../protocol/zos/go-json';
@@ -272,6 +272,14 @@ export const zmachineKind: ResourceKind<ZMachineInputs, 'zmachine' | 'zmachine-l
   // Preview says it when the node is a light one and the machine asks what light nodes lack.
   liveCheck: async (i, runtime) => [...(await checksumFailures(i)), ...nodeKindRefusals(i, await nodeKind(runtime, i.node))],
   liveCheckUpdate: async (_olds, i) => checksumFailures(i),
+  // The checksum needs only the flist and itself: a machine on a node not known yet (rented in the same `up`) is
+  // refused at its first preview too, before anything is rented or deployed.
+  liveCheckPartial: async (raw) => {
+    const known = (v: unknown): v is string => typeof v === 'string' && !containsUnknown(v);
+    if (!known(raw.flist) || !known(raw.flistChecksum) || !MD5_HEX.test(raw.flistChecksum)) return [];
+    const r = await flistChecksumRefusal(known(raw.name) ? raw.name : '?', raw.flist, raw.flistChecksum);
+    return r ? [r] : [];
+  },
   prepare: allocate,
   wireType: (p) => (p.workloadType === 'zmachine-light' ? 'zmachine-light' : 'zmachine'),
   // Before `__inputs`, a state's `myceliumSeed` was the drawn seed (an output), not an input.
