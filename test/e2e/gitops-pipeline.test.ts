@@ -3,9 +3,11 @@
  * every run clones it into a fresh runner directory (thrown away afterwards) and calls examples/gitops/pipeline.sh
  * with the state in a file backend that outlives the runners and the passphrase from the environment. Three
  * merges (create two zdbs, resize one and add one, delete one), each previewed on its pull request first: after
- * each `up` the twin's active contracts are exactly the stack's, on exactly the nodes the commit declares. A run
- * that fails (the added zdb pointed, on that runner only, at a node id the grid does not have) leaves no
- * contract the state does not own, and the next run finishes the job.
+ * each `up` the twin's active contracts are exactly the stack's, on exactly the nodes the commit declares. Two
+ * runs of the second merge fail, each through its runner only: the added zdb pointed at a node id the grid does not
+ * have (refused before anything is deployed), then a relay in front of the grid's that drops the node's
+ * `zos.deployment.deploy` (the contract is created, the node never gets the deployment). Each leaves no contract
+ * the state does not own, and the next run, on a fresh runner, finishes the job.
  */
 import { execFile, execFileSync } from 'child_process';
 import { randomBytes } from 'crypto';
@@ -16,6 +18,7 @@ import YAML from 'yaml';
 import { findPulumiCli, pulumiEnv } from '../../local/pulumi/cli-env';
 import type { GridState } from '../../local/grid/state';
 import { e2eGridDir, ensureE2eGrid } from './shared-grid';
+import { startDroppingRelay } from './dropping-relay';
 import { newUser, requireCli, twinContracts, type FileUser } from './real-engine';
 
 jest.setTimeout(1_500_000);
@@ -138,6 +141,19 @@ async function expectDeclared(names: string[], nodes: number[]): Promise<StateVi
   return state;
 }
 
+/** A failed run: the chain holds no contract the state does not own. */
+async function expectConsistent(): Promise<void> {
+  expect((await chainView()).contracts).toEqual(stackState().contracts);
+}
+
+/** Config of one runner only (its clone's stack file, thrown away with it): what makes that run fail. */
+function setRunnerConfig(dir: string, values: Record<string, string>): void {
+  const file = path.join(dir, 'Pulumi.ci.yaml');
+  const doc = YAML.parse(fs.readFileSync(file, 'utf8')) as { config?: Record<string, string> };
+  doc.config = { ...doc.config, ...values };
+  fs.writeFileSync(file, YAML.stringify(doc));
+}
+
 beforeAll(async () => {
   requireCli();
   grid = await ensureE2eGrid();
@@ -201,18 +217,21 @@ describe('examples/gitops/pipeline.sh: merges through fresh runners, state in a 
     expect(two.preview.preview).toMatch(/size\W+1GiB\W+=>\W+2GiB/); // the diff names the change
     expect(two.preview.preview).not.toMatch(/(create|update|replace|delete)\s+tfgrid:Zdb b/);
 
-    // the first up of this merge fails: on that runner only, c points at a node id the grid does not have
-    const failed = await pipeline('up', 'main', (dir) => {
-      const file = path.join(dir, 'Pulumi.ci.yaml');
-      const doc = YAML.parse(fs.readFileSync(file, 'utf8')) as { config?: Record<string, string> };
-      doc.config = { ...doc.config, [`${PROJECT}:cNode`]: '999' };
-      fs.writeFileSync(file, YAML.stringify(doc));
-    });
-    expect(failed.code).not.toBe(0);
-    expect(failed.output).toMatch(/node 999/);
-    const afterFail = stackState();
-    expect((await chainView()).contracts).toEqual(afterFail.contracts); // no contract the state does not own
-    expect(afterFail.names).not.toContain('c');
+    // the first up of this merge fails: on that runner only, c points at a node id the grid does not have (the
+    // provider's check refuses it before anything is deployed)
+    const noNode = await pipeline('up', 'main', (dir) => setRunnerConfig(dir, { [`${PROJECT}:cNode`]: '999' }));
+    expect(noNode.code).not.toBe(0);
+    expect(noNode.output).toMatch(/node 999/);
+    await expectConsistent();
+    // the second fails later: on that runner, node 3 answers everything but the deployment itself (a relay in
+    // front of the grid's drops it), after the chain accepted the new contract
+    const relay = await startDroppingRelay(grid.relay!.url, 'zos.deployment.deploy');
+    const noAnswer = await pipeline('up', 'main', (dir) => setRunnerConfig(dir, { 'tfgrid:relayUrls': JSON.stringify([relay.url]), 'tfgrid:rmbTimeout': '5', 'tfgrid:deployTimeout': '20' })).finally(
+      () => relay.close(),
+    );
+    expect(relay.dropped()).toBeGreaterThan(0); // the run got as far as sending the deployment: its contract existed
+    expect(noAnswer.code).not.toBe(0);
+    await expectConsistent();
 
     const up2 = await pipeline('up', 'main'); // the next run, on a fresh runner, finishes the job
     expect(up2.code).toBe(0);
