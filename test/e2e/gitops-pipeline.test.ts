@@ -193,7 +193,7 @@ afterAll(async () => {
 });
 
 describe('examples/gitops/pipeline.sh: merges through fresh runners, state in a backend that outlives them', () => {
-  it('create, change (with a failed run finished by the next), delete: the chain holds what the last commit declares', async () => {
+  it('create, change (two failed runs, finished by the next), delete: the chain holds what the last commit declares', async () => {
     // 1. create: a on node 1, b on node 2
     const one = await merge('pr-create', [
       { name: 'a', node: 1, size: '1GiB' },
