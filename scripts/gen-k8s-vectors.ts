@@ -19,36 +19,13 @@
 import * as fs from 'fs';
 import { createRequire } from 'module';
 import * as path from 'path';
+import type { VectorCluster, VectorNode } from '../test/fixtures/k8s/vector-types';
 
 const root = path.resolve(__dirname, '..');
 const target = path.join(root, 'test', 'fixtures', 'k8s', 'grid-client-k8s.json');
 const argAt = process.argv.indexOf('--grid-client');
 const prefix = path.resolve(root, argAt > 0 ? process.argv[argAt + 1] : path.join('build', 'vector-gen'));
 const gridClientDir = path.join(prefix, 'node_modules', '@threefold', 'grid_client');
-
-/** A cluster node as grid_client's K8S model takes it (memory MB, disk and rootfs GB). */
-interface VectorNode {
-  name: string;
-  node_id: number;
-  cpu: number;
-  memory: number;
-  disk_size: number;
-  rootfs_size: number;
-  public_ip: boolean;
-  public_ip6: boolean;
-  planetary: boolean;
-  mycelium: boolean;
-  myceliumSeed: string;
-  ip: string;
-}
-interface VectorCluster {
-  name: string;
-  secret: string;
-  ssh_key: string;
-  network: string;
-  master: VectorNode;
-  workers: VectorNode[];
-}
 
 const node = (n: Partial<VectorNode> & Pick<VectorNode, 'name' | 'node_id' | 'ip'>): VectorNode => ({
   cpu: 2,

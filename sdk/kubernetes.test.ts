@@ -38,35 +38,7 @@ import { parseSize } from '../provider/inputs';
 import { zmachineKind } from '../provider/resources/zmachine';
 import * as tfgrid from './index';
 import { K3S_FLIST, type KubernetesNodeArgs } from './kubernetes';
-
-interface VectorNode {
-  name: string;
-  node_id: number;
-  cpu: number;
-  memory: number;
-  disk_size: number;
-  rootfs_size: number;
-  public_ip: boolean;
-  public_ip6: boolean;
-  planetary: boolean;
-  mycelium: boolean;
-  myceliumSeed: string;
-  ip: string;
-}
-interface Workload {
-  name: string;
-  type: string;
-  data: Record<string, unknown>;
-}
-interface Cluster {
-  name: string;
-  secret: string;
-  ssh_key: string;
-  network: string;
-  master: VectorNode;
-  workers: VectorNode[];
-  expected: { master: Workload[]; workers: Workload[][] };
-}
+import type { VectorClusterWithWorkloads as Cluster, VectorNode, VectorWorkload as Workload } from '../test/fixtures/k8s/vector-types';
 
 const FIXTURE = path.join(__dirname, '..', 'test', 'fixtures', 'k8s', 'grid-client-k8s.json');
 const clusters = (JSON.parse(fs.readFileSync(FIXTURE, 'utf8')) as { clusters: Cluster[] }).clusters;
