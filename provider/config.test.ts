@@ -31,8 +31,16 @@ describe('provider config', () => {
     [{ 'tfgrid:network': 'moon' }, /tfgrid:network "moon" is not a grid; use one of local, dev, qa, test, main/],
     [{ 'tfgrid:keyType': 'rsa' }, /tfgrid:keyType "rsa" is not a key type/],
     [{ 'tfgrid:deployTimeout': 'soon' }, /tfgrid:deployTimeout "soon" is not a whole number/],
+    [{ 'tfgrid:solutionProviderId': '-2' }, /tfgrid:solutionProviderId "-2" is not a whole number/],
   ])('refuses %j', (c, msg) => {
     expect(() => cfg(c)).toThrow(msg);
+  });
+
+  it('takes a solution provider id for node contracts from config or TFGRID_SOLUTION_PROVIDER_ID; none by default', () => {
+    expect(cfg({}).solutionProviderId).toBeUndefined();
+    expect(cfg({ 'tfgrid:solutionProviderId': '0' }).solutionProviderId).toBeUndefined();
+    expect(cfg({ 'tfgrid:solutionProviderId': '7' }).solutionProviderId).toBe(7);
+    expect(cfg({}, { TFGRID_SOLUTION_PROVIDER_ID: '3' }).solutionProviderId).toBe(3);
   });
 
   it('asks for a mnemonic with the command that sets it', () => {

@@ -42,6 +42,12 @@ export interface ProviderConfig {
   rmbTimeout: number;
   /** Milliseconds during which concurrent operations are coalesced into one version bump. */
   coalesceMs: number;
+  /**
+   * Solution provider id set on every node contract this provider creates (TFChain `create_node_contract`'s
+   * `solution_provider_id`; grid_client's `solutionProviderId`, terraform's `solution_provider`). The chain
+   * refuses an unknown or unapproved one.
+   */
+  solutionProviderId?: number;
 }
 
 /** Config keys (fully qualified, as `req.config.get` wants them) and their environment fallbacks. */
@@ -55,6 +61,7 @@ export const CONFIG_KEYS = {
   deployTimeout: { key: 'tfgrid:deployTimeout', env: 'TFGRID_DEPLOY_TIMEOUT' },
   rmbTimeout: { key: 'tfgrid:rmbTimeout', env: 'TFGRID_RMB_TIMEOUT' },
   coalesceMs: { key: 'tfgrid:coalesceMs', env: 'TFGRID_COALESCE_MS' },
+  solutionProviderId: { key: 'tfgrid:solutionProviderId', env: 'TFGRID_SOLUTION_PROVIDER_ID' },
 } as const;
 
 /** Descriptions used by the schema generator. */
@@ -68,6 +75,10 @@ export const CONFIG_DOCS: Record<keyof typeof CONFIG_KEYS, { type: 'string' | 'i
   deployTimeout: { type: 'integer', description: 'Seconds to wait for workloads to reach ok or error.', default: 300 },
   rmbTimeout: { type: 'integer', description: 'Seconds allowed for one RMB call to a node.', default: 30 },
   coalesceMs: { type: 'integer', description: 'Milliseconds during which concurrent operations on one deployment become one version bump; 0 turns coalescing off.', default: 150 },
+  solutionProviderId: {
+    type: 'integer',
+    description: 'Solution provider id set on every node contract created (it must exist and be approved on the chain); none when unset.',
+  },
 };
 
 const urlList = (v: string): string[] => {
@@ -98,7 +109,7 @@ export function readConfig(get: (key: string) => string | undefined, env: NodeJS
   if (keyType !== 'sr25519' && keyType !== 'ed25519') {
     throw new InputError(`tfgrid:keyType "${keyType}" is not a key type; use sr25519 or ed25519`, { path: 'tfgrid:keyType' });
   }
-  const int = (k: 'deployTimeout' | 'rmbTimeout' | 'coalesceMs', dflt: number): number => {
+  const int = (k: 'deployTimeout' | 'rmbTimeout' | 'coalesceMs' | 'solutionProviderId', dflt: number): number => {
     const v = val(k);
     if (v === undefined) return dflt;
     const n = Number(v);
@@ -117,6 +128,8 @@ export function readConfig(get: (key: string) => string | undefined, env: NodeJS
     deployTimeout: int('deployTimeout', 300),
     rmbTimeout: int('rmbTimeout', 30),
     coalesceMs: int('coalesceMs', 150),
+    // 0 is no solution provider (the chain's ids start at 1).
+    ...(int('solutionProviderId', 0) > 0 ? { solutionProviderId: int('solutionProviderId', 0) } : {}),
   };
 }
 

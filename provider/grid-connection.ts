@@ -34,10 +34,11 @@ export function deploymentFromJson(d: DeploymentJson): Deployment {
   return parseDeployment(d);
 }
 
-function toChainOp(op: ContractOp): ChainOp {
+/** `solutionProviderId` (tfgrid:solutionProviderId) goes on every node contract created. */
+function toChainOp(op: ContractOp, solutionProviderId: number | undefined): ChainOp {
   switch (op.kind) {
     case 'createNode':
-      return { op: 'createNodeContract', nodeId: op.nodeId, hash: op.hash, data: op.data, publicIps: op.publicIps };
+      return { op: 'createNodeContract', nodeId: op.nodeId, hash: op.hash, data: op.data, publicIps: op.publicIps, ...(solutionProviderId ? { solutionProviderId } : {}) };
     case 'updateNode':
       return { op: 'updateNodeContract', contractId: op.contractId, hash: op.hash, data: op.data };
     case 'cancel':
@@ -161,7 +162,7 @@ export async function createGridConnection(config: ProviderConfig): Promise<Grid
     chain: {
       twinId: async () => twinId,
       submit: async (ops) => {
-        const res = await chain.batch(ops.map(toChainOp));
+        const res = await chain.batch(ops.map((op) => toChainOp(op, config.solutionProviderId)));
         return res.map((r) => ({ contractId: r.contractId }));
       },
       getContract: async (id) => {
