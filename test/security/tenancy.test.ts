@@ -1,0 +1,96 @@
+/**
+ * Security (issue 16): another twin cannot read, update or cancel our deployments (the node refuses with ZOS's texts,
+ * the chain with its own errors), and an old signed deployment version is refused when sent again. The attacker is
+ * a real twin on the shared chain talking to a real node runtime through our relay. What test/node/node-over-rmb
+ * already checks (get/changes/list of another twin) is checked here again only as part of the whole attack.
+ */
+import { randomBytes } from 'crypto';
+import { deploymentToJson, hashDeployment, signDeployment, type Deployment } from '../../protocol/zos';
+import { expectChainError } from '../helpers/chain';
+import { buildDeployment, GIB, SAMPLE } from '../node/fixtures';
+import { linesWithSecrets, nodeRefusal, startSecurityGrid, type SecurityGrid } from './security-grid';
+
+describe('security: tenancy and replay', () => {
+  let g: SecurityGrid;
+  const zdbPassword = `pw-${randomBytes(8).toString('hex')}`;
+  const db = { ...SAMPLE.db, data: { ...SAMPLE.db.data, password: zdbPassword } };
+
+  beforeAll(async () => {
+    g = await startSecurityGrid('tfg-sec-tenancy-');
+  });
+  afterAll(async () => {
+    await g?.close();
+  });
+
+  /** Alice's deployment of a disk and a zdb, ok on the node. */
+  async function aliceDeployment(): Promise<Deployment> {
+    const d = await g.contracted(g.alice, [SAMPLE.disk, db]);
+    await g.alice.node.deployment.deploy(signDeployment(d, g.alice.twinId, g.alice.account.identity));
+    expect(await g.settled(g.alice, d.contract_id, 2)).toEqual({ disk: 'ok', db: 'ok' });
+    return d;
+  }
+
+  it("refuses another twin's read, update and delete of our deployment at the node, and its cancel and update on the chain", async () => {
+    const { alice, mallory } = g;
+    const d = await aliceDeployment();
+    const c = d.contract_id;
+    // read
+    expect(await nodeRefusal(mallory.node.deployment.get(c))).toBe('deployment not found');
+    expect(await nodeRefusal(mallory.node.deployment.changes(c))).toBe('deployment not found');
+    expect(await mallory.node.deployment.list()).toEqual([]);
+    expect(await mallory.peer.callRaw(g.node.twinId, 'zos.network.list_private_ips', JSON.stringify({ network_name: 'net' }))).toBe('[]');
+    // update: Alice's twin in the body (signed by Mallory, or Alice's own signed v0 re-sent by Mallory) …
+    const v1 = { ...buildDeployment(alice.twinId, c, [{ ...SAMPLE.disk, version: 1, data: { size: Number(2n * GIB) } }, db], { version: 1, metadata: d.metadata }), contract_id: c };
+    const mismatch = `twin id mismatch (deployment: ${alice.twinId}, message: ${mallory.twinId})`;
+    expect(await nodeRefusal(mallory.node.deployment.update(signDeployment(v1, alice.twinId, mallory.account.identity)))).toBe(mismatch);
+    expect(await nodeRefusal(mallory.node.deployment.update(signDeployment(d, alice.twinId, alice.account.identity)))).toBe(mismatch);
+    // … or Mallory's own twin on Alice's contract: the node keys deployments by (twin, contract), so there is none
+    const hers = { ...buildDeployment(mallory.twinId, c, [SAMPLE.disk], { version: 1 }), contract_id: c };
+    expect(await nodeRefusal(mallory.node.deployment.update(signDeployment(hers, mallory.twinId, mallory.account.identity)))).toBe('twin not found: deployment does not exist');
+    // delete is disabled for everyone; a deploy of her own on Alice's contract fails the chain check and touches nothing of Alice's
+    expect(await nodeRefusal(mallory.node.deployment.delete(c))).toBe('deletion over the api is disabled, please cancel your contract instead');
+    const squat = { ...buildDeployment(mallory.twinId, c, [SAMPLE.disk]), contract_id: c };
+    await mallory.node.deployment.deploy(signDeployment(squat, mallory.twinId, mallory.account.identity));
+    expect(await g.settled(mallory, c, 1)).toEqual({ disk: 'error: contract hash does not match deployment hash' });
+    // the chain: cancel and update of Alice's contract by Mallory
+    await expectChainError(mallory.account.chain.cancelContract(Number(c)), 'smartContractModule', 'TwinNotAuthorizedToCancelContract');
+    await expectChainError(mallory.account.chain.updateNodeContract({ contractId: Number(c), hash: hashDeployment(hers) }), 'smartContractModule', 'TwinNotAuthorizedToUpdateContract');
+    // Alice's deployment is untouched: same version, same contract hash, every workload ok
+    const got = await alice.node.deployment.get(c);
+    expect(got.version).toBe(0);
+    expect(Object.fromEntries(got.workloads.map((w) => [w.name, w.result.state]))).toEqual({ disk: 'ok', db: 'ok' });
+    const onChain = await g.chain.getContract(Number(c));
+    expect(onChain).toMatchObject({ type: 'node', twinId: alice.twinId, state: 'created', deploymentHash: hashDeployment(d) });
+  });
+
+  it('refuses an old signed deployment version sent again, as an update or a deploy', async () => {
+    const { alice } = g;
+    const d = await aliceDeployment();
+    const c = d.contract_id;
+    const signedV0 = signDeployment(d, alice.twinId, alice.account.identity);
+    const v1 = { ...buildDeployment(alice.twinId, c, [{ ...SAMPLE.disk, version: 1, data: { size: Number(2n * GIB) } }, db], { version: 1, metadata: d.metadata }), contract_id: c };
+    const signedV1 = signDeployment(v1, alice.twinId, alice.account.identity);
+    await alice.account.chain.updateNodeContract({ contractId: Number(c), hash: hashDeployment(v1) });
+    await alice.node.deployment.update(signedV1);
+    expect(await g.settled(alice, c, 2)).toEqual({ disk: 'ok', db: 'ok' });
+    // version N+1 again, version N again, and N as a fresh deploy
+    expect(await nodeRefusal(alice.node.deployment.update(signedV1))).toBe('expecting deployment version 2, got 1: upgrade validation error');
+    expect(await nodeRefusal(alice.node.deployment.update(signedV0))).toBe('expecting deployment version 2, got 0: upgrade validation error');
+    expect(await nodeRefusal(alice.node.deployment.deploy(signedV0))).toBe('exists');
+    // the raw signed v0 body, byte for byte as first sent
+    expect(await nodeRefusal(alice.peer.callRaw(g.node.twinId, 'zos.deployment.update', deploymentToJson(signedV0)))).toBe('expecting deployment version 2, got 0: upgrade validation error');
+    // an old body with a bumped version but its old signature: the signature no longer matches
+    const bumped = { ...(JSON.parse(deploymentToJson(signedV0)) as Record<string, unknown>), version: 2 };
+    expect(await nodeRefusal(alice.peer.callRaw(g.node.twinId, 'zos.deployment.update', JSON.stringify(bumped)))).toBe('failed to verify signature');
+    const got = await alice.node.deployment.get(c);
+    expect(got.version).toBe(1);
+    expect(got.workloads.find((w) => w.name === 'disk')).toMatchObject({ version: 1, data: { size: 2n * GIB } });
+  });
+
+  it('leaves no key seed or workload secret in the node and relay logs of these runs', () => {
+    expect(g.logs.length).toBeGreaterThan(10);
+    const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+    const secrets = [hex(g.alice.account.identity.seed), hex(g.mallory.account.identity.seed), hex(g.grid.nodes[0].identity.seed), hex(g.grid.farmer.seed), zdbPassword];
+    expect(linesWithSecrets(g.logs, secrets)).toEqual([]);
+  });
+});
