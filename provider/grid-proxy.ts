@@ -11,6 +11,7 @@
 import { z } from 'zod';
 import { TfgridError, errorText } from '../protocol/common/errors';
 import type { Logger } from '../protocol/common/log';
+import { gpuCardSchema } from './resources/gpu-filter';
 
 /** The proxy could not be reached or failed on its side: the caller may fall back to the chain. */
 export class GridProxyUnreachable extends TfgridError {}
@@ -37,6 +38,8 @@ export const proxyNodeSchema = z
     extraFee: num.default(0),
     certificationType: z.string().default(''),
     num_gpu: num.default(0),
+    // the cards; upstream's list may leave them out (null): the proxy's own GPU filters decided then
+    gpus: z.array(gpuCardSchema).nullish().catch(undefined),
     farmName: z.string().default(''),
     city: z.string().default(''),
   })

@@ -40,6 +40,16 @@ export interface NodeFilter {
   rentedByMe?: pulumi.Input<boolean>;
   certified?: pulumi.Input<boolean>;
   hasGpu?: pulumi.Input<boolean>;
+  /** Only nodes with a GPU whose vendor name contains this, any case (e.g. "NVIDIA"). */
+  gpuVendorName?: pulumi.Input<string>;
+  /** Only nodes with a GPU whose device name contains this, any case (e.g. "A100"). */
+  gpuDeviceName?: pulumi.Input<string>;
+  /** Only nodes with a GPU of this PCI vendor id (e.g. "10de"). */
+  gpuVendorId?: pulumi.Input<string>;
+  /** Only nodes with a GPU of this PCI device id. */
+  gpuDeviceId?: pulumi.Input<string>;
+  /** Only nodes with a GPU no contract uses (with the other GPU filters: that card). */
+  gpuAvailable?: pulumi.Input<boolean>;
   /** How many distinct nodes (`nodeIds`, best first; `nodeId` is the first). Default 1. */
   count?: pulumi.Input<number>;
 }

@@ -65,3 +65,17 @@ export function fixtureIndex(): GridIndex {
     ],
   };
 }
+
+/**
+ * The same grid with GPUs (upstream's card ids `<pci slot>/<vendor id>/<device id>`): node 1 has a free NVIDIA A100,
+ * node 3 an AMD Radeon used by contract 12; nodes 2 and 4 have none.
+ */
+export function gpuFixtureIndex(): GridIndex {
+  const ix = fixtureIndex();
+  const cards: Record<number, IndexedNode['gpus']> = {
+    1: [{ id: '0000:0e:00.0/10de/20b0', vendor: 'NVIDIA Corporation', device: 'GA100 [A100 SXM4 40GB]', contract: 0 }],
+    3: [{ id: '0000:41:00.0/1002/744c', vendor: 'Advanced Micro Devices, Inc. [AMD/ATI]', device: 'Navi 31 [Radeon RX 7900 XT/7900 XTX]', contract: 12 }],
+  };
+  for (const n of ix.nodes) n.gpus = cards[n.nodeId] ?? [];
+  return ix;
+}

@@ -14,13 +14,18 @@ import { silentLogger, type Logger } from '../../protocol/common/log';
 import { contractSchema, farmSchema, nodeSchema, twinSchema } from '../../protocol/chain/types';
 import type { ChainClient } from '../../protocol/chain';
 import { u8aToHex } from '@polkadot/util';
-import type { ContractState, GridIndex, IndexedContract, IndexedFarm, IndexedNode, IndexedTwin, NodeReport } from './model';
+import type { ContractState, GridIndex, IndexedContract, IndexedFarm, IndexedNode, IndexedTwin, NodeGpu, NodeReport } from './model';
 
 /** Full-node features (ZOS `zos.system.node_features_get` of a node with `zmachine` and `network`). */
 const FULL_NODE_FEATURES = ['zmount', 'network', 'zdb', 'zmachine', 'volume', 'ipv4', 'ip', 'gateway-name-proxy', 'gateway-fqdn-proxy', 'qsfs', 'zlogs', 'yggdrasil', 'mycelium', 'wireguard'];
 
 const n = z.union([z.number(), z.string(), z.bigint()]).transform((v) => Number(v));
 const cap = z.object({ cru: n.default(0), sru: n.default(0), hru: n.default(0), mru: n.default(0) }).passthrough();
+/** A card of `zos.gpu.list` (zosbase pkg/gpu: `id`, `vendor`, `device`, `contract`; `vram` is not indexed). */
+const gpuSchema = z
+  .object({ id: z.string(), vendor: z.string(), device: z.string(), contract: n.default(0) })
+  .transform((g) => ({ id: g.id, vendor: g.vendor, device: g.device, contract: g.contract }));
+
 export const nodeStatisticsSchema = z
   .object({
     total: cap,
@@ -89,6 +94,8 @@ export async function startIndexer(deps: IndexerDeps, opts: IndexerOptions = {})
   const reports = new Map<number, NodeReport>();
   /** Each node's own feature list, asked once (a light node's differs from a full node's). */
   const featureLists = new Map<number, string[]>();
+  /** Each node's GPU cards (`zos.gpu.list`), asked with the features: this grid's nodes never bind a card to a contract. */
+  const gpuLists = new Map<number, NodeGpu[]>();
   let chainAt = 0;
   let nodesAt = 0;
   /** Date.now() at the start of the last finished chain read. */
@@ -145,6 +152,7 @@ export async function startIndexer(deps: IndexerDeps, opts: IndexerOptions = {})
         total: { cru: Number(v.resources.cru), sru: Number(v.resources.sru), hru: Number(v.resources.hru), mru: Number(v.resources.mru) },
         serialNumber: '',
         features: featureLists.get(v.id) ?? FULL_NODE_FEATURES,
+        gpus: gpuLists.get(v.id) ?? [],
         extraFee: extraFees.get(v.id) ?? 0,
         report: reports.get(v.id),
       }))
@@ -211,6 +219,11 @@ export async function startIndexer(deps: IndexerDeps, opts: IndexerOptions = {})
             const f = z.array(z.string()).parse(await deps.call(node.twinId, 'zos.system.node_features_get', callTimeoutMs));
             featureLists.set(node.nodeId, f);
             node.features = f;
+          }
+          if (!gpuLists.has(node.nodeId)) {
+            const g = z.array(gpuSchema).parse(await deps.call(node.twinId, 'zos.gpu.list', callTimeoutMs));
+            gpuLists.set(node.nodeId, g);
+            node.gpus = g;
           }
         } catch (err) {
           log.debug('node did not report', { node: node.nodeId, error: errorText(err) });

@@ -37,6 +37,14 @@ export interface NodeReport {
   workloads: number;
 }
 
+/** One GPU card as the node lists it (`zos.gpu.list`); `contract` 0 = free. `id` is `<pci slot>/<vendor id>/<device id>`. */
+export interface NodeGpu {
+  id: string;
+  vendor: string;
+  device: string;
+  contract: number;
+}
+
 export interface IndexedNode {
   nodeId: number;
   farmId: number;
@@ -54,6 +62,8 @@ export interface IndexedNode {
   features: string[];
   /** The chain's dedicated-node extra fee (`DedicatedNodesExtraFee`), 0 or absent for none. */
   extraFee?: number;
+  /** The node's GPUs (`zos.gpu.list`), none when absent. */
+  gpus?: NodeGpu[];
   report?: NodeReport;
 }
 
@@ -182,7 +192,7 @@ function nodeFields(v: NodeView) {
     farmName: v.farm?.name ?? '',
     serialNumber: n.serialNumber,
     power: { state: '', target: '' },
-    num_gpu: 0,
+    num_gpu: n.gpus?.length ?? 0,
     extraFee: v.extraFee,
     healthy: v.healthy,
     dmi: {
@@ -197,9 +207,14 @@ function nodeFields(v: NodeView) {
     rentable: v.rentable,
     price_usd: v.priceUsd,
     farm_free_ips: v.farmFreeIps,
-    gpus: [] as unknown[],
+    gpus: gpuJson(n),
     features: n.features,
   };
+}
+
+/** A node's GPUs as upstream's `types.NodeGPU` (the `gpus` of a node item and `/nodes/{id}/gpu`). */
+export function gpuJson(n: IndexedNode): Record<string, unknown>[] {
+  return (n.gpus ?? []).map((g) => ({ node_twin_id: n.twinId, id: g.id, vendor: g.vendor, device: g.device, contract: g.contract }));
 }
 
 /** The node's fields with its resources where the proxy puts them: after the identity fields, before the rest. */

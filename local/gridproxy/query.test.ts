@@ -1,6 +1,6 @@
-import { fixtureIndex } from './fixture';
+import { fixtureIndex, gpuFixtureIndex } from './fixture';
 import { parseQuery, NODE_KEYS } from './params';
-import { contractById, nodeById, queryContracts, queryFarms, queryNodes, queryPublicIps, queryStats, queryTwins, type ApiResponse } from './query';
+import { contractById, nodeById, nodeGpus, queryContracts, queryFarms, queryNodes, queryPublicIps, queryStats, queryTwins, type ApiResponse } from './query';
 
 const GIB = 1024 ** 3;
 const q = (s: string) => new URLSearchParams(s);
@@ -112,6 +112,36 @@ describe('/nodes filters', () => {
     expect(d.capacity).toEqual({ total_resources: n.total_resources, used_resources: n.used_resources });
     expect(nodeById(ix, 99, false)).toEqual({ status: 404, body: { error: 'node not found' } });
     expect(nodeById(ix, 2, true)).toEqual({ status: 404, body: { error: 'gateway not found' } });
+  });
+});
+
+describe('/nodes GPU filters and /nodes/{id}/gpu (issue 15)', () => {
+  const ix = gpuFixtureIndex();
+  it.each([
+    ['has_gpu=true', [1, 3]],
+    ['has_gpu=false', [2, 4]],
+    ['num_gpu=1', [1, 3]],
+    // names contain the value, any case; ids are matched inside the card id
+    ['gpu_vendor_name=nvidia', [1]],
+    ['gpu_device_name=RADEON', [3]],
+    ['gpu_vendor_id=1002', [3]],
+    ['gpu_device_id=20B0', [1]],
+    ['gpu_available=true', [1]],
+    ['gpu_available=false', [3]],
+    // one card must satisfy them all
+    ['gpu_vendor_name=amd&gpu_available=true', []],
+    ['gpu_vendor_name=nvidia&gpu_device_name=a100&gpu_available=true', [1]],
+    ['gpu_vendor_name=intel', []],
+  ])('%s → nodes %j', (query, want) => {
+    expect(ids(queryNodes(ix, q(query)))).toEqual(want);
+  });
+
+  it("lists a node's cards as upstream's NodeGPU, on the node item and at /nodes/{id}/gpu", () => {
+    const card = { node_twin_id: 101, id: '0000:0e:00.0/10de/20b0', vendor: 'NVIDIA Corporation', device: 'GA100 [A100 SXM4 40GB]', contract: 0 };
+    expect((queryNodes(ix, q('node_id=1')).body as Record<string, unknown>[])[0]).toMatchObject({ num_gpu: 1, gpus: [card] });
+    expect(nodeGpus(ix, 1)).toEqual({ status: 200, body: [card] });
+    expect(nodeGpus(ix, 2)).toEqual({ status: 200, body: [] });
+    expect(ids(queryNodes(ix, q('sort_by=num_gpu&sort_order=desc&node_ids=1,2')))).toEqual([1, 2]);
   });
 });
 

@@ -9,7 +9,21 @@
  * @module
  */
 import { CONTRACT_KEYS, FARM_KEYS, NODE_KEYS, PUBLIC_IP_KEYS, STATS_KEYS, TWIN_KEYS, parseQuery, type ParamSpec, type ParsedParams } from './params';
-import { contractJson, farmJson, nodeDetailJson, nodeJson, nodeViews, twinJson, type GridIndex, type IndexedContract, type IndexedFarm, type IndexedTwin, type NodeView } from './model';
+import {
+  contractJson,
+  farmJson,
+  gpuJson,
+  nodeDetailJson,
+  nodeJson,
+  nodeViews,
+  twinJson,
+  type GridIndex,
+  type IndexedContract,
+  type IndexedFarm,
+  type IndexedTwin,
+  type NodeGpu,
+  type NodeView,
+} from './model';
 
 export interface ApiResponse {
   status: number;
@@ -133,16 +147,36 @@ function nodeMatches(v: NodeView, p: ParsedParams): boolean {
   if (has('rented_by') && v.rentedByTwinId !== num('rented_by')) return false;
   if (has('available_for') && !(v.rentedByTwinId === num('available_for') || (!v.rented && !(v.farm?.dedicated ?? false) && v.extraFee === 0))) return false;
   if (has('rentable_or_rented_by') && !(v.rentable || v.rentedByTwinId === num('rentable_or_rented_by'))) return false;
-  // No GPUs on this grid's nodes.
-  if (has('has_gpu') && bool('has_gpu')) return false;
-  if (has('gpu_available') && bool('gpu_available')) return false;
-  for (const k of ['gpu_device_name', 'gpu_vendor_name', 'gpu_device_id', 'gpu_vendor_id']) if (has(k)) return false;
-  if (has('num_gpu') && num('num_gpu') > 0) return false;
+  if (!gpuMatches(n.gpus ?? [], p)) return false;
   if (has('healthy') && v.healthy !== bool('healthy')) return false;
   if (has('price_min') && v.priceUsd < num('price_min')) return false;
   if (has('price_max') && v.priceUsd > num('price_max')) return false;
   if (has('features') && !(p.features as string[]).every((f) => n.features.includes(f))) return false;
   return true;
+}
+
+const GPU_CARD_FILTERS = ['gpu_device_name', 'gpu_vendor_name', 'gpu_vendor_id', 'gpu_device_id', 'gpu_available'] as const;
+
+/**
+ * Upstream's GPU filters (grid-proxy's node_gpu join): a card filter keeps only nodes with a card that satisfies all
+ * of them: names and ids contain the value, any case (ids against the card's `<slot>/<vendor id>/<device id>`);
+ * `gpu_available` = the card has no contract. `has_gpu=false` keeps the nodes without a GPU, as this proxy always
+ * answered it (upstream's inner join on node_gpu returns no node for it).
+ */
+function gpuMatches(gpus: NodeGpu[], p: ParsedParams): boolean {
+  const has = (k: string) => p[k] !== undefined;
+  if (has('num_gpu') && gpus.length < (p.num_gpu as number)) return false;
+  if (has('has_gpu') && gpus.length > 0 !== p.has_gpu) return false;
+  if (!GPU_CARD_FILTERS.some(has)) return true;
+  const contains = (field: string, k: string) => !has(k) || lc(field).includes(lc(p[k] as string));
+  return gpus.some(
+    (g) =>
+      contains(g.device, 'gpu_device_name') &&
+      contains(g.vendor, 'gpu_vendor_name') &&
+      contains(g.id, 'gpu_vendor_id') &&
+      contains(g.id, 'gpu_device_id') &&
+      (!has('gpu_available') || (g.contract === 0) === p.gpu_available),
+  );
 }
 
 const STATUS_RANK: Record<string, number> = { up: 0, standby: 1, down: 2 };
@@ -161,7 +195,7 @@ const NODE_SORT: SortKeys<NodeView> = {
   rent_contract_id: (v) => v.rentContractId,
   rented: (v) => v.rented,
   rentable: (v) => v.rentable,
-  num_gpu: () => 0,
+  num_gpu: (v) => v.node.gpus?.length ?? 0,
   extra_fee: (v) => v.extraFee,
   price_usd: (v) => v.priceUsd,
   free_cru: (v) => v.free.cru,
@@ -204,6 +238,12 @@ export function nodeById(ix: GridIndex, id: number, gateway: boolean): ApiRespon
   if (!v) return error(404, 'node not found');
   if (gateway && !v.node.publicConfig?.domain) return error(404, 'gateway not found');
   return { status: 200, body: nodeDetailJson(v) };
+}
+
+/** `/nodes/{id}/gpu`: the node's cards as upstream's `types.NodeGPU` list (an unknown node has none). */
+export function nodeGpus(ix: GridIndex, id: number): ApiResponse {
+  const n = ix.nodes.find((x) => x.nodeId === id);
+  return { status: 200, body: n ? gpuJson(n) : [] };
 }
 
 /** `/nodes/{id}/status`: an unknown id is a 500 upstream. */

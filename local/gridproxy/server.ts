@@ -13,7 +13,7 @@ import type { AddressInfo } from 'net';
 import { errorText } from '../../protocol/common/errors';
 import type { GridIndex } from './model';
 import { BILLS_KEYS, parseQuery } from './params';
-import { contractById, nodeById, nodeStatus, queryContracts, queryFarms, queryNodes, queryPublicIps, queryStats, queryTwins, type ApiResponse } from './query';
+import { contractById, nodeById, nodeGpus, nodeStatus, queryContracts, queryFarms, queryNodes, queryPublicIps, queryStats, queryTwins, type ApiResponse } from './query';
 
 export interface GridProxySource {
   /** The current index (the indexer keeps it fresh). */
@@ -94,7 +94,7 @@ export async function route(src: GridProxySource, pathname: string, query: URLSe
   const id = Number(idText);
   if ((kind === 'nodes' || kind === 'gateways') && sub === undefined) return nodeById(ix(), id, kind === 'gateways');
   if ((kind === 'nodes' || kind === 'gateways') && sub === 'status') return nodeStatus(ix(), id);
-  if (kind === 'nodes' && sub === 'gpu') return ok([]);
+  if (kind === 'nodes' && sub === 'gpu') return nodeGpus(ix(), id);
   if (kind === 'nodes' && sub === 'statistics') {
     const st = nodeStatus(ix(), id);
     if (st.status !== 200) return st;

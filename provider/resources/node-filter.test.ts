@@ -3,10 +3,11 @@
  * rule run here on each candidate agrees with what the local grid proxy answers for that query (fixture: farm 2 is
  * dedicated and certified; its node 4 is rented by twin 42; node 2 has a node contract of twin 42).
  */
-import { fixtureIndex } from '../../local/gridproxy/fixture';
+import { fixtureIndex, gpuFixtureIndex } from '../../local/gridproxy/fixture';
 import { queryNodes } from '../../local/gridproxy/query';
 import { encodeQuery, proxyNodeSchema } from '../grid-proxy';
 import { checkNodePicker } from './node-picker';
+import { misfits } from './node-picker-diff';
 import { candidateOf, filterConflicts, nodeFilterSchema, proxyOnlyFilters, proxyQuery, rankNodes, rejectReason } from './node-filter';
 
 const f = (raw: Record<string, unknown>) => nodeFilterSchema.parse(raw);
@@ -81,5 +82,55 @@ describe('the same rule on the candidates agrees with the proxy', () => {
     expect(rejectReason(all().find((c) => c.node.nodeId === 1)!, f({ rentedByMe: true }), 42)).toBe('not rented');
     expect(rankNodes(all(), f({}), 42)[0].node.nodeId).toBe(4);
     expect(rankNodes(all(), f({}), 43).map((c) => c.node.nodeId)).not.toContain(4);
+  });
+});
+
+describe('GPU card filters (issue 15)', () => {
+  const onGpuGrid = (raw: Record<string, unknown>) => {
+    const r = queryNodes(gpuFixtureIndex(), new URLSearchParams(encodeQuery({ ...proxyQuery(f(raw), 42), status: undefined, available_for: undefined })));
+    expect(r.status).toBe(200);
+    return (r.body as unknown[]).map((n) => candidateOf(proxyNodeSchema.parse(n)));
+  };
+  const gpuNodes = () => (queryNodes(gpuFixtureIndex(), new URLSearchParams('')).body as unknown[]).map((n) => candidateOf(proxyNodeSchema.parse(n)));
+
+  it("maps to upstream's gpu_* parameters and needs the grid proxy", () => {
+    const raw = { gpuVendorName: 'nvidia', gpuDeviceName: 'A100', gpuVendorId: '10de', gpuDeviceId: '20b0', gpuAvailable: true };
+    expect(proxyQuery(f(raw))).toMatchObject({ gpu_vendor_name: 'nvidia', gpu_device_name: 'A100', gpu_vendor_id: '10de', gpu_device_id: '20b0', gpu_available: true });
+    expect(encodeQuery(proxyQuery(f({ gpuAvailable: false })))).toBe('status=up');
+    expect(proxyOnlyFilters(f(raw))).toEqual(['gpuVendorName', 'gpuDeviceName', 'gpuVendorId', 'gpuDeviceId', 'gpuAvailable']);
+    const bad = nodeFilterSchema.safeParse({ gpuVendorName: '', gpuAvailable: 'yes' });
+    expect(bad.success).toBe(false);
+    if (!bad.success) expect(bad.error.issues.map((i) => i.path.join('.')).sort()).toEqual(['gpuAvailable', 'gpuVendorName']);
+  });
+
+  it.each([
+    [{ gpuVendorName: 'NVIDIA' }, [1]],
+    [{ gpuDeviceName: 'radeon' }, [3]],
+    [{ gpuVendorId: '1002' }, [3]],
+    [{ gpuDeviceId: '20b0' }, [1]],
+    [{ gpuAvailable: true }, [1]],
+    [{ gpuVendorName: 'amd', gpuAvailable: true }, []],
+    [{ hasGpu: true, gpuDeviceName: 'a100' }, [1]],
+  ])('%j: the proxy and the rule here pick nodes %j', (raw, want) => {
+    expect(ids(onGpuGrid(raw))).toEqual(want);
+    expect(ids(gpuNodes().filter((c) => !rejectReason(c, f(raw))))).toEqual(want);
+  });
+
+  it('says which card is missing; a proxy item without card details leaves the cards to the proxy', () => {
+    const n3 = gpuNodes().find((c) => c.node.nodeId === 3)!;
+    expect(rejectReason(n3, f({ gpuVendorName: 'amd', gpuAvailable: true }))).toBe(
+      'no vendor "amd", free GPU (has Advanced Micro Devices, Inc. [AMD/ATI] Navi 31 [Radeon RX 7900 XT/7900 XTX] used by contract 12)',
+    );
+    expect(rejectReason(gpuNodes().find((c) => c.node.nodeId === 2)!, f({ gpuVendorName: 'nvidia' }))).toBe('no GPU');
+    // upstream's /nodes items may carry num_gpu without the cards (gpus: null)
+    const bare = { ...n3, facts: { ...n3.facts!, gpuCards: undefined } };
+    expect(rejectReason(bare, f({ gpuVendorName: 'nvidia' }))).toBeUndefined();
+  });
+
+  it('a NodePicker keeps its node while its card fits, and names the GPU filter that no longer does', () => {
+    const n1 = gpuNodes().find((c) => c.node.nodeId === 1)!;
+    const chosen = { nodeId: 1, farmId: 1, gatewayDomain: '', facts: n1.facts };
+    expect(misfits(chosen, f({}), f({ gpuVendorName: 'nvidia', gpuAvailable: true }))).toEqual([]);
+    expect(misfits(chosen, f({}), f({ gpuDeviceName: 'H100' }))).toEqual([{ property: 'gpuDeviceName', why: expect.stringContaining('node 1 has no device "H100" GPU') }]);
   });
 });

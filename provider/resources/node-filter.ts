@@ -16,6 +16,7 @@ import { z } from 'zod';
 import type { ChainNodeInfo } from '../deps';
 import type { ProxyNode, ProxyQuery } from '../grid-proxy';
 import { nodeIdSchema, parseSize, sizeSchema, type CheckFailure } from '../inputs';
+import { gpuFilterFields, gpuFiltersSet, gpuQuery, gpuReason, type GpuCard } from './gpu-filter';
 
 /** A yes/no filter whose wrong type says the fix. */
 const flag = (name: string) => z.boolean({ invalid_type_error: `must be true or false (fix: ${name}: true)` });
@@ -52,6 +53,8 @@ export const nodeFilterSchema = z.object({
   certified: flag('certified').default(false).describe('Only certified nodes.'),
   /** Only nodes with a GPU (`has_gpu`). */
   hasGpu: flag('hasGpu').default(false).describe('Only nodes with a GPU.'),
+  /** GPU card details (vendor, device, ids, free): gpu-filter.ts. */
+  ...gpuFilterFields,
   /** How many distinct nodes to pick (`nodeIds`; `nodeId` is the first). */
   count: z
     .number({ invalid_type_error: 'must be a number of nodes (fix: count: 2)' })
@@ -86,6 +89,8 @@ export interface NodeFacts {
   extraFee: number;
   certified: boolean;
   gpus: number;
+  /** The cards, when the proxy lists them on its node items (upstream may not: then its own filter decided). */
+  gpuCards?: GpuCard[];
   farmName: string;
   city: string;
 }
@@ -99,7 +104,8 @@ export interface NodeCandidate {
 
 /** The filters only the grid proxy can answer (the chain path knows no rental, certification or GPU facts). */
 export function proxyOnlyFilters(f: NodeFilterInputs): string[] {
-  return (['dedicated', 'rentable', 'rentedByMe', 'certified', 'hasGpu', 'farmName', 'city'] as const).filter((k) => (k === 'dedicated' ? f.dedicated !== undefined : f[k]));
+  const facts = (['dedicated', 'rentable', 'rentedByMe', 'certified', 'hasGpu', 'farmName', 'city'] as const).filter((k) => (k === 'dedicated' ? f.dedicated !== undefined : f[k]));
+  return [...facts, ...gpuFiltersSet(f)];
 }
 
 /** The farms a filter allows, or undefined for any. */
@@ -121,6 +127,8 @@ function factsReason(x: NodeFacts, f: NodeFilterInputs, me: number | undefined):
   if (!f.rentable && me !== undefined && !usableBy(x, me)) return x.rentedBy ? `rented by twin ${x.rentedBy}` : 'dedicated: rent it first (a RentContract), or set rentable to find one to rent';
   if (f.certified && !x.certified) return 'not certified';
   if (f.hasGpu && x.gpus === 0) return 'no GPU';
+  const gpu = gpuReason(x.gpus, x.gpuCards, f);
+  if (gpu) return gpu;
   if (f.farmName && x.farmName.toLowerCase() !== f.farmName.toLowerCase()) return `farm "${x.farmName}"`;
   if (f.city && x.city.toLowerCase() !== f.city.toLowerCase()) return `city ${x.city}`;
   return undefined;
@@ -182,6 +190,7 @@ export function proxyQuery(f: NodeFilterInputs, me?: number): ProxyQuery {
     available_for: f.rentable ? undefined : me,
     certification_type: f.certified ? 'Certified' : undefined,
     has_gpu: f.hasGpu || undefined,
+    ...gpuQuery(f),
   };
 }
 
@@ -208,6 +217,7 @@ export function candidateOf(n: ProxyNode): NodeCandidate {
       extraFee: n.extraFee,
       certified: n.certificationType.toLowerCase() === 'certified',
       gpus: n.num_gpu,
+      ...(n.gpus && n.gpus.length > 0 ? { gpuCards: n.gpus.map((g) => ({ id: g.id, vendor: g.vendor, device: g.device, contract: g.contract })) } : {}),
       farmName: n.farmName,
       city: n.city,
     },

@@ -13,6 +13,7 @@ import { containsUnknown, parseSize } from '../inputs';
 import { getRuntime } from '../runtime';
 import { GridProxyUnreachable, proxyFallback } from '../grid-proxy';
 import type { DiffResult } from '../workload-resource';
+import { GPU_CARD_FILTERS, gpuFiltersSet, gpuReason } from './gpu-filter';
 import { candidateOf, nodeFilterSchema as nodePickerInputsSchema, type NodeCandidate, type NodeFacts, type NodeFilterInputs as NodePickerInputs } from './node-filter';
 
 /** What a diff needs to know about the chosen node (kept in outputs; older states lack country and IPv6). */
@@ -27,7 +28,7 @@ export interface ChosenNode {
 }
 
 /** Filters checked against a chosen node's rental, certification and GPU facts. */
-const FACT_FILTERS = ['dedicated', 'rentable', 'rentedByMe', 'certified', 'hasGpu', 'farmName', 'city'] as const;
+const FACT_FILTERS = ['dedicated', 'rentable', 'rentedByMe', 'certified', 'hasGpu', 'farmName', 'city', ...GPU_CARD_FILTERS] as const;
 
 /** Pure: the fact filters of `next` a node with `x` fails, for the deploying twin `me`. */
 function factMisfits(id: number, x: NodeFacts, next: NodePickerInputs, me: number | undefined): { property: string; why: string }[] {
@@ -38,6 +39,8 @@ function factMisfits(id: number, x: NodeFacts, next: NodePickerInputs, me: numbe
   if (next.rentedByMe && me !== undefined && x.rentedBy !== me) out.push({ property: 'rentedByMe', why: `node ${id} is ${x.rentedBy ? `rented by twin ${x.rentedBy}` : 'not rented'}` });
   if (next.certified && !x.certified) out.push({ property: 'certified', why: `node ${id} is not certified` });
   if (next.hasGpu && x.gpus === 0) out.push({ property: 'hasGpu', why: `node ${id} has no GPU` });
+  const gpu = gpuReason(x.gpus, x.gpuCards, next);
+  if (gpu) for (const k of gpuFiltersSet(next)) out.push({ property: k, why: `node ${id} has ${gpu}` });
   if (next.farmName && x.farmName.toLowerCase() !== next.farmName.toLowerCase()) out.push({ property: 'farmName', why: `node ${id} is in farm "${x.farmName}"` });
   if (next.city && x.city.toLowerCase() !== next.city.toLowerCase()) out.push({ property: 'city', why: `node ${id} is in ${x.city}` });
   return out;
