@@ -14,7 +14,7 @@ import type { Identity } from '../common/identity';
 import type { Logger } from '../common/log';
 import { e2eDecryptWithKey, e2eEncryptWithKey } from './e2e';
 import { encodeEnvelope, JSON_SCHEMA, RMB_ERROR_CODE, signEnvelope, verifyEnvelope, type Envelope, type RmbAddress } from './envelope';
-import { RELAY_URL_FIX, type RelayConnection, type RelayLinks } from './peer-connection';
+import { RELAY_URL_FIX, sendOn, type RelayConnection, type RelayLinks } from './peer-connection';
 import type { TwinDirectory, TwinRecord } from './twin-directory';
 
 export interface CallOptions {
@@ -144,7 +144,7 @@ export function createCaller(opts: CallerOptions): Caller {
       const c = links.openConn();
       if (c?.ws) {
         p.sentVia = c;
-        c.ws.send(bytes);
+        sendOn(c, bytes);
       }
     });
   }
@@ -214,7 +214,7 @@ export function createCaller(opts: CallerOptions): Caller {
         if (p.sentVia && p.sentVia.open) continue;
         if (p.deadlineS <= now) continue;
         p.sentVia = c;
-        c.ws.send(p.bytes);
+        sendOn(c, p.bytes);
       }
     },
     dropped(c) {

@@ -14,6 +14,7 @@ import type { Logger } from '../common/log';
 import { formatAddress, type RmbAddress } from './envelope';
 import { createRelayJwt } from './jwt';
 import { RELAY_CLOSE } from './relay-protocol';
+import { coalesceWrites } from './ws-coalesce';
 
 /** One relay URL's connection state. The peer's caller reads `open`/`ws` to send and to re-send after a drop. */
 export interface RelayConnection {
@@ -30,6 +31,14 @@ export interface RelayConnection {
   everOpen?: boolean;
   /** Why the last attempt was answered with a no (refused, no such host, HTTP reply), until the next open. */
   refused?: string;
+  /** Corks the socket for the rest of this event-loop turn (`ws-coalesce.ts`); set once the upgrade succeeded. */
+  coalesce?: () => void;
+}
+
+/** Sends `bytes` on `c`'s socket, coalesced with the other frames of this turn. */
+export function sendOn(c: RelayConnection, bytes: Uint8Array): void {
+  c.coalesce?.();
+  c.ws?.send(bytes);
 }
 
 export interface RelayLinksOptions {
@@ -165,6 +174,8 @@ export function createRelayLinks(opts: RelayLinksOptions): RelayLinks {
     const ws = new WebSocket(loginUrl(c.url), { perMessageDeflate: false, handshakeTimeout: opts.handshakeTimeoutMs });
     c.ws = ws;
     ws.binaryType = 'nodebuffer';
+    c.coalesce = undefined;
+    ws.on('upgrade', (res) => (c.coalesce = coalesceWrites(res.socket)));
     ws.on('open', () => {
       c.open = true;
       c.attempts = 0;
@@ -233,7 +244,7 @@ export function createRelayLinks(opts: RelayLinksOptions): RelayLinks {
   function flush(c: RelayConnection): void {
     if (!c.ws) return;
     const now = nowS();
-    for (const o of outbox.splice(0)) if (o.deadlineS > now) c.ws.send(o.bytes);
+    for (const o of outbox.splice(0)) if (o.deadlineS > now) sendOn(c, o.bytes);
     opts.resend(c);
   }
 
@@ -257,7 +268,7 @@ export function createRelayLinks(opts: RelayLinksOptions): RelayLinks {
     openConn,
     sendOrQueue(bytes, deadlineS) {
       const c = openConn();
-      if (c?.ws) c.ws.send(bytes);
+      if (c?.ws) sendOn(c, bytes);
       else outbox.push({ bytes, deadlineS });
     },
     allRefused,

@@ -49,7 +49,7 @@ export function createRouter(opts: RouterOptions): Router {
     if (!sameAddress(from.address, env.source)) throw new RmbError(RELAY_ERRORS.WRONG_SOURCE);
     if (env.ping) {
       const pong: Envelope = { ...env, ping: undefined, pong: {}, source: env.destination, destination: env.source, plain: Buffer.from('hello world'), cipher: undefined };
-      from.ws.send(encodeEnvelope(pong));
+      from.send(encodeEnvelope(pong));
       counters.pongs++;
       return;
     }

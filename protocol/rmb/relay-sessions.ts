@@ -5,11 +5,13 @@
  * and swallow messages meant to be held.
  * @module
  */
+import type { Duplex } from 'stream';
 import type { WebSocket, RawData } from 'ws';
 import { errorText } from '../common/errors';
 import type { Logger } from '../common/log';
 import { decodeEnvelope, formatAddress, type Envelope, type RmbAddress } from './envelope';
 import { RELAY_CLOSE } from './relay-protocol';
+import { coalesceWrites } from './ws-coalesce';
 
 /** One logged-in connection. */
 export interface Conn {
@@ -18,6 +20,8 @@ export interface Conn {
   ws: WebSocket;
   /** Something arrived since the last keepalive round. */
   alive: boolean;
+  /** Sends a frame, coalesced with the other frames written to this connection in this turn. */
+  send(bytes: Uint8Array): void;
 }
 
 /** The key of a session: twin and connection id. */
@@ -28,8 +32,8 @@ export function sessionKey(a: RmbAddress): string {
 export interface Sessions {
   /** Sends to the session's live connection; false when it has none. */
   deliverLocal(dst: RmbAddress, bytes: Uint8Array): boolean;
-  /** Takes a logged-in WebSocket as the session `address`; its envelopes go to `onEnvelope`. */
-  attach(ws: WebSocket, address: RmbAddress, onEnvelope: (conn: Conn, env: Envelope, bytes: Buffer) => void): Conn;
+  /** Takes a logged-in WebSocket (over `socket`) as the session `address`; its envelopes go to `onEnvelope`. */
+  attach(ws: WebSocket, socket: Duplex, address: RmbAddress, onEnvelope: (conn: Conn, env: Envelope, bytes: Buffer) => void): Conn;
   size(): number;
   /** Stops the keepalive and terminates every connection. */
   close(): void;
@@ -52,8 +56,13 @@ export function createSessions(opts: { log: Logger; keepaliveMs?: number; counte
   }, opts.keepaliveMs ?? 30_000);
   heartbeat.unref();
 
-  function attach(ws: WebSocket, address: RmbAddress, onEnvelope: (conn: Conn, env: Envelope, bytes: Buffer) => void): Conn {
-    const conn: Conn = { key: sessionKey(address), address, ws, alive: true };
+  function attach(ws: WebSocket, socket: Duplex, address: RmbAddress, onEnvelope: (conn: Conn, env: Envelope, bytes: Buffer) => void): Conn {
+    const coalesce = coalesceWrites(socket);
+    const send = (bytes: Uint8Array) => {
+      coalesce();
+      ws.send(bytes);
+    };
+    const conn: Conn = { key: sessionKey(address), address, ws, alive: true, send };
     ws.on('pong', () => (conn.alive = true));
     const old = sessions.get(conn.key);
     if (old) {
@@ -91,7 +100,7 @@ export function createSessions(opts: { log: Logger; keepaliveMs?: number; counte
     deliverLocal(dst, bytes) {
       const conn = sessions.get(sessionKey(dst));
       if (!conn || conn.ws.readyState !== conn.ws.OPEN) return false;
-      conn.ws.send(bytes);
+      conn.send(bytes);
       counters.routed++;
       return true;
     },

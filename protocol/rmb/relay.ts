@@ -118,14 +118,14 @@ export async function createRelay(opts: RelayOptions): Promise<Relay> {
       accept: (req, socket, head, claims) =>
         wss.handleUpgrade(req, socket, head, (ws) => {
           const address: RmbAddress = claims.sid ? { twin: claims.sub, connection: claims.sid } : { twin: claims.sub };
-          const conn = sessions.attach(ws, address, (from, env, bytes) => {
+          const conn = sessions.attach(ws, socket, address, (from, env, bytes) => {
             if (!withinLimits(address.twin, bytes.length)) {
               router.replyError(address, env, RELAY_ERRORS.RATE_LIMITED);
               return;
             }
             router.route(from, env, bytes).catch((err) => router.replyError(address, env, errorText(err)));
           });
-          held.flush(conn.key, (bytes) => conn.ws.send(bytes));
+          held.flush(conn.key, conn.send);
         }),
     }),
   );
