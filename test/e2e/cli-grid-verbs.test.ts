@@ -39,7 +39,7 @@ async function asUser(args: string[]) {
 
 /** examples/zdb as this file's user (the one in the environment of `asUser`). */
 async function zdb(mode: 'up' | 'destroy') {
-  const r = await runExample({ programDir: path.join(__dirname, '..', '..', 'examples', 'zdb'), grid, mode, stack: 'cli-verbs', config: { 'tfgrid:mnemonic': mnemonic } });
+  const r = await runExample({ programDir: path.join(__dirname, '..', '..', 'examples', 'zdb'), grid, mode, stack: 'cli-verbs', config: { node: '1', 'tfgrid:mnemonic': mnemonic } });
   if (!r.ok) throw new Error(`${mode} examples/zdb failed:\n${r.errors.join('\n')}`);
 }
 
