@@ -1,8 +1,8 @@
 /**
  * The serving side of an RMB peer (the node runtime's side of rmb-tfchain.md §A13): checks each request
- * (expiry, sender's twin and signature, schema, e2e), dispatches it to the handler of its command and sends the
- * signed reply. Unknown commands get `function is not found` (code 0), a thrown error's message travels
- * unchanged, a handler returning nothing replies JSON `null` (§A.x).
+ * (expiry, a timestamp not from the future, sender's twin and signature, schema, e2e), dispatches it to the
+ * handler of its command and sends the signed reply. Unknown commands get `function is not found` (code 0), a
+ * thrown error's message travels unchanged, a handler returning nothing replies JSON `null` (§A.x).
  * @module
  */
 import { errorText } from '../common/errors';
@@ -63,6 +63,13 @@ interface Served {
 
 const SERVED_MAX = 10_000;
 
+/**
+ * How far ahead of our clock a request's timestamp may be (clock skew). Ours: rmb-rs peers stamp a future
+ * timestamp down to now before signing, so a request stamped later than this was forged or made by a broken
+ * clock; accepting it would keep it valid (and replayable) longer than its sender's `expiration` says.
+ */
+export const MAX_CLOCK_SKEW_S = 300;
+
 export function createServer(opts: ServerOptions): Server {
   const { log, nowS, sharedKey } = opts;
   const handlers = new Map<string, RmbHandler>();
@@ -113,6 +120,7 @@ export function createServer(opts: ServerOptions): Server {
       return undefined;
     };
     if (isExpired(req, nowS())) return fail(RMB_ERROR_CODE.VALIDATION, 'message has expired');
+    if (req.timestamp > nowS() + MAX_CLOCK_SKEW_S) return fail(RMB_ERROR_CODE.VALIDATION, 'message timestamp is in the future');
     let sender: TwinRecord | undefined;
     try {
       sender = await opts.directory.getTwin(req.source.twin);
