@@ -31,6 +31,8 @@ export const NETWORK_URLS: Record<GridNetwork, Endpoints> = Object.fromEntries(
 export interface ProviderConfig {
   network: GridNetwork;
   mnemonic: string;
+  /** Where the mnemonic came from, for error texts: `tfgrid:mnemonic` (default) or a resource's `account.mnemonic`. */
+  mnemonicSource?: string;
   keyType: 'sr25519' | 'ed25519';
   chainUrls: string[];
   relayUrls: string[];

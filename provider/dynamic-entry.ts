@@ -13,6 +13,8 @@ import { checkRentContract, createRentContract, deleteRentContract, diffRentCont
 import { checkNodePicker, createNodePicker, diffNodePicker, previewNodePicker, updateNodePicker } from './resources/node-picker';
 import { previewCapacityCheck, previewNodeCheck, previewRuntime } from './preview-check';
 import { addConfigSource } from './runtime';
+import { accountOf } from './account';
+import { containsUnknown } from './inputs';
 import { PartialCreateError, checkWorkload, liveCheckWorkload, liveCheckUpdateWorkload, createWorkload, deleteWorkload, diffWorkloadLive, readWorkload, updateWorkload } from './workload-resource';
 
 type Props = Record<string, unknown>;
@@ -72,7 +74,9 @@ export async function check(type: string, olds: Props, news: Props): Promise<pul
   if (r.failures.length === 0 && isNew) {
     // Connection and node first (one failure, not one per check), then the kind's own live checks.
     const label = `${kind.typeName} "${String(r.inputs.name ?? '?')}"`;
-    const conn = await previewRuntime(label);
+    // An account not known yet (a preview) is not the stack's: its checks wait for `up`.
+    if (containsUnknown(r.inputs.account)) return r;
+    const conn = await previewRuntime(label, accountOf(r.inputs));
     r.failures.push(...conn.failures);
     if (conn.runtime && r.failures.length === 0) r.failures.push(...(await previewNodeCheck(label, r.inputs, conn.runtime)));
     if (conn.runtime && r.failures.length === 0)

@@ -134,7 +134,7 @@ export async function createGridConnection(config: ProviderConfig): Promise<Grid
   }
   const secret = requireMnemonic({ ...config, mnemonic });
   await cryptoReady();
-  const identity = identityFromSecret(secret, config.keyType, 'tfgrid:mnemonic');
+  const identity = identityFromSecret(secret, config.keyType, config.mnemonicSource ?? 'tfgrid:mnemonic');
   const chain = await createChainClient({ urls: chainUrls, signer: identity });
   let twinId: number;
   try {

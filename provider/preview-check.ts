@@ -13,6 +13,7 @@ import { InputError, TfgridError, errorText } from '../protocol/common/errors';
 import { containsUnknown, formatSize, parseSize, type CheckFailure } from './inputs';
 import { warnOnce } from './notices';
 import { getRuntime, type ProviderRuntime } from './runtime';
+import type { AccountInput } from './account';
 
 /** Preview waits at most this long for the grid before it gives up checking (and says it did not check). */
 export const PREVIEW_CHECK_MS = 10_000;
@@ -37,9 +38,9 @@ function isMissingMnemonic(err: unknown): boolean {
  * The runtime for a preview check, or the failures that say why the provider cannot connect. `undefined` runtime
  * and no failures: not checked (no credentials, or the grid did not answer in time).
  */
-export async function previewRuntime(label: string, ms = PREVIEW_CHECK_MS): Promise<{ runtime?: ProviderRuntime; failures: CheckFailure[] }> {
+export async function previewRuntime(label: string, account?: AccountInput, ms = PREVIEW_CHECK_MS): Promise<{ runtime?: ProviderRuntime; failures: CheckFailure[] }> {
   try {
-    const runtime = await withTimeout(getRuntime(), ms);
+    const runtime = await withTimeout(getRuntime(account), ms);
     if (!runtime) notChecked(`the grid did not answer within ${ms / 1000}s`);
     return { runtime, failures: [] };
   } catch (err) {

@@ -1,13 +1,15 @@
 /**
  * The provider's per-process runtime (pulumi-notes.md §2.2 rule 2): one grid connection, one coordinator, one
- * private-IP allocator and one WireGuard-port allocator, shared by every dynamic provider shim of the process
- * through Node's module cache. The composition root is the grid factory: by default the real connection
- * (`provider/grid-connection.ts`); `setGridFactory` (or the `TFGRID_GRID_FACTORY` module path, for test
- * harnesses that drive the plugin process) substitutes another.
+ * private-IP allocator and one WireGuard-port allocator per (network, account), shared by every dynamic provider
+ * shim of the process through Node's module cache. Resources without an `account` input share the stack config's;
+ * each account a resource names (provider/account.ts) gets its own twin, connection and deployment coalescing.
+ * The composition root is the grid factory: by default the real connection (`provider/grid-connection.ts`);
+ * `setGridFactory` (or the `TFGRID_GRID_FACTORY` module path, for test harnesses that drive the plugin process) substitutes another.
  * @module
  */
 import { systemClock } from '../protocol/common/clock';
 import { silentLogger, silentProgress } from '../protocol/common/log';
+import { accountConfig, connectionKey, type AccountInput } from './account';
 import { readConfig, type ProviderConfig } from './config';
 import { createCoordinator, type Coordinator } from './deployment-coordinator';
 import type { CoordinatorDeps } from './deps';
@@ -30,8 +32,9 @@ export interface ProviderRuntime {
 
 let configGetters: ((key: string) => string | undefined)[] = [];
 let factory: GridFactory | undefined;
-let runtime: Promise<ProviderRuntime> | undefined;
-let connection: GridConnection | undefined;
+/** Runtimes and their connections by `connectionKey` (network, endpoints, account hash). */
+const runtimes = new Map<string, Promise<ProviderRuntime>>();
+const connections = new Map<string, GridConnection>();
 
 /** Records stack config seen by a shim's `configure()` (each shim is configured once per process); once per source. */
 export function addConfigSource(get: (key: string) => string | undefined): void {
@@ -64,11 +67,18 @@ function defaultFactory(): GridFactory {
   return mod.createGridConnection;
 }
 
-/** Builds the runtime on first use (lazily, so a preview that only checks inputs never connects). */
-export function getRuntime(): Promise<ProviderRuntime> {
-  runtime ??= (async () => {
-    const config = currentConfig();
-    connection = await (factory ?? defaultFactory())(config);
+/**
+ * The runtime of `account` (default: the stack config's), built on first use (lazily, so a preview that only checks
+ * inputs never connects); one per (network, account).
+ */
+export function getRuntime(account?: AccountInput): Promise<ProviderRuntime> {
+  const config = accountConfig(currentConfig(), account);
+  const key = connectionKey(config);
+  let runtime = runtimes.get(key);
+  if (runtime) return runtime;
+  runtime = (async () => {
+    const connection = await (factory ?? defaultFactory())(config);
+    connections.set(key, connection);
     // Waits are shown to the person running pulumi (throttled lines; provider/notices.ts says where they go).
     const deps = { ...connection.deps, progress: noticeProgress(connection.deps.progress) };
     return {
@@ -78,24 +88,26 @@ export function getRuntime(): Promise<ProviderRuntime> {
       ips: createIpAllocator(),
     };
   })();
-  runtime.catch(() => (runtime = undefined));
+  runtimes.set(key, runtime);
+  runtime.catch(() => runtimes.delete(key));
   return runtime;
 }
 
-/** Closes the connection and forgets the runtime (tests; the plugin process just exits). */
+/** Closes every connection and forgets the runtimes (tests; the plugin process just exits). */
 export async function resetRuntime(): Promise<void> {
-  const r = runtime;
-  runtime = undefined;
+  const all = [...runtimes.values()];
+  runtimes.clear();
   configGetters = [];
-  if (r) {
+  for (const r of all) {
     try {
       (await r).coordinator.close();
     } catch {
       // the runtime never came up; nothing to close
     }
   }
-  await connection?.close();
-  connection = undefined;
+  const conns = [...connections.values()];
+  connections.clear();
+  for (const c of conns) await c.close();
 }
 
 export const defaultDepsParts = { clock: systemClock, log: silentLogger, progress: silentProgress, sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)) };

@@ -13,6 +13,7 @@ import { rentContractInputsSchema, rentContractOutputDocs } from './resources/re
 import { NETWORK_SECRET_OUTPUTS, networkInputsSchema, networkOutputDocs } from './resources/network';
 import { nodePickerInputsSchema, nodePickerOutputDocs } from './resources/node-picker';
 import { timeoutPerOpSchema } from './timeouts';
+import { accountObjectSchema } from './account';
 import { objectShape } from './workload-resource';
 
 type Json = Record<string, unknown>;
@@ -130,6 +131,7 @@ function unwrap(t: z.ZodTypeAny): { inner: z.ZodTypeAny; optional: boolean; dflt
 const SHARED_TYPES = new Map<z.ZodTypeAny, string>([
   [timeoutPerOpSchema, 'Timeout'],
   [k8sNodeSchema, 'KubernetesNode'],
+  [accountObjectSchema, 'Account'],
 ]);
 
 const pascal = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
@@ -242,6 +244,15 @@ export function buildSchema(version: string): Json {
     props.network = { $ref: '#/resources/tfgrid:index:Network', description: 'A Network for the machines; default a new one over the cluster nodes (<cluster>_net).' };
   }
   resources['tfgrid:index:Kubernetes'] = { ...k8s, isComponent: true };
+  // An account holds a mnemonic: secret as an input and wherever a resource keeps it (the SDK passes it so).
+  for (const r of Object.values(resources) as Json[]) {
+    for (const where of ['inputProperties', 'properties'] as const) {
+      const props = r[where] as Json;
+      if (props.account) props.account = { ...(props.account as Json), secret: true };
+    }
+  }
+  const account = types['tfgrid:index:Account'] as { properties: Json } | undefined;
+  if (account) account.properties.mnemonic = { ...(account.properties.mnemonic as Json), secret: true };
   const variables: Json = {};
   for (const [k, doc] of Object.entries(CONFIG_DOCS)) {
     const env = CONFIG_KEYS[k as keyof typeof CONFIG_KEYS].env;

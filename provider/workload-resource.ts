@@ -19,6 +19,7 @@ import { warnOnce } from './notices';
 import { getRuntime, type ProviderRuntime } from './runtime';
 import { kindOf, type WorkloadDataOf, type WorkloadType } from '../protocol/zos/types';
 import { timeoutMsFor, timeoutSchema, timeoutSource, type TimeoutInput, type TimeoutOp } from './timeouts';
+import { accountOf, accountSchema, sameAccount, type AccountInput } from './account';
 
 /** Inputs every workload resource has. */
 export const commonInputShape = {
@@ -33,6 +34,8 @@ export const commonInputShape = {
   adoptContractId: z.number().int().positive().optional(),
   /** How long create/update/delete wait for the node (Pulumi's customTimeouts never reach a dynamic provider). */
   timeout: timeoutSchema,
+  /** The twin and network it deploys with (provider/account.ts); default the stack config's. */
+  account: accountSchema,
 };
 
 export interface CommonInputs {
@@ -42,6 +45,7 @@ export interface CommonInputs {
   description: string;
   adoptContractId?: number;
   timeout?: TimeoutInput;
+  account?: AccountInput;
 }
 
 /** Outputs every workload resource has, next to its inputs. */
@@ -146,8 +150,11 @@ export function isUpdatable(type: WorkloadType): boolean {
   return kindOf(type).update.supported;
 }
 
-/** Keys of CommonInputs that pin the workload's place: changing them moves it to another deployment. */
-const PLACEMENT = ['node', 'deployment', 'name'];
+/**
+ * Keys of CommonInputs that pin the workload's place: changing them moves it to another deployment (the account:
+ * another twin's deployment and contract).
+ */
+const PLACEMENT = ['node', 'deployment', 'name', 'account'];
 /** Inputs only the provider uses (never the workload): a change is an update of the state, never a replacement. */
 const PROVIDER_ONLY = ['timeout', 'flistChecksum'];
 
@@ -206,7 +213,7 @@ export async function liveCheckWorkload<I extends CommonInputs>(kind: ResourceKi
   // Not checked is said (provider/notices.ts), never silent: the preview's output shows what it could not ask.
   const what = `${parsed ? label(kind, parsed.data) : `${kind.typeName} "${String(inputs.name)}"`}: the preview could not make its ${kind.typeName} checks against the grid`;
   try {
-    const run = parsed ? (async () => kind.liveCheck!(parsed.data, await getRuntime()))() : kind.liveCheckPartial!(inputs);
+    const run = parsed ? (async () => kind.liveCheck!(parsed.data, await getRuntime(parsed.data.account)))() : kind.liveCheckPartial!(inputs);
     const timeout = new Promise<CheckFailure[]>((resolve) => (timer = setTimeout(() => (warnOnce(`${what} (no answer within ${timeoutMs / 1000}s)`), resolve([])), timeoutMs)));
     return await Promise.race([run, timeout]);
   } catch (err) {
@@ -230,7 +237,7 @@ export async function liveCheckUpdateWorkload<I extends CommonInputs>(
   if (!before.success || !after.success) return [];
   let timer: NodeJS.Timeout | undefined;
   try {
-    const run = (async () => kind.liveCheckUpdate!(before.data, after.data, await getRuntime()))();
+    const run = (async () => kind.liveCheckUpdate!(before.data, after.data, await getRuntime(after.data.account)))();
     const timeout = new Promise<CheckFailure[]>((resolve) => (timer = setTimeout(() => resolve([]), timeoutMs)));
     return await Promise.race([run, timeout]);
   } catch {
@@ -266,7 +273,8 @@ export function diffWorkload<I extends CommonInputs>(kind: ResourceKind<I>, olds
   const view = (i: Record<string, unknown>) => (kind.compareView ? kind.compareView(withDefaults(shape, i)) : withDefaults(shape, i));
   const before = view(previousInputs(olds, keys, kind.outputsBefore).inputs);
   const after = view(news);
-  const changed = keys.filter((k) => k !== 'adoptContractId' && stableJson(before[k] ?? null) !== stableJson(after[k] ?? null));
+  const same = (k: string) => (k === 'account' ? sameAccount(before[k], after[k]) : stableJson(before[k] ?? null) === stableJson(after[k] ?? null));
+  const changed = keys.filter((k) => k !== 'adoptContractId' && !same(k));
   if (changed.length === 0) return { changes: false, replaces: [], deleteBeforeReplace: false };
   const forcing = new Set([...PLACEMENT, ...(kind.replaceOn ?? [])]);
   const replaces = (isUpdatable(kind.workloadType) ? changed.filter((k) => forcing.has(k)) : changed).filter((k) => !PROVIDER_ONLY.includes(k));
@@ -280,7 +288,7 @@ export async function diffWorkloadLive<I extends CommonInputs>(kind: ResourceKin
   if (d.replaces.length > 0 || !kind.driftReplaces || containsUnknown(news)) return d;
   let drift: string[];
   try {
-    drift = await kind.driftReplaces(olds, await getRuntime());
+    drift = await kind.driftReplaces(olds, await getRuntime(recordedAccount(olds)));
   } catch {
     drift = []; // an unreachable grid is no drift: diff never fails on it
   }
@@ -361,7 +369,7 @@ export function wireData(data: object): Record<string, unknown> {
 /** create: allocate, add the workload to its group's deployment, wait for ok; roll back on failure. */
 export async function createWorkload<I extends CommonInputs>(kind: ResourceKind<I>, raw: Record<string, unknown>): Promise<{ id: string; outs: Outputs<I> }> {
   const inputs = parseInputs(kind, raw);
-  const runtime = await getRuntime();
+  const runtime = await getRuntime(inputs.account);
   let prepared = kind.prepare ? await kind.prepare(inputs, { runtime }) : {};
   const extra = kind.chainOpsOnCreate ? await kind.chainOpsOnCreate(inputs, prepared, runtime) : [];
   const spec = { name: inputs.name, type: kind.wireType?.(prepared) ?? kind.workloadType, data: wireData(kind.toWire(inputs, prepared)), description: inputs.description };
@@ -427,7 +435,7 @@ export async function createWorkload<I extends CommonInputs>(kind: ResourceKind<
 /** update: new data in place (the coordinator bumps the version only when the wire data changed). */
 export async function updateWorkload<I extends CommonInputs>(kind: ResourceKind<I>, olds: Record<string, unknown>, raw: Record<string, unknown>): Promise<{ outs: Outputs<I> }> {
   const inputs = parseInputs(kind, raw);
-  const runtime = await getRuntime();
+  const runtime = await getRuntime(inputs.account);
   const carried = kind.prepare ? await kind.prepare(inputs, { runtime, olds }) : {};
   const spec = { name: inputs.name, type: kind.wireType?.(carried) ?? kind.workloadType, data: wireData(kind.toWire(inputs, carried)), description: inputs.description };
   const res = await runtime.coordinator.apply({
@@ -442,9 +450,14 @@ export async function updateWorkload<I extends CommonInputs>(kind: ResourceKind<
   return { outs: workloadOutputs(kind, inputs, carried, res) };
 }
 
+/** The account a resource's state was made with (its recorded inputs, else its outputs): the twin owning its contract. */
+export function recordedAccount(props: Record<string, unknown>): AccountInput | undefined {
+  return accountOf(previousInputs(props, ['account']).inputs);
+}
+
 /** delete: remove the workload (the last one of a group cancels the contract), plus its extra contracts. */
 export async function deleteWorkload<I extends CommonInputs>(kind: ResourceKind<I>, olds: Record<string, unknown>): Promise<void> {
-  const runtime = await getRuntime();
+  const runtime = await getRuntime(recordedAccount(olds));
   const node = Number(olds.node);
   const group = String(olds.deployment);
   const name = String(olds.name);
@@ -462,7 +475,7 @@ export async function deleteWorkload<I extends CommonInputs>(kind: ResourceKind<
 
 /** read (refresh): report drift; `id: ""` when the workload or contract is gone; never fails the refresh. */
 export async function readWorkload<I extends CommonInputs>(kind: ResourceKind<I>, id: string, props: Record<string, unknown>): Promise<{ id: string; props: Record<string, unknown> }> {
-  const runtime = await getRuntime();
+  const runtime = await getRuntime(recordedAccount(props));
   const contractId = Number(props.contractId) || 0;
   if (!contractId) return { id: '', props };
   const r = await runtime.coordinator.read(Number(props.node), String(props.deployment), contractId, String(props.name));

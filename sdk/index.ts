@@ -17,4 +17,5 @@ export { HubFlist, type HubFlistArgs } from './hub-flist';
 export { RentContract, type RentContractArgs } from './rent-contract';
 export { NodePicker, findNodes, type NodeFilter } from './node-picker';
 export { defaultDeployment, type PlacementArgs } from './placement';
+export type { AccountArgs } from './account';
 export { parseSize, formatSize } from '../provider/inputs';

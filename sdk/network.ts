@@ -6,6 +6,7 @@ import * as pulumi from '@pulumi/pulumi';
 import { toWorkloadName } from '../provider/inputs';
 import { DEFAULT_NETWORK_RANGE, NETWORK_SECRET_OUTPUTS, networkOutputDocs } from '../provider/resources/network';
 import { makeShim } from '../provider/shim';
+import { accountInput, type AccountArgs } from './account';
 import { MODULE, secretOpts, type ExpectNone, type Undeclared } from './placement';
 
 export interface NetworkArgs {
@@ -30,6 +31,11 @@ export interface NetworkArgs {
    */
   myceliumKeys?: pulumi.Input<Record<string, pulumi.Input<string>>>;
   description?: pulumi.Input<string>;
+  /**
+   * The twin and network it deploys with instead of the stack config (secret); the machines on it must name the
+   * same account (a network belongs to its twin). Changing it replaces the network.
+   */
+  account?: pulumi.Input<AccountArgs>;
 }
 
 /**
@@ -111,6 +117,7 @@ export class Network extends pulumi.dynamic.Resource {
       // A key is a secret from the program on: never in plain text in the state or the engine's messages.
       myceliumKeys: args.myceliumKeys === undefined ? undefined : pulumi.secret(args.myceliumKeys),
       description: args.description,
+      account: accountInput(args.account),
     };
     for (const k of OUTPUTS) props[k] = undefined;
     super(makeShim('Network'), name, props, secretOpts(opts, NETWORK_SECRET_OUTPUTS), MODULE, 'Network');

@@ -133,8 +133,9 @@ describe('sdk outputs', () => {
   it.each(Object.keys(all))('%s asks the engine to keep secret exactly the outputs the schema marks secret', (type) => {
     const props = spec(type).properties;
     const secret = spec(type).required.filter((k) => props[k].secret === true);
-    // `__inputs` (the checked inputs every resource records for its diff, provider/checked-inputs.ts) is always secret.
-    expect(secretsOf[type]).toEqual([...secret, '__inputs'].sort());
+    // `__inputs` (the checked inputs every resource records for its diff, provider/checked-inputs.ts) is always secret,
+    // and so is `account` (a mnemonic) wherever a resource keeps it.
+    expect(secretsOf[type]).toEqual([...secret, '__inputs', 'account'].sort());
   });
 
   it('marks the secrets the provider keeps (a regression guard on the docs themselves)', () => {
@@ -142,10 +143,12 @@ describe('sdk outputs', () => {
       Object.keys(spec(type).properties)
         .filter((k) => spec(type).properties[k].secret === true)
         .sort();
-    expect(secret('Zdb')).toEqual(['generatedPassword']);
-    expect(secret('Qsfs')).toEqual(['dataKey', 'metaKey']);
-    expect(secret('Network')).toEqual(['accessConfig', 'accessPrivateKey', 'myceliumKeys', 'wgPrivateKeys']);
-    for (const t of ['ZMount', 'Volume', 'PublicIp', 'ZMachine', 'NameProxy', 'FqdnProxy', 'ZLogs', 'HubFlist', 'NodePicker', 'RentContract']) expect(secret(t)).toEqual([]);
+    // `account` (its mnemonic) on every resource that deploys with one.
+    expect(secret('Zdb')).toEqual(['account', 'generatedPassword']);
+    expect(secret('Qsfs')).toEqual(['account', 'dataKey', 'metaKey']);
+    expect(secret('Network')).toEqual(['accessConfig', 'accessPrivateKey', 'account', 'myceliumKeys', 'wgPrivateKeys']);
+    for (const t of ['ZMount', 'Volume', 'PublicIp', 'ZMachine', 'NameProxy', 'FqdnProxy', 'ZLogs', 'RentContract']) expect(secret(t)).toEqual(['account']);
+    for (const t of ['HubFlist', 'NodePicker']) expect(secret(t)).toEqual([]);
   });
 
   it('sees a registered output the provider does not document, and a documented one left out', async () => {

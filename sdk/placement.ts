@@ -7,6 +7,7 @@
 import * as pulumi from '@pulumi/pulumi';
 import { INPUTS_KEY } from '../provider/checked-inputs';
 import { toWorkloadName } from '../provider/inputs';
+import { accountInput, type AccountArgs } from './account';
 
 /** Arguments every workload resource takes. */
 export interface PlacementArgs {
@@ -28,6 +29,12 @@ export interface PlacementArgs {
    * @example { create: "20m", delete: "5m" }
    */
   timeout?: pulumi.Input<TimeoutArg>;
+  /**
+   * The twin and network this resource deploys with, instead of the stack config (`tfgrid:mnemonic`,
+   * `tfgrid:network`); passed as a secret. Changing it replaces the resource (its contract belongs to the twin).
+   * @example { mnemonic: cfg.requireSecret("mnemonic2"), network: "test" }
+   */
+  account?: pulumi.Input<AccountArgs>;
 }
 
 /** A duration: seconds, or "90s", "10m", "1h". */
@@ -49,6 +56,7 @@ export function placementInputs(resourceName: string, args: PlacementArgs, deplo
     description: args.description,
     adoptContractId: args.adoptContractId,
     timeout: args.timeout,
+    account: accountInput(args.account),
   };
 }
 
@@ -83,10 +91,11 @@ export type ExpectNone<T extends never> = T;
 
 /**
  * Options with our secret outputs added to the caller's. `__inputs` (the checked inputs every resource records
- * for its diff, provider/checked-inputs.ts) holds input values, some of them secret, so it is always secret.
+ * for its diff, provider/checked-inputs.ts) holds input values, some of them secret, so it is always secret; so is
+ * `account` (its mnemonic), wherever a resource keeps it among its outputs.
  */
 export function secretOpts(opts: pulumi.CustomResourceOptions | undefined, secrets: string[]): pulumi.CustomResourceOptions {
-  return { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), ...secrets, INPUTS_KEY] };
+  return { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), ...secrets, INPUTS_KEY, 'account'] };
 }
 
 /** Options with `res` added to the caller's `dependsOn` (a list, one resource, or an Output of either). */

@@ -7,6 +7,7 @@
 import * as pulumi from '@pulumi/pulumi';
 import { rentContractOutputDocs } from '../provider/resources/rent-contract';
 import { makeShim } from '../provider/shim';
+import { accountInput, type AccountArgs } from './account';
 import { MODULE, secretOpts, secretOutputs, type ExpectNone, type Undeclared } from './placement';
 
 export interface RentContractArgs {
@@ -14,6 +15,8 @@ export interface RentContractArgs {
   node: pulumi.Input<number>;
   /** Solution provider id on the contract (approved on the chain). */
   solutionProviderId?: pulumi.Input<number>;
+  /** The renting twin and its network instead of the stack config (secret); changing it replaces the contract. */
+  account?: pulumi.Input<AccountArgs>;
 }
 
 /**
@@ -32,7 +35,7 @@ export class RentContract extends pulumi.dynamic.Resource {
   declare readonly state: pulumi.Output<string>;
 
   constructor(name: string, args: RentContractArgs, opts?: pulumi.CustomResourceOptions) {
-    const props: Record<string, unknown> = { node: args.node, solutionProviderId: args.solutionProviderId };
+    const props: Record<string, unknown> = { node: args.node, solutionProviderId: args.solutionProviderId, account: accountInput(args.account) };
     for (const k of Object.keys(rentContractOutputDocs)) props[k] = undefined;
     super(makeShim('RentContract'), name, props, secretOpts(opts, secretOutputs(rentContractOutputDocs)), MODULE, 'RentContract');
   }

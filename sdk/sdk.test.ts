@@ -82,7 +82,7 @@ describe('sdk classes', () => {
         .filter((k) => docs[k].secret)
         .sort();
     expect(secret(networkOutputDocs)).toEqual(['accessConfig', 'accessPrivateKey', 'myceliumKeys', 'wgPrivateKeys']);
-    expect([...secretsOf.mnet].sort()).toEqual([...secret(networkOutputDocs), '__inputs'].sort());
-    expect(secretsOf.mvm).toEqual([...secret(zmachineOutputDocs), '__inputs']);
+    expect([...secretsOf.mnet].sort()).toEqual([...secret(networkOutputDocs), '__inputs', 'account'].sort());
+    expect(secretsOf.mvm).toEqual([...secret(zmachineOutputDocs), '__inputs', 'account']);
   });
 });

@@ -24,7 +24,8 @@ import { containsUnknown, nodeIdSchema, validateInputs, workloadNameSchema, type
 import { parseV4 } from '../ip-allocator';
 import { nodeKind } from '../node-kind';
 import { getRuntime, type ProviderRuntime } from '../runtime';
-import { PartialCreateError, withDefaults, type DiffResult } from '../workload-resource';
+import { PartialCreateError, recordedAccount, withDefaults, type DiffResult } from '../workload-resource';
+import { accountSchema, sameAccount } from '../account';
 
 /** The private /16 a Network takes when `ipRange` is omitted (the SDK passes it to machines, see zmachine.ts). */
 export const DEFAULT_NETWORK_RANGE = '10.20.0.0/16';
@@ -55,6 +56,8 @@ export const networkInputsSchema = z
       .optional()
       .describe("Node id → the network's mycelium key on that node (64 hex, secret); nodes left out get a random key, kept while the network keeps its name and ipRange."),
     description: z.string().max(256).default(''),
+    /** The twin and network it deploys with (provider/account.ts); default the stack config's. */
+    account: accountSchema,
   })
   .superRefine((i, ctx) => {
     if (!isPrivateRange16(i.ipRange)) {
@@ -392,10 +395,12 @@ export function diffNetwork(olds: Record<string, unknown>, news: Record<string, 
   // State from before `__inputs` holds the generated keys under `myceliumKeys`, an output then, never an input.
   const prev = withDefaults(shape, previousInputs(olds, keys, ['myceliumKeys']).inputs);
   const next = withDefaults(shape, news);
-  const changed = keys.filter((k) => stableJson(prev[k] ?? null) !== stableJson(next[k] ?? null));
+  const same = (k: string) => (k === 'account' ? sameAccount(prev[k], next[k]) : stableJson(prev[k] ?? null) === stableJson(next[k] ?? null));
+  const changed = keys.filter((k) => !same(k));
   if (changed.length === 0) return { changes: false, replaces: [], deleteBeforeReplace: false };
-  // The name is unique per twin per node and the range renumbers everything: both need a new network.
-  const replaces = changed.filter((k) => k === 'name' || k === 'ipRange');
+  // The name is unique per twin per node and the range renumbers everything: both need a new network; another
+  // account's network is another twin's deployments.
+  const replaces = changed.filter((k) => k === 'name' || k === 'ipRange' || k === 'account');
   return { changes: true, replaces, deleteBeforeReplace: replaces.length > 0 };
 }
 
@@ -475,7 +480,7 @@ function outputs(plan: ReturnType<typeof planNetwork>, results: Map<number, Appl
 
 export async function createNetwork(raw: Record<string, unknown>): Promise<{ id: string; outs: NetworkOutputs }> {
   const inputs = parseNetworkInputs(raw);
-  const rt = await getRuntime();
+  const rt = await getRuntime(inputs.account);
   const plan = planNetwork(inputs, undefined, await nodeFacts(rt, inputs.nodes));
   const { results, errors } = await applyPlan(rt, plan, undefined, []);
   if (errors.size > 0) {
@@ -499,7 +504,7 @@ export async function createNetwork(raw: Record<string, unknown>): Promise<{ id:
 export async function updateNetwork(olds: Record<string, unknown>, raw: Record<string, unknown>): Promise<{ outs: NetworkOutputs }> {
   const inputs = parseNetworkInputs(raw);
   const prev = olds as Partial<NetworkOutputs>;
-  const rt = await getRuntime();
+  const rt = await getRuntime(inputs.account);
   const added = inputs.nodes.filter((n) => !prev.nodeSubnets?.[String(n)]);
   const facts = await nodeFacts(rt, inputs.nodes);
   const plan = planNetwork(inputs, prev, facts);
@@ -515,7 +520,7 @@ export async function updateNetwork(olds: Record<string, unknown>, raw: Record<s
 
 export async function deleteNetwork(olds: Record<string, unknown>): Promise<void> {
   const prev = olds as Partial<NetworkOutputs>;
-  const rt = await getRuntime();
+  const rt = await getRuntime(recordedAccount(olds));
   const nodes = (prev.nodes ?? []).filter((n) => prev.contractIds?.[String(n)]);
   const name = String(prev.name);
   const errors: string[] = [];
@@ -531,7 +536,7 @@ export async function deleteNetwork(olds: Record<string, unknown>): Promise<void
 
 export async function readNetwork(id: string, props: Record<string, unknown>): Promise<{ id: string; props: Record<string, unknown> }> {
   const prev = props as Partial<NetworkOutputs>;
-  const rt = await getRuntime();
+  const rt = await getRuntime(recordedAccount(props));
   const name = String(prev.name);
   const nodeStates: StrMap = {};
   await Promise.all(

@@ -14,13 +14,16 @@ import { previousInputs, withCheckedInputs } from '../checked-inputs';
 import { stableJson } from '../deployment-coordinator';
 import { nodeIdSchema, validateInputs, type CheckFailure } from '../inputs';
 import { getRuntime } from '../runtime';
-import type { DiffResult } from '../workload-resource';
+import { recordedAccount, type DiffResult } from '../workload-resource';
+import { accountSchema, sameAccount } from '../account';
 
 export const rentContractInputsSchema = z.object({
   /** The node to rent. */
   node: nodeIdSchema.describe('The node to rent (whole): only the renter may deploy on it while the contract stands.'),
   /** A solution provider on the contract (must exist and be approved on the chain). */
   solutionProviderId: z.number().int().positive().optional().describe('Solution provider id set on the rent contract (approved on the chain).'),
+  /** The renting twin and its network (provider/account.ts); default the stack config's. */
+  account: accountSchema,
 });
 export type RentContractInputs = z.infer<typeof rentContractInputsSchema>;
 
@@ -42,7 +45,8 @@ export function checkRentContract(news: Record<string, unknown>): { inputs: Reco
 /** Any change is a new contract; on the same node the old one must go first (`NodeHasRentContract`). */
 export function diffRentContract(olds: Record<string, unknown>, news: Record<string, unknown>): DiffResult {
   const prev = previousInputs(olds, KEYS).inputs;
-  const changed = KEYS.filter((k) => stableJson(prev[k] ?? null) !== stableJson(news[k] ?? null));
+  const same = (k: string) => (k === 'account' ? sameAccount(prev[k], news[k]) : stableJson(prev[k] ?? null) === stableJson(news[k] ?? null));
+  const changed = KEYS.filter((k) => !same(k));
   if (changed.length === 0) return { changes: false, replaces: [], deleteBeforeReplace: false };
   return { changes: true, replaces: changed, deleteBeforeReplace: !changed.includes('node') };
 }
@@ -56,7 +60,7 @@ function parse(raw: Record<string, unknown>): RentContractInputs {
 
 export async function createRentContract(raw: Record<string, unknown>): Promise<{ id: string; outs: Record<string, unknown> }> {
   const i = parse(raw);
-  const rt = await getRuntime();
+  const rt = await getRuntime(i.account);
   const [res] = await rt.deps.chain.submit([{ kind: 'createRent', nodeId: i.node, ...(i.solutionProviderId ? { solutionProviderId: i.solutionProviderId } : {}) }]);
   const twinId = await rt.deps.chain.twinId();
   return { id: String(res.contractId), outs: withCheckedInputs({ ...i, contractId: res.contractId, twinId, state: 'created' }, i) };
@@ -65,7 +69,7 @@ export async function createRentContract(raw: Record<string, unknown>): Promise<
 export async function deleteRentContract(olds: Record<string, unknown>): Promise<void> {
   const contractId = Number(olds.contractId) || 0;
   if (!contractId) return;
-  const rt = await getRuntime();
+  const rt = await getRuntime(recordedAccount(olds));
   const c = await rt.deps.chain.getContract(contractId);
   if (!c || c.state === 'deleted') return;
   try {
@@ -82,7 +86,7 @@ export async function deleteRentContract(olds: Record<string, unknown>): Promise
 }
 
 export async function readRentContract(id: string, props: Record<string, unknown>): Promise<{ id: string; props: Record<string, unknown> }> {
-  const rt = await getRuntime();
+  const rt = await getRuntime(recordedAccount(props));
   const c = await rt.deps.chain.getContract(Number(props.contractId) || 0);
   if (!c || c.state === 'deleted') return { id: '', props: {} };
   return { id, props: { ...props, state: c.state } };
