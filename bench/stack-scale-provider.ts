@@ -23,6 +23,10 @@ export interface StepReport {
   chainOps: number;
   chainReads: number;
   rmb: number;
+  /** RMB calls per node command. */
+  rmbByMethod: Record<string, number>;
+  /** CPU time of the provider process during the step (user + system), ms. */
+  cpuMs: number;
   deploys: number;
   updates: number;
   proxy: number;
@@ -42,7 +46,8 @@ let stack: StackOptions | undefined;
 const state: StackState = { resources: new Map() };
 
 async function runStep(step: Step): Promise<StepReport> {
-  const before: GridCounters = { ...conn!.counters, chainReads: { ...conn!.counters.chainReads }, proxyCalls: { ...conn!.counters.proxyCalls } };
+  const before: GridCounters = { ...conn!.counters, chainReads: { ...conn!.counters.chainReads }, proxyCalls: { ...conn!.counters.proxyCalls }, rmbByMethod: { ...conn!.counters.rmbByMethod } };
+  const cpu0 = process.cpuUsage();
   let peak = process.memoryUsage.rss();
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 20);
   const t0 = process.hrtime.bigint();
@@ -54,6 +59,7 @@ async function runStep(step: Step): Promise<StepReport> {
     clearInterval(sampler);
   }
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  const cpu = process.cpuUsage(cpu0);
   peak = Math.max(peak, process.memoryUsage.rss());
   const c = conn!.counters;
   return {
@@ -64,6 +70,12 @@ async function runStep(step: Step): Promise<StepReport> {
     chainOps: c.chainOps - before.chainOps,
     chainReads: sum(c.chainReads) - sum(before.chainReads),
     rmb: c.rmbCalls - before.rmbCalls,
+    rmbByMethod: Object.fromEntries(
+      Object.entries(c.rmbByMethod)
+        .map(([k, v]) => [k, v - (before.rmbByMethod[k] ?? 0)])
+        .filter(([, v]) => Number(v) > 0),
+    ),
+    cpuMs: (cpu.user + cpu.system) / 1000,
     deploys: c.deploys - before.deploys,
     updates: c.updates - before.updates,
     proxy: sum(c.proxyCalls) - sum(before.proxyCalls),

@@ -10,7 +10,8 @@
  * or plugin host: those add a fixed cost (`bench/real-engine.bench.ts`). The provider runs in a child process of its
  * own (bench/stack-scale-provider.ts) so its memory is not the grid's; the grid (`test/provider/provider-grid.ts`:
  * the local TFChain, our relay, N in-process sim node runtimes, the grid proxy) runs in this one.
- * Run: `node -r @swc-node/register bench/stack-scale.bench.ts [W list, default 100,300,1000] [N, default 50]`.
+ * Run: `node -r @swc-node/register bench/stack-scale.bench.ts [W list, default 100,300,1000] [N, default 50]`;
+ * `STACK_SCALE_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof"` passes node options to the provider process.
  */
 import { fork, type ChildProcess } from 'child_process';
 import * as path from 'path';
@@ -59,7 +60,10 @@ async function runStack(g: ProviderGrid, w: number): Promise<Row[]> {
   const user = await g.user();
   const stack: StackOptions = { workloads: w, nodeIds: g.nodeIds, gatewayNode: g.nodeIds[0], tag: uniqueTag() };
   const waves = stackWaves(stackResources(stack)).length;
-  const child = fork(path.join(__dirname, 'stack-scale-provider.ts'), [], { execArgv: ['-r', '@swc-node/register'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(path.join(__dirname, 'stack-scale-provider.ts'), [], {
+    execArgv: ['-r', '@swc-node/register', ...(process.env.STACK_SCALE_NODE_ARGS?.split(' ').filter(Boolean) ?? [])],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   const rows: Row[] = [];
   try {
     await ask(child, { kind: 'init', config: g.providerConfig(user), stack });
@@ -79,9 +83,9 @@ async function runStack(g: ProviderGrid, w: number): Promise<Row[]> {
   return rows;
 }
 
-const HEADER = '| W | N | step | waves | wall s | chain tx | contract ops | blocks | chain reads | RMB calls | deploy/update calls | proxy requests | peak RSS MiB | heap MiB |';
+const HEADER = '| W | N | step | waves | wall s | provider CPU s | chain tx | contract ops | blocks | chain reads | RMB calls | deploy/update calls | proxy requests | peak RSS MiB | heap MiB |';
 const line = (r: Row) =>
-  `| ${r.w} | ${r.n} | ${r.step} | ${r.step === 'noop' ? 0 : r.step === 'update' ? 1 : r.waves} | ${(r.ms / 1000).toFixed(1)} | ${r.tx} | ${r.chainOps} | ${r.blocks} | ${r.chainReads} | ${r.rmb} | ${r.deploys}/${r.updates} | ${r.proxy} | ${r.peakRssMiB.toFixed(0)} | ${r.heapUsedMiB.toFixed(0)} |`;
+  `| ${r.w} | ${r.n} | ${r.step} | ${r.step === 'noop' ? 0 : r.step === 'update' ? 1 : r.waves} | ${(r.ms / 1000).toFixed(1)} | ${(r.cpuMs / 1000).toFixed(1)} | ${r.tx} | ${r.chainOps} | ${r.blocks} | ${r.chainReads} | ${r.rmb} | ${r.deploys}/${r.updates} | ${r.proxy} | ${r.peakRssMiB.toFixed(0)} | ${r.heapUsedMiB.toFixed(0)} |`;
 
 async function main(): Promise<void> {
   const sizes = (process.argv[2] ?? '100,300,1000').split(',').map(Number);
@@ -94,8 +98,16 @@ async function main(): Promise<void> {
     process.stdout.write(`grid of ${nodes} sim nodes up in ${((Date.now() - t0) / 1000).toFixed(1)} s\n${HEADER}\n`);
     for (const w of sizes) rows.push(...(await runStack(g, w)));
     process.stdout.write(
-      `\n${HEADER}\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n${rows.map(line).join('\n')}\n` +
-        '(provider methods driven per dependency wave as the engine calls them, not the Pulumi CLI; provider in its own process; waves: dependency waves that change)\n',
+      `\n${HEADER}\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n${rows.map(line).join('\n')}\n` +
+        '(provider methods driven per dependency wave as the engine calls them, not the Pulumi CLI; provider in its own process; waves: dependency waves that change)\n' +
+        `RMB calls by node command:\n${rows
+          .map(
+            (r) =>
+              `  W=${r.w} ${r.step}: ${Object.entries(r.rmbByMethod)
+                .map(([k, v]) => `${k} ${v}`)
+                .join(', ')}`,
+          )
+          .join('\n')}\n`,
     );
   } finally {
     await g.close();

@@ -20,6 +20,8 @@ export interface GridCounters {
   chainOps: number;
   /** Node commands sent over RMB. */
   rmbCalls: number;
+  /** Node commands per NodeApi method. */
+  rmbByMethod: Record<string, number>;
   deploys: number;
   updates: number;
   /** Chain reads (every ProviderChain call but `submit`), per method. */
@@ -70,7 +72,7 @@ export function faultError(f: FaultSpec): Error {
  * @example const conn = instrument(await createGridConnection(cfg)); conn.failNext('cancel', new ChainError('chain unreachable'));
  */
 export function instrument(conn: GridConnection, beforeCall: (c: InstrumentedConnection) => void = () => {}): InstrumentedConnection {
-  const counters: GridCounters = { transactions: 0, chainOps: 0, rmbCalls: 0, deploys: 0, updates: 0, chainReads: {}, proxyCalls: {} };
+  const counters: GridCounters = { transactions: 0, chainOps: 0, rmbCalls: 0, rmbByMethod: {}, deploys: 0, updates: 0, chainReads: {}, proxyCalls: {} };
   const faults = new Map<FaultPoint, Error[]>();
   const down = new Set<number>();
   const stalled = new Set<number>();
@@ -120,6 +122,7 @@ export function instrument(conn: GridConnection, beforeCall: (c: InstrumentedCon
           wrapped[key] = async (...args: unknown[]) => {
             beforeCall(self);
             counters.rmbCalls++;
+            counters.rmbByMethod[key] = (counters.rmbByMethod[key] ?? 0) + 1;
             if (key === 'deploy') counters.deploys++;
             if (key === 'update') counters.updates++;
             if (down.has(nodeId)) throw new RmbError(`node ${nodeId}: no reply from twin within the timeout (relay timeout)`, { node: nodeId });
