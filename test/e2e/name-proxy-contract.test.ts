@@ -40,7 +40,8 @@ async function run(mode: ExampleMode) {
     grid,
     mode,
     stack: STACK,
-    config: { subdomain: SUBDOMAIN, 'tfgrid:mnemonic': mnemonic },
+    // node 1: FQDN names its domain (the example would otherwise pick a gateway node through the grid proxy).
+    config: { subdomain: SUBDOMAIN, node: '1', 'tfgrid:mnemonic': mnemonic },
   });
   if (!r.ok) throw new Error(`${mode} examples/name-proxy failed:\n${r.errors.join('\n')}\n--- log tail ---\n${r.log.slice(-2000)}`);
   return r;
