@@ -65,11 +65,22 @@ export function createCoordinator(deps: CoordinatorDeps, opts: CoordinatorOption
     if (scheduled || closed) return;
     scheduled = true;
     running = running.then(async () => {
+      let seen = queue.length;
       await deps.sleep(coalesceMs);
+      let waited = coalesceMs;
+      // A wave of Pulumi's parallel operations arrives spread out (each resource reads the grid before it asks: a
+      // NameProxy's delete makes three reads), wider than one window at hundreds of resources: while requests keep
+      // coming, keep the window open (up to newGroupMs in all), so the wave is one version bump per deployment and
+      // one chain transaction, not two.
+      while (coalesceMs > 0 && queue.length > seen && waited + coalesceMs <= newGroupMs) {
+        seen = queue.length;
+        await deps.sleep(coalesceMs);
+        waited += coalesceMs;
+      }
       // The first workloads of a group fix its contract (public IPs can only be reserved then): wait a little
       // longer for the independent creates Pulumi is still sending, so they land in that first version.
-      if (coalesceMs > 0 && newGroupMs > coalesceMs && queue.some((x) => !x.req.contractId && !store.cache.has(keyOf(x.req.node, x.req.group)))) {
-        await deps.sleep(newGroupMs - coalesceMs);
+      if (coalesceMs > 0 && newGroupMs > waited && queue.some((x) => !x.req.contractId && !store.cache.has(keyOf(x.req.node, x.req.group)))) {
+        await deps.sleep(newGroupMs - waited);
       }
       scheduled = false;
       // coalesceMs 0 turns coalescing off: one request per version bump and chain transaction.

@@ -7,7 +7,7 @@
  * One grid and one user for the file; each test uses its own deployment groups.
  */
 import { ChainError, ConflictError, RmbError, ZosError } from '../../protocol/common/errors';
-import { createCoordinator, type Coordinator, type WorkloadOp } from '../../provider/deployment-coordinator';
+import { createCoordinator, type ApplyResult, type Coordinator, type WorkloadOp } from '../../provider/deployment-coordinator';
 import type { InstrumentedConnection } from './grid-faults';
 import { startProviderGrid, type GridUser, type ProviderGrid } from './provider-grid';
 
@@ -88,6 +88,31 @@ describe('deployment coordinator on the local chain, relay and nodes', () => {
     expect(results.every((r) => r.version === 0 && r.workload?.result?.state === 'ok')).toBe(true);
     expect(d()).toMatchObject({ transactions: 1, deploys: 1 });
     await Promise.all(results.map((_, i) => co.apply({ node: n2, group: 'burst', op: { kind: 'remove', name: `d${i}` } })));
+  });
+
+  it('keeps the window open while a wave keeps arriving: requests spread over several windows are one transaction', async () => {
+    // A wave of hundreds of resources reaches the coordinator spread out (each reads the grid first); here each
+    // window's wait lets the next request in, as a wave wider than one window does (bench/stack-scale: destroy).
+    const late: Promise<ApplyResult>[] = [];
+    let next = 1;
+    const co: Coordinator = createCoordinator(
+      {
+        ...conn.deps,
+        sleep: async (ms) => {
+          if (ms === 20 && next < 5) late.push(co.apply({ node: n1, group: 'trickle', op: disk(`t${next++}`) }));
+          await conn.deps.sleep(ms);
+        },
+      },
+      { coalesceMs: 20, newGroupMs: 200, pollMs: 100, deployTimeoutMs: 30_000 },
+    );
+    coordinators.push(co);
+    const d = delta();
+    const first = await co.apply({ node: n1, group: 'trickle', op: disk('t0') });
+    const results = [first, ...(await Promise.all(late))];
+    expect(results).toHaveLength(5);
+    expect(results.every((r) => r.version === 0 && r.contractId === first.contractId)).toBe(true);
+    expect(d()).toMatchObject({ transactions: 1, deploys: 1 });
+    await Promise.all(results.map((_, i) => co.apply({ node: n1, group: 'trickle', op: { kind: 'remove', name: `t${i}` } })));
   });
 
   it('sends each operation alone when coalescing is off (coalesceMs 0)', async () => {
