@@ -69,6 +69,43 @@ describe('rmb envelope', () => {
     expect(Buffer.from(challengeDigest(env)).toString('hex')).toBe(theirs.challenge().toString('hex'));
   });
 
+  it('round-trips 300 random envelopes through the official client and computes its challenge (the hot-path codec)', () => {
+    let seed = 16;
+    const rnd = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    const text = () => ['', 'a', 'fail-fast', 'héllo ✓', 'x'.repeat(rnd(200))][rnd(5)];
+    const bytes = (n: number) => Uint8Array.from({ length: rnd(n) }, () => rnd(256));
+    for (let i = 0; i < 300; i++) {
+      // the official client's Envelope always sets schema to application/json, so its challenge only matches that
+      const env: Envelope = {
+        uid: text(),
+        timestamp: [0, 1, 1_700_000_000, 2 ** 40][rnd(4)],
+        expiration: [0, 60, 2 ** 33][rnd(3)],
+        source: rnd(2) ? { twin: rnd(2 ** 32), connection: `c${text()}` } : { twin: rnd(99) },
+        destination: rnd(2) ? { twin: rnd(99), connection: `d${text()}` } : { twin: rnd(99) },
+        schema: JSON_SCHEMA,
+      };
+      const kind = rnd(5);
+      if (kind === 0) env.request = { command: text() };
+      else if (kind === 1) env.response = {};
+      else if (kind === 2) env.error = { code: rnd(600), message: text() };
+      else if (kind === 3) env.ping = {};
+      else env.pong = {};
+      if (rnd(2)) env.tags = text();
+      if (rnd(2)) env.signature = bytes(70);
+      if (rnd(3) === 0) env.federation = text();
+      if (rnd(2)) env.plain = bytes(300);
+      else if (rnd(2)) env.cipher = bytes(300);
+      if (rnd(3) === 0) env.relays = [`r${text()}`, 'relay.two'];
+      const theirs = official.Envelope.deserializeBinary(encodeEnvelope(env));
+      expect(decodeEnvelope(theirs.serializeBinary())).toEqual(env);
+      const challenge = new OfficialClientEnvelope(undefined, theirs, '', undefined, new Map()).challenge();
+      expect(Buffer.from(challengeDigest(env)).toString('hex')).toBe(challenge.toString('hex'));
+    }
+  });
+
   it.each(['ed25519', 'sr25519'] as const)('signs with the %s prefix byte and verifies, rejecting any changed field', (type) => {
     const id = identityFromSecret(DEV, type);
     const env = signEnvelope({ ...base, request: { command: 'zos.system.version' }, plain: Buffer.from('') }, id);
