@@ -8,6 +8,7 @@
 import type * as http from 'http';
 import { errorText, RmbError } from '../common/errors';
 import { decodeEnvelope, formatAddress, type Envelope, type RmbAddress } from './envelope';
+import type { HoldResult } from './relay-held';
 import { hasFailFast, RELAY_ERRORS } from './relay-protocol';
 import { relayHosts } from './twin-directory';
 
@@ -75,7 +76,7 @@ export function createFederation(options: FederationOptions | undefined, domains
 export interface FederationInbox {
   maxBytes: number;
   deliverLocal(dst: RmbAddress, bytes: Uint8Array): boolean;
-  hold(dst: RmbAddress, env: Envelope, bytes: Uint8Array): void;
+  hold(dst: RmbAddress, env: Envelope, bytes: Uint8Array): HoldResult;
 }
 
 /** Serves `POST /` from other relays; anything else is 404 `page not found`. */
@@ -106,6 +107,11 @@ export function handleFederationPost(req: http.IncomingMessage, res: http.Server
       res.writeHead(400).end(`bad request: ${errorText(err)}`);
       return;
     }
+    // anyone may POST here: an envelope nobody can receive is refused, not held
+    if (env.destination.twin === 0) {
+      res.writeHead(400).end(RELAY_ERRORS.MISSING_DESTINATION);
+      return;
+    }
     if (inbox.deliverLocal(env.destination, bytes)) {
       res.writeHead(202).end();
       return;
@@ -114,7 +120,9 @@ export function handleFederationPost(req: http.IncomingMessage, res: http.Server
       res.writeHead(404).end(RELAY_ERRORS.OFFLINE);
       return;
     }
-    inbox.hold(env.destination, env, bytes);
-    res.writeHead(202).end();
+    const held = inbox.hold(env.destination, env, bytes);
+    if (held === 'expired') res.writeHead(400).end(RELAY_ERRORS.EXPIRED);
+    else if (held === 'full') res.writeHead(503).end(RELAY_ERRORS.HELD_FULL);
+    else res.writeHead(202).end();
   });
 }

@@ -17,6 +17,8 @@ export const RELAY_ERRORS = {
   EXPIRED: 'message has expired',
   /** ours */
   TOO_LARGE: 'message too large',
+  /** ours: the relay holds its maximum of messages for offline sessions */
+  HELD_FULL: 'relay cannot hold more messages for offline sessions',
 } as const;
 
 /** WebSocket close codes the relay uses. */

@@ -53,8 +53,8 @@ export interface RelayOptions {
   tls?: { key: string | Buffer; cert: string | Buffer };
   /** Largest envelope routed (default 1 MiB); larger ones get `message too large`. */
   maxEnvelopeBytes?: number;
-  /** Held messages for an offline session: at most `maxPerSession` (default 10 000, oldest dropped), each at most `maxMs` (default 1 h) or its own deadline. */
-  hold?: { maxPerSession?: number; maxMs?: number };
+  /** Held messages for an offline session: at most `maxPerSession` (default 10 000, oldest dropped), each at most `maxMs` (default 1 h) or its own deadline; at most `maxBytes` in all (default 256 MiB). */
+  hold?: { maxPerSession?: number; maxMs?: number; maxBytes?: number };
   /** Ping every connection this often; one that stayed silent for a whole period is dropped (default 30 s). */
   keepaliveMs?: number;
   /** Per-twin fixed-window limits (rmb-rs `limiter/fixed.rs`); none by default. */
@@ -99,7 +99,7 @@ export async function createRelay(opts: RelayOptions): Promise<Relay> {
 
   const withinLimits = createRateLimiter(opts.limits, clock);
   const sessions = createSessions({ log, keepaliveMs: opts.keepaliveMs, counters });
-  const held = createHeldQueues({ clock, maxPerSession: opts.hold?.maxPerSession, maxMs: opts.hold?.maxMs });
+  const held = createHeldQueues({ clock, maxPerSession: opts.hold?.maxPerSession, maxMs: opts.hold?.maxMs, maxBytes: opts.hold?.maxBytes });
   const federate = createFederation(opts.federation, domains);
   const router = createRouter({ directory: opts.directory, domains, maxBytes, nowS, sessions, held, federate, counters });
 
