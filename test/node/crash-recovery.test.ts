@@ -3,7 +3,6 @@
  * SIGKILL while it provisions a 20-workload deployment, then restarted on the same data directory. Every
  * workload keeps its last durable state, the queued job finishes, nothing is lost or duplicated.
  */
-import { spawn, type ChildProcess } from 'child_process';
 import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -16,42 +15,13 @@ import { createChainTwinDirectory } from '../../protocol/rmb/twin-directory';
 import { hashDeployment, signDeployment } from '../../protocol/zos';
 import { bootstrapTestGrid, connectTestChain, freshAccount, testChainUrl, type TestAccount, type TestGrid } from '../helpers/chain';
 import { buildDeployment, GIB, tempDir, type WorkloadSpec } from './fixtures';
+import { startNodeProcess as startNode, type NodeProcess as Running } from './node-process';
 
-const ROOT = path.resolve(__dirname, '..', '..');
 const WORKLOADS: WorkloadSpec[] = Array.from({ length: 20 }, (_, i) =>
   i % 4 === 3
     ? { name: `db${i}`, type: 'zdb', data: { size: Number(GIB), mode: 'user', password: `p${i}`, public: false } }
     : { name: `disk${i}`, type: i % 2 ? 'volume' : 'zmount', data: { size: Number(BigInt(i + 1) * GIB) } },
 );
-
-interface Running {
-  child: ChildProcess;
-  exited: Promise<number | null>;
-}
-
-/** Starts `tfgrid node run` and resolves once it prints "node ready". */
-function startNode(configFile: string, logFile: string): Promise<Running> {
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'tfgrid'), 'node', 'run', '--config', configFile], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', fs.openSync(logFile, 'a')],
-  });
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`node did not start in 60 s; see ${logFile}`)), 60_000);
-    child.stdout?.on('data', (b: Buffer) => {
-      out += b.toString();
-      if (out.includes('node ready')) {
-        clearTimeout(timer);
-        resolve({ child, exited });
-      }
-    });
-    void exited.then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`node exited with ${code} before it was ready; see ${logFile}: ${fs.readFileSync(logFile, 'utf8').slice(-2000)}`));
-    });
-  });
-}
 
 /** The durable state straight from the node's SQLite file: transactions per workload, jobs left. */
 function durable(dataDir: string, twin: number, contract: bigint): { log: Record<string, string[]>; jobs: number } {
