@@ -25,6 +25,8 @@ export interface StepReport {
   rmb: number;
   /** RMB calls per node command. */
   rmbByMethod: Record<string, number>;
+  /** Wall time of each dependency wave, in order, ms. */
+  waveMs: number[];
   /** CPU time of the provider process during the step (user + system), ms. */
   cpuMs: number;
   deploys: number;
@@ -52,9 +54,11 @@ async function runStep(step: Step): Promise<StepReport> {
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 20);
   const t0 = process.hrtime.bigint();
   let summary: UpSummary | undefined;
+  const waveMs: number[] = [];
+  const onWave = (w: number) => waveMs.push(w);
   try {
-    if (step === 'destroy') await stackDestroy(stackResources({ ...stack!, grown: true }), state);
-    else summary = await stackUp(stackResources({ ...stack!, grown: step === 'update' }), state);
+    if (step === 'destroy') await stackDestroy(stackResources({ ...stack!, grown: true }), state, onWave);
+    else summary = await stackUp(stackResources({ ...stack!, grown: step === 'update' }), state, onWave);
   } finally {
     clearInterval(sampler);
   }
@@ -75,6 +79,7 @@ async function runStep(step: Step): Promise<StepReport> {
         .map(([k, v]) => [k, v - (before.rmbByMethod[k] ?? 0)])
         .filter(([, v]) => Number(v) > 0),
     ),
+    waveMs,
     cpuMs: (cpu.user + cpu.system) / 1000,
     deploys: c.deploys - before.deploys,
     updates: c.updates - before.updates,

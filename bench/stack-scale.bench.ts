@@ -100,10 +100,10 @@ async function main(): Promise<void> {
     process.stdout.write(
       `\n${HEADER}\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n${rows.map(line).join('\n')}\n` +
         '(provider methods driven per dependency wave as the engine calls them, not the Pulumi CLI; provider in its own process; waves: dependency waves that change)\n' +
-        `RMB calls by node command:\n${rows
+        `Per step: wall time of each dependency wave, RMB calls by node command:\n${rows
           .map(
             (r) =>
-              `  W=${r.w} ${r.step}: ${Object.entries(r.rmbByMethod)
+              `  W=${r.w} ${r.step}: waves ${r.waveMs.map((m) => (m / 1000).toFixed(1)).join(' + ')} s; RMB ${Object.entries(r.rmbByMethod)
                 .map(([k, v]) => `${k} ${v}`)
                 .join(', ')}`,
           )

@@ -108,10 +108,11 @@ export interface UpSummary {
  * `pulumi up` of `resources` against `state`: new resources are checked and created, known ones checked and
  * diffed, and updated when the diff says so. A diff that asks for a replacement is not part of this stack's steps.
  */
-export async function stackUp(resources: StackResource[], state: StackState): Promise<UpSummary> {
+export async function stackUp(resources: StackResource[], state: StackState, onWave: (ms: number) => void = () => {}): Promise<UpSummary> {
   const sum: UpSummary = { created: 0, updated: 0, unchanged: 0 };
   const outs = (key: string) => state.resources.get(key)?.outs ?? {};
   for (const wave of stackWaves(resources)) {
+    const t0 = Date.now();
     await Promise.all(
       wave.map(async (r) => {
         const known = state.resources.get(r.key);
@@ -133,13 +134,15 @@ export async function stackUp(resources: StackResource[], state: StackState): Pr
         sum.updated++;
       }),
     );
+    onWave(Date.now() - t0);
   }
   return sum;
 }
 
 /** `pulumi destroy`: the waves in reverse, every resource of a wave at once. */
-export async function stackDestroy(resources: StackResource[], state: StackState): Promise<void> {
+export async function stackDestroy(resources: StackResource[], state: StackState, onWave: (ms: number) => void = () => {}): Promise<void> {
   for (const wave of stackWaves(resources).reverse()) {
+    const t0 = Date.now();
     await Promise.all(
       wave.map(async (r) => {
         const known = state.resources.get(r.key);
@@ -148,5 +151,6 @@ export async function stackDestroy(resources: StackResource[], state: StackState
         state.resources.delete(r.key);
       }),
     );
+    onWave(Date.now() - t0);
   }
 }
