@@ -96,8 +96,9 @@ describe('rmb envelope', () => {
       if (rnd(2)) env.tags = text();
       if (rnd(2)) env.signature = bytes(70);
       if (rnd(3) === 0) env.federation = text();
-      if (rnd(2)) env.plain = bytes(300);
-      else if (rnd(2)) env.cipher = bytes(300);
+      const payload = rnd(4);
+      if (payload < 2) env.plain = bytes(300);
+      else if (payload === 2) env.cipher = bytes(300);
       if (rnd(3) === 0) env.relays = [`r${text()}`, 'relay.two'];
       const theirs = official.Envelope.deserializeBinary(encodeEnvelope(env));
       expect(decodeEnvelope(theirs.serializeBinary())).toEqual(env);
