@@ -3,7 +3,7 @@ SHELL := /bin/bash
 JEST_ARGS ?=
 SCALE_NODES ?= 10,50
 
-.PHONY: help setup pulumi build package typecheck lint format test quickstart schema docs bench bench-scale clean grid-up grid-down grid-status grid-logs grid-reset
+.PHONY: help setup pulumi build package typecheck lint format test quickstart schema docs bench bench-scale bench-stack-scale clean grid-up grid-down grid-status grid-logs grid-reset
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -64,6 +64,9 @@ bench: ## run the benchmarks in bench/ and print their reports
 
 bench-scale: ## local grid scale table: up time, blocks, total RSS, down time for N sim nodes (SCALE_NODES=10,50)
 	node -r @swc-node/register bench/grid-scale.bench.ts $(SCALE_NODES)
+
+bench-stack-scale: ## stack of W workloads on N sim nodes: up, no-op up, 10% update, destroy (STACK_W=100,300,1000 STACK_N=50)
+	node -r @swc-node/register bench/stack-scale.bench.ts $(or $(STACK_W),100,300,1000) $(or $(STACK_N),50)
 
 clean:
 	rm -rf dist build .jest-results.json
