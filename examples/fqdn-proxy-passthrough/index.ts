@@ -8,7 +8,8 @@ const cfg = new pulumi.Config();
 // The local grid's hub serves `tf/tls-server`: openssl s_server with a fresh self-signed certificate.
 // `tfgrid local deploy` sets tlsFlist to the hub's tf/tls-server; set it to your own TLS server's flist.
 const flist = cfg.get('tlsFlist') ?? 'http://127.0.0.1:8090/tf/tls-server.flist';
-const node = cfg.getNumber('node') ?? 1;
+// `pulumi config set node <id>` pins the node; otherwise the grid proxy finds one that fits (free memory, a gateway), kept on later `up`s.
+const node = cfg.getNumber('node') ?? new tfgrid.NodePicker('node', { memory: '256MiB', domain: true }).nodeId;
 const fqdn = cfg.get('fqdn') ?? 'secure.example.test';
 const port = cfg.getNumber('port') ?? 443;
 // "" runs the flist's own entry (tf/tls-server: a certificate for TLS_DOMAIN on TLS_PORT); or your TLS server.
@@ -33,3 +34,5 @@ const gw = new tfgrid.FqdnProxy('gw', {
 
 export const domain = gw.fqdn;
 export const contractId = gw.contractId;
+/** The node it deploys on (picked, or the `node` config). */
+export const nodeId = node;

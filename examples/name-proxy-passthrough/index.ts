@@ -7,7 +7,8 @@ const cfg = new pulumi.Config();
 // The local grid's hub serves `tf/tls-server`: openssl s_server with a fresh self-signed certificate.
 // `tfgrid local deploy` sets tlsFlist to the hub's tf/tls-server; set it to your own TLS server's flist.
 const flist = cfg.get('tlsFlist') ?? 'http://127.0.0.1:8090/tf/tls-server.flist';
-const node = cfg.getNumber('node') ?? 1;
+// `pulumi config set node <id>` pins the node; otherwise the grid proxy finds one that fits (free memory, a gateway domain), kept on later `up`s.
+const node = cfg.getNumber('node') ?? new tfgrid.NodePicker('node', { memory: '256MiB', domain: true }).nodeId;
 const port = cfg.getNumber('port') ?? 443;
 // "" runs the flist's own entry (tf/tls-server reads TLS_PORT and TLS_DOMAIN); set it to run your own TLS server.
 const entrypoint = cfg.get('entrypoint') ?? '';
@@ -34,3 +35,5 @@ const gw = new tfgrid.NameProxy('gw', {
 export const fqdn = gw.fqdn;
 export const nameContractId = gw.nameContractId;
 export const privateIp = vm.privateIp;
+/** The node it deploys on (picked, or the `node` config). */
+export const nodeId = node;

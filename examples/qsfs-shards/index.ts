@@ -5,8 +5,11 @@ import * as tfgrid from 'pulumi-tfgrid';
 // zdb backends alone: any 2 of the 4 data shards rebuild a block, any metadata backend holds the index.
 const cfg = new pulumi.Config();
 const flist = cfg.get('flist') ?? 'http://127.0.0.1:8090/tf/base.flist';
-const node = cfg.getNumber('node') ?? 1;
-const zdbNode = cfg.getNumber('zdbNode') ?? 2;
+// `node` pins the machine's and qsfs's node, `zdbNode` the zdbs' node; otherwise the grid proxy finds a node with free
+// memory and SSD (the qsfs cache) and another with free HDD for the 8 namespaces, kept on later `up`s.
+const pinnedZdbNode = cfg.getNumber('zdbNode');
+const node = cfg.getNumber('node') ?? new tfgrid.NodePicker('node', { memory: '256MiB', ssd: '64MiB', exclude: pinnedZdbNode === undefined ? [] : [pinnedZdbNode] }).nodeId;
+const zdbNode = pinnedZdbNode ?? new tfgrid.NodePicker('zdb-node', { hdd: '1280MiB', exclude: [node] }).nodeId;
 const zdbPassword = cfg.requireSecret('zdbPassword');
 const dataKey = cfg.requireSecret('dataKey');
 const metaKey = cfg.requireSecret('metaKey');
@@ -38,3 +41,5 @@ export const dataBackends = data.map((z) => pulumi.all([z.endpoint, z.namespace]
 export const metaBackends = meta.map((z) => pulumi.all([z.endpoint, z.namespace]).apply(([address, namespace]) => ({ address, namespace })));
 export const privateIp = vm.privateIp;
 export const machineId = vm.machineId;
+export const nodeId = node;
+export const zdbNodeId = zdbNode;

@@ -6,8 +6,11 @@ import * as tfgrid from 'pulumi-tfgrid';
 const cfg = new pulumi.Config();
 // The local grid's hub serves a busybox flist (`tfgrid local up` builds it); any flist URL works.
 const flist = cfg.get('flist') ?? 'http://127.0.0.1:8090/tf/base.flist';
-const zdbNode = cfg.getNumber('zdbNode') ?? 2;
-const clientNode = cfg.getNumber('clientNode') ?? 1;
+// `zdbNode` and `clientNode` pin the nodes; otherwise the grid proxy finds a node with free HDD for the namespace and
+// another with free memory and a free public IPv4 for the machine, kept on later `up`s.
+const pinnedClient = cfg.getNumber('clientNode');
+const zdbNode = cfg.getNumber('zdbNode') ?? new tfgrid.NodePicker('zdb-node', { hdd: '16MiB', exclude: pinnedClient === undefined ? [] : [pinnedClient] }).nodeId;
+const clientNode = pinnedClient ?? new tfgrid.NodePicker('client-node', { memory: '256MiB', publicIpv4: 1, exclude: [zdbNode] }).nodeId;
 const password = cfg.requireSecret('password');
 
 const db = new tfgrid.Zdb('db', { node: zdbNode, size: '16MiB', mode: 'user', password });
@@ -29,3 +32,5 @@ export const port = db.port;
 export const endpoint = db.endpoint;
 export const clientPublicIp = ip.ip;
 export const clientId = client.machineId;
+export const zdbNodeId = zdbNode;
+export const clientNodeId = clientNode;

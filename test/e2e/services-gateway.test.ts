@@ -121,7 +121,8 @@ async function expectMachineTls(fqdn: string, address: string): Promise<void> {
 describe('services: TLS passthrough gateways through examples/{name,fqdn}-proxy-passthrough', () => {
   it('name proxy: a client on the internet completes TLS with the machine itself and gets its page', async () => {
     const fqdn = `${SUBDOMAIN}.node1.tfgrid.test`;
-    const config = { subdomain: SUBDOMAIN, certDomain: fqdn };
+    // node 1 pinned: the certificate's name is under its domain (the example would pick a gateway node itself).
+    const config = { subdomain: SUBDOMAIN, certDomain: fqdn, node: '1' };
     const up = await runE2eExample(grid, 'name-proxy-passthrough', 'up', config);
     try {
       expect(up.outputs.fqdn).toBe(fqdn);
@@ -135,7 +136,8 @@ describe('services: TLS passthrough gateways through examples/{name,fqdn}-proxy-
   it('FQDN proxy: the domain the grid DNS points at the node reaches the machine, TLS unterminated', async () => {
     const node1 = (grid.nodes[0].address || '198.18.0.11/16').split('/')[0];
     setGridDnsHost(e2eGridDir(), FQDN, [node1]);
-    const config = { fqdn: FQDN };
+    // node 1 pinned: the grid DNS points the domain at it before the gateway exists.
+    const config = { fqdn: FQDN, node: '1' };
     const up = await runE2eExample(grid, 'fqdn-proxy-passthrough', 'up', config);
     try {
       expect(up.outputs.domain).toBe(FQDN);

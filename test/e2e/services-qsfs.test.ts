@@ -25,7 +25,8 @@ import { ZDB_ADMIN_PASSWORD_FILE } from '../../node/backends/zdb/linux';
 import { ensureE2eGrid, runE2eExample } from './shared-grid';
 
 jest.setTimeout(300_000);
-const CONFIG = { zdbPassword: randomBytes(12).toString('hex'), dataKey: randomBytes(32).toString('hex'), metaKey: randomBytes(32).toString('hex') };
+// Pinned (the example picks through the grid proxy otherwise): the qsfs on node 1, its zdbs on node 2, as checked below.
+const CONFIG = { node: '1', zdbNode: '2', zdbPassword: randomBytes(12).toString('hex'), dataKey: randomBytes(32).toString('hex'), metaKey: randomBytes(32).toString('hex') };
 let grid: GridState;
 beforeAll(async () => {
   grid = await ensureE2eGrid();

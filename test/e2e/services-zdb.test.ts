@@ -113,7 +113,8 @@ describe('services: zdb through examples/zdb-user', () => {
   });
 
   it('a machine on node 1 PINGs and SELECTs the namespace on node 2 at the result address (examples/zdb-client)', async () => {
-    const config = { password: PASSWORD };
+    // Pinned: the checks below look for the namespace on node 2 and the machine on node 1.
+    const config = { password: PASSWORD, zdbNode: '2', clientNode: '1' };
     const up = await runE2eExample(grid, 'zdb-client', 'up', config);
     try {
       const ns = String(up.outputs.namespace);
