@@ -39,6 +39,10 @@ describe('security: tenancy and replay', () => {
     expect(await nodeRefusal(mallory.node.deployment.changes(c))).toBe('deployment not found');
     expect(await mallory.node.deployment.list()).toEqual([]);
     expect(await mallory.peer.callRaw(g.node.twinId, 'zos.network.list_private_ips', JSON.stringify({ network_name: 'net' }))).toBe('[]');
+    // the admin and farmer commands that read or change any twin's data
+    expect(await nodeRefusal(mallory.peer.callRaw(g.node.twinId, 'zos.debug.deployment.get', JSON.stringify({ deployment: `${alice.twinId}:${c}` })))).toBe('unauthorized');
+    expect(await nodeRefusal(mallory.peer.callRaw(g.node.twinId, 'zos.debug.deployment.list', '{}'))).toBe('unauthorized');
+    expect(await nodeRefusal(mallory.peer.callRaw(g.node.twinId, 'zos.admin.set_public_nic', '"eth1"'))).toBe('unauthorized');
     // update: Alice's twin in the body (signed by Mallory, or Alice's own signed v0 re-sent by Mallory) …
     const v1 = { ...buildDeployment(alice.twinId, c, [{ ...SAMPLE.disk, version: 1, data: { size: Number(2n * GIB) } }, db], { version: 1, metadata: d.metadata }), contract_id: c };
     const mismatch = `twin id mismatch (deployment: ${alice.twinId}, message: ${mallory.twinId})`;
