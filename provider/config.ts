@@ -69,7 +69,12 @@ export const CONFIG_KEYS = {
 /** Descriptions used by the schema generator. */
 export const CONFIG_DOCS: Record<keyof typeof CONFIG_KEYS, { type: 'string' | 'integer' | 'array'; description: string; secret?: boolean; default?: string | number }> = {
   network: { type: 'string', description: 'Grid to deploy to: local (the embedded grid), dev, qa, test or main.', default: 'local' },
-  mnemonic: { type: 'string', description: 'BIP39 mnemonic of the deploying twin. Set with `pulumi config set --secret tfgrid:mnemonic` or TFGRID_MNEMONIC.', secret: true },
+  mnemonic: {
+    type: 'string',
+    description:
+      'BIP39 mnemonic of the deploying twin. Set with `pulumi config set --secret tfgrid:mnemonic` or TFGRID_MNEMONIC. A resource with an `account` input deploys with that account instead.',
+    secret: true,
+  },
   keyType: { type: 'string', description: 'Key type of the mnemonic: sr25519 (default) or ed25519.', default: 'sr25519' },
   chainUrls: { type: 'array', description: 'TFChain websocket URLs, tried in order (comma separated or a JSON list).' },
   relayUrls: { type: 'array', description: 'RMB relay websocket URLs, tried in order.' },
