@@ -9,11 +9,11 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { ensureE2eGrid } from './shared-grid';
 import { newUser, OPTIONS_PROGRAM, pulumiCli, requireCli, type FileUser } from './real-engine';
+import { filesUnder, secretHits as hits, secretValues } from './secret-scan';
 import type { GridState } from '../../local/grid/state';
 
 jest.setTimeout(1_200_000);
 const STACK = 'secrets';
-const SECRET_SIG = '4dabf18193072939515e22adb298388d';
 const GIVEN_PASSWORD = 'given-zdb-Pa55word-e2e';
 const EXAMPLES = path.resolve(__dirname, '..', '..', 'examples');
 let grid: GridState;
@@ -24,47 +24,6 @@ beforeAll(async () => {
   grid = await ensureE2eGrid();
   user = await newUser();
 });
-
-/** Where a secret value is found, by its key path: passwords, keys, the mnemonic, a wg-quick file. */
-const SECRET_PATH = /password|key|mnemonic|secret|accessconfig/i;
-
-/**
- * The secret values of an export made with `--show-secrets`, where a secret reads
- * `{"<sig>": "1b47…", "plaintext": "<the value as JSON>"}`: each string leaf of a secret whose key path names a
- * password, a key or the mnemonic. Other leaves of a secret are secret only by company: a `Qsfs`'s backends hold
- * each zdb's password beside its namespace and endpoint (public outputs of the zdbs), `__inputs` every input.
- */
-function secretValues(plain: unknown, out: Set<string>, at = ''): void {
-  if (Array.isArray(plain)) plain.forEach((x, i) => secretValues(x, out, `${at}[${i}]`));
-  else if (plain && typeof plain === 'object') {
-    const o = plain as Record<string, unknown>;
-    if (o[SECRET_SIG] !== undefined && typeof o.plaintext === 'string') leaves(JSON.parse(o.plaintext) as unknown, out, at);
-    else for (const [k, v] of Object.entries(o)) if (k !== '__inputs') secretValues(v, out, `${at}.${k}`);
-  }
-}
-function leaves(v: unknown, out: Set<string>, at: string): void {
-  if (typeof v === 'string') {
-    if (SECRET_PATH.test(at)) out.add(v);
-    // keys inside a text (a wg-quick file's `PrivateKey = …`)
-    for (const m of v.matchAll(/PrivateKey\s*=\s*(\S+)/g)) out.add(m[1]);
-  } else if (Array.isArray(v)) v.forEach((x, i) => leaves(x, out, `${at}[${i}]`));
-  else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) leaves(x, out, `${at}.${k}`);
-}
-
-function filesUnder(dir: string): string[] {
-  if (!fs.existsSync(dir)) return [];
-  return fs
-    .readdirSync(dir, { withFileTypes: true, recursive: true })
-    .filter((d) => d.isFile())
-    .map((d) => path.join(d.parentPath, d.name));
-}
-
-/** Where each secret shows in clear: `<place>: <secret's first 4 chars>…`. */
-function hits(secrets: string[], places: Record<string, string>): string[] {
-  const found: string[] = [];
-  for (const [place, text] of Object.entries(places)) for (const s of secrets) if (text.includes(s)) found.push(`${place}: ${s.slice(0, 4)}…`);
-  return found;
-}
 
 const CASES: { name: string; dir: string; config: Record<string, string>; expectKinds: RegExp[] }[] = [
   { name: 'zdb (generated and given passwords)', dir: OPTIONS_PROGRAM, config: { scenario: 'secrets', zdbPassword: GIVEN_PASSWORD }, expectKinds: [/^given-zdb/] },

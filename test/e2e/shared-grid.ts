@@ -56,6 +56,10 @@ export async function runE2eExample(grid: GridState, name: string, mode: 'up' | 
   const { comparePlan, describeMissed } = await import('../../local/grid/plan-compare');
   const c = comparePlan(preview.steps, r.steps);
   if (c.missed.length > 0) throw new Error(`examples/${name}: the preview did not tell what up did:\n${describeMissed(c)}`);
+  // Every up of every example is scanned for secrets in clear (issue 13): the state, the logs, the error texts.
+  const { givenSecrets, scanSecrets } = await import('./secret-scan');
+  const programDir = path.join(__dirname, '..', '..', 'examples', name);
+  await scanSecrets({ grid, programDir, stack: 'e2e', runs: [preview, r], given: [mnemonic, ...givenSecrets(config)] });
   return r;
 }
 
