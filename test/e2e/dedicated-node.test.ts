@@ -21,6 +21,7 @@ import { readState, type GridState } from '../../local/grid/state';
 import { execUntilOk, gridMachine } from '../helpers/grid-machine';
 import { isRoot, missingTools } from '../helpers/require-tools';
 import { runCli } from './heal-helpers';
+import { scanSecrets } from './secret-scan';
 
 jest.setTimeout(900_000);
 const EXAMPLE = path.join(__dirname, '..', '..', 'examples', 'dedicated-node');
@@ -125,6 +126,7 @@ describe('examples/dedicated-node', () => {
     if (!up.ok) throw new Error(`up failed:\n${up.errors.join('\n')}\n${up.log.slice(-2000)}`);
     const c = comparePlan(preview.steps, up.steps);
     if (c.missed.length > 0) throw new Error(`the preview did not tell what up did:\n${describeMissed(c)}`);
+    await scanSecrets({ grid: state(), programDir: EXAMPLE, stack: 'e2e', runs: [preview, up], given: [user.mnemonic] });
   });
 
   it("rents the picked node: the chain has the rent contract of the user's twin on it", async () => {

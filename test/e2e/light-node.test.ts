@@ -20,6 +20,7 @@ import { readState, type GridState } from '../../local/grid/state';
 import { execUntilOk, gridMachine } from '../helpers/grid-machine';
 import { isRoot, missingTools } from '../helpers/require-tools';
 import { killHard, runCli } from './heal-helpers';
+import { scanSecrets } from './secret-scan';
 
 async function waitFor(ok: () => Promise<boolean>, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -141,6 +142,7 @@ describe('examples/light-node', () => {
     if (!up.ok) throw new Error(`up failed:\n${up.errors.join('\n')}\n${up.log.slice(-2000)}`);
     const c = comparePlan(preview.steps, up.steps);
     if (c.missed.length > 0) throw new Error(`the preview did not tell what up did:\n${describeMissed(c)}`);
+    await scanSecrets({ grid: state(), programDir: EXAMPLE, stack: 'e2e', runs: [preview, up], given: [state().user!.mnemonic] });
   });
 
   it('the same program sends the light types to the light node and the full ones to the full node', () => {
