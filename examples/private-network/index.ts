@@ -4,7 +4,12 @@ import * as tfgrid from 'pulumi-tfgrid';
 const cfg = new pulumi.Config();
 // The local grid's hub serves a busybox flist (`tfgrid local up` builds it); any flist URL works.
 const flist = cfg.get('flist') ?? 'http://127.0.0.1:8090/tf/base.flist';
-const nodes = cfg.getObject<number[]>('nodes') ?? [1, 2, 3];
+// `pulumi config set nodes '[1,2,3]'` pins the nodes; otherwise the grid proxy finds `count` (default 3) distinct nodes
+// with free memory for a machine each, kept on later `up`s.
+const pinned = cfg.getObject<number[]>('nodes');
+const count = pinned?.length ?? cfg.getNumber('count') ?? 3;
+const picked = pinned ? undefined : new tfgrid.NodePicker('nodes', { memory: '256MiB', count }).nodeIds;
+const nodes: pulumi.Input<number>[] = pinned ?? Array.from({ length: count }, (_, i) => (picked as pulumi.Output<number[]>).apply((ids) => ids[i]));
 // `pulumi config set mycelium true`: the network gets a mycelium key and every machine a mycelium (400::/7) IP.
 const mycelium = cfg.getBoolean('mycelium') ?? false;
 // `pulumi config set release 2`: a new env replaces every machine (ZOS never updates a machine in place); each
@@ -23,8 +28,8 @@ const net = new tfgrid.Network('net', {
 // Each machine serves the flist's /var/www on :8080, plus /who.txt naming the machine (its hostname is the workload
 // name) and /release.txt with its RELEASE env.
 const machines = nodes.map(
-  (n) =>
-    new tfgrid.ZMachine(`m${n}`, {
+  (n, i) =>
+    new tfgrid.ZMachine(`m${i + 1}`, {
       node: n,
       network: net,
       flist,
@@ -36,6 +41,8 @@ const machines = nodes.map(
     }),
 );
 
+/** The nodes it spans (picked, or the `nodes` config); machine `m<i>` runs on the i-th. */
+export const nodeIds = pulumi.all(nodes);
 export const nodeSubnets = net.nodeSubnets;
 /** The node your machine dials: `accessNode`, whose public endpoint is in `accessConfig`. */
 export const accessNodeId = net.accessNodeId;

@@ -18,6 +18,8 @@ import { gridMachine } from '../helpers/grid-machine';
 jest.setTimeout(300_000);
 
 const EXAMPLE = 'backends-proof';
+// Pinned (the example picks two nodes through the grid proxy otherwise): the checks look at nodes 1 and 2.
+const NODES = { nodes: '[1,2]' };
 
 /** `ip route get` inside a namespace; '' when that namespace has no route to the address. */
 function routeGet(ns: string, ip: string): string {
@@ -47,10 +49,10 @@ describeWithTools(['runc', 'ip', 'wireguard-go', 'wg', 'losetup', 'mkfs.ext4'], 
   beforeAll(async () => {
     grid = await ensureE2eGrid();
     if (grid.backend !== 'linux') throw new Error(`the shared e2e grid runs the ${grid.backend} backend; these tests need linux (root)`);
-    up = await runE2eExample(grid, EXAMPLE);
+    up = await runE2eExample(grid, EXAMPLE, 'up', NODES);
   });
   afterAll(async () => {
-    if (up) await runE2eExample(grid, EXAMPLE, 'destroy');
+    if (up) await runE2eExample(grid, EXAMPLE, 'destroy', NODES);
   });
 
   it('containers on two nodes ping each other over the WireGuard private network', async () => {
@@ -101,7 +103,7 @@ describeWithTools(['runc', 'ip', 'wireguard-go', 'wg', 'losetup', 'mkfs.ext4'], 
   it('a file written on a zmount survives a replacement of the machine that keeps the disk', async () => {
     const before = machineOn(grid, 1, String(up.outputs.writerId));
     expect(before.exec('/bin/cat', '/data/note').trim().split('\n')).toEqual(['written-by-generation-1', 'seen-by-generation-1']);
-    const next = await runE2eExample(grid, EXAMPLE, 'up', { generation: '2' });
+    const next = await runE2eExample(grid, EXAMPLE, 'up', { ...NODES, generation: '2' });
     generation = '2';
     const ops = Object.fromEntries(next.steps.map((s) => [s.name, s.op]));
     expect(ops.writer).toMatch(/replace/);
@@ -135,8 +137,8 @@ describeWithTools(['runc', 'ip', 'wireguard-go', 'wg', 'losetup', 'mkfs.ext4'], 
     let message = '';
     for (let i = 0; i < 10 && state !== 'error'; i++) {
       if (i > 0) await sleep(2000);
-      await runE2eExample(grid, EXAMPLE, 'refresh', { generation });
-      const next = await runE2eExample(grid, EXAMPLE, 'up', { generation });
+      await runE2eExample(grid, EXAMPLE, 'refresh', { ...NODES, generation });
+      const next = await runE2eExample(grid, EXAMPLE, 'up', { ...NODES, generation });
       expect(next.steps.filter((s) => s.op !== 'same')).toEqual([]);
       state = String(next.outputs.hogState);
       message = String(next.outputs.hogMessage);

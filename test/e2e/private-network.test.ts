@@ -28,6 +28,8 @@ import { ensureE2eGrid, runE2eExample } from './shared-grid';
 jest.setTimeout(300_000);
 
 const EXAMPLE = 'private-network';
+// Pinned (the example picks its nodes through the grid proxy otherwise): the checks below name nodes 1, 2, 3.
+const NODES = { nodes: '[1,2,3]' };
 /** Laptop slots of other e2e files: 1, 2 (examples-stacks), 7 (gitops), 11 (services-gateway). */
 const LAPTOP_SLOT = 20;
 const PAGE = 'hello from the tfgrid base flist';
@@ -40,10 +42,10 @@ describe('examples/private-network on the local grid', () => {
   let up: Awaited<ReturnType<typeof runE2eExample>>;
   beforeAll(async () => {
     grid = await ensureE2eGrid();
-    up = await runE2eExample(grid, EXAMPLE, 'up', { mycelium: 'true' });
+    up = await runE2eExample(grid, EXAMPLE, 'up', { ...NODES, mycelium: 'true' });
   });
   afterAll(async () => {
-    if (up) await runE2eExample(grid, EXAMPLE, 'destroy', { mycelium: 'true' });
+    if (up) await runE2eExample(grid, EXAMPLE, 'destroy', { ...NODES, mycelium: 'true' });
   });
 
   it('gives each of three nodes its own /24 with one machine in it, and outputs the access config as a secret', () => {
@@ -180,7 +182,7 @@ describe('examples/private-network on the local grid', () => {
 
     it('a new env replaces every machine; each keeps its mycelium IP and the others reach it there (issue 15)', async () => {
       if (grid.backend !== 'linux') throw new Error(`the shared e2e grid runs the ${grid.backend} backend; machines need linux (root)`);
-      const again = await runE2eExample(grid, EXAMPLE, 'up', { mycelium: 'true', release: '2' });
+      const again = await runE2eExample(grid, EXAMPLE, 'up', { ...NODES, mycelium: 'true', release: '2' });
       const replaced = [...new Set(again.steps.filter((s) => s.type.endsWith('ZMachine') && /replace/.test(s.op)).map((s) => s.name))].sort();
       expect(replaced).toEqual(['m1', 'm2', 'm3']);
       const ids = again.outputs.machineIds as string[];
