@@ -67,6 +67,35 @@ describe('security: tenancy and replay', () => {
     expect(onChain).toMatchObject({ type: 'node', twinId: alice.twinId, state: 'created', deploymentHash: hashDeployment(d) });
   });
 
+  it('keeps our gateway names: another twin can neither reserve ours, nor serve it by name or by FQDN', async () => {
+    const { alice, mallory } = g;
+    const name = `sec${g.grid.tag}`;
+    const fqdn = `${name}.n1-${g.grid.tag}.grid.local`;
+    await alice.account.chain.createNameContract(name);
+    const web = { ...SAMPLE.web, data: { ...SAMPLE.web.data, name } };
+    const d = await g.contracted(alice, [web]);
+    await alice.node.deployment.deploy(signDeployment(d, alice.twinId, alice.account.identity));
+    expect(await g.settled(alice, d.contract_id, 1)).toEqual({ web: 'ok' });
+    await expectChainError(mallory.account.chain.createNameContract(name), 'smartContractModule', 'NameExists');
+    const byName = await g.contracted(mallory, [web]);
+    await mallory.node.deployment.deploy(signDeployment(byName, mallory.twinId, mallory.account.identity));
+    expect(await g.settled(mallory, byName.contract_id, 1)).toEqual({ web: 'error: failed to verify name contract: twin id mismatch' });
+    const site = { ...SAMPLE.site, data: { ...SAMPLE.site.data, fqdn, tls_passthrough: false, backends: ['http://10.20.2.5:8080'] } };
+    const byFqdn = await g.contracted(mallory, [site]);
+    await mallory.node.deployment.deploy(signDeployment(byFqdn, mallory.twinId, mallory.account.identity));
+    expect(await g.settled(mallory, byFqdn.contract_id, 1)).toEqual({ site: "error: can't create a fqdn workload with a subdomain of the gateway's managed domain" });
+    // an FQDN of Alice's own domain, served by her FQDN proxy, cannot be taken on the same node either
+    const shop = { ...site, data: { ...site.data, fqdn: `shop-${g.grid.tag}.example.test` } };
+    const hers = await g.contracted(alice, [shop]);
+    await alice.node.deployment.deploy(signDeployment(hers, alice.twinId, alice.account.identity));
+    expect(await g.settled(alice, hers.contract_id, 1)).toEqual({ site: 'ok' });
+    const taken = await g.contracted(mallory, [shop]);
+    await mallory.node.deployment.deploy(signDeployment(taken, mallory.twinId, mallory.account.identity));
+    expect(await g.settled(mallory, taken.contract_id, 1)).toEqual({ site: `error: domain already registered: ${shop.data.fqdn}` });
+    expect(await g.settled(alice, d.contract_id, 1)).toEqual({ web: 'ok' });
+    expect(await g.settled(alice, hers.contract_id, 1)).toEqual({ site: 'ok' });
+  });
+
   it('refuses an old signed deployment version sent again, as an update or a deploy', async () => {
     const { alice } = g;
     const d = await aliceDeployment();
