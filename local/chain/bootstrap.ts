@@ -82,9 +82,18 @@ export async function bootstrapGrid(chain: ChainClient, spec: GridSpec): Promise
   for (const c of [...farmers, ...nodes, ...users]) if (c.address) distinct.add(c.address);
   await topUp(funder, [...distinct], min);
 
-  const farmerTwins = await Promise.all(farmers.map((c) => c.ensureTwin()));
-  const nodeTwins = await Promise.all(nodes.map((c, i) => c.ensureTwin({ relay: spec.nodes[i].relay })));
-  const userTwins = await Promise.all(users.map((c, i) => c.ensureTwin({ relay: spec.users?.[i].relay, pk: spec.users?.[i].pk })));
+  // Distinct accounts: every twin at once (one round of blocks, not three; issue 16). One account in two roles
+  // would race for its nonce, so then one after another as before.
+  const roles = [...farmers, ...nodes, ...users].map((c) => c.address);
+  const shared = new Set(roles).size !== roles.length;
+  const farmerTwinsP = Promise.all(farmers.map((c) => c.ensureTwin()));
+  const nodeTwinsP = shared
+    ? farmerTwinsP.then(() => Promise.all(nodes.map((c, i) => c.ensureTwin({ relay: spec.nodes[i].relay }))))
+    : Promise.all(nodes.map((c, i) => c.ensureTwin({ relay: spec.nodes[i].relay })));
+  const userTwinsP = shared
+    ? nodeTwinsP.then(() => Promise.all(users.map((c, i) => c.ensureTwin({ relay: spec.users?.[i].relay, pk: spec.users?.[i].pk }))))
+    : Promise.all(users.map((c, i) => c.ensureTwin({ relay: spec.users?.[i].relay, pk: spec.users?.[i].pk })));
+  const [farmerTwins, nodeTwins, userTwins] = await Promise.all([farmerTwinsP, nodeTwinsP, userTwinsP]);
 
   const farmIds = new Map<string, { id: number; farmer: ChainClient }>();
   const farmsOut: BootstrappedGrid['farms'] = [];

@@ -12,6 +12,7 @@ import { cryptoReady, identityFromSecret, type KeyType } from '../../protocol/co
 import { silentProgress, type Progress } from '../../protocol/common/log';
 import { bootstrapGrid, TFT } from '../chain';
 import { fundByStorage, registerNodesBatched } from '../chain/register-batched';
+import { e2ePublicKey } from '../../protocol/rmb/e2e';
 
 const GiB = 1024n ** 3n;
 export const DEFAULT_NODE_RESOURCES = { cru: 8n, mru: 16n * GiB, sru: 512n * GiB, hru: 2048n * GiB };
@@ -36,6 +37,8 @@ export interface BootstrapSpec {
   nodes: BootstrapNodeSpec[];
   /** The user's secret; generated when omitted. */
   user?: { mnemonic?: string; keyType?: KeyType };
+  /** Also a funded twin for the grid proxy (`BootstrapResult.proxyUser`), made in the same blocks as the user's. */
+  proxyUser?: boolean;
   progress?: Progress;
 }
 
@@ -43,6 +46,7 @@ export interface BootstrapResult {
   farms: { name: string; farmId: number; twinId: number }[];
   nodes: { seed: string; nodeId: number; twinId: number; farmId: number }[];
   user: { mnemonic: string; keyType: KeyType; twinId: number; address: string };
+  proxyUser?: { mnemonic: string; keyType: KeyType; twinId: number; address: string };
 }
 
 /**
@@ -75,14 +79,18 @@ export async function bootstrapLocalGrid(spec: BootstrapSpec): Promise<Bootstrap
     // Node and user accounts funded by a storage write (no transfer block); the user's is then enough for
     // `bootstrapGrid`, which transfers only to accounts below its minimum.
     const user = identityFromSecret(mnemonic, keyType);
+    const proxyMnemonic = spec.proxyUser ? mnemonicGenerate(12) : undefined;
+    const proxy = proxyMnemonic ? identityFromSecret(proxyMnemonic, 'sr25519') : undefined;
+    const users = [user, ...(proxy ? [proxy] : [])];
     const signers = spec.nodes.map((n, i) => identityFromSecret(n.seed, 'ed25519', `node ${i + 1} seed`));
-    progress.update(`chain: funding ${signers.length} node accounts and a user`);
-    await fundByStorage(chain, [user.address, ...signers.map((s) => s.address)], ACCOUNT_BALANCE);
-    progress.update(`chain: registering ${spec.farms.length} farm(s) and a user`);
+    progress.update(`chain: funding ${signers.length} node accounts and ${users.length} user(s)`);
+    await fundByStorage(chain, [...users.map((u) => u.address), ...signers.map((s) => s.address)], ACCOUNT_BALANCE);
+    progress.update(`chain: registering ${spec.farms.length} farm(s) and ${users.length} user(s)`);
     const grid = await bootstrapGrid(chain, {
       farms: spec.farms.map((f) => ({ name: f.name, farmer: FARMER, publicIps: f.publicIps })),
       nodes: [],
-      users: [{ signer: user, relay: spec.relay }],
+      // with their RMB encryption keys: the twin a client or the grid proxy finds then needs no update (a block)
+      users: users.map((signer) => ({ signer, relay: spec.relay, pk: e2ePublicKey(signer.seed) })),
       balance: ACCOUNT_BALANCE,
     });
     const farmIdOf = (name: string) => {
@@ -110,6 +118,7 @@ export async function bootstrapLocalGrid(spec: BootstrapSpec): Promise<Bootstrap
       farms: grid.farms.map((f) => ({ name: f.name, farmId: f.id, twinId: f.twinId })),
       nodes: nodes.map((n, i) => ({ seed: spec.nodes[i].seed, nodeId: n.id, twinId: n.twinId, farmId: farmById.get(n.farmId)?.id ?? n.farmId })),
       user: { mnemonic, keyType, twinId: grid.users[0].twinId, address: grid.users[0].address },
+      ...(proxyMnemonic ? { proxyUser: { mnemonic: proxyMnemonic, keyType: 'sr25519' as const, twinId: grid.users[1].twinId, address: grid.users[1].address } } : {}),
     };
   } finally {
     await chain.close();

@@ -19,15 +19,14 @@ import { cleanupAll } from '../../node/backends/machine/linux-backends';
 import { sweepGrid, type SweepReport } from './cleanup';
 import { defaultGridDir, readState, removeState, writeState, type GridState } from './state';
 import { freePort, isRunning, nodeEntry, processStartTime, spawnDaemon, stopProcess, type ProcessRecord } from './supervisor';
-import { tcpOpen } from './readiness';
+import { canBind } from './readiness';
 import { createFundedUser } from './bootstrap';
 import { daemonLogFile, RELAY_DOMAIN } from './services';
 import { chainAlive, deadDaemons, healGrid, keepStacksAside, resolveDaemonName, restartDaemon, STACK_STATE_DIRS } from './heal';
 import { writeNodeConfig } from './node-daemon';
-import { nodeGroups, startNodeGroup } from './node-hosts';
 import { LOCAL_CHAIN_PORT, LOCAL_GRID_PROXY_PORT, LOCAL_HUB_PORT, LOCAL_RELAY_PORT } from '../../protocol/chain/networks';
 import { nodePrefix } from './grid-names';
-import { gridAddressing, recordRegistration, startChain, startGridProxy, startServicesAndRegister, startTopology, type UpContext } from './up-steps';
+import { gridAddressing, proxySeesNodes, recordRegistration, spawnNodesEarly, startChain, startGridProxy, startServicesAndRegister, startTopology, type UpContext } from './up-steps';
 
 export type BackendChoice = 'sim' | 'linux' | 'auto';
 
@@ -90,7 +89,8 @@ export function chooseBackend(requested: BackendChoice, env: { isRoot: boolean; 
 
 async function pickPort(wanted: number | undefined, fallbackDefault: number): Promise<number> {
   if (wanted !== undefined && wanted !== 0) return wanted;
-  if (wanted === undefined && !(await tcpOpen('127.0.0.1', fallbackDefault, 300))) return fallbackDefault;
+  // A bind, not a connect: a connect that times out on a busy machine took a port in use (EADDRINUSE later).
+  if (wanted === undefined && (await canBind(fallbackDefault))) return fallbackDefault;
   return freePort();
 }
 
@@ -334,8 +334,15 @@ async function startUnlocked(dir: string, opts: LocalGridOptions): Promise<GridS
 
   try {
     const up: UpContext = { dir, state, nodes, lightNodes, backend, progress };
-    const plan = await startTopology(up);
-    const chain = await startChain(up, await pickPort(opts.chainPort, DEFAULT_CHAIN_PORT));
+    // Independent steps at once (issue 16): the node processes load their code, the grid internet is made and
+    // the chain starts; each records what it started before any failure is thrown.
+    const nodesUp = spawnNodesEarly(up);
+    const [planR, chainR] = await Promise.allSettled([startTopology(up), (async () => startChain(up, await pickPort(opts.chainPort, DEFAULT_CHAIN_PORT)))()]);
+    const { ready: nodesReady } = await nodesUp;
+    for (const r of [planR, chainR]) if (r.status === 'rejected') throw r.reason;
+    if (planR.status !== 'fulfilled' || chainR.status !== 'fulfilled') throw new TfgridError('unreachable');
+    const plan = planR.value;
+    const chain = chainR.value;
     const relayPort = await pickPort(opts.relayPort, DEFAULT_RELAY_PORT);
     const hubPort = await pickPort(opts.hubPort, DEFAULT_HUB_PORT);
     const addressing = gridAddressing(up, plan);
@@ -344,9 +351,6 @@ async function startUnlocked(dir: string, opts: LocalGridOptions): Promise<GridS
     recordRegistration(up, boot, plan, addressing.farmIps);
 
     progress.update(`nodes: starting ${nodes} node runtimes (${backend} backend)`);
-    // The grid proxy's own twin (it asks the nodes for their reports over RMB), funded while the nodes start.
-    const proxyUser = createFundedUser(chain.url, RELAY_DOMAIN);
-    proxyUser.catch(() => undefined);
     await Promise.all(
       state.nodes.map(async (n) => {
         const farmerTwinId = boot.farms.find((f) => f.farmId === n.farmId)?.twinId;
@@ -363,25 +367,26 @@ async function startUnlocked(dir: string, opts: LocalGridOptions): Promise<GridS
         });
       }),
     );
-    // Linux nodes one process each; sim nodes share a few (node-hosts.ts, issue 16).
-    let ready = 0;
-    const started = await Promise.allSettled(
-      nodeGroups(state.nodes, backend).map(async (group) => {
-        const rec = await startNodeGroup(dir, group);
-        await rec.ready;
-        ready += group.length;
-        progress.update(`nodes: ${ready} of ${nodes} serving RMB`);
-      }),
-    );
-    writeState(state);
-    for (const r of started) if (r.status === 'rejected') throw r.reason;
+    // The node processes start on their configs now; the grid proxy starts meanwhile (issue 16).
+    const proxyStarted = (async () => {
+      // its own twin (it asks the nodes for their reports over RMB), registered with the user's
+      const secret = boot.proxyUser?.mnemonic ?? (await createFundedUser(chain.url, RELAY_DOMAIN)).mnemonic;
+      const port = await pickPort(opts.gridProxyPort, DEFAULT_GRID_PROXY_PORT);
+      try {
+        await startGridProxy(up, { port, chainUrl: chain.url, relayUrl, secret });
+      } catch (err) {
+        // The default port was free when picked, and another grid's proxy took it since: any free one then.
+        if (opts.gridProxyPort !== undefined || !/EADDRINUSE/.test(errorText(err))) throw err;
+        await startGridProxy(up, { port: await freePort(), chainUrl: chain.url, relayUrl, secret });
+      }
+    })();
+    const [nodesR, proxyR] = await Promise.allSettled([nodesReady, proxyStarted]);
+    for (const r of [nodesR, proxyR]) if (r.status === 'rejected') throw r.reason;
     const light = state.nodes.filter((n) => n.light).map((n) => n.nodeId);
     progress.done(`nodes: ${state.nodes.map((n) => n.nodeId).join(', ')} serving RMB (${backend} backend${light.length ? `; light: ${light.join(', ')}` : ''})`);
-
-    progress.update('grid proxy: indexing the chain and the nodes');
-    const secret = (await proxyUser).mnemonic;
-    const gridProxyPort = await pickPort(opts.gridProxyPort, DEFAULT_GRID_PROXY_PORT);
-    await startGridProxy(up, { port: gridProxyPort, chainUrl: chain.url, relayUrl, secret });
+    progress.update('grid proxy: indexing the nodes');
+    await proxySeesNodes(up);
+    progress.done(`grid proxy: ${state.gridProxy?.url} lists every node up`);
 
     if (opts.stopWhenPidExits !== undefined) state.watchdog = spawnWatchdog(dir, opts.stopWhenPidExits);
     state.phase = 'running';

@@ -74,7 +74,10 @@ export function writeNodeConfig(n: NodeState, w: NodeWiring): void {
   parseNodeConfig(cfg, n.configFile);
   fs.mkdirSync(path.dirname(n.configFile), { recursive: true });
   fs.mkdirSync(n.dataDir, { recursive: true });
-  fs.writeFileSync(n.configFile, JSON.stringify(cfg, null, 2) + '\n', { mode: 0o600 });
+  // Whole or not at all: the node process may be waiting for this file already (readiness.ts `fileAppears`).
+  const tmp = `${n.configFile}.tmp`;
+  fs.writeFileSync(tmp, JSON.stringify(cfg, null, 2) + '\n', { mode: 0o600 });
+  fs.renameSync(tmp, n.configFile);
 }
 
 /** Starts the node; `ready` resolves once it serves RMB (rejects with its log when it dies first). */
@@ -83,7 +86,7 @@ export async function startNodeDaemon(n: NodeState, opts: { logFile: string; tim
   const entry = nodeEntry('local/grid/node-main.ts');
   const rec = spawnDaemon({ name: `node${n.index}`, command: entry.command, args: [...entry.args, n.configFile], logFile: opts.logFile });
   const ready = waitUntil(logLine(opts.logFile, /^node ready: /m), {
-    what: `node ${n.nodeId}: waiting until it serves RMB`,
+    what: `node${n.index}: waiting until it serves RMB`,
     timeoutMs: opts.timeoutMs ?? 90_000,
     intervalMs: 100,
     process: rec,

@@ -17,6 +17,7 @@ import { loadNodeConfig } from '../../node/config';
 import { createNodeRuntime, type NodeRuntime } from '../../node/runtime';
 import { createChainClient } from '../../protocol/chain';
 import { simBackendsOn } from './node-main';
+import { fileAppears } from './readiness';
 
 export interface HostedNode {
   configFile: string;
@@ -41,6 +42,8 @@ function lineSink(file: string): { write: (line: string) => void; close: () => P
 }
 
 export async function main(hosted: HostedNode[]): Promise<void> {
+  // `up` starts the process before the chain registers its nodes (issue 16); their configs follow.
+  for (const h of hosted) await fileAppears(h.configFile);
   const nodes = hosted.map((h) => ({ ...h, config: loadNodeConfig(h.configFile), sink: lineSink(h.logFile) }));
   const notSim = nodes.find((n) => n.config.backend !== 'sim');
   if (notSim) throw new Error(`${notSim.configFile}: only sim nodes share a process (backend ${notSim.config.backend} runs in node-main)`);

@@ -78,7 +78,7 @@ export async function startNodeGroup(dir: string, group: NodeState[], opts: { re
   const ready = Promise.all(
     group.map((n) =>
       waitUntil(logLine(nodeLogFile(dir, n), /^node ready: /m), {
-        what: `node ${n.nodeId}: waiting until it serves RMB`,
+        what: `node${n.index}: waiting until it serves RMB`,
         // The host starts its nodes one after another on one event loop: more nodes, more time.
         timeoutMs: opts.timeoutMs ?? 90_000 + 5_000 * group.length,
         intervalMs: 200,

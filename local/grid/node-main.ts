@@ -25,6 +25,7 @@ import { ZDB_DEFAULT_PORT } from '../../node/backends/zdb/zdb';
 import { createNetnsBridge } from '../../node/backends/gateway/netns-bridge';
 import type { QsfsDaemon } from '../../node/backends/qsfs/daemon';
 import type { ZdbDialer } from '../../node/backends/zdb/client';
+import { fileAppears } from './readiness';
 
 /** The bridge's key for the node's own host namespace (no twin has id 0). */
 const HOST_NS_KEY = { twinId: 0, network: 'node-host' };
@@ -37,7 +38,7 @@ const HOST_NS_KEY = { twinId: 0, network: 'node-host' };
  * address, and the qsfs daemon dials its zdb backends inside the host namespace (`LinuxNodeOptions.dial`,
  * through a namespace bridge), so that it reaches the zdbs of other nodes at the addresses their results list.
  */
-async function linuxBackends(config: NodeConfig, log: Logger): Promise<{ backends: Backends; close: () => Promise<void>; qsfs: QsfsDaemon }> {
+async function linuxBackends(config: NodeConfig, log: Logger): Promise<{ backends: Backends; chain: ChainClient; close: () => Promise<void>; qsfs: QsfsDaemon }> {
   if (!config.linux) throw new Error('backend linux needs the `linux` section (prefix, hostNetns, uplink)');
   if (config.node.id === undefined) throw new Error('the local grid writes node.id into every node config');
   const hostNetns = config.linux.hostNetns;
@@ -57,6 +58,7 @@ async function linuxBackends(config: NodeConfig, log: Logger): Promise<{ backend
     log.info('backends', { real: 'storage, network, machine, flist, zdb, gateway, qsfs', zdb: zdb.endpoint() });
     return {
       backends: { ...linux, zdb },
+      chain,
       close: async () => {
         await bridge.close();
         await chain.close();
@@ -97,9 +99,13 @@ async function simBackends(config: NodeConfig, log: Logger): Promise<{ backends:
 }
 
 export async function main(configFile: string): Promise<void> {
+  // `up` starts the process before the chain registers the node (issue 16); the config follows.
+  await fileAppears(configFile);
   const config = loadNodeConfig(configFile);
   const log = createLineLogger((line) => process.stderr.write(line + '\n'), { level: config.logLevel });
-  const extra = config.backend === 'linux' ? { ...(await linuxBackends(config, log)), chain: undefined } : { ...(await simBackends(config, log)), qsfs: undefined };
+  // One chain connection per process, for the backends and the runtime alike (a polkadot API decodes the
+  // metadata once per connection: CPU at start-up, issue 16, and tens of MB).
+  const extra = config.backend === 'linux' ? await linuxBackends(config, log) : { ...(await simBackends(config, log)), qsfs: undefined };
   const node = await createNodeRuntime(config, { log, backends: extra.backends, chain: extra.chain });
   const qsfs = extra.qsfs;
   if (qsfs) process.on('SIGUSR2', () => void qsfs.dropCaches());

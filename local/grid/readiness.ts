@@ -65,6 +65,28 @@ export function tcpOpen(host: string, port: number, timeoutMs = 1000): Promise<b
   });
 }
 
+/**
+ * Resolves once `file` exists; throws after `timeoutMs`. A node process `up` starts before the chain has
+ * registered its node (issue 16: it loads its code meanwhile) waits here for the config the grid writes then.
+ */
+export async function fileAppears(file: string, timeoutMs = 180_000, intervalMs = 50): Promise<void> {
+  const start = Date.now();
+  while (!fs.existsSync(file)) {
+    if (Date.now() - start > timeoutMs)
+      throw new ReadinessError(`${file} did not appear in ${Math.round(timeoutMs / 1000)} s`, { fix: 'the `tfgrid local up` that started this node stopped before writing its config; run it again' });
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+/** Whether a listener could bind 127.0.0.1:`port` now (nothing listens there, on it or on any address). */
+export function canBind(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+  });
+}
+
 /** A check that is true once `file` contains a line matching `pattern`. */
 export function logLine(file: string, pattern: RegExp): Check {
   return async () => {

@@ -140,6 +140,9 @@ async function runDns(opts: DnsServiceOptions, log: Logger): Promise<{ ready: Re
 /** The grid proxy (local/gridproxy): ThreeFold's REST API over the chain and the nodes' reports. */
 async function runGridProxy(opts: z.infer<typeof gridProxyServiceSchema>, log: Logger): Promise<{ ready: Record<string, unknown>; close: Closer }> {
   const proxy = await startGridProxy({ chainUrl: opts.chainUrl, relayUrls: [opts.relayUrl], secret: opts.secret, port: opts.port, pollMs: opts.pollMs, log });
+  // `up` starts the proxy while the nodes start, then asks for a fresh read once they serve (up-steps.ts
+  // `proxySeesNodes`) rather than waiting for the next poll. A read under way may predate the nodes: one more.
+  process.on('SIGUSR1', () => void proxy.indexer.refresh().then(() => proxy.indexer.refresh()));
   return { ready: { url: proxy.url, port: proxy.port, twinId: proxy.twinId }, close: () => proxy.close() };
 }
 

@@ -1,8 +1,10 @@
 /**
- * The steps of `tfgrid local up` for a new grid (grid.ts `startLocalGrid` runs them in order): the grid internet
- * (linux backend), the chain, then relay, hub and DNS while the chain registers the farm, the nodes and a user,
- * then (in grid.ts) the nodes, then the grid proxy. Each step records what it started in `state.json` before it
- * throws, so `tfgrid local down` finds it; grid.ts stops everything when a step fails.
+ * The steps of `tfgrid local up` for a new grid (grid.ts `startLocalGrid` runs them): the grid internet (linux
+ * backend) and the chain at once, with the node processes loading their code meanwhile (`spawnNodesEarly`); then
+ * relay, hub and DNS while the chain registers the farm, the nodes and a user; then the nodes' configs, on which
+ * they start, while the grid proxy starts (issue 16: independent steps overlap). Each step records what it
+ * started in `state.json` before it throws, so `tfgrid local down` finds it; grid.ts stops everything when a
+ * step fails.
  * @module
  */
 import * as fs from 'fs';
@@ -16,7 +18,10 @@ import { startChainDaemon } from './chain-daemon';
 import { readDnsRecords, writeDnsRecords, type DnsRecords } from './dns-records';
 import { FARM_NAME, nodeDomain } from './grid-names';
 import { daemonLogFile, dnsOptions, gridProxyOptions, hubOptions, RELAY_DOMAIN, relayOptions, startDnsDaemon, startGridProxyDaemon, startHubDaemon, startRelayDaemon } from './services';
-import { writeState, type GridState } from './state';
+import { writeState, type GridState, type NodeState } from './state';
+import { nodeGroups, startNodeGroup } from './node-hosts';
+import { waitUntil } from './readiness';
+import { isRunning } from './supervisor';
 
 /** What every step works on: the grid being started. */
 export interface UpContext {
@@ -107,6 +112,8 @@ export async function startServicesAndRegister(
       relay: RELAY_DOMAIN,
       farms: [{ name: FARM_NAME, publicIps: farmIps.map((p) => ({ ip: p.ip, gw: p.gateway })) }],
       nodes: seeds.map((seed, i) => ({ seed, farmName: FARM_NAME, publicConfig: { ip4: chainPublicConfigIp(i + 1), domain: nodeDomain(i + 1, state.gatewayDomain) } })),
+      // the grid proxy's own twin in the same blocks as the user's
+      proxyUser: true,
       progress,
     }),
   ]);
@@ -148,14 +155,51 @@ export function isLightNode(index: number, up: Pick<UpContext, 'nodes' | 'lightN
   return index > up.nodes - up.lightNodes;
 }
 
-/** Records the user, the farm and the nodes the chain registered (each node's host, domain and data paths). */
+/** Where node `index` keeps its config and data (`<dir>/nodes/node<i>`). */
+function nodePaths(dir: string, index: number): { configFile: string; dataDir: string } {
+  const nodeDir = path.join(dir, 'nodes', `node${index}`);
+  return { configFile: path.join(nodeDir, 'config.json'), dataDir: path.join(nodeDir, 'data') };
+}
+
+/**
+ * Starts every node process before the chain has registered any node (issue 16): each loads its code (a second
+ * or more of CPU per Node.js process) while the chain starts and registers, then waits for its config file
+ * (`writeNodeConfig`, once the registration is known). The processes are in the state before this returns
+ * (records with ids 0 until `recordRegistration`), so `down` stops them whatever fails later. The promise
+ * resolves once every node serves RMB.
+ */
+export async function spawnNodesEarly(up: UpContext): Promise<{ ready: Promise<void> }> {
+  const { dir, state, nodes, backend, progress } = up;
+  state.nodes = Array.from({ length: nodes }, (_, i): NodeState => {
+    const index = i + 1;
+    return { index, nodeId: 0, twinId: 0, farmId: 0, netns: '', uplink: '', address: '', domain: nodeDomain(index, state.gatewayDomain), publicIps: [], ...nodePaths(dir, index), seed: '' };
+  });
+  // Linux nodes one process each; sim nodes share a few (node-hosts.ts).
+  const groups = nodeGroups(state.nodes, backend);
+  const started = await Promise.allSettled(groups.map((g) => startNodeGroup(dir, g)));
+  writeState(state);
+  for (const r of started) if (r.status === 'rejected') throw r.reason;
+  let serving = 0;
+  const ready = Promise.all(
+    started.map(async (r, i) => {
+      if (r.status === 'fulfilled') await r.value.ready;
+      serving += groups[i].length;
+      progress.update(`nodes: ${serving} of ${nodes} serving RMB`);
+    }),
+  ).then(() => undefined);
+  ready.catch(() => undefined); // awaited by the caller once the configs are written; a failure before is seen there
+  return { ready };
+}
+
+/** Records the user, the farm and the nodes the chain registered (each node's host, domain, data paths, process). */
 export function recordRegistration(up: UpContext, boot: BootstrapResult, plan: TopologyPlan | undefined, farmIps: GridAddressing['farmIps']): void {
   const { dir, state, progress } = up;
+  const early = new Map(state.nodes.map((n) => [n.index, n.process]));
   state.user = { mnemonic: boot.user.mnemonic, twinId: boot.user.twinId };
   state.farms = boot.farms.map((f) => ({ farmId: f.farmId, name: f.name, twinId: f.twinId, publicIps: farmIps }));
   state.nodes = boot.nodes.map((n, i) => {
     const host = plan?.nodes[i];
-    const nodeDir = path.join(dir, 'nodes', `node${i + 1}`);
+    const proc = early.get(i + 1);
     return {
       index: i + 1,
       nodeId: n.nodeId,
@@ -166,14 +210,41 @@ export function recordRegistration(up: UpContext, boot: BootstrapResult, plan: T
       address: host?.address ?? '',
       domain: nodeDomain(i + 1, state.gatewayDomain),
       publicIps: farmIps,
-      configFile: path.join(nodeDir, 'config.json'),
-      dataDir: path.join(nodeDir, 'data'),
+      ...nodePaths(dir, i + 1),
       seed: n.seed,
       ...(isLightNode(i + 1, up) ? { light: true } : {}),
+      ...(proc ? { process: proc } : {}),
     };
   });
   writeState(state);
   progress.done(`chain: farm ${boot.farms[0].farmId}, nodes ${boot.nodes.map((n) => n.nodeId).join(', ')}, user twin ${boot.user.twinId}`);
+}
+
+/**
+ * Resolves once the grid proxy lists every node of the grid as `up` (`/nodes?status=up`): the proxy started while
+ * the nodes did, so its first reports may have found them silent. SIGUSR1 makes it read the chain and the nodes
+ * again now (service-main.ts) instead of at its next poll.
+ */
+export async function proxySeesNodes(up: UpContext, timeoutMs = 60_000): Promise<void> {
+  const { state, progress } = up;
+  const gp = state.gridProxy;
+  if (!gp?.process) throw new TfgridError('grid proxy: not started');
+  const want = state.nodes.map((n) => n.nodeId);
+  let asked = 0;
+  await waitUntil(
+    async () => {
+      // one nudge per second at most: each is a chain read and a call to every node
+      if (Date.now() - asked > 1000 && gp.process && isRunning(gp.process)) {
+        process.kill(gp.process.pid, 'SIGUSR1');
+        asked = Date.now();
+      }
+      const res = await fetch(`${gp.url}/nodes?status=up&size=${want.length + 50}`);
+      if (!res.ok) return false;
+      const seen = new Set(((await res.json()) as { nodeId: number }[]).map((n) => n.nodeId));
+      return want.every((id) => seen.has(id));
+    },
+    { what: `grid proxy: listing nodes ${want.join(', ')} as up`, timeoutMs, intervalMs: 100, process: gp.process, progress },
+  );
 }
 
 /** The grid proxy on `port`, with its own funded twin (`secret`: it asks the nodes for their reports over RMB). */
