@@ -27,6 +27,8 @@ export interface StepReport {
   rmbByMethod: Record<string, number>;
   /** Wall time of each dependency wave, in order, ms. */
   waveMs: number[];
+  /** Chain transactions of each dependency wave, in order. */
+  waveTx: number[];
   /** CPU time of the provider process during the step (user + system), ms. */
   cpuMs: number;
   deploys: number;
@@ -55,7 +57,13 @@ async function runStep(step: Step): Promise<StepReport> {
   const t0 = process.hrtime.bigint();
   let summary: UpSummary | undefined;
   const waveMs: number[] = [];
-  const onWave = (w: number) => waveMs.push(w);
+  const waveTx: number[] = [];
+  let txSoFar = before.transactions;
+  const onWave = (w: number) => {
+    waveMs.push(w);
+    waveTx.push(conn!.counters.transactions - txSoFar);
+    txSoFar = conn!.counters.transactions;
+  };
   try {
     if (step === 'destroy') await stackDestroy(stackResources({ ...stack!, grown: true }), state, onWave);
     else summary = await stackUp(stackResources({ ...stack!, grown: step === 'update' }), state, onWave);
@@ -80,6 +88,7 @@ async function runStep(step: Step): Promise<StepReport> {
         .filter(([, v]) => Number(v) > 0),
     ),
     waveMs,
+    waveTx,
     cpuMs: (cpu.user + cpu.system) / 1000,
     deploys: c.deploys - before.deploys,
     updates: c.updates - before.updates,

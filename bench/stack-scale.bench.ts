@@ -103,7 +103,7 @@ async function main(): Promise<void> {
         `Per step: wall time of each dependency wave, RMB calls by node command:\n${rows
           .map(
             (r) =>
-              `  W=${r.w} ${r.step}: waves ${r.waveMs.map((m) => (m / 1000).toFixed(1)).join(' + ')} s; RMB ${Object.entries(r.rmbByMethod)
+              `  W=${r.w} ${r.step}: waves ${r.waveMs.map((m) => (m / 1000).toFixed(1)).join(' + ')} s, tx ${r.waveTx.join(' + ')}; RMB ${Object.entries(r.rmbByMethod)
                 .map(([k, v]) => `${k} ${v}`)
                 .join(', ')}`,
           )
