@@ -22,6 +22,7 @@ import { defaultDeployment, type TimeoutArg } from './placement';
 import { PublicIp } from './public-ip';
 import { ZMachine } from './zmachine';
 import { ZMount } from './zmount';
+import type { AccountArgs } from './account';
 
 /** The k3s flist ThreeFold's clients deploy (grid_client 2.9 `KubernetesHL`, tfgrid-sdk-go `K8sFlist`). */
 export const K3S_FLIST = 'https://hub.grid.tf/tf-official-apps/threefolddev-k3s-v1.31.0.flist';
@@ -70,6 +71,8 @@ export interface KubernetesArgs {
   /** Flist of every machine; default the official k3s flist ({@link K3S_FLIST}). */
   flist?: pulumi.Input<string>;
   timeout?: pulumi.Input<TimeoutArg>;
+  /** The twin and network of every resource of the cluster (the default network too), instead of the stack config. */
+  account?: pulumi.Input<AccountArgs>;
 }
 
 /** Refuses names ZOS or k3s would refuse, before anything is registered (the names are resource names too). */
@@ -147,12 +150,13 @@ export class Kubernetes extends pulumi.ComponentResource {
           // One entry per distinct node, in first-seen order, so a worker on a node already listed changes nothing.
           nodes: pulumi.all(all.map((n) => n.node)).apply((ids) => [...new Set(ids)]),
           mycelium: all.some((n) => n.mycelium === true),
+          account: args.account,
         },
         { parent: this },
       );
     const place = (n: KubernetesNodeArgs, masterIp?: pulumi.Input<string>): KubernetesNode => {
       const deployment = n.deployment ?? `${defaultDeployment()}.${name}.${n.name}`.replace(/[^a-zA-Z0-9_.-]/g, '_').slice(0, 64);
-      const common = { node: n.node, deployment, timeout: args.timeout };
+      const common = { node: n.node, deployment, timeout: args.timeout, account: args.account };
       const child = { parent: this };
       const disk = new ZMount(`${name}-${n.name}-disk`, { ...common, workloadName: `${n.name}_disk`, size: n.diskSize }, child);
       const publicIp =

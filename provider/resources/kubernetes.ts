@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { MAX_NAME_LENGTH } from '../../protocol/zos/validate';
 import { nodeIdSchema, sizeSchema } from '../inputs';
 import { timeoutSchema } from '../timeouts';
+import { accountSchema } from '../account';
 
 const NAME_ROOM = MAX_NAME_LENGTH - '_pubip'.length;
 
@@ -44,6 +45,7 @@ export const kubernetesInputsSchema = z.object({
   network: z.string().optional(),
   flist: z.string().optional().describe('Flist of every machine; default the official k3s flist (https://hub.grid.tf/tf-official-apps/threefolddev-k3s-v1.31.0.flist).'),
   timeout: timeoutSchema.optional(),
+  account: accountSchema.describe('The account (twin) and network of every resource of the cluster, instead of the stack config: { mnemonic (secret), network?, keyType? }.'),
 });
 
 export const kubernetesOutputDocs = {
