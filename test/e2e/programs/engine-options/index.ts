@@ -83,6 +83,14 @@ if (scenario === 'options') {
 } else if (scenario === 'small') {
   const db = new tfgrid.Zdb('db', { node, size: stage >= 2 ? '2GiB' : '1GiB' });
   out.contractId = db.contractId;
+} else if (scenario === 'accounts') {
+  // two accounts in one program (issue 13): the stack's twin, and a second twin whose mnemonic is a secret config
+  // value; stage 2 moves the second namespace to the stack's account (a replacement)
+  const second = { mnemonic: cfg.requireSecret('mnemonic2'), network: 'local' as const };
+  const mine = new tfgrid.Zdb('mine', { node, size: '1GiB' });
+  const theirs = new tfgrid.Zdb('theirs', { node, size: '1GiB', account: stage >= 2 ? undefined : second });
+  out.mine = pulumi.all([mine.twinId, mine.contractId]);
+  out.theirs = pulumi.all([theirs.twinId, theirs.contractId]);
 } else {
   throw new Error(`unknown scenario ${scenario}`);
 }
