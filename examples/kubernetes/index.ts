@@ -7,15 +7,20 @@ const cfg = new pulumi.Config();
 const flist = cfg.get('flist') ?? 'http://127.0.0.1:8090/tf/base.flist';
 const k3sFlist = cfg.get('k3sFlist') ?? `${new URL(flist).origin}/tf/k3s-standin.flist`;
 const workerCount = cfg.getNumber('workers') ?? 1;
-// Workers go to node 2, then 1, then 3: the second worker joins a node the network already spans.
-const WORKER_NODES = [2, 1, 3];
+// `pulumi config set nodes '[1,2]'` pins the nodes (the master on the first); otherwise the grid proxy finds two
+// distinct nodes with room for a machine and its disk, kept on later `up`s. Workers go to the second node, then the
+// first, and so on: the second worker joins a node the network already spans.
+const withPublicIp = cfg.getBoolean('publicIp') ?? false;
+const nodes = cfg.getObject<number[]>('nodes');
+const picked = nodes ? undefined : new tfgrid.NodePicker('nodes', { memory: '256MiB', ssd: '1GiB', publicIpv4: withPublicIp ? 1 : 0, count: 2 }).nodeIds;
+const nodeAt = (i: number): pulumi.Input<number> => (nodes ? nodes[i % nodes.length] : (picked as pulumi.Output<number[]>).apply((ids) => ids[i % ids.length]));
 
 const k8s = new tfgrid.Kubernetes('k8s', {
   token: cfg.getSecret('token') ?? pulumi.secret('localk3s42'),
   sshKey: cfg.get('sshKey'),
   flist: k3sFlist,
-  master: { name: 'master', node: 1, cpu: 1, memory: '256MiB', diskSize: '1GiB', publicIp: cfg.getBoolean('publicIp') ?? false },
-  workers: Array.from({ length: workerCount }, (_, i) => ({ name: `worker${i + 1}`, node: WORKER_NODES[i % WORKER_NODES.length], cpu: 1, memory: '256MiB', diskSize: '1GiB' })),
+  master: { name: 'master', node: nodeAt(0), cpu: 1, memory: '256MiB', diskSize: '1GiB', publicIp: withPublicIp },
+  workers: Array.from({ length: workerCount }, (_, i) => ({ name: `worker${i + 1}`, node: nodeAt(i + 1), cpu: 1, memory: '256MiB', diskSize: '1GiB' })),
 });
 
 export const masterIp = k8s.masterIp;

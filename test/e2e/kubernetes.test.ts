@@ -41,7 +41,15 @@ describe('examples/kubernetes on the local grid', () => {
   it('creates the master and one worker as disks and machines under the component, the token a secret', () => {
     const created = up.steps.filter((s) => s.op === 'create').map((s) => `${s.type} ${s.name}`);
     expect(created.sort()).toEqual(
-      ['tfgrid:index:Kubernetes k8s', 'tfgrid:Network k8s-net', 'tfgrid:ZMount k8s-master-disk', 'tfgrid:ZMachine k8s-master', 'tfgrid:ZMount k8s-worker1-disk', 'tfgrid:ZMachine k8s-worker1'].sort(),
+      [
+        'tfgrid:NodePicker nodes',
+        'tfgrid:index:Kubernetes k8s',
+        'tfgrid:Network k8s-net',
+        'tfgrid:ZMount k8s-master-disk',
+        'tfgrid:ZMachine k8s-master',
+        'tfgrid:ZMount k8s-worker1-disk',
+        'tfgrid:ZMachine k8s-worker1',
+      ].sort(),
     );
     expect(up.outputs.masterIp).toMatch(/^10\.20\.\d+\.\d+$/);
     expect(Object.keys(up.outputs.workerIps as object)).toEqual(['worker1']);
@@ -57,7 +65,9 @@ describe('examples/kubernetes on the local grid', () => {
     expect(master).toMatchObject({ K3S_TOKEN: TOKEN, K3S_NODE_NAME: 'master', K3S_DATA_DIR: '/mnt/data', K3S_FLANNEL_IFACE: 'eth0', K3S_URL: '' });
     expect(recordedEnv(grid, machines.worker1)).toMatchObject({ K3S_TOKEN: TOKEN, K3S_NODE_NAME: 'worker1', K3S_URL: `https://${masterIp}:6443` });
     const worker = gridMachine(grid, machines.worker1.node, machines.worker1.id);
-    // From the worker (node 2) across the network to the master (node 1): what k3s agent dials.
+    // The NodePicker found two distinct nodes (`count: 2`): the master on the first, the worker on the second.
+    expect(machines.worker1.node).not.toBe(machines.master.node);
+    // From the worker across the network to the master: what k3s agent dials.
     expect(await execUntilOk(worker, ['wget', '-q', '-T', '5', '-O', '-', `http://${masterIp}:6443/`], 20)).toContain(`${K3S_STANDIN_SERVER_PAGE} master`);
     // The stand-in agent joined on its own, through K3S_URL.
     expect(await execUntilOk(worker, ['cat', `${K3S_STANDIN_STATE}/joined`], 20)).toContain(`${K3S_STANDIN_SERVER_PAGE} master`);
