@@ -13,7 +13,7 @@
 import { randomBytes, randomInt } from 'crypto';
 import nacl from 'tweetnacl';
 import { z } from 'zod';
-import { InputError, errorText } from '../../protocol/common/errors';
+import { InputError, TfgridError, errorText } from '../../protocol/common/errors';
 import type { NetworkData } from '../../protocol/zos/types/network';
 import type { NetworkLightData } from '../../protocol/zos/types/network-light';
 import { previousInputs, withCheckedInputs } from '../checked-inputs';
@@ -485,10 +485,17 @@ export async function createNetwork(raw: Record<string, unknown>): Promise<{ id:
   const { results, errors } = await applyPlan(rt, plan, undefined, []);
   if (errors.size > 0) {
     const reasons = [...errors].map(([n, e]) => `node ${n}: ${errorText(e)}`);
-    // Roll back the nodes that made it, so no contract is left behind.
-    const rollback = await applyPlan(rt, { ...plan, nodes: [] }, outputs(plan, results, inputs), [...results.keys()]);
+    // Roll back the nodes that made it, and the contracts failed nodes left (a deploy that timed out keeps its
+    // contract: the coordinator hands it back as `partialContractId`), so no contract is left behind.
+    const made = outputs(plan, results, inputs);
+    for (const [n, e] of errors) {
+      const left = e instanceof TfgridError ? Number(e.context.partialContractId) || 0 : 0;
+      if (left) made.contractIds[String(n)] = left;
+    }
+    const undo = plan.nodes.filter((n) => made.contractIds[String(n)] > 0);
+    const rollback = await applyPlan(rt, { ...plan, nodes: [] }, made, undo);
     if (rollback.errors.size > 0) {
-      const left = outputs({ ...plan, nodes: [...results.keys()] }, results, inputs);
+      const left = { ...outputs({ ...plan, nodes: undo }, results, inputs), contractIds: Object.fromEntries(undo.map((n) => [String(n), made.contractIds[String(n)]])) };
       throw new PartialCreateError(
         `Network "${inputs.name}": ${reasons.join('; ')}; rolling back failed on nodes ${[...rollback.errors.keys()].join(', ')}`,
         `network/${inputs.name}`,

@@ -115,7 +115,7 @@ const noPublicIp: Scenario = {
     const done = g.hooks().arm(
       (p) => p.kind === 'submit' && p.ops.some((o) => o.kind === 'createNode' && o.publicIps > 0),
       async () => {
-        taken = (await g.rival.chain.createNodeContract({ nodeId: g.nodeIds[0], hash: 'rival'.padEnd(32, '0'), publicIps: 1 })).contractId;
+        taken = (await g.rival.chain.createNodeContract({ nodeId: g.nodeIds[0], hash: '0'.repeat(32), publicIps: 1 })).contractId;
       },
       true,
     );

@@ -1,0 +1,48 @@
+/**
+ * Found by the failure suite (deploy timeout during `up`): a Network whose deployment on one node times out left
+ * that node's contract on the chain with no resource owning it. The coordinator hands the contract back on the
+ * timeout (`partialContractId`), but the network's rollback removed only the nodes that had succeeded. Now the
+ * timed-out node's contract is rolled back too (or recorded in a partial create when that fails): no orphan.
+ * Runs on the provider test grid (in-process nodes; node 2 stalled by grid-faults.ts's `setStalled`).
+ */
+import * as entry from '../../provider/dynamic-entry';
+import { resetRuntime, setGridFactory } from '../../provider/runtime';
+import type { InstrumentedConnection } from '../provider/grid-faults';
+import { startProviderGrid, type GridUser, type ProviderGrid } from '../provider/provider-grid';
+import { ownedContracts } from './audit';
+
+describe('a Network create whose deployment on one node times out', () => {
+  let g: ProviderGrid | undefined;
+  let user: GridUser;
+  let conn: InstrumentedConnection | undefined;
+
+  beforeAll(async () => {
+    g = await startProviderGrid({ nodes: 2 });
+    user = await g.user();
+    await resetRuntime();
+    setGridFactory(async () => (conn = await g!.connect(user)));
+    const cfg = g.providerConfig(user, { 'tfgrid:deployTimeout': '3' });
+    entry.configure((k) => cfg[k]);
+  }, 120_000);
+
+  afterAll(async () => {
+    await resetRuntime();
+    setGridFactory(undefined);
+    await g?.close();
+  });
+
+  it('leaves no contract that the state does not own', async () => {
+    const [n1, n2] = g!.nodeIds;
+    const c = await entry.check('Network', {}, { name: 'slow', nodes: [n1, n2] });
+    await entry.read('Network', 'x', {}).catch(() => undefined); // connects, so the node can be stalled first
+    conn!.setStalled(n2, true);
+    const err = (await entry.create('Network', c.inputs as Record<string, unknown>).catch((e: unknown) => e)) as Error & { properties?: Record<string, unknown> };
+    conn!.setStalled(n2, false);
+    expect(err).toBeInstanceOf(Error);
+    expect(err.message).toMatch(/not done after 3s/);
+    const owned = err.properties ? ownedContracts(err.properties) : [];
+    expect({ active: await g!.activeContracts(user), owned }).toEqual({ active: owned, owned });
+    if (err.properties) await entry.delete('Network', 'network/slow', err.properties);
+    expect(await g!.activeContracts(user)).toEqual([]);
+  });
+});
