@@ -39,8 +39,18 @@ export function createRelayJwt(identity: Identity, twinId: number, opts: { nowS:
 }
 
 /**
+ * Longest lifetime (`exp - iat`) and how far in the future `iat` may be (clock skew) that the relay accepts. Ours:
+ * rmb-rs only checks `exp`, so a token minted for years stays a bearer credential for years (a URL query, it lands
+ * in proxy logs) and replaying it takes over the twin's session. Clients use 60 s (Go), 300 s (rmb-peer) and
+ * 1000 s (TS rmb_direct_client).
+ */
+export const JWT_MAX_LIFETIME_S = 3600;
+export const JWT_MAX_SKEW_S = 300;
+
+/**
  * Reads the claims without checking the signature (the relay needs `sub` to find the key). Rejects malformed
- * tokens and expired ones (`exp` < now, as rmb-rs). Errors are RmbError with `context.status` 401.
+ * tokens, expired ones (`exp` < now, as rmb-rs), and ours: tokens issued in the future or living longer than
+ * `JWT_MAX_LIFETIME_S`. Errors are RmbError with `context.status` 401.
  */
 export function parseRelayJwt(token: string, nowS: number): RelayClaims {
   const parts = token.split('.');
@@ -54,6 +64,8 @@ export function parseRelayJwt(token: string, nowS: number): RelayClaims {
   const parsed = claimsSchema.safeParse(json);
   if (!parsed.success) throw new RmbError(`invalid jwt: bad claims (${parsed.error.issues.map((i) => i.path.join('.') || i.message).join(', ')})`, { status: 401 });
   if (nowS > parsed.data.exp) throw new RmbError('invalid jwt: jwt has expired', { status: 401 });
+  if (parsed.data.iat > nowS + JWT_MAX_SKEW_S) throw new RmbError('invalid jwt: issued in the future', { status: 401 });
+  if (parsed.data.exp - parsed.data.iat > JWT_MAX_LIFETIME_S) throw new RmbError(`invalid jwt: lifetime over ${JWT_MAX_LIFETIME_S} s`, { status: 401 });
   const claims: RelayClaims = { sub: parsed.data.sub, iat: parsed.data.iat, exp: parsed.data.exp };
   if (parsed.data.sid) claims.sid = parsed.data.sid;
   return claims;

@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'crypto';
 import { RMB_ERROR_CODE, encodeEnvelope, signEnvelope, toUnixSeconds, type Envelope } from '../../protocol/rmb/envelope';
-import { createRelayJwt } from '../../protocol/rmb/jwt';
+import { createRelayJwt, JWT_MAX_LIFETIME_S, JWT_MAX_SKEW_S } from '../../protocol/rmb/jwt';
 import { MAX_CLOCK_SKEW_S } from '../../protocol/rmb/peer-server';
 import { signDeployment } from '../../protocol/zos';
 import { SAMPLE } from '../node/fixtures';
@@ -64,7 +64,7 @@ describe('security: forged JWTs and envelopes', () => {
     await expect(rawConnect(relay, mallory.account.identity, mallory.twinId, undefined, swapped)).rejects.toThrow('HTTP 401 invalid jwt: signature does not match the twin key');
     // Alice's claims with a longer expiry (the signature covered the old one)
     const [, claims] = genuine.split('.');
-    const extended = `${h}.${b64(JSON.stringify({ ...(JSON.parse(Buffer.from(claims, 'base64url').toString()) as object), exp: nowS() + 86_400 }))}.${sig}`;
+    const extended = `${h}.${b64(JSON.stringify({ ...(JSON.parse(Buffer.from(claims, 'base64url').toString()) as object), exp: nowS() + 1800 }))}.${sig}`;
     await expect(rawConnect(relay, alice.account.identity, alice.twinId, undefined, extended)).rejects.toThrow('HTTP 401 invalid jwt: signature does not match the twin key');
     // no signature, a garbage signature, an "alg: none" token
     await expect(rawConnect(relay, alice.account.identity, alice.twinId, undefined, `${h}.${claims}.`)).rejects.toThrow('HTTP 401 invalid jwt: signature does not match the twin key');
@@ -77,6 +77,13 @@ describe('security: forged JWTs and envelopes', () => {
       'HTTP 401 invalid jwt: jwt has expired',
     );
     await expect(rawConnect(relay, alice.account.identity, 4_000_000_000)).rejects.toThrow('HTTP 401 twin not found 4000000000');
+    // Alice's own signature on a token issued in the future or living for a year (a leaked one would stay usable)
+    await expect(rawConnect(relay, alice.account.identity, alice.twinId, undefined, createRelayJwt(alice.account.identity, alice.twinId, { nowS: nowS() + JWT_MAX_SKEW_S + 600 }))).rejects.toThrow(
+      'HTTP 401 invalid jwt: issued in the future',
+    );
+    await expect(rawConnect(relay, alice.account.identity, alice.twinId, undefined, createRelayJwt(alice.account.identity, alice.twinId, { nowS: nowS(), ttlS: 365 * 86_400 }))).rejects.toThrow(
+      `HTTP 401 invalid jwt: lifetime over ${JWT_MAX_LIFETIME_S} s`,
+    );
     // a token that logged in once is refused when replayed after its expiry
     const short = createRelayJwt(alice.account.identity, alice.twinId, { nowS: nowS(), ttlS: 1, sid: 'short' });
     const first = await rawConnect(relay, alice.account.identity, alice.twinId, 'short', short);
@@ -141,9 +148,11 @@ describe('security: forged JWTs and envelopes', () => {
     expect(JSON.parse(Buffer.from(genuine.plain ?? []).toString())).toMatchObject({ twin_id: alice.twinId, contract_id: Number(contractId) });
   });
 
-  it('leaves no key seed in the node and relay logs of these runs', () => {
+  it('leaves no key seed or login token in the node and relay logs of these runs', () => {
     expect(g.logs.some((l) => l.includes('refusing request'))).toBe(true);
     const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
     expect(linesWithSecrets(g.logs, [hex(g.alice.account.identity.seed), hex(g.mallory.account.identity.seed), hex(g.grid.nodes[0].identity.seed), hex(g.grid.farmer.seed)])).toEqual([]);
+    // nor a login token (a bearer credential while it lives): every token starts with the same encoded header
+    expect(linesWithSecrets(g.logs, [b64(JSON.stringify({ alg: 'RS512', typ: 'JWT' }))])).toEqual([]);
   });
 });
