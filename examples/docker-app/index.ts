@@ -7,7 +7,8 @@ const cfg = new pulumi.Config();
 // The local grid's hub (`tfgrid local up` starts it); its base flist's origin is the hub URL.
 const flist = cfg.get('flist') ?? 'http://127.0.0.1:8090/tf/base.flist';
 const hubUrl = cfg.get('hubUrl') ?? new URL(flist).origin;
-const node = cfg.getNumber('node') ?? 1;
+// `pulumi config set node <id>` pins the node; otherwise the grid proxy finds one that fits (free memory, a gateway domain), kept on later `up`s.
+const node = cfg.getNumber('node') ?? new tfgrid.NodePicker('node', { memory: '256MiB', domain: true }).nodeId;
 
 // Built by the docker CLI on this machine (DOCKER_HOST picks the engine); skipPush: the image goes to no registry.
 // imageName comes back as "tfgrid-docker-app:<image id>", so every rebuild is a new value.
@@ -40,3 +41,5 @@ export const privateIp = vm.privateIp;
 export const contractId = vm.contractId;
 export const nameContractId = gw.nameContractId;
 export const url = pulumi.interpolate`http://${gw.fqdn}/`;
+/** The node it deploys on (picked, or the `node` config). */
+export const nodeId = node;

@@ -4,7 +4,8 @@ import * as tfgrid from 'pulumi-tfgrid';
 const cfg = new pulumi.Config();
 // The local grid's hub serves a busybox flist (`tfgrid local up` builds it); any flist URL works.
 const flist = cfg.get('flist') ?? 'http://127.0.0.1:8090/tf/base.flist';
-const node = cfg.getNumber('node') ?? 1;
+// `pulumi config set node <id>` pins the node; otherwise the grid proxy finds one that fits (free memory and SSD, a free public IPv4, a gateway domain), kept on later `up`s.
+const node = cfg.getNumber('node') ?? new tfgrid.NodePicker('node', { memory: '256MiB', ssd: '1GiB', publicIpv4: 1, domain: true }).nodeId;
 // The default base flist runs the entrypoint below in a container. `pulumi config set machineFlist <url>` with a VM
 // flist boots a VM instead (VM flists bring their own init: the local hub's tf/vm serves its own page, not this one).
 const machineFlist = cfg.get('machineFlist') ?? flist;
@@ -33,3 +34,5 @@ export const privateIp = web.privateIp;
 export const publicIp = ip.ip;
 export const url = pulumi.interpolate`http://${gw.fqdn}`;
 export const contractId = web.contractId;
+/** The node it deploys on (picked, or the `node` config). */
+export const nodeId = node;

@@ -63,12 +63,14 @@ describeWithTools(['dockerd', 'docker', 'nsenter', 'curl', 'ip'], { root: true }
   it('previews, builds the app image, runs it from the hub flist, serves the built page, follows a rebuild and cleans up', async () => {
     const docker = engine!;
     const hub = new URL(grid.baseFlist!).origin;
+    // node 1 pinned (the example picks a gateway node through the grid proxy otherwise): the page is fetched through
+    // node 1's gateway below.
     // Preview builds the image (docker.Image always does) and resolves its id, but creates nothing on the hub.
-    const preview = await runE2eExample(grid, 'docker-app', 'preview', { subdomain: SUBDOMAIN, message: 'first build' });
+    const preview = await runE2eExample(grid, 'docker-app', 'preview', { subdomain: SUBDOMAIN, node: '1', message: 'first build' });
     expect(preview.steps.map((s) => `${s.op} ${s.type.split(':').pop()}`).sort()).toEqual(['create HubFlist', 'create Image', 'create NameProxy', 'create Network', 'create ZMachine']); // Image: @pulumi/docker 3.x's component, a step of its own under the real engine
     expect(await (await fetch(`${hub}/api/flist/pulumi`)).json()).toEqual([]);
 
-    const up = await runE2eExample(grid, 'docker-app', 'up', { subdomain: SUBDOMAIN, message: 'first build' });
+    const up = await runE2eExample(grid, 'docker-app', 'up', { subdomain: SUBDOMAIN, node: '1', message: 'first build' });
 
     // The image @pulumi/docker built is the one on the hub, under a name carrying its id.
     const built = (await docker.docker(['image', 'inspect', '--format', '{{.Id}}', 'tfgrid-docker-app'])).trim();
@@ -88,11 +90,11 @@ describeWithTools(['dockerd', 'docker', 'nsenter', 'curl', 'ip'], { root: true }
     }
 
     // Same program, same image: nothing changes (the digest is what the flist diffs on).
-    const again = await runE2eExample(grid, 'docker-app', 'up', { subdomain: SUBDOMAIN, message: 'first build' });
+    const again = await runE2eExample(grid, 'docker-app', 'up', { subdomain: SUBDOMAIN, node: '1', message: 'first build' });
     expect(again.steps.filter((s) => s.op !== 'same')).toEqual([]);
 
     // A rebuild with another message: a new image id replaces the flist and the machine; the old flist goes.
-    const rebuilt = await runE2eExample(grid, 'docker-app', 'up', { subdomain: SUBDOMAIN, message: 'second build' });
+    const rebuilt = await runE2eExample(grid, 'docker-app', 'up', { subdomain: SUBDOMAIN, node: '1', message: 'second build' });
     const op = (type: string) => rebuilt.steps.find((s) => s.type.endsWith(`:${type}`))?.op;
     expect(op('HubFlist')).toBe('replace');
     expect(op('ZMachine')).toBe('replace');
@@ -104,7 +106,7 @@ describeWithTools(['dockerd', 'docker', 'nsenter', 'curl', 'ip'], { root: true }
       expect(await fetchFromLaptop(grid, `${String(rebuilt.outputs.url)}cgi-bin/message`, node1, LAPTOP_SLOT)).toContain('message: second build');
     }
 
-    const down = await runE2eExample(grid, 'docker-app', 'destroy', { subdomain: SUBDOMAIN, message: 'second build' });
+    const down = await runE2eExample(grid, 'docker-app', 'destroy', { subdomain: SUBDOMAIN, node: '1', message: 'second build' });
     expect(down.steps.map((s) => `${s.op} ${s.type.split(':').pop()}`).sort()).toEqual(['delete HubFlist', 'delete Image', 'delete NameProxy', 'delete Network', 'delete ZMachine']);
     expect(await hubStatus(flist2)).toBe(404);
     expect((await chain!.getContract(Number(rebuilt.outputs.contractId)))?.state ?? 'deleted').toBe('deleted');

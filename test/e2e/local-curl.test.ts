@@ -27,7 +27,9 @@ describe('tfgrid local curl', () => {
     const up = await runE2eExample(grid, 'web-app');
     try {
       const url = String(up.outputs.url);
-      expect(url).toMatch(/^http:\/\/[a-z0-9_-]+\.node1\.tfgrid\.test$/);
+      // Under the domain of the node the example's NodePicker found (a gateway domain, a public IPv4, room for the machine and disk).
+      const gateway = grid.nodes.find((n) => n.nodeId === up.outputs.nodeId);
+      expect(url).toMatch(new RegExp(`^http://[a-z0-9_-]+\\.node${gateway?.index}\\.tfgrid\\.test$`));
       const r = await tfgrid(['local', 'curl', url, '--dir', grid.dir]);
       expect(r.stderr).toBe('');
       expect(r.code).toBe(0);

@@ -22,7 +22,8 @@ import { fetchInNs, sleep } from '../helpers/netns-http';
 jest.setTimeout(300_000);
 
 const EXAMPLE = 'zmachine-vm';
-const CONFIG = { publicIp: 'true' };
+// Pinned to node 1: the checks read the VM's files in node 1's data dir (the example picks through the grid proxy otherwise).
+const CONFIG = { publicIp: 'true', node: '1' };
 /** Laptop slot of this file on the grid internet (parallel files use other slots). */
 const LAPTOP_SLOT = 17;
 
