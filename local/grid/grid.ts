@@ -26,7 +26,19 @@ import { chainAlive, deadDaemons, healGrid, keepStacksAside, resolveDaemonName, 
 import { writeNodeConfig } from './node-daemon';
 import { LOCAL_CHAIN_PORT, LOCAL_GRID_PROXY_PORT, LOCAL_HUB_PORT, LOCAL_RELAY_PORT } from '../../protocol/chain/networks';
 import { nodePrefix } from './grid-names';
-import { gridAddressing, proxySeesNodes, recordRegistration, spawnNodesEarly, startChain, startGridProxy, startServicesAndRegister, startTopology, type UpContext } from './up-steps';
+import {
+  gridAddressing,
+  planGridTopology,
+  proxySeesNodes,
+  recordRegistration,
+  spawnNodesEarly,
+  startChain,
+  startGridProxy,
+  startHubAndDns,
+  startRelayAndRegister,
+  startTopology,
+  type UpContext,
+} from './up-steps';
 
 export type BackendChoice = 'sim' | 'linux' | 'auto';
 
@@ -336,18 +348,24 @@ async function startUnlocked(dir: string, opts: LocalGridOptions): Promise<GridS
     const up: UpContext = { dir, state, nodes, lightNodes, backend, progress };
     // Independent steps at once (issue 16): the node processes load their code, the grid internet is made and
     // the chain starts; each records what it started before any failure is thrown.
-    const nodesUp = spawnNodesEarly(up);
-    const [planR, chainR] = await Promise.allSettled([startTopology(up), (async () => startChain(up, await pickPort(opts.chainPort, DEFAULT_CHAIN_PORT)))()]);
-    const { ready: nodesReady } = await nodesUp;
-    for (const r of [planR, chainR]) if (r.status === 'rejected') throw r.reason;
-    if (planR.status !== 'fulfilled' || chainR.status !== 'fulfilled') throw new TfgridError('unreachable');
-    const plan = planR.value;
-    const chain = chainR.value;
-    const relayPort = await pickPort(opts.relayPort, DEFAULT_RELAY_PORT);
-    const hubPort = await pickPort(opts.hubPort, DEFAULT_HUB_PORT);
+    const plan = planGridTopology(up);
     const addressing = gridAddressing(up, plan);
     const { hostAddress } = addressing;
-    const { relayUrl, boot } = await startServicesAndRegister(up, { chainUrl: chain.url, relayPort, hubPort, addressing });
+    const hubPort = await pickPort(opts.hubPort, DEFAULT_HUB_PORT);
+    const nodesUp = spawnNodesEarly(up);
+    // Hub and DNS need no chain; awaited (and their failure thrown) once the nodes need the DNS.
+    const hubAndDns = startHubAndDns(up, { hubPort, addressing });
+    hubAndDns.catch(() => undefined);
+    const [topoR, chainR] = await Promise.allSettled([startTopology(up, plan), (async () => startChain(up, await pickPort(opts.chainPort, DEFAULT_CHAIN_PORT)))()]);
+    const { ready: nodesReady } = await nodesUp;
+    for (const r of [topoR, chainR]) if (r.status === 'rejected') throw r.reason;
+    if (chainR.status !== 'fulfilled') throw new TfgridError('unreachable');
+    const chain = chainR.value;
+    const relayPort = await pickPort(opts.relayPort, DEFAULT_RELAY_PORT);
+    const registered = await Promise.allSettled([startRelayAndRegister(up, { chainUrl: chain.url, relayPort, addressing }), hubAndDns]);
+    for (const r of registered) if (r.status === 'rejected') throw r.reason;
+    if (registered[0].status !== 'fulfilled') throw new TfgridError('unreachable');
+    const { relayUrl, boot } = registered[0].value;
     recordRegistration(up, boot, plan, addressing.farmIps);
 
     progress.update(`nodes: starting ${nodes} node runtimes (${backend} backend)`);

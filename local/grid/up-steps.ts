@@ -1,8 +1,8 @@
 /**
  * The steps of `tfgrid local up` for a new grid (grid.ts `startLocalGrid` runs them): the grid internet (linux
- * backend) and the chain at once, with the node processes loading their code meanwhile (`spawnNodesEarly`); then
- * relay, hub and DNS while the chain registers the farm, the nodes and a user; then the nodes' configs, on which
- * they start, while the grid proxy starts (issue 16: independent steps overlap). Each step records what it
+ * backend), the chain, hub and DNS at once, with the node processes loading their code meanwhile
+ * (`spawnNodesEarly`); then the relay while the chain registers the farm, the nodes and the users; then the nodes'
+ * configs, on which they start, while the grid proxy starts (issue 16: independent steps overlap). Each step records what it
  * started in `state.json` before it throws, so `tfgrid local down` finds it; grid.ts stops everything when a
  * step fails.
  * @module
@@ -51,12 +51,16 @@ export function writeGridCa(dir: string): { certFile: string; keyFile: string } 
   return { certFile, keyFile };
 }
 
-/** The linux backend's grid internet and node host namespaces; nothing for sim. */
-export async function startTopology(up: UpContext): Promise<TopologyPlan | undefined> {
-  if (up.backend !== 'linux') return undefined;
+/** The linux backend's grid internet and node host namespaces as planned (pure); none for sim. */
+export function planGridTopology(up: UpContext): TopologyPlan | undefined {
+  return up.backend === 'linux' ? planTopology({ prefix: up.state.prefix, nodes: up.nodes, farms: [{ id: 1, publicIps: 8 }] }) : undefined;
+}
+
+/** Makes the planned grid internet and node host namespaces (linux); nothing for sim. */
+export async function startTopology(up: UpContext, plan: TopologyPlan | undefined): Promise<TopologyPlan | undefined> {
+  if (!plan) return undefined;
   const { state, nodes, progress } = up;
   progress.update('topology: creating the grid internet and node host namespaces');
-  const plan = planTopology({ prefix: state.prefix, nodes, farms: [{ id: 1, publicIps: 8 }] });
   await applyTopology(plan);
   state.internetNs = plan.internetNs;
   writeState(state);
@@ -84,50 +88,18 @@ export function gridAddressing(up: UpContext, plan: TopologyPlan | undefined): G
 }
 
 /**
- * Relay, hub and DNS start while the chain registers the grid: four independent steps. Each one that started is
- * recorded before any failure is thrown, so `down` finds it. Returns the relay's URL and what the chain registered.
+ * Hub and DNS need no chain: they start with it (issue 16), with the DNS records of every node's gateway domain.
+ * Each one that started is recorded before a failure is thrown, so `down` finds it.
  */
-export async function startServicesAndRegister(
-  up: UpContext,
-  args: { chainUrl: string; relayPort: number; hubPort: number; addressing: GridAddressing },
-): Promise<{ relayUrl: string; boot: BootstrapResult }> {
-  const { dir, state, nodes, backend, progress } = up;
-  const {
-    chainUrl,
-    relayPort,
-    hubPort,
-    addressing: { farmIps, hostAddress },
-  } = args;
+export async function startHubAndDns(up: UpContext, args: { hubPort: number; addressing: GridAddressing }): Promise<void> {
+  const { dir, state, nodes, progress } = up;
   const records: DnsRecords = { domains: {}, hosts: readDnsRecords(dir).hosts };
-  for (let i = 1; i <= nodes; i++) records.domains[nodeDomain(i, state.gatewayDomain)] = [hostAddress(i).split('/')[0]];
+  for (let i = 1; i <= nodes; i++) records.domains[nodeDomain(i, state.gatewayDomain)] = [args.addressing.hostAddress(i).split('/')[0]];
   writeDnsRecords(dir, records);
-  const seeds = Array.from({ length: nodes }, () => newNodeSeed());
-  progress.update(`starting relay, hub and DNS; registering farm, ${nodes} nodes and a user on the chain`);
-  const services = Promise.allSettled([
-    startRelayDaemon(relayOptions(relayPort, chainUrl), { logFile: daemonLogFile(dir, 'relay') }),
-    startHubDaemon(hubOptions(dir, hubPort), { logFile: daemonLogFile(dir, 'hub') }),
+  const [hubR, dnsR] = await Promise.allSettled([
+    startHubDaemon(hubOptions(dir, args.hubPort), { logFile: daemonLogFile(dir, 'hub') }),
     startDnsDaemon(dnsOptions(dir, 0), { logFile: daemonLogFile(dir, 'dns') }),
-    bootstrapLocalGrid({
-      chainUrl,
-      relay: RELAY_DOMAIN,
-      farms: [{ name: FARM_NAME, publicIps: farmIps.map((p) => ({ ip: p.ip, gw: p.gateway })) }],
-      nodes: seeds.map((seed, i) => ({ seed, farmName: FARM_NAME, publicConfig: { ip4: chainPublicConfigIp(i + 1), domain: nodeDomain(i + 1, state.gatewayDomain) } })),
-      // the grid proxy's own twin in the same blocks as the user's
-      proxyUser: true,
-      progress,
-    }),
   ]);
-  // One CA for every gateway of the grid: laptops trust `state.ca.certFile` for HTTPS through any node. Its
-  // key takes a second of CPU; made here, it overlaps the daemons' start and the chain's block building.
-  // A failure is thrown only once the daemons above are recorded, so `down` finds them.
-  let caError: unknown;
-  try {
-    if (backend === 'linux') state.ca = writeGridCa(dir);
-  } catch (err) {
-    caError = err;
-  }
-  const [relayR, hubR, dnsR, bootR] = await services;
-  if (relayR.status === 'fulfilled') state.relay = { url: relayR.value.info.url, process: relayR.value.process };
   if (hubR.status === 'fulfilled') {
     state.hub = { url: hubR.value.info.url, process: hubR.value.process };
     state.baseFlist = hubR.value.info.baseFlist;
@@ -139,14 +111,52 @@ export async function startServicesAndRegister(
     state.dns = { url: `dns://${host}:${port}`, address: host, port, process: dnsR.value.process };
   }
   writeState(state);
-  if (caError) throw new TfgridError(`grid CA: ${errorText(caError)}`, { fix: `check that ${dir} is writable` }, { cause: caError });
-  for (const r of [relayR, hubR, dnsR, bootR]) if (r.status === 'rejected') throw r.reason;
-  if (relayR.status !== 'fulfilled' || hubR.status !== 'fulfilled' || bootR.status !== 'fulfilled') throw new TfgridError('unreachable');
-  progress.done(`relay: ${relayR.value.info.url}`);
+  for (const r of [hubR, dnsR]) if (r.status === 'rejected') throw r.reason;
+  if (hubR.status !== 'fulfilled') throw new TfgridError('unreachable');
   progress.done(`hub: ${hubR.value.info.url}${state.baseFlist ? ` (base flist ${state.baseFlist})` : ' (no base flist: busybox-static missing)'}`);
   progress.done(state.vmFlist ? `hub: VM flist ${state.vmFlist}` : `hub: no VM flist (examples/zmachine-vm cannot boot; the reason is in ${path.join(dir, 'logs', 'hub.log')})`);
   if (state.tlsServerFlist) progress.done(`hub: TLS server flist ${state.tlsServerFlist}`);
   progress.done(`dns: ${state.dns?.address}:${state.dns?.port} serving *.node<i>.${state.gatewayDomain}`);
+}
+
+/**
+ * The relay starts while the chain registers the farm, the nodes and the users. Each one that started is recorded
+ * before any failure is thrown, so `down` finds it. Returns the relay's URL and what the chain registered.
+ */
+export async function startRelayAndRegister(up: UpContext, args: { chainUrl: string; relayPort: number; addressing: GridAddressing }): Promise<{ relayUrl: string; boot: BootstrapResult }> {
+  const { dir, state, nodes, backend, progress } = up;
+  const { chainUrl, relayPort } = args;
+  const { farmIps } = args.addressing;
+  const seeds = Array.from({ length: nodes }, () => newNodeSeed());
+  progress.update(`starting the relay; registering farm, ${nodes} nodes and a user on the chain`);
+  const services = Promise.allSettled([
+    startRelayDaemon(relayOptions(relayPort, chainUrl), { logFile: daemonLogFile(dir, 'relay') }),
+    bootstrapLocalGrid({
+      chainUrl,
+      relay: RELAY_DOMAIN,
+      farms: [{ name: FARM_NAME, publicIps: farmIps.map((p) => ({ ip: p.ip, gw: p.gateway })) }],
+      nodes: seeds.map((seed, i) => ({ seed, farmName: FARM_NAME, publicConfig: { ip4: chainPublicConfigIp(i + 1), domain: nodeDomain(i + 1, state.gatewayDomain) } })),
+      // the grid proxy's own twin in the same blocks as the user's
+      proxyUser: true,
+      progress,
+    }),
+  ]);
+  // One CA for every gateway of the grid: laptops trust `state.ca.certFile` for HTTPS through any node. Its
+  // key takes a second of CPU; made here, it overlaps the relay's start and the chain's block building.
+  // A failure is thrown only once the relay is recorded, so `down` finds it.
+  let caError: unknown;
+  try {
+    if (backend === 'linux') state.ca = writeGridCa(dir);
+  } catch (err) {
+    caError = err;
+  }
+  const [relayR, bootR] = await services;
+  if (relayR.status === 'fulfilled') state.relay = { url: relayR.value.info.url, process: relayR.value.process };
+  writeState(state);
+  if (caError) throw new TfgridError(`grid CA: ${errorText(caError)}`, { fix: `check that ${dir} is writable` }, { cause: caError });
+  for (const r of [relayR, bootR]) if (r.status === 'rejected') throw r.reason;
+  if (relayR.status !== 'fulfilled' || bootR.status !== 'fulfilled') throw new TfgridError('unreachable');
+  progress.done(`relay: ${relayR.value.info.url}`);
   return { relayUrl: relayR.value.info.url, boot: bootR.value };
 }
 
