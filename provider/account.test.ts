@@ -9,6 +9,7 @@ import { checkWorkload, diffWorkload } from './workload-resource';
 import { withCheckedInputs } from './checked-inputs';
 import { checkNetwork, diffNetwork } from './resources/network';
 import { checkRentContract, diffRentContract } from './resources/rent-contract';
+import { checkNodePicker, diffNodePicker } from './resources/node-picker';
 
 const WORDS = 'bottom drive obey lake curtain smoke basket hold race lonely fit walk';
 const OTHER = 'legal winner thank year wave sausage worth useful legal winner thank yellow';
@@ -72,5 +73,14 @@ describe('per-resource account', () => {
     expect(diffNetwork(withCheckedInputs({}, net()), net({ mnemonic: WORDS })).replaces).toEqual(['account']);
     const rent = (account?: unknown) => checkRentContract({ node: 1, ...(account ? { account } : {}) }).inputs;
     expect(diffRentContract(withCheckedInputs({}, rent({ mnemonic: OTHER })), rent({ mnemonic: WORDS })).replaces).toEqual(['account']);
+  });
+
+  it("picks again when a NodePicker's account changes (another grid, another twin's rentals), without asking the grid", async () => {
+    const picker = (account?: unknown) => checkNodePicker({ cpu: 1, ...(account ? { account } : {}) }).inputs;
+    const olds = withCheckedInputs({ nodeId: 3, nodeIds: [3], farmId: 1 }, picker({ mnemonic: WORDS }));
+    const noGrid = () => Promise.reject(new Error('no grid in this test'));
+    expect(await diffNodePicker(olds, picker({ mnemonic: OTHER }), noGrid)).toMatchObject({ changes: true, replaces: ['account'] });
+    expect(await diffNodePicker(olds, picker({ mnemonic: WORDS }), noGrid)).toMatchObject({ changes: false });
+    expect(checkNodePicker({ account: { mnemonic: WORDS, network: 'mars' } }).failures[0].property).toBe('account.network');
   });
 });

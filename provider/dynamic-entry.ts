@@ -60,8 +60,8 @@ export async function check(type: string, olds: Props, news: Props): Promise<pul
   if (type === 'Network') return checkNetwork(olds, news);
   if (type === 'NodePicker') {
     const r = checkNodePicker(news);
-    if (r.failures.length === 0 && (!olds || Object.keys(olds).length === 0)) {
-      const conn = await previewRuntime('NodePicker');
+    if (r.failures.length === 0 && (!olds || Object.keys(olds).length === 0) && !containsUnknown(r.inputs.account)) {
+      const conn = await previewRuntime('NodePicker', accountOf(r.inputs));
       if (conn.runtime) await previewNodePicker(r.inputs, conn.runtime.deps);
     }
     return r;

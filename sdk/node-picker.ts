@@ -10,6 +10,7 @@ import { addConfigSource, getRuntime } from '../provider/runtime';
 import { makeShim } from '../provider/shim';
 import { MODULE, secretOpts, secretOutputs, type ExpectNone, type Undeclared } from './placement';
 import { programConfig, programError } from './program';
+import { accountInput, type AccountArgs } from './account';
 
 export interface NodeFilter {
   /** Free logical CPUs. */
@@ -52,6 +53,8 @@ export interface NodeFilter {
   gpuAvailable?: pulumi.Input<boolean>;
   /** How many distinct nodes (`nodeIds`, best first; `nodeId` is the first). Default 1. */
   count?: pulumi.Input<number>;
+  /** Search the grid of this account (twin and network) instead of the stack's; passed as a secret. */
+  account?: pulumi.Input<AccountArgs>;
 }
 
 /**
@@ -76,7 +79,7 @@ export class NodePicker extends pulumi.dynamic.Resource {
   declare readonly nodeIpv6: pulumi.Output<boolean>;
 
   constructor(name: string, filter: NodeFilter, opts?: pulumi.CustomResourceOptions) {
-    const props: Record<string, unknown> = { ...filter };
+    const props: Record<string, unknown> = { ...filter, account: accountInput(filter.account) };
     for (const k of Object.keys(nodePickerOutputDocs)) if (!(k in props)) props[k] = undefined;
     super(makeShim('NodePicker'), name, props, secretOpts(opts, secretOutputs(nodePickerOutputDocs)), MODULE, 'NodePicker');
   }
@@ -104,6 +107,6 @@ async function candidates(filter: Partial<NodePickerInputs>): Promise<NodeCandid
   const f = nodePickerInputsSchema.parse(filter);
   // In the program's process no provider was configured: the stack's config comes from the program's own view.
   addConfigSource(programConfig);
-  const rt = await getRuntime();
+  const rt = await getRuntime(f.account);
   return findRanked(rt.deps, f);
 }

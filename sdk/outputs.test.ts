@@ -147,8 +147,8 @@ describe('sdk outputs', () => {
     expect(secret('Zdb')).toEqual(['account', 'generatedPassword']);
     expect(secret('Qsfs')).toEqual(['account', 'dataKey', 'metaKey']);
     expect(secret('Network')).toEqual(['accessConfig', 'accessPrivateKey', 'account', 'myceliumKeys', 'wgPrivateKeys']);
-    for (const t of ['ZMount', 'Volume', 'PublicIp', 'ZMachine', 'NameProxy', 'FqdnProxy', 'ZLogs', 'RentContract']) expect(secret(t)).toEqual(['account']);
-    for (const t of ['HubFlist', 'NodePicker']) expect(secret(t)).toEqual([]);
+    for (const t of ['ZMount', 'Volume', 'PublicIp', 'ZMachine', 'NameProxy', 'FqdnProxy', 'ZLogs', 'RentContract', 'NodePicker']) expect(secret(t)).toEqual(['account']);
+    expect(secret('HubFlist')).toEqual([]);
   });
 
   it('sees a registered output the provider does not document, and a documented one left out', async () => {

@@ -15,6 +15,7 @@ import { GridProxyUnreachable, proxyFallback } from '../grid-proxy';
 import type { DiffResult } from '../workload-resource';
 import { GPU_CARD_FILTERS, gpuFiltersSet, gpuReason } from './gpu-filter';
 import { candidateOf, nodeFilterSchema as nodePickerInputsSchema, type NodeCandidate, type NodeFacts, type NodeFilterInputs as NodePickerInputs } from './node-filter';
+import { accountOf, sameAccount, type AccountInput } from '../account';
 
 /** What a diff needs to know about the chosen node (kept in outputs; older states lack country and IPv6). */
 export interface ChosenNode {
@@ -91,8 +92,8 @@ export interface PickerLookup {
   me?(): Promise<number | undefined>;
 }
 
-async function liveLookup(): Promise<PickerLookup> {
-  const rt = await getRuntime();
+async function liveLookup(account?: AccountInput): Promise<PickerLookup> {
+  const rt = await getRuntime(account);
   const proxy = rt.deps.gridProxy;
   if (proxy) {
     try {
@@ -143,14 +144,16 @@ const FILTER_KEYS = Object.keys(nodePickerInputsSchema.shape);
  * (`misfits`), and a replacement naming the filter otherwise. An unknown filter value (preview) may move the
  * node: it is reported as a replacement of that filter, as Pulumi's own providers report unknowns.
  */
-export async function diffNodePicker(olds: Record<string, unknown>, news: Record<string, unknown>, lookup: () => Promise<PickerLookup> = liveLookup): Promise<DiffResult> {
-  const { inputs: prevRaw, recorded } = previousInputs(olds, FILTER_KEYS);
+export async function diffNodePicker(olds: Record<string, unknown>, news: Record<string, unknown>, lookup: () => Promise<PickerLookup> = () => liveLookup(accountOf(news))): Promise<DiffResult> {
+  const { inputs: prevRaw, recorded } = previousInputs(olds, [...FILTER_KEYS, 'account']);
   // Before `__inputs` existed the `farmId` filter was overwritten by the chosen farm: unknowable, so not compared.
   const { farmId: _shadowed, ...legacy } = prevRaw;
   void _shadowed;
   const prevParsed = nodePickerInputsSchema.safeParse(recorded ? prevRaw : legacy);
   const { __provider: _p, ...raw } = news;
   void _p;
+  // Another account (provider/account.ts) searches another grid as another twin (its rentals): pick again.
+  if (!sameAccount(prevRaw.account, raw.account)) return { changes: true, replaces: ['account'], deleteBeforeReplace: false };
   const compared = FILTER_KEYS.filter((k) => recorded || k !== 'farmId' || raw.farmId !== olds.farmId);
   const prev = prevParsed.success ? (prevParsed.data as Record<string, unknown>) : prevRaw;
   const nextDefaults = nodePickerInputsSchema.safeParse(Object.fromEntries(Object.entries(raw).filter(([, v]) => !containsUnknown(v))));

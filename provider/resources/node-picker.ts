@@ -15,18 +15,21 @@
  * names the node it would pick (stderr).
  * @module
  */
+import type { z } from 'zod';
 import { InputError, errorText } from '../../protocol/common/errors';
 import { withCheckedInputs } from '../checked-inputs';
 import type { ChainNodeInfo, CoordinatorDeps } from '../deps';
 import { containsUnknown, validateInputs, type CheckFailure } from '../inputs';
 import { getRuntime } from '../runtime';
+import { accountSchema } from '../account';
 import { allNodes, GridProxyUnreachable, proxyFallback } from '../grid-proxy';
-import { candidateOf, farmsOf, filterConflicts, nodeFilterSchema, proxyOnlyFilters, proxyQuery, rankNodes, rejectReason, type NodeCandidate, type NodeFilterInputs } from './node-filter';
+import { candidateOf, farmsOf, filterConflicts, nodeFilterSchema, proxyOnlyFilters, proxyQuery, rankNodes, rejectReason, type NodeCandidate } from './node-filter';
 
 export { candidateOf, pickBest, proxyQuery, rankNodes, rejectReason, type NodeCandidate } from './node-filter';
 
-export const nodePickerInputsSchema = nodeFilterSchema;
-export type NodePickerInputs = NodeFilterInputs;
+/** The filter, and the account whose grid is searched and whose twin is "me" (rentals); default the stack's. */
+export const nodePickerInputsSchema = nodeFilterSchema.extend({ account: accountSchema });
+export type NodePickerInputs = z.infer<typeof nodePickerInputsSchema>;
 
 /** Outputs besides the filter (for schema.json and the SDK class, which declares each one). */
 export const nodePickerOutputDocs = {
@@ -157,7 +160,7 @@ export function chosenIds(outs: Record<string, unknown>): number[] {
 
 /** The ranked nodes for a filter on the live grid (injected in tests). */
 export type FindRanked = (f: NodePickerInputs) => Promise<NodeCandidate[]>;
-const liveFind: FindRanked = async (f) => findRanked((await getRuntime()).deps, f);
+const liveFind: FindRanked = async (f) => findRanked((await getRuntime(f.account)).deps, f);
 
 /**
  * update: the nodes stay; the filter they were checked against is recorded. A smaller `count` keeps the first
@@ -183,7 +186,7 @@ export async function createNodePicker(raw: Record<string, unknown>): Promise<{ 
   const { __provider: _p, ...rest } = raw;
   void _p;
   const f = nodePickerInputsSchema.parse(rest);
-  const rt = await getRuntime();
+  const rt = await getRuntime(f.account);
   let found: { cands: NodeCandidate[]; me?: number };
   try {
     found = await listCandidates(rt.deps, f);
