@@ -12,6 +12,7 @@
 import { InputError, TfgridError, errorText } from '../protocol/common/errors';
 import { containsUnknown, formatSize, parseSize, type CheckFailure } from './inputs';
 import type { NodeCapacity } from './deps';
+import { inFlightPer } from './in-flight';
 import { warnOnce } from './notices';
 import { getRuntime, type ProviderRuntime } from './runtime';
 import type { AccountInput } from './account';
@@ -64,13 +65,11 @@ interface PreviewMemo {
   mru: Map<number, Map<string, number>>;
   sru: Map<number, Map<string, number>>;
   ipv4: Map<number, Map<string, number>>;
-  /** node → its `zos.statistics.get` in flight: the checks of one wave (hundreds of resources on a few nodes) share one. */
-  stats: Map<number, Promise<{ total: NodeCapacity; used: NodeCapacity }>>;
 }
 const memos = new WeakMap<ProviderRuntime, PreviewMemo>();
 function memoOf(runtime: ProviderRuntime): PreviewMemo {
   let m = memos.get(runtime);
-  if (!m) memos.set(runtime, (m = { missingNode: new Map(), mru: new Map(), sru: new Map(), ipv4: new Map(), stats: new Map() }));
+  if (!m) memos.set(runtime, (m = { missingNode: new Map(), mru: new Map(), sru: new Map(), ipv4: new Map() }));
   return m;
 }
 
@@ -129,19 +128,12 @@ export function capacityAsked(typeName: string, inputs: Record<string, unknown>)
 }
 
 /**
- * The node's capacity, asked once for the checks that ask at the same time; forgotten when the answer is in, so a
- * later wave sees what the earlier ones took (before: one call per resource, 699 for a stack of 1,000 on 50 nodes).
+ * The node's capacity, asked once for the checks that ask at the same time (a later wave asks again and sees what
+ * the earlier ones took; before: one call per resource, 699 for a stack of 1,000 on 50 nodes).
  */
-function nodeStatistics(runtime: ProviderRuntime, memo: PreviewMemo, node: number): Promise<{ total: NodeCapacity; used: NodeCapacity }> {
-  let p = memo.stats.get(node);
-  if (!p) {
-    p = runtime.deps
-      .node(node)
-      .then((api) => api.statistics())
-      .finally(() => memo.stats.delete(node));
-    memo.stats.set(node, p);
-  }
-  return p;
+const sharedStatistics = inFlightPer<ProviderRuntime, number, { total: NodeCapacity; used: NodeCapacity }>();
+function nodeStatistics(runtime: ProviderRuntime, node: number): Promise<{ total: NodeCapacity; used: NodeCapacity }> {
+  return sharedStatistics(runtime, node, async () => (await runtime.deps.node(node)).statistics());
 }
 
 /**
@@ -163,7 +155,7 @@ export async function previewCapacityCheck(label: string, typeName: string, id: 
   const failures: CheckFailure[] = [];
   const run = async () => {
     if (asked.mru + asked.sru > 0) {
-      const s = await nodeStatistics(runtime, memo, node);
+      const s = await nodeStatistics(runtime, node);
       const check = (what: 'mru' | 'sru', field: string, noun: string, picker: string) => {
         if (asked[what] === 0) return;
         const free = Math.max(0, s.total[what] - s.used[what]);

@@ -18,6 +18,7 @@ import { InputError, errorText } from '../../protocol/common/errors';
 import type { ContractOp, DeploymentJson } from '../deps';
 import type { ProviderRuntime } from '../runtime';
 import { GridProxyUnreachable, twinGatewayNodes } from '../grid-proxy';
+import { inFlightPer } from '../in-flight';
 import { commonInputShape, type ResourceKind } from '../workload-resource';
 import { gatewayShape, refineBackends, requireNetworkOnNode } from './gateway-backends';
 
@@ -135,7 +136,19 @@ async function nameContractRelease(o: Record<string, unknown>, runtime: Provider
  * (`/contracts?twin_id=…&type=node`, `/nodes?node_ids=…&domain=true`); without a proxy, or when it cannot be
  * reached (logged), every contract and farm on the chain is read instead.
  */
+/**
+ * The releases of one wave of NameProxy deletes ask the same questions at once: they share the answers in flight,
+ * so they reach the coordinator together and leave in one transaction (bench/stack-scale: a wave of 10 deletes was
+ * two, the first one answered ~300 ms before the rest, more than a coalescing window).
+ */
+const sharedGateways = inFlightPer<ProviderRuntime, string, { nodeId: number }[]>();
+const sharedList = inFlightPer<ProviderRuntime, number, DeploymentJson[]>();
+
 async function twinGateways(runtime: ProviderRuntime): Promise<{ nodeId: number }[]> {
+  return sharedGateways(runtime, 'gateways', () => readTwinGateways(runtime));
+}
+
+async function readTwinGateways(runtime: ProviderRuntime): Promise<{ nodeId: number }[]> {
   const { chain, gridProxy, log } = runtime.deps;
   if (gridProxy) {
     try {
@@ -162,7 +175,7 @@ async function otherNameUser(o: Record<string, unknown>, runtime: ProviderRuntim
   for (const n of gateways) {
     let deployments: DeploymentJson[];
     try {
-      deployments = await (await runtime.deps.node(n.nodeId)).list();
+      deployments = await sharedList(runtime, n.nodeId, async () => (await runtime.deps.node(n.nodeId)).list());
     } catch (err) {
       runtime.deps.log.warn('cannot list deployments of a gateway node while releasing a name', { node: n.nodeId, name, err: errorText(err) });
       continue;
