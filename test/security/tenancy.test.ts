@@ -7,13 +7,16 @@
 import { randomBytes } from 'crypto';
 import { deploymentToJson, hashDeployment, signDeployment, type Deployment } from '../../protocol/zos';
 import { expectChainError } from '../helpers/chain';
-import { buildDeployment, GIB, SAMPLE } from '../node/fixtures';
+import { wgKeyPair } from '../../node/backends/network/network.suite';
+import { buildDeployment, GIB, SAMPLE, type WorkloadSpec } from '../node/fixtures';
 import { linesWithSecrets, nodeRefusal, startSecurityGrid, type SecurityGrid } from './security-grid';
 
 describe('security: tenancy and replay', () => {
   let g: SecurityGrid;
   const zdbPassword = `pw-${randomBytes(8).toString('hex')}`;
   const db = { ...SAMPLE.db, data: { ...SAMPLE.db.data, password: zdbPassword } };
+  /** The WireGuard private keys of Alice's networks (one network per deployment: names are per twin). */
+  const wgKeys: string[] = [];
 
   beforeAll(async () => {
     g = await startSecurityGrid('tfg-sec-tenancy-');
@@ -22,17 +25,20 @@ describe('security: tenancy and replay', () => {
     await g?.close();
   });
 
-  /** Alice's deployment of a disk and a zdb, ok on the node. */
-  async function aliceDeployment(): Promise<Deployment> {
-    const d = await g.contracted(g.alice, [SAMPLE.disk, db]);
+  /** Alice's deployment of a disk, a zdb and a private network, ok on the node. */
+  async function aliceDeployment(): Promise<{ d: Deployment; net: WorkloadSpec }> {
+    const key = wgKeyPair().privateKey;
+    wgKeys.push(key);
+    const net = { ...SAMPLE.net, name: `net${wgKeys.length}`, data: { ...SAMPLE.net.data, wireguard_private_key: key, wireguard_listen_port: 4520 + wgKeys.length } };
+    const d = await g.contracted(g.alice, [SAMPLE.disk, db, net]);
     await g.alice.node.deployment.deploy(signDeployment(d, g.alice.twinId, g.alice.account.identity));
-    expect(await g.settled(g.alice, d.contract_id, 2)).toEqual({ disk: 'ok', db: 'ok' });
-    return d;
+    expect(await g.settled(g.alice, d.contract_id, 3)).toEqual({ disk: 'ok', db: 'ok', [net.name]: 'ok' });
+    return { d, net };
   }
 
   it("refuses another twin's read, update and delete of our deployment at the node, and its cancel and update on the chain", async () => {
     const { alice, mallory } = g;
-    const d = await aliceDeployment();
+    const { d, net } = await aliceDeployment();
     const c = d.contract_id;
     // read
     expect(await nodeRefusal(mallory.node.deployment.get(c))).toBe('deployment not found');
@@ -62,7 +68,7 @@ describe('security: tenancy and replay', () => {
     // Alice's deployment is untouched: same version, same contract hash, every workload ok
     const got = await alice.node.deployment.get(c);
     expect(got.version).toBe(0);
-    expect(Object.fromEntries(got.workloads.map((w) => [w.name, w.result.state]))).toEqual({ disk: 'ok', db: 'ok' });
+    expect(Object.fromEntries(got.workloads.map((w) => [w.name, w.result.state]))).toEqual({ disk: 'ok', db: 'ok', [net.name]: 'ok' });
     const onChain = await g.chain.getContract(Number(c));
     expect(onChain).toMatchObject({ type: 'node', twinId: alice.twinId, state: 'created', deploymentHash: hashDeployment(d) });
   });
@@ -98,14 +104,14 @@ describe('security: tenancy and replay', () => {
 
   it('refuses an old signed deployment version sent again, as an update or a deploy', async () => {
     const { alice } = g;
-    const d = await aliceDeployment();
+    const { d, net } = await aliceDeployment();
     const c = d.contract_id;
     const signedV0 = signDeployment(d, alice.twinId, alice.account.identity);
-    const v1 = { ...buildDeployment(alice.twinId, c, [{ ...SAMPLE.disk, version: 1, data: { size: Number(2n * GIB) } }, db], { version: 1, metadata: d.metadata }), contract_id: c };
+    const v1 = { ...buildDeployment(alice.twinId, c, [{ ...SAMPLE.disk, version: 1, data: { size: Number(2n * GIB) } }, db, net], { version: 1, metadata: d.metadata }), contract_id: c };
     const signedV1 = signDeployment(v1, alice.twinId, alice.account.identity);
     await alice.account.chain.updateNodeContract({ contractId: Number(c), hash: hashDeployment(v1) });
     await alice.node.deployment.update(signedV1);
-    expect(await g.settled(alice, c, 2)).toEqual({ disk: 'ok', db: 'ok' });
+    expect(await g.settled(alice, c, 3)).toEqual({ disk: 'ok', db: 'ok', [net.name]: 'ok' });
     // version N+1 again, version N again, and N as a fresh deploy
     expect(await nodeRefusal(alice.node.deployment.update(signedV1))).toBe('expecting deployment version 2, got 1: upgrade validation error');
     expect(await nodeRefusal(alice.node.deployment.update(signedV0))).toBe('expecting deployment version 2, got 0: upgrade validation error');
@@ -123,7 +129,9 @@ describe('security: tenancy and replay', () => {
   it('leaves no key seed or workload secret in the node and relay logs of these runs', () => {
     expect(g.logs.length).toBeGreaterThan(10);
     const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
-    const secrets = [hex(g.alice.account.identity.seed), hex(g.mallory.account.identity.seed), hex(g.grid.nodes[0].identity.seed), hex(g.grid.farmer.seed), zdbPassword];
+    const secrets = [hex(g.alice.account.identity.seed), hex(g.mallory.account.identity.seed), hex(g.grid.nodes[0].identity.seed), hex(g.grid.farmer.seed), zdbPassword, ...wgKeys];
+    expect(wgKeys.length).toBe(2);
+    expect(linesWithSecrets([`info zdb ${JSON.stringify({ password: zdbPassword })}`], secrets)).toHaveLength(1); // the scan finds what it looks for
     expect(linesWithSecrets(g.logs, secrets)).toEqual([]);
   });
 });
