@@ -1,6 +1,6 @@
 /**
  * Issue 16's failure counts with more repeats than CI runs: every scenario of test/failures/scenarios.ts
- * (default 5 times; `node -r @swc-node/register bench/failures.bench.ts [repeats] [seed]`) on the failure grid,
+ * (default 3 times; `node -r @swc-node/register bench/failures.bench.ts [repeats] [seed]`) on the failure grid,
  * printing the table of runs, converged, orphans, lost and refresh-detected per scenario. Exits 1 on any orphan,
  * lost resource or run that did not converge.
  */
@@ -9,7 +9,7 @@ import { startFailureGrid } from '../test/failures/failure-grid';
 import { formatTable, runAll, seeded } from '../test/failures/tally';
 
 async function main(): Promise<number> {
-  const repeats = Number(process.argv[2] ?? process.env.FAILURE_REPEATS ?? '5');
+  const repeats = Number(process.argv[2] ?? process.env.FAILURE_REPEATS ?? '3');
   const seed = Number(process.argv[3] ?? Date.now() % 100000);
   const g = await startFailureGrid();
   try {

@@ -52,7 +52,7 @@ export interface FailureGrid {
 }
 
 /** Per-op limits short enough that a stalled node costs seconds, long enough for a node restart under load. */
-const PROVIDER_TIMEOUTS = { 'tfgrid:deployTimeout': '15', 'tfgrid:rmbTimeout': '8', 'tfgrid:coalesceMs': '50' };
+const PROVIDER_TIMEOUTS = { 'tfgrid:deployTimeout': '8', 'tfgrid:rmbTimeout': '5', 'tfgrid:coalesceMs': '50' };
 
 export async function startFailureGrid(): Promise<FailureGrid> {
   const chain = await connectTestChain();

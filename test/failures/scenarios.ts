@@ -152,7 +152,11 @@ const cancelRefused: Scenario = {
   name: 'tx fails: cancel refused',
   phase: 'destroy',
   async arm(g) {
-    g.conn().failNext('cancel', new ChainError('injected: transaction refused (smartContractModule.ContractNotExists)', { module: 'test', error: 'injected' }));
+    // Twice: a refused batch of several plans is retried plan by plan (provider/coordinator/submit.ts), and the
+    // first of those retries is refused too, so one resource's delete really fails.
+    const refusal = () => new ChainError('injected: transaction refused (smartContractModule.ContractNotExists)', { module: 'test', error: 'injected' });
+    g.conn().failNext('cancel', refusal());
+    g.conn().failNext('cancel', refusal());
     return async () => {};
   },
 };
