@@ -4,9 +4,12 @@ import * as tfgrid from 'pulumi-tfgrid';
 const cfg = new pulumi.Config();
 // The local grid's hub serves a busybox flist (`tfgrid local up` builds it); any flist URL works.
 const flist = cfg.get('flist') ?? 'http://127.0.0.1:8090/tf/base.flist';
-// `tfgrid local up --light-nodes 1` makes the last node (node 3 of 3) a ZOS light node; node 1 stays a full node.
-const node = cfg.getNumber('node') ?? 3;
-const clientNode = cfg.getNumber('clientNode') ?? 1;
+// `node` pins the server's node, `clientNode` the client's (e.g. `pulumi config set node 3` for the light node of
+// `tfgrid local up --light-nodes 1`); otherwise the grid proxy finds two distinct nodes with free memory, kept on
+// later `up`s. Light or full, the program is the same.
+const pinnedClient = cfg.getNumber('clientNode');
+const node = cfg.getNumber('node') ?? new tfgrid.NodePicker('server-node', { memory: '256MiB', exclude: pinnedClient === undefined ? [] : [pinnedClient] }).nodeId;
+const clientNode = pinnedClient ?? new tfgrid.NodePicker('client-node', { memory: '256MiB', exclude: [node] }).nodeId;
 
 // Nothing here says "light": the provider asks each node for its features and sends network-light and
 // zmachine-light to a light node, network and zmachine to a full one.
@@ -46,3 +49,5 @@ export const serverMyceliumIp = server.myceliumIp;
 export const serverId = server.machineId;
 export const clientId = client.machineId;
 export const serverContractId = server.contractId;
+export const serverNode = node;
+export const clientNodeId = clientNode;
