@@ -518,11 +518,35 @@ export async function updateNetwork(olds: Record<string, unknown>, raw: Record<s
   void added;
   const dropped = (prev.nodes ?? []).filter((n) => !inputs.nodes.includes(n));
   const { results, errors } = await applyPlan(rt, plan, prev, dropped);
-  if (errors.size > 0) {
-    const reasons = [...errors].map(([n, e]) => `node ${n}: ${errorText(e)}`);
-    throw new InputError(`Network "${inputs.name}" update failed: ${reasons.join('; ')}`);
-  }
+  if (errors.size > 0) throw partialUpdate(plan, results, errors, inputs, prev, dropped);
   return { outs: outputs(plan, results, inputs, prev) };
+}
+
+/**
+ * A network update that failed on some nodes, recorded as Pulumi records a partial update: the outputs name every
+ * contract now on the chain (nodes that took it, the contract a timed-out deploy left on an added node, dropped
+ * nodes whose removal failed), so destroy frees them all; the recorded inputs stay the previous ones, so the next
+ * `up` sees the same change and retries it. An error without them left added nodes' contracts unowned.
+ */
+function partialUpdate(
+  plan: NetworkPlan,
+  results: Map<number, ApplyResult>,
+  errors: Map<number, unknown>,
+  inputs: NetworkInputs,
+  prev: Partial<NetworkOutputs>,
+  dropped: number[],
+): PartialCreateError {
+  const reasons = [...errors].map(([n, e]) => `node ${n}: ${errorText(e)}`);
+  const outs = outputs(plan, results, inputs, prev);
+  for (const [n, e] of errors) {
+    const left = e instanceof TfgridError ? Number(e.context.partialContractId) || 0 : 0;
+    if (left && !outs.contractIds[String(n)]) outs.contractIds[String(n)] = left;
+  }
+  const stillThere = dropped.filter((n) => errors.has(n) && (prev.contractIds?.[String(n)] ?? 0) > 0);
+  for (const n of stillThere) outs.contractIds[String(n)] = prev.contractIds?.[String(n)] ?? 0;
+  const keys = Object.keys(networkInputsSchema._def.schema.shape);
+  const recorded = withCheckedInputs({ ...outs, nodes: [...plan.nodes, ...stillThere], state: 'error' }, previousInputs(prev, keys, ['myceliumKeys']).inputs);
+  return new PartialCreateError(`Network "${inputs.name}" update failed: ${reasons.join('; ')}`, `network/${inputs.name}`, recorded, reasons);
 }
 
 export async function deleteNetwork(olds: Record<string, unknown>): Promise<void> {
