@@ -112,6 +112,11 @@ export interface ResourceKind<I extends CommonInputs, T extends WorkloadType = W
   waitingFor?(inputs: I): string;
   /** Async checks and allocations; the returned fields are stored in outputs (kept across updates). */
   prepare?(inputs: I, ctx: PrepareContext): Promise<Record<string, unknown>>;
+  /**
+   * A create the node refused, rolled back, that a fresh `prepare` can fix: a private IP another provider process
+   * (another stack of the twin) took a moment earlier. Retried up to `CREATE_ATTEMPTS` times.
+   */
+  retryCreate?(err: unknown, inputs: I): boolean;
   /** Release what `prepare` reserved (delete, failed create). */
   release?(outputs: Record<string, unknown>, runtime: ProviderRuntime): void;
   /** Wire `data` of the workload, typed by the protocol (sizes bigint; `wireData` makes it the coordinator's JSON). */
@@ -366,8 +371,24 @@ export function wireData(data: object): Record<string, unknown> {
   return JSON.parse(JSON.stringify(data, (_k, v: unknown) => (typeof v === 'bigint' ? Number(v) : v))) as Record<string, unknown>;
 }
 
+/** Attempts of a create the kind's `retryCreate` accepts (the first included). */
+const CREATE_ATTEMPTS = 3;
+
 /** create: allocate, add the workload to its group's deployment, wait for ok; roll back on failure. */
 export async function createWorkload<I extends CommonInputs>(kind: ResourceKind<I>, raw: Record<string, unknown>): Promise<{ id: string; outs: Outputs<I> }> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await createOnce(kind, raw);
+    } catch (err) {
+      // Only a plain refusal was rolled back whole; a partial create is recorded as it is.
+      const again = attempt < CREATE_ATTEMPTS && !(err instanceof PartialCreateError) && kind.retryCreate?.(err, parseInputs(kind, raw));
+      if (!again) throw err;
+      warnOnce(`${label(kind, parseInputs(kind, raw))}: ${errorText(err)}; allocating again (attempt ${attempt + 1} of ${CREATE_ATTEMPTS})`);
+    }
+  }
+}
+
+async function createOnce<I extends CommonInputs>(kind: ResourceKind<I>, raw: Record<string, unknown>): Promise<{ id: string; outs: Outputs<I> }> {
   const inputs = parseInputs(kind, raw);
   const runtime = await getRuntime(inputs.account);
   let prepared = kind.prepare ? await kind.prepare(inputs, { runtime }) : {};

@@ -30,7 +30,7 @@
  */
 import { createHmac } from 'crypto';
 import { z } from 'zod';
-import { InputError } from '../../protocol/common/errors';
+import { InputError, errorText } from '../../protocol/common/errors';
 import { groupSchema, nodeIdSchema, containsUnknown, parseSize, sizeAtLeast, sizeSchema, workloadNameSchema, type CheckFailure } from '../inputs';
 import { parseV4 } from '../ip-allocator';
 import { isNetworkType, nodeKind, zmachineWireType, type NodeKind } from '../node-kind';
@@ -281,6 +281,9 @@ export const zmachineKind: ResourceKind<ZMachineInputs, 'zmachine' | 'zmachine-l
     return r ? [r] : [];
   },
   prepare: allocate,
+  // Another stack of the twin (another provider process) can take the IP this one picked a moment earlier; the node
+  // refuses the second machine with this text. An IP the user pinned is theirs to change.
+  retryCreate: (err, i) => !i.ip && /ip \S+ is already used by another machine/.test(errorText(err)),
   wireType: (p) => (p.workloadType === 'zmachine-light' ? 'zmachine-light' : 'zmachine'),
   // Before `__inputs`, a state's `myceliumSeed` was the drawn seed (an output), not an input.
   outputsBefore: ['myceliumSeed'],
