@@ -11,7 +11,7 @@
  * own (bench/stack-scale-provider.ts) so its memory is not the grid's; the grid (`test/provider/provider-grid.ts`:
  * the local TFChain, our relay, N in-process sim node runtimes, the grid proxy) runs in this one.
  * Run: `node -r @swc-node/register bench/stack-scale.bench.ts [W list, default 100,300,1000] [N, default 50]`;
- * `STACK_SCALE_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof"` passes node options to the provider process.
+ * `STACK_SCALE_NODE_ARGS="--cpu-prof --cpu-prof-dir=build/prof"` passes node options to the provider process.
  */
 import { fork, type ChildProcess } from 'child_process';
 import * as path from 'path';
