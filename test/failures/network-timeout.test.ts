@@ -8,9 +8,8 @@
  * Runs on the provider test grid (in-process nodes; node 2 stalled by grid-faults.ts's `setStalled`).
  */
 import * as entry from '../../provider/dynamic-entry';
-import { resetRuntime, setGridFactory } from '../../provider/runtime';
 import type { InstrumentedConnection } from '../provider/grid-faults';
-import { startProviderGrid, type GridUser, type ProviderGrid } from '../provider/provider-grid';
+import { closeProviderProcess, startProviderGrid, useProviderProcess, type GridUser, type ProviderGrid } from '../provider/provider-grid';
 import { ownedContracts } from './audit';
 
 describe('a Network whose deployment on one node times out', () => {
@@ -21,17 +20,10 @@ describe('a Network whose deployment on one node times out', () => {
   beforeAll(async () => {
     g = await startProviderGrid({ nodes: 2 });
     user = await g.user();
-    await resetRuntime();
-    setGridFactory(async () => (conn = await g!.connect(user)));
-    const cfg = g.providerConfig(user, { 'tfgrid:deployTimeout': '3' });
-    entry.configure((k) => cfg[k]);
+    await useProviderProcess(g, user, { 'tfgrid:deployTimeout': '3' }, async () => (conn = await g!.connect(user)));
   }, 120_000);
 
-  afterAll(async () => {
-    await resetRuntime();
-    setGridFactory(undefined);
-    await g?.close();
-  });
+  afterAll(() => closeProviderProcess(g));
 
   const sorted = (a: number[]) => [...a].sort((x, y) => x - y);
 

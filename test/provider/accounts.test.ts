@@ -8,9 +8,8 @@
  */
 import * as entry from '../../provider/dynamic-entry';
 import { createGridConnection } from '../../provider/grid-connection';
-import { resetRuntime, setGridFactory } from '../../provider/runtime';
 import { up } from './entry-steps';
-import { startProviderGrid, uniqueTag, type GridUser, type ProviderGrid } from './provider-grid';
+import { closeProviderProcess, startProviderGrid, uniqueTag, useProviderProcess, type GridUser, type ProviderGrid } from './provider-grid';
 
 jest.setTimeout(180_000);
 
@@ -23,17 +22,10 @@ describe('per-resource accounts through the provider on the local grid', () => {
     g = await startProviderGrid({ nodes: 1 });
     [stackUser, second] = [await g.user(), await g.user()];
     // One provider process whose connections follow each resource's config (the real factory, not one fixed user).
-    await resetRuntime();
-    setGridFactory((config) => createGridConnection(config));
-    const cfg = g.providerConfig(stackUser, { 'tfgrid:coalesceMs': '50' });
-    entry.configure((k) => cfg[k]);
+    await useProviderProcess(g, stackUser, { 'tfgrid:coalesceMs': '50' }, (config) => createGridConnection(config));
   }, 120_000);
 
-  afterAll(async () => {
-    await resetRuntime();
-    setGridFactory(undefined);
-    await g?.close();
-  });
+  afterAll(() => closeProviderProcess(g));
 
   const twinOf = async (u: GridUser) => (await g.chain.getTwinIdByAccount(u.address))!;
 

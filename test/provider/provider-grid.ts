@@ -18,7 +18,7 @@ import { createNodeRuntime, type NodeRuntime } from '../../node/runtime';
 import { readConfig } from '../../provider/config';
 import { createGridConnection } from '../../provider/grid-connection';
 import * as entry from '../../provider/dynamic-entry';
-import { resetRuntime, setGridFactory } from '../../provider/runtime';
+import { resetRuntime, setGridFactory, type GridFactory } from '../../provider/runtime';
 import { startGridProxy, type GridProxy } from '../../local/gridproxy/daemon';
 import { bootstrapTestGrid, connectTestChain, freshAccount, testChainUrl, type TestGrid } from '../helpers/chain';
 import { tempDir } from '../node/fixtures';
@@ -160,10 +160,11 @@ export function uniqueTag(): string {
 /**
  * This file's provider process on `g`, deploying as `user`: a fresh runtime (no reservations or caches from an
  * earlier one) whose connection and stack config are the grid's, as `provider/dynamic-entry` sees them in the plugin.
+ * `factory` replaces the instrumented connection as `user` (e.g. the real one, following each resource's account).
  */
-export async function useProviderProcess(g: ProviderGrid, user: GridUser, extra?: Record<string, string>): Promise<void> {
+export async function useProviderProcess(g: ProviderGrid, user: GridUser, extra?: Record<string, string>, factory?: GridFactory): Promise<void> {
   await resetRuntime();
-  setGridFactory(async () => g.connect(user));
+  setGridFactory(factory ?? (async () => g.connect(user)));
   const cfg = g.providerConfig(user, extra);
   entry.configure((k) => cfg[k]);
 }

@@ -8,9 +8,8 @@
 import * as entry from '../../provider/dynamic-entry';
 import { createGridConnection } from '../../provider/grid-connection';
 import { setNoticeSink } from '../../provider/notices';
-import { resetRuntime, setGridFactory } from '../../provider/runtime';
 import { up } from './entry-steps';
-import { startProviderGrid, uniqueTag, type GridUser, type ProviderGrid } from './provider-grid';
+import { closeProviderProcess, startProviderGrid, uniqueTag, useProviderProcess, type GridUser, type ProviderGrid } from './provider-grid';
 
 jest.setTimeout(180_000);
 
@@ -21,17 +20,10 @@ describe('two stacks of one twin on one node, network and group at once', () => 
   beforeAll(async () => {
     g = await startProviderGrid({ nodes: 1 });
     user = await g.user();
-    await resetRuntime();
-    setGridFactory((config) => createGridConnection(config));
-    const cfg = g.providerConfig(user, { 'tfgrid:coalesceMs': '50' });
-    entry.configure((k) => cfg[k]);
+    await useProviderProcess(g, user, { 'tfgrid:coalesceMs': '50' }, (config) => createGridConnection(config));
   }, 120_000);
 
-  afterAll(async () => {
-    await resetRuntime();
-    setGridFactory(undefined);
-    await g?.close();
-  });
+  afterAll(() => closeProviderProcess(g));
 
   it('gives every machine its own private IP (a refused one allocates again) and keeps every workload of both', async () => {
     const node = g.nodeIds[0];
