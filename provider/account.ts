@@ -11,15 +11,10 @@
  */
 import { createHash } from 'crypto';
 import { z } from 'zod';
-import { GRID_NETWORKS, NETWORK_URLS, type GridNetwork, type ProviderConfig } from './config';
+import { GRID_NETWORKS, NETWORK_URLS, gridNetwork, type ProviderConfig } from './config';
 
 /** The network names an account takes: the provider's (`dev`) and the chain package's (`devnet`) alike. */
 const NETWORK_NAMES = [...GRID_NETWORKS, 'devnet', 'qanet', 'testnet', 'mainnet'] as const;
-
-/** The short name of a network given either way (`testnet` → `test`). */
-export function gridNetwork(name: string): GridNetwork {
-  return (name.endsWith('net') && name !== 'local' ? name.slice(0, -3) : name) as GridNetwork;
-}
 
 /** The `account` input (one schema type, `tfgrid:index:Account`, shared by every resource). */
 export const accountObjectSchema = z

@@ -11,6 +11,11 @@ import { InputError } from '../protocol/common/errors';
 export const GRID_NETWORKS = ['local', 'dev', 'qa', 'test', 'main'] as const;
 export type GridNetwork = (typeof GRID_NETWORKS)[number];
 
+/** The short name of a network given either way: the chain package's names (`testnet`) become the provider's (`test`). */
+export function gridNetwork(name: string): GridNetwork {
+  return (name.endsWith('net') && name !== 'local' ? name.slice(0, -3) : name) as GridNetwork;
+}
+
 /** The provider's short network names (grid_client's) and the chain package's. */
 const NETWORK_NAMES: Record<GridNetwork, NetworkName> = { local: 'local', dev: 'devnet', qa: 'qanet', test: 'testnet', main: 'mainnet' };
 
@@ -108,7 +113,7 @@ export function readConfig(get: (key: string) => string | undefined, env: NodeJS
   };
   const given = val('network') ?? 'local';
   // The chain package's names (devnet, qanet, testnet, mainnet) are accepted too.
-  const network = (given.endsWith('net') && given !== 'local' ? given.slice(0, -3) : given) as GridNetwork;
+  const network = gridNetwork(given);
   if (!GRID_NETWORKS.includes(network)) {
     throw new InputError(`tfgrid:network "${network}" is not a grid; use one of ${GRID_NETWORKS.join(', ')}`, { path: 'tfgrid:network', fix: 'pulumi config set tfgrid:network local' });
   }
