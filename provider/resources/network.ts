@@ -478,6 +478,17 @@ function outputs(plan: ReturnType<typeof planNetwork>, results: Map<number, Appl
   return withCheckedInputs({ ...kept, contractIds, twinId, state: 'ok' }, pickInputs(inputs));
 }
 
+/**
+ * Into `contractIds`, where a node has none, the contract its failed deploy left: a deploy that timed out keeps its
+ * contract, and the coordinator hands it back as `partialContractId`.
+ */
+function recordLeftContracts(contractIds: NumMap, errors: Map<number, unknown>): void {
+  for (const [n, e] of errors) {
+    const left = e instanceof TfgridError ? Number(e.context.partialContractId) || 0 : 0;
+    if (left && !contractIds[String(n)]) contractIds[String(n)] = left;
+  }
+}
+
 export async function createNetwork(raw: Record<string, unknown>): Promise<{ id: string; outs: NetworkOutputs }> {
   const inputs = parseNetworkInputs(raw);
   const rt = await getRuntime(inputs.account);
@@ -488,10 +499,7 @@ export async function createNetwork(raw: Record<string, unknown>): Promise<{ id:
     // Roll back the nodes that made it, and the contracts failed nodes left (a deploy that timed out keeps its
     // contract: the coordinator hands it back as `partialContractId`), so no contract is left behind.
     const made = outputs(plan, results, inputs);
-    for (const [n, e] of errors) {
-      const left = e instanceof TfgridError ? Number(e.context.partialContractId) || 0 : 0;
-      if (left) made.contractIds[String(n)] = left;
-    }
+    recordLeftContracts(made.contractIds, errors);
     const undo = plan.nodes.filter((n) => made.contractIds[String(n)] > 0);
     const rollback = await applyPlan(rt, { ...plan, nodes: [] }, made, undo);
     if (rollback.errors.size > 0) {
@@ -538,10 +546,7 @@ function partialUpdate(
 ): PartialCreateError {
   const reasons = [...errors].map(([n, e]) => `node ${n}: ${errorText(e)}`);
   const outs = outputs(plan, results, inputs, prev);
-  for (const [n, e] of errors) {
-    const left = e instanceof TfgridError ? Number(e.context.partialContractId) || 0 : 0;
-    if (left && !outs.contractIds[String(n)]) outs.contractIds[String(n)] = left;
-  }
+  recordLeftContracts(outs.contractIds, errors);
   const stillThere = dropped.filter((n) => errors.has(n) && (prev.contractIds?.[String(n)] ?? 0) > 0);
   for (const n of stillThere) outs.contractIds[String(n)] = prev.contractIds?.[String(n)] ?? 0;
   const keys = Object.keys(networkInputsSchema._def.schema.shape);
